@@ -1,0 +1,172 @@
+"""Diplomas: one per completed enrollment, numbered once, verifiable by a random code, revoked but never deleted."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mobility.models import TimeStampedModel
+
+
+def new_verification_code() -> str:
+    # 24 random bytes = 192 bits, 32 URL-safe characters.
+    return secrets.token_urlsafe(24)
+
+
+class DiplomaBatch(models.Model):
+    """Diplomas requested together for a cohort; the cohort page follows its progress."""
+
+    cohort = models.ForeignKey(
+        "programs.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.PROTECT,
+        related_name="diploma_batches",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("diploma batch")
+        verbose_name_plural = _("diploma batches")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.cohort.code} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class Diploma(TimeStampedModel):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        RENDERING = "rendering", _("rendering")
+        ISSUED = "issued", _("issued")
+        FAILED = "failed", _("failed")
+        REVOKED = "revoked", _("revoked")
+
+    enrollment = models.ForeignKey(
+        "students.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="diplomas",
+    )
+    batch = models.ForeignKey(
+        DiplomaBatch,
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="diplomas",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.REQUESTED,
+        editable=False,
+    )
+    number = models.CharField(
+        _("number"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=64,
+        unique=True,
+        default=new_verification_code,
+        editable=False,
+    )
+    pdf = models.FileField(
+        _("PDF file"), upload_to="diplomas/%Y/", blank=True, editable=False
+    )
+    sha256 = models.CharField(
+        _("SHA-256 of the PDF"), max_length=64, blank=True, editable=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(
+        _("requested at"), default=timezone.now, editable=False
+    )
+    issued_at = models.DateTimeField(
+        _("issued at"), null=True, blank=True, editable=False
+    )
+    attempts = models.PositiveSmallIntegerField(
+        _("render attempts"), default=0, editable=False
+    )
+    failure_reason = models.TextField(_("failure reason"), blank=True, editable=False)
+    revoked_at = models.DateTimeField(
+        _("revoked at"), null=True, blank=True, editable=False
+    )
+    revoked_reason = models.TextField(
+        _("revocation reason"), blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("diploma")
+        verbose_name_plural = _("diplomas")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One diploma per enrollment; a revoked one does not count, so a corrected diploma can be reissued.
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=~Q(status="revoked"),
+                name="diploma_one_valid_per_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["requested", "rendering", "issued", "failed", "revoked"]
+                ),
+                name="diploma_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["issued", "revoked"])
+                | (
+                    Q(number__isnull=False)
+                    & Q(issued_at__isnull=False)
+                    & Q(Exact(Length("sha256"), 64))
+                ),
+                name="diploma_issued_has_number_file_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked")
+                | (Q(revoked_at__isnull=False) & ~Q(revoked_reason="")),
+                name="diploma_revoked_has_date_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_at__isnull=True)
+                | Q(issued_at__gte=F("requested_at")),
+                name="diploma_issued_after_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True)
+                | Q(issued_at__isnull=False, revoked_at__gte=F("issued_at")),
+                name="diploma_revoked_after_issued",
+            ),
+            models.CheckConstraint(
+                condition=Q(GreaterThanOrEqual(Length("verification_code"), 22)),
+                name="diploma_verification_code_128_bits",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "modified_at"], name="diploma_status_modified_idx"
+            )
+        ]
+
+    def __str__(self):
+        return self.number or f"{_('diploma')} #{self.pk} ({self.get_status_display()})"

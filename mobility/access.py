@@ -1,0 +1,74 @@
+"""Roles, and the one place that decides what a viewer may see."""
+
+from django.contrib.auth.models import Group, Permission
+
+OFFICE = "office"
+OFFICE_ADMIN = "office-admin"
+
+# Permissions of each staff group, as "app_label.codename". ``office`` runs the program day to day;
+# ``office-admin`` also deletes raw data, sees passport data and manages partners' API keys.
+_DOMAIN_MODELS = {
+    "programs": [
+        "institution",
+        "contact",
+        "agreement",
+        "agreementquota",
+        "track",
+        "module",
+        "cohort",
+    ],
+    "students": ["student", "enrollment", "moduleresult", "continuation"],
+    "diplomas": ["diploma", "diplomabatch"],
+}
+ROLE_PERMISSIONS = {
+    OFFICE: [
+        f"{app}.{action}_{model}"
+        for app, models in _DOMAIN_MODELS.items()
+        for model in models
+        for action in ("view", "add", "change")
+    ]
+    + ["mobility.view_auditentry"],
+    OFFICE_ADMIN: [
+        f"{app}.{action}_{model}"
+        for app, models in _DOMAIN_MODELS.items()
+        for model in models
+        for action in ("view", "add", "change", "delete")
+    ]
+    + [
+        "mobility.view_auditentry",
+        "students.view_sensitive",
+        "mobility.view_partnerapikey",
+        "mobility.add_partnerapikey",
+        "mobility.change_partnerapikey",
+    ],
+}
+
+
+def roles_sync(using: str = "default") -> None:
+    """Create the staff groups and give each exactly its permissions. Idempotent."""
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(
+                Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, app_config, using="default", **kwargs):
+    # post_migrate is sent once per installed app, and each app's permissions are created on its own turn:
+    # all of them exist only on the last app's turn.
+    from django.apps import apps
+
+    if app_config.label == list(apps.get_app_configs())[-1].label:
+        roles_sync(using)
+
+
+def can_view_sensitive(user) -> bool:
+    return bool(
+        user and user.is_authenticated and user.has_perm("students.view_sensitive")
+    )

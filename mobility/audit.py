@@ -1,0 +1,53 @@
+"""The one writer of the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEntry, PartnerAPIKey
+
+Actor = AbstractBaseUser | PartnerAPIKey | None
+
+
+def actor_label(actor: Actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, PartnerAPIKey):
+        return f"api-key:{actor.institution.code}:{actor.name}"
+    return actor.get_username()
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Append one entry. ``changes`` maps a field to ``(old, new)``; values must be JSON-serialisable."""
+    return AuditEntry.objects.create(
+        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor_label=actor_label(actor)[:150],
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        action=action,
+        changes={
+            field: [_plain(old), _plain(new)]
+            for field, (old, new) in (changes or {}).items()
+        },
+        reason=reason,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
