@@ -8,183 +8,741 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0001_initial'),
+        ("programs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Student',
+            name="Student",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='modified at')),
-                ('home_student_id', models.CharField(max_length=64, verbose_name='home student id')),
-                ('home_specialty', models.CharField(blank=True, max_length=255, verbose_name='home specialty')),
-                ('family_name_han', models.CharField(blank=True, max_length=64, verbose_name='family name (Han)')),
-                ('given_name_han', models.CharField(blank=True, max_length=64, verbose_name='given name (Han)')),
-                ('family_name_latin', models.CharField(max_length=128, verbose_name='family name (Latin)')),
-                ('given_name_latin', models.CharField(max_length=128, verbose_name='given name (Latin)')),
-                ('family_name_cyrillic', models.CharField(blank=True, max_length=128, verbose_name='family name (Cyrillic)')),
-                ('given_name_cyrillic', models.CharField(blank=True, max_length=128, verbose_name='given name (Cyrillic)')),
-                ('sex', models.CharField(blank=True, choices=[('F', 'female'), ('M', 'male')], max_length=1, verbose_name='sex')),
-                ('citizenship', models.CharField(default='CN', help_text='ISO 3166-1 alpha-2.', max_length=2, verbose_name='citizenship')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('passport_number', models.CharField(blank=True, max_length=32, verbose_name='passport number')),
-                ('passport_issued_on', models.DateField(blank=True, null=True, verbose_name='passport issued on')),
-                ('passport_expires_on', models.DateField(blank=True, null=True, verbose_name='passport expires on')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=64, verbose_name='phone')),
-                ('home_institution', models.ForeignKey(limit_choices_to={'kind': 'sending'}, on_delete=django.db.models.deletion.PROTECT, related_name='students', to='programs.institution', verbose_name='home institution')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='student', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "modified_at",
+                    models.DateTimeField(
+                        auto_now=True, db_index=True, verbose_name="modified at"
+                    ),
+                ),
+                (
+                    "home_student_id",
+                    models.CharField(max_length=64, verbose_name="home student id"),
+                ),
+                (
+                    "home_specialty",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="home specialty"
+                    ),
+                ),
+                (
+                    "family_name_han",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="family name (Han)"
+                    ),
+                ),
+                (
+                    "given_name_han",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="given name (Han)"
+                    ),
+                ),
+                (
+                    "family_name_latin",
+                    models.CharField(
+                        max_length=128, verbose_name="family name (Latin)"
+                    ),
+                ),
+                (
+                    "given_name_latin",
+                    models.CharField(max_length=128, verbose_name="given name (Latin)"),
+                ),
+                (
+                    "family_name_cyrillic",
+                    models.CharField(
+                        blank=True,
+                        max_length=128,
+                        verbose_name="family name (Cyrillic)",
+                    ),
+                ),
+                (
+                    "given_name_cyrillic",
+                    models.CharField(
+                        blank=True, max_length=128, verbose_name="given name (Cyrillic)"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("F", "female"), ("M", "male")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "citizenship",
+                    models.CharField(
+                        default="CN",
+                        help_text="ISO 3166-1 alpha-2.",
+                        max_length=2,
+                        verbose_name="citizenship",
+                    ),
+                ),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="birth date"),
+                ),
+                (
+                    "passport_number",
+                    models.CharField(
+                        blank=True, max_length=32, verbose_name="passport number"
+                    ),
+                ),
+                (
+                    "passport_issued_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="passport issued on"
+                    ),
+                ),
+                (
+                    "passport_expires_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="passport expires on"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="e-mail"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=64, verbose_name="phone"),
+                ),
+                (
+                    "home_institution",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "sending"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="students",
+                        to="programs.institution",
+                        verbose_name="home institution",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="student",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'student',
-                'verbose_name_plural': 'students',
-                'ordering': ['family_name_latin', 'given_name_latin', 'id'],
-                'permissions': [('view_sensitive', 'Can view sensitive personal data (passport, birth date)')],
+                "verbose_name": "student",
+                "verbose_name_plural": "students",
+                "ordering": ["family_name_latin", "given_name_latin", "id"],
+                "permissions": [
+                    (
+                        "view_sensitive",
+                        "Can view sensitive personal data (passport, birth date)",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='modified at')),
-                ('status', models.CharField(choices=[('applied', 'applied'), ('admitted', 'admitted'), ('rejected', 'rejected'), ('enrolled', 'enrolled'), ('withdrawn', 'withdrawn'), ('failed', 'failed'), ('completed', 'completed')], default='applied', editable=False, max_length=16, verbose_name='status')),
-                ('source', models.CharField(choices=[('staff', 'office staff'), ('import', 'roster import'), ('api', 'partner API')], default='staff', max_length=16, verbose_name='source')),
-                ('applied_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='applied on')),
-                ('admitted_on', models.DateField(blank=True, editable=False, null=True, verbose_name='admitted on')),
-                ('enrolled_on', models.DateField(blank=True, editable=False, null=True, verbose_name='enrolled on')),
-                ('completed_on', models.DateField(blank=True, editable=False, null=True, verbose_name='completed on')),
-                ('closed_on', models.DateField(blank=True, editable=False, help_text='Date of rejection, withdrawal or failure.', null=True, verbose_name='closed on')),
-                ('status_reason', models.TextField(blank=True, editable=False, verbose_name='reason of the last decision')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='programs.cohort', verbose_name='cohort')),
-                ('track', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='programs.track', verbose_name='track')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='students.student', verbose_name='student')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "modified_at",
+                    models.DateTimeField(
+                        auto_now=True, db_index=True, verbose_name="modified at"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "applied"),
+                            ("admitted", "admitted"),
+                            ("rejected", "rejected"),
+                            ("enrolled", "enrolled"),
+                            ("withdrawn", "withdrawn"),
+                            ("failed", "failed"),
+                            ("completed", "completed"),
+                        ],
+                        default="applied",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("staff", "office staff"),
+                            ("import", "roster import"),
+                            ("api", "partner API"),
+                        ],
+                        default="staff",
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "applied_on",
+                    models.DateField(
+                        default=django.utils.timezone.localdate,
+                        verbose_name="applied on",
+                    ),
+                ),
+                (
+                    "admitted_on",
+                    models.DateField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        verbose_name="admitted on",
+                    ),
+                ),
+                (
+                    "enrolled_on",
+                    models.DateField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        verbose_name="enrolled on",
+                    ),
+                ),
+                (
+                    "completed_on",
+                    models.DateField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        verbose_name="completed on",
+                    ),
+                ),
+                (
+                    "closed_on",
+                    models.DateField(
+                        blank=True,
+                        editable=False,
+                        help_text="Date of rejection, withdrawal or failure.",
+                        null=True,
+                        verbose_name="closed on",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        verbose_name="reason of the last decision",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="programs.cohort",
+                        verbose_name="cohort",
+                    ),
+                ),
+                (
+                    "track",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="programs.track",
+                        verbose_name="track",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="students.student",
+                        verbose_name="student",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrollment',
-                'verbose_name_plural': 'enrollments',
-                'ordering': ['-applied_on', '-id'],
+                "verbose_name": "enrollment",
+                "verbose_name_plural": "enrollments",
+                "ordering": ["-applied_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Continuation',
+            name="Continuation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='modified at')),
-                ('program_code', models.CharField(help_text='e.g. 15.03.06', max_length=32, verbose_name='program code')),
-                ('program_name', models.CharField(max_length=255, verbose_name='program name')),
-                ('applied_on', models.DateField(verbose_name='applied on')),
-                ('decision', models.CharField(choices=[('pending', 'pending'), ('accepted', 'accepted'), ('rejected', 'rejected'), ('withdrawn', 'withdrawn')], default='pending', max_length=16, verbose_name='decision')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('university', models.ForeignKey(limit_choices_to={'kind': 'host'}, on_delete=django.db.models.deletion.PROTECT, related_name='continuations', to='programs.institution', verbose_name='university')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='continuations', to='students.enrollment', verbose_name='enrollment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "modified_at",
+                    models.DateTimeField(
+                        auto_now=True, db_index=True, verbose_name="modified at"
+                    ),
+                ),
+                (
+                    "program_code",
+                    models.CharField(
+                        help_text="e.g. 15.03.06",
+                        max_length=32,
+                        verbose_name="program code",
+                    ),
+                ),
+                (
+                    "program_name",
+                    models.CharField(max_length=255, verbose_name="program name"),
+                ),
+                ("applied_on", models.DateField(verbose_name="applied on")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("accepted", "accepted"),
+                            ("rejected", "rejected"),
+                            ("withdrawn", "withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "decided_on",
+                    models.DateField(blank=True, null=True, verbose_name="decided on"),
+                ),
+                (
+                    "university",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "host"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="continuations",
+                        to="programs.institution",
+                        verbose_name="university",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="continuations",
+                        to="students.enrollment",
+                        verbose_name="enrollment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'continuation',
-                'verbose_name_plural': 'continuations',
-                'ordering': ['-applied_on', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('enrollment', 'university', 'program_code'), name='continuation_unique_program'), models.CheckConstraint(condition=models.Q(('decided_on__isnull', True), ('decided_on__gte', models.F('applied_on')), _connector='OR'), name='continuation_decided_after_applied'), models.CheckConstraint(condition=models.Q(('decision', 'pending'), ('decided_on__isnull', False), _connector='OR'), name='continuation_decision_has_date')],
+                "verbose_name": "continuation",
+                "verbose_name_plural": "continuations",
+                "ordering": ["-applied_on", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("enrollment", "university", "program_code"),
+                        name="continuation_unique_program",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decided_on__isnull", True),
+                            ("decided_on__gte", models.F("applied_on")),
+                            _connector="OR",
+                        ),
+                        name="continuation_decided_after_applied",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decision", "pending"),
+                            ("decided_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="continuation_decision_has_date",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ModuleResult',
+            name="ModuleResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='modified at')),
-                ('attempt', models.PositiveSmallIntegerField(default=1, verbose_name='attempt')),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='score')),
-                ('grade', models.CharField(choices=[('5', '5 (excellent)'), ('4', '4 (good)'), ('3', '3 (satisfactory)'), ('2', '2 (unsatisfactory)'), ('pass', 'pass'), ('fail', 'fail')], max_length=8, verbose_name='grade')),
-                ('passed', models.GeneratedField(db_persist=True, expression=models.Case(models.When(grade__in=['5', '4', '3', 'pass'], then=models.Value(True)), default=models.Value(False), output_field=models.BooleanField()), output_field=models.BooleanField(), verbose_name='passed')),
-                ('assessed_on', models.DateField(verbose_name='assessed on')),
-                ('source', models.CharField(choices=[('manual', 'entered by staff'), ('lms', 'LMS gradebook import'), ('transfer', 'recognised from the home college')], default='manual', max_length=16, verbose_name='source')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='students.enrollment', verbose_name='enrollment')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='programs.module', verbose_name='module')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "modified_at",
+                    models.DateTimeField(
+                        auto_now=True, db_index=True, verbose_name="modified at"
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="attempt"),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="score",
+                    ),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        choices=[
+                            ("5", "5 (excellent)"),
+                            ("4", "4 (good)"),
+                            ("3", "3 (satisfactory)"),
+                            ("2", "2 (unsatisfactory)"),
+                            ("pass", "pass"),
+                            ("fail", "fail"),
+                        ],
+                        max_length=8,
+                        verbose_name="grade",
+                    ),
+                ),
+                (
+                    "passed",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.Case(
+                            models.When(
+                                grade__in=["5", "4", "3", "pass"],
+                                then=models.Value(True),
+                            ),
+                            default=models.Value(False),
+                            output_field=models.BooleanField(),
+                        ),
+                        output_field=models.BooleanField(),
+                        verbose_name="passed",
+                    ),
+                ),
+                ("assessed_on", models.DateField(verbose_name="assessed on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "entered by staff"),
+                            ("lms", "LMS gradebook import"),
+                            ("transfer", "recognised from the home college"),
+                        ],
+                        default="manual",
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="students.enrollment",
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="programs.module",
+                        verbose_name="module",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'module result',
-                'verbose_name_plural': 'module results',
-                'ordering': ['enrollment', 'module__order', 'attempt'],
-                'indexes': [models.Index(fields=['module', 'enrollment'], name='result_module_enrollment_idx')],
-                'constraints': [models.UniqueConstraint(fields=('enrollment', 'module', 'attempt'), name='result_unique_enrollment_module_attempt'), models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 0), ('score__lte', 100)), _connector='OR'), name='result_score_0_100'), models.CheckConstraint(condition=models.Q(('attempt__gte', 1), ('attempt__lte', 10)), name='result_attempt_1_10'), models.CheckConstraint(condition=models.Q(('grade__in', ['5', '4', '3', '2', 'pass', 'fail'])), name='result_grade_valid')],
+                "verbose_name": "module result",
+                "verbose_name_plural": "module results",
+                "ordering": ["enrollment", "module__order", "attempt"],
+                "indexes": [
+                    models.Index(
+                        fields=["module", "enrollment"],
+                        name="result_module_enrollment_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("enrollment", "module", "attempt"),
+                        name="result_unique_enrollment_module_attempt",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("score__isnull", True),
+                            models.Q(("score__gte", 0), ("score__lte", 100)),
+                            _connector="OR",
+                        ),
+                        name="result_score_0_100",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("attempt__gte", 1), ("attempt__lte", 10)),
+                        name="result_attempt_1_10",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("grade__in", ["5", "4", "3", "2", "pass", "fail"])
+                        ),
+                        name="result_grade_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='student',
-            index=models.Index(fields=['home_institution', 'family_name_latin'], name='student_inst_name_idx'),
+            model_name="student",
+            index=models.Index(
+                fields=["home_institution", "family_name_latin"],
+                name="student_inst_name_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='student',
-            index=models.Index(fields=['family_name_han', 'given_name_han'], name='student_han_name_idx'),
+            model_name="student",
+            index=models.Index(
+                fields=["family_name_han", "given_name_han"],
+                name="student_han_name_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.UniqueConstraint(fields=('home_institution', 'home_student_id'), name='student_unique_home_id_per_institution'),
+            model_name="student",
+            constraint=models.UniqueConstraint(
+                fields=("home_institution", "home_student_id"),
+                name="student_unique_home_id_per_institution",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='student_unique_email_ci'),
+            model_name="student",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("email", ""), _negated=True),
+                name="student_unique_email_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('home_student_id', ''), _negated=True), name='student_home_id_not_blank'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("home_student_id", ""), _negated=True),
+                name="student_home_id_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('family_name_latin', ''), _negated=True), models.Q(('given_name_latin', ''), _negated=True)), name='student_latin_name_not_blank'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("family_name_latin", ""), _negated=True),
+                    models.Q(("given_name_latin", ""), _negated=True),
+                ),
+                name="student_latin_name_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('passport_issued_on__isnull', True), ('passport_expires_on__isnull', True), ('passport_expires_on__gt', models.F('passport_issued_on')), _connector='OR'), name='student_passport_dates_ordered'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("passport_issued_on__isnull", True),
+                    ("passport_expires_on__isnull", True),
+                    ("passport_expires_on__gt", models.F("passport_issued_on")),
+                    _connector="OR",
+                ),
+                name="student_passport_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='student',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_date__isnull', True), ('birth_date__gte', '1900-01-01'), _connector='OR'), name='student_birth_date_plausible'),
+            model_name="student",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("birth_date__isnull", True),
+                    ("birth_date__gte", "1900-01-01"),
+                    _connector="OR",
+                ),
+                name="student_birth_date_plausible",
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['cohort', 'status'], name='enrollment_cohort_status_idx'),
+            model_name="enrollment",
+            index=models.Index(
+                fields=["cohort", "status"], name="enrollment_cohort_status_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['status', 'track'], name='enrollment_status_track_idx'),
+            model_name="enrollment",
+            index=models.Index(
+                fields=["status", "track"], name="enrollment_status_track_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['applied', 'admitted', 'enrolled', 'completed'])), fields=('student', 'track'), name='enrollment_one_current_per_student_track'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("status__in", ["applied", "admitted", "enrolled", "completed"])
+                ),
+                fields=("student", "track"),
+                name="enrollment_one_current_per_student_track",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['applied', 'admitted', 'rejected', 'enrolled', 'withdrawn', 'failed', 'completed'])), name='enrollment_status_valid'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "applied",
+                            "admitted",
+                            "rejected",
+                            "enrolled",
+                            "withdrawn",
+                            "failed",
+                            "completed",
+                        ],
+                    )
+                ),
+                name="enrollment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('admitted_on__isnull', True), ('admitted_on__gte', models.F('applied_on')), _connector='OR'), name='enrollment_admitted_after_applied'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("admitted_on__isnull", True),
+                    ("admitted_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="enrollment_admitted_after_applied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('enrolled_on__isnull', True), models.Q(('admitted_on__isnull', False), ('enrolled_on__gte', models.F('admitted_on'))), _connector='OR'), name='enrollment_enrolled_after_admitted'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("enrolled_on__isnull", True),
+                    models.Q(
+                        ("admitted_on__isnull", False),
+                        ("enrolled_on__gte", models.F("admitted_on")),
+                    ),
+                    _connector="OR",
+                ),
+                name="enrollment_enrolled_after_admitted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('completed_on__isnull', True), models.Q(('completed_on__gte', models.F('enrolled_on')), ('enrolled_on__isnull', False)), _connector='OR'), name='enrollment_completed_after_enrolled'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("completed_on__isnull", True),
+                    models.Q(
+                        ("completed_on__gte", models.F("enrolled_on")),
+                        ("enrolled_on__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="enrollment_completed_after_enrolled",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_on__isnull', True), ('closed_on__gte', models.F('applied_on')), _connector='OR'), name='enrollment_closed_after_applied'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_on__isnull", True),
+                    ("closed_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="enrollment_closed_after_applied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('completed_on__isnull', False), _connector='OR'), name='enrollment_completed_has_date'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "completed"), _negated=True),
+                    ("completed_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="enrollment_completed_has_date",
+            ),
         ),
     ]

@@ -1,0 +1,383 @@
+"""Writes about students: applications, the enrollment state machine and module results.
+
+The enrollment state machine (DESIGN.md §3)::
+
+    applied → admitted → enrolled → completed
+    applied | admitted → rejected
+    admitted | enrolled → withdrawn
+    enrolled → failed
+
+Every transition is a function below; each locks the row, checks the source state, writes the status and its
+date, and appends an audit entry, all in one transaction. No other code writes ``Enrollment.status``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mobility.audit import Actor, audit_record
+from mobility.exceptions import DomainError
+from programs.models import AgreementQuota, Cohort, Module, Track
+
+from .models import Enrollment, ModuleResult, Student
+from .selectors import completion_missing_modules
+
+S = Enrollment.Status
+
+# target status → (allowed source statuses, date field written, reason required)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    S.ADMITTED: ((S.APPLIED,), "admitted_on", False),
+    S.REJECTED: ((S.APPLIED, S.ADMITTED), "closed_on", True),
+    S.ENROLLED: ((S.ADMITTED,), "enrolled_on", False),
+    S.WITHDRAWN: ((S.ADMITTED, S.ENROLLED), "closed_on", True),
+    S.FAILED: ((S.ENROLLED,), "closed_on", True),
+    S.COMPLETED: ((S.ENROLLED,), "completed_on", False),
+}
+
+
+def enrollment_apply(
+    *,
+    student: Student,
+    cohort: Cohort,
+    by: Actor,
+    source: str = Enrollment.Source.STAFF,
+    applied_on: datetime.date | None = None,
+    notes: str = "",
+) -> Enrollment:
+    """Create an application (status ``applied``) of a student to a cohort. Atomic.
+
+    Refused when the cohort does not take applications, when the student is not from the cohort's sending
+    college, or when the student already holds a current enrollment in the cohort's track.
+    """
+    if not cohort.accepts_applications:
+        raise DomainError(
+            _("Cohort %(cohort)s does not accept applications.")
+            % {"cohort": cohort.code},
+            code="cohort_closed",
+            field="cohort",
+        )
+    if student.home_institution_id != cohort.partner_id:
+        raise DomainError(
+            _(
+                "The student's home institution is not the sending college of cohort %(cohort)s."
+            )
+            % {"cohort": cohort.code},
+            code="wrong_partner",
+            field="cohort",
+        )
+    current = Enrollment.objects.filter(
+        student=student,
+        track_id=cohort.track_id,
+        status__in=Enrollment.CURRENT_STATUSES,
+    )
+    duplicate = DomainError(
+        _("%(student)s already has a current enrollment in the track %(track)s.")
+        % {"student": student, "track": cohort.track},
+        code="duplicate_enrollment",
+        field="student",
+    )
+    if current.exists():
+        raise duplicate
+    enrollment = Enrollment(
+        student=student,
+        cohort=cohort,
+        track_id=cohort.track_id,
+        source=source,
+        applied_on=applied_on or timezone.localdate(),
+        notes=notes,
+    )
+    try:
+        with transaction.atomic():
+            enrollment.save()
+            audit_record(
+                actor=by,
+                obj=enrollment,
+                action="enrollment.apply",
+                changes={"status": (None, S.APPLIED)},
+            )
+    except IntegrityError as exc:
+        # A concurrent application for the same student and track won the race; the constraint refused this one.
+        if current.exists():
+            raise duplicate from exc
+        raise
+    return enrollment
+
+
+def enrollment_admit(
+    *,
+    enrollment: Enrollment,
+    by: Actor,
+    note: str = "",
+    on: datetime.date | None = None,
+) -> Enrollment:
+    """``applied → admitted``, when the cohort has room and the agreement's quota for the track and intake year has
+    a place left. Atomic; the cohort row is locked so that two admissions cannot take the last place together."""
+    with transaction.atomic():
+        cohort = Cohort.objects.select_for_update().get(pk=enrollment.cohort_id)
+        _check_places(cohort)
+        return _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
+
+
+def enrollment_reject(
+    *, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None
+) -> Enrollment:
+    """``applied | admitted → rejected``; a reason is required. Atomic."""
+    return _transition(enrollment, S.REJECTED, by=by, reason=reason, on=on)
+
+
+def enrollment_enroll(
+    *,
+    enrollment: Enrollment,
+    by: Actor,
+    note: str = "",
+    on: datetime.date | None = None,
+) -> Enrollment:
+    """``admitted → enrolled``: the student starts studying. Atomic."""
+    return _transition(enrollment, S.ENROLLED, by=by, reason=note, on=on)
+
+
+def enrollment_withdraw(
+    *, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None
+) -> Enrollment:
+    """``admitted | enrolled → withdrawn``; a reason is required. Atomic."""
+    return _transition(enrollment, S.WITHDRAWN, by=by, reason=reason, on=on)
+
+
+def enrollment_fail(
+    *, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None
+) -> Enrollment:
+    """``enrolled → failed``; a reason is required. Atomic."""
+    return _transition(enrollment, S.FAILED, by=by, reason=reason, on=on)
+
+
+def enrollment_complete(
+    *,
+    enrollment: Enrollment,
+    by: Actor,
+    note: str = "",
+    on: datetime.date | None = None,
+) -> Enrollment:
+    """``enrolled → completed``, only when the completion rule holds (every required module of the track has a
+    passing result). Otherwise refused with the missing modules in ``details["missing"]``. Atomic."""
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        missing = list(
+            completion_missing_modules(enrollment=locked).values_list("code", flat=True)
+        )
+        if missing and locked.status == S.ENROLLED:
+            raise DomainError(
+                _("Not every required module is passed; missing: %(modules)s.")
+                % {"modules": ", ".join(missing)},
+                code="not_eligible",
+                details={"missing": missing},
+            )
+        return _transition(enrollment, S.COMPLETED, by=by, reason=note, on=on)
+
+
+def _transition(
+    enrollment: Enrollment,
+    target: str,
+    *,
+    by: Actor,
+    reason: str = "",
+    on: datetime.date | None = None,
+) -> Enrollment:
+    sources, date_field, reason_required = TRANSITIONS[target]
+    if reason_required and not reason.strip():
+        raise DomainError(
+            _("A reason is required."), code="reason_required", field="reason"
+        )
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        old = locked.status
+        if old not in sources:
+            raise DomainError(
+                _("An enrollment in status “%(old)s” cannot become “%(new)s”.")
+                % {"old": S(old).label, "new": S(target).label},
+                code="invalid_transition",
+                details={"from": old, "to": target},
+            )
+        day = on or timezone.localdate()
+        locked.status = target
+        setattr(locked, date_field, day)
+        locked.status_reason = reason.strip()
+        locked.save(
+            update_fields=["status", date_field, "status_reason", "modified_at"]
+        )
+        audit_record(
+            actor=by,
+            obj=locked,
+            action=f"enrollment.{target}",
+            changes={"status": (old, target), date_field: (None, day.isoformat())},
+            reason=reason.strip(),
+        )
+    # The caller's instance reflects the new state too.
+    for field in ("status", date_field, "status_reason", "modified_at"):
+        setattr(enrollment, field, getattr(locked, field))
+    return enrollment
+
+
+def _check_places(cohort: Cohort) -> None:
+    taken = Enrollment.objects.filter(
+        cohort=cohort, status__in=Enrollment.PLACE_STATUSES
+    ).count()
+    if taken >= cohort.capacity:
+        raise DomainError(
+            _("Cohort %(cohort)s is full (%(capacity)d places).")
+            % {"cohort": cohort.code, "capacity": cohort.capacity},
+            code="cohort_full",
+        )
+    if cohort.agreement_id is None:
+        return
+    quota = AgreementQuota.objects.filter(
+        agreement_id=cohort.agreement_id,
+        track_id=cohort.track_id,
+        year=cohort.intake_year,
+    ).first()
+    if quota is None:
+        raise DomainError(
+            _("Agreement %(agreement)s has no quota for %(track)s in %(year)d.")
+            % {
+                "agreement": cohort.agreement.number,
+                "track": cohort.track.code,
+                "year": cohort.intake_year,
+            },
+            code="quota_missing",
+        )
+    used = quota_used(quota)
+    if used >= quota.places:
+        raise DomainError(
+            _(
+                "The quota of agreement %(agreement)s for %(track)s in %(year)d is used up (%(used)d of %(places)d)."
+            )
+            % {
+                "agreement": cohort.agreement.number,
+                "track": cohort.track.code,
+                "year": quota.year,
+                "used": used,
+                "places": quota.places,
+            },
+            code="quota_exhausted",
+        )
+
+
+def quota_used(quota: AgreementQuota) -> int:
+    """Places of a quota taken: admitted, enrolled or completed students in the agreement's cohorts of the quota's
+    track that start in the quota's year."""
+    return Enrollment.objects.filter(
+        cohort__agreement_id=quota.agreement_id,
+        track_id=quota.track_id,
+        cohort__start_date__year=quota.year,
+        status__in=Enrollment.PLACE_STATUSES,
+    ).count()
+
+
+def grade_for_score(*, track: Track, module: Module, score: Decimal) -> str:
+    """The grade of a 0–100 score on the track's scale (pass/fail for credit modules)."""
+    G = ModuleResult.Grade
+    if module.assessment_kind == Module.AssessmentKind.CREDIT:
+        return G.PASS if score >= track.pass_score else G.FAIL
+    if score >= track.excellent_score:
+        return G.EXCELLENT
+    if score >= track.good_score:
+        return G.GOOD
+    if score >= track.pass_score:
+        return G.SATISFACTORY
+    return G.UNSATISFACTORY
+
+
+def result_record(
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    by: Actor,
+    assessed_on: datetime.date,
+    score: Decimal | None = None,
+    grade: str | None = None,
+    attempt: int = 1,
+    source: str = ModuleResult.Source.MANUAL,
+) -> ModuleResult:
+    """Record (or correct) the result of one attempt of a module. Atomic and idempotent: recording the same
+    values again changes nothing and writes no audit entry.
+
+    Either ``grade`` or ``score`` must be given; a missing grade is derived from the score on the track's scale.
+    Results are recorded only for enrolled students and only for modules of the enrollment's track.
+    """
+    if module.track_id != enrollment.track_id:
+        raise DomainError(
+            _("Module %(module)s is not part of the track of this enrollment.")
+            % {"module": module.code},
+            code="wrong_track",
+            field="module",
+        )
+    if enrollment.status != S.ENROLLED:
+        raise DomainError(
+            _(
+                "Results can be recorded only for enrolled students (this enrollment is “%(status)s”)."
+            )
+            % {"status": enrollment.get_status_display()},
+            code="not_enrolled",
+        )
+    if grade is None:
+        if score is None:
+            raise DomainError(
+                _("Give a score or a grade."), code="required", field="score"
+            )
+        grade = grade_for_score(
+            track=enrollment.track, module=module, score=Decimal(score)
+        )
+    with transaction.atomic():
+        result = (
+            ModuleResult.objects.select_for_update()
+            .filter(enrollment=enrollment, module=module, attempt=attempt)
+            .first()
+        )
+        new_values = {
+            "score": None if score is None else Decimal(score),
+            "grade": grade,
+            "assessed_on": assessed_on,
+            "source": source,
+        }
+        if result is None:
+            result = ModuleResult.objects.create(
+                enrollment=enrollment,
+                module=module,
+                attempt=attempt,
+                recorded_by=_user_or_none(by),
+                **new_values,
+            )
+            changes = {field: (None, value) for field, value in new_values.items()}
+            action = "result.record"
+        else:
+            changes = {
+                field: (getattr(result, field), value)
+                for field, value in new_values.items()
+                if getattr(result, field) != value
+            }
+            if not changes:
+                return result
+            for field, value in new_values.items():
+                setattr(result, field, value)
+            result.recorded_by = _user_or_none(by)
+            result.save()
+            action = "result.change"
+        audit_record(
+            actor=by,
+            obj=enrollment,
+            action=action,
+            changes={
+                f"{module.code}#{attempt}.{field}": pair
+                for field, pair in changes.items()
+            },
+        )
+    return result
+
+
+def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
+    return actor if isinstance(actor, AbstractBaseUser) else None
