@@ -1,7 +1,22 @@
 import pytest
 
+from mobility.celery import app as celery_app
+
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Every test writes files (agreements, diplomas) into its own folder, never into the project's media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Unit tests run Celery tasks in-process even when a broker is configured (as in CI); only tests marked
+    ``worker`` talk to the broker and a real worker process."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -1,0 +1,17 @@
+"""Helpers shared by the test suites of every app."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import IntegrityError, transaction
+
+
+@contextmanager
+def refused_by_database(constraint: str | None = None):
+    """Assert that the block fails with an IntegrityError raised by the database (not by a form or ``clean()``),
+    naming ``constraint`` when the backend reports constraint names (PostgreSQL always does)."""
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        yield
+    message = str(caught.value)
+    if constraint and "CHECK constraint failed" not in message and "UNIQUE constraint failed" not in message:
+        assert constraint in message, message
