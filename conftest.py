@@ -7,6 +7,8 @@ from mobility.celery import app as celery_app
 def _private_media(settings, tmp_path):
     """Every test writes files (agreements, diplomas) into its own folder, never into the project's media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing strength is not under test; the fast hasher keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
