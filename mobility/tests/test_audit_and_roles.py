@@ -82,3 +82,22 @@ def test_expiring_agreements_is_idempotent_and_audited():
 def test_the_periodic_task_runs_the_service():
     past = AgreementFactory(valid_from=datetime.date(2020, 1, 1), valid_until=datetime.date(2020, 12, 31))
     assert agreements_expire.delay().get() == [past.pk]
+
+
+def test_tasks_are_sent_only_when_the_transaction_commits(django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from django.db import transaction
+
+    from mobility.tasks import enqueue_on_commit
+
+    with mock.patch.object(agreements_expire, "apply_async") as send:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            enqueue_on_commit(agreements_expire)
+            raise RuntimeError("rolled back")
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_on_commit(agreements_expire, queue="q1")
+            assert not send.called
+    send.assert_called_once_with(args=(), queue="q1")
+    with pytest.raises(TypeError):
+        enqueue_on_commit(agreements_expire, object())

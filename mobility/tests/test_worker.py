@@ -12,9 +12,10 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from mobility.models import AuditEntry
+from mobility.tasks import enqueue_on_commit
 from programs.models import Agreement
 from programs.tasks import agreements_expire
 from programs.tests.factories import AgreementFactory
@@ -73,7 +74,8 @@ def test_a_real_worker_runs_a_task_that_writes_to_the_database(worker_queue):
     due = AgreementFactory(valid_from=datetime.date(2020, 1, 1), valid_until=datetime.date(2021, 12, 31))
     current = AgreementFactory(valid_from=datetime.date(2024, 1, 1), valid_until=datetime.date(2099, 12, 31))
 
-    agreements_expire.apply_async(queue=queue)
+    with transaction.atomic():
+        enqueue_on_commit(agreements_expire, queue=queue)
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -41,7 +41,9 @@ class ModuleResultFactory(factory.django.DjangoModelFactory):
         model = ModuleResult
 
     enrollment = factory.SubFactory(EnrollmentFactory)
-    module = factory.SubFactory("programs.tests.factories.ModuleFactory", track=factory.SelfAttribute("..enrollment.track"))
+    module = factory.SubFactory(
+        "programs.tests.factories.ModuleFactory", track=factory.SelfAttribute("..enrollment.track")
+    )
     attempt = 1
     score = 80
     grade = ModuleResult.Grade.GOOD

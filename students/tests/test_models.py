@@ -68,8 +68,6 @@ def test_sensitive_fields_are_marked_and_gated_by_a_permission():
     assert ("view_sensitive", Student._meta.permissions[0][1]) in Student._meta.permissions
 
 
-
-
 def test_one_current_enrollment_per_student_and_track():
     first = EnrollmentFactory()
     other_cohort = CohortFactory(track=first.cohort.track, partner=first.cohort.partner, host=first.cohort.host)
