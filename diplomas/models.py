@@ -75,9 +75,7 @@ class Diploma(TimeStampedModel):
         default=Status.REQUESTED,
         editable=False,
     )
-    number = models.CharField(
-        _("number"), max_length=64, unique=True, null=True, blank=True, editable=False
-    )
+    number = models.CharField(_("number"), max_length=64, unique=True, null=True, blank=True, editable=False)
     verification_code = models.CharField(
         _("verification code"),
         max_length=64,
@@ -85,12 +83,8 @@ class Diploma(TimeStampedModel):
         default=new_verification_code,
         editable=False,
     )
-    pdf = models.FileField(
-        _("PDF file"), upload_to="diplomas/%Y/", blank=True, editable=False
-    )
-    sha256 = models.CharField(
-        _("SHA-256 of the PDF"), max_length=64, blank=True, editable=False
-    )
+    pdf = models.FileField(_("PDF file"), upload_to="diplomas/%Y/", blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -99,22 +93,12 @@ class Diploma(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    requested_at = models.DateTimeField(
-        _("requested at"), default=timezone.now, editable=False
-    )
-    issued_at = models.DateTimeField(
-        _("issued at"), null=True, blank=True, editable=False
-    )
-    attempts = models.PositiveSmallIntegerField(
-        _("render attempts"), default=0, editable=False
-    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("render attempts"), default=0, editable=False)
     failure_reason = models.TextField(_("failure reason"), blank=True, editable=False)
-    revoked_at = models.DateTimeField(
-        _("revoked at"), null=True, blank=True, editable=False
-    )
-    revoked_reason = models.TextField(
-        _("revocation reason"), blank=True, editable=False
-    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_reason = models.TextField(_("revocation reason"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("diploma")
@@ -128,33 +112,24 @@ class Diploma(TimeStampedModel):
                 name="diploma_one_valid_per_enrollment",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=["requested", "rendering", "issued", "failed", "revoked"]
-                ),
+                condition=Q(status__in=["requested", "rendering", "issued", "failed", "revoked"]),
                 name="diploma_status_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["issued", "revoked"])
-                | (
-                    Q(number__isnull=False)
-                    & Q(issued_at__isnull=False)
-                    & Q(Exact(Length("sha256"), 64))
-                ),
+                | (Q(number__isnull=False) & Q(issued_at__isnull=False) & Q(Exact(Length("sha256"), 64))),
                 name="diploma_issued_has_number_file_hash",
             ),
             models.CheckConstraint(
-                condition=~Q(status="revoked")
-                | (Q(revoked_at__isnull=False) & ~Q(revoked_reason="")),
+                condition=~Q(status="revoked") | (Q(revoked_at__isnull=False) & ~Q(revoked_reason="")),
                 name="diploma_revoked_has_date_and_reason",
             ),
             models.CheckConstraint(
-                condition=Q(issued_at__isnull=True)
-                | Q(issued_at__gte=F("requested_at")),
+                condition=Q(issued_at__isnull=True) | Q(issued_at__gte=F("requested_at")),
                 name="diploma_issued_after_requested",
             ),
             models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True)
-                | Q(issued_at__isnull=False, revoked_at__gte=F("issued_at")),
+                condition=Q(revoked_at__isnull=True) | Q(issued_at__isnull=False, revoked_at__gte=F("issued_at")),
                 name="diploma_revoked_after_issued",
             ),
             models.CheckConstraint(
@@ -162,11 +137,7 @@ class Diploma(TimeStampedModel):
                 name="diploma_verification_code_128_bits",
             ),
         ]
-        indexes = [
-            models.Index(
-                fields=["status", "modified_at"], name="diploma_status_modified_idx"
-            )
-        ]
+        indexes = [models.Index(fields=["status", "modified_at"], name="diploma_status_modified_idx")]
 
     def __str__(self):
         return self.number or f"{_('diploma')} #{self.pk} ({self.get_status_display()})"

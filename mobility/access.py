@@ -51,11 +51,7 @@ def roles_sync(using: str = "default") -> None:
         wanted = []
         for dotted in perms:
             app_label, codename = dotted.split(".")
-            wanted.append(
-                Permission.objects.using(using).get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            wanted.append(Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
 
 
@@ -69,6 +65,4 @@ def sync_roles_after_migrate(sender, app_config, using="default", **kwargs):
 
 
 def can_view_sensitive(user) -> bool:
-    return bool(
-        user and user.is_authenticated and user.has_perm("students.view_sensitive")
-    )
+    return bool(user and user.is_authenticated and user.has_perm("students.view_sensitive"))

@@ -12,6 +12,4 @@ class MobilityConfig(AppConfig):
 
         # Groups and their permissions must exist on every database, demo or production; permissions themselves
         # are created by post_migrate, so the groups are (re)synchronised right after.
-        post_migrate.connect(
-            access.sync_roles_after_migrate, dispatch_uid="mobility.sync_roles"
-        )
+        post_migrate.connect(access.sync_roles_after_migrate, dispatch_uid="mobility.sync_roles")

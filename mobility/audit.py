@@ -37,10 +37,7 @@ def audit_record(
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         action=action,
-        changes={
-            field: [_plain(old), _plain(new)]
-            for field, (old, new) in (changes or {}).items()
-        },
+        changes={field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()},
         reason=reason,
     )
 

@@ -12,9 +12,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 class TimeStampedModel(models.Model):
     """``modified_at`` is indexed because the API's ``modified_since`` sync filters on it."""
 
-    created_at = models.DateTimeField(
-        _("created at"), default=timezone.now, editable=False
-    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     modified_at = models.DateTimeField(_("modified at"), auto_now=True, db_index=True)
 
     class Meta:
@@ -38,9 +36,7 @@ class AuditEntry(models.Model):
     )
     # A readable snapshot of who acted ("popova", "api-key:Chongqing SIS", "system"), kept when the user is gone.
     actor_label = models.CharField(_("actor label"), max_length=150)
-    content_type = models.ForeignKey(
-        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
-    )
+    content_type = models.ForeignKey(ContentType, verbose_name=_("object type"), on_delete=models.PROTECT)
     object_id = models.CharField(_("object id"), max_length=64)
     target = GenericForeignKey("content_type", "object_id")
     object_repr = models.CharField(_("object"), max_length=255)
@@ -53,11 +49,7 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["content_type", "object_id", "at"], name="audit_object_at_idx"
-            )
-        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="audit_object_at_idx")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
@@ -76,9 +68,7 @@ class PartnerAPIKey(AbstractAPIKey):
         on_delete=models.CASCADE,
         related_name="api_keys",
     )
-    scopes = models.JSONField(
-        _("scopes"), default=list, help_text=_('List of "read" and "write".')
-    )
+    scopes = models.JSONField(_("scopes"), default=list, help_text=_('List of "read" and "write".'))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

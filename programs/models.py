@@ -31,19 +31,13 @@ class Institution(TimeStampedModel):
         SENDING = "sending", _("sending college")
         FACILITATOR = "facilitator", _("facilitator")
 
-    code = models.CharField(
-        _("code"), max_length=32, unique=True, validators=[code_validator]
-    )
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=Kind.choices, db_index=True
-    )
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
     name_en = models.CharField(_("name (English)"), max_length=255)
     name_ru = models.CharField(_("name (Russian)"), max_length=255, blank=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=255, blank=True)
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
-    country = models.CharField(
-        _("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. CN.")
-    )
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. CN."))
     city = models.CharField(_("city"), max_length=128, blank=True)
     address = models.TextField(_("address"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -54,9 +48,7 @@ class Institution(TimeStampedModel):
         verbose_name_plural = _("institutions")
         ordering = ["kind", "name_en"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(name_en=""), name="institution_name_en_not_blank"
-            ),
+            models.CheckConstraint(condition=~Q(name_en=""), name="institution_name_en_not_blank"),
             models.CheckConstraint(
                 condition=Q(kind__in=["host", "sending", "facilitator"]),
                 name="institution_kind_valid",
@@ -150,9 +142,7 @@ class Agreement(TimeStampedModel):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    signed_document = models.FileField(
-        _("signed document"), upload_to="agreements/%Y/", blank=True
-    )
+    signed_document = models.FileField(_("signed document"), upload_to="agreements/%Y/", blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -161,27 +151,18 @@ class Agreement(TimeStampedModel):
         ordering = ["-valid_from", "number"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_until__isnull=True)
-                | Q(valid_until__gte=F("valid_from")),
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="agreement_valid_until_after_from",
             ),
-            models.CheckConstraint(
-                condition=~Q(host=F("partner")), name="agreement_host_is_not_partner"
-            ),
+            models.CheckConstraint(condition=~Q(host=F("partner")), name="agreement_host_is_not_partner"),
         ]
-        indexes = [
-            models.Index(
-                fields=["partner", "status"], name="agreement_partner_status_idx"
-            )
-        ]
+        indexes = [models.Index(fields=["partner", "status"], name="agreement_partner_status_idx")]
 
     def __str__(self):
         return f"{self.number} {self.title}"
 
     def is_valid_on(self, day) -> bool:
-        return self.valid_from <= day and (
-            self.valid_until is None or day <= self.valid_until
-        )
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
 class AgreementQuota(models.Model):
@@ -211,12 +192,8 @@ class AgreementQuota(models.Model):
                 fields=["agreement", "track", "year"],
                 name="quota_unique_agreement_track_year",
             ),
-            models.CheckConstraint(
-                condition=Q(year__gte=2000) & Q(year__lte=2100), name="quota_year_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(places__gte=0), name="quota_places_non_negative"
-            ),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="quota_year_range"),
+            models.CheckConstraint(condition=Q(places__gte=0), name="quota_places_non_negative"),
         ]
 
     def __str__(self):
@@ -230,24 +207,16 @@ class Track(TimeStampedModel):
     is 4, ``pass_score`` or more is 3 (passed), less is 2; credit-type modules use pass/fail at ``pass_score``.
     """
 
-    code = models.CharField(
-        _("code"), max_length=16, unique=True, validators=[code_validator]
-    )
+    code = models.CharField(_("code"), max_length=16, unique=True, validators=[code_validator])
     name_en = models.CharField(_("name (English)"), max_length=255)
     name_ru = models.CharField(_("name (Russian)"), max_length=255, blank=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=255, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
-    pass_score = models.DecimalField(
-        _("pass score"), max_digits=5, decimal_places=2, default=60
-    )
-    good_score = models.DecimalField(
-        _("score for grade 4"), max_digits=5, decimal_places=2, default=75
-    )
-    excellent_score = models.DecimalField(
-        _("score for grade 5"), max_digits=5, decimal_places=2, default=90
-    )
+    pass_score = models.DecimalField(_("pass score"), max_digits=5, decimal_places=2, default=60)
+    good_score = models.DecimalField(_("score for grade 4"), max_digits=5, decimal_places=2, default=75)
+    excellent_score = models.DecimalField(_("score for grade 5"), max_digits=5, decimal_places=2, default=90)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -277,20 +246,14 @@ class Module(TimeStampedModel):
         CREDIT = "credit", _("credit (pass/fail)")
         PROJECT = "project", _("project")
 
-    track = models.ForeignKey(
-        Track, verbose_name=_("track"), on_delete=models.CASCADE, related_name="modules"
-    )
+    track = models.ForeignKey(Track, verbose_name=_("track"), on_delete=models.CASCADE, related_name="modules")
     code = models.CharField(_("code"), max_length=32, validators=[code_validator])
     title_en = models.CharField(_("title (English)"), max_length=255)
     title_ru = models.CharField(_("title (Russian)"), max_length=255, blank=True)
     title_zh = models.CharField(_("title (Chinese)"), max_length=255, blank=True)
-    hours = models.PositiveSmallIntegerField(
-        _("hours"), validators=[MinValueValidator(1)]
-    )
+    hours = models.PositiveSmallIntegerField(_("hours"), validators=[MinValueValidator(1)])
     credits = models.DecimalField(_("credits"), max_digits=4, decimal_places=1)
-    assessment_kind = models.CharField(
-        _("assessment"), max_length=16, choices=AssessmentKind.choices
-    )
+    assessment_kind = models.CharField(_("assessment"), max_length=16, choices=AssessmentKind.choices)
     is_required = models.BooleanField(_("required"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -299,12 +262,8 @@ class Module(TimeStampedModel):
         verbose_name_plural = _("modules")
         ordering = ["track", "order", "code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["track", "code"], name="module_unique_code_per_track"
-            ),
-            models.CheckConstraint(
-                condition=Q(hours__gt=0), name="module_hours_positive"
-            ),
+            models.UniqueConstraint(fields=["track", "code"], name="module_unique_code_per_track"),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="module_hours_positive"),
             models.CheckConstraint(
                 condition=Q(credits__gte=0) & Q(credits__lte=60),
                 name="module_credits_range",
@@ -330,13 +289,9 @@ class Cohort(TimeStampedModel):
         BLENDED = "blended", _("blended")
         ON_CAMPUS = "on_campus", _("on campus")
 
-    code = models.CharField(
-        _("code"), max_length=32, unique=True, validators=[code_validator]
-    )
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=255)
-    track = models.ForeignKey(
-        Track, verbose_name=_("track"), on_delete=models.PROTECT, related_name="cohorts"
-    )
+    track = models.ForeignKey(Track, verbose_name=_("track"), on_delete=models.PROTECT, related_name="cohorts")
     host = models.ForeignKey(
         Institution,
         verbose_name=_("host"),
@@ -358,15 +313,11 @@ class Cohort(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cohorts",
-        help_text=_(
-            "The agreement whose quota this cohort's admissions count against."
-        ),
+        help_text=_("The agreement whose quota this cohort's admissions count against."),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    application_deadline = models.DateField(
-        _("application deadline"), null=True, blank=True
-    )
+    application_deadline = models.DateField(_("application deadline"), null=True, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"))
     delivery_mode = models.CharField(
         _("delivery mode"),
@@ -382,20 +333,13 @@ class Cohort(TimeStampedModel):
         verbose_name_plural = _("cohorts")
         ordering = ["-start_date", "code"]
         constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="cohort_end_after_start"),
             models.CheckConstraint(
-                condition=Q(end_date__gt=F("start_date")), name="cohort_end_after_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(application_deadline__isnull=True)
-                | Q(application_deadline__lte=F("end_date")),
+                condition=Q(application_deadline__isnull=True) | Q(application_deadline__lte=F("end_date")),
                 name="cohort_deadline_before_end",
             ),
-            models.CheckConstraint(
-                condition=Q(capacity__gt=0), name="cohort_capacity_positive"
-            ),
-            models.CheckConstraint(
-                condition=~Q(host=F("partner")), name="cohort_host_is_not_partner"
-            ),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_capacity_positive"),
+            models.CheckConstraint(condition=~Q(host=F("partner")), name="cohort_host_is_not_partner"),
         ]
         indexes = [
             models.Index(fields=["partner", "track"], name="cohort_partner_track_idx"),

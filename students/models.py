@@ -46,31 +46,19 @@ class Student(TimeStampedModel):
     home_student_id = models.CharField(_("home student id"), max_length=64)
     home_specialty = models.CharField(_("home specialty"), max_length=255, blank=True)
 
-    family_name_han = models.CharField(
-        _("family name (Han)"), max_length=64, blank=True
-    )
+    family_name_han = models.CharField(_("family name (Han)"), max_length=64, blank=True)
     given_name_han = models.CharField(_("given name (Han)"), max_length=64, blank=True)
     family_name_latin = models.CharField(_("family name (Latin)"), max_length=128)
     given_name_latin = models.CharField(_("given name (Latin)"), max_length=128)
-    family_name_cyrillic = models.CharField(
-        _("family name (Cyrillic)"), max_length=128, blank=True
-    )
-    given_name_cyrillic = models.CharField(
-        _("given name (Cyrillic)"), max_length=128, blank=True
-    )
+    family_name_cyrillic = models.CharField(_("family name (Cyrillic)"), max_length=128, blank=True)
+    given_name_cyrillic = models.CharField(_("given name (Cyrillic)"), max_length=128, blank=True)
 
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
-    citizenship = models.CharField(
-        _("citizenship"), max_length=2, default="CN", help_text=_("ISO 3166-1 alpha-2.")
-    )
+    citizenship = models.CharField(_("citizenship"), max_length=2, default="CN", help_text=_("ISO 3166-1 alpha-2."))
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     passport_number = models.CharField(_("passport number"), max_length=32, blank=True)
-    passport_issued_on = models.DateField(
-        _("passport issued on"), null=True, blank=True
-    )
-    passport_expires_on = models.DateField(
-        _("passport expires on"), null=True, blank=True
-    )
+    passport_issued_on = models.DateField(_("passport issued on"), null=True, blank=True)
+    passport_expires_on = models.DateField(_("passport expires on"), null=True, blank=True)
 
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=64, blank=True)
@@ -91,12 +79,8 @@ class Student(TimeStampedModel):
                 name="student_unique_home_id_per_institution",
             ),
             # Gradebook rows are matched by e-mail: two students must never share one.
-            models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="student_unique_email_ci"
-            ),
-            models.CheckConstraint(
-                condition=~Q(home_student_id=""), name="student_home_id_not_blank"
-            ),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="student_unique_email_ci"),
+            models.CheckConstraint(condition=~Q(home_student_id=""), name="student_home_id_not_blank"),
             models.CheckConstraint(
                 condition=~Q(family_name_latin="") & ~Q(given_name_latin=""),
                 name="student_latin_name_not_blank",
@@ -195,19 +179,11 @@ class Enrollment(TimeStampedModel):
         default=Status.APPLIED,
         editable=False,
     )
-    source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.STAFF
-    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.STAFF)
     applied_on = models.DateField(_("applied on"), default=timezone.localdate)
-    admitted_on = models.DateField(
-        _("admitted on"), null=True, blank=True, editable=False
-    )
-    enrolled_on = models.DateField(
-        _("enrolled on"), null=True, blank=True, editable=False
-    )
-    completed_on = models.DateField(
-        _("completed on"), null=True, blank=True, editable=False
-    )
+    admitted_on = models.DateField(_("admitted on"), null=True, blank=True, editable=False)
+    enrolled_on = models.DateField(_("enrolled on"), null=True, blank=True, editable=False)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True, editable=False)
     closed_on = models.DateField(
         _("closed on"),
         null=True,
@@ -215,9 +191,7 @@ class Enrollment(TimeStampedModel):
         editable=False,
         help_text=_("Date of rejection, withdrawal or failure."),
     )
-    status_reason = models.TextField(
-        _("reason of the last decision"), blank=True, editable=False
-    )
+    status_reason = models.TextField(_("reason of the last decision"), blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -227,9 +201,7 @@ class Enrollment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "track"],
-                condition=Q(
-                    status__in=["applied", "admitted", "enrolled", "completed"]
-                ),
+                condition=Q(status__in=["applied", "admitted", "enrolled", "completed"]),
                 name="enrollment_one_current_per_student_track",
             ),
             models.CheckConstraint(
@@ -247,13 +219,11 @@ class Enrollment(TimeStampedModel):
                 name="enrollment_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(admitted_on__isnull=True)
-                | Q(admitted_on__gte=F("applied_on")),
+                condition=Q(admitted_on__isnull=True) | Q(admitted_on__gte=F("applied_on")),
                 name="enrollment_admitted_after_applied",
             ),
             models.CheckConstraint(
-                condition=Q(enrolled_on__isnull=True)
-                | Q(admitted_on__isnull=False, enrolled_on__gte=F("admitted_on")),
+                condition=Q(enrolled_on__isnull=True) | Q(admitted_on__isnull=False, enrolled_on__gte=F("admitted_on")),
                 name="enrollment_enrolled_after_admitted",
             ),
             models.CheckConstraint(
@@ -271,12 +241,8 @@ class Enrollment(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["cohort", "status"], name="enrollment_cohort_status_idx"
-            ),
-            models.Index(
-                fields=["status", "track"], name="enrollment_status_track_idx"
-            ),
+            models.Index(fields=["cohort", "status"], name="enrollment_cohort_status_idx"),
+            models.Index(fields=["status", "track"], name="enrollment_status_track_idx"),
         ]
 
     def __str__(self):
@@ -314,9 +280,7 @@ class ModuleResult(TimeStampedModel):
         related_name="results",
     )
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
-    score = models.DecimalField(
-        _("score"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices)
     passed = models.GeneratedField(
         expression=Case(
@@ -329,9 +293,7 @@ class ModuleResult(TimeStampedModel):
         verbose_name=_("passed"),
     )
     assessed_on = models.DateField(_("assessed on"))
-    source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
-    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -363,11 +325,7 @@ class ModuleResult(TimeStampedModel):
                 name="result_grade_valid",
             ),
         ]
-        indexes = [
-            models.Index(
-                fields=["module", "enrollment"], name="result_module_enrollment_idx"
-            )
-        ]
+        indexes = [models.Index(fields=["module", "enrollment"], name="result_module_enrollment_idx")]
 
     def __str__(self):
         return f"{self.module.code} #{self.attempt}: {self.get_grade_display()}"
@@ -395,14 +353,10 @@ class Continuation(TimeStampedModel):
         related_name="continuations",
         limit_choices_to={"kind": "host"},
     )
-    program_code = models.CharField(
-        _("program code"), max_length=32, help_text=_("e.g. 15.03.06")
-    )
+    program_code = models.CharField(_("program code"), max_length=32, help_text=_("e.g. 15.03.06"))
     program_name = models.CharField(_("program name"), max_length=255)
     applied_on = models.DateField(_("applied on"))
-    decision = models.CharField(
-        _("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING
-    )
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
 
     class Meta:
@@ -415,8 +369,7 @@ class Continuation(TimeStampedModel):
                 name="continuation_unique_program",
             ),
             models.CheckConstraint(
-                condition=Q(decided_on__isnull=True)
-                | Q(decided_on__gte=F("applied_on")),
+                condition=Q(decided_on__isnull=True) | Q(decided_on__gte=F("applied_on")),
                 name="continuation_decided_after_applied",
             ),
             models.CheckConstraint(

@@ -15,12 +15,8 @@ def completion_missing_modules(*, enrollment: Enrollment) -> QuerySet[Module]:
     An enrollment may be completed when this is empty. The UI, the API and diploma issuance all ask this one
     function (or ``enrollments_eligible_for_completion``, its set-wise twin).
     """
-    passed = ModuleResult.objects.filter(
-        enrollment=enrollment, module=OuterRef("pk"), passed=True
-    )
-    return Module.objects.filter(
-        track_id=enrollment.track_id, is_required=True
-    ).exclude(Exists(passed))
+    passed = ModuleResult.objects.filter(enrollment=enrollment, module=OuterRef("pk"), passed=True)
+    return Module.objects.filter(track_id=enrollment.track_id, is_required=True).exclude(Exists(passed))
 
 
 def enrollment_is_eligible_for_completion(*, enrollment: Enrollment) -> bool:
@@ -35,9 +31,7 @@ def enrollments_eligible_for_completion(
 ) -> QuerySet[Enrollment]:
     """Enrolled enrollments with a passing result for every required module of their track, in one query."""
     queryset = Enrollment.objects.all() if queryset is None else queryset
-    unpassed_required = Module.objects.filter(
-        track_id=OuterRef("track_id"), is_required=True
-    ).exclude(
+    unpassed_required = Module.objects.filter(track_id=OuterRef("track_id"), is_required=True).exclude(
         Exists(
             ModuleResult.objects.filter(
                 enrollment_id=OuterRef(OuterRef("pk")),
@@ -46,6 +40,4 @@ def enrollments_eligible_for_completion(
             )
         )
     )
-    return queryset.filter(status=Enrollment.Status.ENROLLED).exclude(
-        Exists(unpassed_required)
-    )
+    return queryset.filter(status=Enrollment.Status.ENROLLED).exclude(Exists(unpassed_required))

@@ -57,16 +57,13 @@ def enrollment_apply(
     """
     if not cohort.accepts_applications:
         raise DomainError(
-            _("Cohort %(cohort)s does not accept applications.")
-            % {"cohort": cohort.code},
+            _("Cohort %(cohort)s does not accept applications.") % {"cohort": cohort.code},
             code="cohort_closed",
             field="cohort",
         )
     if student.home_institution_id != cohort.partner_id:
         raise DomainError(
-            _(
-                "The student's home institution is not the sending college of cohort %(cohort)s."
-            )
+            _("The student's home institution is not the sending college of cohort %(cohort)s.")
             % {"cohort": cohort.code},
             code="wrong_partner",
             field="cohort",
@@ -124,9 +121,7 @@ def enrollment_admit(
         return _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
 
 
-def enrollment_reject(
-    *, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None
-) -> Enrollment:
+def enrollment_reject(*, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None) -> Enrollment:
     """``applied | admitted → rejected``; a reason is required. Atomic."""
     return _transition(enrollment, S.REJECTED, by=by, reason=reason, on=on)
 
@@ -149,9 +144,7 @@ def enrollment_withdraw(
     return _transition(enrollment, S.WITHDRAWN, by=by, reason=reason, on=on)
 
 
-def enrollment_fail(
-    *, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None
-) -> Enrollment:
+def enrollment_fail(*, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None) -> Enrollment:
     """``enrolled → failed``; a reason is required. Atomic."""
     return _transition(enrollment, S.FAILED, by=by, reason=reason, on=on)
 
@@ -167,13 +160,10 @@ def enrollment_complete(
     passing result). Otherwise refused with the missing modules in ``details["missing"]``. Atomic."""
     with transaction.atomic():
         locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        missing = list(
-            completion_missing_modules(enrollment=locked).values_list("code", flat=True)
-        )
+        missing = list(completion_missing_modules(enrollment=locked).values_list("code", flat=True))
         if missing and locked.status == S.ENROLLED:
             raise DomainError(
-                _("Not every required module is passed; missing: %(modules)s.")
-                % {"modules": ", ".join(missing)},
+                _("Not every required module is passed; missing: %(modules)s.") % {"modules": ", ".join(missing)},
                 code="not_eligible",
                 details={"missing": missing},
             )
@@ -190,9 +180,7 @@ def _transition(
 ) -> Enrollment:
     sources, date_field, reason_required = TRANSITIONS[target]
     if reason_required and not reason.strip():
-        raise DomainError(
-            _("A reason is required."), code="reason_required", field="reason"
-        )
+        raise DomainError(_("A reason is required."), code="reason_required", field="reason")
     with transaction.atomic():
         locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         old = locked.status
@@ -207,9 +195,7 @@ def _transition(
         locked.status = target
         setattr(locked, date_field, day)
         locked.status_reason = reason.strip()
-        locked.save(
-            update_fields=["status", date_field, "status_reason", "modified_at"]
-        )
+        locked.save(update_fields=["status", date_field, "status_reason", "modified_at"])
         audit_record(
             actor=by,
             obj=locked,
@@ -224,9 +210,7 @@ def _transition(
 
 
 def _check_places(cohort: Cohort) -> None:
-    taken = Enrollment.objects.filter(
-        cohort=cohort, status__in=Enrollment.PLACE_STATUSES
-    ).count()
+    taken = Enrollment.objects.filter(cohort=cohort, status__in=Enrollment.PLACE_STATUSES).count()
     if taken >= cohort.capacity:
         raise DomainError(
             _("Cohort %(cohort)s is full (%(capacity)d places).")
@@ -253,9 +237,7 @@ def _check_places(cohort: Cohort) -> None:
     used = quota_used(quota)
     if used >= quota.places:
         raise DomainError(
-            _(
-                "The quota of agreement %(agreement)s for %(track)s in %(year)d is used up (%(used)d of %(places)d)."
-            )
+            _("The quota of agreement %(agreement)s for %(track)s in %(year)d is used up (%(used)d of %(places)d).")
             % {
                 "agreement": cohort.agreement.number,
                 "track": cohort.track.code,
@@ -311,27 +293,20 @@ def result_record(
     """
     if module.track_id != enrollment.track_id:
         raise DomainError(
-            _("Module %(module)s is not part of the track of this enrollment.")
-            % {"module": module.code},
+            _("Module %(module)s is not part of the track of this enrollment.") % {"module": module.code},
             code="wrong_track",
             field="module",
         )
     if enrollment.status != S.ENROLLED:
         raise DomainError(
-            _(
-                "Results can be recorded only for enrolled students (this enrollment is “%(status)s”)."
-            )
+            _("Results can be recorded only for enrolled students (this enrollment is “%(status)s”).")
             % {"status": enrollment.get_status_display()},
             code="not_enrolled",
         )
     if grade is None:
         if score is None:
-            raise DomainError(
-                _("Give a score or a grade."), code="required", field="score"
-            )
-        grade = grade_for_score(
-            track=enrollment.track, module=module, score=Decimal(score)
-        )
+            raise DomainError(_("Give a score or a grade."), code="required", field="score")
+        grade = grade_for_score(track=enrollment.track, module=module, score=Decimal(score))
     with transaction.atomic():
         result = (
             ModuleResult.objects.select_for_update()
@@ -371,10 +346,7 @@ def result_record(
             actor=by,
             obj=enrollment,
             action=action,
-            changes={
-                f"{module.code}#{attempt}.{field}": pair
-                for field, pair in changes.items()
-            },
+            changes={f"{module.code}#{attempt}.{field}": pair for field, pair in changes.items()},
         )
     return result
 

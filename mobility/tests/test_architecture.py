@@ -29,9 +29,15 @@ def _status_writes(tree: ast.AST):
                 or any(isinstance(a, ast.Constant) and a.value == "status" for a in ast.walk(node))
             ):
                 yield node.lineno
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
-            if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "status":
-                yield node.lineno
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "status"
+        ):
+            yield node.lineno
 
 
 def test_only_services_write_a_status():

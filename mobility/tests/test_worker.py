@@ -46,26 +46,20 @@ def worker_queue(tmp_path):
     """Start a worker consuming a queue of its own; yield the queue name; stop the worker."""
     queue = f"test-worker-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_DEBUG": "1", "DATABASE_CONN_MAX_AGE": "0"}
-    log = open(tmp_path / "worker.log", "w+")  # a file, not a pipe: a full pipe would block the worker
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", queue, "-P", "solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield queue, process, log
-    finally:
-        process.send_signal(signal.SIGTERM)
+    command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", queue, "-P", "solo"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
+    # The log goes to a file, not a pipe: a full pipe would block the worker.
+    with open(tmp_path / "worker.log", "w+") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            yield queue, process, log
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.mark.django_db(transaction=True)
