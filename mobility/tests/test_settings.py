@@ -38,3 +38,12 @@ def test_check_deploy_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_every_environment_variable_is_documented():
+    import re
+
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (ROOT / "mobility" / "settings.py").read_text()))
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG"} <= read
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    assert sorted(name for name in read if f"`{name}`" not in documented) == []
