@@ -6,41 +6,27 @@ OFFICE = "office"
 OFFICE_ADMIN = "office-admin"
 
 # Permissions of each staff group, as "app_label.codename". ``office`` runs the program day to day;
-# ``office-admin`` also deletes raw data, sees passport data and manages partners' API keys.
-_DOMAIN_MODELS = {
-    "programs": [
-        "institution",
-        "contact",
-        "agreement",
-        "agreementquota",
-        "track",
-        "module",
-        "cohort",
-    ],
+# ``office-admin`` also deletes reference data, sees passport data and manages partners' API keys. History is never
+# deleted by anyone: enrollments are closed by a transition, results corrected, diplomas revoked (services).
+_EDITABLE = {
+    "programs": ["institution", "contact", "agreement", "agreementquota", "track", "module", "cohort"],
     "students": ["student", "enrollment", "moduleresult", "continuation"],
-    "diplomas": ["diploma", "diplomabatch"],
 }
+_DELETABLE = {"programs": _EDITABLE["programs"], "students": ["continuation"]}
+_READ_ONLY = {"diplomas": ["diploma", "diplomabatch"], "mobility": ["auditentry"]}
+
+
+def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> list[str]:
+    return [f"{app}.{action}_{model}" for app, names in models.items() for model in names for action in actions]
+
+
+_OFFICE = _perms(_EDITABLE, ("view", "add", "change")) + _perms(_READ_ONLY, ("view",))
 ROLE_PERMISSIONS = {
-    OFFICE: [
-        f"{app}.{action}_{model}"
-        for app, models in _DOMAIN_MODELS.items()
-        for model in models
-        for action in ("view", "add", "change")
-    ]
-    + ["mobility.view_auditentry"],
-    OFFICE_ADMIN: [
-        f"{app}.{action}_{model}"
-        for app, models in _DOMAIN_MODELS.items()
-        for model in models
-        for action in ("view", "add", "change", "delete")
-    ]
-    + [
-        "mobility.view_auditentry",
-        "students.view_sensitive",
-        "mobility.view_partnerapikey",
-        "mobility.add_partnerapikey",
-        "mobility.change_partnerapikey",
-    ],
+    OFFICE: _OFFICE,
+    OFFICE_ADMIN: _OFFICE
+    + _perms(_DELETABLE, ("delete",))
+    + _perms({"mobility": ["partnerapikey"]}, ("view", "add", "change"))
+    + ["students.view_sensitive"],
 }
 
 

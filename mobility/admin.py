@@ -1,0 +1,229 @@
+"""Admin for what crosses apps (the audit log, partners' API keys) and the helpers the apps' admins share.
+
+The Django admin is the raw-data view for staff; it is not the staff UI. Whatever the domain writes through a
+service (enrollment status, module results) is written here through the same service, never by a plain ``save()``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from .exceptions import DomainError
+from .models import AuditEntry, PartnerAPIKey
+
+admin.site.site_header = _("Mobility office — MSTU STANKIN")
+admin.site.site_title = _("Mobility office — MSTU STANKIN")
+admin.site.index_title = _("Raw data")
+
+# The library registers its generic key model; partners' systems authenticate only with PartnerAPIKey (a key tied
+# to an institution and scopes), so a generic key made here would be a key that works nowhere.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+# --- helpers shared by the apps' admins -------------------------------------------------------------------------
+
+
+def audit_log_link(obj: Model):
+    """A link to the audit entries of one object (used as a read-only field on change pages)."""
+    if obj is None or obj.pk is None:
+        return "-"
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    query = urlencode({"content_type__id__exact": content_type.pk, "object_id": str(obj.pk)})
+    url = f"{reverse('admin:mobility_auditentry_changelist')}?{query}"
+    return format_html('<a href="{}">{}</a>', url, _("Audit log of this object"))
+
+
+class ReadOnlyAdminMixin:
+    """Nothing can be added, changed or deleted, by anyone (superusers included); viewing needs the view permission."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A table of related rows, each with a link to its own page; they are changed there, not here."""
+
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Subclasses list their columns in ``fields``; all of them are shown read-only.
+        return self.fields
+
+
+class ServiceFormMixin:
+    """Lets ``save_model`` call a service and turns the service's refusal into an error on the form.
+
+    ``save_model`` runs inside the admin's transaction after the form has been validated, so it cannot add a form
+    error itself. When the service raises ``DomainError``, that transaction is rolled back and the same view runs
+    again with the error attached to the form (on ``error.field`` when the form has it): the form is then invalid,
+    nothing is saved twice, and the user sees the message next to what they typed. The rules stay in the service.
+    """
+
+    _service_error_attr = "_admin_service_error"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            if getattr(request, self._service_error_attr, None) is not None:
+                raise
+            setattr(request, self._service_error_attr, error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, self._service_error_attr, None)
+        if error is None or request.method != "POST":
+            return form_class
+
+        class FormWithServiceError(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+                return cleaned_data
+
+        FormWithServiceError.__name__ = form_class.__name__
+        return FormWithServiceError
+
+
+# --- the audit log ----------------------------------------------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor_label", "action", "content_type", "object_link", "reason_short")
+    list_filter = ("action", "content_type", "at")
+    search_fields = ("object_repr", "actor_label")
+    list_select_related = ("content_type",)
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "actor",
+        "actor_label",
+        "action",
+        "content_type",
+        "object_id",
+        "object_link",
+        "changes_table",
+        "reason",
+    )
+    readonly_fields = fields
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("content_type", "actor")
+
+    @admin.display(description=_("object"), ordering="object_repr")
+    def object_link(self, entry: AuditEntry):
+        model = entry.content_type.model_class()
+        url = None
+        if model is not None and admin.site.is_registered(model):
+            opts = model._meta
+            try:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[entry.object_id])
+            except NoReverseMatch:
+                url = None
+        if url is None:
+            return entry.object_repr
+        return format_html('<a href="{}">{}</a>', url, entry.object_repr)
+
+    @admin.display(description=_("reason"))
+    def reason_short(self, entry: AuditEntry) -> str:
+        return entry.reason if len(entry.reason) <= 80 else f"{entry.reason[:79]}…"
+
+    @admin.display(description=_("changes"))
+    def changes_table(self, entry: AuditEntry):
+        if not entry.changes:
+            return "-"
+        rows = []
+        for field, pair in entry.changes.items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            rows.append((field, json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)))
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("field"),
+            _("before"),
+            _("after"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+
+# --- partners' API keys -----------------------------------------------------------------------------------------
+
+
+class PartnerAPIKeyForm(forms.ModelForm):
+    scopes = forms.TypedMultipleChoiceField(
+        label=_("scopes"),
+        choices=PartnerAPIKey.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the partner's system may do with this key."),
+    )
+
+    class Meta:
+        model = PartnerAPIKey
+        fields = ("name", "institution", "scopes", "expiry_date", "revoked")
+
+
+@admin.register(PartnerAPIKey)
+class PartnerAPIKeyAdmin(APIKeyModelAdmin):
+    """The key itself is shown once, in a message after creation (the base class); only its hash is stored."""
+
+    form = PartnerAPIKeyForm
+    list_display = (
+        "prefix",
+        "name",
+        "institution",
+        "scopes_display",
+        "created",
+        "expiry_date",
+        "_has_expired",
+        "revoked",
+        "last_used_at",
+    )
+    list_filter = ("institution", "revoked", "created", "expiry_date")
+    search_fields = ("name", "prefix", "institution__code", "institution__name_en", "institution__short_name")
+    list_select_related = ("institution",)
+    fields = (
+        "name",
+        "institution",
+        "scopes",
+        "expiry_date",
+        "revoked",
+        "prefix",
+        "created",
+        "last_used_at",
+        "created_by",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "created", "last_used_at", "created_by")
+
+    @admin.display(description=_("scopes"))
+    def scopes_display(self, key: PartnerAPIKey) -> str:
+        return ", ".join(key.scopes)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,475 @@
+"""The Django admin: every registered model's pages load, lists make no per-row queries, passport data stays hidden
+without ``view_sensitive``, writes go through the services, and what must never be deleted cannot be."""
+
+import datetime
+import re
+import types
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diplomas.models import Diploma, DiplomaBatch
+from diplomas.tests.factories import DiplomaFactory
+from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.models import AuditEntry, PartnerAPIKey
+from programs.models import Institution
+from programs.tests.factories import (
+    AgreementFactory,
+    AgreementQuotaFactory,
+    CohortFactory,
+    ContactFactory,
+    HostFactory,
+    InstitutionFactory,
+    ModuleFactory,
+    TrackFactory,
+)
+from students import services
+from students.models import Continuation, Enrollment, ModuleResult, Student
+from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
+
+User = get_user_model()
+
+# Enumerated from the registry, so a model registered later gets its pages loaded without touching this file.
+REGISTERED_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+PROJECT_APPS = ("mobility", "programs", "students", "diplomas")
+
+
+def _url(model, view, *args):
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def _request(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.org", "not-a-real-password")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def world(superuser):
+    """At least one row of every registered model, made the way the product makes them (services for states)."""
+    host = HostFactory()
+    college = InstitutionFactory(
+        code="CQEVTC",
+        name_en="Chongqing Engineering Vocational Technical College",
+        name_ru="Чунцинский инженерный профессионально-технический колледж",
+        name_zh="重庆工程职业技术学院",
+    )
+    facilitator = InstitutionFactory(
+        code="HUATEC", kind=Institution.Kind.FACILITATOR, name_en="HUATEC", name_zh="华泰克"
+    )
+    ContactFactory(institution=college, is_primary=True)
+    track = TrackFactory(code="MECH", name_en="Mechatronics", name_ru="Мехатроника", name_zh="机电一体化")
+    module = ModuleFactory(track=track, code="MECH-101", title_zh="机械制图")
+    agreement = AgreementFactory(host=host, partner=college, facilitator=facilitator)
+    AgreementQuotaFactory(agreement=agreement, track=track, year=2026)
+    cohort = CohortFactory(track=track, host=host, partner=college, agreement=agreement)
+    enrollment = EnrollmentFactory(cohort=cohort, student__family_name_latin="Zhang")
+    services.enrollment_admit(enrollment=enrollment, by=superuser)
+    services.enrollment_enroll(enrollment=enrollment, by=superuser)
+    services.result_record(
+        enrollment=enrollment, module=module, by=superuser, assessed_on=datetime.date(2026, 6, 1), score=92
+    )
+    services.enrollment_complete(enrollment=enrollment, by=superuser)
+    Continuation.objects.create(
+        enrollment=enrollment,
+        university=host,
+        program_code="15.03.06",
+        program_name="Mechatronics and robotics",
+        applied_on=datetime.date(2026, 12, 1),
+    )
+    batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=superuser)
+    DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=superuser)
+    PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
+    return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
+
+
+def test_every_project_model_is_in_the_admin():
+    missing = [
+        model._meta.label
+        for label in PROJECT_APPS
+        for model in apps.get_app_config(label).get_models()
+        if not admin.site.is_registered(model)
+    ]
+    assert missing == []
+
+
+def test_admin_site_is_titled_for_the_office():
+    assert str(admin.site.site_header) == "Mobility office — MSTU STANKIN"
+    assert str(admin.site.site_title) == "Mobility office — MSTU STANKIN"
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=[model._meta.label_lower for model in REGISTERED_MODELS])
+def test_admin_pages_load(client, world, model):
+    client.force_login(world.superuser)
+    model_admin = admin.site._registry[model]
+    request = _request(world.superuser)
+
+    for query in ("", "?q=Zhang", "?q=张伟", "?q=CQEVTC"):
+        response = client.get(_url(model, "changelist") + query)
+        assert response.status_code == 200, query
+
+    expected_add = 200 if model_admin.has_add_permission(request) else 403
+    assert client.get(_url(model, "add")).status_code == expected_add
+
+    obj = model_admin.get_queryset(request).first()
+    assert obj is not None, f"the world fixture has no {model._meta.label}: add one so its change page is tested"
+    assert client.get(_url(model, "change", quote(obj.pk))).status_code == 200
+
+
+# --- lists make no per-row queries ------------------------------------------------------------------------------
+
+
+def _rows_for(model, count):
+    # Every row gets its own student, cohort, track, institutions and module, so a missing select_related shows.
+    if model is Student:
+        return [EnrollmentFactory().student for _ in range(count)]
+    if model is Enrollment:
+        return EnrollmentFactory.create_batch(count)
+    return ModuleResultFactory.create_batch(count)
+
+
+@pytest.mark.parametrize("model", [Student, Enrollment, ModuleResult, Diploma])
+def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
+    url = _url(model, "changelist")
+    if model is Diploma:
+        DiplomaFactory.create_batch(2)
+    else:
+        _rows_for(model, 2)
+    admin_client.get(url)  # warm caches (content types, permissions) out of the measurement
+    with CaptureQueriesContext(connection) as few:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == 2
+
+    if model is Diploma:
+        DiplomaFactory.create_batch(10)
+    else:
+        _rows_for(model, 10)
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == 12
+    assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
+
+
+# --- passport data ----------------------------------------------------------------------------------------------
+
+
+def _staff_in(group: str):
+    user = User.objects.create_user(f"{group}-user", password="not-a-real-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("group", "sees_passport"), [(OFFICE, False), (OFFICE_ADMIN, True)])
+def test_passport_number_only_for_view_sensitive(client, group, sees_passport):
+    student = StudentFactory(passport_number="EA7654321", birth_date=datetime.date(2004, 5, 17))
+    client.force_login(_staff_in(group))
+
+    change = client.get(_url(Student, "change", student.pk))
+    listing = client.get(_url(Student, "changelist"))
+    assert change.status_code == listing.status_code == 200
+    for response in (change, listing):
+        assert ("EA7654321" in response.content.decode()) is sees_passport
+    assert ('name="birth_date"' in change.content.decode()) is sees_passport
+
+    found = client.get(_url(Student, "changelist") + "?q=EA7654321").context["cl"].result_count
+    assert found == (1 if sees_passport else 0)
+    # Nor can the query string filter by it (which would let one guess a number character by character).
+    for lookup in ("passport_number__startswith=EA7", "birth_date__year=2004"):
+        response = client.get(_url(Student, "changelist") + "?" + lookup)
+        assert response.status_code == (200 if sees_passport else 400), lookup
+
+
+@pytest.mark.django_db
+def test_office_user_cannot_write_passport_data_with_a_crafted_post(client):
+    student = StudentFactory(passport_number="EA7654321")
+    client.force_login(_staff_in(OFFICE))
+    response = client.get(_url(Student, "change", student.pk))
+    data = {
+        key: value
+        for key, value in response.context["adminform"].form.initial.items()
+        if value is not None and key not in ("user",)
+    }
+    data.update(
+        {"passport_number": "HACKED000", "enrollments-TOTAL_FORMS": "0", "enrollments-INITIAL_FORMS": "0"},
+        _save="Save",
+    )
+    response = client.post(_url(Student, "change", student.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    student.refresh_from_db()
+    assert student.passport_number == "EA7654321"
+
+
+# --- enrollments: only the services write status ----------------------------------------------------------------
+
+
+def test_admit_action_admits_through_the_service_and_reports_refusals(admin_client, superuser):
+    applied = EnrollmentFactory()
+    enrolled = EnrollmentFactory()
+    services.enrollment_admit(enrollment=enrolled, by=None)
+    services.enrollment_enroll(enrollment=enrolled, by=None)
+
+    response = admin_client.post(
+        _url(Enrollment, "changelist"),
+        {"action": "admit", "_selected_action": [applied.pk, enrolled.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    applied.refresh_from_db()
+    enrolled.refresh_from_db()
+    assert applied.status == Enrollment.Status.ADMITTED
+    assert applied.admitted_on is not None
+    assert enrolled.status == Enrollment.Status.ENROLLED
+    assert AuditEntry.objects.filter(action="enrollment.admitted", object_id=str(applied.pk), actor=superuser).exists()
+    messages = _messages(response)
+    assert any(str(applied.student) in m and "Admitted" in m for m in messages), messages
+    assert any(str(enrolled.student) in m and "cannot become" in m for m in messages), messages
+
+
+def test_reject_action_asks_for_a_reason_first(admin_client):
+    first, second = EnrollmentFactory.create_batch(2)
+    url = _url(Enrollment, "changelist")
+    selected = {"action": "reject", "_selected_action": [first.pk, second.pk]}
+
+    page = admin_client.post(url, selected)
+    assert page.status_code == 200
+    assert 'name="reason"' in page.content.decode()
+    first.refresh_from_db()
+    assert first.status == Enrollment.Status.APPLIED
+
+    empty = admin_client.post(url, {**selected, "apply": "yes", "reason": "  "})
+    assert empty.status_code == 200
+    assert empty.context["form"].errors
+
+    done = admin_client.post(url, {**selected, "apply": "yes", "reason": "Documents missing"}, follow=True)
+    assert done.status_code == 200
+    for enrollment in (first, second):
+        enrollment.refresh_from_db()
+        assert enrollment.status == Enrollment.Status.REJECTED
+        assert enrollment.status_reason == "Documents missing"
+    assert AuditEntry.objects.filter(action="enrollment.rejected", reason="Documents missing").count() == 2
+
+
+def test_complete_action_reports_missing_modules(admin_client):
+    enrollment = EnrollmentFactory()
+    ModuleFactory(track=enrollment.track, code="MUST-1")
+    services.enrollment_admit(enrollment=enrollment, by=None)
+    services.enrollment_enroll(enrollment=enrollment, by=None)
+
+    response = admin_client.post(
+        _url(Enrollment, "changelist"), {"action": "complete", "_selected_action": [enrollment.pk]}, follow=True
+    )
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.ENROLLED
+    assert any("MUST-1" in m for m in _messages(response))
+
+
+def test_enrollment_add_goes_through_the_service(admin_client, superuser):
+    cohort = CohortFactory()
+    student = StudentFactory(home_institution=cohort.partner)
+
+    response = admin_client.post(
+        _url(Enrollment, "add"),
+        {"student": student.pk, "cohort": cohort.pk, "applied_on": "2026-02-03", "notes": "walk-in", "_save": "Save"},
+    )
+
+    assert response.status_code == 302
+    enrollment = Enrollment.objects.get(student=student)
+    assert (enrollment.status, enrollment.source, enrollment.track_id) == ("applied", "staff", cohort.track_id)
+    assert enrollment.applied_on == datetime.date(2026, 2, 3)
+    assert AuditEntry.objects.filter(action="enrollment.apply", object_id=str(enrollment.pk), actor=superuser).exists()
+
+
+def test_enrollment_add_shows_the_service_refusal_on_the_form(admin_client):
+    cohort = CohortFactory()
+    stranger = StudentFactory()  # from another college
+
+    response = admin_client.post(
+        _url(Enrollment, "add"),
+        {"student": stranger.pk, "cohort": cohort.pk, "applied_on": "2026-02-03", "_save": "Save"},
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "not the sending college" in " ".join(errors["cohort"])
+    assert not Enrollment.objects.filter(student=stranger).exists()
+    assert not AuditEntry.objects.filter(action="enrollment.apply").exists()
+
+
+def test_enrollment_change_page_shows_status_read_only_and_saves_notes_only(admin_client):
+    enrollment = EnrollmentFactory()
+    url = _url(Enrollment, "change", enrollment.pk)
+    page = admin_client.get(url).content.decode()
+    assert 'name="status"' not in page
+    assert 'name="admitted_on"' not in page
+
+    response = admin_client.post(
+        url,
+        {
+            "notes": "called the college",
+            "status": "completed",
+            "completed_on": "2026-03-01",
+            "results-TOTAL_FORMS": "0",
+            "results-INITIAL_FORMS": "0",
+            "continuations-TOTAL_FORMS": "0",
+            "continuations-INITIAL_FORMS": "0",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    enrollment.refresh_from_db()
+    assert enrollment.notes == "called the college"
+    assert enrollment.status == Enrollment.Status.APPLIED
+    assert enrollment.completed_on is None
+
+
+# --- module results: only result_record writes them -------------------------------------------------------------
+
+
+def test_result_add_goes_through_result_record(admin_client, superuser):
+    enrollment = EnrollmentFactory()
+    module = ModuleFactory(track=enrollment.track)
+    services.enrollment_admit(enrollment=enrollment, by=None)
+    services.enrollment_enroll(enrollment=enrollment, by=None)
+
+    response = admin_client.post(
+        _url(ModuleResult, "add"),
+        {
+            "enrollment": enrollment.pk,
+            "module": module.pk,
+            "attempt": 1,
+            "score": "92",
+            "grade": "",
+            "assessed_on": "2026-06-01",
+            "source": "manual",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    result = ModuleResult.objects.get(enrollment=enrollment, module=module)
+    assert result.grade == ModuleResult.Grade.EXCELLENT  # derived from the score by the service
+    assert result.passed is True
+    assert result.recorded_by == superuser
+    assert AuditEntry.objects.filter(action="result.record", object_id=str(enrollment.pk)).exists()
+
+
+def test_result_add_refused_by_the_service_is_a_form_error(admin_client):
+    enrollment = EnrollmentFactory()  # applied, not enrolled
+    module = ModuleFactory(track=enrollment.track)
+
+    response = admin_client.post(
+        _url(ModuleResult, "add"),
+        {
+            "enrollment": enrollment.pk,
+            "module": module.pk,
+            "attempt": 1,
+            "score": "92",
+            "assessed_on": "2026-06-01",
+            "source": "manual",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "only for enrolled students" in " ".join(response.context["adminform"].form.non_field_errors())
+    assert not ModuleResult.objects.exists()
+
+
+# --- partner API keys -------------------------------------------------------------------------------------------
+
+
+def test_partner_api_key_is_shown_once_and_stored_hashed(admin_client, superuser):
+    college = InstitutionFactory()
+
+    response = admin_client.post(
+        _url(PartnerAPIKey, "add"),
+        {"name": "SIS", "institution": college.pk, "scopes": ["read", "write"], "_save": "Save"},
+        follow=True,
+    )
+
+    key = PartnerAPIKey.objects.get(institution=college)
+    assert key.scopes == ["read", "write"]
+    assert key.created_by == superuser
+    shown = [m for m in _messages(response) if "The API key for" in m]
+    assert len(shown) == 1
+    plain_key = re.search(r"is: ([A-Za-z0-9]+\.[A-Za-z0-9]+)", shown[0]).group(1)
+    assert PartnerAPIKey.objects.is_valid(plain_key)
+    assert plain_key.split(".")[1] not in key.hashed_key
+
+
+# --- what is never deleted --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [AuditEntry, Diploma, DiplomaBatch, ModuleResult])
+def test_nobody_deletes_in_the_admin(admin_client, superuser, world, model):
+    obj = model.objects.first()
+    model_admin = admin.site._registry[model]
+
+    assert model_admin.has_delete_permission(_request(superuser), obj) is False
+    assert admin_client.get(_url(model, "delete", quote(obj.pk))).status_code == 403
+    assert admin_client.post(_url(model, "delete", quote(obj.pk)), {"post": "yes"}).status_code == 403
+    actions = dict(model_admin.get_action_choices(_request(superuser)))
+    assert "delete_selected" not in actions
+    admin_client.post(_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk]})
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize("model", [AuditEntry, Diploma, DiplomaBatch])
+def test_read_only_models_cannot_be_added_or_changed(admin_client, world, model):
+    obj = model.objects.first()
+    assert admin_client.get(_url(model, "add")).status_code == 403
+    page = admin_client.get(_url(model, "change", quote(obj.pk)))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.post(_url(model, "change", quote(obj.pk)), {}).status_code == 403
+
+
+def test_result_change_corrects_through_result_record(admin_client, superuser):
+    enrollment = EnrollmentFactory()
+    module = ModuleFactory(track=enrollment.track)
+    services.enrollment_admit(enrollment=enrollment, by=None)
+    services.enrollment_enroll(enrollment=enrollment, by=None)
+    result = services.result_record(
+        enrollment=enrollment, module=module, by=None, assessed_on=datetime.date(2026, 6, 1), score=50
+    )
+    assert result.grade == ModuleResult.Grade.UNSATISFACTORY
+
+    response = admin_client.post(
+        _url(ModuleResult, "change", result.pk),
+        {"score": "77", "grade": "", "assessed_on": "2026-06-20", "source": "manual", "_save": "Save"},
+    )
+
+    assert response.status_code == 302
+    result.refresh_from_db()
+    assert (result.score, result.grade, result.passed) == (77, ModuleResult.Grade.GOOD, True)
+    assert result.recorded_by == superuser
+    entry = AuditEntry.objects.get(action="result.change", object_id=str(enrollment.pk))
+    assert entry.actor == superuser
