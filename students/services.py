@@ -52,9 +52,17 @@ def enrollment_apply(
 ) -> Enrollment:
     """Create an application (status ``applied``) of a student to a cohort. Atomic.
 
-    Refused when the cohort does not take applications, when the student is not from the cohort's sending
-    college, or when the student already holds a current enrollment in the cohort's track.
+    Refused when the cohort does not take applications or its application deadline has passed, when the student
+    is not from the cohort's sending college, or when the student already holds a current enrollment in the track.
     """
+    applied_on = applied_on or timezone.localdate()
+    if cohort.application_deadline and applied_on > cohort.application_deadline:
+        raise DomainError(
+            _("The application deadline of cohort %(cohort)s was %(deadline)s.")
+            % {"cohort": cohort.code, "deadline": cohort.application_deadline.isoformat()},
+            code="deadline_passed",
+            field="cohort",
+        )
     if not cohort.accepts_applications:
         raise DomainError(
             _("Cohort %(cohort)s does not accept applications.") % {"cohort": cohort.code},
@@ -86,7 +94,7 @@ def enrollment_apply(
         cohort=cohort,
         track_id=cohort.track_id,
         source=source,
-        applied_on=applied_on or timezone.localdate(),
+        applied_on=applied_on,
         notes=notes,
     )
     try:
@@ -192,6 +200,14 @@ def _transition(
                 details={"from": old, "to": target},
             )
         day = on or timezone.localdate()
+        earliest = max(d for d in (locked.applied_on, locked.admitted_on, locked.enrolled_on) if d is not None)
+        if day < earliest:
+            raise DomainError(
+                _("The date %(day)s is before the enrollment's previous step (%(earliest)s).")
+                % {"day": day.isoformat(), "earliest": earliest.isoformat()},
+                code="date_out_of_order",
+                field="on",
+            )
         locked.status = target
         setattr(locked, date_field, day)
         locked.status_reason = reason.strip()

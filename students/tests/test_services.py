@@ -316,3 +316,24 @@ def test_the_set_wise_completion_rule_agrees_with_the_single_one(staff):
     eligible = set(enrollments_eligible_for_completion(Enrollment.objects.filter(cohort=cohort)))
     assert eligible == {e for e in enrollments if enrollment_is_eligible_for_completion(enrollment=e)}
     assert eligible == {enrollments[3]}
+
+
+def test_a_transition_dated_before_the_previous_step_is_refused(staff):
+    enrollment = EnrollmentFactory(applied_on=datetime.date(2026, 2, 1))
+    with pytest.raises(DomainError) as refused:
+        services.enrollment_admit(enrollment=enrollment, by=staff, on=datetime.date(2026, 1, 31))
+    assert refused.value.code == "date_out_of_order" and "2026-02-01" in refused.value.message
+    services.enrollment_admit(enrollment=enrollment, by=staff, on=datetime.date(2026, 2, 5))
+    with pytest.raises(DomainError):
+        services.enrollment_enroll(enrollment=enrollment, by=staff, on=datetime.date(2026, 2, 4))
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.enrolled_on) == ("admitted", None)
+
+
+def test_apply_after_the_application_deadline_is_refused(staff):
+    cohort = CohortFactory(application_deadline=datetime.date(2026, 2, 15))
+    student = StudentFactory(home_institution=cohort.partner)
+    with pytest.raises(DomainError) as refused:
+        services.enrollment_apply(student=student, cohort=cohort, by=staff, applied_on=datetime.date(2026, 2, 16))
+    assert refused.value.code == "deadline_passed"
+    services.enrollment_apply(student=student, cohort=cohort, by=staff, applied_on=datetime.date(2026, 2, 15))
