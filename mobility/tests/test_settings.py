@@ -47,3 +47,8 @@ def test_every_environment_variable_is_documented():
     assert {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG"} <= read
     documented = (ROOT / "docs" / "configuration.md").read_text()
     assert sorted(name for name in read if f"`{name}`" not in documented) == []
+
+
+def test_the_root_leads_to_the_admin(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
