@@ -50,5 +50,14 @@ def sync_roles_after_migrate(sender, app_config, using="default", **kwargs):
         roles_sync(using)
 
 
+def is_office_staff(user) -> bool:
+    """Staff of the international office: members of ``office`` or ``office-admin``, or superusers."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name__in=(OFFICE, OFFICE_ADMIN)).exists()
+
+
 def can_view_sensitive(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("students.view_sensitive"))

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from .views import DashboardView
 
 urlpatterns = [
-    # The staff application will live at the root; until then the root leads to the raw-data admin.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -49,6 +49,6 @@ def test_every_environment_variable_is_documented():
     assert sorted(name for name in read if f"`{name}`" not in documented) == []
 
 
-def test_the_root_leads_to_the_admin(client):
+def test_the_root_is_the_dashboard_behind_the_login(client):
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
