@@ -112,9 +112,9 @@ def seed_demo() -> SeedReport:
         role = STAFF_USERS[username][0] if username in STAFF_USERS else "student"
         works = username in created_users or user.check_password(password)
         if username == "student":
-            note = f"{login_student.full_name_latin} {login_student.full_name_han}, {STUDENT_LOGIN_COHORT} (portal)"
+            note = f"{login_student.full_name_latin} {login_student.full_name_han}, {STUDENT_LOGIN_COHORT} (for the student portal, not built yet)"
         else:
-            note = "Django admin" if user.is_staff else ""
+            note = "staff application and Django admin" if user.is_staff else ""
         logins.append(Login(role, username, password, works, note))
     statuses = dict.fromkeys(S.values, 0)
     for status in Enrollment.objects.values_list("status", flat=True):
@@ -377,7 +377,7 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
     lines += [
         "",
         "Demo logins: public passwords, for a local development database only.",
-        f"  URL: {base_url}/admin/",
+        f"  Staff application: {base_url}/   Raw data (Django admin): {base_url}/admin/",
     ]
     for login in report.logins:
         password = login.password if login.works else "(existed before the seed: password not changed)"
@@ -386,6 +386,6 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
     lines += [
         f"  Partner API key ({report.api_key_note}):",
         f"    {report.api_key}",
-        f'    curl -H "Authorization: Api-Key {report.api_key}" {base_url}/api/v1/',
+        '    sent by partner systems as the header "Authorization: Api-Key <key>"',
     ]
     return "\n".join(lines)
