@@ -156,7 +156,7 @@ def test_logins_and_api_key(seeded):
     key = PartnerAPIKey.objects.get()
     assert (key.institution.code, key.name, key.scopes) == ("CQEVTC", "Chongqing SIS (demo)", ["read", "write"])
     assert PartnerAPIKey.objects.is_valid(demo.DEMO_API_KEY)
-    assert f'curl -H "Authorization: Api-Key {demo.DEMO_API_KEY}"' in seeded
+    assert f"\n    {demo.DEMO_API_KEY}\n" in seeded and "Authorization: Api-Key <key>" in seeded
     assert "http://127.0.0.1:8000/admin/" in seeded
 
 
