@@ -200,11 +200,7 @@ class CohortEnrollmentInline(ReadOnlyInline):
         "student",
         "status",
         "source",
-        "applied_on",
-        "admitted_on",
-        "enrolled_on",
-        "completed_on",
-        "closed_on",
+        *Enrollment.DATE_FIELDS,
     )
 
     def get_queryset(self, request):

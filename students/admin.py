@@ -51,11 +51,7 @@ class StudentEnrollmentInline(ReadOnlyInline):
         "track",
         "status",
         "source",
-        "applied_on",
-        "admitted_on",
-        "enrolled_on",
-        "completed_on",
-        "closed_on",
+        *Enrollment.DATE_FIELDS,
     )
 
     def get_queryset(self, request):
@@ -210,11 +206,7 @@ class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
         "track",
         "status",
         "source",
-        "applied_on",
-        "admitted_on",
-        "enrolled_on",
-        "completed_on",
-        "closed_on",
+        *Enrollment.DATE_FIELDS,
     )
     list_filter = ("status", "source", "track", "cohort", "cohort__partner")
     search_fields = (*_student_search("student__"), "cohort__code", "cohort__name")
@@ -247,11 +239,7 @@ class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
         "source",
         "status",
         "status_reason",
-        "applied_on",
-        "admitted_on",
-        "enrolled_on",
-        "completed_on",
-        "closed_on",
+        *Enrollment.DATE_FIELDS,
         "created_at",
         "modified_at",
         "audit_log",

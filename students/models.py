@@ -145,6 +145,8 @@ class Enrollment(TimeStampedModel):
     )
     # Statuses that take a place of the agreement's quota and of the cohort's capacity.
     PLACE_STATUSES = (Status.ADMITTED, Status.ENROLLED, Status.COMPLETED)
+    # The dates of the steps, in the order they happen (closed_on: rejected, withdrawn or failed).
+    DATE_FIELDS = ("applied_on", "admitted_on", "enrolled_on", "completed_on", "closed_on")
 
     class Source(models.TextChoices):
         STAFF = "staff", _("office staff")
