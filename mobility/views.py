@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from .access import is_office_staff
+from .dashboard import dashboard_data
 
 
 class StaffRequiredMixin(AccessMixin):
@@ -52,5 +53,39 @@ def staff_navigation(request):
     return {"staff_navigation": items}
 
 
+def _url_or_fallback(name: str, fallback: str, pk: int) -> str:
+    """The staff page of an object, or its admin page while that staff page is not installed."""
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return reverse(fallback, args=[pk])
+
+
 class DashboardView(StaffRequiredMixin, TemplateView):
+    """Counts, the completion funnel, enrollments per track over time, and the lists of what needs action."""
+
     template_name = "mobility/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = dashboard_data()
+        for enrollment in (*data.to_decide, *data.without_diploma):
+            enrollment.student_url = _url_or_fallback(
+                "students:student-detail", "admin:students_student_change", enrollment.student_id
+            )
+        for diploma in data.failed_renders:
+            diploma.student_url = _url_or_fallback(
+                "students:student-detail", "admin:students_student_change", diploma.enrollment.student_id
+            )
+            diploma.admin_url = reverse("admin:diplomas_diploma_change", args=[diploma.pk])
+        context["data"] = data
+        # Read by static/js/dashboard.js; plain strings only (labels are translated here, in the viewer's language).
+        context["chart_data"] = {
+            "funnel": {
+                "labels": [str(stage["label"]) for stage in data.funnel],
+                "counts": [stage["count"] for stage in data.funnel],
+                "label": str(_("Enrollments that reached the stage")),
+            },
+            "perTrack": {"labels": data.months, "series": data.per_track_series},
+        }
+        return context

@@ -1,0 +1,192 @@
+"""Reads for the staff dashboard: counts, chart series and the lists of what needs action.
+
+Every function runs a fixed number of queries whatever the amount of data (aggregates and annotations, never a
+query per row); ``dashboard_data`` runs ``DASHBOARD_QUERIES`` of them in all, a number a test pins.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from diplomas.models import Diploma
+from programs.models import Cohort, Track
+from students.models import Enrollment, Student
+from students.selectors import enrollments_eligible_for_completion
+
+S = Enrollment.Status
+
+# How many rows each action list shows; the card above it gives the full count.
+ACTION_LIST_LIMIT = 10
+# How many cohorts the cohort table shows, the latest intakes first.
+COHORT_LIMIT = 12
+DASHBOARD_QUERIES = 9
+
+FUNNEL_STAGES = (S.APPLIED, S.ADMITTED, S.ENROLLED, S.COMPLETED)
+
+
+def _status_counts(prefix: str = "") -> dict[str, Count]:
+    """``Count`` annotations, one per enrollment status, over ``<prefix>id`` (for aggregate or annotate)."""
+    return {f"n_{status}": Count(f"{prefix}id", filter=Q(**{f"{prefix}status": status})) for status in S.values}
+
+
+def _valid_diploma() -> Exists:
+    """The enrollment has a diploma that counts: any status but revoked (requested, rendering, issued, failed)."""
+    return Exists(Diploma.objects.filter(enrollment_id=OuterRef("pk")).exclude(status=Diploma.Status.REVOKED))
+
+
+@dataclass
+class DashboardData:
+    students: int
+    enrollments: int
+    by_status: list[dict]
+    funnel: list[dict]
+    tracks: list[Track]
+    cohorts: list[Cohort]
+    months: list[str]
+    per_track_series: list[dict]
+    to_decide: list[Enrollment]
+    to_decide_count: int
+    without_diploma: list[Enrollment]
+    without_diploma_count: int
+    failed_renders: list[Diploma]
+    failed_renders_count: int
+
+
+def enrollment_totals() -> dict[str, int]:
+    """One query: enrollments by status, the funnel stages and the action counts.
+
+    Funnel stages count the enrollments that *reached* a stage, whatever happened later: every enrollment was
+    applied; admitted/enrolled are those with the step's date set (a later rejection or withdrawal keeps the date);
+    completed are those in status completed.
+    """
+    eligible = enrollments_eligible_for_completion().values("pk")
+    return Enrollment.objects.aggregate(
+        total=Count("id"),
+        reached_admitted=Count("id", filter=Q(admitted_on__isnull=False)),
+        reached_enrolled=Count("id", filter=Q(enrolled_on__isnull=False)),
+        without_diploma=Count(
+            "id",
+            filter=(Q(status=S.COMPLETED) | Q(pk__in=eligible)) & ~Q(_valid_diploma()),
+        ),
+        **_status_counts(),
+    )
+
+
+def tracks_with_counts() -> QuerySet[Track]:
+    """Every track with ``total`` and ``n_<status>`` of its enrollments."""
+    return Track.objects.annotate(total=Count("enrollments__id"), **_status_counts("enrollments__")).order_by("code")
+
+
+def cohorts_with_counts(*, limit: int = COHORT_LIMIT) -> QuerySet[Cohort]:
+    """The latest cohorts that have enrollments, with ``total`` and ``n_<status>``."""
+    return (
+        Cohort.objects.select_related("track", "partner")
+        .annotate(total=Count("enrollments__id"), **_status_counts("enrollments__"))
+        .filter(total__gt=0)
+        .order_by("-start_date", "code")[:limit]
+    )
+
+
+def enrollments_per_track_by_month() -> list[dict]:
+    """Rows ``{"month": date, "track_id": int, "n": int}``: applications per track and month of ``applied_on``."""
+    return list(
+        Enrollment.objects.annotate(month=TruncMonth("applied_on"))
+        .values("month", "track_id")
+        .annotate(n=Count("id"))
+        .order_by("month", "track_id")
+    )
+
+
+def applications_to_decide(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enrollment]:
+    """Enrollments in status applied, the oldest application first."""
+    return (
+        Enrollment.objects.filter(status=S.APPLIED)
+        .select_related("student", "cohort", "track")
+        .order_by("applied_on", "id")[:limit]
+    )
+
+
+def enrollments_without_diploma(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enrollment]:
+    """Completed enrollments with no diploma that counts (a revoked one does not), and enrolled ones that satisfy
+    the completion rule (``ready_to_complete`` is true on those); completed ones first, the earliest first."""
+    eligible = enrollments_eligible_for_completion().values("pk")
+    return (
+        Enrollment.objects.filter(Q(status=S.COMPLETED) | Q(pk__in=eligible))
+        .exclude(_valid_diploma())
+        .annotate(ready_to_complete=Q(status=S.ENROLLED))
+        .select_related("student", "cohort", "track")
+        .order_by("ready_to_complete", "completed_on", "enrolled_on", "id")[:limit]
+    )
+
+
+def failed_renders(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Diploma]:
+    """Diplomas whose rendering failed, the latest failure first."""
+    return (
+        Diploma.objects.filter(status=Diploma.Status.FAILED)
+        .select_related("enrollment__student", "enrollment__cohort")
+        .order_by("-modified_at", "-id")[:limit]
+    )
+
+
+def _month_range(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return months
+
+
+def _per_track_series(rows: list[dict], tracks: list[Track]) -> tuple[list[str], list[dict]]:
+    """Pivot the month × track rows into chart labels and one zero-filled series per track that has enrollments."""
+    # TruncMonth gives a date on SQLite and PostgreSQL for a DateField.
+    counts = {(row["month"], row["track_id"]): row["n"] for row in rows}
+    if not counts:
+        return [], []
+    months = _month_range(min(m for m, _ in counts), max(m for m, _ in counts))
+    series = [
+        {"code": track.code, "label": track.name(), "data": [counts.get((month, track.pk), 0) for month in months]}
+        for track in tracks
+        if track.total
+    ]
+    return [month.strftime("%Y-%m") for month in months], series
+
+
+def _with_status_counts(rows: list) -> list:
+    """Give each annotated row ``status_counts``: its ``n_<status>`` in the order of ``Enrollment.Status``."""
+    for row in rows:
+        row.status_counts = [getattr(row, f"n_{status}") for status in S.values]
+    return rows
+
+
+def dashboard_data() -> DashboardData:
+    """Everything the dashboard shows, in ``DASHBOARD_QUERIES`` queries."""
+    totals = enrollment_totals()
+    tracks = _with_status_counts(list(tracks_with_counts()))
+    months, series = _per_track_series(enrollments_per_track_by_month(), tracks)
+    reached = {
+        S.APPLIED: totals["total"],
+        S.ADMITTED: totals["reached_admitted"],
+        S.ENROLLED: totals["reached_enrolled"],
+        S.COMPLETED: totals[f"n_{S.COMPLETED}"],
+    }
+    failed = list(failed_renders())
+    return DashboardData(
+        students=Student.objects.count(),
+        enrollments=totals["total"],
+        by_status=[{"status": value, "label": label, "count": totals[f"n_{value}"]} for value, label in S.choices],
+        funnel=[{"stage": stage, "label": S(stage).label, "count": reached[stage]} for stage in FUNNEL_STAGES],
+        tracks=tracks,
+        cohorts=_with_status_counts(list(cohorts_with_counts())),
+        months=months,
+        per_track_series=series,
+        to_decide=list(applications_to_decide()),
+        to_decide_count=totals[f"n_{S.APPLIED}"],
+        without_diploma=list(enrollments_without_diploma()),
+        without_diploma_count=totals["without_diploma"],
+        failed_renders=failed,
+        failed_renders_count=Diploma.objects.filter(status=Diploma.Status.FAILED).count(),
+    )
