@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime
 
-from programs.models import Module
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Concat
+from django.utils import timezone
 
-from .models import Enrollment, ModuleResult
+from mobility.access import is_office_staff
+from mobility.models import AuditEntry
+from programs.models import Cohort, Module
+
+from .models import Enrollment, ModuleResult, Student
 
 
 def completion_missing_modules(*, enrollment: Enrollment) -> QuerySet[Module]:
@@ -41,3 +48,156 @@ def enrollments_eligible_for_completion(
         )
     )
     return queryset.filter(status=Enrollment.Status.ENROLLED).exclude(Exists(unpassed_required))
+
+
+# --- staff pages: the students list, one student, progress, history ---------------------------------------------
+
+# ``sort`` parameter → ordering. Anything else falls back to the name order.
+STUDENT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("family_name_latin", "given_name_latin", "id"),
+    "home_id": ("home_student_id", "id"),
+    "institution": ("home_institution__code", "family_name_latin", "given_name_latin", "id"),
+}
+# Fields a search term is looked for in; ``_name_han`` is the Han name written as one word (张伟).
+_SEARCH_FIELDS = (
+    "_name_han",
+    "family_name_han",
+    "given_name_han",
+    "family_name_latin",
+    "given_name_latin",
+    "family_name_cyrillic",
+    "given_name_cyrillic",
+    "home_student_id",
+    "email",
+)
+
+
+def _term_variants(term: str) -> set[str]:
+    # SQLite compares only ASCII letters without case; Cyrillic typed in lower case must still find "Чжан".
+    # PostgreSQL's UPPER() knows Unicode, so there the variants are redundant but harmless.
+    return {term, term.lower(), term.upper(), term.capitalize()}
+
+
+def _search_q(text: str) -> Q:
+    """Every whitespace-separated term must match one of the name, id or e-mail fields, so a name is found in
+    either order ("Zhang Wei", "Wei Zhang") and in any of the three scripts."""
+    condition = Q()
+    for term in text.split():
+        matches = Q()
+        for variant in _term_variants(term):
+            for field in _SEARCH_FIELDS:
+                matches |= Q(**{f"{field}__icontains": variant})
+        condition &= matches
+    return condition
+
+
+def student_enrollments_prefetch() -> Prefetch:
+    return Prefetch(
+        "enrollments",
+        queryset=Enrollment.objects.select_related("cohort", "track").order_by("-applied_on", "-id"),
+    )
+
+
+def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
+    """The students a viewer may see, searched, filtered and sorted; the one place that scopes students.
+
+    Office staff see every student; a student sees their own record; anyone else sees nothing. ``filters`` keys
+    (all optional): ``q`` (search), ``partner`` (home institution), ``track``, ``cohort``, ``status`` (the student
+    has one enrollment matching all three given), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
+    The queryset brings its home institution and enrollments (with cohort and track) in a fixed number of queries.
+    """
+    filters = filters or {}
+    queryset = Student.objects.select_related("home_institution").prefetch_related(student_enrollments_prefetch())
+    if not is_office_staff(viewer):
+        student = getattr(viewer, "student", None) if viewer is not None and viewer.is_authenticated else None
+        queryset = queryset.filter(pk=student.pk) if student is not None else queryset.none()
+
+    if filters.get("partner"):
+        queryset = queryset.filter(home_institution=filters["partner"])
+    enrollment_conditions = {
+        key: filters[key] for key in ("track", "cohort", "status") if filters.get(key) not in (None, "")
+    }
+    if enrollment_conditions:
+        queryset = queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **enrollment_conditions)))
+    text = (filters.get("q") or "").strip()
+    if text:
+        queryset = queryset.annotate(_name_han=Concat("family_name_han", "given_name_han")).filter(_search_q(text))
+
+    sort = filters.get("sort") or "name"
+    descending = sort.startswith("-")
+    ordering = STUDENT_SORTS.get(sort.lstrip("-"), STUDENT_SORTS["name"])
+    if descending:
+        ordering = tuple(f"-{field}" for field in ordering)
+    return queryset.order_by(*ordering)
+
+
+def student_get(*, viewer, pk) -> Student:
+    """One student the viewer may see, with enrollments (cohort, track, agreement), their results (module) and
+    diplomas; raises ``Student.DoesNotExist`` otherwise."""
+    enrollments = Enrollment.objects.select_related("cohort__agreement", "track").prefetch_related(
+        Prefetch(
+            "results", queryset=ModuleResult.objects.select_related("module").order_by("module__order", "attempt")
+        ),
+        "diplomas",
+    )
+    return (
+        student_list(viewer=viewer)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("enrollments", queryset=enrollments.order_by("-applied_on", "-id")))
+        .get(pk=pk)
+    )
+
+
+def enrollment_progress(*, enrollment: Enrollment) -> dict:
+    """Progress of one enrollment in one query: required modules passed of required, hours and credits of the
+    passed modules of all the track's modules. A module counts once, whatever the number of passing attempts."""
+    passed = Exists(ModuleResult.objects.filter(enrollment=enrollment, module=OuterRef("pk"), passed=True))
+    totals = (
+        Module.objects.filter(track_id=enrollment.track_id)
+        .annotate(_passed=passed)
+        .aggregate(
+            required=Count("id", filter=Q(is_required=True)),
+            required_passed=Count("id", filter=Q(is_required=True, _passed=True)),
+            modules=Count("id"),
+            modules_passed=Count("id", filter=Q(_passed=True)),
+            hours_total=Sum("hours"),
+            hours_passed=Sum("hours", filter=Q(_passed=True)),
+            credits_total=Sum("credits"),
+            credits_passed=Sum("credits", filter=Q(_passed=True)),
+        )
+    )
+    for key in ("hours_total", "hours_passed", "credits_total", "credits_passed"):
+        totals[key] = totals[key] or 0
+    totals["percent"] = round(100 * totals["required_passed"] / totals["required"]) if totals["required"] else 100
+    return totals
+
+
+def student_audit_history(*, student: Student) -> QuerySet[AuditEntry]:
+    """Audit entries of the student and of their enrollments, newest first."""
+    student_type = ContentType.objects.get_for_model(Student)
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    enrollment_ids = [str(pk) for pk in Enrollment.objects.filter(student=student).values_list("pk", flat=True)]
+    return AuditEntry.objects.filter(
+        Q(content_type=student_type, object_id=str(student.pk))
+        | Q(content_type=enrollment_type, object_id__in=enrollment_ids)
+    ).order_by("-at", "-id")
+
+
+def cohorts_open_for_student(*, student: Student, on: datetime.date | None = None) -> QuerySet[Cohort]:
+    """Cohorts the student could apply to: of their home institution, accepting applications, deadline not past."""
+    day = on or timezone.localdate()
+    return (
+        Cohort.objects.filter(partner_id=student.home_institution_id, accepts_applications=True)
+        .filter(Q(application_deadline__isnull=True) | Q(application_deadline__gte=day))
+        .select_related("track")
+        .order_by("-start_date", "code")
+    )
+
+
+def enrollments_for_action(*, viewer, ids) -> QuerySet[Enrollment]:
+    """Enrollments of students the viewer may see, by id (bulk actions), in a stable order."""
+    return (
+        Enrollment.objects.filter(pk__in=ids, student__in=student_list(viewer=viewer).values("pk"))
+        .select_related("student", "cohort", "track")
+        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
+    )

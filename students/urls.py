@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401  (pages are added by the students views)
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "students"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.StudentListView.as_view(), name="student-list"),
+    path("new/", views.StudentCreateView.as_view(), name="student-create"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.StudentExportView.as_view(), name="student-export"),
+    path("bulk/", views.BulkActionView.as_view(), name="enrollment-bulk"),
+    path("<int:pk>/", views.StudentDetailView.as_view(), name="student-detail"),
+    path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
+    path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),
+    path("enrollments/<int:pk>/<str:action>/", views.EnrollmentTransitionView.as_view(), name="enrollment-transition"),
+]

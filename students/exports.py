@@ -1,0 +1,124 @@
+"""The students list as CSV and XLSX: the same rows the list shows, plus contact data.
+
+Passport data and the birth date are columns only when the viewer may see them (``sensitive=True``). Rows are read
+from a queryset that already brings the institution and the enrollments (``selectors.student_list``), in chunks, so
+an export makes a fixed number of queries per 500 students and never one per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from .models import Student
+
+CHUNK = 500
+# Excel runs a cell that starts with one of these as a formula; data typed by partners must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_columns(*, sensitive: bool) -> list[tuple[str, str]]:
+    columns = [
+        ("latin", _("Name (Latin)")),
+        ("han", _("Name (Han)")),
+        ("cyrillic", _("Name (Cyrillic)")),
+        ("institution", _("Home institution")),
+        ("home_id", _("Home student id")),
+        ("enrollments", _("Enrollments")),
+        ("email", _("E-mail")),
+        ("phone", _("Phone")),
+        ("specialty", _("Home specialty")),
+    ]
+    if sensitive:
+        columns += [
+            ("birth_date", _("Birth date")),
+            ("passport_number", _("Passport number")),
+            ("passport_issued_on", _("Passport issued on")),
+            ("passport_expires_on", _("Passport expires on")),
+        ]
+    return columns
+
+
+def _row(student: Student, keys: list[str]) -> list:
+    values = {
+        "latin": student.full_name_latin,
+        "han": student.full_name_han,
+        "cyrillic": student.full_name_cyrillic,
+        "institution": str(student.home_institution),
+        "home_id": student.home_student_id,
+        "enrollments": "; ".join(
+            f"{enrollment.cohort.code}: {enrollment.get_status_display()}" for enrollment in student.enrollments.all()
+        ),
+        "email": student.email,
+        "phone": student.phone,
+        "specialty": student.home_specialty,
+    }
+    sensitive = {field: getattr(student, field) for field in Student.SENSITIVE_FIELDS if field in keys}
+    return [values[key] if key in values else sensitive[key] for key in keys]
+
+
+def export_rows(students: QuerySet[Student], *, sensitive: bool) -> tuple[list[str], Iterator[list]]:
+    """The header and the rows (an iterator: rows are read in chunks of ``CHUNK`` students)."""
+    columns = export_columns(sensitive=sensitive)
+    keys = [key for key, _label in columns]
+    rows = (_row(student, keys) for student in students.iterator(chunk_size=CHUNK))
+    return [label for _key, label in columns], rows
+
+
+def _text_cell(value) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[str]:
+    """CSV lines, UTF-8 with a BOM first so that Excel (also a Chinese Excel) opens Han characters correctly."""
+    header, rows = export_rows(students, sensitive=sensitive)
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_text_cell(value) for value in row])
+
+
+def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
+    """An XLSX workbook with one sheet; dates are real dates, the header bold and frozen."""
+    header, rows = export_rows(students, sensitive=sensitive)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Students"))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for label in header:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        cells = []
+        for value in row:
+            if hasattr(value, "isoformat"):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd"
+            else:
+                # Typed as text, so "=…" stays text here without the CSV's apostrophe.
+                cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,93 @@
+"""Reads behind the staff pages: scoping of ``student_list``, progress and history."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Group
+
+from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.exceptions import DomainError
+from programs.tests.factories import ModuleFactory
+from students import selectors, services
+
+from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _user(name, group=None):
+    user = get_user_model().objects.create_user(name)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_student_list_is_scoped_by_viewer():
+    mine, other = StudentFactory(), StudentFactory()
+    assert set(selectors.student_list(viewer=_user("clerk", OFFICE))) == {mine, other}
+    owner = _user("li")
+    mine.user = owner
+    mine.save()
+    assert list(selectors.student_list(viewer=owner)) == [mine]
+    assert list(selectors.student_list(viewer=_user("nobody"))) == []
+    assert list(selectors.student_list(viewer=AnonymousUser())) == []
+    assert list(selectors.student_list(viewer=None)) == []
+
+
+def test_enrollment_filters_apply_to_one_enrollment():
+    """status and cohort must hold for the same enrollment, not for two different ones."""
+    first = EnrollmentFactory()
+    EnrollmentFactory(student=first.student, cohort__partner=first.student.home_institution)
+    services.enrollment_admit(enrollment=first, by=None)
+    staff = _user("clerk", OFFICE)
+    other_cohort = first.student.enrollments.exclude(pk=first.pk).get().cohort
+    assert list(selectors.student_list(viewer=staff, filters={"status": "admitted", "cohort": first.cohort})) == [
+        first.student
+    ]
+    assert list(selectors.student_list(viewer=staff, filters={"status": "admitted", "cohort": other_cohort})) == []
+
+
+def test_enrollment_progress_counts_a_module_once_and_in_one_query(django_assert_num_queries):
+    enrollment = EnrollmentFactory()
+    services.enrollment_admit(enrollment=enrollment, by=None)
+    services.enrollment_enroll(enrollment=enrollment, by=None)
+    module = ModuleFactory(track=enrollment.track, hours=40, credits=3)
+    ModuleFactory(track=enrollment.track, hours=20, credits=1, is_required=False)
+    ModuleResultFactory(enrollment=enrollment, module=module, attempt=1, grade="2", score=10)
+    ModuleResultFactory(enrollment=enrollment, module=module, attempt=2, grade="5", score=95)
+    ModuleResultFactory(enrollment=enrollment, module=module, attempt=3, grade="4", score=80)
+    with django_assert_num_queries(1):
+        progress = selectors.enrollment_progress(enrollment=enrollment)
+    assert progress["required_passed"] == 1 and progress["required"] == 1 and progress["percent"] == 100
+    assert progress["hours_passed"] == 40 and progress["hours_total"] == 60
+    assert progress["credits_passed"] == 3 and progress["credits_total"] == 4
+
+
+def test_history_holds_student_and_enrollment_entries_newest_first():
+    enrollment = EnrollmentFactory()
+    staff = _user("popova", OFFICE_ADMIN)
+    services.student_update(student=enrollment.student, by=staff, data={"phone": "123"})
+    services.enrollment_admit(enrollment=enrollment, by=staff)
+    EnrollmentFactory()  # someone else's history stays out
+    actions = [entry.action for entry in selectors.student_audit_history(student=enrollment.student)]
+    assert actions == ["enrollment.admitted", "student.change"]
+
+
+def test_student_services_refuse_sensitive_fields_without_the_permission():
+    student = StudentFactory()
+    clerk = _user("clerk", OFFICE)
+    with pytest.raises(DomainError) as refused:
+        services.student_update(student=student, by=clerk, data={"passport_number": "X1"})
+    assert refused.value.code == "sensitive_forbidden"
+    with pytest.raises(DomainError):
+        services.student_update(student=student, by=clerk, data={"user": None})
+    with pytest.raises(DomainError) as duplicate:
+        services.student_create(
+            by=clerk,
+            data={
+                "home_institution": student.home_institution,
+                "home_student_id": student.home_student_id,
+                "family_name_latin": "A",
+                "given_name_latin": "B",
+            },
+        )
+    assert duplicate.value.field == "home_student_id"

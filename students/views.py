@@ -1,0 +1,391 @@
+"""Staff pages about students: the list (search, filters, bulk actions, exports), the detail page, the student
+form, applications and the enrollment workflow.
+
+Views stay thin: they validate input with a form, ask a selector (reads, scoped by viewer) or call one service
+(writes), and shape the answer. Refusals of the services (``DomainError``) are shown next to the field they name or
+as a message; they are never swallowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from mobility.access import can_view_sensitive
+from mobility.exceptions import DomainError
+from mobility.views import StaffRequiredMixin
+from programs.models import Module
+
+from . import exports, selectors, services
+from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm
+from .models import Enrollment, Student
+
+S = Enrollment.Status
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button of the enrollment workflow: the service it calls and whether it needs a reason."""
+
+    name: str
+    target: str
+    label: str
+    done: str
+    style: str
+
+    @property
+    def reason_required(self) -> bool:
+        return services.TRANSITIONS[self.target][2]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return services.TRANSITIONS[self.target][0]
+
+    def run(self, enrollment: Enrollment, *, by, text: str = "") -> Enrollment:
+        service = getattr(services, f"enrollment_{self.name}")
+        key = "reason" if self.reason_required else "note"
+        return service(enrollment=enrollment, by=by, **{key: text})
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action("admit", S.ADMITTED, gettext_lazy("Admit"), gettext_lazy("Admitted"), "success"),
+        Action("enroll", S.ENROLLED, gettext_lazy("Enroll"), gettext_lazy("Enrolled"), "primary"),
+        Action("complete", S.COMPLETED, gettext_lazy("Complete"), gettext_lazy("Completed"), "success"),
+        Action("reject", S.REJECTED, gettext_lazy("Reject"), gettext_lazy("Rejected"), "danger"),
+        Action("withdraw", S.WITHDRAWN, gettext_lazy("Withdraw"), gettext_lazy("Withdrawn"), "warning"),
+        Action("fail", S.FAILED, gettext_lazy("Record as failed"), gettext_lazy("Recorded as failed"), "danger"),
+    )
+}
+
+
+def actions_for(enrollment: Enrollment) -> list[Action]:
+    """The transitions allowed from the enrollment's status (``services.TRANSITIONS``)."""
+    return [action for action in ACTIONS.values() if enrollment.status in action.sources]
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return default
+
+
+def _student_or_404(request, pk) -> Student:
+    try:
+        return selectors.student_get(viewer=request.user, pk=pk)
+    except Student.DoesNotExist:
+        raise Http404(_("No such student.")) from None
+
+
+def _enrollment_or_404(request, pk) -> Enrollment:
+    enrollment = selectors.enrollments_for_action(viewer=request.user, ids=[pk]).first()
+    if enrollment is None:
+        raise Http404(_("No such enrollment."))
+    return enrollment
+
+
+# --- the list ---------------------------------------------------------------------------------------------------
+
+SORTABLE_COLUMNS = ("name", "home_id", "institution")
+
+
+class StudentListView(StaffRequiredMixin, View):
+    permission_required = "students.view_student"
+    template_name = "students/student_list.html"
+
+    def get(self, request):
+        form = StudentFilterForm(request.GET)
+        filters = form.filters()
+        students = selectors.student_list(viewer=request.user, filters=filters)
+        page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
+        sort = filters.get("sort") or "name"
+        context = {
+            "form": form,
+            "page_obj": page,
+            "students": page.object_list,
+            "sort": sort,
+            # For each sortable column: the sort its header link sets (the reverse when it is the current one).
+            "next_sort": {column: (f"-{column}" if sort == column else column) for column in SORTABLE_COLUMNS},
+            "actionable": (S.APPLIED, S.ADMITTED),
+            "bulk_form": BulkActionForm(),
+            "can_change_enrollment": request.user.has_perm("students.change_enrollment"),
+            "can_add_student": request.user.has_perm("students.add_student"),
+            "filtered": any(value not in (None, "") for key, value in filters.items() if key != "sort"),
+        }
+        return render(request, self.template_name, context)
+
+
+class StudentExportView(StaffRequiredMixin, View):
+    """The list with its search, filters and sort, as CSV or XLSX (every page, not only the shown one)."""
+
+    permission_required = "students.view_student"
+
+    def get(self, request, fmt: str):
+        filters = StudentFilterForm(request.GET).filters()
+        students = selectors.student_list(viewer=request.user, filters=filters)
+        sensitive = can_view_sensitive(request.user)
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                exports.students_csv(students, sensitive=sensitive), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                exports.students_xlsx(students, sensitive=sensitive),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="students-{stamp}.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class BulkActionView(StaffRequiredMixin, View):
+    """Admit, enroll or reject the applications checked in the list.
+
+    Each enrollment is moved by its own service call, in its own transaction: one refusal (a full quota, a wrong
+    status) does not undo or block the others, and nothing is ever half-written. The quota check in
+    ``enrollment_admit`` makes a batch stop at the quota by itself. The result is reported per student.
+    """
+
+    permission_required = "students.change_enrollment"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        back = _safe_next(request, reverse("students:student-list"))
+        form = BulkActionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(back)
+        action = ACTIONS[form.cleaned_data["action"]]
+        ids = form.cleaned_data["enrollment"]
+        enrollments = list(selectors.enrollments_for_action(viewer=request.user, ids=ids))
+        moved, refused = [], []
+        for enrollment in enrollments:
+            try:
+                action.run(enrollment, by=request.user, text=form.cleaned_data["reason"])
+            except DomainError as error:
+                refused.append(f"{enrollment.student} ({enrollment.cohort.code}) — {error.message}")
+            else:
+                moved.append(enrollment)
+        missing = len(set(ids) - {enrollment.pk for enrollment in enrollments})
+        if missing:
+            refused.append(_("%(count)d selected application(s) not found") % {"count": missing})
+        text = _("%(done)s %(count)d") % {"done": action.done, "count": len(moved)}
+        if refused:
+            text += "; " + _("refused %(count)d: %(list)s") % {"count": len(refused), "list": "; ".join(refused)}
+        level = messages.SUCCESS if not refused else (messages.WARNING if moved else messages.ERROR)
+        messages.add_message(request, level, text)
+        return redirect(back)
+
+
+# --- one student ------------------------------------------------------------------------------------------------
+
+
+def _history_rows(entries, *, sensitive: bool) -> list[dict]:
+    rows = []
+    for entry in entries:
+        changes = []
+        for field, pair in (entry.changes or {}).items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            if field in Student.SENSITIVE_FIELDS and not sensitive:
+                # Older entries may hold values; whoever may not see passport data sees only that it changed.
+                old, new = ("•••" if value not in (None, "") else value for value in (old, new))
+            changes.append({"field": field, "old": old, "new": new})
+        rows.append({"entry": entry, "changes": changes})
+    return rows
+
+
+class StudentDetailView(StaffRequiredMixin, View):
+    permission_required = "students.view_student"
+    template_name = "students/student_detail.html"
+
+    def get(self, request, pk):
+        return render(request, self.template_name, detail_context(request, _student_or_404(request, pk)))
+
+
+def detail_context(request, student: Student, *, application_form: ApplicationForm | None = None) -> dict:
+    sensitive = can_view_sensitive(request.user)
+    can_change = request.user.has_perm("students.change_enrollment")
+    enrollments = []
+    for enrollment in student.enrollments.all():
+        enrollments.append(
+            {
+                "enrollment": enrollment,
+                "actions": actions_for(enrollment) if can_change else [],
+                "results": list(enrollment.results.all()),
+                "diplomas": list(enrollment.diplomas.all()),
+                "progress": selectors.enrollment_progress(enrollment=enrollment),
+            }
+        )
+    cohorts = selectors.cohorts_open_for_student(student=student)
+    return {
+        "student": student,
+        "sensitive": sensitive,
+        "enrollments": enrollments,
+        "diplomas": [diploma for row in enrollments for diploma in row["diplomas"]],
+        "history": _history_rows(selectors.student_audit_history(student=student), sensitive=sensitive),
+        "application_form": application_form or ApplicationForm(cohorts=cohorts),
+        "can_apply": request.user.has_perm("students.add_enrollment"),
+        "can_edit": request.user.has_perm("students.change_student"),
+    }
+
+
+class StudentFormMixin:
+    template_name = "students/student_form.html"
+
+    def render_form(self, request, form, student=None):
+        return render(request, self.template_name, {"form": form, "student": student})
+
+    def save(self, request, form, student=None):
+        """Call the service; a refusal goes onto the field it names and nothing is saved."""
+        try:
+            if student is None:
+                return services.student_create(by=request.user, data=form.service_data())
+            return services.student_update(student=student, by=request.user, data=form.service_data())
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return None
+
+
+class StudentCreateView(StaffRequiredMixin, StudentFormMixin, View):
+    permission_required = "students.add_student"
+
+    def get(self, request):
+        return self.render_form(request, StudentForm(sensitive=can_view_sensitive(request.user)))
+
+    def post(self, request):
+        form = StudentForm(request.POST, sensitive=can_view_sensitive(request.user))
+        student = self.save(request, form) if form.is_valid() else None
+        if student is None:
+            return self.render_form(request, form)
+        messages.success(request, _("Student %(name)s created.") % {"name": student})
+        return redirect("students:student-detail", pk=student.pk)
+
+
+class StudentUpdateView(StaffRequiredMixin, StudentFormMixin, View):
+    permission_required = "students.change_student"
+
+    def get(self, request, pk):
+        student = _student_or_404(request, pk)
+        return self.render_form(
+            request, StudentForm(instance=student, sensitive=can_view_sensitive(request.user)), student
+        )
+
+    def post(self, request, pk):
+        student = _student_or_404(request, pk)
+        # The form works on its own copy: the service compares with the row in the database.
+        form = StudentForm(
+            request.POST, instance=Student.objects.get(pk=student.pk), sensitive=can_view_sensitive(request.user)
+        )
+        saved = self.save(request, form, student) if form.is_valid() else None
+        if saved is None:
+            return self.render_form(request, form, student)
+        messages.success(request, _("Changes to %(name)s saved.") % {"name": saved})
+        return redirect("students:student-detail", pk=student.pk)
+
+
+# --- applications and the enrollment workflow -------------------------------------------------------------------
+
+
+class EnrollmentApplyView(StaffRequiredMixin, View):
+    """A new application of the student to a cohort of their home institution (``enrollment_apply``)."""
+
+    permission_required = "students.add_enrollment"
+    template_name = "students/enrollment_apply.html"
+
+    def get(self, request, pk):
+        student = _student_or_404(request, pk)
+        form = ApplicationForm(cohorts=selectors.cohorts_open_for_student(student=student))
+        return render(request, self.template_name, {"student": student, "form": form})
+
+    def post(self, request, pk):
+        student = _student_or_404(request, pk)
+        form = ApplicationForm(request.POST, cohorts=selectors.cohorts_open_for_student(student=student))
+        if form.is_valid():
+            try:
+                enrollment = services.enrollment_apply(
+                    student=student,
+                    cohort=form.cleaned_data["cohort"],
+                    by=request.user,
+                    notes=form.cleaned_data["notes"],
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Application to %(cohort)s recorded.") % {"cohort": enrollment.cohort.code})
+                return redirect("students:student-detail", pk=student.pk)
+        return render(request, self.template_name, {"student": student, "form": form})
+
+
+class EnrollmentTransitionView(StaffRequiredMixin, View):
+    """One step of the state machine. GET shows a confirmation page (with the reason field where one is needed);
+    POST calls the service. A refusal is shown as a message on the student's page and changes nothing."""
+
+    permission_required = "students.change_enrollment"
+    template_name = "students/enrollment_transition.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("action") not in ACTIONS:
+            raise Http404(_("No such action."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_confirm(self, request, enrollment, action, form):
+        allowed = enrollment.status in action.sources
+        context = {"enrollment": enrollment, "action": action, "form": form, "allowed": allowed}
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk, action):
+        action = ACTIONS[action]
+        enrollment = _enrollment_or_404(request, pk)
+        return self.render_confirm(request, enrollment, action, ReasonForm(required=action.reason_required))
+
+    def post(self, request, pk, action):
+        action = ACTIONS[action]
+        enrollment = _enrollment_or_404(request, pk)
+        detail = reverse("students:student-detail", args=[enrollment.student_id])
+        form = ReasonForm(request.POST, required=action.reason_required)
+        if not form.is_valid():
+            return self.render_confirm(request, enrollment, action, form)
+        try:
+            action.run(enrollment, by=request.user, text=form.cleaned_data["reason"])
+        except DomainError as error:
+            if error.field == "reason":
+                form.add_error("reason", error.message)
+                return self.render_confirm(request, enrollment, action, form)
+            messages.error(request, _refusal_text(enrollment, error))
+        else:
+            messages.success(
+                request,
+                _("%(done)s: %(student)s, %(cohort)s.")
+                % {"done": action.done, "student": enrollment.student, "cohort": enrollment.cohort.code},
+            )
+        return redirect(_safe_next(request, detail))
+
+
+def _refusal_text(enrollment: Enrollment, error: DomainError) -> str:
+    text = _("Refused for %(student)s (%(cohort)s): %(message)s") % {
+        "student": enrollment.student,
+        "cohort": enrollment.cohort.code,
+        "message": error.message,
+    }
+    missing = error.details.get("missing") if isinstance(error.details, dict) else None
+    if missing:
+        titles = Module.objects.filter(track_id=enrollment.track_id, code__in=missing).order_by("order", "code")
+        text += " " + _("Modules still to pass: %(modules)s.") % {
+            "modules": "; ".join(f"{module.code} {module.title()}" for module in titles)
+        }
+    return text
