@@ -31,6 +31,17 @@ def _bootstrap(form: forms.Form, *, small: bool = False) -> None:
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+class MarkInvalidMixin:
+    """Fields with errors get Bootstrap's ``is-invalid`` (red border) next to the error the field include shows."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
 class CohortChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, cohort: Cohort) -> str:
         return f"{cohort.code} · {cohort.name}"
@@ -56,7 +67,7 @@ class StudentFilterForm(forms.Form):
         empty_label=_("All cohorts"),
     )
     status = forms.ChoiceField(
-        label=_("Enrollment status"),
+        label=_("Status"),
         choices=[("", _("Any status")), *Enrollment.Status.choices],
         required=False,
     )
@@ -72,8 +83,12 @@ class StudentFilterForm(forms.Form):
         empty_value=DEFAULT_PER_PAGE,
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # The select must show the page size in use, not its first choice.
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PER_PAGE)
+        super().__init__(data, *args, **kwargs)
         _bootstrap(self, small=True)
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("Name (张伟, Zhang Wei, Чжан), home id or e-mail"), "type": "search"}
@@ -96,7 +111,7 @@ class StudentFilterForm(forms.Form):
         return self.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
 
 
-class StudentForm(forms.ModelForm):
+class StudentForm(MarkInvalidMixin, forms.ModelForm):
     """A student's data. Without ``view_sensitive`` the passport and birth-date fields are not part of the form,
     so they are neither shown nor accepted from a crafted POST."""
 
@@ -158,7 +173,7 @@ class StudentForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields}
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(MarkInvalidMixin, forms.Form):
     cohort = CohortChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), empty_label=_("Choose a cohort"))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -169,7 +184,7 @@ class ApplicationForm(forms.Form):
         _bootstrap(self, small=True)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(MarkInvalidMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),

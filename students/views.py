@@ -377,15 +377,17 @@ class EnrollmentTransitionView(StaffRequiredMixin, View):
 
 
 def _refusal_text(enrollment: Enrollment, error: DomainError) -> str:
-    text = _("Refused for %(student)s (%(cohort)s): %(message)s") % {
-        "student": enrollment.student,
-        "cohort": enrollment.cohort.code,
-        "message": error.message,
-    }
+    who = {"student": enrollment.student, "cohort": enrollment.cohort.code}
     missing = error.details.get("missing") if isinstance(error.details, dict) else None
-    if missing:
-        titles = Module.objects.filter(track_id=enrollment.track_id, code__in=missing).order_by("order", "code")
-        text += " " + _("Modules still to pass: %(modules)s.") % {
-            "modules": "; ".join(f"{module.code} {module.title()}" for module in titles)
-        }
-    return text
+    if not missing:
+        return _("Refused for %(student)s (%(cohort)s): %(message)s") % {**who, "message": error.message}
+    # The service names the module codes; staff also want the titles.
+    modules = Module.objects.filter(track_id=enrollment.track_id, code__in=missing).order_by("order", "code")
+    return _(
+        "Refused for %(student)s (%(cohort)s): not every required module is passed. "
+        "Still to pass (%(count)d): %(modules)s."
+    ) % {
+        **who,
+        "count": len(missing),
+        "modules": "; ".join(f"{module.code} {module.title()}" for module in modules),
+    }

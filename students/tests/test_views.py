@@ -512,7 +512,7 @@ def test_reason_is_required(office_client, li, action):
     response = office_client.post(f"/students/enrollments/{enrollment.pk}/{action}/", {"reason": "   "})
     assert response.status_code == 200
     assert response.context["form"].errors["reason"]
-    assert "invalid-feedback" in response.content.decode()
+    assert "invalid-feedback" in response.content.decode() and "is-invalid" in response.content.decode()
     assert _status(enrollment) == before
 
 
