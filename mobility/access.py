@@ -56,7 +56,11 @@ def is_office_staff(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=(OFFICE, OFFICE_ADMIN)).exists()
+    # Asked several times per request (access rule, selectors, menu): remembered on the user object, which lives
+    # for one request, like Django's own permission cache.
+    if not hasattr(user, "_office_staff_cache"):
+        user._office_staff_cache = user.groups.filter(name__in=(OFFICE, OFFICE_ADMIN)).exists()
+    return user._office_staff_cache
 
 
 def can_view_sensitive(user) -> bool:

@@ -265,7 +265,7 @@ def _populate(count):
         EnrollmentFactory(student=student, cohort=cohort)
 
 
-LIST_QUERIES = 13
+LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [5, 60])
@@ -649,7 +649,7 @@ def test_xlsx_export(client, li, zhang, office, admin_user):
 @pytest.mark.parametrize("count", [5, 60])
 def test_exports_run_a_fixed_number_of_queries(office_client, django_assert_num_queries, count):
     _populate(count)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = office_client.get("/students/export.csv")
         rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert len(rows) == count + 1
