@@ -1,0 +1,252 @@
+"""Reads about the program's structure, shaped for the staff pages.
+
+Every list here is one query however many rows it has: counts and sums are correlated subqueries (or aggregates
+over a single join), never a query per row. The tests pin the number of queries of each page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+
+from students.models import Enrollment, ModuleResult, Student
+
+from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+
+Filters = Mapping[str, Any]
+
+
+class SubqueryCount(Subquery):
+    """``COUNT(*)`` of a correlated subquery's rows, as an integer (0 when there are none)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+def _subquery_sum(queryset: QuerySet, field: str, group_by: str, output_field) -> Coalesce:
+    """The sum of ``field`` over a correlated subquery filtered to one value of ``group_by`` (0 when empty)."""
+    total = queryset.order_by().values(group_by).annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=output_field), Value(0), output_field=output_field)
+
+
+_CREDITS = DecimalField(max_digits=8, decimal_places=1)
+
+
+# --- institutions ------------------------------------------------------------------------------------------------
+
+
+def institution_list(*, filters: Filters | None = None) -> QuerySet[Institution]:
+    """Institutions, filtered by ``kind`` and searched by ``q`` in the code and every name, with their numbers of
+    contacts, agreements and home students."""
+    filters = filters or {}
+    queryset = Institution.objects.annotate(
+        contacts_count=SubqueryCount(Contact.objects.filter(institution=OuterRef("pk")).values("pk")),
+        agreements_count=SubqueryCount(
+            Agreement.objects.filter(
+                Q(host=OuterRef("pk")) | Q(partner=OuterRef("pk")) | Q(facilitator=OuterRef("pk"))
+            ).values("pk")
+        ),
+        students_count=SubqueryCount(Student.objects.filter(home_institution=OuterRef("pk")).values("pk")),
+    )
+    if kind := filters.get("kind"):
+        queryset = queryset.filter(kind=kind)
+    if q := (filters.get("q") or "").strip():
+        queryset = queryset.filter(
+            Q(code__icontains=q)
+            | Q(name_en__icontains=q)
+            | Q(name_ru__icontains=q)
+            | Q(name_zh__icontains=q)
+            | Q(short_name__icontains=q)
+        )
+    return queryset.order_by("kind", "name_en")
+
+
+def institution_agreements(*, institution: Institution) -> QuerySet[Agreement]:
+    """Agreements in which the institution is a party, in any role."""
+    return (
+        Agreement.objects.filter(Q(host=institution) | Q(partner=institution) | Q(facilitator=institution))
+        .select_related("host", "partner", "facilitator")
+        .order_by("-valid_from", "number")
+    )
+
+
+def institution_cohorts(*, institution: Institution) -> QuerySet[Cohort]:
+    """Cohorts the institution hosts or sends students to, with their counts."""
+    return cohort_list(filters={}).filter(Q(host=institution) | Q(partner=institution))
+
+
+def institution_students_count(*, institution: Institution) -> int:
+    return Student.objects.filter(home_institution=institution).count()
+
+
+# --- agreements --------------------------------------------------------------------------------------------------
+
+
+def _quota_used_subquery(agreement_ref: str = "agreement_id", track_ref: str = "track_id", year_ref: str = "year"):
+    """Places taken of the quota in the outer query: the set-wise twin of ``students.services.quota_used``."""
+    return SubqueryCount(
+        Enrollment.objects.filter(
+            cohort__agreement_id=OuterRef(agreement_ref),
+            track_id=OuterRef(track_ref),
+            cohort__start_date__year=OuterRef(year_ref),
+            status__in=Enrollment.PLACE_STATUSES,
+        ).values("pk")
+    )
+
+
+def quotas_with_usage(queryset: QuerySet[AgreementQuota] | None = None) -> QuerySet[AgreementQuota]:
+    """Quotas annotated with ``used`` (places taken, as ``quota_used`` counts them) and ``left`` (never below 0
+    on the page; ``used`` may exceed ``places`` when places were lowered by hand in the admin)."""
+    queryset = AgreementQuota.objects.all() if queryset is None else queryset
+    return (
+        queryset.select_related("track")
+        .annotate(used=_quota_used_subquery())
+        .annotate(left=F("places") - F("used"))
+        .order_by("year", "track__code")
+    )
+
+
+def agreement_list(*, filters: Filters | None = None) -> QuerySet[Agreement]:
+    """Agreements filtered by ``status`` and ``partner`` (id), searched by ``q`` in number and title, with total
+    quota places, places used against a quota, and the number of cohorts."""
+    filters = filters or {}
+    quota_of_enrollment = AgreementQuota.objects.filter(
+        agreement_id=OuterRef("cohort__agreement_id"),
+        track_id=OuterRef("track_id"),
+        year=ExtractYear(OuterRef("cohort__start_date")),
+    )
+    queryset = Agreement.objects.select_related("host", "partner", "facilitator").annotate(
+        places_total=_subquery_sum(
+            AgreementQuota.objects.filter(agreement=OuterRef("pk")), "places", "agreement_id", IntegerField()
+        ),
+        places_used=SubqueryCount(
+            Enrollment.objects.filter(cohort__agreement=OuterRef("pk"), status__in=Enrollment.PLACE_STATUSES)
+            .filter(Exists(quota_of_enrollment))
+            .values("pk")
+        ),
+        cohorts_count=SubqueryCount(Cohort.objects.filter(agreement=OuterRef("pk")).values("pk")),
+    )
+    if status := filters.get("status"):
+        queryset = queryset.filter(status=status)
+    if partner := filters.get("partner"):
+        queryset = queryset.filter(partner=partner)
+    if q := (filters.get("q") or "").strip():
+        queryset = queryset.filter(Q(number__icontains=q) | Q(title__icontains=q))
+    return queryset.order_by("-valid_from", "number")
+
+
+def agreement_detail(*, pk: int) -> Agreement:
+    return Agreement.objects.select_related("host", "partner", "facilitator").get(pk=pk)
+
+
+# --- tracks ------------------------------------------------------------------------------------------------------
+
+
+def track_list(*, filters: Filters | None = None) -> QuerySet[Track]:
+    """Tracks with the size of their curriculum (modules, hours and credits, required and all) and cohorts."""
+    filters = filters or {}
+    required = Q(modules__is_required=True)
+    queryset = Track.objects.annotate(
+        modules_count=Count("modules"),
+        required_count=Count("modules", filter=required),
+        hours_total=Coalesce(Sum("modules__hours"), 0),
+        hours_required=Coalesce(Sum("modules__hours", filter=required), 0),
+        credits_total=Coalesce(Sum("modules__credits"), Value(0), output_field=_CREDITS),
+        credits_required=Coalesce(Sum("modules__credits", filter=required), Value(0), output_field=_CREDITS),
+        cohorts_count=SubqueryCount(Cohort.objects.filter(track=OuterRef("pk")).values("pk")),
+    )
+    if (active := filters.get("active")) in ("1", "0"):
+        queryset = queryset.filter(is_active=active == "1")
+    return queryset.order_by("code")
+
+
+def track_modules(*, track: Track) -> list[Module]:
+    return list(Module.objects.filter(track=track).order_by("order", "code"))
+
+
+def curriculum_totals(modules: list[Module]) -> dict[str, Any]:
+    """Hours and credits of a curriculum already loaded, all and required only."""
+    required = [m for m in modules if m.is_required]
+    return {
+        "modules": len(modules),
+        "required": len(required),
+        "hours": sum(m.hours for m in modules),
+        "hours_required": sum(m.hours for m in required),
+        "credits": sum((m.credits for m in modules), 0),
+        "credits_required": sum((m.credits for m in required), 0),
+    }
+
+
+# --- cohorts -----------------------------------------------------------------------------------------------------
+
+STATUS_COUNT_FIELDS = {status: f"n_{status}" for status in Enrollment.Status.values}
+
+
+def cohort_list(*, filters: Filters | None = None) -> QuerySet[Cohort]:
+    """Cohorts filtered by ``track`` and ``partner`` (ids), with the number of enrollments in each status
+    (``n_<status>``) and of places taken (``n_places``)."""
+    filters = filters or {}
+    counts = {
+        field: Count("enrollments", filter=Q(enrollments__status=status))
+        for status, field in STATUS_COUNT_FIELDS.items()
+    }
+    queryset = Cohort.objects.select_related("track", "partner", "host", "agreement").annotate(
+        **counts,
+        n_places=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.PLACE_STATUSES)),
+    )
+    if track := filters.get("track"):
+        queryset = queryset.filter(track=track)
+    if partner := filters.get("partner"):
+        queryset = queryset.filter(partner=partner)
+    return queryset.order_by("-start_date", "code")
+
+
+def cohort_detail(*, pk: int) -> Cohort:
+    return Cohort.objects.select_related("track", "host", "partner", "agreement").get(pk=pk)
+
+
+def cohort_enrollments_with_progress(*, cohort: Cohort) -> QuerySet[Enrollment]:
+    """The cohort's enrollments with their students and progress, in one query:
+
+    - ``required_total``: required modules of the enrollment's track;
+    - ``required_passed``: those with a passing result (any attempt) — the completion rule's numbers
+      (``students.selectors.completion_missing_modules`` is empty exactly when the two are equal);
+    - ``credits_earned``: credits of the track's modules with a passing result, each module counted once.
+    """
+    passed_module = Exists(
+        ModuleResult.objects.filter(enrollment_id=OuterRef(OuterRef("pk")), module_id=OuterRef("pk"), passed=True)
+    )
+    track_modules_ = Module.objects.filter(track_id=OuterRef("track_id"))
+    return (
+        Enrollment.objects.filter(cohort=cohort)
+        .select_related("student")
+        .annotate(
+            required_total=SubqueryCount(track_modules_.filter(is_required=True).values("pk")),
+            required_passed=SubqueryCount(track_modules_.filter(is_required=True).filter(passed_module).values("pk")),
+            credits_earned=_subquery_sum(track_modules_.filter(passed_module), "credits", "track_id", _CREDITS),
+        )
+        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
+    )
+
+
+def status_counts(enrollments) -> dict[str, int]:
+    """Enrollments per status, from rows already loaded (no query)."""
+    counts = dict.fromkeys(Enrollment.Status.values, 0)
+    for enrollment in enrollments:
+        counts[enrollment.status] += 1
+    return counts
