@@ -112,7 +112,8 @@ def seed_demo() -> SeedReport:
         role = STAFF_USERS[username][0] if username in STAFF_USERS else "student"
         works = username in created_users or user.check_password(password)
         if username == "student":
-            note = f"{login_student.full_name_latin} {login_student.full_name_han}, {STUDENT_LOGIN_COHORT} (for the student portal, not built yet)"
+            name = f"{login_student.full_name_latin} {login_student.full_name_han}"
+            note = f"{name}, {STUDENT_LOGIN_COHORT} (for the student portal, not built yet)"
         else:
             note = "staff application and Django admin" if user.is_staff else ""
         logins.append(Login(role, username, password, works, note))
