@@ -1,0 +1,109 @@
+"""Every staff page, enumerated from the URL resolver, is closed to anonymous visitors and to logged-in people who
+are not office staff. A new page is covered the day it is added to a urls.py."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLResolver, get_resolver
+
+from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
+from students.tests.factories import EnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+
+# Pages anyone may open: logging in and out, and Django's password reset by e-mail.
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+# Pages for anyone logged in (staff now, students with the portal): changing one's own password.
+OWN_ACCOUNT = {"password_change", "password_change_done"}
+# Parameters that are not object ids.
+VALUES = {"action": "admit", "fmt": "csv", "uidb64": "MQ", "token": "set-password"}
+
+
+def _staff_patterns():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern) != "admin/":  # the admin has its own access rule (is_staff)
+                    yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif pattern.name not in PUBLIC | OWN_ACCOUNT:
+                yield prefix + str(pattern.pattern), pattern.name
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+STAFF_PATTERNS = _staff_patterns()
+
+
+@pytest.fixture
+def objects():
+    enrollment = EnrollmentFactory()
+    agreement = AgreementFactory(partner=enrollment.cohort.partner, host=enrollment.cohort.host)
+    return {
+        "students": enrollment.student.pk,
+        "enrollments": enrollment.pk,
+        "institutions": enrollment.cohort.partner.pk,
+        "contacts": ContactFactory(institution=enrollment.cohort.partner).pk,
+        "agreements": agreement.pk,
+        "tracks": enrollment.track.pk,
+        "modules": ModuleFactory(track=enrollment.track).pk,
+        "cohorts": enrollment.cohort.pk,
+    }
+
+
+def _url(route: str, objects: dict) -> str:
+    """A concrete URL for a route like ``tracks/<int:track_pk>/modules/<int:pk>/edit/``: each id parameter gets
+    the id of an object of the kind named by the path segment before it."""
+    route = route.replace("^", "").replace("$", "").replace("\\.", ".")
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route)
+    parts = []
+    for segment in route.split("/"):
+        match = re.fullmatch(r"(.*)<(?:\w+:)?(\w+)>(.*)", segment)
+        if match is None:
+            parts.append(segment)
+            continue
+        before, name, after = match.groups()
+        value = VALUES.get(name) or objects[parts[-1]]
+        parts.append(f"{before}{value}{after}")
+    return "/" + "/".join(parts)
+
+
+def test_every_staff_page_is_enumerated():
+    names = {name for _, name in STAFF_PATTERNS}
+    assert {"dashboard", "student-list", "student-detail", "enrollment-transition", "agreement-document"} <= names
+    assert len(STAFF_PATTERNS) >= 30
+
+
+@pytest.mark.parametrize(("route", "name"), STAFF_PATTERNS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_are_sent_to_the_login_page(client, objects, route, name, method):
+    url = _url(route, objects)
+    response = getattr(client, method)(url)
+    if method == "post" and response.status_code == 405:
+        return  # a download page that takes no POST: refused before anything else
+    assert response.status_code == 302, url
+    assert response["Location"].startswith("/accounts/login/?next="), url
+
+
+@pytest.mark.parametrize(("route", "name"), STAFF_PATTERNS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_people_who_are_not_office_staff_are_refused(client, objects, route, name, method):
+    client.force_login(get_user_model().objects.create_user("outsider"))
+    url = _url(route, objects)
+    response = getattr(client, method)(url)
+    assert response.status_code in (403, 404) or (method == "post" and response.status_code == 405), url
+
+
+@pytest.mark.parametrize("name", sorted(OWN_ACCOUNT))
+def test_own_account_pages_need_a_login_only(client, name):
+    url = f"/accounts/{name.replace('password_change', 'password_change/').replace('/_done', '/done/')}"
+    assert client.get(url)["Location"].startswith("/accounts/login/")
+    client.force_login(get_user_model().objects.create_user("anyone"))
+    assert client.get(url).status_code == 200
