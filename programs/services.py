@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
@@ -265,11 +266,11 @@ def agreement_create(
     agreement = Agreement()
     _assign(agreement, data, AGREEMENT_FIELDS)
     _validate(agreement, exclude=["signed_document"])
-    with transaction.atomic():
+    with _new_files_deleted_on_error() as stored, transaction.atomic():
         agreement.save()
         changes = _created(agreement, AGREEMENT_FIELDS)
         if signed_document is not None:
-            changes["signed_document"] = (None, _store_signed_document(agreement, signed_document))
+            changes["signed_document"] = (None, _store_signed_document(agreement, signed_document, stored))
         audit_record(actor=by, obj=agreement, action="agreement.create", changes=changes)
         _quotas_apply(agreement, quotas, by=by)
     return agreement
@@ -287,26 +288,40 @@ def agreement_update(
 
     A quota's places may not go below the places already taken.
     """
-    with transaction.atomic():
+    with _new_files_deleted_on_error() as stored, transaction.atomic():
         agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
         changes = _assign(agreement, data, AGREEMENT_FIELDS)
         if changes or signed_document is not None:
             _validate(agreement, exclude=["signed_document"])
             if signed_document is not None:
                 old = agreement.signed_document.name or None
-                changes["signed_document"] = (old, _store_signed_document(agreement, signed_document))
+                changes["signed_document"] = (old, _store_signed_document(agreement, signed_document, stored))
             agreement.save()
             audit_record(actor=by, obj=agreement, action="agreement.update", changes=changes)
         _quotas_apply(agreement, quotas, by=by)
     return agreement
 
 
-def _store_signed_document(agreement: Agreement, file: UploadedFile) -> str:
+def _store_signed_document(agreement: Agreement, file: UploadedFile, stored: list[str]) -> str:
     signed_document_check(file)
     name = get_valid_filename(f"{agreement.number}-signed.pdf")
     agreement.signed_document.save(name, file, save=False)
+    stored.append(agreement.signed_document.name)
     agreement.save(update_fields=["signed_document", "modified_at"])
     return agreement.signed_document.name
+
+
+@contextmanager
+def _new_files_deleted_on_error():
+    """Files are not in the transaction: when it rolls back, the files stored inside it are deleted too, so a
+    refused save leaves no orphan on disk. (A replaced file is kept: the audit log names it.)"""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            Agreement._meta.get_field("signed_document").storage.delete(name)
+        raise
 
 
 def _quotas_apply(agreement: Agreement, rows: Iterable[QuotaChange], *, by: Actor) -> None:

@@ -134,7 +134,7 @@ def test_agreement_create_with_quotas_and_a_signed_pdf(clerk):
     assert _entries("quota.create")[0].changes["places"] == [None, 12]
 
 
-def test_agreement_update_is_all_or_nothing_when_a_quota_goes_below_used(clerk):
+def test_agreement_update_is_all_or_nothing_when_a_quota_goes_below_used(clerk, settings):
     quota = AgreementQuotaFactory(places=5)
     agreement = quota.agreement
     cohort = CohortFactory(agreement=agreement, host=agreement.host, partner=agreement.partner, track=quota.track)
@@ -146,12 +146,15 @@ def test_agreement_update_is_all_or_nothing_when_a_quota_goes_below_used(clerk):
             by=clerk,
             data={"title": "Renamed"},
             quotas=[services.QuotaChange(track=quota.track, year=quota.year, places=1, quota=quota)],
+            signed_document=SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n...", content_type="application/pdf"),
         )
     assert refused.value.code == "quota_below_used"
     agreement.refresh_from_db()
     quota.refresh_from_db()
-    assert agreement.title != "Renamed" and quota.places == 5
+    assert agreement.title != "Renamed" and quota.places == 5 and not agreement.signed_document
     assert not _entries("agreement.update")
+    # The PDF stored inside the rolled-back transaction is gone from the disk too.
+    assert not any(path.is_file() for path in (settings.MEDIA_ROOT / "agreements").rglob("*"))
 
 
 def test_a_quota_with_places_taken_cannot_be_removed(clerk):
