@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.exceptions import DomainError
 from programs.tests.factories import ModuleFactory
 from students import selectors, services
 
@@ -70,24 +69,3 @@ def test_history_holds_student_and_enrollment_entries_newest_first():
     EnrollmentFactory()  # someone else's history stays out
     actions = [entry.action for entry in selectors.student_audit_history(student=enrollment.student)]
     assert actions == ["enrollment.admitted", "student.change"]
-
-
-def test_student_services_refuse_sensitive_fields_without_the_permission():
-    student = StudentFactory()
-    clerk = _user("clerk", OFFICE)
-    with pytest.raises(DomainError) as refused:
-        services.student_update(student=student, by=clerk, data={"passport_number": "X1"})
-    assert refused.value.code == "sensitive_forbidden"
-    with pytest.raises(DomainError):
-        services.student_update(student=student, by=clerk, data={"user": None})
-    with pytest.raises(DomainError) as duplicate:
-        services.student_create(
-            by=clerk,
-            data={
-                "home_institution": student.home_institution,
-                "home_student_id": student.home_student_id,
-                "family_name_latin": "A",
-                "given_name_latin": "B",
-            },
-        )
-    assert duplicate.value.field == "home_student_id"

@@ -337,3 +337,51 @@ def test_apply_after_the_application_deadline_is_refused(staff):
         services.enrollment_apply(student=student, cohort=cohort, by=staff, applied_on=datetime.date(2026, 2, 16))
     assert refused.value.code == "deadline_passed"
     services.enrollment_apply(student=student, cohort=cohort, by=staff, applied_on=datetime.date(2026, 2, 15))
+
+
+# --- student records ---------------------------------------------------------------------------------------------
+
+
+def _office_user(name, group):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(name)
+    user.groups.add(Group.objects.get(name=group))
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
+
+def test_student_services_refuse_sensitive_fields_without_the_permission():
+    from mobility.access import OFFICE
+
+    student = StudentFactory()
+    clerk = _office_user("clerk", OFFICE)
+    with pytest.raises(DomainError) as refused:
+        services.student_update(student=student, by=clerk, data={"passport_number": "X1"})
+    assert refused.value.code == "sensitive_forbidden"
+    with pytest.raises(DomainError):
+        services.student_update(student=student, by=clerk, data={"user": None})
+    with pytest.raises(DomainError) as duplicate:
+        services.student_create(
+            by=clerk,
+            data={
+                "home_institution": student.home_institution,
+                "home_student_id": student.home_student_id,
+                "family_name_latin": "A",
+                "given_name_latin": "B",
+            },
+        )
+    assert duplicate.value.field == "home_student_id"
+
+
+def test_student_update_audits_changed_fields_and_masks_sensitive_values():
+    from mobility.access import OFFICE_ADMIN
+
+    student = StudentFactory(passport_number="E11111111", phone="")
+    head = _office_user("head", OFFICE_ADMIN)
+    services.student_update(student=student, by=head, data={"passport_number": "E22222222", "phone": "+86 23 1"})
+    services.student_update(student=student, by=head, data={"phone": "+86 23 1"})  # unchanged: no entry
+    entry = AuditEntry.objects.get(action__startswith="student.", object_id=str(student.pk))
+    assert entry.changes["phone"] == ["", "+86 23 1"]
+    assert "E11111111" not in str(entry.changes) and "E22222222" not in str(entry.changes)
+    student.refresh_from_db()
+    assert student.passport_number == "E22222222"
