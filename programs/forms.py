@@ -7,36 +7,16 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from mobility.exceptions import DomainError
+from mobility.forms import BootstrapFormMixin
 
 from . import services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 
 
-class StyledFormMixin:
-    """Bootstrap classes on every widget, ``is-invalid`` on the fields with errors."""
-
+class StyledFormMixin(BootstrapFormMixin):
+    compact = True
     # Fields given a full row in the form layout (long texts).
     wide_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                continue
-            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """Show a service's refusal next to the field it names, or above the form."""
-        self.add_error(error.field if error.field in self.fields else None, error.message)
 
 
 class DateInput(forms.DateInput):

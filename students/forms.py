@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mobility.forms import BootstrapFormMixin
 from programs.models import Cohort, Institution, Track
 
 from .models import Enrollment, Student
@@ -17,37 +18,13 @@ PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 
 
-def _bootstrap(form: forms.Form, *, small: bool = False) -> None:
-    """Give every widget Bootstrap's class (the shared field include renders ``{{ field }}`` as is)."""
-    size = "-sm" if small else ""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = f"form-select form-select{size}" if small else "form-select"
-        else:
-            css = f"form-control form-control{size}" if small else "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class MarkInvalidMixin:
-    """Fields with errors get Bootstrap's ``is-invalid`` (red border) next to the error the field include shows."""
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
 class CohortChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, cohort: Cohort) -> str:
         return f"{cohort.code} · {cohort.name}"
 
 
-class StudentFilterForm(forms.Form):
+class StudentFilterForm(BootstrapFormMixin, forms.Form):
+    compact = True
     """The list's query string: search, filters, sort and page size. Invalid values are dropped, never an error."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -89,7 +66,6 @@ class StudentFilterForm(forms.Form):
             data = data.copy()
             data["per_page"] = str(DEFAULT_PER_PAGE)
         super().__init__(data, *args, **kwargs)
-        _bootstrap(self, small=True)
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("Name (张伟, Zhang Wei, Чжан), home id or e-mail"), "type": "search"}
         )
@@ -111,7 +87,7 @@ class StudentFilterForm(forms.Form):
         return self.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
 
 
-class StudentForm(MarkInvalidMixin, forms.ModelForm):
+class StudentForm(BootstrapFormMixin, forms.ModelForm):
     """A student's data. Without ``view_sensitive`` the passport and birth-date fields are not part of the form,
     so they are neither shown nor accepted from a crafted POST."""
 
@@ -151,7 +127,6 @@ class StudentForm(MarkInvalidMixin, forms.ModelForm):
             "code"
         )
         self.fields["citizenship"].widget.attrs.update({"maxlength": 2})
-        _bootstrap(self)
 
     def clean_citizenship(self) -> str:
         return self.cleaned_data["citizenship"].upper()
@@ -173,7 +148,8 @@ class StudentForm(MarkInvalidMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields}
 
 
-class ApplicationForm(MarkInvalidMixin, forms.Form):
+class ApplicationForm(BootstrapFormMixin, forms.Form):
+    compact = True
     cohort = CohortChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), empty_label=_("Choose a cohort"))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -181,10 +157,10 @@ class ApplicationForm(MarkInvalidMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts
         self.fields["cohort"].help_text = _("Cohorts of the student's home institution that accept applications.")
-        _bootstrap(self, small=True)
 
 
-class ReasonForm(MarkInvalidMixin, forms.Form):
+class ReasonForm(BootstrapFormMixin, forms.Form):
+    compact = True
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -196,7 +172,6 @@ class ReasonForm(MarkInvalidMixin, forms.Form):
         self.fields["reason"].required = required
         if not required:
             self.fields["reason"].label = _("Note (optional)")
-        _bootstrap(self, small=True)
 
 
 class IdListField(forms.Field):

@@ -257,7 +257,7 @@ class StudentFormMixin:
                 return services.student_create(by=request.user, data=form.service_data())
             return services.student_update(student=student, by=request.user, data=form.service_data())
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            form.add_domain_error(error)
             return None
 
 
@@ -324,7 +324,7 @@ class EnrollmentApplyView(StaffRequiredMixin, View):
                     notes=form.cleaned_data["notes"],
                 )
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                form.add_domain_error(error)
             else:
                 messages.success(request, _("Application to %(cohort)s recorded.") % {"cohort": enrollment.cohort.code})
                 return redirect("students:student-detail", pk=student.pk)

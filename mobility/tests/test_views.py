@@ -17,6 +17,7 @@ def office_user():
 def test_login_page_renders_and_logs_in(client, office_user):
     page = client.get("/accounts/login/?next=/")
     assert page.status_code == 200 and b'name="csrfmiddlewaretoken"' in page.content
+    assert b'class="form-control" required id="id_username"' in page.content
     response = client.post("/accounts/login/", {"username": "clerk", "password": "pw-clerk-1", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
 
