@@ -15,3 +15,14 @@ def refused_by_database(constraint: str | None = None):
     message = str(caught.value)
     if constraint and "CHECK constraint failed" not in message and "UNIQUE constraint failed" not in message:
         assert constraint in message, message
+
+
+def make_user(username: str, group: str | None = None, *, password: str = "pw", **fields):
+    """A user, in one of the staff groups (``mobility.access.OFFICE`` / ``OFFICE_ADMIN``) when ``group`` is given."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username, password=password, **fields)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user

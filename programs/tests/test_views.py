@@ -3,7 +3,6 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -11,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry
+from mobility.testing import make_user
 from programs import services
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from programs.tests.factories import (
@@ -32,26 +32,19 @@ DAY = datetime.date(2026, 3, 2)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def _user(username, group=None):
-    user = get_user_model().objects.create_user(username, password="pw")
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def office():
-    return _user("office-clerk", OFFICE)
+    return make_user("office-clerk", OFFICE)
 
 
 @pytest.fixture
 def office_admin():
-    return _user("office-admin", OFFICE_ADMIN)
+    return make_user("office-admin", OFFICE_ADMIN)
 
 
 @pytest.fixture
 def outsider():
-    return _user("outsider")
+    return make_user("outsider")
 
 
 @pytest.fixture
@@ -146,7 +139,7 @@ def test_logged_in_non_staff_get_403(client, outsider, world):
 
 
 def test_writes_need_the_matching_permission(client, world):
-    viewer = _user("viewer")
+    viewer = make_user("viewer")
     viewer.user_permissions.add(
         *Group.objects.get(name=OFFICE).permissions.filter(
             codename__startswith="view_", content_type__app_label="programs"

@@ -1,10 +1,10 @@
 """Reads behind the staff pages: scoping of ``student_list``, progress and history."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser
 
 from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.testing import make_user
 from programs.tests.factories import ModuleFactory
 from students import selectors, services
 
@@ -13,21 +13,14 @@ from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 pytestmark = pytest.mark.django_db
 
 
-def _user(name, group=None):
-    user = get_user_model().objects.create_user(name)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 def test_student_list_is_scoped_by_viewer():
     mine, other = StudentFactory(), StudentFactory()
-    assert set(selectors.student_list(viewer=_user("clerk", OFFICE))) == {mine, other}
-    owner = _user("li")
+    assert set(selectors.student_list(viewer=make_user("clerk", OFFICE))) == {mine, other}
+    owner = make_user("li")
     mine.user = owner
     mine.save()
     assert list(selectors.student_list(viewer=owner)) == [mine]
-    assert list(selectors.student_list(viewer=_user("nobody"))) == []
+    assert list(selectors.student_list(viewer=make_user("nobody"))) == []
     assert list(selectors.student_list(viewer=AnonymousUser())) == []
     assert list(selectors.student_list(viewer=None)) == []
 
@@ -37,7 +30,7 @@ def test_enrollment_filters_apply_to_one_enrollment():
     first = EnrollmentFactory()
     EnrollmentFactory(student=first.student, cohort__partner=first.student.home_institution)
     services.enrollment_admit(enrollment=first, by=None)
-    staff = _user("clerk", OFFICE)
+    staff = make_user("clerk", OFFICE)
     other_cohort = first.student.enrollments.exclude(pk=first.pk).get().cohort
     assert list(selectors.student_list(viewer=staff, filters={"status": "admitted", "cohort": first.cohort})) == [
         first.student
@@ -63,7 +56,7 @@ def test_enrollment_progress_counts_a_module_once_and_in_one_query(django_assert
 
 def test_history_holds_student_and_enrollment_entries_newest_first():
     enrollment = EnrollmentFactory()
-    staff = _user("popova", OFFICE_ADMIN)
+    staff = make_user("popova", OFFICE_ADMIN)
     services.student_update(student=enrollment.student, by=staff, data={"phone": "123"})
     services.enrollment_admit(enrollment=enrollment, by=staff)
     EnrollmentFactory()  # someone else's history stays out

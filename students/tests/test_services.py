@@ -343,11 +343,9 @@ def test_apply_after_the_application_deadline_is_refused(staff):
 
 
 def _office_user(name, group):
-    from django.contrib.auth.models import Group
+    from mobility.testing import make_user
 
-    user = get_user_model().objects.create_user(name)
-    user.groups.add(Group.objects.get(name=group))
-    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+    return get_user_model().objects.get(pk=make_user(name, group).pk)  # fresh permission cache
 
 
 def test_student_services_refuse_sensitive_fields_without_the_permission():

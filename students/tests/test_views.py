@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry
+from mobility.testing import make_user
 from programs.tests.factories import (
     AgreementFactory,
     AgreementQuotaFactory,
@@ -32,21 +33,14 @@ PASSPORT = "E77665544"
 BIRTH = datetime.date(2003, 11, 29)
 
 
-def _user(username, group=None):
-    user = get_user_model().objects.create_user(username, password="pw")
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def office():
-    return _user("clerk", OFFICE)
+    return make_user("clerk", OFFICE)
 
 
 @pytest.fixture
-def admin_user():
-    return _user("popova", OFFICE_ADMIN)
+def adminmake_user():
+    return make_user("popova", OFFICE_ADMIN)
 
 
 @pytest.fixture
@@ -135,7 +129,7 @@ def test_anonymous_visitors_go_to_the_login_page(client, li):
 
 
 def test_logged_in_non_staff_get_403(client, li):
-    client.force_login(_user("someone"))
+    client.force_login(make_user("someone"))
     for method, url in _urls(li, li.enrollments.get()):
         assert getattr(client, method)(url).status_code == 403, url
     assert li.enrollments.get().status == S.APPLIED
@@ -149,7 +143,7 @@ def test_office_staff_reach_every_page(office_client, li):
 
 def test_write_pages_need_their_permission(client, li):
     """Office staff without the add/change permissions may read but not write."""
-    reader = _user("reader")
+    reader = make_user("reader")
     group = Group.objects.create(name="readers")
     reader.groups.add(group)
     # Not in an office group: the staff rule refuses first. In the office group minus the change permissions:
