@@ -39,7 +39,7 @@ def office():
 
 
 @pytest.fixture
-def adminmake_user():
+def admin_user():
     return make_user("popova", OFFICE_ADMIN)
 
 
