@@ -209,3 +209,10 @@ class BulkActionForm(forms.Form):
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("A reason is required to reject applications."))
         return data
+
+
+class TransliterationQueryForm(forms.Form):
+    """The Han names typed in the student form, for ``students.transliteration.suggest_names``."""
+
+    family = forms.CharField(required=False, max_length=64)
+    given = forms.CharField(required=False, max_length=64)

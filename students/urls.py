@@ -7,6 +7,7 @@ app_name = "students"
 urlpatterns = [
     path("", views.StudentListView.as_view(), name="student-list"),
     path("new/", views.StudentCreateView.as_view(), name="student-create"),
+    path("transliterate/", views.TransliterationView.as_view(), name="transliterate"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.StudentExportView.as_view(), name="student-export"),
     path("bulk/", views.BulkActionView.as_view(), name="enrollment-bulk"),
     path("<int:pk>/", views.StudentDetailView.as_view(), name="student-detail"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +26,8 @@ from mobility.exceptions import DomainError
 from mobility.views import StaffRequiredMixin
 from programs.models import Module
 
-from . import exports, selectors, services
-from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm
+from . import exports, selectors, services, transliteration
+from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
 
 S = Enrollment.Status
@@ -296,6 +296,17 @@ class StudentUpdateView(StaffRequiredMixin, StudentFormMixin, View):
             return self.render_form(request, form, student)
         messages.success(request, _("Changes to %(name)s saved.") % {"name": saved})
         return redirect("students:student-detail", pk=student.pk)
+
+
+class TransliterationView(StaffRequiredMixin, View):
+    """Suggested Latin and Cyrillic names for the Han names typed in the student form (JSON; reads nothing)."""
+
+    def get(self, request):
+        form = TransliterationQueryForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors}, status=400)
+        suggestion = transliteration.suggest_names(form.cleaned_data["family"], form.cleaned_data["given"])
+        return JsonResponse(suggestion, json_dumps_params={"ensure_ascii": False})
 
 
 # --- applications and the enrollment workflow -------------------------------------------------------------------
