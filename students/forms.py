@@ -6,13 +6,15 @@ Forms validate input only; the writes and their rules are in ``students.services
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mobility.forms import BootstrapFormMixin
-from programs.models import Cohort, Institution, Track
+from programs.models import Cohort, Institution, Module, Track
 
-from .models import Enrollment, Student
+from .models import Continuation, Enrollment, ModuleResult, Student
 from .selectors import STUDENT_SORTS
+from .services import GridCell
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
@@ -209,6 +211,180 @@ class BulkActionForm(forms.Form):
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("A reason is required to reject applications."))
         return data
+
+
+# --- results, the cohort grid, completion and continuation -------------------------------------------------------
+
+
+class ModuleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, module: Module) -> str:
+        return f"{module.code} · {module.title()}"
+
+
+class ResultForm(BootstrapFormMixin, forms.Form):
+    """One attempt of one module of an enrollment, for ``result_record`` (a score, a grade, or both)."""
+
+    compact = True
+    module = ModuleChoiceField(label=_("Module"), queryset=Module.objects.none(), empty_label=_("Choose a module"))
+    attempt = forms.IntegerField(label=_("Attempt"), min_value=1, max_value=10, initial=1)
+    score = forms.DecimalField(
+        label=_("Score"), required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"),
+        required=False,
+        choices=[("", _("from the score")), *ModuleResult.Grade.choices],
+    )
+    assessed_on = forms.DateField(
+        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(track_id=enrollment.track_id).order_by("order", "code")
+        self.fields["score"].help_text = _("0–100; the grade follows from the track's scale unless chosen.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("score") is None and not data.get("grade") and "score" not in self.errors:
+            self.add_error("score", _("Give a score or a grade."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "module": data["module"],
+            "attempt": data["attempt"],
+            "score": data["score"],
+            "grade": data["grade"] or None,
+            "assessed_on": data["assessed_on"],
+        }
+
+
+class ResultsGridForm(BootstrapFormMixin, forms.Form):
+    """The editable cells of a cohort's results grid: ``score_<enrollment>_<module>`` per cell of an enrolled
+    student, and ``retake_<enrollment>_<module>`` where the latest attempt failed. ``changed_cells()`` lists the
+    cells whose score differs from the latest attempt's (or that ask for a new attempt); a blank cell changes
+    nothing."""
+
+    compact = True
+    assessed_on = forms.DateField(
+        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, grid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid = grid
+        self.cells: dict[str, tuple] = {}
+        for row in grid.rows:
+            if not row.editable:
+                continue
+            for cell in row.cells:
+                key = f"{row.enrollment.pk}_{cell.module.pk}"
+                latest = cell.latest
+                self.fields[f"score_{key}"] = forms.DecimalField(
+                    label=f"{row.enrollment.student} · {cell.module.code}",
+                    required=False,
+                    min_value=0,
+                    max_value=100,
+                    max_digits=5,
+                    decimal_places=2,
+                    initial=latest.score if latest is not None else None,
+                    widget=forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 100}),
+                )
+                if latest is not None and not latest.passed:
+                    self.fields[f"retake_{key}"] = forms.BooleanField(
+                        label=_("new attempt"), required=False, widget=forms.CheckboxInput()
+                    )
+                self.cells[key] = (row, cell)
+
+    def field_names(self, row, cell) -> tuple[str | None, str | None]:
+        key = f"{row.enrollment.pk}_{cell.module.pk}"
+        score, retake = f"score_{key}", f"retake_{key}"
+        return (score if score in self.fields else None, retake if retake in self.fields else None)
+
+    def changed_cells(self) -> list[GridCell]:
+        changed = []
+        for key, (row, cell) in self.cells.items():
+            score = self.cleaned_data.get(f"score_{key}")
+            retake = bool(self.cleaned_data.get(f"retake_{key}"))
+            if score is None:
+                continue
+            latest = cell.latest
+            if latest is not None and not retake and latest.score is not None and latest.score == score:
+                continue
+            changed.append(
+                GridCell(enrollment_id=row.enrollment.pk, module=cell.module, score=score, new_attempt=retake)
+            )
+        return changed
+
+    def add_cell_errors(self, errors: dict[str, str]) -> None:
+        """Put the service's refusals (``GridCell.key`` → message) on their cells."""
+        for key, message in errors.items():
+            name = "score_" + key.replace(":", "_")
+            self.add_error(name if name in self.fields else None, message)
+
+
+class CompletionForm(forms.Form):
+    """Complete every eligible enrollment of the cohort, or the checked ones."""
+
+    SCOPES = (("eligible", _("every eligible student")), ("selected", _("the selected students")))
+
+    scope = forms.ChoiceField(choices=SCOPES)
+    enrollment = IdListField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "selected" and not data.get("enrollment"):
+            self.add_error("enrollment", _("Select at least one student."))
+        return data
+
+
+class ContinuationForm(BootstrapFormMixin, forms.Form):
+    """A completed student's application to a bachelor's program, for ``continuation_record``."""
+
+    compact = True
+    university = forms.ModelChoiceField(
+        label=_("University"), queryset=Institution.objects.filter(kind=Institution.Kind.HOST).order_by("name_en")
+    )
+    program_code = forms.RegexField(
+        label=_("Program code"),
+        regex=r"^\d{2}\.\d{2}\.\d{2}$",
+        max_length=32,
+        error_messages={"invalid": _("A program code looks like 15.03.06.")},
+    )
+    program_name = forms.CharField(label=_("Program name"), max_length=255)
+    applied_on = forms.DateField(
+        label=_("Applied on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Continuation.Decision.choices, initial=Continuation.Decision.PENDING
+    )
+    decided_on = forms.DateField(
+        label=_("Decided on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        host = self.fields["university"].queryset.filter(code=settings.MOBILITY_HOST_CODE).first()
+        if host is not None and not self.is_bound:
+            self.initial.setdefault("university", host.pk)
+        self.fields["program_code"].widget.attrs["placeholder"] = "15.03.06"
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class ContinuationDecisionForm(BootstrapFormMixin, forms.Form):
+    compact = True
+    decision = forms.ChoiceField(label=_("Decision"), choices=Continuation.Decision.choices)
+    decided_on = forms.DateField(
+        label=_("Decided on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
 
 class TransliterationQueryForm(forms.Form):

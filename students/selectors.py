@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
@@ -13,7 +16,7 @@ from mobility.access import is_office_staff
 from mobility.models import AuditEntry
 from programs.models import Cohort, Module
 
-from .models import Enrollment, ModuleResult, Student
+from .models import Continuation, Enrollment, ModuleResult, Student
 
 
 def completion_missing_modules(*, enrollment: Enrollment) -> QuerySet[Module]:
@@ -201,3 +204,147 @@ def enrollments_for_action(*, viewer, ids) -> QuerySet[Enrollment]:
         .select_related("student", "cohort", "track")
         .order_by("student__family_name_latin", "student__given_name_latin", "pk")
     )
+
+
+# --- results grid, continuation report ---------------------------------------------------------------------------
+
+# Enrollments that have results to show in a cohort's grid; only ``enrolled`` ones can be edited.
+GRID_STATUSES = (
+    Enrollment.Status.ENROLLED,
+    Enrollment.Status.COMPLETED,
+    Enrollment.Status.FAILED,
+    Enrollment.Status.WITHDRAWN,
+)
+
+
+@dataclass
+class GridCellView:
+    module: Module
+    latest: ModuleResult | None = None
+    attempts: int = 0
+    passed: bool = False  # any attempt passed: what the completion rule counts
+
+
+@dataclass
+class GridRow:
+    enrollment: Enrollment
+    cells: list[GridCellView]
+    eligible: bool = False
+    progress: dict = dataclasses.field(default_factory=dict)
+    missing: list[Module] = dataclasses.field(default_factory=list)
+
+    @property
+    def editable(self) -> bool:
+        return self.enrollment.status == Enrollment.Status.ENROLLED
+
+
+@dataclass
+class ResultsGrid:
+    cohort: Cohort
+    modules: list[Module]
+    rows: list[GridRow]
+
+    @property
+    def eligible(self) -> list[GridRow]:
+        return [row for row in self.rows if row.eligible]
+
+
+def cohort_results_grid(*, cohort: Cohort) -> ResultsGrid:
+    """The cohort's students (enrolled, completed, failed, withdrawn) × the modules of its track, in four queries
+    whatever the size: each cell has the latest attempt and whether any attempt passed; each row the progress
+    (required passed of required, hours and credits of the passed modules of all), the required modules still
+    missing, and eligibility from the completion rule itself (``enrollments_eligible_for_completion``)."""
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort, status__in=GRID_STATUSES)
+        .select_related("student")
+        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
+    )
+    modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
+    ids = [enrollment.pk for enrollment in enrollments]
+    results: dict[tuple[int, int], list[ModuleResult]] = {}
+    for result in ModuleResult.objects.filter(enrollment_id__in=ids).order_by("attempt"):
+        results.setdefault((result.enrollment_id, result.module_id), []).append(result)
+    eligible = set(
+        enrollments_eligible_for_completion(Enrollment.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+    )
+    required = [module for module in modules if module.is_required]
+    rows = []
+    for enrollment in enrollments:
+        cells = []
+        for module in modules:
+            attempts = results.get((enrollment.pk, module.pk), [])
+            cells.append(
+                GridCellView(
+                    module=module,
+                    latest=attempts[-1] if attempts else None,
+                    attempts=len(attempts),
+                    passed=any(result.passed for result in attempts),
+                )
+            )
+        passed = [cell.module for cell in cells if cell.passed]
+        progress = {
+            "required": len(required),
+            "required_passed": sum(1 for module in passed if module.is_required),
+            "hours_total": sum(module.hours for module in modules),
+            "hours_passed": sum(module.hours for module in passed),
+            "credits_total": sum((module.credits for module in modules), Decimal(0)),
+            "credits_passed": sum((module.credits for module in passed), Decimal(0)),
+        }
+        rows.append(
+            GridRow(
+                enrollment=enrollment,
+                cells=cells,
+                eligible=enrollment.pk in eligible,
+                progress=progress,
+                missing=[cell.module for cell in cells if cell.module.is_required and not cell.passed],
+            )
+        )
+    return ResultsGrid(cohort=cohort, modules=modules, rows=rows)
+
+
+def continuation_report() -> list[dict]:
+    """Per cohort with completed students (newest intake first): its track, the completed students, how many of
+    them applied to a bachelor's program, how many were accepted (at least once), and both rates. One query."""
+    completed = Q(enrollments__status=Enrollment.Status.COMPLETED)
+    cohorts = (
+        Cohort.objects.select_related("track", "partner")
+        .annotate(
+            completed=Count("enrollments", filter=completed, distinct=True),
+            applied=Count("enrollments", filter=completed & Q(enrollments__continuations__isnull=False), distinct=True),
+            accepted=Count(
+                "enrollments",
+                filter=completed & Q(enrollments__continuations__decision=Continuation.Decision.ACCEPTED),
+                distinct=True,
+            ),
+        )
+        .filter(completed__gt=0)
+        .order_by("track__code", "-start_date", "code")
+    )
+    rows = []
+    for cohort in cohorts:
+        rows.append(
+            {
+                "cohort": cohort,
+                "track": cohort.track,
+                "completed": cohort.completed,
+                "applied": cohort.applied,
+                "accepted": cohort.accepted,
+                "applied_rate": round(100 * cohort.applied / cohort.completed),
+                "accepted_rate": round(100 * cohort.accepted / cohort.completed),
+            }
+        )
+    return rows
+
+
+def continuation_list(*, decision: str | None = None) -> QuerySet[Continuation]:
+    """Every continuation with its student, cohort, track and university (one query), newest application first."""
+    queryset = Continuation.objects.select_related(
+        "enrollment__student", "enrollment__cohort", "enrollment__track", "university"
+    ).order_by("-applied_on", "-id")
+    if decision:
+        queryset = queryset.filter(decision=decision)
+    return queryset
+
+
+def enrollment_continuations(*, enrollment: Enrollment) -> QuerySet[Continuation]:
+    return enrollment.continuations.select_related("university").order_by("applied_on", "id")

@@ -14,6 +14,8 @@ date, and appends an audit entry, all in one transaction. No other code writes `
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,9 +26,9 @@ from django.utils.translation import gettext as _
 from mobility.access import can_view_sensitive
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
-from programs.models import AgreementQuota, Cohort, Module, Track
+from programs.models import AgreementQuota, Cohort, Institution, Module, Track
 
-from .models import Enrollment, ModuleResult, Student
+from .models import Continuation, Enrollment, ModuleResult, Student
 from .selectors import completion_missing_modules
 
 S = Enrollment.Status
@@ -485,4 +487,246 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)
     for field in Student._meta.concrete_fields:
         setattr(student, field.attname, getattr(locked, field.attname))
+    return locked
+
+
+# --- results of a cohort at once, completion of many, continuation to a bachelor's program ----------------------
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One edited cell of a cohort's results grid: a score for a module of an enrollment.
+
+    ``new_attempt`` asks for attempt n+1 (allowed only when the latest attempt failed); otherwise the latest attempt
+    is corrected, or attempt 1 recorded when there is none.
+    """
+
+    enrollment_id: int
+    module: Module
+    score: Decimal
+    new_attempt: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.enrollment_id}:{self.module.pk}"
+
+
+MAX_ATTEMPTS = 10
+
+
+def results_record_grid(*, cells: Iterable[GridCell], by: Actor, assessed_on: datetime.date) -> list[ModuleResult]:
+    """Record the scores of a results grid with ``result_record``, all or nothing.
+
+    One transaction: when any cell is refused (not enrolled, a retake of a passed module, too many attempts), the
+    whole grid is rolled back and a ``DomainError`` (code ``grid_refused``) carries every refusal in
+    ``details["errors"]`` (``GridCell.key`` → message), so the page can show them at their cells. The enrollments are
+    locked first, so the attempt each cell writes (the latest, or latest + 1) is read under the lock.
+    Idempotent per cell as ``result_record`` is: the same score on the same attempt writes nothing.
+    """
+    cells = list(cells)
+    if not cells:
+        return []
+    errors: dict[str, str] = {}
+    saved: list[ModuleResult] = []
+    with transaction.atomic():
+        ids = sorted({cell.enrollment_id for cell in cells})
+        enrollments = {
+            enrollment.pk: enrollment
+            for enrollment in Enrollment.objects.select_for_update().select_related("track").filter(pk__in=ids)
+        }
+        latest: dict[tuple[int, int], tuple[int, bool]] = {}
+        rows = ModuleResult.objects.filter(enrollment_id__in=ids).order_by("attempt")
+        for enrollment_id, module_id, attempt, passed in rows.values_list(
+            "enrollment_id", "module_id", "attempt", "passed"
+        ):
+            latest[(enrollment_id, module_id)] = (attempt, passed)
+        for cell in cells:
+            try:
+                enrollment = enrollments.get(cell.enrollment_id)
+                if enrollment is None:
+                    raise DomainError(_("No such enrollment."), code="not_found")
+                attempt = _grid_attempt(cell, latest.get((cell.enrollment_id, cell.module.pk)))
+                saved.append(
+                    result_record(
+                        enrollment=enrollment,
+                        module=cell.module,
+                        by=by,
+                        assessed_on=assessed_on,
+                        score=cell.score,
+                        attempt=attempt,
+                    )
+                )
+            except DomainError as error:
+                errors[cell.key] = error.message
+        if errors:
+            # Raising inside the atomic block undoes the cells already written.
+            raise DomainError(
+                _("Nothing was saved: %(count)d cell(s) refused.") % {"count": len(errors)},
+                code="grid_refused",
+                details={"errors": errors},
+            )
+    return saved
+
+
+def _grid_attempt(cell: GridCell, latest: tuple[int, bool] | None) -> int:
+    if latest is None:
+        return 1
+    attempt, passed = latest
+    if not cell.new_attempt:
+        return attempt
+    if passed:
+        raise DomainError(
+            _("Attempt %(attempt)d is passed; no new attempt is needed.") % {"attempt": attempt},
+            code="already_passed",
+        )
+    if attempt >= MAX_ATTEMPTS:
+        raise DomainError(_("At most %(max)d attempts are recorded.") % {"max": MAX_ATTEMPTS}, code="too_many_attempts")
+    return attempt + 1
+
+
+def enrollments_complete_many(
+    *, enrollments: Iterable[Enrollment], by: Actor, on: datetime.date | None = None
+) -> tuple[list[Enrollment], dict[int, DomainError]]:
+    """Complete each enrollment with ``enrollment_complete``; returns the completed ones and the refusals by id.
+
+    Each enrollment is completed in its own transaction, not all in one: the completion of one student is a fact of
+    its own (audited, announced to the partner), and one ineligible or already-completed student must not hold back
+    the diplomas of the others. Nothing is half-written, since each call is atomic. Safe to run twice: an
+    enrollment already completed is refused (``invalid_transition``) and left as it is.
+    """
+    completed: list[Enrollment] = []
+    refused: dict[int, DomainError] = {}
+    for enrollment in enrollments:
+        try:
+            completed.append(enrollment_complete(enrollment=enrollment, by=by, on=on))
+        except DomainError as error:
+            refused[enrollment.pk] = error
+    return completed, refused
+
+
+CONTINUATION_FIELDS = ("university", "program_code", "program_name", "applied_on", "decision", "decided_on")
+
+
+def _check_continuation_decision(
+    decision: str, decided_on: datetime.date | None, applied_on: datetime.date
+) -> datetime.date | None:
+    """The date a decision keeps: none while pending; required, and not before the application, otherwise."""
+    if decision not in Continuation.Decision.values:
+        raise DomainError(_("Unknown decision."), code="invalid", field="decision")
+    if decision == Continuation.Decision.PENDING:
+        return None
+    if decided_on is None:
+        raise DomainError(_("Give the date of the decision."), code="required", field="decided_on")
+    if decided_on < applied_on:
+        raise DomainError(
+            _("The decision cannot come before the application (%(day)s).") % {"day": applied_on.isoformat()},
+            code="date_out_of_order",
+            field="decided_on",
+        )
+    return decided_on
+
+
+def _continuation_label(continuation: Continuation) -> str:
+    return f"continuation {continuation.program_code}@{continuation.university.code}"
+
+
+def continuation_record(*, enrollment: Enrollment, by: Actor, data: dict) -> Continuation:
+    """Record a completed student's application to a bachelor's program (``data``: ``CONTINUATION_FIELDS``).
+
+    Atomic; the enrollment row is locked and must be ``completed``. The university must be a host institution; a
+    decision other than pending needs its date, not before the application; the same program at the same university
+    is recorded once per enrollment (refused on ``program_code``). One audit entry on the enrollment.
+    """
+    unknown = set(data) - set(CONTINUATION_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be written here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+    university = data["university"]
+    if university.kind != Institution.Kind.HOST:
+        raise DomainError(
+            _("%(institution)s is not a host university.") % {"institution": university},
+            code="not_host",
+            field="university",
+        )
+    decision = data.get("decision") or Continuation.Decision.PENDING
+    decided_on = _check_continuation_decision(decision, data.get("decided_on"), data["applied_on"])
+    code = data["program_code"].strip()
+    duplicate = DomainError(
+        _("An application to %(code)s at %(university)s is already recorded for this enrollment.")
+        % {"code": code, "university": university},
+        code="duplicate_continuation",
+        field="program_code",
+    )
+    with transaction.atomic():
+        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if locked.status != S.COMPLETED:
+            raise DomainError(
+                _("Only a completed enrollment can continue to a bachelor's program (this one is “%(status)s”).")
+                % {"status": locked.get_status_display()},
+                code="not_completed",
+            )
+        others = Continuation.objects.filter(enrollment=locked, university=university, program_code=code)
+        if others.exists():
+            raise duplicate
+        continuation = Continuation(
+            enrollment=locked,
+            university=university,
+            program_code=code,
+            program_name=data["program_name"].strip(),
+            applied_on=data["applied_on"],
+            decision=decision,
+            decided_on=decided_on,
+        )
+        try:
+            with transaction.atomic():
+                continuation.save()
+        except IntegrityError as exc:
+            raise duplicate from exc
+        label = _continuation_label(continuation)
+        audit_record(
+            actor=by,
+            obj=locked,
+            action="continuation.record",
+            changes={
+                f"{label}.{field}": (None, getattr(continuation, field))
+                for field in ("program_name", "applied_on", "decision", "decided_on")
+                if getattr(continuation, field) not in (None, "")
+            },
+        )
+    return continuation
+
+
+def continuation_decide(
+    *, continuation: Continuation, by: Actor, decision: str, decided_on: datetime.date | None = None
+) -> Continuation:
+    """Record (or correct) the decision on an application: ``pending``, ``accepted``, ``rejected`` or ``withdrawn``.
+
+    Atomic and idempotent: the row is locked, and the same decision and date again write nothing and no audit entry.
+    A decision other than pending needs its date, not before the application; pending clears the date.
+    """
+    with transaction.atomic():
+        locked = (
+            Continuation.objects.select_for_update()
+            .select_related("university", "enrollment__student", "enrollment__cohort")
+            .get(pk=continuation.pk)
+        )
+        day = _check_continuation_decision(decision, decided_on, locked.applied_on)
+        changes = {
+            field: (getattr(locked, field), value)
+            for field, value in (("decision", decision), ("decided_on", day))
+            if getattr(locked, field) != value
+        }
+        if changes:
+            locked.decision, locked.decided_on = decision, day
+            locked.save(update_fields=["decision", "decided_on", "modified_at"])
+            label = _continuation_label(locked)
+            audit_record(
+                actor=by,
+                obj=locked.enrollment,
+                action="continuation.decide",
+                changes={f"{label}.{field}": pair for field, pair in changes.items()},
+            )
+    continuation.decision, continuation.decided_on = locked.decision, locked.decided_on
     return locked

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .imports import gradebook_views
 
 app_name = "students"
 
@@ -14,4 +15,20 @@ urlpatterns = [
     path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
     path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),
     path("enrollments/<int:pk>/<str:action>/", views.EnrollmentTransitionView.as_view(), name="enrollment-transition"),
+    # LMS gradebook import of a cohort (students/imports/gradebook_views.py).
+    path(
+        "cohorts/<int:cohort_pk>/gradebook/",
+        gradebook_views.GradebookUploadView.as_view(),
+        name="gradebook-import",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/gradebook/<uuid:upload>/mapping/",
+        gradebook_views.GradebookMappingView.as_view(),
+        name="gradebook-mapping",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/gradebook/<uuid:upload>/preview/",
+        gradebook_views.GradebookPreviewView.as_view(),
+        name="gradebook-preview",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Every staff page, enumerated from the URL resolver, is closed to anonymous visitors and to logged-in people who
 are not office staff. A new page is covered the day it is added to a urls.py."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
+from students.models import Continuation
 from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,13 @@ def objects():
         "tracks": enrollment.track.pk,
         "modules": ModuleFactory(track=enrollment.track).pk,
         "cohorts": enrollment.cohort.pk,
+        "continuations": Continuation.objects.create(
+            enrollment=enrollment,
+            university=enrollment.cohort.host,
+            program_code="15.03.06",
+            program_name="Mechatronics and robotics",
+            applied_on=datetime.date(2026, 7, 1),
+        ).pk,
     }
 
 
