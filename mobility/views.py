@@ -31,6 +31,7 @@ class StaffRequiredMixin(AccessMixin):
 NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("students:student-list", _("Students")),
+    ("students:continuation-report", _("Continuations")),
     ("programs:cohort-list", _("Cohorts")),
     ("programs:track-list", _("Tracks")),
     ("programs:institution-list", _("Institutions")),
@@ -48,9 +49,16 @@ def staff_navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": url, "label": label})
+    # The current section is the longest menu URL the path starts with (/students/continuations/ is not Students).
+    current = max((item["url"] for item in items if _within(request.path, item["url"])), key=len, default=None)
+    for item in items:
+        item["active"] = item["url"] == current
     return {"staff_navigation": items}
+
+
+def _within(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)
 
 
 def _url_or_fallback(name: str, fallback: str, pk: int) -> str:

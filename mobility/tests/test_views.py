@@ -41,3 +41,10 @@ def test_logout_is_a_post(client, office_user):
     client.force_login(office_user)
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and client.get("/").status_code == 302
+
+
+def test_the_menu_marks_the_most_specific_section(client, office_user):
+    client.force_login(office_user)
+    menu = client.get("/students/continuations/").context["staff_navigation"]
+    active = [item["label"] for item in menu if item["active"]]
+    assert active == ["Continuations"]
