@@ -20,7 +20,7 @@ from mobility.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
 from mobility.exceptions import DomainError
 
 from . import services
-from .models import Continuation, Enrollment, ModuleResult, Student
+from .models import Continuation, Enrollment, GradebookMapping, ModuleResult, Student
 
 STUDENT_NAME_SEARCH = (
     "family_name_han",
@@ -463,3 +463,17 @@ class ContinuationAdmin(admin.ModelAdmin):
     @admin.display(description=_("student"), ordering="enrollment__student__family_name_latin")
     def student(self, continuation: Continuation):
         return continuation.enrollment.student
+
+
+@admin.register(GradebookMapping)
+class GradebookMappingAdmin(admin.ModelAdmin):
+    """Raw view of the saved gradebook mappings; the staff import page writes them (with the track check)."""
+
+    list_display = ("cohort", "item_name", "module")
+    list_filter = ("cohort",)
+    search_fields = ("item_name", "cohort__code", "module__code")
+    list_select_related = ("cohort", "module")
+    readonly_fields = ("cohort", "item_name", "module", "created_at", "modified_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -382,3 +382,41 @@ class Continuation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.enrollment.student} → {self.program_code} {self.program_name}"
+
+
+class GradebookMapping(TimeStampedModel):
+    """Which module a gradebook item of a cohort's LMS course counts for; ``module`` empty means "not a module"
+    (a quiz or a practice item that is graded in the LMS but is no module result).
+
+    Written only by ``students.imports.gradebook.gradebook_mapping_save``, which also checks that the module
+    belongs to the cohort's track (a constraint cannot follow the join).
+    """
+
+    cohort = models.ForeignKey(
+        "programs.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.CASCADE,
+        related_name="gradebook_mappings",
+    )
+    item_name = models.CharField(_("gradebook item"), max_length=255)
+    # Deleting a module drops its mappings, so the item is asked for again instead of silently becoming "not a module".
+    module = models.ForeignKey(
+        "programs.Module",
+        verbose_name=_("module"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="gradebook_mappings",
+    )
+
+    class Meta:
+        verbose_name = _("gradebook mapping")
+        verbose_name_plural = _("gradebook mappings")
+        ordering = ["cohort", "item_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "item_name"], name="gradebook_mapping_unique_item"),
+            models.CheckConstraint(condition=~Q(item_name=""), name="gradebook_mapping_item_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort.code}: {self.item_name} → {self.module.code if self.module_id else '—'}"

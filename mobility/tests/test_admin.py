@@ -32,6 +32,7 @@ from programs.tests.factories import (
     TrackFactory,
 )
 from students import services
+from students.imports.gradebook import gradebook_mapping_save
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
@@ -101,6 +102,7 @@ def world(superuser):
         program_name="Mechatronics and robotics",
         applied_on=datetime.date(2026, 12, 1),
     )
+    gradebook_mapping_save(cohort=cohort, by=superuser, mapping={"Exam: Technical drawing": module})
     batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=superuser)
     DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=superuser)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])

@@ -1,0 +1,489 @@
+"""The LMS gradebook import: parsing a Moodle export, the mapping of items to modules, matching rows to students,
+the reconciliation report, the all-or-nothing import, the staff pages and ``manage.py import_grades``.
+
+Every file is made by the test in the format Moodle exports (CSV in UTF-8 and GBK, XLSX by openpyxl)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+
+from mobility.access import OFFICE
+from mobility.exceptions import DomainError
+from mobility.models import AuditEntry
+from mobility.testing import make_user
+from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
+from students import services
+from students.imports.base import ImportFileError, read_table
+from students.imports.gradebook import (
+    Status,
+    apply_gradebook,
+    gradebook_mapping_save,
+    parse_gradebook,
+    suggest_module,
+)
+from students.models import GradebookMapping, ModuleResult
+
+from .factories import EnrollmentFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+QUIZ = "Quiz: Week 1"
+PLC = "Assignment: PLC project"
+CAD = "Exam: CAD design"
+HEADER = [
+    "First name",
+    "Last name",
+    "ID number",
+    "Institution",
+    "Department",
+    "Email address",
+    f"{QUIZ} (Real)",
+    f"{PLC} (Real)",
+    f"{CAD} (Percentage)",
+    "Course total (Real)",
+    "Last downloaded from this course",
+]
+STAMP = "1782900000"
+DAY = datetime.date(2026, 6, 20)
+
+
+def line(first, last, id_number, email, quiz="-", plc="-", cad="-", total="-"):
+    return [first, last, id_number, "CQEVTC", "Mechatronics", email, quiz, plc, cad, total, STAMP]
+
+
+def gradebook_csv(rows, *, header=HEADER, encoding="utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def gradebook_xlsx(rows, *, header=HEADER) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def staff():
+    return make_user("clerk", OFFICE)
+
+
+@pytest.fixture
+def world(staff):
+    """A cohort of track MECH (modules PLC, CAD, and a credit module SAFE) with three enrolled students, one who
+    only applied, one enrolled in another cohort, and a track OTHER with its own module."""
+    track = TrackFactory(code="MECH", pass_score=60, good_score=75, excellent_score=90)
+    plc = ModuleFactory(track=track, code="PLC", title_en="PLC programming", order=1)
+    cad = ModuleFactory(track=track, code="CAD", title_en="CAD design", order=2)
+    safe = ModuleFactory(track=track, code="SAFE", title_en="Safety", order=3, assessment_kind="credit")
+    partner = InstitutionFactory(code="CQEVTC")
+    cohort = CohortFactory(code="MECH26", track=track, partner=partner)
+    other_cohort = CohortFactory(code="MECH27", track=track, partner=partner)
+
+    def enroll(cohort_, enrolled=True, **student):
+        enrollment = EnrollmentFactory(cohort=cohort_, student=StudentFactory(home_institution=partner, **student))
+        if enrolled:
+            services.enrollment_admit(enrollment=enrollment, by=staff)
+            services.enrollment_enroll(enrollment=enrollment, by=staff)
+        return enrollment
+
+    other_track = TrackFactory(code="OTHER")
+    return {
+        "cohort": cohort,
+        "plc": plc,
+        "cad": cad,
+        "safe": safe,
+        "li": enroll(cohort, email="li.na@cqevtc.cn", home_student_id="2026001", family_name_latin="Li"),
+        "wang": enroll(cohort, email="wang.fang@cqevtc.cn", home_student_id="2026002", family_name_latin="Wang"),
+        "zhao": enroll(cohort, email="zhao.lei@cqevtc.cn", home_student_id="2026003", family_name_latin="Zhao"),
+        "applied": enroll(cohort, enrolled=False, email="chen.jie@cqevtc.cn", home_student_id="2026004"),
+        "elsewhere": enroll(other_cohort, email="sun.yu@cqevtc.cn", home_student_id="2026005"),
+        "foreign_module": ModuleFactory(track=other_track, code="FOREIGN"),
+    }
+
+
+def mapped(world, staff):
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={QUIZ: None, PLC: world["plc"], CAD: world["cad"]})
+
+
+def rows_ok():
+    return [
+        line("Na", "Li", "2026001", "Li.Na@CQEVTC.cn", quiz="10.00", plc="78.50", cad="91.00 %", total="80.00"),
+        line("Fang", "Wang", "", "wang.fang@cqevtc.cn", plc="59.99", cad="-"),
+        line("Lei", "Zhao", "2026003", "old.address@example.cn", plc="75", cad=""),
+    ]
+
+
+def preview_of(data: bytes, cohort, **kwargs):
+    return parse_gradebook(read_table(data, **kwargs), cohort=cohort)
+
+
+# --- parsing ----------------------------------------------------------------------------------------------------
+
+
+def test_parsing_reads_items_scores_and_skips_no_grade(world):
+    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
+    assert preview.items == [QUIZ, PLC, CAD]  # "Course total" is not an item; the display type is not in the name
+    assert preview.errors == []
+    li, wang, zhao = preview.rows
+    assert li.scores == {QUIZ: Decimal("10.00"), PLC: Decimal("78.50"), CAD: Decimal("91.00")}  # "91.00 %"
+    assert wang.scores == {PLC: Decimal("59.99")}  # "-" = no grade
+    assert zhao.scores == {PLC: Decimal("75.00")}  # "" = no grade
+    assert li.email == "li.na@cqevtc.cn" and li.row == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("abc", "is not a score"), ("101", "outside 0–100"), ("-5", "outside 0–100"), ("7..5", "is not a score")],
+)
+def test_bad_scores_are_errors_at_row_and_column(world, value, message):
+    rows = rows_ok()
+    rows[1][7] = value
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert len(preview.errors) == 1
+    error = preview.errors[0]
+    assert (error.row, error.column) == (3, f"{PLC} (Real)")
+    assert message in error.message
+
+
+def test_letter_columns_are_listed_as_refused_never_as_items(world):
+    header = [*HEADER[:-2], "Exam: Oral (Letter)", *HEADER[-2:]]
+    rows = [[*row[:-2], "B", *row[-2:]] for row in rows_ok()]
+    preview = preview_of(gradebook_csv(rows, header=header), world["cohort"])
+    assert preview.items == [QUIZ, PLC, CAD]
+    assert preview.refused_items == ["Exam: Oral (Letter)"]
+    assert preview.errors == []
+
+
+def test_a_file_without_identity_or_item_columns_is_refused(world):
+    with pytest.raises(ImportFileError, match="neither"):
+        preview_of(gradebook_csv([["Na", "78"]], header=["First name", f"{PLC} (Real)"]), world["cohort"])
+    with pytest.raises(ImportFileError, match="no gradebook item"):
+        preview_of(gradebook_csv([["a@b.c", "78"]], header=["Email address", "Course total (Real)"]), world["cohort"])
+
+
+def test_gbk_encoded_csv_and_xlsx_give_the_same_preview(world, staff):
+    mapped(world, staff)
+    rows = rows_ok()
+    rows[0][0], rows[0][4] = "娜", "机电一体化"
+    from_gbk = preview_of(gradebook_csv(rows, encoding="gbk"), world["cohort"])
+    assert from_gbk.rows[0].first_name == "娜"
+    from_xlsx = preview_of(gradebook_xlsx(rows), world["cohort"])
+    for preview in (from_gbk, from_xlsx):
+        assert preview.errors == []
+        assert [(r.student.pk, [(c.module.code, c.score) for c in r.cells]) for r in preview.matched] == [
+            (world["li"].student.pk, [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))]),
+            (world["wang"].student.pk, [("PLC", Decimal("59.99"))]),
+            (world["zhao"].student.pk, [("PLC", Decimal("75.00"))]),
+        ]
+
+
+# --- mapping ----------------------------------------------------------------------------------------------------
+
+
+def test_mapping_is_saved_per_cohort_with_one_audit_entry(world, staff):
+    before = AuditEntry.objects.count()
+    mapped(world, staff)
+    assert dict(GradebookMapping.objects.values_list("item_name", "module__code")) == {
+        QUIZ: None,
+        PLC: "PLC",
+        CAD: "CAD",
+    }
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.latest("pk")
+    assert entry.action == "gradebook_mapping.save" and entry.changes[PLC] == [None, "PLC"]
+    mapped(world, staff)  # the same again: nothing changes, no entry
+    assert AuditEntry.objects.count() == before + 1
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={PLC: world["safe"]})
+    assert AuditEntry.objects.latest("pk").changes == {PLC: ["PLC", "SAFE"]}
+
+
+def test_mapping_refuses_a_module_of_another_track_and_a_module_twice(world, staff):
+    with pytest.raises(DomainError, match="not part of track MECH"):
+        gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={PLC: world["foreign_module"]})
+    mapped(world, staff)
+    with pytest.raises(DomainError, match="mapped to two gradebook items"):
+        gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={"Other item": world["plc"]})
+    assert GradebookMapping.objects.count() == 3
+
+
+def test_suggestions_match_module_code_or_title(world):
+    modules = [world["plc"], world["cad"], world["safe"]]
+    assert suggest_module(PLC, modules) == world["plc"]
+    assert suggest_module("Exam: cad design", modules) == world["cad"]
+    assert suggest_module(QUIZ, modules) is None
+    assert suggest_module("Assignment: PLCX", modules) is None  # a code counts only as a word
+
+
+# --- matching and reconciliation -------------------------------------------------------------------------------
+
+
+def test_rows_match_by_email_then_by_id_number_and_unmatched_rows_have_reasons(world, staff):
+    mapped(world, staff)
+    rows = [
+        *rows_ok(),
+        line("Jie", "Chen", "", "chen.jie@cqevtc.cn", plc="70"),  # applied, not enrolled
+        line("Yu", "Sun", "2026005", "", plc="70"),  # enrolled in another cohort
+        line("No", "Body", "9999", "nobody@example.cn", plc="70"),
+        line("No", "Identity", "", "", plc="70"),
+    ]
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert [(r.student.pk, r.matched_by) for r in preview.matched] == [
+        (world["li"].student.pk, "email"),  # case-insensitive
+        (world["wang"].student.pk, "email"),
+        (world["zhao"].student.pk, "id_number"),  # the e-mail is unknown, the ID number is his
+    ]
+    assert [(r.source.row, r.reason) for r in preview.unmatched] == [
+        (5, "not_enrolled"),
+        (6, "not_in_cohort"),
+        (7, "no_student"),
+        (8, "no_identity"),
+    ]
+    assert preview.unmatched[0].student == world["applied"].student
+    assert preview.missing == []
+    assert preview.errors == []
+
+
+def test_enrolled_students_missing_from_the_file_are_reported(world, staff):
+    mapped(world, staff)
+    preview = preview_of(gradebook_csv(rows_ok()[:1]), world["cohort"])
+    assert {e.pk for e in preview.missing} == {world["wang"].pk, world["zhao"].pk}
+
+
+def test_the_same_student_twice_is_an_error(world, staff):
+    mapped(world, staff)
+    rows = [*rows_ok(), line("Na", "Li", "2026001", "", plc="80")]
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert [(e.row, "row 2" in e.message) for e in preview.errors] == [(5, True)]
+
+
+def test_reconciliation_marks_new_changed_unchanged_and_kept(world, staff):
+    mapped(world, staff)
+    record = services.result_record
+    record(enrollment=world["li"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("78.50"))
+    record(enrollment=world["li"], module=world["cad"], by=staff, assessed_on=DAY, score=Decimal("80"))  # passed
+    record(enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("40"))  # failed
+    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
+    statuses = {
+        (r.student.family_name_latin, c.module.code): (c.status, c.grade) for r in preview.matched for c in r.cells
+    }
+    assert statuses == {
+        ("Li", "PLC"): (Status.UNCHANGED, "4"),
+        ("Li", "CAD"): (Status.KEPT, "5"),
+        ("Wang", "PLC"): (Status.CHANGED, "2"),
+        ("Zhao", "PLC"): (Status.NEW, "4"),
+    }
+
+
+# --- apply ------------------------------------------------------------------------------------------------------
+
+
+def test_apply_records_results_and_a_reimport_changes_nothing(world, staff):
+    mapped(world, staff)
+    services.result_record(
+        enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("40")
+    )
+    data = gradebook_csv(rows_ok())
+    outcome = apply_gradebook(preview_of(data, world["cohort"]), by=staff, assessed_on=DAY)
+    assert (outcome.written, outcome.new, outcome.changed) == (4, 3, 1)
+    li_plc = ModuleResult.objects.get(enrollment=world["li"], module=world["plc"])
+    assert (li_plc.score, li_plc.grade, li_plc.source, li_plc.attempt) == (Decimal("78.50"), "4", "lms", 1)
+    wang = ModuleResult.objects.get(enrollment=world["wang"], module=world["plc"])
+    assert (wang.score, wang.attempt, wang.grade) == (Decimal("59.99"), 1, "2")  # the attempt is corrected
+    results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
+    again = apply_gradebook(preview_of(data, world["cohort"]), by=staff, assessed_on=datetime.date(2026, 7, 1))
+    assert again.written == 0 and again.unchanged == 4
+    assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
+
+
+def test_a_bad_last_row_saves_nothing(world, staff):
+    mapped(world, staff)
+    rows = [*rows_ok(), line("Bad", "Row", "", "bad@example.cn", plc="eighty")]
+    results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
+    with pytest.raises(DomainError, match="1 error"):
+        apply_gradebook(preview_of(gradebook_csv(rows), world["cohort"]), by=staff, assessed_on=DAY)
+    assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
+
+
+def test_a_refusal_in_the_middle_rolls_back_every_row(world, staff):
+    mapped(world, staff)
+    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
+    services.enrollment_withdraw(enrollment=world["zhao"], by=staff, reason="left")  # after the preview
+    preview.matched[-1].enrollment.refresh_from_db()
+    results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
+    with pytest.raises(DomainError):
+        apply_gradebook(preview, by=staff, assessed_on=DAY)
+    assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
+
+
+def test_apply_refuses_unmapped_items(world, staff):
+    with pytest.raises(DomainError, match="Map these gradebook items"):
+        apply_gradebook(preview_of(gradebook_csv(rows_ok()), world["cohort"]), by=staff, assessed_on=DAY)
+    assert not ModuleResult.objects.exists()
+
+
+# --- the staff pages ------------------------------------------------------------------------------------------
+
+
+def url(cohort):
+    return f"/students/cohorts/{cohort.pk}/gradebook/"
+
+
+def upload(client, cohort, data, name="grades.csv", encoding="auto"):
+    return client.post(url(cohort), {"file": _named(data, name), "encoding": encoding})
+
+
+def _named(data, name):
+    file = io.BytesIO(data)
+    file.name = name
+    return file
+
+
+def test_the_flow_upload_mapping_preview_confirm(client, world, staff):
+    client.force_login(staff)
+    assert client.get(url(world["cohort"])).status_code == 200
+    response = upload(client, world["cohort"], gradebook_csv(rows_ok()))
+    assert response.status_code == 302 and response["Location"].endswith("/mapping/")
+    token = re.search(r"/gradebook/([0-9a-f-]{36})/", response["Location"])[1]
+    assert default_storage.exists(f"imports/tmp/{token}")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert QUIZ in html and "suggested" in html  # PLC and CAD are suggested from their code and title
+    form = page.context["form"]
+    fields = {field.label: name for name, field in form.fields.items()}
+    choice = {QUIZ: "none", PLC: str(world["plc"].pk), CAD: str(world["cad"].pk)}
+    assert form[fields[PLC]].initial == choice[PLC]
+    response = client.post(page.request["PATH_INFO"], {fields[item]: value for item, value in choice.items()})
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "78.50" in text and "new" in text and "Matched rows" in text
+    response = client.post(response["Location"], {"assessed_on": "2026-06-20", "confirm": "1"})
+    assert response.status_code == 200
+    assert "4 result(s) saved" in response.content.decode()
+    assert ModuleResult.objects.filter(source="lms", assessed_on=DAY).count() == 4
+    assert not default_storage.exists(f"imports/tmp/{token}")  # deleted after the import
+
+
+def test_a_mapped_cohort_goes_straight_to_the_preview_and_errors_block_the_confirm(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    rows = [*rows_ok(), line("Bad", "Row", "", "bad@example.cn", plc="120")]
+    response = upload(client, world["cohort"], gradebook_csv(rows))
+    assert response["Location"].endswith("/preview/")
+    page = client.get(response["Location"])
+    assert "row 5" in page.content.decode() and "outside 0–100" in page.content.decode()
+    response = client.post(response["Location"], {"assessed_on": "2026-06-20", "confirm": "1"})
+    assert response.status_code == 400 and "nothing was imported" in response.content.decode()
+    assert not ModuleResult.objects.exists()
+
+
+def test_cancel_deletes_the_upload(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    location = upload(client, world["cohort"], gradebook_csv(rows_ok()))["Location"]
+    token = re.search(r"/gradebook/([0-9a-f-]{36})/", location)[1]
+    assert client.post(location, {"cancel": "1"}).status_code == 302
+    assert not default_storage.exists(f"imports/tmp/{token}")
+    assert client.get(location)["Location"] == url(world["cohort"])  # expired: back to the upload
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "file is empty"),
+        (b"\x00\x01\x02binary", "neither an XLSX"),
+        (b"PK\x03\x04broken", "damaged"),
+        (b"First name,Score\nNa,1\n", "neither an"),
+    ],
+)
+def test_bad_files_through_the_page_give_a_message(client, world, staff, data, message):
+    client.force_login(staff)
+    response = upload(client, world["cohort"], data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_another_sessions_upload_is_not_reachable(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    location = upload(client, world["cohort"], gradebook_csv(rows_ok()))["Location"]
+    client.force_login(make_user("other", OFFICE))
+    assert client.get(location).status_code == 302
+
+
+def test_permissions(client, world):
+    target = url(world["cohort"])
+    assert client.get(target)["Location"].startswith("/accounts/login/")
+    client.force_login(make_user("outsider"))
+    assert client.get(target).status_code == 403
+    office = Group.objects.get(name=OFFICE)
+    office.permissions.remove(Permission.objects.get(codename="change_moduleresult"))
+    client.force_login(make_user("clerk2", OFFICE))
+    assert client.get(target).status_code == 403
+
+
+def test_the_cohort_page_links_to_the_import(client, world, staff):
+    client.force_login(staff)
+    assert url(world["cohort"]) in client.get(f"/cohorts/{world['cohort'].pk}/").content.decode()
+
+
+# --- the management command -------------------------------------------------------------------------------------
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_grades", *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def test_command_refuses_unmapped_items_then_maps_and_imports(world, staff, tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_bytes(gradebook_csv(rows_ok()))
+    with pytest.raises(CommandError, match=f"not mapped for cohort MECH26: {QUIZ}, {PLC}, {CAD}"):
+        run(str(path), "--cohort", "MECH26")
+    maps = ["--map", f"{QUIZ}=-", "--map", f"{PLC}=PLC", "--map", f"{CAD}=cad"]
+    output = run(str(path), "--cohort", "MECH26", "--dry-run", *maps)
+    assert "3 matched" in output and "would be saved" in output
+    assert not ModuleResult.objects.exists() and not GradebookMapping.objects.exists()  # a dry run saves nothing
+    output = run(str(path), "--cohort", "MECH26", *maps, "--by", "clerk", "--date", "2026-06-20")
+    assert "4 result(s) saved" in output
+    assert ModuleResult.objects.filter(recorded_by=staff, assessed_on=DAY).count() == 4
+    output = run(str(path), "--cohort", "MECH26")  # the mapping is saved now; a re-import changes nothing
+    assert "0 result(s) saved" in output
+
+
+def test_command_errors_exit_non_zero_and_save_nothing(world, staff, tmp_path):
+    mapped(world, staff)
+    path = tmp_path / "grades.csv"
+    path.write_bytes(gradebook_csv([*rows_ok(), line("Bad", "Row", "", "x@y.cn", plc="n/a")]))
+    with pytest.raises(CommandError, match="1 error"):
+        run(str(path), "--cohort", "MECH26")
+    assert not ModuleResult.objects.exists()
+    with pytest.raises(CommandError, match="No cohort"):
+        run(str(path), "--cohort", "NOPE")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="empty"):
+        run(str(empty), "--cohort", "MECH26")
+    with pytest.raises(CommandError, match="No module XYZ"):
+        run(str(path), "--cohort", "MECH26", "--map", f"{PLC}=XYZ")
