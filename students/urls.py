@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import results_views, views
 from .imports import gradebook_views
 
 app_name = "students"
@@ -15,6 +15,25 @@ urlpatterns = [
     path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
     path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),
     path("enrollments/<int:pk>/<str:action>/", views.EnrollmentTransitionView.as_view(), name="enrollment-transition"),
+    # Results, the cohort grid, completion of many, continuation (students/results_views.py).
+    path(
+        "enrollments/<int:pk>/results/record/",
+        results_views.EnrollmentResultsView.as_view(),
+        name="enrollment-results",
+    ),
+    path("cohorts/<int:cohort_pk>/results/", results_views.CohortResultsView.as_view(), name="cohort-results"),
+    path("cohorts/<int:cohort_pk>/complete/", results_views.CohortCompleteView.as_view(), name="cohort-complete"),
+    path(
+        "enrollments/<int:pk>/continuations/new/",
+        results_views.ContinuationCreateView.as_view(),
+        name="continuation-create",
+    ),
+    path("continuations/", results_views.ContinuationReportView.as_view(), name="continuation-report"),
+    path(
+        "continuations/<int:pk>/decide/",
+        results_views.ContinuationDecideView.as_view(),
+        name="continuation-decide",
+    ),
     # LMS gradebook import of a cohort (students/imports/gradebook_views.py).
     path(
         "cohorts/<int:cohort_pk>/gradebook/",
