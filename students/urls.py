@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from . import results_views, views
-from .imports import gradebook_views
+from .imports import gradebook_views, roster_views
 
 app_name = "students"
 
@@ -50,4 +50,8 @@ urlpatterns = [
         gradebook_views.GradebookPreviewView.as_view(),
         name="gradebook-preview",
     ),
+    # Roster import: upload → preview → confirm, and the templates (students/imports/roster_views.py).
+    path("import/", roster_views.RosterImportView.as_view(), name="roster-import"),
+    path("import/template/", roster_views.RosterTemplateView.as_view(), name="roster-template"),
+    path("import/<str:token>/", roster_views.RosterPreviewView.as_view(), name="roster-preview"),
 ]

@@ -1,0 +1,205 @@
+"""Roster import benchmark: generate a roster of N students (XLSX and GB18030 CSV), parse both, apply one, parse again.
+
+    DJANGO_DEBUG=1 .venv/bin/python bench/roster_import.py [--rows 17000] [--use-configured-db]
+
+By default it works in a throwaway SQLite database (created and migrated in a temporary folder, removed at the end),
+through the same functions as ``manage.py import_roster``. Prints seconds and rows/s for each step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAMILIES = [
+    ("张", "Zhang"),
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("赵", "Zhao"),
+    ("陈", "Chen"),
+    ("刘", "Liu"),
+    ("杨", "Yang"),
+]
+GIVENS = [("伟", "Wei"), ("芳", "Fang"), ("娜", "Na"), ("敏", "Min"), ("静", "Jing"), ("磊", "Lei"), ("洋", "Yang")]
+
+
+def roster_rows(count: int, cohort_code: str) -> list[list[str]]:
+    from students.imports.roster import template_headers
+
+    rng = random.Random(2026)
+    rows = [template_headers()]
+    for n in range(count):
+        family_han, family = rng.choice(FAMILIES)
+        given_han, given = rng.choice(GIVENS)
+        born = datetime.date(2003, 1, 1) + datetime.timedelta(days=rng.randrange(1500))
+        issued = datetime.date(2022, 1, 1) + datetime.timedelta(days=rng.randrange(700))
+        rows.append(
+            [
+                f"B{n:07d}",
+                family_han,
+                given_han,
+                family,
+                f"{given}{n}",
+                "",  # Cyrillic left empty: suggested from Han when the transliteration helper is installed
+                "",
+                rng.choice(["M", "F", "男", "女"]),
+                born.strftime("%d.%m.%Y") if n % 2 else born.isoformat(),
+                "CN",
+                f"E{n:08d}",
+                issued.isoformat(),
+                (issued + datetime.timedelta(days=3650)).isoformat(),
+                f"b{n}@example.cn",
+                f"+86 138 {n:08d}",
+                "机械设计制造及其自动化",
+                cohort_code,
+                "BENCH",
+            ]
+        )
+    return rows
+
+
+def to_xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("roster")
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(rows) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("gb18030")
+
+
+def setup_django(use_configured: bool) -> Path | None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
+    folder = None
+    if use_configured:
+        print(f"WARNING: writing into the configured database ({os.environ.get('DATABASE_URL', 'the SQLite default')})")
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="roster-bench-"))
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+        os.environ["MEDIA_ROOT"] = str(folder / "media")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return folder
+
+
+def seed():
+    from django.contrib.auth import get_user_model
+
+    from programs.models import Agreement, AgreementQuota, Cohort, Institution, Track
+
+    stamp = datetime.datetime.now().strftime("%H%M%S")
+    host, _ = Institution.objects.get_or_create(
+        code="BENCHHOST", defaults={"kind": "host", "name_en": "Bench host", "country": "RU"}
+    )
+    college = Institution.objects.create(code=f"BENCH{stamp}", kind="sending", name_en="Bench college", country="CN")
+    track, _ = Track.objects.get_or_create(code="BENCH", defaults={"name_en": "Bench track"})
+    agreement = Agreement.objects.create(
+        number=f"BENCH-{stamp}",
+        title="Bench",
+        host=host,
+        partner=college,
+        status="active",
+        valid_from=datetime.date(2025, 1, 1),
+        valid_until=datetime.date(2030, 12, 31),
+    )
+    start = datetime.date.today() + datetime.timedelta(days=60)
+    AgreementQuota.objects.create(agreement=agreement, track=track, year=start.year, places=100)
+    cohort = Cohort.objects.create(
+        code=f"BENCH{stamp}",
+        name="Bench cohort",
+        track=track,
+        host=host,
+        partner=college,
+        agreement=agreement,
+        start_date=start,
+        end_date=start + datetime.timedelta(days=300),
+        capacity=100,
+    )
+    user = get_user_model().objects.filter(username="roster-bench").first()
+    if user is None:
+        user = get_user_model().objects.create_superuser("roster-bench", password=None)
+    return cohort, user
+
+
+def timed(label: str, rows: int, func):
+    started = time.perf_counter()
+    result = func()
+    seconds = time.perf_counter() - started
+    print(f"{label:<34} {seconds:8.2f} s  {rows / seconds:10.0f} rows/s")
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=17_000)
+    parser.add_argument("--use-configured-db", action="store_true", help="do not create a throwaway SQLite database")
+    args = parser.parse_args(argv)
+    folder = setup_django(args.use_configured_db)
+
+    from django.db import connection
+
+    from students.imports.base import read_table
+    from students.imports.roster import apply_roster, parse_roster
+    from students.management.commands.import_roster import roster_load
+    from students.models import Enrollment, Student
+
+    cohort, user = seed()
+    rows = roster_rows(args.rows, cohort.code)
+    xlsx_data, csv_data = to_xlsx(rows), to_csv(rows)
+    n = args.rows
+    print(
+        f"{n} rows on {connection.vendor}: XLSX {len(xlsx_data) / 1e6:.1f} MB, "
+        f"CSV (GB18030) {len(csv_data) / 1e6:.1f} MB"
+    )
+    xlsx_table = timed("read XLSX", n, lambda: read_table(xlsx_data))
+    csv_table = timed("read CSV", n, lambda: read_table(csv_data))
+    timed("parse XLSX rows (new students)", n, lambda: parse_roster(xlsx_table, cohort=cohort, viewer=user))
+    preview = timed("parse CSV rows (new students)", n, lambda: parse_roster(csv_table, cohort=cohort, viewer=user))
+    assert not preview.has_errors, preview.errors[:5]
+    print(f"  warnings: {preview.warnings}")
+    result = timed("apply (one transaction)", n, lambda: apply_roster(preview, by=user))
+    print(f"  {result}")
+    assert Student.objects.filter(home_institution=cohort.partner).count() == n
+    assert Enrollment.objects.filter(cohort=cohort).count() == n
+
+    path = (folder or Path(tempfile.gettempdir())) / "roster-bench.xlsx"
+    path.write_bytes(xlsx_data)
+    again = timed(
+        "re-import: read+parse XLSX", n, lambda: roster_load(path, cohort_code=cohort.code, encoding="auto", by=user)
+    )
+    counts = again.counts
+    assert counts["unchanged"] == n and counts["applications"] == 0, counts
+    result = timed("re-import: apply (nothing to do)", n, lambda: apply_roster(again, by=user))
+    print(f"  {result}")
+    if folder is not None:
+        import shutil
+
+        connection.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
