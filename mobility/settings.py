@@ -180,6 +180,34 @@ MOBILITY_PUBLIC_URL = env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8
 # Diploma numbers: "{year}" and "{seq}" are filled in when a diploma is issued.
 DIPLOMA_NUMBER_FORMAT = env.str("DIPLOMA_NUMBER_FORMAT", default="STK-IAM-{year}-{seq:06d}")
 
+# --- diplomas ----------------------------------------------------------------------------------------------------
+# Who signs the diploma, printed under the signature lines (ru and en; name_zh/title_zh are optional). A Python
+# setting, not an environment variable: override it in a local settings module. The defaults are demo values.
+DIPLOMA_SIGNATORIES = [
+    {
+        "name_ru": "И. И. Иванов",
+        "name_en": "I. I. Ivanov",
+        "title_ru": "Ректор МГТУ «СТАНКИН»",
+        "title_en": 'Rector of MSTU "STANKIN"',
+        "title_zh": "莫斯科国立工艺大学校长",
+    },
+    {
+        "name_ru": "Н. Попова",
+        "name_en": "Nadezhda Popova",
+        "title_ru": "Директор Центра международного сотрудничества",
+        "title_en": "Director of the Center for International Cooperation",
+        "title_zh": "国际合作中心主任",
+    },
+]
+# The institution's signing key and certificate (PEM). Missing files are generated (a self-signed ECDSA P-256 pair)
+# on first use only when DIPLOMA_SIGNING_DEMO is on, which it is by default with DJANGO_DEBUG=1 and never otherwise.
+DIPLOMA_SIGNING_KEY = env.path("DIPLOMA_SIGNING_KEY", default=BASE_DIR / "var" / "signing" / "diploma-key.pem")
+DIPLOMA_SIGNING_CERT = env.path("DIPLOMA_SIGNING_CERT", default=BASE_DIR / "var" / "signing" / "diploma-cert.pem")
+DIPLOMA_SIGNING_KEY_PASSPHRASE = env.str("DIPLOMA_SIGNING_KEY_PASSPHRASE", default="")
+DIPLOMA_SIGNING_DEMO = env.bool("DIPLOMA_SIGNING_DEMO", default=DEBUG)
+# PDF/A flavour WeasyPrint writes (an archival format; "pdf/a-3b" allows the signature's incremental update).
+DIPLOMA_PDF_VARIANT = env.str("DIPLOMA_PDF_VARIANT", default="pdf/a-3b")
+
 # --- security (production) ---------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -1,0 +1,266 @@
+"""PAdES signatures on diploma PDFs with the institution's key and certificate (pyHanko).
+
+The signature is added as an incremental update, so the PDF/A that WeasyPrint wrote stays byte for byte the first
+revision of the file. The signer is loaded once per process and per key path: pyHanko's stock ``SimpleSigner``
+parses the private key again for every signature, which is most of the cost of signing with an RSA key.
+
+For the demo (``settings.DIPLOMA_SIGNING_DEMO``, on with ``DJANGO_DEBUG=1``) a missing key or certificate is generated
+on first use: a self-signed ECDSA P-256 pair for 'MSTU "STANKIN" International Office (demo)'.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import io
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers import constants as signing_constants
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+logger = logging.getLogger(__name__)
+
+DEMO_SUBJECT = 'MSTU "STANKIN" International Office (demo)'
+FIELD_NAME = "Signature1"
+
+_signers: dict[tuple[str, str], object] = {}
+_signers_lock = threading.Lock()
+
+
+def sign_pdf(pdf: bytes) -> bytes:
+    """The PDF with a PAdES signature (field ``Signature1``) over the whole file, appended as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="Diploma issued by the international office",
+        location="Moscow",
+    )
+    pdf_signer = _PdfA3Signer(meta, signer=signer())
+    return pdf_signer.sign_pdf(writer).getvalue()
+
+
+class _PdfA3Signer(signers.PdfSigner):
+    """``PdfSigner`` that keeps a PDF 1.7 file (PDF/A-1, -2, -3) at version 1.7.
+
+    pyHanko declares ISO/TS 32002, and with it PDF 2.0 in the catalog, when the key is ECDSA P-256. PDF/A-3 is built
+    on PDF 1.7, and a catalog claiming 2.0 contradicts it; readers validate ECDSA PAdES signatures in 1.7 files all
+    the same. The PAdES extension (ESIC) is still declared, as pyHanko does. PDF 2.0 input is left to pyHanko.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str):
+        if pdf_out.output_version >= (2, 0):
+            return super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.ensure_output_version(version=(1, 7))
+            pdf_out.register_extension(signing_constants.ESIC_EXTENSION_1)
+        return None
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What pyHanko says of a file's signature. ``valid`` means intact and covering the whole file."""
+
+    signed: bool
+    intact: bool = False
+    whole_file: bool = False
+    signer_subject: str = ""
+    by_configured_certificate: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.signed and self.intact and self.whole_file
+
+
+def verify_pdf(pdf: bytes) -> bool:
+    """True when the file has one signature, its signed bytes are unchanged and it covers the whole file.
+
+    Whose signature it is, is ``check_pdf(pdf).by_configured_certificate``; the verification page compares the
+    file's SHA-256 with the issued one, which settles that anyway.
+    """
+    return check_pdf(pdf).valid
+
+
+def check_pdf(pdf: bytes) -> SignatureCheck:
+    """The signature of ``pdf`` examined without network access; a damaged file is reported, never raised."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+        if len(signatures) != 1:
+            return SignatureCheck(signed=bool(signatures))
+        embedded = signatures[0]
+        embedded_cert = embedded.signer_cert
+        status = validate_pdf_signature(
+            embedded,
+            ValidationContext(trust_roots=[embedded_cert], allow_fetching=False),
+        )
+    except Exception:  # noqa: BLE001 -- any parse or validation error means "not a valid signed diploma"
+        logger.info("PDF signature check failed", exc_info=True)
+        return SignatureCheck(signed=False)
+    configured = _configured_certificate()
+    return SignatureCheck(
+        signed=True,
+        intact=bool(status.intact),
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        signer_subject=embedded_cert.subject.human_friendly,
+        by_configured_certificate=configured is not None and configured.dump() == embedded_cert.dump(),
+    )
+
+
+# --- the signer ----------------------------------------------------------------------------------------------------
+
+
+def signer():
+    """The process's signer for the configured key and certificate, loaded (or, for the demo, generated) once."""
+    key_path = Path(settings.DIPLOMA_SIGNING_KEY)
+    cert_path = Path(settings.DIPLOMA_SIGNING_CERT)
+    cache_key = (str(key_path), str(cert_path))
+    cached = _signers.get(cache_key)
+    if cached is not None:
+        return cached
+    with _signers_lock:
+        cached = _signers.get(cache_key)
+        if cached is None:
+            if not (key_path.exists() and cert_path.exists()):
+                if not getattr(settings, "DIPLOMA_SIGNING_DEMO", False):
+                    raise ImproperlyConfigured(
+                        f"The diploma signing key ({key_path}) or certificate ({cert_path}) is missing. Set "
+                        "DIPLOMA_SIGNING_KEY and DIPLOMA_SIGNING_CERT, or DIPLOMA_SIGNING_DEMO=1 to generate a "
+                        "self-signed demo pair."
+                    )
+                generate_demo_pair(key_path=key_path, cert_path=cert_path)
+            cached = _load_signer(key_path, cert_path, settings.DIPLOMA_SIGNING_KEY_PASSPHRASE or None)
+            _signers[cache_key] = cached
+    return cached
+
+
+def reset_signer_cache() -> None:
+    """Forget loaded signers (tests; a rotated key is otherwise picked up on the worker's restart)."""
+    with _signers_lock:
+        _signers.clear()
+
+
+def _load_signer(key_path: Path, cert_path: Path, passphrase: str | None):
+    private_key = serialization.load_pem_private_key(
+        key_path.read_bytes(), password=passphrase.encode() if passphrase else None
+    )
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    asn1_cert = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    asn1_key = asn1_keys.PrivateKeyInfo.load(
+        private_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+    class PreloadedKeySigner(signers.SimpleSigner):
+        """``SimpleSigner`` that signs with the key object loaded once instead of parsing the key every time."""
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = getattr(hashes, digest_algorithm.upper().replace("-", "_"))()
+            if mechanism == "ecdsa" and isinstance(private_key, ec.EllipticCurvePrivateKey):
+                return private_key.sign(data, ec.ECDSA(hash_algorithm))
+            if mechanism == "rsassa_pkcs1v15" and isinstance(private_key, rsa.RSAPrivateKey):
+                return private_key.sign(data, padding.PKCS1v15(), hash_algorithm)
+            return super().sign_raw(data, digest_algorithm)
+
+    return PreloadedKeySigner(
+        signing_cert=asn1_cert,
+        signing_key=asn1_key,
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+    )
+
+
+def _configured_certificate():
+    cert_path = Path(settings.DIPLOMA_SIGNING_CERT)
+    if not cert_path.exists():
+        return None
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def generate_demo_pair(*, key_path: Path, cert_path: Path) -> None:
+    """Write a self-signed ECDSA P-256 key and certificate for the demo, unless another process already has.
+
+    A file lock next to the key keeps two workers starting together from writing a key and a certificate that do not
+    belong together.
+    """
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(key_path.parent / ".generate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if key_path.exists() and cert_path.exists():
+            return
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "RU"),
+                x509.NameAttribute(NameOID.LOCALITY_NAME, "Moscow"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'MSTU "STANKIN"'),
+                x509.NameAttribute(NameOID.COMMON_NAME, DEMO_SUBJECT),
+            ]
+        )
+        now = datetime.datetime.now(datetime.UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(private_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
+            .sign(private_key, hashes.SHA256())
+        )
+        _write_private(
+            key_path,
+            private_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+        cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        logger.warning("Generated a self-signed demo signing certificate at %s", cert_path)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
