@@ -487,3 +487,158 @@ def test_command_errors_exit_non_zero_and_save_nothing(world, staff, tmp_path):
         run(str(empty), "--cohort", "MECH26")
     with pytest.raises(CommandError, match="No module XYZ"):
         run(str(path), "--cohort", "MECH26", "--map", f"{PLC}=XYZ")
+
+
+# --- bad uploads through the page: a message on the form, no 500, nothing stored ---------------------------------
+
+
+def stored_uploads() -> list[str]:
+    try:
+        return default_storage.listdir("imports/tmp")[1]
+    except FileNotFoundError:
+        return []
+
+
+def assert_refused_on_the_form(client, response, message):
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert any(message in error for error in form.errors["file"]), form.errors
+    assert message in response.content.decode()
+    assert stored_uploads() == []
+    assert not client.session.get("gradebook_uploads")
+    assert not ModuleResult.objects.exists()
+
+
+def test_an_upload_over_10_mb_is_refused_on_the_form(client, world, staff):
+    client.force_login(staff)
+    head = gradebook_csv(rows_ok())
+    data = head + b"," * (10 * 1024 * 1024 + 1 - len(head))  # a real gradebook, padded past the limit
+    assert len(data) == 10 * 1024 * 1024 + 1
+    response = upload(client, world["cohort"], data)
+    assert_refused_on_the_form(client, response, "larger than 10 MB")
+    assert not GradebookMapping.objects.exists()
+
+
+def test_an_upload_of_exactly_10_mb_is_read(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    head = gradebook_csv(rows_ok())
+    data = head + b"\n" * (10 * 1024 * 1024 - len(head))  # blank lines are skipped
+    response = upload(client, world["cohort"], data)
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+    assert len(stored_uploads()) == 1
+
+
+def _xlsx_with_formula() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(line("Na", "Li", "2026001", "li.na@cqevtc.cn", plc="78"))
+    sheet["H3"] = "=H2+1"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_with_merged_header() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(line("Na", "Li", "2026001", "li.na@cqevtc.cn", plc="78"))
+    sheet.merge_cells("A1:B1")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _docx_like_zip() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_xlsx_with_formula, "Cell H3 holds a formula"),
+        (_xlsx_with_merged_header, "Header cells A1:B1 are merged"),
+        (_docx_like_zip, "damaged or not an XLSX"),
+        (lambda: gradebook_xlsx(rows_ok())[:300], "damaged or not an XLSX"),  # a truncated workbook
+        (lambda: b"%PDF-1.7\n\x00\x00\x00binary", "neither an XLSX"),
+        (lambda: b" \n \n", "file is empty"),
+        (lambda: gradebook_csv([], header=["Email address", "Course total (Real)"]), "no gradebook item"),
+    ],
+)
+def test_bad_files_are_refused_on_the_form_and_nothing_is_stored(client, world, staff, make, message):
+    client.force_login(staff)
+    assert_refused_on_the_form(client, upload(client, world["cohort"], make(), name="grades.xlsx"), message)
+
+
+def test_the_type_comes_from_the_content_not_the_name(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    response = upload(client, world["cohort"], gradebook_xlsx(rows_ok()), name="grades.csv")
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+    assert "78.50" in client.get(response["Location"]).content.decode()
+
+
+def test_too_many_rows_are_refused_on_the_form(client, world, staff, monkeypatch):
+    monkeypatch.setattr("students.imports.base.MAX_ROWS", 5)
+    client.force_login(staff)
+    rows = [line("N", f"S{n}", f"9{n:04d}", f"s{n}@example.cn", plc="70") for n in range(6)]
+    response = upload(client, world["cohort"], gradebook_csv(rows))
+    assert_refused_on_the_form(client, response, "The file has 6 rows; at most 5 can be imported at once.")
+
+
+def test_gbk_csv_through_the_page_detected_or_chosen_and_a_wrong_choice_is_refused(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    rows = [*rows_ok(), line("娜", "欧阳", "2026999", "ouyang.na@cqevtc.cn", plc="66")]  # not a student: unmatched
+    data = gradebook_csv(rows, encoding="gbk")
+    for encoding in ("auto", "gb18030"):
+        response = upload(client, world["cohort"], data, encoding=encoding)
+        assert response.status_code == 302, response.content.decode()[:500]
+        page = client.get(response["Location"]).content.decode()
+        assert "娜 欧阳" in page  # the unmatched row's name, decoded, in the reconciliation report
+    client.session.flush()
+    client.force_login(staff)
+    for name in stored_uploads():
+        default_storage.delete(f"imports/tmp/{name}")
+    response = upload(client, world["cohort"], data, encoding="utf-8")
+    assert_refused_on_the_form(client, response, "cannot be read as utf-8")
+
+
+def test_a_reimport_through_the_page_changes_nothing(client, world, staff):
+    mapped(world, staff)
+    client.force_login(staff)
+    data = gradebook_csv(rows_ok())
+    for expected in ("4 result(s) saved", "0 result(s) saved"):
+        location = upload(client, world["cohort"], data)["Location"]
+        response = client.post(location, {"assessed_on": "2026-06-20", "confirm": "1"})
+        assert response.status_code == 200 and expected in response.content.decode()
+        if expected.startswith("4"):
+            results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
+    assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
+    assert stored_uploads() == []
+
+
+def test_a_passed_result_is_kept_and_a_failed_attempt_is_corrected(world, staff):
+    """The attempt rule of students/imports/gradebook.py, end to end with a file."""
+    mapped(world, staff)
+    services.result_record(enrollment=world["li"], module=world["plc"], by=staff, assessed_on=DAY, score=95)
+    services.result_record(enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=30)
+    services.result_record(
+        enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=40, attempt=2
+    )
+    outcome = apply_gradebook(preview_of(gradebook_csv(rows_ok()), world["cohort"]), by=staff, assessed_on=DAY)
+    assert (outcome.new, outcome.changed, outcome.kept) == (2, 1, 1)
+    li = ModuleResult.objects.get(enrollment=world["li"], module=world["plc"])
+    assert (li.score, li.source) == (Decimal("95.00"), "manual")  # passed: the LMS does not replace it
+    wang = ModuleResult.objects.filter(enrollment=world["wang"], module=world["plc"]).order_by("attempt")
+    assert [(r.attempt, r.score, r.source) for r in wang] == [
+        (1, Decimal("30.00"), "manual"),
+        (2, Decimal("59.99"), "lms"),  # the latest, failed attempt is corrected; no attempt 3
+    ]
