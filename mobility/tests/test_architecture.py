@@ -40,16 +40,40 @@ def _status_writes(tree: ast.AST):
             yield node.lineno
 
 
-def test_only_services_write_a_status():
-    offenders = [
+def _may_write_status(path: Path) -> bool:
+    """A module named ``services.py``, or any module inside a ``services`` package (``students/services/*.py``)."""
+    return path.name == "services.py" or "services" in path.relative_to(ROOT).parts[:-1]
+
+
+def _status_write_offenders(modules) -> list[str]:
+    """``path:line`` of every status write in ``(path, source)`` pairs outside the modules allowed to write one."""
+    return [
         f"{path.relative_to(ROOT)}:{line}"
-        for path in _product_modules()
-        if path.name != "services.py"
-        for line in _status_writes(ast.parse(path.read_text(), filename=str(path)))
+        for path, source in modules
+        if not _may_write_status(path)
+        for line in _status_writes(ast.parse(source, filename=str(path)))
     ]
-    assert offenders == [], "status may be written only in a services.py module: " + ", ".join(offenders)
+
+
+def test_only_services_write_a_status():
+    offenders = _status_write_offenders((path, path.read_text()) for path in _product_modules())
+    message = "status may be written only in a services package or a services.py module: "
+    assert offenders == [], message + ", ".join(offenders)
 
 
 def test_the_architecture_check_finds_a_status_write():
     sample = "def f(e, qs):\n    e.status = 'completed'\n    qs.update(status='failed')\n"
     assert list(_status_writes(ast.parse(sample))) == [2, 3]
+    # The same write is refused outside the services and allowed in a services.py or a services package.
+    assert _status_write_offenders([(ROOT / "students" / "views.py", sample)]) == [
+        "students/views.py:2",
+        "students/views.py:3",
+    ]
+    assert _status_write_offenders([(ROOT / "students" / "imports" / "roster" / "apply.py", sample)]) != []
+    assert _status_write_offenders([(ROOT / "students" / "services_helpers.py", sample)]) != []
+    assert _status_write_offenders([(ROOT / "programs" / "services.py", sample)]) == []
+    assert _status_write_offenders([(ROOT / "students" / "services" / "enrollments.py", sample)]) == []
+    # The real writer of Enrollment.status is scanned and found: the exemption, not a blind spot, lets it pass.
+    enrollments = ROOT / "students" / "services" / "enrollments.py"
+    assert enrollments in set(_product_modules())
+    assert list(_status_writes(ast.parse(enrollments.read_text())))

@@ -1,141 +1,26 @@
-"""Roster import: a partner college's list of students → students and their applications to a cohort.
-
-``parse_roster`` reads a ``Table`` (from ``base.read_table``) into one ``RosterRow`` per data row with the values,
-the decoded names, what applying it would do (create / update / unchanged student, new application or not) and its
-``RowError``s; it writes nothing. ``apply_roster`` saves a preview without errors through the services, every row
-in one transaction: all rows or none.
-
-Rules a newcomer would ask about:
-
-- The same home student id at the same home institution is the same student: the row **updates** that student
-  (the preview lists the fields that change, names included). Re-importing a file therefore never duplicates.
-- An empty cell leaves the stored value as it is (partner lists are often incomplete); it never erases.
-- Empty Latin/Cyrillic names are suggested from the Han characters by ``students.transliteration`` when that
-  module is installed; otherwise they stay as given (a Latin name is required by the model).
-- Imports create applications (status ``applied``) and never admit. The quota and the cohort's capacity count
-  admitted students, so more new applications than places left is a **warning**, not an error: staff choose whom
-  to admit later, and admission itself refuses beyond the quota.
-- A student who already holds a current enrollment in the cohort's track keeps it; no second application.
-- Passport data and the birth date are imported only for holders of ``students.view_sensitive``; for anyone else
-  those columns are ignored with a warning (the services would refuse them).
-- Parsing runs a fixed number of queries whatever the number of rows (existing students, e-mails, enrollments,
-  cohorts and tracks are fetched set-wise); the model's check constraints are evaluated in Python from their own
-  ``Q`` conditions (``_condition_holds``), falling back to Django's per-row query for anything it cannot read.
-"""
+"""Parse a roster table into a preview (``parse_roster``): every error by row and column; writes nothing."""
 
 from __future__ import annotations
 
 import datetime
-import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mobility.access import can_view_sensitive
-from mobility.exceptions import DomainError
 from programs.models import AgreementQuota, Cohort, Institution, Track
 from programs.selectors import quotas_with_usage
 
-from ..models import Enrollment, Student
-from .base import RowError, Table, match_columns
+from ...models import Enrollment, Student
+from ..base import RowError, Table, match_columns
+from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
+from .preview import RosterPreview, RosterRow
 
-# field → accepted header names (English, Russian, Chinese); the first one is what the templates write.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "home_student_id": ("home student id", "student id", "home id", "номер студента", "студенческий номер", "学号"),
-    "family_name_han": ("family name (Han)", "family name han", "фамилия (иероглифы)", "姓", "姓氏"),
-    "given_name_han": ("given name (Han)", "given name han", "имя (иероглифы)", "名", "名字"),
-    "family_name_latin": (
-        "family name (Latin)",
-        "family name latin",
-        "family name",
-        "surname",
-        "фамилия (латиница)",
-        "姓(拼音)",
-        "姓（拼音）",
-        "拼音姓",
-    ),
-    "given_name_latin": (
-        "given name (Latin)",
-        "given name latin",
-        "given name",
-        "first name",
-        "имя (латиница)",
-        "名(拼音)",
-        "名（拼音）",
-        "拼音名",
-    ),
-    "family_name_cyrillic": ("family name (Cyrillic)", "family name cyrillic", "фамилия", "фамилия (кириллица)"),
-    "given_name_cyrillic": ("given name (Cyrillic)", "given name cyrillic", "имя", "имя (кириллица)"),
-    "sex": ("sex", "gender", "пол", "性别"),
-    "birth_date": ("birth date", "date of birth", "дата рождения", "出生日期"),
-    "citizenship": ("citizenship", "nationality", "гражданство", "国籍"),
-    "passport_number": ("passport number", "passport", "номер паспорта", "护照号", "护照号码"),
-    "passport_issued_on": (
-        "passport issued",
-        "passport issued on",
-        "паспорт выдан",
-        "дата выдачи паспорта",
-        "护照签发日期",
-    ),
-    "passport_expires_on": (
-        "passport expires",
-        "passport expires on",
-        "паспорт действует до",
-        "срок действия паспорта",
-        "护照有效期",
-        "护照到期日期",
-    ),
-    "email": ("e-mail", "email", "электронная почта", "эл. почта", "邮箱", "电子邮箱"),
-    "phone": ("phone", "телефон", "电话", "手机"),
-    "home_specialty": ("home specialty", "specialty", "специальность", "专业"),
-    "cohort_code": ("cohort code", "cohort", "код группы", "группа", "班级代码"),
-    "track_code": ("track code", "track", "код направления", "направление", "方向代码"),
-}
-STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("cohort_code", "track_code"))
-DATE_FIELDS = ("birth_date", "passport_issued_on", "passport_expires_on")
-NAME_FIELDS = (
-    "family_name_han",
-    "given_name_han",
-    "family_name_latin",
-    "given_name_latin",
-    "family_name_cyrillic",
-    "given_name_cyrillic",
-)
-EXAMPLE_ROW = {
-    "home_student_id": "2026001",
-    "family_name_han": "张",
-    "given_name_han": "伟",
-    "family_name_latin": "Zhang",
-    "given_name_latin": "Wei",
-    "family_name_cyrillic": "Чжан",
-    "given_name_cyrillic": "Вэй",
-    "sex": "M",
-    "birth_date": "2005-03-14",
-    "citizenship": "CN",
-    "passport_number": "E12345678",
-    "passport_issued_on": "2023-01-10",
-    "passport_expires_on": "2033-01-09",
-    "email": "zhang.wei@example.cn",
-    "phone": "+86 138 0000 0000",
-    "home_specialty": "机械设计制造及其自动化",
-    "cohort_code": "",
-    "track_code": "",
-}
-
-SEX_VALUES = {
-    **dict.fromkeys(("m", "male", "man", "м", "муж", "мужской", "男"), Student.Sex.MALE),
-    **dict.fromkeys(("f", "female", "woman", "ж", "жен", "женский", "女"), Student.Sex.FEMALE),
-}
-COUNTRY_NAMES = {"china": "CN", "中国": "CN", "китай": "CN", "кнр": "CN", "prc": "CN", "russia": "RU", "россия": "RU"}
-EXCEL_EPOCH = datetime.date(1899, 12, 30)
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
 # Friendly messages for the model's check constraints: constraint name → (field it is about, message).
 CONSTRAINT_MESSAGES = {
     "student_passport_dates_ordered": ("passport_expires_on", _("The passport expires before it was issued.")),
@@ -146,137 +31,6 @@ CONSTRAINT_MESSAGES = {
 _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
 
 
-@dataclass
-class RosterRow:
-    row: int  # as in the spreadsheet
-    values: dict[str, str]  # field → cell text, as read
-    data: dict = field(default_factory=dict)  # field → cleaned value, as the services take it
-    student: Student | None = None  # the existing student (same institution and home id)
-    action: str = "create"  # create | update | unchanged
-    changes: dict[str, tuple] = field(default_factory=dict)  # field → (stored, new) of an update
-    cohort: Cohort | None = None
-    application: bool = False  # whether applying creates an application
-    application_note: str = ""  # why not, when there is a current enrollment already
-    suggested: list[str] = field(default_factory=list)  # name fields filled by transliteration
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def home_student_id(self) -> str:
-        return self.values.get("home_student_id", "")
-
-    def name(self, script: str) -> str:
-        """The name in a script as it will be: the file's value, else the suggestion, else the stored one."""
-        parts = []
-        for part in ("family", "given"):
-            name = f"{part}_name_{script}"
-            value = self.data.get(name) or self.values.get(name, "")
-            if not value and self.student is not None:
-                value = getattr(self.student, name)
-            parts.append(value)
-        return "".join(parts) if script == "han" else " ".join(part for part in parts if part)
-
-    @property
-    def change_list(self) -> list[tuple[str, object, object]]:
-        """(field label, stored, new) of an update, for the preview."""
-        return [(_field_label(name), old, new) for name, (old, new) in self.changes.items()]
-
-    @property
-    def names(self) -> dict[str, str]:
-        return {script: self.name(script) for script in ("han", "latin", "cyrillic")}
-
-
-@dataclass
-class RosterPreview:
-    rows: list[RosterRow]
-    file_errors: list[str]
-    warnings: list[str]
-    headers: list[str]
-    columns: dict[str, int]  # field → column index in the file
-    kind: str
-    encoding: str
-    cohort: Cohort | None
-    institution: Institution | None
-    viewer: object = None
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.file_errors) or any(row.errors for row in self.rows)
-
-    @property
-    def errors(self) -> list[RowError]:
-        return [error for row in self.rows for error in row.errors]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counted = Counter(row.action for row in self.rows)
-        return {
-            "rows": len(self.rows),
-            "create": counted["create"],
-            "update": counted["update"],
-            "unchanged": counted["unchanged"],
-            "applications": sum(row.application for row in self.rows),
-            "rows_with_errors": sum(bool(row.errors) for row in self.rows),
-        }
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    applications: int
-
-
-class RosterRefused(DomainError):
-    """The roster has errors (``errors``: ``RowError`` and file-level messages); nothing was saved."""
-
-    def __init__(self, message: str, *, errors: list | None = None):
-        super().__init__(message, code="roster_refused", field="file")
-        self.errors = errors or []
-
-
-# --- values -------------------------------------------------------------------------------------------------------
-
-
-def parse_date(text: str) -> datetime.date:
-    """A date written as YYYY-MM-DD, DD.MM.YYYY, YYYY/MM/DD, an ISO date-time, or an Excel serial day number."""
-    text = text.strip()
-    if re.fullmatch(r"\d{1,5}(\.0+)?", text):
-        serial = int(float(text))
-        if 1 <= serial <= 80_000:  # 1900-01-01 … 2118: a day number, not a year or an id
-            return EXCEL_EPOCH + datetime.timedelta(days=serial)
-        raise ValueError(text)
-    if "T" in text:
-        text = text.split("T", 1)[0]
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _clean_value(name: str, text: str):
-    """The value a service takes, or raise ``ValueError`` with the message for the person."""
-    if name in DATE_FIELDS:
-        try:
-            return parse_date(text)
-        except ValueError:
-            raise ValueError(
-                _("“%(value)s” is not a valid date (accepted: YYYY-MM-DD, DD.MM.YYYY, YYYY/MM/DD).") % {"value": text}
-            ) from None
-    if name == "sex":
-        value = SEX_VALUES.get(text.strip().lower())
-        if value is None:
-            raise ValueError(_("“%(value)s” is not a sex; write M or F (男/女, М/Ж).") % {"value": text})
-        return value
-    if name == "citizenship":
-        value = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValueError(_("“%(value)s” is not a two-letter country code (ISO 3166-1, e.g. CN).") % {"value": text})
-        return value
-    return text.strip()
-
-
 def _suggester() -> Callable[[str, str], dict] | None:
     """``students.transliteration.suggest_names`` when that module is installed (it is built alongside)."""
     try:
@@ -284,9 +38,6 @@ def _suggester() -> Callable[[str, str], dict] | None:
     except ImportError:
         return None
     return suggest_names
-
-
-# --- parse --------------------------------------------------------------------------------------------------------
 
 
 def parse_roster(
@@ -385,14 +136,6 @@ def parse_roster(
 def _indexes(table: Table, names: list[str]) -> list[int]:
     found, _missing = match_columns(table.headers, {name: COLUMNS[name] for name in names})
     return sorted(found.values())
-
-
-def _field_label(name: str) -> str:
-    if name == "cohort_code":
-        return _("cohort code")
-    if name == "track_code":
-        return _("track code")
-    return str(Student._meta.get_field(name).verbose_name)
 
 
 def _check_columns(preview: RosterPreview, missing: list[str]) -> None:
@@ -704,82 +447,3 @@ def _warn_about_places(preview: RosterPreview) -> None:
                     "year": quota.year,
                 }
             )
-
-
-# --- apply --------------------------------------------------------------------------------------------------------
-
-
-def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
-    """Save every row of a preview without errors through the services, in ONE transaction: all rows or none.
-
-    Refuses (``RosterRefused``) a preview with any error. A service's refusal midway (e.g. a concurrent change)
-    rolls everything back and is raised as ``RosterRefused`` naming the row. Idempotent in effect: applying the same
-    file again updates the same students and creates no second application.
-    """
-    from students import services  # imported here: services import this package's siblings
-
-    if preview.has_errors:
-        raise RosterRefused(
-            _("The roster has errors; nothing was imported."), errors=[*preview.file_errors, *preview.errors]
-        )
-    created = updated = applications = 0
-    applied_on = timezone.localdate()
-    current_row = None
-    try:
-        with transaction.atomic():
-            for row in preview.rows:
-                current_row = row
-                student = row.student
-                if student is None:
-                    student = services.student_create(
-                        by=by,
-                        data={
-                            "home_institution": preview.institution,
-                            "home_student_id": row.home_student_id,
-                            **row.data,
-                        },
-                    )
-                    created += 1
-                elif row.changes:
-                    student = services.student_update(
-                        student=student, by=by, data={name: new for name, (_old, new) in row.changes.items()}
-                    )
-                    updated += 1
-                if row.application:
-                    services.enrollment_apply(
-                        student=student,
-                        cohort=row.cohort,
-                        by=by,
-                        source=Enrollment.Source.IMPORT,
-                        applied_on=applied_on,
-                    )
-                    applications += 1
-    except DomainError as exc:
-        column = exc.field or ""
-        if column in COLUMNS and column in preview.columns:
-            column = preview.headers[preview.columns[column]]
-        error = RowError(current_row.row, column, exc.message)
-        raise RosterRefused(
-            _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
-        ) from exc
-    except IntegrityError as exc:
-        error = RowError(current_row.row, "", _("The database refused the row: %(error)s") % {"error": exc})
-        raise RosterRefused(
-            _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
-        ) from exc
-    return ImportResult(created=created, updated=updated, applications=applications)
-
-
-# --- templates ----------------------------------------------------------------------------------------------------
-
-
-def template_headers() -> list[str]:
-    return [aliases[0] for aliases in COLUMNS.values()]
-
-
-def template_example(*, cohort: Cohort | None = None) -> list[str]:
-    example = dict(EXAMPLE_ROW)
-    if cohort is not None:
-        example["cohort_code"] = cohort.code
-        example["track_code"] = cohort.track.code
-    return [example[name] for name in COLUMNS]

@@ -1,0 +1,45 @@
+"""Roster import: a partner college's list of students → students and their applications to a cohort.
+
+``parse_roster`` reads a ``Table`` (from ``base.read_table``) into one ``RosterRow`` per data row with the values,
+the decoded names, what applying it would do (create / update / unchanged student, new application or not) and its
+``RowError``s; it writes nothing. ``apply_roster`` saves a preview without errors through the services, every row
+in one transaction: all rows or none.
+
+Rules a newcomer would ask about:
+
+- The same home student id at the same home institution is the same student: the row **updates** that student
+  (the preview lists the fields that change, names included). Re-importing a file therefore never duplicates.
+- An empty cell leaves the stored value as it is (partner lists are often incomplete); it never erases.
+- Empty Latin/Cyrillic names are suggested from the Han characters by ``students.transliteration`` when that
+  module is installed; otherwise they stay as given (a Latin name is required by the model).
+- Imports create applications (status ``applied``) and never admit. The quota and the cohort's capacity count
+  admitted students, so more new applications than places left is a **warning**, not an error: staff choose whom
+  to admit later, and admission itself refuses beyond the quota.
+- A student who already holds a current enrollment in the cohort's track keeps it; no second application.
+- Passport data and the birth date are imported only for holders of ``students.view_sensitive``; for anyone else
+  those columns are ignored with a warning (the services would refuse them).
+- Parsing runs a fixed number of queries whatever the number of rows (existing students, e-mails, enrollments,
+  cohorts and tracks are fetched set-wise); the model's check constraints are evaluated in Python from their own
+  ``Q`` conditions (``_condition_holds``), falling back to Django's per-row query for anything it cannot read.
+
+The package: ``columns`` (the header aliases, value parsing and the templates), ``preview`` (``RosterRow`` and
+``RosterPreview``, what parsing returns), ``parse`` (``parse_roster``) and ``apply`` (``apply_roster``).
+"""
+
+from .apply import ImportResult, RosterRefused, apply_roster
+from .columns import COLUMNS, parse_date, template_example, template_headers
+from .parse import parse_roster
+from .preview import RosterPreview, RosterRow
+
+__all__ = [
+    "COLUMNS",
+    "ImportResult",
+    "RosterPreview",
+    "RosterRefused",
+    "RosterRow",
+    "apply_roster",
+    "parse_date",
+    "parse_roster",
+    "template_example",
+    "template_headers",
+]

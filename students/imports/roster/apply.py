@@ -1,0 +1,92 @@
+"""Apply a roster preview: every row through the services, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mobility.exceptions import DomainError
+
+from ...models import Enrollment
+from ..base import RowError
+from .columns import COLUMNS
+from .preview import RosterPreview
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    applications: int
+
+
+class RosterRefused(DomainError):
+    """The roster has errors (``errors``: ``RowError`` and file-level messages); nothing was saved."""
+
+    def __init__(self, message: str, *, errors: list | None = None):
+        super().__init__(message, code="roster_refused", field="file")
+        self.errors = errors or []
+
+
+def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
+    """Save every row of a preview without errors through the services, in ONE transaction: all rows or none.
+
+    Refuses (``RosterRefused``) a preview with any error. A service's refusal midway (e.g. a concurrent change)
+    rolls everything back and is raised as ``RosterRefused`` naming the row. Idempotent in effect: applying the same
+    file again updates the same students and creates no second application.
+    """
+    from students import services  # imported here: services import this package's siblings
+
+    if preview.has_errors:
+        raise RosterRefused(
+            _("The roster has errors; nothing was imported."), errors=[*preview.file_errors, *preview.errors]
+        )
+    created = updated = applications = 0
+    applied_on = timezone.localdate()
+    current_row = None
+    try:
+        with transaction.atomic():
+            for row in preview.rows:
+                current_row = row
+                student = row.student
+                if student is None:
+                    student = services.student_create(
+                        by=by,
+                        data={
+                            "home_institution": preview.institution,
+                            "home_student_id": row.home_student_id,
+                            **row.data,
+                        },
+                    )
+                    created += 1
+                elif row.changes:
+                    student = services.student_update(
+                        student=student, by=by, data={name: new for name, (_old, new) in row.changes.items()}
+                    )
+                    updated += 1
+                if row.application:
+                    services.enrollment_apply(
+                        student=student,
+                        cohort=row.cohort,
+                        by=by,
+                        source=Enrollment.Source.IMPORT,
+                        applied_on=applied_on,
+                    )
+                    applications += 1
+    except DomainError as exc:
+        column = exc.field or ""
+        if column in COLUMNS and column in preview.columns:
+            column = preview.headers[preview.columns[column]]
+        error = RowError(current_row.row, column, exc.message)
+        raise RosterRefused(
+            _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
+        ) from exc
+    except IntegrityError as exc:
+        error = RowError(current_row.row, "", _("The database refused the row: %(error)s") % {"error": exc})
+        raise RosterRefused(
+            _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
+        ) from exc
+    return ImportResult(created=created, updated=updated, applications=applications)

@@ -1,0 +1,169 @@
+"""The columns of a roster: accepted header names per field, the values they take, and the templates."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.utils.translation import gettext as _
+
+from programs.models import Cohort
+
+from ...models import Student
+
+# field → accepted header names (English, Russian, Chinese); the first one is what the templates write.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "home_student_id": ("home student id", "student id", "home id", "номер студента", "студенческий номер", "学号"),
+    "family_name_han": ("family name (Han)", "family name han", "фамилия (иероглифы)", "姓", "姓氏"),
+    "given_name_han": ("given name (Han)", "given name han", "имя (иероглифы)", "名", "名字"),
+    "family_name_latin": (
+        "family name (Latin)",
+        "family name latin",
+        "family name",
+        "surname",
+        "фамилия (латиница)",
+        "姓(拼音)",
+        "姓（拼音）",
+        "拼音姓",
+    ),
+    "given_name_latin": (
+        "given name (Latin)",
+        "given name latin",
+        "given name",
+        "first name",
+        "имя (латиница)",
+        "名(拼音)",
+        "名（拼音）",
+        "拼音名",
+    ),
+    "family_name_cyrillic": ("family name (Cyrillic)", "family name cyrillic", "фамилия", "фамилия (кириллица)"),
+    "given_name_cyrillic": ("given name (Cyrillic)", "given name cyrillic", "имя", "имя (кириллица)"),
+    "sex": ("sex", "gender", "пол", "性别"),
+    "birth_date": ("birth date", "date of birth", "дата рождения", "出生日期"),
+    "citizenship": ("citizenship", "nationality", "гражданство", "国籍"),
+    "passport_number": ("passport number", "passport", "номер паспорта", "护照号", "护照号码"),
+    "passport_issued_on": (
+        "passport issued",
+        "passport issued on",
+        "паспорт выдан",
+        "дата выдачи паспорта",
+        "护照签发日期",
+    ),
+    "passport_expires_on": (
+        "passport expires",
+        "passport expires on",
+        "паспорт действует до",
+        "срок действия паспорта",
+        "护照有效期",
+        "护照到期日期",
+    ),
+    "email": ("e-mail", "email", "электронная почта", "эл. почта", "邮箱", "电子邮箱"),
+    "phone": ("phone", "телефон", "电话", "手机"),
+    "home_specialty": ("home specialty", "specialty", "специальность", "专业"),
+    "cohort_code": ("cohort code", "cohort", "код группы", "группа", "班级代码"),
+    "track_code": ("track code", "track", "код направления", "направление", "方向代码"),
+}
+STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("cohort_code", "track_code"))
+DATE_FIELDS = ("birth_date", "passport_issued_on", "passport_expires_on")
+NAME_FIELDS = (
+    "family_name_han",
+    "given_name_han",
+    "family_name_latin",
+    "given_name_latin",
+    "family_name_cyrillic",
+    "given_name_cyrillic",
+)
+EXAMPLE_ROW = {
+    "home_student_id": "2026001",
+    "family_name_han": "张",
+    "given_name_han": "伟",
+    "family_name_latin": "Zhang",
+    "given_name_latin": "Wei",
+    "family_name_cyrillic": "Чжан",
+    "given_name_cyrillic": "Вэй",
+    "sex": "M",
+    "birth_date": "2005-03-14",
+    "citizenship": "CN",
+    "passport_number": "E12345678",
+    "passport_issued_on": "2023-01-10",
+    "passport_expires_on": "2033-01-09",
+    "email": "zhang.wei@example.cn",
+    "phone": "+86 138 0000 0000",
+    "home_specialty": "机械设计制造及其自动化",
+    "cohort_code": "",
+    "track_code": "",
+}
+
+SEX_VALUES = {
+    **dict.fromkeys(("m", "male", "man", "м", "муж", "мужской", "男"), Student.Sex.MALE),
+    **dict.fromkeys(("f", "female", "woman", "ж", "жен", "женский", "女"), Student.Sex.FEMALE),
+}
+COUNTRY_NAMES = {"china": "CN", "中国": "CN", "китай": "CN", "кнр": "CN", "prc": "CN", "russia": "RU", "россия": "RU"}
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+
+def parse_date(text: str) -> datetime.date:
+    """A date written as YYYY-MM-DD, DD.MM.YYYY, YYYY/MM/DD, an ISO date-time, or an Excel serial day number."""
+    text = text.strip()
+    if re.fullmatch(r"\d{1,5}(\.0+)?", text):
+        serial = int(float(text))
+        if 1 <= serial <= 80_000:  # 1900-01-01 … 2118: a day number, not a year or an id
+            return EXCEL_EPOCH + datetime.timedelta(days=serial)
+        raise ValueError(text)
+    if "T" in text:
+        text = text.split("T", 1)[0]
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _clean_value(name: str, text: str):
+    """The value a service takes, or raise ``ValueError`` with the message for the person."""
+    if name in DATE_FIELDS:
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a valid date (accepted: YYYY-MM-DD, DD.MM.YYYY, YYYY/MM/DD).") % {"value": text}
+            ) from None
+    if name == "sex":
+        value = SEX_VALUES.get(text.strip().lower())
+        if value is None:
+            raise ValueError(_("“%(value)s” is not a sex; write M or F (男/女, М/Ж).") % {"value": text})
+        return value
+    if name == "citizenship":
+        value = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError(_("“%(value)s” is not a two-letter country code (ISO 3166-1, e.g. CN).") % {"value": text})
+        return value
+    return text.strip()
+
+
+def _field_label(name: str) -> str:
+    if name == "cohort_code":
+        return _("cohort code")
+    if name == "track_code":
+        return _("track code")
+    return str(Student._meta.get_field(name).verbose_name)
+
+
+# --- templates ----------------------------------------------------------------------------------------------------
+
+
+def template_headers() -> list[str]:
+    return [aliases[0] for aliases in COLUMNS.values()]
+
+
+def template_example(*, cohort: Cohort | None = None) -> list[str]:
+    example = dict(EXAMPLE_ROW)
+    if cohort is not None:
+        example["cohort_code"] = cohort.code
+        example["track_code"] = cohort.track.code
+    return [example[name] for name in COLUMNS]

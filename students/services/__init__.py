@@ -1,0 +1,48 @@
+"""Writes about students, one module per subject; every service is importable from here.
+
+- ``enrollments``: applications and the enrollment state machine (the only writer of ``Enrollment.status``),
+  places and quotas, completion of many.
+- ``results``: module results, one at a time or a cohort's results grid all or nothing.
+- ``records``: student records, with passport data kept from those without the permission.
+- ``continuations``: a completed student's applications to a bachelor's program.
+"""
+
+from .continuations import CONTINUATION_FIELDS, continuation_decide, continuation_record
+from .enrollments import (
+    TRANSITIONS,
+    enrollment_admit,
+    enrollment_apply,
+    enrollment_complete,
+    enrollment_enroll,
+    enrollment_fail,
+    enrollment_reject,
+    enrollment_withdraw,
+    enrollments_complete_many,
+    quota_used,
+)
+from .records import STUDENT_EDITABLE_FIELDS, student_create, student_update
+from .results import MAX_ATTEMPTS, GridCell, grade_for_score, result_record, results_record_grid
+
+__all__ = [
+    "CONTINUATION_FIELDS",
+    "MAX_ATTEMPTS",
+    "STUDENT_EDITABLE_FIELDS",
+    "TRANSITIONS",
+    "GridCell",
+    "continuation_decide",
+    "continuation_record",
+    "enrollment_admit",
+    "enrollment_apply",
+    "enrollment_complete",
+    "enrollment_enroll",
+    "enrollment_fail",
+    "enrollment_reject",
+    "enrollment_withdraw",
+    "enrollments_complete_many",
+    "grade_for_score",
+    "quota_used",
+    "result_record",
+    "results_record_grid",
+    "student_create",
+    "student_update",
+]

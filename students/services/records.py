@@ -1,0 +1,125 @@
+"""Student records: create and change a student, with passport data kept from those without the permission."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from mobility.access import can_view_sensitive
+from mobility.audit import Actor, audit_record
+from mobility.exceptions import DomainError
+
+from ..models import Student
+
+# Fields staff may write on a student through the staff pages (the user account is linked by the portal's invitation).
+STUDENT_EDITABLE_FIELDS = (
+    "home_institution",
+    "home_student_id",
+    "home_specialty",
+    "family_name_han",
+    "given_name_han",
+    "family_name_latin",
+    "given_name_latin",
+    "family_name_cyrillic",
+    "given_name_cyrillic",
+    "sex",
+    "citizenship",
+    "email",
+    "phone",
+    *Student.SENSITIVE_FIELDS,
+)
+# The audit log is readable by every office user; passport data is not, so its values are not copied there.
+_REDACTED = "***"
+
+
+def _check_student_data(data: dict, by: Actor) -> None:
+    unknown = set(data) - set(STUDENT_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be written here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+    sensitive = set(data) & set(Student.SENSITIVE_FIELDS)
+    if sensitive and not can_view_sensitive(by):
+        raise DomainError(
+            _("Only staff with the sensitive-data permission may change passport data and the birth date."),
+            code="sensitive_forbidden",
+            field=sorted(sensitive)[0],
+        )
+
+
+def _student_audit_value(field: str, value):
+    return _REDACTED if field in Student.SENSITIVE_FIELDS and value not in (None, "") else value
+
+
+def _save_student(student: Student, *, fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            if fields is None:
+                student.save()
+            else:
+                student.save(update_fields=fields)
+    except IntegrityError as exc:
+        clash = Student.objects.exclude(pk=student.pk)
+        if clash.filter(home_institution_id=student.home_institution_id, home_student_id=student.home_student_id):
+            raise DomainError(
+                _("Another student of this institution has the home student id %(id)s.")
+                % {"id": student.home_student_id},
+                code="duplicate_home_id",
+                field="home_student_id",
+            ) from exc
+        if student.email and clash.filter(email__iexact=student.email).exists():
+            raise DomainError(
+                _("Another student has the e-mail %(email)s.") % {"email": student.email},
+                code="duplicate_email",
+                field="email",
+            ) from exc
+        raise
+
+
+def student_create(*, by: Actor, data: dict) -> Student:
+    """Create a student from ``data`` (field → value, fields of ``STUDENT_EDITABLE_FIELDS``) and audit it. Atomic.
+
+    Passport data and the birth date are accepted only from holders of ``students.view_sensitive``; their values are
+    not copied into the audit log. A duplicate home id or e-mail is refused with a ``DomainError`` on that field.
+    """
+    _check_student_data(data, by)
+    student = Student(**data)
+    with transaction.atomic():
+        _save_student(student)
+        audit_record(
+            actor=by,
+            obj=student,
+            action="student.create",
+            changes={
+                field: (None, _student_audit_value(field, value))
+                for field, value in data.items()
+                if value not in (None, "")
+            },
+        )
+    return student
+
+
+def student_update(*, student: Student, by: Actor, data: dict) -> Student:
+    """Change a student's data; the audit entry lists each changed field old → new (passport values redacted).
+
+    Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
+    no audit entry. Sensitive fields only from holders of ``students.view_sensitive``.
+    """
+    _check_student_data(data, by)
+    with transaction.atomic():
+        locked = Student.objects.select_for_update().get(pk=student.pk)
+        changes = {}
+        for field, value in data.items():
+            attname = Student._meta.get_field(field).attname
+            old = getattr(locked, attname)
+            new = value.pk if hasattr(value, "pk") else value
+            if old != new:
+                changes[field] = (_student_audit_value(field, old), _student_audit_value(field, new))
+                setattr(locked, attname, new)
+        if changes:
+            _save_student(locked, fields=[*(Student._meta.get_field(f).attname for f in changes), "modified_at"])
+            audit_record(actor=by, obj=locked, action="student.change", changes=changes)
+    for field in Student._meta.concrete_fields:
+        setattr(student, field.attname, getattr(locked, field.attname))
+    return locked

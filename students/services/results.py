@@ -1,0 +1,209 @@
+"""Module results: the grade of a score, one result at a time, and a cohort's results grid all or nothing."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from mobility.audit import Actor, audit_record
+from mobility.exceptions import DomainError
+from programs.models import Module, Track
+
+from ..models import Enrollment, ModuleResult
+
+S = Enrollment.Status
+
+
+def grade_for_score(*, track: Track, module: Module, score: Decimal) -> str:
+    """The grade of a 0–100 score on the track's scale (pass/fail for credit modules)."""
+    G = ModuleResult.Grade
+    if module.assessment_kind == Module.AssessmentKind.CREDIT:
+        return G.PASS if score >= track.pass_score else G.FAIL
+    if score >= track.excellent_score:
+        return G.EXCELLENT
+    if score >= track.good_score:
+        return G.GOOD
+    if score >= track.pass_score:
+        return G.SATISFACTORY
+    return G.UNSATISFACTORY
+
+
+def result_record(
+    *,
+    enrollment: Enrollment,
+    module: Module,
+    by: Actor,
+    assessed_on: datetime.date,
+    score: Decimal | None = None,
+    grade: str | None = None,
+    attempt: int = 1,
+    source: str = ModuleResult.Source.MANUAL,
+) -> ModuleResult:
+    """Record (or correct) the result of one attempt of a module. Atomic and idempotent: recording the same
+    values again changes nothing and writes no audit entry.
+
+    Either ``grade`` or ``score`` must be given; a missing grade is derived from the score on the track's scale.
+    Results are recorded only for enrolled students and only for modules of the enrollment's track.
+    """
+    if module.track_id != enrollment.track_id:
+        raise DomainError(
+            _("Module %(module)s is not part of the track of this enrollment.") % {"module": module.code},
+            code="wrong_track",
+            field="module",
+        )
+    if enrollment.status != S.ENROLLED:
+        raise DomainError(
+            _("Results can be recorded only for enrolled students (this enrollment is “%(status)s”).")
+            % {"status": enrollment.get_status_display()},
+            code="not_enrolled",
+        )
+    if grade is None:
+        if score is None:
+            raise DomainError(_("Give a score or a grade."), code="required", field="score")
+        grade = grade_for_score(track=enrollment.track, module=module, score=Decimal(score))
+    with transaction.atomic():
+        result = (
+            ModuleResult.objects.select_for_update()
+            .filter(enrollment=enrollment, module=module, attempt=attempt)
+            .first()
+        )
+        new_values = {
+            "score": None if score is None else Decimal(score),
+            "grade": grade,
+            "assessed_on": assessed_on,
+            "source": source,
+        }
+        if result is None:
+            result = ModuleResult.objects.create(
+                enrollment=enrollment,
+                module=module,
+                attempt=attempt,
+                recorded_by=_user_or_none(by),
+                **new_values,
+            )
+            changes = {field: (None, value) for field, value in new_values.items()}
+            action = "result.record"
+        else:
+            changes = {
+                field: (getattr(result, field), value)
+                for field, value in new_values.items()
+                if getattr(result, field) != value
+            }
+            if not changes:
+                return result
+            for field, value in new_values.items():
+                setattr(result, field, value)
+            result.recorded_by = _user_or_none(by)
+            result.save()
+            action = "result.change"
+        audit_record(
+            actor=by,
+            obj=enrollment,
+            action=action,
+            changes={f"{module.code}#{attempt}.{field}": pair for field, pair in changes.items()},
+        )
+    return result
+
+
+def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
+    return actor if isinstance(actor, AbstractBaseUser) else None
+
+
+# --- results of a cohort at once --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One edited cell of a cohort's results grid: a score for a module of an enrollment.
+
+    ``new_attempt`` asks for attempt n+1 (allowed only when the latest attempt failed); otherwise the latest attempt
+    is corrected, or attempt 1 recorded when there is none.
+    """
+
+    enrollment_id: int
+    module: Module
+    score: Decimal
+    new_attempt: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.enrollment_id}:{self.module.pk}"
+
+
+MAX_ATTEMPTS = 10
+
+
+def results_record_grid(*, cells: Iterable[GridCell], by: Actor, assessed_on: datetime.date) -> list[ModuleResult]:
+    """Record the scores of a results grid with ``result_record``, all or nothing.
+
+    One transaction: when any cell is refused (not enrolled, a retake of a passed module, too many attempts), the
+    whole grid is rolled back and a ``DomainError`` (code ``grid_refused``) carries every refusal in
+    ``details["errors"]`` (``GridCell.key`` → message), so the page can show them at their cells. The enrollments are
+    locked first, so the attempt each cell writes (the latest, or latest + 1) is read under the lock.
+    Idempotent per cell as ``result_record`` is: the same score on the same attempt writes nothing.
+    """
+    cells = list(cells)
+    if not cells:
+        return []
+    errors: dict[str, str] = {}
+    saved: list[ModuleResult] = []
+    with transaction.atomic():
+        ids = sorted({cell.enrollment_id for cell in cells})
+        enrollments = {
+            enrollment.pk: enrollment
+            for enrollment in Enrollment.objects.select_for_update().select_related("track").filter(pk__in=ids)
+        }
+        latest: dict[tuple[int, int], tuple[int, bool]] = {}
+        rows = ModuleResult.objects.filter(enrollment_id__in=ids).order_by("attempt")
+        for enrollment_id, module_id, attempt, passed in rows.values_list(
+            "enrollment_id", "module_id", "attempt", "passed"
+        ):
+            latest[(enrollment_id, module_id)] = (attempt, passed)
+        for cell in cells:
+            try:
+                enrollment = enrollments.get(cell.enrollment_id)
+                if enrollment is None:
+                    raise DomainError(_("No such enrollment."), code="not_found")
+                attempt = _grid_attempt(cell, latest.get((cell.enrollment_id, cell.module.pk)))
+                saved.append(
+                    result_record(
+                        enrollment=enrollment,
+                        module=cell.module,
+                        by=by,
+                        assessed_on=assessed_on,
+                        score=cell.score,
+                        attempt=attempt,
+                    )
+                )
+            except DomainError as error:
+                errors[cell.key] = error.message
+        if errors:
+            # Raising inside the atomic block undoes the cells already written.
+            raise DomainError(
+                _("Nothing was saved: %(count)d cell(s) refused.") % {"count": len(errors)},
+                code="grid_refused",
+                details={"errors": errors},
+            )
+    return saved
+
+
+def _grid_attempt(cell: GridCell, latest: tuple[int, bool] | None) -> int:
+    if latest is None:
+        return 1
+    attempt, passed = latest
+    if not cell.new_attempt:
+        return attempt
+    if passed:
+        raise DomainError(
+            _("Attempt %(attempt)d is passed; no new attempt is needed.") % {"attempt": attempt},
+            code="already_passed",
+        )
+    if attempt >= MAX_ATTEMPTS:
+        raise DomainError(_("At most %(max)d attempts are recorded.") % {"max": MAX_ATTEMPTS}, code="too_many_attempts")
+    return attempt + 1
