@@ -148,7 +148,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "parties": _parties(cohort),
         "student": student,
         "names": names,
-        "name_sizes": {script: name_size(script, text) for script, text in names.items()},
+        "name_sizes": name_sizes(names),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
         "hours": passed_hours(enrollment),
@@ -176,20 +176,26 @@ def passed_hours(enrollment: Enrollment) -> int:
     return total or 0
 
 
-# Latin and Cyrillic names fit the 250 mm line at the largest size up to about 28 characters; longer ones step down.
+# Name sizes by length: a name on the 249 mm line at the largest size fits up to about 40 Latin or Cyrillic letters
+# (22 pt) or 12 Han characters (30 pt, spaced); longer ones step down a size, and the longest wrap.
 _NAME_STEPS = {
-    "han": ((6, "xl"), (10, "l"), (16, "m")),
-    "latin": ((26, "xl"), (34, "l"), (44, "m")),
-    "cyrillic": ((26, "xl"), (34, "l"), (44, "m")),
+    "han": ((12, "xl"), (16, "l"), (22, "m")),
+    "alphabetic": ((40, "xl"), (50, "l"), (60, "m")),
 }
 
 
 def name_size(script: str, text: str) -> str:
-    """CSS size class for a name, by length (WeasyPrint has no script to fit text; the template sizes by class)."""
-    for limit, size in _NAME_STEPS[script]:
+    """CSS size class for a name, by length (WeasyPrint runs no script to fit text; the template sizes by class)."""
+    for limit, size in _NAME_STEPS["han" if script == "han" else "alphabetic"]:
         if len(text) <= limit:
             return size
     return "s"
+
+
+def name_sizes(names: dict[str, str]) -> dict[str, str]:
+    # The Latin and Cyrillic lines share one size, the longer one's, so they read as one name in two scripts.
+    alphabetic = name_size("latin", max(names["latin"], names["cyrillic"], key=len))
+    return {"han": name_size("han", names["han"]), "latin": alphabetic, "cyrillic": alphabetic}
 
 
 def date_ru(day: datetime.date) -> str:

@@ -1,0 +1,97 @@
+"""PAdES signatures: valid over the whole file, broken by any changed byte, demo pair generated only when allowed."""
+
+import io
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from diplomas import rendering, signing
+from diplomas.tests.test_rendering import make_diploma
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_keys(settings, tmp_path):
+    """A demo pair generated into the test's own folder, and a signer cache that forgets it afterwards."""
+    settings.DIPLOMA_SIGNING_KEY = tmp_path / "signing" / "key.pem"
+    settings.DIPLOMA_SIGNING_CERT = tmp_path / "signing" / "cert.pem"
+    settings.DIPLOMA_SIGNING_DEMO = True
+    signing.reset_signer_cache()
+    yield settings
+    signing.reset_signer_cache()
+
+
+@pytest.fixture
+def unsigned_pdf():
+    return rendering.render_diploma_pdf(make_diploma())
+
+
+def test_the_signature_is_intact_covers_the_whole_file_and_is_ours(demo_keys, unsigned_pdf):
+    signed = signing.sign_pdf(unsigned_pdf)
+
+    # An incremental update: the PDF/A WeasyPrint wrote is the first revision, byte for byte.
+    assert signed.startswith(unsigned_pdf)
+    check = signing.check_pdf(signed)
+    assert check.valid and check.intact and check.whole_file and check.by_configured_certificate
+    assert 'MSTU "STANKIN" International Office (demo)' in check.signer_subject
+    assert signing.verify_pdf(signed)
+
+    reader = PdfFileReader(io.BytesIO(signed))
+    (embedded,) = reader.embedded_signatures
+    assert embedded.field_name == "Signature1"
+    assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    # PDF/A-3 is PDF 1.7: the signature must not raise the catalog to 2.0.
+    assert "/Version" not in reader.root or str(reader.root["/Version"]) < "/2"
+    assert demo_keys.DIPLOMA_SIGNING_KEY.stat().st_mode & 0o077 == 0
+
+
+def test_a_changed_byte_in_the_signed_range_breaks_it(demo_keys, unsigned_pdf):
+    signed = signing.sign_pdf(unsigned_pdf)
+    at = signed.index(b"WeasyPrint")  # a byte of the Producer string: the file still parses
+    tampered = signed[:at] + b"w" + signed[at + 1 :]
+    check = signing.check_pdf(tampered)
+    assert check.signed and not check.intact
+    assert not signing.verify_pdf(tampered)
+
+    middle = len(unsigned_pdf) // 2  # a byte inside the compressed page content: parse errors count as invalid
+    garbled = signed[:middle] + bytes([signed[middle] ^ 0xFF]) + signed[middle + 1 :]
+    assert not signing.verify_pdf(garbled)
+
+
+def test_bytes_appended_after_the_signature_are_not_covered(demo_keys, unsigned_pdf):
+    signed = signing.sign_pdf(unsigned_pdf)
+    assert not signing.check_pdf(signed + b"\n% appended\n").whole_file
+
+
+def test_unsigned_and_non_pdf_input_is_not_valid(unsigned_pdf):
+    assert not signing.verify_pdf(unsigned_pdf)
+    assert not signing.verify_pdf(b"not a pdf at all")
+
+
+def test_the_demo_pair_is_generated_once_and_the_signer_is_cached(demo_keys, unsigned_pdf, monkeypatch):
+    first = signing.signer()
+    key_bytes = demo_keys.DIPLOMA_SIGNING_KEY.read_bytes()
+    assert signing.signer() is first
+
+    loads = []
+    monkeypatch.setattr(signing, "_load_signer", lambda *args: loads.append(args))
+    signing.sign_pdf(unsigned_pdf)
+    signing.sign_pdf(unsigned_pdf)
+    assert loads == []  # neither signature loaded the key again
+
+    signing.reset_signer_cache()
+    monkeypatch.undo()
+    signing.signer()
+    assert demo_keys.DIPLOMA_SIGNING_KEY.read_bytes() == key_bytes  # existing files are never regenerated
+
+
+def test_missing_files_without_the_demo_switch_are_an_error(settings, tmp_path, unsigned_pdf):
+    settings.DIPLOMA_SIGNING_KEY = tmp_path / "absent-key.pem"
+    settings.DIPLOMA_SIGNING_CERT = tmp_path / "absent-cert.pem"
+    settings.DIPLOMA_SIGNING_DEMO = False
+    signing.reset_signer_cache()
+    with pytest.raises(ImproperlyConfigured, match="DIPLOMA_SIGNING_KEY"):
+        signing.sign_pdf(unsigned_pdf)
+    assert not (tmp_path / "absent-key.pem").exists()
