@@ -95,3 +95,45 @@ def test_missing_files_without_the_demo_switch_are_an_error(settings, tmp_path, 
     with pytest.raises(ImproperlyConfigured, match="DIPLOMA_SIGNING_KEY"):
         signing.sign_pdf(unsigned_pdf)
     assert not (tmp_path / "absent-key.pem").exists()
+
+
+def test_an_institution_rsa_key_signs_too(settings, tmp_path, unsigned_pdf):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'MSTU "STANKIN" (test RSA)')])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    passphrase = "correct horse"
+    settings.DIPLOMA_SIGNING_KEY = tmp_path / "rsa-key.pem"
+    settings.DIPLOMA_SIGNING_CERT = tmp_path / "rsa-cert.pem"
+    settings.DIPLOMA_SIGNING_KEY_PASSPHRASE = passphrase
+    settings.DIPLOMA_SIGNING_DEMO = False
+    settings.DIPLOMA_SIGNING_KEY.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
+    )
+    settings.DIPLOMA_SIGNING_CERT.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    signing.reset_signer_cache()
+    try:
+        check = signing.check_pdf(signing.sign_pdf(unsigned_pdf))
+    finally:
+        signing.reset_signer_cache()
+    assert check.valid and check.by_configured_certificate and "test RSA" in check.signer_subject
