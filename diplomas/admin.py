@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
-from .models import Diploma, DiplomaBatch
+from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
 
 
 @admin.register(Diploma)
@@ -139,3 +139,10 @@ class DiplomaBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("failed"), ordering="_failed")
     def failed_count(self, batch: DiplomaBatch) -> int:
         return batch._failed
+
+
+@admin.register(DiplomaNumberCounter)
+class DiplomaNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last sequence number of each year; written only by ``diplomas.services`` while issuing."""
+
+    list_display = ("year", "last")

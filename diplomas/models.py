@@ -141,3 +141,19 @@ class Diploma(TimeStampedModel):
 
     def __str__(self):
         return self.number or f"{_('diploma')} #{self.pk} ({self.get_status_display()})"
+
+
+class DiplomaNumberCounter(models.Model):
+    """The last sequence number given in a year. Issuance locks the year's row (``select_for_update``) while it
+    takes the next number, so two workers never read the same ``last``; the unique ``Diploma.number`` is the
+    database's last word."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    last = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        verbose_name = _("diploma number counter")
+        verbose_name_plural = _("diploma number counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

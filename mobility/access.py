@@ -11,9 +11,10 @@ OFFICE_ADMIN = "office-admin"
 _EDITABLE = {
     "programs": ["institution", "contact", "agreement", "agreementquota", "track", "module", "cohort"],
     "students": ["student", "enrollment", "moduleresult", "continuation"],
+    "diplomas": ["diploma", "diplomabatch"],  # add = request, change = retry, revoke, reissue (never delete)
 }
 _DELETABLE = {"programs": _EDITABLE["programs"], "students": ["continuation"]}
-_READ_ONLY = {"diplomas": ["diploma", "diplomabatch"], "mobility": ["auditentry"]}
+_READ_ONLY = {"mobility": ["auditentry"]}
 
 
 def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> list[str]:

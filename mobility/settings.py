@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.tasks.agreements_expire",
         "schedule": 6 * 60 * 60,
     },
+    "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
 }
 
 # --- REST framework ----------------------------------------------------------------------------------------------

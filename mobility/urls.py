@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
+    path("", include("diplomas.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
+from diplomas.models import Diploma
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation
 from students.tests.factories import EnrollmentFactory
@@ -22,6 +23,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
 }
 # Pages for anyone logged in (staff now, students with the portal): changing one's own password.
 OWN_ACCOUNT = {"password_change", "password_change_done"}
@@ -63,6 +65,7 @@ def objects():
         "tracks": enrollment.track.pk,
         "modules": ModuleFactory(track=enrollment.track).pk,
         "cohorts": enrollment.cohort.pk,
+        "diplomas": Diploma.objects.create(enrollment=enrollment).pk,
         "continuations": Continuation.objects.create(
             enrollment=enrollment,
             university=enrollment.cohort.host,

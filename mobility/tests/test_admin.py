@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diplomas.models import Diploma, DiplomaBatch
+from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry, PartnerAPIKey
@@ -105,6 +105,7 @@ def world(superuser):
     gradebook_mapping_save(cohort=cohort, by=superuser, mapping={"Exam: Technical drawing": module})
     batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=superuser)
     DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=superuser)
+    DiplomaNumberCounter.objects.create(year=2026, last=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
     return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
 

@@ -1,0 +1,342 @@
+"""Writes about diplomas: request (one or a cohort's batch), issue (number, render, sign, store), failure and
+retry, the sweeper, revoke and reissue.
+
+Every state change goes through a function here, locks the diploma row, checks the source state and appends an
+audit entry in the same transaction. The state machine (DESIGN.md §3)::
+
+    requested → rendering → issued → revoked
+                rendering → failed → requested (staff retry)
+
+Delivery of the render task is at least once (acks_late, reject on worker lost, the sweeper): ``diploma_issue``
+is written so that any number of runs, concurrent or one after another, killed at any point, end with the diploma
+issued once, under one number, with one stored file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mobility.audit import audit_record
+from mobility.exceptions import DomainError
+from mobility.tasks import enqueue_on_commit
+from students.models import Enrollment
+from students.selectors import completion_missing_modules
+
+from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
+
+logger = logging.getLogger(__name__)
+
+S = Diploma.Status
+
+# A run of the render task is counted in ``attempts`` before it renders; past this many runs the diploma is marked
+# failed even when no run could say why (each one killed by the hard time limit or a lost worker).
+MAX_ATTEMPTS = getattr(settings, "DIPLOMA_MAX_ATTEMPTS", 8)
+# A diploma waiting in requested/rendering for longer than this is re-sent by the sweeper.
+STUCK_AFTER = timedelta(seconds=getattr(settings, "DIPLOMA_STUCK_AFTER_SECONDS", 10 * 60))
+
+
+def _render_task():
+    from .tasks import render_diploma  # tasks import this module
+
+    return render_diploma
+
+
+def _lock(diploma_id: int) -> Diploma:
+    return Diploma.objects.select_for_update().get(pk=diploma_id)
+
+
+# --- request ---------------------------------------------------------------------------------------------------
+
+
+def diploma_request(*, enrollment: Enrollment, requested_by, batch: DiplomaBatch | None = None) -> Diploma:
+    """Request the diploma of a completed enrollment and send its render task once the transaction commits.
+
+    Idempotent: when the enrollment already has a diploma that counts (any status but revoked) that diploma is
+    returned and nothing is sent; a concurrent request that loses the race on the database constraint
+    (``diploma_one_valid_per_enrollment``) returns the winner's row. Refuses (``DomainError``) an enrollment that is
+    not completed or no longer satisfies the completion rule. Atomic, with an audit entry.
+    """
+    if enrollment.status != Enrollment.Status.COMPLETED:
+        raise DomainError(
+            _("Only a completed enrollment gets a diploma (this one is “%(status)s”).")
+            % {"status": enrollment.get_status_display()},
+            code="not_completed",
+        )
+    missing = list(completion_missing_modules(enrollment=enrollment).values_list("code", flat=True))
+    if missing:
+        raise DomainError(
+            _("Required modules without a passing result: %(codes)s.") % {"codes": ", ".join(missing)},
+            code="not_eligible",
+            details={"missing": missing},
+        )
+    existing = Diploma.objects.filter(enrollment=enrollment).exclude(status=S.REVOKED).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            diploma = Diploma.objects.create(enrollment=enrollment, batch=batch, requested_by=requested_by)
+            audit_record(
+                actor=requested_by,
+                obj=diploma,
+                action="diploma.request",
+                changes={"status": (None, S.REQUESTED)},
+            )
+            enqueue_on_commit(_render_task(), diploma.pk)
+    except IntegrityError:
+        existing = Diploma.objects.filter(enrollment=enrollment).exclude(status=S.REVOKED).first()
+        if existing is None:  # not the one-per-enrollment constraint: a real error
+            raise
+        return existing
+    return diploma
+
+
+def cohort_enrollments_without_diploma(*, cohort) -> list[Enrollment]:
+    """Completed enrollments of the cohort with no diploma that counts (a revoked one does not)."""
+    valid = Diploma.objects.exclude(status=S.REVOKED).values("enrollment_id")
+    return list(
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.COMPLETED)
+        .exclude(pk__in=valid)
+        .select_related("student")
+        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
+    )
+
+
+def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
+    """Request, as one batch, a diploma for every completed enrollment of the cohort without a valid one.
+
+    All or nothing in one transaction; the render tasks (one per diploma) are sent when it commits. Enrollments
+    that the completion rule refuses are left out (the batch's audit entry lists them). Refuses when no enrollment
+    is eligible.
+    """
+    candidates = cohort_enrollments_without_diploma(cohort=cohort)
+    eligible, skipped = [], []
+    for enrollment in candidates:
+        (skipped if completion_missing_modules(enrollment=enrollment).exists() else eligible).append(enrollment)
+    if not eligible:
+        raise DomainError(
+            _("No completed enrollment of %(cohort)s is waiting for a diploma.") % {"cohort": cohort.code},
+            code="nothing_to_request",
+        )
+    with transaction.atomic():
+        batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=requested_by)
+        for enrollment in eligible:
+            diploma_request(enrollment=enrollment, requested_by=requested_by, batch=batch)
+        audit_record(
+            actor=requested_by,
+            obj=batch,
+            action="diploma_batch.request",
+            changes={"diplomas": (None, len(eligible))},
+            reason=(_("Not eligible: %(ids)s") % {"ids": ", ".join(str(e.pk) for e in skipped)}) if skipped else "",
+        )
+    return batch
+
+
+# --- issue -------------------------------------------------------------------------------------------------------
+
+
+def _next_number(year: int) -> str:
+    """The next number of the year, from the year's counter row locked until the caller's transaction ends."""
+    counter, _created = DiplomaNumberCounter.objects.select_for_update().get_or_create(year=year)
+    seq = counter.last
+    while True:
+        seq += 1
+        number = settings.DIPLOMA_NUMBER_FORMAT.format(year=year, seq=seq)
+        # Numbers written by hand or imported may already use a sequence number: skip them rather than fail.
+        if not Diploma.objects.filter(number=number).exists():
+            break
+    counter.last = seq
+    counter.save(update_fields=["last"])
+    return number
+
+
+def _render_and_sign(diploma: Diploma) -> bytes:
+    # Imported here: the renderer loads WeasyPrint and pyHanko, which the web process rarely needs.
+    from .rendering import render_diploma_pdf
+    from .signing import sign_pdf
+
+    return sign_pdf(render_diploma_pdf(diploma))
+
+
+def diploma_storage_name(diploma: Diploma) -> str:
+    return f"diplomas/{diploma.issued_at:%Y}/{diploma.number}.pdf"
+
+
+def diploma_issue(*, diploma_id: int) -> Diploma:
+    """Render, sign and store the diploma and move it to ``issued``; what the render task runs. Safe to run any
+    number of times, concurrently or after a crash: the diploma is issued once, under one number, with one file.
+
+    Phase 1 (a short transaction holding the diploma row lock): return at once if the diploma is issued, revoked
+    or failed (a failed one restarts only through ``diploma_retry``); count the attempt; assign the number and the
+    issue time if the diploma has none yet (the year's counter row is locked while the number is taken); move to
+    ``rendering``.
+    Render and sign, with no lock held (about 150 ms, up to the task's time limit).
+    Phase 2 (a short transaction holding the row lock again): if the diploma is still ``rendering``, write the file
+    under ``diplomas/<year>/<number>.pdf`` (an orphan left there by a killed run is replaced), record its SHA-256
+    and move to ``issued``; otherwise another run got there first, and this run's PDF is thrown away.
+
+    Killed (kill -9, hard time limit) at any point:
+    - before phase 1 commits: nothing changed; the message comes back (acks_late, reject on worker lost, or the
+      broker's visibility timeout) or the sweeper re-sends the diploma, still ``requested``;
+    - after phase 1, while rendering: the diploma stays ``rendering`` with its number and issue time; the next run
+      keeps both (the number is assigned once) and renders the same page again;
+    - in phase 2 after the file is written but before the commit: the row rolls back to ``rendering``; the file
+      at the number's path is an orphan the next run overwrites — only a committed ``issued`` row makes it the
+      diploma;
+    - after phase 2 commits but before the message is acknowledged: the message comes back, phase 1 sees
+      ``issued`` and returns.
+    Two runs at once: the second waits for the first's phase-1 lock, sees the number, renders too; in phase 2 the
+    first to take the lock stores, the other sees ``issued`` and stores nothing.
+    """
+    with transaction.atomic():
+        diploma = _lock(diploma_id)
+        if diploma.status in (S.ISSUED, S.REVOKED, S.FAILED):
+            return diploma
+        if diploma.attempts >= MAX_ATTEMPTS:
+            return _fail(
+                diploma,
+                reason=_("Gave up after %(n)s attempts (the worker was lost or timed out each time).")
+                % {"n": diploma.attempts},
+            )
+        old_status = diploma.status
+        diploma.attempts += 1
+        changes = {"status": (old_status, S.RENDERING)}
+        if not diploma.number:
+            diploma.issued_at = timezone.now()
+            diploma.number = _next_number(timezone.localtime(diploma.issued_at).year)
+            changes["number"] = (None, diploma.number)
+        diploma.status = S.RENDERING
+        diploma.save(update_fields=["status", "attempts", "number", "issued_at", "modified_at"])
+        if old_status != S.RENDERING or "number" in changes:
+            audit_record(actor=None, obj=diploma, action="diploma.render", changes=changes)
+
+    pdf = _render_and_sign(diploma)
+    digest = hashlib.sha256(pdf).hexdigest()
+
+    with transaction.atomic():
+        diploma = _lock(diploma_id)
+        if diploma.status != S.RENDERING:
+            logger.info("diploma %s is %s already: this run's PDF is discarded", diploma_id, diploma.status)
+            return diploma
+        name = diploma_storage_name(diploma)
+        storage = diploma.pdf.storage
+        if storage.exists(name):  # left by a run killed before its commit; the row lock makes this run the only one
+            storage.delete(name)
+        # Saved through the storage, not FieldFile.save, which would prefix upload_to once more.
+        diploma.pdf.name = storage.save(name, ContentFile(pdf))
+        diploma.sha256 = digest
+        diploma.status = S.ISSUED
+        diploma.failure_reason = ""
+        diploma.save(update_fields=["pdf", "sha256", "status", "failure_reason", "modified_at"])
+        audit_record(
+            actor=None,
+            obj=diploma,
+            action="diploma.issue",
+            changes={"status": (S.RENDERING, S.ISSUED), "sha256": (None, digest)},
+        )
+    return diploma
+
+
+def _fail(diploma: Diploma, *, reason: str) -> Diploma:
+    old_status = diploma.status
+    diploma.status = S.FAILED
+    diploma.failure_reason = reason[:2000]
+    diploma.save(update_fields=["status", "failure_reason", "modified_at"])
+    audit_record(
+        actor=None, obj=diploma, action="diploma.fail", changes={"status": (old_status, S.FAILED)}, reason=reason[:2000]
+    )
+    return diploma
+
+
+def diploma_mark_failed(*, diploma_id: int, reason: str) -> Diploma:
+    """Record that rendering gave up (after the last retry, or a refusal): ``requested|rendering → failed`` with the
+    reason, shown to staff with a retry button. An issued (or revoked) diploma is left alone: a concurrent run won.
+    Atomic, audited."""
+    with transaction.atomic():
+        diploma = _lock(diploma_id)
+        if diploma.status not in (S.REQUESTED, S.RENDERING):
+            return diploma
+        return _fail(diploma, reason=reason)
+
+
+def diploma_retry(*, diploma: Diploma, by) -> Diploma:
+    """Staff retry of a failed diploma: ``failed → requested``, the attempt count reset, the task sent on commit.
+    The number, if one was assigned, is kept. Atomic, audited."""
+    with transaction.atomic():
+        diploma = _lock(diploma.pk)
+        if diploma.status != S.FAILED:
+            raise DomainError(_("Only a failed diploma can be retried."), code="not_failed")
+        diploma.status = S.REQUESTED
+        diploma.attempts = 0
+        diploma.save(update_fields=["status", "attempts", "modified_at"])
+        audit_record(actor=by, obj=diploma, action="diploma.retry", changes={"status": (S.FAILED, S.REQUESTED)})
+        enqueue_on_commit(_render_task(), diploma.pk)
+    return diploma
+
+
+def diplomas_sweep_stuck(*, older_than: timedelta | None = None) -> list[int]:
+    """Re-send the render task of every diploma waiting in ``requested`` or ``rendering`` untouched for longer
+    than ``older_than`` (default ``DIPLOMA_STUCK_AFTER_SECONDS``): its message was lost with a worker, or is held
+    by the broker until its visibility timeout. Touches ``modified_at`` so the next sweep waits again. Sending a
+    task twice is harmless (``diploma_issue``). Returns the ids re-sent."""
+    cutoff = timezone.now() - (STUCK_AFTER if older_than is None else older_than)
+    with transaction.atomic():
+        ids = list(
+            Diploma.objects.select_for_update(skip_locked=True)
+            .filter(status__in=(S.REQUESTED, S.RENDERING), modified_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Diploma.objects.filter(pk__in=ids).update(modified_at=timezone.now())
+        for pk in ids:
+            enqueue_on_commit(_render_task(), pk)
+    if ids:
+        logger.warning("re-sent %d stuck diplomas: %s", len(ids), ids)
+    return ids
+
+
+# --- revoke, reissue ------------------------------------------------------------------------------------------------
+
+
+def diploma_revoke(*, diploma: Diploma, by, reason: str) -> Diploma:
+    """``issued → revoked`` with the time and a required reason; the row and its file stay (never deleted), and the
+    verification page shows the revocation. Atomic, audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("A revocation needs a reason."), code="reason_required", field="reason")
+    with transaction.atomic():
+        diploma = _lock(diploma.pk)
+        if diploma.status != S.ISSUED:
+            raise DomainError(
+                _("Only an issued diploma can be revoked (this one is “%(status)s”).")
+                % {"status": diploma.get_status_display()},
+                code="not_issued",
+            )
+        diploma.status = S.REVOKED
+        diploma.revoked_at = timezone.now()
+        diploma.revoked_reason = reason
+        diploma.save(update_fields=["status", "revoked_at", "revoked_reason", "modified_at"])
+        audit_record(
+            actor=by, obj=diploma, action="diploma.revoke", changes={"status": (S.ISSUED, S.REVOKED)}, reason=reason
+        )
+    return diploma
+
+
+def diploma_reissue(*, diploma: Diploma, by, reason: str) -> Diploma:
+    """Revoke the diploma and request a new one for the same enrollment, in one transaction; returns the new
+    diploma (rendered by its task after the commit). The old one stays, revoked, in the history."""
+    with transaction.atomic():
+        old = diploma_revoke(diploma=diploma, by=by, reason=reason)
+        enrollment = Enrollment.objects.get(pk=old.enrollment_id)
+        new = diploma_request(enrollment=enrollment, requested_by=by)
+        audit_record(
+            actor=by, obj=new, action="diploma.reissue", changes={"replaces": (None, old.number)}, reason=reason
+        )
+    return new

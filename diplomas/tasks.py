@@ -1,0 +1,69 @@
+"""Celery entry points for diplomas: ids in, a service call, safe to run twice (the services make them so)."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from mobility.exceptions import DomainError
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+# Unexpected errors are retried this many times, after 2, 4, 8, 16, 32 s (± jitter, at most RETRY_BACKOFF_MAX),
+# then the diploma is marked failed with the last error.
+MAX_RETRIES = getattr(settings, "DIPLOMA_RENDER_MAX_RETRIES", 5)
+RETRY_BACKOFF = getattr(settings, "DIPLOMA_RENDER_RETRY_BACKOFF", 2)
+RETRY_BACKOFF_MAX = 120
+
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with full jitter for the ``retries``-th retry (0-based)."""
+    ceiling = min(RETRY_BACKOFF * 2**retries, RETRY_BACKOFF_MAX)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A trilingual page takes about 150 ms; a minute means something is wrong. The soft limit raises in the task
+    # (retried like any unexpected error); the hard one kills the child (the message comes back, the attempt
+    # was counted by ``diploma_issue``, which gives up after ``services.MAX_ATTEMPTS``).
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=MAX_RETRIES,
+)
+def render_diploma(self, diploma_id: int) -> None:
+    """Issue one diploma (``services.diploma_issue``). Refusals (``DomainError``) are recorded at once as
+    ``failed``; unexpected errors retry with backoff and, after the last retry, are recorded as ``failed``."""
+    try:
+        services.diploma_issue(diploma_id=diploma_id)
+    except DomainError as error:
+        services.diploma_mark_failed(diploma_id=diploma_id, reason=error.message)
+    except Exception as error:  # noqa: BLE001 - every unexpected error is retried, then recorded
+        reason = (
+            "time limit exceeded" if isinstance(error, SoftTimeLimitExceeded) else f"{type(error).__name__}: {error}"
+        )
+        if self.request.retries >= self.max_retries:
+            logger.exception("diploma %s failed after %s retries", diploma_id, self.request.retries)
+            services.diploma_mark_failed(diploma_id=diploma_id, reason=reason)
+            return
+        logger.warning("diploma %s: %s; retry %s", diploma_id, reason, self.request.retries + 1)
+        if self.request.is_eager:
+            # Eager mode (no broker: the demo, unit tests) re-raises Celery's Retry to the caller when
+            # task_eager_propagates is on; run the next attempt in place instead, without the wait.
+            self.apply(args=(diploma_id,), retries=self.request.retries + 1)
+            return
+        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def sweep_stuck() -> int:
+    """Re-send diplomas stuck in requested/rendering (Celery beat, every 5 minutes; also ``sweep_diplomas``)."""
+    return len(services.diplomas_sweep_stuck())

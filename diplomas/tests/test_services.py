@@ -1,0 +1,397 @@
+"""Diploma services: request rules, numbering, idempotent issuance, failure and retry, the sweeper, revoke, reissue.
+
+Celery runs eagerly here; the renderer is replaced by a fake (``fake_render``) except where a test says otherwise:
+these tests are about the workflow, the renderer has its own tests and the worker tests use the real one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from diplomas import services
+from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
+from mobility.exceptions import DomainError
+from mobility.models import AuditEntry
+from mobility.testing import make_user
+from programs.tests.factories import CohortFactory, ModuleFactory
+from students.models import Enrollment
+from students.tests.factories import EnrollmentFactory, ModuleResultFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Diploma.Status
+FAKE_PDF = b"%PDF-1.7 fake diploma\n%%EOF\n"
+
+
+def completed_enrollment(**fields) -> Enrollment:
+    """An enrollment in ``completed`` (its track has no required module, so the completion rule holds)."""
+    enrollment = EnrollmentFactory(**fields)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.COMPLETED,
+        admitted_on=datetime.date(2026, 2, 10),
+        enrolled_on=datetime.date(2026, 3, 1),
+        completed_on=datetime.date(2026, 12, 1),
+    )
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+@pytest.fixture
+def fake_render():
+    with mock.patch.object(services, "_render_and_sign", return_value=FAKE_PDF) as render:
+        yield render
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Call a service and run what it sent on commit (the eager task), as a real commit would."""
+
+    def run(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return run
+
+
+@pytest.fixture
+def office():
+    return make_user("office-user", "office")
+
+
+def test_request_creates_a_requested_diploma_and_sends_the_task_on_commit(office, django_capture_on_commit_callbacks):
+    enrollment = completed_enrollment()
+    with mock.patch("diplomas.tasks.render_diploma.apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            diploma = services.diploma_request(enrollment=enrollment, requested_by=office)
+        assert diploma.status == S.REQUESTED and diploma.number is None
+        assert len(callbacks) == 1 and not send.called  # nothing sent before the commit
+        callbacks[0]()
+    send.assert_called_once_with(args=(diploma.pk,))
+    assert len(diploma.verification_code) >= 22
+    entry = AuditEntry.objects.get(action="diploma.request")
+    assert entry.actor == office and entry.object_id == str(diploma.pk)
+
+
+def test_a_rolled_back_request_sends_nothing(office, django_capture_on_commit_callbacks):
+    enrollment = completed_enrollment()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        try:
+            with transaction.atomic():
+                services.diploma_request(enrollment=enrollment, requested_by=office)
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and not Diploma.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["applied", "admitted", "enrolled", "withdrawn", "rejected", "failed"])
+def test_only_completed_enrollments_get_a_diploma(office, status, committed):
+    enrollment = EnrollmentFactory()
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=status)
+    enrollment.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    assert refused.value.code == "not_completed"
+    assert not Diploma.objects.exists()
+
+
+def test_a_completed_enrollment_that_no_longer_meets_the_completion_rule_is_refused(office, fake_render, committed):
+    enrollment = completed_enrollment()
+    module = ModuleFactory(track=enrollment.track, code="M-REQ", is_required=True)
+    with pytest.raises(DomainError) as refused:
+        committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    assert refused.value.details == {"missing": ["M-REQ"]}
+    ModuleResultFactory(enrollment=enrollment, module=module)
+    assert committed(services.diploma_request, enrollment=enrollment, requested_by=office).status == S.REQUESTED
+
+
+def test_a_second_request_returns_the_existing_diploma(office, fake_render, committed):
+    enrollment = completed_enrollment()
+    first = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    again = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    assert again.pk == first.pk and Diploma.objects.count() == 1
+    assert fake_render.call_count == 1
+
+
+def test_a_request_that_loses_the_race_on_the_constraint_returns_the_winner(office, committed):
+    enrollment = completed_enrollment()
+    winner = Diploma.objects.create(enrollment=enrollment)
+    real_filter = Diploma.objects.filter
+    calls = []
+
+    def blind_first_look(*args, **kwargs):
+        # The first existence check happens "before" the winner committed: it sees nothing.
+        queryset = real_filter(*args, **kwargs)
+        calls.append(1)
+        return queryset.none() if len(calls) == 1 else queryset
+
+    with mock.patch.object(Diploma.objects, "filter", side_effect=blind_first_look):
+        got = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    assert got.pk == winner.pk and Diploma.objects.count() == 1
+
+
+def test_issue_assigns_a_formatted_number_stores_the_file_and_its_hash(office, fake_render, committed):
+    enrollment = completed_enrollment()
+    diploma = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    diploma.refresh_from_db()
+    year = timezone.localtime(diploma.issued_at).year
+    assert diploma.status == S.ISSUED
+    assert re.fullmatch(rf"STK-IAM-{year}-\d{{6}}", diploma.number)
+    assert diploma.number == f"STK-IAM-{year}-000001"
+    assert diploma.pdf.name == f"diplomas/{year}/{diploma.number}.pdf"
+    assert diploma.pdf.read() == FAKE_PDF
+    assert diploma.sha256 == hashlib.sha256(FAKE_PDF).hexdigest()
+    assert diploma.attempts == 1 and diploma.failure_reason == ""
+    assert list(
+        AuditEntry.objects.filter(object_id=str(diploma.pk)).values_list("action", flat=True).order_by("id")
+    ) == [
+        "diploma.request",
+        "diploma.render",
+        "diploma.issue",
+    ]
+
+
+def test_numbers_follow_the_setting_and_are_unique_per_year(office, fake_render, settings, committed):
+    settings.DIPLOMA_NUMBER_FORMAT = "X-{year}/{seq:04d}"
+    cohort = CohortFactory()
+    diplomas = [
+        committed(services.diploma_request, enrollment=completed_enrollment(cohort=cohort), requested_by=office)
+        for _ in range(5)
+    ]
+    year = timezone.localdate().year
+    numbers = sorted(Diploma.objects.filter(pk__in=[d.pk for d in diplomas]).values_list("number", flat=True))
+    assert numbers == [f"X-{year}/{n:04d}" for n in range(1, 6)]
+    assert DiplomaNumberCounter.objects.get(year=year).last == 5
+
+
+def test_numbering_skips_a_number_already_taken(office, fake_render, committed):
+    year = timezone.localdate().year
+    taken = completed_enrollment()
+    Diploma.objects.create(enrollment=taken)
+    Diploma.objects.filter(enrollment=taken).update(
+        status="issued", number=f"STK-IAM-{year}-000001", sha256="a" * 64, issued_at=timezone.now()
+    )
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma.refresh_from_db()
+    assert diploma.number == f"STK-IAM-{year}-000002"
+
+
+def test_running_the_task_again_for_an_issued_diploma_changes_nothing(office, fake_render, committed):
+    from diplomas.tasks import render_diploma
+
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma.refresh_from_db()
+    before = Diploma.objects.filter(pk=diploma.pk).values().get()
+    audit_before = AuditEntry.objects.count()
+    render_diploma.delay(diploma.pk)
+    render_diploma.apply(args=(diploma.pk,))
+    assert Diploma.objects.filter(pk=diploma.pk).values().get() == before
+    assert AuditEntry.objects.count() == audit_before and fake_render.call_count == 1
+
+
+def test_a_run_interrupted_after_numbering_keeps_its_number_on_the_next_run(office, fake_render):
+    """Killed while rendering (simulated: the render raises once, as if the process died): the next run reuses
+    the number and issue time assigned by the first run."""
+    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    fake_render.side_effect = [KeyboardInterrupt, FAKE_PDF]
+    with pytest.raises(KeyboardInterrupt):
+        services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    number, issued_at = diploma.number, diploma.issued_at
+    assert diploma.status == S.RENDERING and number
+    services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    assert (diploma.status, diploma.number, diploma.issued_at, diploma.attempts) == (S.ISSUED, number, issued_at, 2)
+    assert DiplomaNumberCounter.objects.get().last == 1
+
+
+def test_an_orphan_file_of_a_killed_run_is_replaced(office, fake_render):
+    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    fake_render.side_effect = [KeyboardInterrupt, FAKE_PDF]
+    with pytest.raises(KeyboardInterrupt):
+        services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    name = services.diploma_storage_name(diploma)
+    diploma.pdf.storage.save(name, ContentFile(b"half a file"))
+    services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    assert diploma.pdf.name == name and diploma.pdf.read() == FAKE_PDF
+
+
+def test_a_run_that_finds_the_diploma_issued_after_rendering_stores_nothing(office, fake_render):
+    """Two runs at once: the loser renders too, but its phase 2 sees ``issued`` and discards its PDF."""
+    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+
+    def concurrent_winner(d):
+        # While this run renders, another run completes the diploma.
+        fake_render.side_effect = None
+        services.diploma_issue(diploma_id=d.pk)
+        return b"%PDF loser's copy"
+
+    fake_render.side_effect = concurrent_winner
+    services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    assert diploma.status == S.ISSUED and diploma.pdf.read() == FAKE_PDF
+    assert AuditEntry.objects.filter(action="diploma.issue").count() == 1
+    assert DiplomaNumberCounter.objects.get().last == 1
+
+
+def test_unexpected_errors_retry_up_to_the_bound_then_fail_with_the_reason(office, fake_render, committed):
+    from diplomas import tasks
+
+    fake_render.side_effect = RuntimeError("font cache exploded")
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma.refresh_from_db()
+    assert fake_render.call_count == tasks.MAX_RETRIES + 1
+    assert diploma.status == S.FAILED and diploma.attempts == tasks.MAX_RETRIES + 1
+    assert diploma.failure_reason == "RuntimeError: font cache exploded"
+    assert AuditEntry.objects.get(action="diploma.fail").reason == diploma.failure_reason
+
+
+def test_a_domain_error_is_recorded_at_once_without_retry(office, fake_render, committed):
+    fake_render.side_effect = DomainError("The track has no Chinese name.")
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma.refresh_from_db()
+    assert fake_render.call_count == 1
+    assert diploma.status == S.FAILED and diploma.failure_reason == "The track has no Chinese name."
+
+
+def test_a_diploma_whose_runs_keep_dying_is_failed_after_max_attempts(office, fake_render):
+    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    Diploma.objects.filter(pk=diploma.pk).update(attempts=services.MAX_ATTEMPTS)
+    services.diploma_issue(diploma_id=diploma.pk)
+    diploma.refresh_from_db()
+    assert diploma.status == S.FAILED and "attempts" in diploma.failure_reason
+    assert not fake_render.called
+
+
+def test_retry_requests_a_failed_diploma_again_and_keeps_its_number(office, fake_render, committed):
+    fake_render.side_effect = RuntimeError("disk full")
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma.refresh_from_db()
+    number = diploma.number
+    assert diploma.status == S.FAILED and number
+    fake_render.side_effect = None
+    committed(services.diploma_retry, diploma=diploma, by=office)
+    diploma.refresh_from_db()
+    assert diploma.status == S.ISSUED and diploma.number == number and diploma.failure_reason == ""
+    assert AuditEntry.objects.get(action="diploma.retry").actor == office
+    with pytest.raises(DomainError):
+        committed(services.diploma_retry, diploma=diploma, by=office)
+
+
+def test_the_sweeper_resends_only_diplomas_stuck_for_too_long(office, django_capture_on_commit_callbacks):
+    stuck_requested = Diploma.objects.create(enrollment=completed_enrollment())
+    stuck_rendering = Diploma.objects.create(enrollment=completed_enrollment())
+    fresh = Diploma.objects.create(enrollment=completed_enrollment())
+    failed = Diploma.objects.create(enrollment=completed_enrollment())
+    long_ago = timezone.now() - timedelta(minutes=30)
+    Diploma.objects.filter(pk=stuck_requested.pk).update(modified_at=long_ago)
+    Diploma.objects.filter(pk=stuck_rendering.pk).update(modified_at=long_ago, status="rendering")
+    Diploma.objects.filter(pk=failed.pk).update(modified_at=long_ago, status="failed")
+    with mock.patch("diplomas.tasks.render_diploma.apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            ids = services.diplomas_sweep_stuck()
+        assert sorted(ids) == sorted([stuck_requested.pk, stuck_rendering.pk])
+        assert sorted(call.kwargs["args"][0] for call in send.call_args_list) == sorted(ids)
+        # Re-sent ones were touched: the next sweep leaves them alone.
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.diplomas_sweep_stuck() == []
+    assert fresh.pk not in ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_task_and_command_issue_stuck_diplomas(office, fake_render):
+    from django.core.management import call_command
+
+    from diplomas.tasks import sweep_stuck
+
+    first = Diploma.objects.create(enrollment=completed_enrollment())
+    second = Diploma.objects.create(enrollment=completed_enrollment())
+    Diploma.objects.filter(pk__in=[first.pk, second.pk]).update(modified_at=timezone.now() - timedelta(hours=1))
+    assert sweep_stuck.delay().get() == 2
+    first.refresh_from_db()
+    assert first.status == S.ISSUED
+    Diploma.objects.filter(pk=second.pk).update(modified_at=timezone.now() - timedelta(hours=1))
+    call_command("sweep_diplomas", "--older-than", "60", stdout=mock.Mock())
+    assert Diploma.objects.filter(status=S.ISSUED).count() == 2
+
+
+def test_revoke_needs_an_issued_diploma_and_a_reason(office, fake_render, committed):
+    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    with pytest.raises(DomainError) as refused:
+        services.diploma_revoke(diploma=diploma, by=office, reason="  ")
+    assert refused.value.field == "reason"
+    revoked = services.diploma_revoke(diploma=diploma, by=office, reason="Name misspelt")
+    revoked.refresh_from_db()
+    assert revoked.status == S.REVOKED and revoked.revoked_reason == "Name misspelt" and revoked.revoked_at
+    assert revoked.pdf.name and revoked.sha256  # never deleted
+    assert AuditEntry.objects.get(action="diploma.revoke").reason == "Name misspelt"
+    with pytest.raises(DomainError):
+        services.diploma_revoke(diploma=revoked, by=office, reason="again")
+    pending = Diploma.objects.create(enrollment=completed_enrollment())
+    with pytest.raises(DomainError):
+        services.diploma_revoke(diploma=pending, by=office, reason="not issued")
+
+
+def test_reissue_revokes_and_issues_a_new_diploma_keeping_the_old_one(office, fake_render, committed):
+    enrollment = completed_enrollment()
+    old = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    old.refresh_from_db()
+    new = committed(services.diploma_reissue, diploma=old, by=office, reason="Cyrillic name corrected")
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.status == S.REVOKED and old.revoked_reason == "Cyrillic name corrected"
+    assert new.pk != old.pk and new.status == S.ISSUED and new.number != old.number
+    assert new.verification_code != old.verification_code
+    assert list(enrollment.diplomas.values_list("pk", flat=True)) == [new.pk, old.pk]
+    assert AuditEntry.objects.get(action="diploma.reissue").changes == {"replaces": [None, old.number]}
+
+
+def test_reissue_is_all_or_nothing(office, fake_render, committed):
+    enrollment = completed_enrollment()
+    old = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
+    ModuleFactory(track=enrollment.track, is_required=True)  # the new request will be refused
+    with pytest.raises(DomainError):
+        committed(services.diploma_reissue, diploma=old, by=office, reason="typo")
+    old.refresh_from_db()
+    assert old.status == S.ISSUED and enrollment.diplomas.count() == 1
+
+
+def test_cohort_request_makes_one_batch_of_the_eligible_enrollments(office, fake_render, committed):
+    cohort = CohortFactory()
+    done = [completed_enrollment(cohort=cohort) for _ in range(3)]
+    EnrollmentFactory(cohort=cohort)  # applied: not eligible
+    has_one = completed_enrollment(cohort=cohort)
+    committed(services.diploma_request, enrollment=has_one, requested_by=office)
+    batch = committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
+    assert sorted(batch.diplomas.values_list("enrollment_id", flat=True)) == sorted(e.pk for e in done)
+    assert set(batch.diplomas.values_list("status", flat=True)) == {S.ISSUED}
+    assert AuditEntry.objects.get(action="diploma_batch.request").changes == {"diplomas": [None, 3]}
+    with pytest.raises(DomainError):
+        committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
+    assert DiplomaBatch.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issue_diplomas_command_waits_and_prints_numbers_and_paths(office, fake_render, capsys):
+    from django.core.management import call_command
+
+    cohort = CohortFactory(code="C-CMD")
+    for _ in range(2):
+        completed_enrollment(cohort=cohort)
+    call_command("issue_diplomas", "--cohort", "C-CMD", "--wait", "--interval", "0.01")
+    out = capsys.readouterr().out
+    year = timezone.localdate().year
+    for number in Diploma.objects.values_list("number", flat=True):
+        assert f"{number}\tdiplomas/{year}/{number}.pdf" in out
+    assert "Issued 2, failed 0." in out

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "diplomas"
+
+urlpatterns = [
+    path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
+    path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
+    path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
+    path("diplomas/<int:pk>/revoke/", views.DiplomaReasonView.as_view(action="revoke"), name="diploma-revoke"),
+    path("diplomas/<int:pk>/reissue/", views.DiplomaReasonView.as_view(action="reissue"), name="diploma-reissue"),
+    path(
+        "enrollments/<int:pk>/diploma/request/",
+        views.EnrollmentDiplomaRequestView.as_view(),
+        name="enrollment-diploma-request",
+    ),
+    path("cohorts/<int:pk>/diplomas/request/", views.CohortDiplomasRequestView.as_view(), name="cohort-request"),
+    path("cohorts/<int:pk>/diplomas/progress/", views.CohortDiplomaProgressView.as_view(), name="cohort-progress"),
+]

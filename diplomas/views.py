@@ -1,0 +1,243 @@
+"""Diploma pages: staff actions (request, retry, revoke, reissue), the cohort's batch progress (polled by htmx), the
+authorized PDF download and the public verification page.
+
+Views stay thin: a form validates, a selector reads or one service writes; refusals (``DomainError``) are shown.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from mobility.exceptions import DomainError
+from mobility.views import StaffRequiredMixin
+from programs.models import Cohort
+from students.selectors import enrollments_for_action
+
+from . import selectors, services
+from .forms import MAX_CHECK_SIZE, DiplomaReasonForm, PdfCheckForm
+from .models import Diploma
+
+# htmx stops polling when a response has this status (the batch is done, or there is none).
+HTMX_STOP_POLLING = 286
+
+
+def _student_url(diploma: Diploma) -> str:
+    return (
+        reverse("students:student-detail", args=[diploma.enrollment.student_id])
+        + f"#enrollment-{diploma.enrollment_id}"
+    )
+
+
+# --- staff actions -------------------------------------------------------------------------------------------------
+
+
+class EnrollmentDiplomaRequestView(StaffRequiredMixin, View):
+    permission_required = "diplomas.add_diploma"
+
+    def post(self, request, pk):
+        enrollment = enrollments_for_action(viewer=request.user, ids=[pk]).first()
+        if enrollment is None:
+            raise Http404
+        try:
+            diploma = services.diploma_request(enrollment=enrollment, requested_by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()})
+        return redirect(reverse("students:student-detail", args=[enrollment.student_id]) + f"#enrollment-{pk}")
+
+
+class CohortDiplomasRequestView(StaffRequiredMixin, View):
+    permission_required = "diplomas.add_diploma"
+
+    def post(self, request, pk):
+        try:
+            cohort = Cohort.objects.get(pk=pk)
+        except Cohort.DoesNotExist:
+            raise Http404 from None
+        try:
+            batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(n)s diplomas requested.") % {"n": batch.diplomas.count()})
+        return redirect("programs:cohort-detail", pk=pk)
+
+
+class CohortDiplomaProgressView(StaffRequiredMixin, View):
+    """The progress partial of the cohort's latest batch; polled every 2 s by htmx until the batch is done."""
+
+    permission_required = "diplomas.view_diploma"
+
+    def get(self, request, pk):
+        progress = selectors.cohort_latest_batch_progress(cohort_id=pk)
+        response = render(request, "diplomas/_batch_progress.html", {"progress": progress})
+        if progress is None or progress.done:
+            response.status_code = HTMX_STOP_POLLING
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DiplomaActionMixin(StaffRequiredMixin):
+    permission_required = "diplomas.change_diploma"
+
+    def diploma(self, request, pk) -> Diploma:
+        try:
+            return selectors.diploma_for_staff(viewer=request.user, pk=pk)
+        except Diploma.DoesNotExist:
+            raise Http404 from None
+
+
+class DiplomaRetryView(DiplomaActionMixin, View):
+    def post(self, request, pk):
+        diploma = self.diploma(request, pk)
+        try:
+            services.diploma_retry(diploma=diploma, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Rendering of the diploma is retried."))
+        return redirect(_student_url(diploma))
+
+
+class DiplomaReasonView(DiplomaActionMixin, View):
+    """Revoke (``action = "revoke"``) or reissue (``"reissue"``) with a required reason."""
+
+    action = "revoke"
+    template_name = "diplomas/diploma_reason.html"
+
+    def titles(self):
+        if self.action == "reissue":
+            return _("Reissue the diploma"), _("The diploma was revoked and a new one requested.")
+        return _("Revoke the diploma"), _("The diploma was revoked.")
+
+    def render_form(self, request, diploma, form):
+        title, _done = self.titles()
+        context = {"diploma": diploma, "form": form, "title": title, "action": self.action}
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk):
+        return self.render_form(request, self.diploma(request, pk), DiplomaReasonForm())
+
+    def post(self, request, pk):
+        diploma = self.diploma(request, pk)
+        form = DiplomaReasonForm(request.POST)
+        if form.is_valid():
+            service = services.diploma_reissue if self.action == "reissue" else services.diploma_revoke
+            try:
+                service(diploma=diploma, by=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, self.titles()[1])
+                return redirect(_student_url(diploma))
+        return self.render_form(request, diploma, form)
+
+
+# --- the file ------------------------------------------------------------------------------------------------------
+
+
+class DiplomaDownloadView(View):
+    """The PDF, as an attachment, to staff, the student themself (and, through the API, their partner); 404 to
+    everyone else logged in, the login page to anonymous visitors. Never a public media URL, never cached."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        try:
+            diploma = selectors.diploma_for_download(viewer=request.user, pk=pk)
+            handle = diploma.pdf.open("rb")
+        except (Diploma.DoesNotExist, FileNotFoundError):
+            raise Http404 from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- public verification -------------------------------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client writes unless a known proxy sets it.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def rate_limit_wait(request, *, scope: str) -> int:
+    """Count this request against the client's fixed one-minute window; the seconds to wait when it is over the
+    limit (``DIPLOMA_VERIFY_RATE_LIMIT`` per minute, default 30), 0 otherwise. Uses the ``default`` cache: a
+    LocMemCache (per process) unless settings name a shared one (Redis), which the limit then honours."""
+    limit = getattr(settings, "DIPLOMA_VERIFY_RATE_LIMIT", 30)
+    window = 60
+    now = time.time()
+    key = f"ratelimit:{scope}:{_client_ip(request)}:{int(now // window)}"
+    cache = caches["default"]
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return int(window - now % window) + 1 if count > limit else 0
+
+
+class VerifyView(View):
+    """Public: what the diploma with this code says, its status, and a check of an uploaded copy's SHA-256."""
+
+    template_name = "diplomas/verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        wait = rate_limit_wait(request, scope="verify")
+        if wait:
+            response = render(request, "diplomas/rate_limited.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def diploma(self, code) -> Diploma:
+        try:
+            return selectors.diploma_for_verification(code=code)
+        except Diploma.DoesNotExist:
+            raise Http404(_("No diploma has this verification code.")) from None
+
+    def respond(self, request, diploma, form, match=None, uploaded_sha256=""):
+        context = {"diploma": diploma, "form": form, "match": match, "uploaded_sha256": uploaded_sha256}
+        response = render(request, self.template_name, context)
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get(self, request, code):
+        return self.respond(request, self.diploma(code), PdfCheckForm())
+
+    def post(self, request, code):
+        diploma = self.diploma(code)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_CHECK_SIZE + 64 * 1024:  # refuse before the body is read
+            form = PdfCheckForm()
+            form.add_error(None, _("The file is larger than 20 MB; a diploma is much smaller."))
+            return self.respond(request, diploma, form)
+        form = PdfCheckForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.respond(request, diploma, form)
+        uploaded = form.sha256()
+        return self.respond(
+            request, diploma, PdfCheckForm(), match=uploaded == diploma.sha256, uploaded_sha256=uploaded
+        )
