@@ -6,7 +6,7 @@ By default it works in a throwaway SQLite database (created and migrated in a te
 The students and their enrollments are only the setting and are made with ``bulk_create``; the results go through the
 real import path, the functions ``manage.py import_grades`` and the staff pages use: ``read_table`` →
 ``parse_gradebook`` → ``gradebook_mapping_save`` → ``parse_gradebook`` (matching and reconciliation) →
-``apply_gradebook`` (one transaction, ``result_record`` per score), then the same file again (nothing changes).
+``apply_gradebook`` (one transaction, ``results_record_bulk``), then the same file again (nothing changes).
 Prints seconds and rows/s for each step, and the database queries of the steps that write.
 """
 

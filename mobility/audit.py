@@ -42,6 +42,32 @@ def audit_record(
     )
 
 
+def audit_entry_build(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    reason: str = "",
+    object_repr: str | None = None,
+) -> AuditEntry:
+    """One entry shaped exactly as ``audit_record`` writes it, but not saved: for services that write many entries
+    at once with ``AuditEntry.objects.bulk_create``. Keep the two in step.
+
+    ``object_repr`` is ``str(obj)`` when not given; a caller writing many entries about one object passes it once
+    computed (``str()`` of a model with translated choices is not free at 100,000 entries)."""
+    return AuditEntry(
+        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor_label=actor_label(actor)[:150],
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=(str(obj) if object_repr is None else object_repr)[:255],
+        action=action,
+        changes={field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()},
+        reason=reason,
+    )
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value

@@ -4,7 +4,7 @@ The flow, shared by the staff pages and ``manage.py import_grades``::
 
     read_table(data) → parse_gradebook(table, cohort=…) → GradebookPreview (items, rows, errors, reconciliation)
                      → gradebook_mapping_save(…) while items are unmapped
-                     → apply_gradebook(preview, by=…, assessed_on=…)   one transaction, via result_record
+                     → apply_gradebook(preview, by=…, assessed_on=…)   one transaction, via results_record_bulk
 
 A Moodle export has one row per user: identity columns (``First name``, ``Last name``, ``ID number``,
 ``Email address``, …), one column per graded item named ``<item> (<display type>)`` and ``Last downloaded from this
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -33,7 +32,7 @@ from mobility.exceptions import DomainError
 from programs.models import Cohort, Module
 
 from ..models import Enrollment, GradebookMapping, ModuleResult, Student
-from ..services import grade_for_score, result_record
+from ..services import ResultInput, grade_for_score, results_record_bulk
 from .base import ImportFileError, RowError, Table, match_columns
 
 IDENTITY_COLUMNS = {
@@ -49,6 +48,7 @@ COURSE_TOTAL = "course total"
 ITEM_HEADER = re.compile(r"^(?P<name>.+?)\s*\((?P<type>Real|Percentage|Letter)\)$", re.IGNORECASE)
 NO_GRADE = ("", "-", "–", "—")
 TWO_PLACES = Decimal("0.01")
+IDS_PER_QUERY = 500  # e-mails or ID numbers per IN (...) query: well under SQLite's parameter limit
 
 
 class Status:
@@ -286,20 +286,26 @@ def _score(text: str, *, percentage: bool) -> tuple[Decimal | None, str]:
 def _match(preview: GradebookPreview) -> None:
     """Rows → enrollments of the cohort: by e-mail (case-insensitive) first, else by ID number = home student id."""
     cohort = preview.cohort
-    emails = {row.email for row in preview.rows if row.email}
-    ids = {row.id_number for row in preview.rows if row.id_number}
-    students = list(
-        Student.objects.annotate(_email=Lower("email"))
-        .filter(Q(_email__in=emails) | Q(home_student_id__in=ids))
-        .prefetch_related("enrollments")
-    )
+    emails = sorted({row.email for row in preview.rows if row.email})
+    ids = sorted({row.id_number for row in preview.rows if row.id_number})
+    found: dict[int, Student] = {}
+    for chunk in _chunks(emails):
+        found.update((s.pk, s) for s in Student.objects.annotate(_email=Lower("email")).filter(_email__in=chunk))
+    for chunk in _chunks(ids):
+        found.update((s.pk, s) for s in Student.objects.filter(home_student_id__in=chunk) if s.pk not in found)
+    # Student's default ordering, as one query would return them: the last of two equal e-mails wins below.
+    students = sorted(found.values(), key=lambda s: (s.family_name_latin, s.given_name_latin, s.pk))
+    cohort_enrollments: dict[int, list[Enrollment]] = {}
+    for chunk in _chunks([student.pk for student in students]):
+        for enrollment in Enrollment.objects.filter(cohort=cohort, student_id__in=chunk):
+            cohort_enrollments.setdefault(enrollment.student_id, []).append(enrollment)
     by_email = {student.email.lower(): student for student in students if student.email}
     by_id: dict[str, list[Student]] = {}
     for student in students:
         by_id.setdefault(student.home_student_id, []).append(student)
 
     def in_cohort(student: Student) -> list[Enrollment]:
-        return [e for e in student.enrollments.all() if e.cohort_id == cohort.pk]
+        return cohort_enrollments.get(student.pk, [])
 
     seen: dict[int, int] = {}  # enrollment id → row
     for row in preview.rows:
@@ -463,10 +469,12 @@ def _label(module: Module | None) -> str:
 
 
 def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: datetime.date) -> ApplyOutcome:
-    """Record every new or changed score of the preview with ``result_record(source="lms")`` in ONE transaction.
+    """Record every new or changed score of the preview with ``results_record_bulk(source="lms")``: ONE
+    transaction, the outcome and audit entries of ``result_record`` per score, a few queries per 500 students.
 
     All or nothing: refused (``DomainError``, nothing written) when the file has errors or unmapped items, and any
-    refusal of ``result_record`` rolls back every row. Idempotent: applying the same file again writes nothing.
+    refusal of a score (a student no longer enrolled…) rolls back every row. Idempotent: applying the same file
+    again writes nothing.
     """
     if preview.errors:
         raise DomainError(
@@ -481,26 +489,27 @@ def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: dateti
             details={"unmapped": preview.unmapped_items},
         )
     counts = preview.counts()
-    written = 0
-    with transaction.atomic():
-        for row in preview.matched:
-            for cell in row.cells:
-                if cell.status not in Status.WRITTEN:
-                    continue
-                result_record(
-                    enrollment=row.enrollment,
-                    module=cell.module,
-                    by=by,
-                    assessed_on=assessed_on,
-                    score=cell.score,
-                    attempt=cell.attempt,
-                    source=ModuleResult.Source.LMS,
-                )
-                written += 1
+    outcome = results_record_bulk(
+        rows=(
+            ResultInput(enrollment_id=row.enrollment.pk, module=cell.module, score=cell.score, attempt=cell.attempt)
+            for row in preview.matched
+            for cell in row.cells
+            if cell.status in Status.WRITTEN
+        ),
+        by=by,
+        assessed_on=assessed_on,
+        source=ModuleResult.Source.LMS,
+    )
     return ApplyOutcome(
-        written=written,
+        written=outcome.written,
         new=counts[Status.NEW],
         changed=counts[Status.CHANGED],
         unchanged=counts[Status.UNCHANGED],
         kept=counts[Status.KEPT],
     )
+
+
+def _chunks(items: list):
+    size = IDS_PER_QUERY  # read at call time, so a test can make the chunks small
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -2,7 +2,7 @@
 
 - ``enrollments``: applications and the enrollment state machine (the only writer of ``Enrollment.status``),
   places and quotas, completion of many.
-- ``results``: module results, one at a time or a cohort's results grid all or nothing.
+- ``results``: module results, one at a time, a cohort's results grid all or nothing, or many at once.
 - ``records``: student records, with passport data kept from those without the permission.
 - ``continuations``: a completed student's applications to a bachelor's program.
 """
@@ -21,14 +21,25 @@ from .enrollments import (
     quota_used,
 )
 from .records import STUDENT_EDITABLE_FIELDS, student_create, student_update
-from .results import MAX_ATTEMPTS, GridCell, grade_for_score, result_record, results_record_grid
+from .results import (
+    MAX_ATTEMPTS,
+    BulkResult,
+    GridCell,
+    ResultInput,
+    grade_for_score,
+    result_record,
+    results_record_bulk,
+    results_record_grid,
+)
 
 __all__ = [
     "CONTINUATION_FIELDS",
     "MAX_ATTEMPTS",
     "STUDENT_EDITABLE_FIELDS",
     "TRANSITIONS",
+    "BulkResult",
     "GridCell",
+    "ResultInput",
     "continuation_decide",
     "continuation_record",
     "enrollment_admit",
@@ -42,6 +53,7 @@ __all__ = [
     "grade_for_score",
     "quota_used",
     "result_record",
+    "results_record_bulk",
     "results_record_grid",
     "student_create",
     "student_update",

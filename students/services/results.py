@@ -1,4 +1,5 @@
-"""Module results: the grade of a score, one result at a time, and a cohort's results grid all or nothing."""
+"""Module results: the grade of a score, one result at a time, a cohort's results grid all or nothing, and many
+results at once (the LMS gradebook import)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.audit import Actor, audit_record
+from mobility.audit import Actor, audit_entry_build, audit_record
 from mobility.exceptions import DomainError
+from mobility.models import AuditEntry
 from programs.models import Module, Track
 
 from ..models import Enrollment, ModuleResult
@@ -51,18 +54,7 @@ def result_record(
     Either ``grade`` or ``score`` must be given; a missing grade is derived from the score on the track's scale.
     Results are recorded only for enrolled students and only for modules of the enrollment's track.
     """
-    if module.track_id != enrollment.track_id:
-        raise DomainError(
-            _("Module %(module)s is not part of the track of this enrollment.") % {"module": module.code},
-            code="wrong_track",
-            field="module",
-        )
-    if enrollment.status != S.ENROLLED:
-        raise DomainError(
-            _("Results can be recorded only for enrolled students (this enrollment is “%(status)s”).")
-            % {"status": enrollment.get_status_display()},
-            code="not_enrolled",
-        )
+    _result_check(enrollment=enrollment, module=module)
     if grade is None:
         if score is None:
             raise DomainError(_("Give a score or a grade."), code="required", field="score")
@@ -109,6 +101,23 @@ def result_record(
             changes={f"{module.code}#{attempt}.{field}": pair for field, pair in changes.items()},
         )
     return result
+
+
+def _result_check(*, enrollment: Enrollment, module: Module) -> None:
+    """The refusals of ``result_record`` and ``results_record_bulk``: only modules of the enrollment's track, only
+    enrolled students."""
+    if module.track_id != enrollment.track_id:
+        raise DomainError(
+            _("Module %(module)s is not part of the track of this enrollment.") % {"module": module.code},
+            code="wrong_track",
+            field="module",
+        )
+    if enrollment.status != S.ENROLLED:
+        raise DomainError(
+            _("Results can be recorded only for enrolled students (this enrollment is “%(status)s”).")
+            % {"status": enrollment.get_status_display()},
+            code="not_enrolled",
+        )
 
 
 def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
@@ -207,3 +216,158 @@ def _grid_attempt(cell: GridCell, latest: tuple[int, bool] | None) -> int:
     if attempt >= MAX_ATTEMPTS:
         raise DomainError(_("At most %(max)d attempts are recorded.") % {"max": MAX_ATTEMPTS}, code="too_many_attempts")
     return attempt + 1
+
+
+# --- many results at once ---------------------------------------------------------------------------------------
+
+IDS_PER_QUERY = 500  # ids per IN (...) query: well under SQLite's parameter limit
+ROWS_PER_WRITE = 1000  # rows per bulk INSERT / UPDATE
+SCORE_PLACES = Decimal("0.01")  # ModuleResult.score has two decimal places
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    """One score for ``results_record_bulk``: record or correct attempt ``attempt`` of a module of an enrollment,
+    as ``result_record`` does (the grade is derived from the score on the track's scale)."""
+
+    enrollment_id: int
+    module: Module
+    score: Decimal
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What ``results_record_bulk`` wrote. ``passed`` of the corrected results is reloaded when read."""
+
+    created: list[ModuleResult]
+    changed: list[ModuleResult]
+    unchanged: int
+
+    @property
+    def written(self) -> int:
+        return len(self.created) + len(self.changed)
+
+
+def results_record_bulk(
+    *,
+    rows: Iterable[ResultInput],
+    by: Actor,
+    assessed_on: datetime.date,
+    source: str = ModuleResult.Source.MANUAL,
+) -> BulkResult:
+    """Record (or correct) many results in one transaction, all or nothing, with the outcome of calling
+    ``result_record`` once per row in the given order: the same rows, the same refusals, the same audit entries
+    (one ``result.record`` or ``result.change`` per written result, with the same ``changes``).
+
+    A fixed number of queries per 500 enrollments plus one per 1,000 written rows: the enrollments are locked once
+    (in id order, so two imports cannot deadlock) and every row is checked under the lock before anything is
+    written; a refused row (``DomainError`` as ``result_record`` raises it, or ``not_found``/``score_range``)
+    writes nothing. Idempotent: rows whose values are already stored write nothing and no audit entry.
+    """
+    rows = list(rows)
+    if not rows:
+        return BulkResult(created=[], changed=[], unchanged=0)
+    user = _user_or_none(by)
+    with transaction.atomic():
+        ids = sorted({row.enrollment_id for row in rows})
+        enrollments: dict[int, Enrollment] = {}
+        for chunk in _chunks(ids):
+            locked = (
+                Enrollment.objects.select_for_update(of=("self",))
+                .select_related("track", "student", "cohort")  # student and cohort: the audit entries' object_repr
+                .filter(pk__in=chunk)
+                .order_by("pk")
+            )
+            enrollments.update((enrollment.pk, enrollment) for enrollment in locked)
+        for row in rows:  # every refusal before the first write
+            enrollment = enrollments.get(row.enrollment_id)
+            if enrollment is None:
+                raise DomainError(
+                    _("No such enrollment."), code="not_found", details={"enrollment_id": row.enrollment_id}
+                )
+            _result_check(enrollment=enrollment, module=row.module)
+            if not Decimal(0) <= Decimal(row.score) <= Decimal(100):
+                raise DomainError(
+                    _("Score %(score)s is outside 0–100.") % {"score": row.score}, code="score_range", field="score"
+                )
+        module_ids = sorted({row.module.pk for row in rows})
+        stored: dict[tuple[int, int, int], ModuleResult] = {}
+        for chunk in _chunks(ids):
+            existing = ModuleResult.objects.filter(enrollment_id__in=chunk, module_id__in=module_ids).order_by()
+            stored.update(((r.enrollment_id, r.module_id, r.attempt), r) for r in existing)
+
+        reprs: dict[int, str] = {}  # enrollment id → str(enrollment), once per enrollment
+        created: list[ModuleResult] = []
+        changed: dict[int, ModuleResult] = {}
+        entries: list[AuditEntry] = []
+        unchanged = 0
+        for row in rows:
+            enrollment = enrollments[row.enrollment_id]
+            score = Decimal(row.score)
+            new_values = {
+                "score": score,
+                "grade": grade_for_score(track=enrollment.track, module=row.module, score=score),
+                "assessed_on": assessed_on,
+                "source": source,
+            }
+            key = (enrollment.pk, row.module.pk, row.attempt)
+            result = stored.get(key)
+            if result is None:
+                result = ModuleResult(
+                    enrollment=enrollment, module=row.module, attempt=row.attempt, recorded_by=user, **new_values
+                )
+                created.append(result)
+                stored[key] = result
+                changes = {field: (None, value) for field, value in new_values.items()}
+                action = "result.record"
+            else:
+                changes = {
+                    field: (getattr(result, field), value)
+                    for field, value in new_values.items()
+                    if getattr(result, field) != value
+                }
+                if not changes:
+                    unchanged += 1
+                    continue
+                for field, value in new_values.items():
+                    setattr(result, field, value)
+                result.recorded_by = user
+                if result.pk is not None:  # else created by an earlier row: inserted with its last values
+                    changed[result.pk] = result
+                action = "result.change"
+            # A later row for the same attempt compares with the score as result_record would read it back.
+            result.score = score.quantize(SCORE_PLACES)
+            if enrollment.pk not in reprs:
+                reprs[enrollment.pk] = str(enrollment)
+            entries.append(
+                audit_entry_build(
+                    actor=by,
+                    obj=enrollment,
+                    action=action,
+                    changes={f"{row.module.code}#{row.attempt}.{field}": pair for field, pair in changes.items()},
+                    object_repr=reprs[enrollment.pk],
+                )
+            )
+        if created:
+            ModuleResult.objects.bulk_create(created, batch_size=ROWS_PER_WRITE)
+        if changed:
+            now = timezone.now()  # bulk_update does not apply auto_now
+            for result in changed.values():
+                result.modified_at = now
+            ModuleResult.objects.bulk_update(
+                list(changed.values()),
+                ["score", "grade", "assessed_on", "source", "recorded_by", "modified_at"],
+                batch_size=ROWS_PER_WRITE,
+            )
+            for result in changed.values():
+                result.__dict__.pop("passed", None)  # computed by the database: reloaded when read
+        if entries:
+            AuditEntry.objects.bulk_create(entries, batch_size=ROWS_PER_WRITE)
+    return BulkResult(created=created, changed=list(changed.values()), unchanged=unchanged)
+
+
+def _chunks(items: list):
+    size = IDS_PER_QUERY  # read at call time, so a test can make the chunks small
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
