@@ -30,16 +30,9 @@ def audit_record(
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry. ``changes`` maps a field to ``(old, new)``; values must be JSON-serialisable."""
-    return AuditEntry.objects.create(
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
-        actor_label=actor_label(actor)[:150],
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
-        action=action,
-        changes={field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()},
-        reason=reason,
-    )
+    entry = audit_entry_build(actor=actor, obj=obj, action=action, changes=changes, reason=reason)
+    entry.save()
+    return entry
 
 
 def audit_entry_build(
@@ -51,8 +44,8 @@ def audit_entry_build(
     reason: str = "",
     object_repr: str | None = None,
 ) -> AuditEntry:
-    """One entry shaped exactly as ``audit_record`` writes it, but not saved: for services that write many entries
-    at once with ``AuditEntry.objects.bulk_create``. Keep the two in step.
+    """One entry, not saved: ``audit_record`` saves it; services that write many entries at once pass a list of
+    them to ``AuditEntry.objects.bulk_create``.
 
     ``object_repr`` is ``str(obj)`` when not given; a caller writing many entries about one object passes it once
     computed (``str()`` of a model with translated choices is not free at 100,000 entries)."""
