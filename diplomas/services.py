@@ -38,9 +38,9 @@ S = Diploma.Status
 
 # A run of the render task is counted in ``attempts`` before it renders; past this many runs the diploma is marked
 # failed even when no run could say why (each one killed by the hard time limit or a lost worker).
-MAX_ATTEMPTS = getattr(settings, "DIPLOMA_MAX_ATTEMPTS", 8)
+MAX_ATTEMPTS = settings.DIPLOMA_MAX_ATTEMPTS
 # A diploma waiting in requested/rendering for longer than this is re-sent by the sweeper.
-STUCK_AFTER = timedelta(seconds=getattr(settings, "DIPLOMA_STUCK_AFTER_SECONDS", 10 * 60))
+STUCK_AFTER = timedelta(seconds=settings.DIPLOMA_STUCK_AFTER_SECONDS)
 
 
 def _render_task():

@@ -17,8 +17,8 @@ logger = logging.getLogger(__name__)
 
 # Unexpected errors are retried this many times, after 2, 4, 8, 16, 32 s (± jitter, at most RETRY_BACKOFF_MAX),
 # then the diploma is marked failed with the last error.
-MAX_RETRIES = getattr(settings, "DIPLOMA_RENDER_MAX_RETRIES", 5)
-RETRY_BACKOFF = getattr(settings, "DIPLOMA_RENDER_RETRY_BACKOFF", 2)
+MAX_RETRIES = settings.DIPLOMA_RENDER_MAX_RETRIES
+RETRY_BACKOFF = settings.DIPLOMA_RENDER_RETRY_BACKOFF
 RETRY_BACKOFF_MAX = 120
 
 

@@ -181,7 +181,7 @@ def rate_limit_wait(request, *, scope: str) -> int:
     """Count this request against the client's fixed one-minute window; the seconds to wait when it is over the
     limit (``DIPLOMA_VERIFY_RATE_LIMIT`` per minute, default 30), 0 otherwise. Uses the ``default`` cache: a
     LocMemCache (per process) unless settings name a shared one (Redis), which the limit then honours."""
-    limit = getattr(settings, "DIPLOMA_VERIFY_RATE_LIMIT", 30)
+    limit = settings.DIPLOMA_VERIFY_RATE_LIMIT
     window = 60
     now = time.time()
     key = f"ratelimit:{scope}:{_client_ip(request)}:{int(now // window)}"

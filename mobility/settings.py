@@ -208,6 +208,16 @@ DIPLOMA_SIGNING_KEY_PASSPHRASE = env.str("DIPLOMA_SIGNING_KEY_PASSPHRASE", defau
 DIPLOMA_SIGNING_DEMO = env.bool("DIPLOMA_SIGNING_DEMO", default=DEBUG)
 # PDF/A flavour WeasyPrint writes (an archival format; "pdf/a-3b" allows the signature's incremental update).
 DIPLOMA_PDF_VARIANT = env.str("DIPLOMA_PDF_VARIANT", default="pdf/a-3b")
+# Issuing: unexpected render errors are retried this many times with exponential backoff (base seconds), then the
+# diploma is "failed"; a diploma run this many times in all (killed workers included) is failed too.
+DIPLOMA_RENDER_MAX_RETRIES = env.int("DIPLOMA_RENDER_MAX_RETRIES", default=5)
+DIPLOMA_RENDER_RETRY_BACKOFF = env.int("DIPLOMA_RENDER_RETRY_BACKOFF", default=2)
+DIPLOMA_MAX_ATTEMPTS = env.int("DIPLOMA_MAX_ATTEMPTS", default=8)
+# The sweeper re-sends diplomas left in "requested" or "rendering" for longer than this.
+DIPLOMA_STUCK_AFTER_SECONDS = env.int("DIPLOMA_STUCK_AFTER_SECONDS", default=10 * 60)
+# Requests per minute and client address to the public verification page (429 beyond; counted in the default
+# cache, so configure a shared cache when several processes serve the site).
+DIPLOMA_VERIFY_RATE_LIMIT = env.int("DIPLOMA_VERIFY_RATE_LIMIT", default=30)
 
 # --- security (production) ---------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
