@@ -61,14 +61,6 @@ def _within(path: str, url: str) -> bool:
     return path == url if url == "/" else path.startswith(url)
 
 
-def _url_or_fallback(name: str, fallback: str, pk: int) -> str:
-    """The staff page of an object, or its admin page while that staff page is not installed."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return reverse(fallback, args=[pk])
-
-
 class DashboardView(StaffRequiredMixin, TemplateView):
     """Counts, the completion funnel, enrollments per track over time, and the lists of what needs action."""
 
@@ -78,14 +70,11 @@ class DashboardView(StaffRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         data = dashboard_data()
         for enrollment in (*data.to_decide, *data.without_diploma):
-            enrollment.student_url = _url_or_fallback(
-                "students:student-detail", "admin:students_student_change", enrollment.student_id
-            )
+            enrollment.student_url = reverse("students:student-detail", args=[enrollment.student_id])
         for diploma in data.failed_renders:
-            diploma.student_url = _url_or_fallback(
-                "students:student-detail", "admin:students_student_change", diploma.enrollment.student_id
-            )
-            diploma.admin_url = reverse("admin:diplomas_diploma_change", args=[diploma.pk])
+            diploma.student_url = reverse("students:student-detail", args=[diploma.enrollment.student_id])
+            # The student page lists the diploma with its retry button.
+            diploma.retry_url = f"{diploma.student_url}#diploma-{diploma.pk}"
         context["data"] = data
         # Read by static/js/dashboard.js; plain strings only (labels are translated here, in the viewer's language).
         context["chart_data"] = {
