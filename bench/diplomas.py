@@ -9,7 +9,8 @@ database of its own (a new PostgreSQL database next to the configured one, dropp
 ``DATABASE_URL``). The setting (N completed enrollments of one cohort, trilingual names) is made with bulk_create.
 
 (a) bare WeasyPrint: ``write_pdf`` of each diploma's HTML (``render_diploma_html``, not timed) with the shared font
-    configuration, no PDF/A, in this process, after a warm-up.
+    configuration and parsed stylesheet (``html_to_pdf(html, pdf_variant=None)``: the same page), no PDF/A, in this
+    process, after a warm-up.
 (b) the full path: ``diplomas_request_for_cohort`` → one ``render_diploma`` task per diploma → ``diploma_issue``
     (lock, number, render, PDF/A, sign, store, SHA-256, issued). With ``CELERY_BROKER_URL`` the tasks go through the
     broker to ``--concurrency`` worker processes this script starts (prefork, a queue of its own); without it they
@@ -82,7 +83,9 @@ def prepare(folder: Path) -> tuple[str, str | None]:
     os.environ["DIPLOMA_SIGNING_KEY"] = str(folder / "signing" / "key.pem")
     os.environ["DIPLOMA_SIGNING_CERT"] = str(folder / "signing" / "cert.pem")
     os.environ["DIPLOMA_SIGNING_DEMO"] = "1"
-    os.environ["DATABASE_CONN_MAX_AGE"] = "0"
+    # As in production (DEBUG off: 60 s): a worker keeps its connection between tasks. With 0, every task opened a
+    # new PostgreSQL connection (a backend process forked on the same 2 cores). Set it to 0 to measure that.
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
     import logging

@@ -306,3 +306,69 @@ def test_the_qr_code_is_inline_svg_of_the_verification_url(settings):
     assert "<svg" in html and "http" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
         "http://www.w3.org/2000/svg", ""
     )
+
+
+def test_the_qr_code_is_segno_matrix_of_the_verification_url():
+    import segno
+
+    diploma = make_diploma()
+    url = rendering.verification_url(diploma)
+    html = rendering.render_diploma_html(diploma)
+    # The embedded SVG is exactly segno's rendering of the URL (one <path>, no <rect> per module).
+    expected = segno.make(url, error="m").svg_inline(scale=1, border=0, dark="#1b2f4b", omitsize=True)
+    assert expected in html
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert svg.count("<path") == 1 and "<rect" not in svg
+
+
+def test_the_stylesheet_is_parsed_once_and_not_inlined():
+    diploma = make_diploma()
+    html = rendering.render_diploma_html(diploma)
+    assert "font-family" not in html  # default.css goes to WeasyPrint as a parsed stylesheet, not as <style>
+    sheet = rendering.stylesheet()
+    rendering.render_diploma_pdf(diploma)
+    assert rendering.stylesheet() is sheet
+
+
+@needs_poppler
+def test_a_design_s_own_style_overrides_the_default_stylesheet(settings, tmp_path):
+    diploma = make_diploma()
+
+    def number_height(pdf: bytes) -> float:
+        path = write_pdf(tmp_path, pdf)
+        boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True).stdout
+        y_min, y_max = re.search(rb'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">STK-IAM-2026-000042<', boxes).groups()
+        return float(y_max) - float(y_min)
+
+    default = number_height(rendering.render_diploma_pdf(diploma))
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    folder = tmp_path / "diplomas" / "pdf"
+    folder.mkdir(parents=True)
+    # A less specific selector than default.css's ".issue .number": author rules still win over the user sheet.
+    (folder / "track_MECH.html").write_text(
+        '{% extends "diplomas/pdf/default.html" %}{% block style %}.number { font-size: 16pt }{% endblock %}'
+    )
+    _forget_templates()
+    try:
+        assert number_height(rendering.render_diploma_pdf(diploma)) > 1.3 * default
+    finally:
+        _forget_templates()
+
+
+def test_digits_use_the_default_glyphs_so_the_font_subset_stays_small(monkeypatch):
+    # Noto CJK's Russian localized digits (the page is lang="ru") are the default digits again at glyph ids
+    # 63153-63162. WeasyPrint keeps glyph ids when it subsets, so they made every subset span 63,000 glyphs: about
+    # 20 ms and 50 KB more per diploma. default.css turns "locl" off; digits must come from the low glyph ids.
+    from weasyprint.pdf import fonts
+
+    used = {}
+    original = fonts.Font.subset
+
+    def recording(self, to_unicode, hinting):
+        used.update(to_unicode)
+        return original(self, to_unicode, hinting)
+
+    monkeypatch.setattr(fonts.Font, "subset", recording)
+    rendering.render_diploma_pdf(make_diploma())
+    digits = {glyph for glyph, text in used.items() if text.isdigit()}
+    assert digits and max(digits) < 1000, sorted(digits)
