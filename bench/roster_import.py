@@ -12,12 +12,12 @@ import argparse
 import csv
 import datetime
 import io
-import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchsetup  # bench/benchsetup.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,22 +87,7 @@ def to_csv(rows) -> bytes:
 
 
 def setup_django(use_configured: bool) -> Path | None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
-    folder = None
-    if use_configured:
-        print(f"WARNING: writing into the configured database ({os.environ.get('DATABASE_URL', 'the SQLite default')})")
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="roster-bench-"))
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-        os.environ["MEDIA_ROOT"] = str(folder / "media")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return folder
+    return benchsetup.setup_django(use_configured, prefix="roster-bench-")
 
 
 def seed():
