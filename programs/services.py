@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -138,36 +138,61 @@ def _created(obj: models.Model, fields: Iterable[str]) -> dict[str, tuple[Any, A
     return {field: (None, getattr(obj, field)) for field in fields if getattr(obj, field) not in (None, "")}
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+def _validated_save(obj: models.Model) -> None:
+    _validate(obj)
+    obj.save()
+
+
+def _create(
+    obj: M, *, by: Actor, data: Data, fields: Iterable[str], action: str, save: Callable[[M], None] = _validated_save
+) -> M:
+    """Fill a new object from ``data``, save it (``save`` validates) and write one audit entry, atomically."""
+    _assign(obj, data, fields)
+    with transaction.atomic():
+        save(obj)
+        audit_record(actor=by, obj=obj, action=action, changes=_created(obj, fields))
+    return obj
+
+
+def _update(
+    obj: M,
+    *,
+    by: Actor,
+    data: Data,
+    fields: Iterable[str],
+    action: str,
+    save: Callable[[M], None] = _validated_save,
+    check: Callable[[M, dict], None] | None = None,
+) -> M:
+    """Change an object, atomically, with an audit entry of the changed fields; nothing is written when nothing
+    changed. It compares with the row as stored (locked), not with the caller's instance, which a form may already
+    have changed. ``check(obj, changes)`` may refuse the change before it is saved."""
+    with transaction.atomic():
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        changes = _assign(obj, data, fields)
+        if not changes:
+            return obj
+        if check is not None:
+            check(obj, changes)
+        save(obj)
+        audit_record(actor=by, obj=obj, action=action, changes=changes)
+    return obj
+
+
 # --- institutions and contacts -----------------------------------------------------------------------------------
 
 
 def institution_create(*, by: Actor, data: Data) -> Institution:
     """Create an institution. Atomic; one audit entry."""
-    institution = Institution()
-    _assign(institution, data, INSTITUTION_FIELDS)
-    _validate(institution)
-    with transaction.atomic():
-        institution.save()
-        audit_record(
-            actor=by, obj=institution, action="institution.create", changes=_created(institution, INSTITUTION_FIELDS)
-        )
-    return institution
+    return _create(Institution(), by=by, data=data, fields=INSTITUTION_FIELDS, action="institution.create")
 
 
 def institution_update(*, institution: Institution, by: Actor, data: Data) -> Institution:
-    """Change an institution. Atomic; an audit entry when something changed, nothing written otherwise.
-
-    Like every update here, it compares with the row as stored (locked), not with the caller's instance, which a
-    form may already have changed."""
-    with transaction.atomic():
-        institution = Institution.objects.select_for_update().get(pk=institution.pk)
-        changes = _assign(institution, data, INSTITUTION_FIELDS)
-        if not changes:
-            return institution
-        _validate(institution)
-        institution.save()
-        audit_record(actor=by, obj=institution, action="institution.update", changes=changes)
-    return institution
+    """Change an institution. Atomic; an audit entry when something changed, nothing written otherwise."""
+    return _update(institution, by=by, data=data, fields=INSTITUTION_FIELDS, action="institution.update")
 
 
 def _demote_primary(contact: Contact, *, by: Actor) -> None:
@@ -183,30 +208,32 @@ def _demote_primary(contact: Contact, *, by: Actor) -> None:
 
 def contact_create(*, institution: Institution, by: Actor, data: Data) -> Contact:
     """Add a contact person to an institution. Atomic; a new primary contact demotes the previous one."""
-    contact = Contact(institution=institution)
-    _assign(contact, data, CONTACT_FIELDS)
-    with transaction.atomic():
-        if contact.is_primary:
-            _demote_primary(contact, by=by)
-        _validate(contact)
-        contact.save()
-        audit_record(actor=by, obj=contact, action="contact.create", changes=_created(contact, CONTACT_FIELDS))
-    return contact
+    return _create(
+        Contact(institution=institution),
+        by=by,
+        data=data,
+        fields=CONTACT_FIELDS,
+        action="contact.create",
+        save=lambda contact: _primary_then_save(contact, by),
+    )
 
 
 def contact_update(*, contact: Contact, by: Actor, data: Data) -> Contact:
     """Change a contact. Atomic; a new primary contact demotes the previous one."""
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        changes = _assign(contact, data, CONTACT_FIELDS)
-        if not changes:
-            return contact
-        if contact.is_primary:
-            _demote_primary(contact, by=by)
-        _validate(contact)
-        contact.save()
-        audit_record(actor=by, obj=contact, action="contact.update", changes=changes)
-    return contact
+    return _update(
+        contact,
+        by=by,
+        data=data,
+        fields=CONTACT_FIELDS,
+        action="contact.update",
+        save=lambda contact: _primary_then_save(contact, by),
+    )
+
+
+def _primary_then_save(contact: Contact, by: Actor) -> None:
+    if contact.is_primary:
+        _demote_primary(contact, by=by)
+    _validated_save(contact)
 
 
 def contact_delete(*, contact: Contact, by: Actor) -> None:
@@ -411,26 +438,12 @@ def agreements_expire_due(*, today: datetime.date | None = None, by: Actor = Non
 
 def track_create(*, by: Actor, data: Data) -> Track:
     """Create a track. Atomic; one audit entry."""
-    track = Track()
-    _assign(track, data, TRACK_FIELDS)
-    _validate(track)
-    with transaction.atomic():
-        track.save()
-        audit_record(actor=by, obj=track, action="track.create", changes=_created(track, TRACK_FIELDS))
-    return track
+    return _create(Track(), by=by, data=data, fields=TRACK_FIELDS, action="track.create")
 
 
 def track_update(*, track: Track, by: Actor, data: Data) -> Track:
     """Change a track. Atomic; an audit entry when something changed."""
-    with transaction.atomic():
-        track = Track.objects.select_for_update().get(pk=track.pk)
-        changes = _assign(track, data, TRACK_FIELDS)
-        if not changes:
-            return track
-        _validate(track)
-        track.save()
-        audit_record(actor=by, obj=track, action="track.update", changes=changes)
-    return track
+    return _update(track, by=by, data=data, fields=TRACK_FIELDS, action="track.update")
 
 
 def _module_code_free(module: Module) -> None:
@@ -458,24 +471,14 @@ def _module_save(module: Module) -> None:
 
 def module_create(*, track: Track, by: Actor, data: Data) -> Module:
     """Add a module to a track's curriculum. Atomic; the code is unique within the track (``field="code"``)."""
-    module = Module(track=track)
-    _assign(module, data, MODULE_FIELDS)
-    with transaction.atomic():
-        _module_save(module)
-        audit_record(actor=by, obj=module, action="module.create", changes=_created(module, MODULE_FIELDS))
-    return module
+    return _create(
+        Module(track=track), by=by, data=data, fields=MODULE_FIELDS, action="module.create", save=_module_save
+    )
 
 
 def module_update(*, module: Module, by: Actor, data: Data) -> Module:
     """Change a module. Atomic; the code stays unique within the track."""
-    with transaction.atomic():
-        module = Module.objects.select_for_update().select_related("track").get(pk=module.pk)
-        changes = _assign(module, data, MODULE_FIELDS)
-        if not changes:
-            return module
-        _module_save(module)
-        audit_record(actor=by, obj=module, action="module.update", changes=changes)
-    return module
+    return _update(module, by=by, data=data, fields=MODULE_FIELDS, action="module.update", save=_module_save)
 
 
 # --- cohorts -----------------------------------------------------------------------------------------------------
@@ -494,15 +497,14 @@ def _cohort_check(cohort: Cohort) -> None:
     _validate(cohort)
 
 
+def _cohort_save(cohort: Cohort) -> None:
+    _cohort_check(cohort)
+    cohort.save()
+
+
 def cohort_create(*, by: Actor, data: Data) -> Cohort:
     """Create a cohort. Atomic; its agreement, if any, must be between its host and its sending college."""
-    cohort = Cohort()
-    _assign(cohort, data, COHORT_FIELDS)
-    _cohort_check(cohort)
-    with transaction.atomic():
-        cohort.save()
-        audit_record(actor=by, obj=cohort, action="cohort.create", changes=_created(cohort, COHORT_FIELDS))
-    return cohort
+    return _create(Cohort(), by=by, data=data, fields=COHORT_FIELDS, action="cohort.create", save=_cohort_save)
 
 
 def cohort_update(*, cohort: Cohort, by: Actor, data: Data) -> Cohort:
@@ -511,30 +513,33 @@ def cohort_update(*, cohort: Cohort, by: Actor, data: Data) -> Cohort:
     Once a cohort has enrollments, its track and sending college are fixed (enrollments copy the track, students
     come from the sending college), and its capacity may not go below the places taken.
     """
+    return _update(
+        cohort,
+        by=by,
+        data=data,
+        fields=COHORT_FIELDS,
+        action="cohort.update",
+        save=_cohort_save,
+        check=_cohort_change_allowed,
+    )
+
+
+def _cohort_change_allowed(cohort: Cohort, changes: dict) -> None:
     from students.models import Enrollment  # students depends on programs
 
-    with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
-        changes = _assign(cohort, data, COHORT_FIELDS)
-        if not changes:
-            return cohort
-        enrollments = Enrollment.objects.filter(cohort=cohort)
-        for field in COHORT_FIELDS_FIXED_BY_ENROLLMENTS:
-            if field in changes and enrollments.exists():
-                raise DomainError(
-                    _("The %(field)s of a cohort with enrollments cannot change.")
-                    % {"field": Cohort._meta.get_field(field).verbose_name},
-                    code="cohort_has_enrollments",
-                    field=field,
-                )
-        taken = enrollments.filter(status__in=Enrollment.PLACE_STATUSES).count()
-        if "capacity" in changes and cohort.capacity < taken:
+    enrollments = Enrollment.objects.filter(cohort=cohort)
+    for field in COHORT_FIELDS_FIXED_BY_ENROLLMENTS:
+        if field in changes and enrollments.exists():
             raise DomainError(
-                _("The capacity cannot be less than the places already taken (%(taken)d).") % {"taken": taken},
-                code="capacity_below_taken",
-                field="capacity",
+                _("The %(field)s of a cohort with enrollments cannot change.")
+                % {"field": Cohort._meta.get_field(field).verbose_name},
+                code="cohort_has_enrollments",
+                field=field,
             )
-        _cohort_check(cohort)
-        cohort.save()
-        audit_record(actor=by, obj=cohort, action="cohort.update", changes=changes)
-    return cohort
+    taken = enrollments.filter(status__in=Enrollment.PLACE_STATUSES).count()
+    if "capacity" in changes and cohort.capacity < taken:
+        raise DomainError(
+            _("The capacity cannot be less than the places already taken (%(taken)d).") % {"taken": taken},
+            code="capacity_below_taken",
+            field="capacity",
+        )
