@@ -138,6 +138,7 @@ def test_verification_of_a_valid_diploma_needs_no_login(client, issued):
         issued.sha256,
         issued.issued_at.strftime("%Y-%m-%d"),
         "Valid",
+        "国际学术交流项目参与者证书",  # the Chinese title as printed on the diploma itself
     ):
         assert text in html, text
     assert "Revoked" not in html
