@@ -1,4 +1,5 @@
-"""Models that cross apps: the timestamp base, the audit log and the partner API keys."""
+"""Models that cross apps: the timestamp base, the audit log, the partner API keys, idempotent API writes and
+webhooks."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -89,3 +90,97 @@ class PartnerAPIKey(AbstractAPIKey):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class IdempotencyRecord(models.Model):
+    """The response to an API write, remembered under the client's ``Idempotency-Key`` for one credential.
+
+    The same key with the same request returns the stored response; with another request it is a conflict.
+    ``status_code`` is empty while the first request holding the key is still being processed.
+    """
+
+    owner = models.CharField(_("owner"), max_length=64, help_text=_('"api-key:<id>" or "user:<id>"'))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"
+
+
+class WebhookEndpoint(TimeStampedModel):
+    """A URL of a partner's system that receives signed JSON events about that partner's students."""
+
+    class Event(models.TextChoices):
+        APPLICATION_DECIDED = "application.decided", _("application decided")
+        ENROLLMENT_STATUS_CHANGED = "enrollment.status_changed", _("enrollment status changed")
+        RESULT_RECORDED = "result.recorded", _("result recorded")
+        DIPLOMA_ISSUED = "diploma.issued", _("diploma issued")
+        DIPLOMA_REVOKED = "diploma.revoked", _("diploma revoked")
+
+    institution = models.ForeignKey(
+        "programs.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list, help_text=_("Event types sent to this URL."))
+    # Shared with the partner: the HMAC-SHA256 key of every delivery's signature.
+    secret = models.CharField(_("secret"), max_length=128)
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["institution__code", "url"]
+
+    def __str__(self):
+        return f"{self.institution.code}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with its attempts and the last response."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=WebhookEndpoint.Event.choices)
+    event_id = models.UUIDField(_("event id"), help_text=_("The same for every endpoint that receives the event."))
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_endpoint_event_unique")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="webhook_delivery_status_idx")]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint.url} ({self.status})"
