@@ -12,5 +12,6 @@ urlpatterns = [
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
     path("", include("diplomas.urls")),
+    path("api-keys/", include("mobility.api_key_urls")),
     path("admin/", admin.site.urls),
 ]
