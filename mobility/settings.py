@@ -208,6 +208,8 @@ DIPLOMA_SIGNING_KEY_PASSPHRASE = env.str("DIPLOMA_SIGNING_KEY_PASSPHRASE", defau
 DIPLOMA_SIGNING_DEMO = env.bool("DIPLOMA_SIGNING_DEMO", default=DEBUG)
 # PDF/A flavour WeasyPrint writes (an archival format; "pdf/a-3b" allows the signature's incremental update).
 DIPLOMA_PDF_VARIANT = env.str("DIPLOMA_PDF_VARIANT", default="pdf/a-3b")
+# Where the compact diploma font (diplomas/fonts.py, built from Noto Sans CJK SC at setup) is cached.
+DIPLOMA_FONT_DIR = env.path("DIPLOMA_FONT_DIR", default=BASE_DIR / "var" / "fonts")
 # Issuing: unexpected render errors are retried this many times with exponential backoff (base seconds), then the
 # diploma is "failed"; a diploma run this many times in all (killed workers included) is failed too.
 DIPLOMA_RENDER_MAX_RETRIES = env.int("DIPLOMA_RENDER_MAX_RETRIES", default=5)
