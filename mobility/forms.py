@@ -98,7 +98,7 @@ class APIKeyFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = Institution.objects.filter(api_keys__isnull=False).distinct()
+        self.fields["institution"].queryset = Institution.objects.order_by("code")
         self.fields["institution"].label_from_instance = lambda institution: institution.code
 
 

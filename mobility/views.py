@@ -27,7 +27,8 @@ class StaffRequiredMixin(AccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-# The staff menu: (URL name, label). Entries whose page is not installed are left out.
+# The staff menu: (URL name, label[, permission]). Entries whose page is not installed, or whose permission the
+# viewer lacks, are left out.
 NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("students:student-list", _("Students")),
@@ -36,6 +37,7 @@ NAVIGATION = [
     ("programs:track-list", _("Tracks")),
     ("programs:institution-list", _("Institutions")),
     ("programs:agreement-list", _("Agreements")),
+    ("api_keys:list", _("API keys"), "mobility.view_partnerapikey"),
 ]
 
 
@@ -44,7 +46,9 @@ def staff_navigation(request):
     if not is_office_staff(getattr(request, "user", None)):
         return {}
     items = []
-    for name, label in NAVIGATION:
+    for name, label, *permission in NAVIGATION:
+        if permission and not request.user.has_perm(permission[0]):
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
 from diplomas.models import Diploma
+from mobility.models import PartnerAPIKey
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation
 from students.tests.factories import EnrollmentFactory
@@ -66,6 +67,9 @@ def objects():
         "modules": ModuleFactory(track=enrollment.track).pk,
         "cohorts": enrollment.cohort.pk,
         "diplomas": Diploma.objects.create(enrollment=enrollment).pk,
+        "api-keys": PartnerAPIKey.objects.create_key(
+            name="SIS", institution=enrollment.cohort.partner, scopes=["read"]
+        )[0].prefix,
         "continuations": Continuation.objects.create(
             enrollment=enrollment,
             university=enrollment.cohort.host,
