@@ -245,3 +245,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- webhooks ----------------------------------------------------------------------------------------------------
+# Deliveries to partners' endpoints (mobility.webhooks, docs/webhooks.md): seconds to connect and to wait for the
+# answer; retries after a failed attempt with exponential backoff (base seconds, doubling, capped: keep the cap well
+# under CELERY_VISIBILITY_TIMEOUT, or Redis hands out a waiting retry twice), then the delivery is "failed".
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=10)
+WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=600)
+# Endpoints on loopback, private or link-local addresses are refused unless this is on (on with DJANGO_DEBUG=1).
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
