@@ -21,6 +21,7 @@ from django.template.loader import get_template, render_to_string, select_templa
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
+from diplomas import fonts
 from programs.models import Module
 from students.models import Enrollment, ModuleResult
 
@@ -88,9 +89,21 @@ def stylesheet():
             if _stylesheet is None:
                 from weasyprint import CSS
 
-                source = get_template(STYLESHEET).template.source
+                source = get_template(STYLESHEET).template.source + compact_font_rules()
                 _stylesheet = CSS(string=source, base_url=str(settings.BASE_DIR), font_config=font_config())
     return _stylesheet
+
+
+def compact_font_rules() -> str:
+    """CSS that draws the page with the compact font (``diplomas.fonts``) and Noto Sans CJK SC for anything it
+    lacks; empty when the compact font is not available, and the page keeps the default sheet's Noto Sans CJK SC."""
+    path = fonts.compact_font()
+    if path is None:
+        return ""
+    return (
+        f'\n@font-face {{ font-family: "{fonts.FAMILY}"; src: url("{path.as_uri()}"); }}\n'
+        f'html {{ font-family: "{fonts.FAMILY}", "{fonts.SOURCE_FAMILY}"; }}\n'
+    )
 
 
 def choose_template(diploma) -> str:
