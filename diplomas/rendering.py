@@ -94,6 +94,12 @@ def stylesheet():
     return _stylesheet
 
 
+def warm_up() -> None:
+    """Load what every render shares (compact font, font configuration, stylesheet, fontconfig's and Pango's caches)
+    by rendering a small trilingual page, so a worker process pays for it once at start, not on its first diploma."""
+    html_to_pdf('<p lang="ru">Диплом · <span lang="en">Diploma</span> · <span lang="zh-Hans">证书</span> 2026</p>')
+
+
 def compact_font_rules() -> str:
     """CSS that draws the page with the compact font (``diplomas.fonts``) and Noto Sans CJK SC for anything it
     lacks; empty when the compact font is not available, and the page keeps the default sheet's Noto Sans CJK SC."""
