@@ -170,6 +170,7 @@ def html_to_pdf(html: str, *, pdf_variant: str | None | bool = True) -> bytes:
 
 @dataclass(frozen=True)
 class Party:
+    kind: str  # "sending" or "facilitator": the CSS class of its column
     role_ru: str
     role_en: str
     role_zh: str
@@ -263,10 +264,10 @@ def _period(start: datetime.date | None, end: datetime.date | None) -> str:
 
 
 def _parties(cohort) -> list[Party]:
-    parties = [Party("Направляющая сторона", "Sending institution", "派出院校", cohort.partner)]
+    parties = [Party("sending", "Направляющая сторона", "Sending institution", "派出院校", cohort.partner)]
     agreement = cohort.agreement
     if agreement is not None and agreement.facilitator_id:
-        parties.append(Party("При содействии", "Facilitated by", "协办单位", agreement.facilitator))
+        parties.append(Party("facilitator", "При содействии", "Facilitated by", "协办单位", agreement.facilitator))
     return parties
 
 
