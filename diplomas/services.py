@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from mobility.audit import audit_record
 from mobility.exceptions import DomainError
 from mobility.tasks import enqueue_on_commit
+from mobility.webhooks.services import diploma_event, webhooks_emit_many
 from students.models import Enrollment
 from students.selectors import completion_missing_modules
 
@@ -50,7 +51,8 @@ def _render_task():
 
 
 def _lock(diploma_id: int) -> Diploma:
-    return Diploma.objects.select_for_update().get(pk=diploma_id)
+    # The student comes along for the partner's webhook (same query; only the diploma row is locked).
+    return Diploma.objects.select_for_update(of=("self",)).select_related("enrollment__student").get(pk=diploma_id)
 
 
 # --- request ---------------------------------------------------------------------------------------------------
@@ -241,6 +243,7 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
             action="diploma.issue",
             changes={"status": (S.RENDERING, S.ISSUED), "sha256": (None, digest)},
         )
+        webhooks_emit_many(events=[diploma_event(diploma=diploma, student=diploma.enrollment.student)])
     return diploma
 
 
@@ -326,6 +329,7 @@ def diploma_revoke(*, diploma: Diploma, by, reason: str) -> Diploma:
         audit_record(
             actor=by, obj=diploma, action="diploma.revoke", changes={"status": (S.ISSUED, S.REVOKED)}, reason=reason
         )
+        webhooks_emit_many(events=[diploma_event(diploma=diploma, student=diploma.enrollment.student)])
     return diploma
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
+from mobility.webhooks.services import enrollment_events, webhook_endpoints_cached, webhooks_emit_many
 from programs.models import AgreementQuota, Cohort
 
 from ..models import Enrollment, Student
@@ -189,7 +190,10 @@ def _transition(
     if reason_required and not reason.strip():
         raise DomainError(_("A reason is required."), code="reason_required", field="reason")
     with transaction.atomic():
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        # The student and cohort come along for the partner's webhook (same query; only the enrollment is locked).
+        locked = (
+            Enrollment.objects.select_for_update(of=("self",)).select_related("student", "cohort").get(pk=enrollment.pk)
+        )
         old = locked.status
         if old not in sources:
             raise DomainError(
@@ -218,6 +222,7 @@ def _transition(
             changes={"status": (old, target), date_field: (None, day.isoformat())},
             reason=reason.strip(),
         )
+        webhooks_emit_many(events=enrollment_events(enrollment=locked, previous_status=old))
     # The caller's instance reflects the new state too.
     for field in ("status", date_field, "status_reason", "modified_at"):
         setattr(enrollment, field, getattr(locked, field))
@@ -287,9 +292,10 @@ def enrollments_complete_many(
     """
     completed: list[Enrollment] = []
     refused: dict[int, DomainError] = {}
-    for enrollment in enrollments:
-        try:
-            completed.append(enrollment_complete(enrollment=enrollment, by=by, on=on))
-        except DomainError as error:
-            refused[enrollment.pk] = error
+    with webhook_endpoints_cached():  # the partners' webhook endpoints are read once, not per enrollment
+        for enrollment in enrollments:
+            try:
+                completed.append(enrollment_complete(enrollment=enrollment, by=by, on=on))
+            except DomainError as error:
+                refused[enrollment.pk] = error
     return completed, refused

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from mobility.audit import Actor, audit_entry_build, audit_record
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
+from mobility.webhooks.services import result_event, webhook_endpoints_cached, webhooks_emit_many
 from programs.models import Module, Track
 
 from ..models import Enrollment, ModuleResult
@@ -100,6 +101,8 @@ def result_record(
             action=action,
             changes={f"{module.code}#{attempt}.{field}": pair for field, pair in changes.items()},
         )
+        change = "recorded" if action == "result.record" else "corrected"
+        webhooks_emit_many(events=[result_event(result=result, enrollment=enrollment, module=module, change=change)])
     return result
 
 
@@ -162,11 +165,13 @@ def results_record_grid(*, cells: Iterable[GridCell], by: Actor, assessed_on: da
         return []
     errors: dict[str, str] = {}
     saved: list[ModuleResult] = []
-    with transaction.atomic():
+    with transaction.atomic(), webhook_endpoints_cached():
         ids = sorted({cell.enrollment_id for cell in cells})
         enrollments = {
             enrollment.pk: enrollment
-            for enrollment in Enrollment.objects.select_for_update().select_related("track").filter(pk__in=ids)
+            for enrollment in Enrollment.objects.select_for_update(of=("self",))
+            .select_related("track", "student")  # student: the partner's webhook
+            .filter(pk__in=ids)
         }
         latest: dict[tuple[int, int], tuple[int, bool]] = {}
         rows = ModuleResult.objects.filter(enrollment_id__in=ids).order_by("attempt")
@@ -301,6 +306,8 @@ def results_record_bulk(
         created: list[ModuleResult] = []
         changed: dict[int, ModuleResult] = {}
         entries: list[AuditEntry] = []
+        # The partner hears of each written result once, with its last values: key → (module, change)
+        announced: dict[tuple[int, int, int], tuple[Module, str]] = {}
         unchanged = 0
         for row in rows:
             enrollment = enrollments[row.enrollment_id]
@@ -349,6 +356,7 @@ def results_record_bulk(
                     object_repr=reprs[enrollment.pk],
                 )
             )
+            announced.setdefault(key, (row.module, "recorded" if action == "result.record" else "corrected"))
         if created:
             ModuleResult.objects.bulk_create(created, batch_size=ROWS_PER_WRITE)
         if changed:
@@ -364,6 +372,13 @@ def results_record_bulk(
                 result.__dict__.pop("passed", None)  # computed by the database: reloaded when read
         if entries:
             AuditEntry.objects.bulk_create(entries, batch_size=ROWS_PER_WRITE)
+        # After the inserts, so that new results have their ids; one query for the partners' endpoints in all.
+        webhooks_emit_many(
+            events=[
+                result_event(result=stored[key], enrollment=enrollments[key[0]], module=module, change=change)
+                for key, (module, change) in announced.items()
+            ]
+        )
     return BulkResult(created=created, changed=list(changed.values()), unchanged=unchanged)
 
 

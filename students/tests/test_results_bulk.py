@@ -227,12 +227,14 @@ def test_the_query_count_does_not_grow_with_the_rows(setting, monkeypatch):
     def write(enrollments, score):
         return lambda: services.results_record_bulk(rows=rows(enrollments, score), by=None, assessed_on=DAY)
 
-    # savepoint, lock, load results, insert results, update results, insert audit entries, release
-    assert queries_of(write(few, 70)) == queries_of(write(many, 70)) == 7  # 6 rows vs 36 rows
+    # savepoint, lock, load results, insert results, update results, insert audit entries, the partners' webhook
+    # endpoints (once for all rows), release
+    assert queries_of(write(few, 70)) == queries_of(write(many, 70)) == 8  # 6 rows vs 36 rows
     assert queries_of(write(few, 70)) == queries_of(write(many, 70)) == 4  # nothing to write
     monkeypatch.setattr(results_module, "IDS_PER_QUERY", 5)  # 12 enrollments: 3 chunks to lock and to load
-    # all 36 rows are corrections now (no insert): savepoint, 3 locks, 3 loads, update, audit entries, release
-    assert queries_of(write(many, 75)) == 10
+    # all 36 rows are corrections now (no insert): savepoint, 3 locks, 3 loads, update, audit entries, endpoints,
+    # release
+    assert queries_of(write(many, 75)) == 11
     assert ModuleResult.objects.filter(enrollment__in=many, score=75).count() == 36
 
 
