@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from mobility.access import is_office_staff
+from mobility.access import is_office_staff, is_staff_key, partner_institution_id
+from students.selectors import visible_students_only
 
 from .models import Diploma, DiplomaBatch
 
@@ -14,10 +15,15 @@ S = Diploma.Status
 
 
 def diplomas_visible_to(*, viewer) -> QuerySet[Diploma]:
-    """The diplomas whose PDF a viewer may download: office staff with ``diplomas.view_diploma`` any issued or
-    revoked one; a student their own issued ones; anyone else none. (Partners: through the API, later, here.)"""
+    """The diplomas whose PDF a viewer may download: office staff with ``diplomas.view_diploma`` and staff API keys
+    any issued or revoked one; a student their own issued ones; a partner's API key the issued ones of its home
+    students; anyone else none."""
     queryset = Diploma.objects.filter(status__in=(S.ISSUED, S.REVOKED)).exclude(pdf="")
-    if viewer is None or not viewer.is_authenticated:
+    if partner_institution_id(viewer) is not None:
+        return visible_students_only(queryset, viewer=viewer, path="enrollment__student__").filter(status=S.ISSUED)
+    if is_staff_key(viewer):
+        return queryset
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
         return queryset.none()
     if is_office_staff(viewer) and viewer.has_perm("diplomas.view_diploma"):
         return queryset
@@ -99,3 +105,22 @@ def diploma_for_staff(*, viewer, pk: int) -> Diploma:
     if not is_office_staff(viewer):
         queryset = queryset.none()
     return queryset.get(pk=pk)
+
+
+# --- the partner API ------------------------------------------------------------------------------------------------
+
+
+def diploma_list(*, viewer) -> QuerySet[Diploma]:
+    """Diplomas in every status of the students the viewer may see, with their enrollment in the same query."""
+    queryset = Diploma.objects.select_related("enrollment")
+    return visible_students_only(queryset, viewer=viewer, path="enrollment__student__").order_by("-requested_at", "-id")
+
+
+def diploma_lookup(*, viewer, number: str) -> Diploma:
+    """The issued or revoked diploma with this number among those the viewer may see (a partner: its own
+    students'), with the student and track, for verification; ``Diploma.DoesNotExist`` otherwise."""
+    return (
+        diploma_list(viewer=viewer)
+        .select_related("enrollment__student", "enrollment__track")
+        .get(number=number, status__in=(S.ISSUED, S.REVOKED))
+    )

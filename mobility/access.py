@@ -1,5 +1,6 @@
 """Roles, and the one place that decides what a viewer may see."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
 OFFICE = "office"
@@ -53,7 +54,8 @@ def sync_roles_after_migrate(sender, app_config, using="default", **kwargs):
 
 def is_office_staff(user) -> bool:
     """Staff of the international office: members of ``office`` or ``office-admin``, or superusers."""
-    if not (user and user.is_authenticated and user.is_active):
+    # A partner system's API key is no user: ``getattr`` keeps it (and None) out.
+    if not (user and getattr(user, "is_authenticated", False) and user.is_active):
         return False
     if user.is_superuser:
         return True
@@ -65,4 +67,41 @@ def is_office_staff(user) -> bool:
 
 
 def can_view_sensitive(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("students.view_sensitive"))
+    return bool(user and getattr(user, "is_authenticated", False) and user.has_perm("students.view_sensitive"))
+
+
+# --- partner systems (API keys) ------------------------------------------------------------------------------------
+# A viewer is a user (staff or student session) or a ``mobility.models.PartnerAPIKey`` (a partner system). The
+# partner API passes the key itself as the viewer, so every selector decides by the rules below
+# (docs/decisions/0011-partner-api-keys-and-scopes.md).
+
+
+def _is_api_key(viewer) -> bool:
+    from .models import PartnerAPIKey
+
+    return isinstance(viewer, PartnerAPIKey)
+
+
+def is_staff_key(viewer) -> bool:
+    """A key of the host institution (``MOBILITY_HOST_CODE``): the office's own systems, which see every row like
+    office staff without the sensitive-data permission."""
+    return _is_api_key(viewer) and viewer.institution.code == settings.MOBILITY_HOST_CODE
+
+
+def partner_institution_id(viewer) -> int | None:
+    """The institution a partner system's key is limited to; None for every other viewer (staff keys included)."""
+    if _is_api_key(viewer) and not is_staff_key(viewer):
+        return viewer.institution_id
+    return None
+
+
+def sees_everything(viewer) -> bool:
+    """Office staff (session) and staff keys see every partner's rows."""
+    return is_staff_key(viewer) or is_office_staff(viewer)
+
+
+def can_write_sensitive(actor) -> bool:
+    """Who may write passport data and the birth date: staff with the sensitive-data permission, and a partner's
+    key for its own students (the home college is where these data come from; the API scopes which students).
+    Staff keys may not: they act as office staff without that permission."""
+    return can_view_sensitive(actor) or partner_institution_id(actor) is not None

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "mobility",
     "programs",
     "students",
@@ -165,12 +168,49 @@ CELERY_BEAT_SCHEDULE = {
     "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
 }
 
-# --- REST framework ----------------------------------------------------------------------------------------------
+# --- REST framework (the partner API, docs/api.md) ----------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mobility.api.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["mobility.api.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["mobility.api.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "mobility.api.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "mobility.api_schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "mobility.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests per API key (or staff user) and period (second, minute, hour, day); beyond it 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MSTU STANKIN academic mobility: partner API",
+    "DESCRIPTION": (
+        "Partner colleges' systems nominate students, apply them to cohorts, follow their progress and fetch their "
+        'diplomas. Authenticate with "Authorization: Api-Key <key>". Every error has the shape '
+        '{"code", "message", "fields", "details"}. Guide: docs/api.md.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and its Swagger UI are public (they hold no data); Swagger UI's files come from the
+    # drf-spectacular-sidecar package through our static files, never from a CDN.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "students.models.Enrollment.Status",
+        "DiplomaStatusEnum": "diplomas.models.Diploma.Status",
+    },
 }
 
 # --- the program -------------------------------------------------------------------------------------------------

@@ -26,3 +26,22 @@ def make_user(username: str, group: str | None = None, *, password: str = "pw", 
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_api_key(institution, *, scopes=("read", "write"), name: str = "SIS", **fields):
+    """A partner API key of ``institution``: ``(key, plain_key)``; the plain key is what a client sends."""
+    from mobility.models import PartnerAPIKey
+
+    return PartnerAPIKey.objects.create_key(name=name, institution=institution, scopes=list(scopes), **fields)
+
+
+def api_client(plain_key: str | None = None, *, user=None):
+    """A DRF test client sending ``Authorization: Api-Key <plain_key>``, or logged in as ``user``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if plain_key is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain_key}")
+    if user is not None:
+        client.force_login(user)
+    return client

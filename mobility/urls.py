@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from .api import api_urlpatterns
 from .forms import LoginForm
 from .views import DashboardView
 
@@ -13,5 +14,6 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("diplomas.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
+    path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractYear
 
+from mobility.access import partner_institution_id, sees_everything
 from students.models import Enrollment, ModuleResult, Student
 
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
@@ -250,3 +251,34 @@ def status_counts(enrollments) -> dict[str, int]:
     for enrollment in enrollments:
         counts[enrollment.status] += 1
     return counts
+
+
+# --- the partner API ------------------------------------------------------------------------------------------------
+# Who sees which row is decided by ``mobility.access``: office staff and staff keys every row, a partner's key its
+# own institution and the cohorts it sends students to, anyone else nothing. The curriculum (tracks and modules) is
+# the same for every partner and is not scoped, but it still needs an API caller.
+
+
+def institutions_visible_to(*, viewer) -> QuerySet[Institution]:
+    partner = partner_institution_id(viewer)
+    if partner is not None:
+        return Institution.objects.filter(pk=partner).order_by("id")
+    return Institution.objects.order_by("id") if sees_everything(viewer) else Institution.objects.none()
+
+
+def cohorts_visible_to(*, viewer) -> QuerySet[Cohort]:
+    """Cohorts of the viewer's partner (``Cohort.partner``); with ids of track, host and partner, no joins."""
+    partner = partner_institution_id(viewer)
+    if partner is not None:
+        return Cohort.objects.filter(partner_id=partner).order_by("-start_date", "code")
+    return Cohort.objects.order_by("-start_date", "code") if sees_everything(viewer) else Cohort.objects.none()
+
+
+def tracks_visible_to(*, viewer) -> QuerySet[Track]:
+    visible = partner_institution_id(viewer) is not None or sees_everything(viewer)
+    return Track.objects.order_by("code") if visible else Track.objects.none()
+
+
+def modules_visible_to(*, viewer) -> QuerySet[Module]:
+    visible = partner_institution_id(viewer) is not None or sees_everything(viewer)
+    return Module.objects.order_by("track_id", "order", "code") if visible else Module.objects.none()

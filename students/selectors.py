@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from mobility.access import is_office_staff
+from mobility.access import partner_institution_id, sees_everything
 from mobility.models import AuditEntry
 from programs.models import Cohort, Module
 
@@ -101,19 +101,34 @@ def student_enrollments_prefetch() -> Prefetch:
     )
 
 
+def visible_students_only(queryset: QuerySet, *, viewer, path: str = "") -> QuerySet:
+    """``queryset`` narrowed to rows of students the viewer may see; ``path`` leads from its model to the student
+    (``""`` for students, ``"student__"`` for enrollments, ``"enrollment__student__"`` for results and diplomas).
+
+    The one rule: office staff and staff keys see everyone, a partner's key its home students, a student
+    themself, anyone else no one."""
+    partner = partner_institution_id(viewer)
+    if partner is not None:
+        return queryset.filter(**{f"{path}home_institution_id": partner})
+    if sees_everything(viewer):
+        return queryset
+    authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
+    student = getattr(viewer, "student", None) if authenticated else None
+    return queryset.filter(**{f"{path}pk": student.pk}) if student is not None else queryset.none()
+
+
 def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     """The students a viewer may see, searched, filtered and sorted; the one place that scopes students.
 
-    Office staff see every student; a student sees their own record; anyone else sees nothing. ``filters`` keys
+    Office staff and staff API keys see every student; a partner's API key the students whose home institution is
+    the key's; a student sees their own record; anyone else sees nothing (``visible_students_only``). ``filters`` keys
     (all optional): ``q`` (search), ``partner`` (home institution), ``track``, ``cohort``, ``status`` (the student
     has one enrollment matching all three given), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
     The queryset brings its home institution and enrollments (with cohort and track) in a fixed number of queries.
     """
     filters = filters or {}
     queryset = Student.objects.select_related("home_institution").prefetch_related(student_enrollments_prefetch())
-    if not is_office_staff(viewer):
-        student = getattr(viewer, "student", None) if viewer is not None and viewer.is_authenticated else None
-        queryset = queryset.filter(pk=student.pk) if student is not None else queryset.none()
+    queryset = visible_students_only(queryset, viewer=viewer)
 
     if filters.get("partner"):
         queryset = queryset.filter(home_institution=filters["partner"])
@@ -348,3 +363,31 @@ def continuation_list(*, decision: str | None = None) -> QuerySet[Continuation]:
 
 def enrollment_continuations(*, enrollment: Enrollment) -> QuerySet[Continuation]:
     return enrollment.continuations.select_related("university").order_by("applied_on", "id")
+
+
+# --- the partner API ------------------------------------------------------------------------------------------------
+
+
+def enrollment_list(*, viewer) -> QuerySet[Enrollment]:
+    """Enrollments of the students the viewer may see (``visible_students_only``), newest application first."""
+    return visible_students_only(Enrollment.objects.all(), viewer=viewer, path="student__").order_by(
+        "-applied_on", "-id"
+    )
+
+
+def result_list(*, viewer) -> QuerySet[ModuleResult]:
+    """Module results of the students the viewer may see, with their module and enrollment in the same query."""
+    queryset = ModuleResult.objects.select_related("module", "enrollment")
+    return visible_students_only(queryset, viewer=viewer, path="enrollment__student__").order_by(
+        "enrollment_id", "module__order", "attempt", "id"
+    )
+
+
+def enrollment_status_history(*, enrollment: Enrollment) -> QuerySet[AuditEntry]:
+    """The audit entries of one enrollment that changed its status, oldest first: its application and every
+    transition of the state machine with its reason."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Enrollment),
+        object_id=str(enrollment.pk),
+        changes__has_key="status",
+    ).order_by("at", "id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mobility.access import can_view_sensitive
+from mobility.access import can_write_sensitive
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
 
@@ -40,7 +40,7 @@ def _check_student_data(data: dict, by: Actor) -> None:
             code="unknown_field",
         )
     sensitive = set(data) & set(Student.SENSITIVE_FIELDS)
-    if sensitive and not can_view_sensitive(by):
+    if sensitive and not can_write_sensitive(by):
         raise DomainError(
             _("Only staff with the sensitive-data permission may change passport data and the birth date."),
             code="sensitive_forbidden",

@@ -1,0 +1,102 @@
+"""Partner API over diplomas: the list and one diploma, the signed PDF of an issued one, and the lookup by number."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from mobility.api import ErrorSerializer, SyncFilterSet, api_viewer
+
+from .. import selectors
+from ..models import Diploma
+from .serializers import DiplomaLookupSerializer, DiplomaSerializer
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: application/pdf``; the file itself is a ``FileResponse``, and an error in
+    answer to such a request is still the JSON error body."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data, renderer_context=renderer_context)
+
+
+class DiplomaFilter(SyncFilterSet):
+    class Meta:
+        model = Diploma
+        fields = ["status", "enrollment", "number"]
+
+
+class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
+    """Diplomas of the caller's students, in every status (requested, rendering, issued, failed, revoked)."""
+
+    serializer_class = DiplomaSerializer
+    filterset_class = DiplomaFilter
+    ordering_fields = ["id", "requested_at", "issued_at", "number", "modified_at"]
+    ordering = ["-requested_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.diploma_list(viewer=api_viewer(self.request))
+
+    @extend_schema(
+        summary="The signed PDF of an issued diploma",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The signed PDF/A file."),
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        ordering_fields=[],
+        renderer_classes=[JSONRenderer, PdfRenderer],
+    )
+    def pdf(self, request, pk=None):
+        try:
+            diploma = selectors.diplomas_visible_to(viewer=api_viewer(request)).get(pk=pk, status=Diploma.Status.ISSUED)
+            handle = diploma.pdf.open("rb")
+        except (Diploma.DoesNotExist, FileNotFoundError, ValueError):
+            raise exceptions.NotFound() from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(
+        summary="Verify a diploma by its number",
+        parameters=[
+            OpenApiParameter(
+                "number", str, required=True, description="The number printed on the diploma, e.g. STK-IAM-2026-000042."
+            )
+        ],
+        responses={
+            200: DiplomaLookupSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
+    def lookup(self, request):
+        number = (request.query_params.get("number") or "").strip()
+        if not number:
+            raise exceptions.ValidationError({"number": ["This parameter is required."]})
+        try:
+            diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)
+        except Diploma.DoesNotExist:
+            raise exceptions.NotFound("No issued diploma of your students has this number.") from None
+        return Response(DiplomaLookupSerializer(diploma).data)

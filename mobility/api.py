@@ -1,0 +1,393 @@
+"""The partner REST API's shared parts: authentication by API key, access and scopes, throttling per key,
+pagination and the sync filter, one JSON shape for every error, idempotent writes, and the router with the schema
+views (``api_urlpatterns``). Each app's ``api/`` package holds its serializers and viewsets; docs/api.md is the
+partner's guide and docs/decisions/0011-partner-api-keys-and-scopes.md the why.
+
+The settings name classes of this module, and DRF reads them while ``rest_framework.views`` is being imported: so
+this module must not import ``rest_framework.views`` (nor ``generics``, nor drf-spectacular's ``openapi``) at its
+top. The schema class lives in ``mobility/api_schema.py`` for that reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_api_key.permissions import KeyParser
+
+from .access import is_office_staff, is_staff_key
+from .exceptions import DomainError
+from .models import IdempotencyRecord, PartnerAPIKey
+
+# --- who calls -----------------------------------------------------------------------------------------------------
+
+# ``last_used_at`` is written at most this often per key: a write per request would cost a row lock and a WAL
+# record on every read of a busy partner.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """``Authorization: Api-Key <prefix>.<secret>``: one query (the key by its prefix, with its institution).
+
+    A request with a key is authenticated as the key: ``request.user`` stays anonymous and ``request.auth`` is the
+    ``PartnerAPIKey``, which ``api_viewer`` hands to the selectors and services (the audit log's actor). An
+    unknown, wrong, revoked or expired key is a 401 with its own error code.
+    """
+
+    key_parser = KeyParser()
+
+    def authenticate(self, request):
+        raw = self.key_parser.get_from_authorization(request)
+        if raw is None:
+            return None
+        prefix, dot, _secret = raw.strip().partition(".")
+        key = None
+        if dot and prefix:
+            key = PartnerAPIKey.objects.select_related("institution").filter(prefix=prefix).first()
+        if key is None or not PartnerAPIKey.objects.key_generator.verify(raw.strip(), key.hashed_key):
+            raise exceptions.AuthenticationFailed(_("The API key is not valid."), code="invalid_api_key")
+        if key.revoked:
+            raise exceptions.AuthenticationFailed(_("The API key has been revoked."), code="api_key_revoked")
+        if key.has_expired:
+            raise exceptions.AuthenticationFailed(
+                _("The API key expired on %(date)s.") % {"date": key.expiry_date.isoformat()},
+                code="api_key_expired",
+            )
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
+            PartnerAPIKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        from django.contrib.auth.models import AnonymousUser
+
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return 'Api-Key realm="api"'
+
+
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "mobility.api.APIKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'The key of your institution, sent as "Api-Key <key>".',
+        }
+
+
+def api_viewer(request):
+    """The viewer the selectors and services get: the partner's key, or the session's user."""
+    return request.auth if isinstance(request.auth, PartnerAPIKey) else request.user
+
+
+class ApiAccess(BasePermission):
+    """Partner keys (read scope for reads, write scope for writes), staff keys with the same scopes, and office
+    staff in a session. Other logged-in people (students) are refused, and anonymous callers asked to log in."""
+
+    def has_permission(self, request, view):
+        key = request.auth if isinstance(request.auth, PartnerAPIKey) else None
+        if key is not None:
+            scope = PartnerAPIKey.Scope.READ if request.method in SAFE_METHODS else PartnerAPIKey.Scope.WRITE
+            if not key.has_scope(scope):
+                raise exceptions.PermissionDenied(
+                    _("This API key does not have the %(scope)s scope.") % {"scope": scope}, code="insufficient_scope"
+                )
+            return True
+        user = request.user
+        if not (user and user.is_authenticated):
+            raise exceptions.NotAuthenticated()
+        if not is_office_staff(user):
+            raise exceptions.PermissionDenied(
+                _("The API is for partner systems (API keys) and office staff."), code="not_api_user"
+            )
+        return True
+
+
+class ApiRateThrottle(SimpleRateThrottle):
+    """Requests per API key (per user for staff sessions), ``API_RATE_LIMIT`` (e.g. ``1200/minute``); beyond it a
+    429 with ``Retry-After``. Counted in the ``default`` cache: per process unless a shared cache is configured."""
+
+    scope = "api"
+
+    def get_rate(self):
+        return settings.API_RATE_LIMIT
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, PartnerAPIKey):
+            ident = f"key:{request.auth.prefix}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return f"throttle_{self.scope}_{ident}"
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id in a request body, looked up only among the rows the caller may see (``selector(viewer=...)``, the
+    serializer's ``context["viewer"]``): another partner's row answers "object does not exist", like a missing one.
+    ``queryset`` only names the model for the schema; the rows come from the selector."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(viewer=self.context["viewer"])
+
+
+# --- lists ---------------------------------------------------------------------------------------------------------
+
+
+class ApiPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class SyncFilterSet(filters.FilterSet):
+    """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time) for incremental sync."""
+
+    modified_since = filters.IsoDateTimeFilter(
+        field_name="modified_at",
+        lookup_expr="gte",
+        label="Only rows modified at or after this time (ISO 8601, e.g. 2026-09-01T00:00:00Z).",
+    )
+
+
+# --- errors --------------------------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error response."""
+
+    code = serializers.CharField(help_text="Stable, for machines: validation_error, not_found, …")
+    message = serializers.CharField(help_text="For people, in English.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field name → messages, for validation errors; empty otherwise.",
+    )
+    details = serializers.DictField(help_text="Structured context (e.g. missing modules, seconds to wait).")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = _("The request conflicts with another one.")
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    return [str(detail)]
+
+
+def _field_messages(detail) -> dict[str, list]:
+    """DRF's validation detail as ``{field: [messages]}``; nested errors keep their nesting under the field."""
+    if not isinstance(detail, dict):
+        return {"non_field_errors": _messages(detail)}
+    return {
+        str(field): [str(item) for item in value] if isinstance(value, list) else _messages(value)
+        for field, value in detail.items()
+    }
+
+
+def error_body(code: str, message: str, *, fields: dict | None = None, details: dict | None = None) -> dict:
+    return {"code": code, "message": str(message), "fields": fields or {}, "details": details or {}}
+
+
+def exception_handler(exc, context):
+    """Every error as ``{"code", "message", "fields", "details"}`` (docs/api.md#errors).
+
+    Refusals of the services (``DomainError``) and Django's ``ValidationError`` are 400s with the field they name.
+    """
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(error_body(exc.code, exc.message, fields=fields, details=exc.details), status=400)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(error_body("validation_error", "; ".join(exc.messages), fields=fields), status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    from rest_framework.views import exception_handler as drf_exception_handler  # imports the settings naming us
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _field_messages(exc.detail)
+        if list(fields) == ["non_field_errors"]:
+            message = " ".join(fields["non_field_errors"])
+        else:
+            message = _("The request has invalid fields: %(fields)s.") % {"fields": ", ".join(fields)}
+        response.data = error_body("validation_error", message, fields=fields)
+        return response
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    code = codes if isinstance(codes, str) else "error"
+    details = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        details["retry_after"] = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+    response.data = error_body(code, " ".join(_messages(exc.detail)), details=details)
+    return response
+
+
+# --- idempotent writes ---------------------------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A stored response is replayed for this long; after it the key may be used again for another request.
+IDEMPOTENCY_TTL = datetime.timedelta(hours=24)
+# A claim whose request never finished (the process died) is given up after this long.
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT = datetime.timedelta(minutes=5)
+_REPLAYED_HEADERS = ("Location",)
+
+
+def _owner(request) -> str:
+    if isinstance(request.auth, PartnerAPIKey):
+        return f"api-key:{request.auth.prefix}"
+    return f"user:{request.user.pk}"
+
+
+def _request_hash(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(f"{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(request, key: str, request_hash: str) -> IdempotencyRecord | Response:
+    """Our new record for ``key``, or the response to give instead (the stored one, or a 409)."""
+    owner = _owner(request)
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    owner=owner, key=key, method=request.method, path=request.path, request_hash=request_hash
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+            if record is None:
+                continue  # deleted in between (a failed first request): claim again
+        now = timezone.now()
+        stale = record.created_at < now - (
+            IDEMPOTENCY_TTL if record.status_code is not None else IDEMPOTENCY_IN_FLIGHT_TIMEOUT
+        )
+        if stale:
+            IdempotencyRecord.objects.filter(pk=record.pk, created_at=record.created_at).delete()
+            continue
+        if record.request_hash != request_hash:
+            raise Conflict(
+                _("This Idempotency-Key was used for another request; use a new key for a new request."),
+                code="idempotency_key_reused",
+            )
+        if record.status_code is None:
+            raise Conflict(
+                _("A request with this Idempotency-Key is still being processed; retry later."),
+                code="idempotency_in_progress",
+            )
+        response = Response(record.response_body, status=record.status_code, headers=record.response_headers)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    raise Conflict(_("This Idempotency-Key is being claimed by another request."), code="idempotency_in_progress")
+
+
+def idempotent(handler):
+    """Wrap a write action: with an ``Idempotency-Key`` header, the first request's response (any status below 500)
+    is stored and replayed for the same key and body; another body is a 409, and so is a second request while the
+    first is still running. Without the header the action runs as usual. The claim is committed before the action
+    runs, so a concurrent duplicate sees it; a request that fails with a server error releases its key."""
+
+    @functools.wraps(handler)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return handler(self, request, *args, **kwargs)
+        if not key.strip() or len(key) > 255:
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: [_("Send 1 to 255 characters, e.g. a UUID.")]}, code="invalid"
+            )
+        claimed = _claim(request, key, _request_hash(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            try:
+                response = handler(self, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - shaped like DRF would, so the outcome can be stored
+                response = self.handle_exception(exc)
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            raise
+        if response.status_code >= 500:
+            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            return response
+        body = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+        headers = {name: response[name] for name in _REPLAYED_HEADERS if response.has_header(name)}
+        IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+            status_code=response.status_code, response_body=body, response_headers=headers
+        )
+        return response
+
+    return wrapper
+
+
+# --- routes --------------------------------------------------------------------------------------------------------
+
+
+def is_staff_caller(request) -> bool:
+    return is_staff_key(request.auth) or is_office_staff(request.user)
+
+
+def api_urlpatterns() -> list:
+    """``/api/`` URLs: the v1 router (every app's viewsets and ``mobility.webhooks_api.ROUTES``), ``me/``, and the
+    schema with its Swagger UI. Built on demand so that the apps' ``api`` modules may import this module."""
+    from django.urls import include, path
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from rest_framework.routers import SimpleRouter
+
+    from diplomas.api.views import DiplomaViewSet
+    from programs.api.views import CohortViewSet, InstitutionViewSet, ModuleViewSet, TrackViewSet
+    from students.api.views import EnrollmentViewSet, ResultViewSet, StudentViewSet
+
+    from . import webhooks_api
+    from .api_views import MeView
+
+    router = SimpleRouter()
+    router.register("institutions", InstitutionViewSet, basename="institution")
+    router.register("tracks", TrackViewSet, basename="track")
+    router.register("modules", ModuleViewSet, basename="module")
+    router.register("cohorts", CohortViewSet, basename="cohort")
+    router.register("students", StudentViewSet, basename="student")
+    router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+    router.register("results", ResultViewSet, basename="result")
+    router.register("diplomas", DiplomaViewSet, basename="diploma")
+    for prefix, viewset, basename in webhooks_api.ROUTES:
+        router.register(prefix, viewset, basename=basename)
+
+    v1 = [path("me/", MeView.as_view(), name="me"), *router.urls]
+    return [
+        path("v1/", include(v1)),
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    ]

@@ -1,0 +1,89 @@
+"""``/api/v1/me/``: who is calling. The cheapest endpoint (the key's one query), which the benchmarks use as the
+bare DRF endpoint."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .access import is_staff_key
+from .models import PartnerAPIKey
+
+
+class MeInstitutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name_en = serializers.CharField()
+    name_ru = serializers.CharField()
+    name_zh = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["partner_key", "staff_key", "staff_user"],
+        help_text="A partner's key sees its own institution's rows; staff keys and staff users see all.",
+    )
+    institution = MeInstitutionSerializer(allow_null=True, help_text="The key's institution; null for a user.")
+    key_name = serializers.CharField(allow_null=True)
+    key_prefix = serializers.CharField(allow_null=True, help_text="The public part of the key, before the dot.")
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=PartnerAPIKey.Scope.choices))
+    expires_at = serializers.DateTimeField(allow_null=True)
+    username = serializers.CharField(allow_null=True, help_text="The staff user of a session; null for a key.")
+
+
+class MeView(APIView):
+    @extend_schema(
+        operation_id="me",
+        summary="Who is calling",
+        responses=MeSerializer,
+        examples=[
+            OpenApiExample(
+                "Partner key",
+                value={
+                    "kind": "partner_key",
+                    "institution": {
+                        "id": 2,
+                        "code": "CQEVTC",
+                        "name_en": "Chongqing Electronic Vocational and Technical College",
+                        "name_ru": "Чунцинский колледж",
+                        "name_zh": "重庆电子工程职业学院",
+                    },
+                    "key_name": "Chongqing SIS",
+                    "key_prefix": "Xy7kP2aQ",
+                    "scopes": ["read", "write"],
+                    "expires_at": None,
+                    "username": None,
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        key = request.auth if isinstance(request.auth, PartnerAPIKey) else None
+        if key is None:
+            data = {
+                "kind": "staff_user",
+                "institution": None,
+                "key_name": None,
+                "key_prefix": None,
+                "scopes": [PartnerAPIKey.Scope.READ, PartnerAPIKey.Scope.WRITE],
+                "expires_at": None,
+                "username": request.user.get_username(),
+            }
+        else:
+            institution = key.institution
+            data = {
+                "kind": "staff_key" if is_staff_key(key) else "partner_key",
+                "institution": {
+                    "id": institution.pk,
+                    "code": institution.code,
+                    "name_en": institution.name_en,
+                    "name_ru": institution.name_ru,
+                    "name_zh": institution.name_zh,
+                },
+                "key_name": key.name,
+                "key_prefix": key.prefix,
+                "scopes": list(key.scopes),
+                "expires_at": key.expiry_date,
+                "username": None,
+            }
+        return Response(MeSerializer(data).data)

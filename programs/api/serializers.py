@@ -1,0 +1,87 @@
+"""What the partner API shows of institutions, tracks, modules and cohorts. Related rows are ids."""
+
+from rest_framework import serializers
+
+from ..models import Cohort, Institution, Module, Track
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "name_en",
+            "name_ru",
+            "name_zh",
+            "short_name",
+            "country",
+            "city",
+            "website",
+            "is_active",
+            "modified_at",
+        ]
+        read_only_fields = fields
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Track
+        fields = [
+            "id",
+            "code",
+            "name_en",
+            "name_ru",
+            "name_zh",
+            "description_en",
+            "description_ru",
+            "description_zh",
+            "pass_score",
+            "good_score",
+            "excellent_score",
+            "is_active",
+            "modified_at",
+        ]
+        read_only_fields = fields
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Module
+        fields = [
+            "id",
+            "track",
+            "code",
+            "title_en",
+            "title_ru",
+            "title_zh",
+            "hours",
+            "credits",
+            "assessment_kind",
+            "is_required",
+            "order",
+            "modified_at",
+        ]
+        read_only_fields = fields
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cohort
+        fields = [
+            "id",
+            "code",
+            "name",
+            "track",
+            "host",
+            "partner",
+            "start_date",
+            "end_date",
+            "application_deadline",
+            "capacity",
+            "delivery_mode",
+            "accepts_applications",
+            "modified_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,169 @@
+"""What the partner API shows and accepts of students, enrollments and results. Related ids in a body are looked
+up among the rows the caller may see, so another partner's student or cohort "does not exist"."""
+
+from rest_framework import serializers
+
+from mobility.access import can_view_sensitive, partner_institution_id
+from mobility.api import ScopedPrimaryKeyRelatedField
+from mobility.models import AuditEntry
+from programs.models import Cohort, Institution
+from programs.selectors import cohorts_visible_to, institutions_visible_to
+
+from ..models import Enrollment, ModuleResult, Student
+from ..selectors import student_list
+
+
+def _viewer(serializer):
+    return serializer.context["viewer"]
+
+
+def _students(*, viewer):
+    return student_list(viewer=viewer).prefetch_related(None)
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    """A student. ``home_institution`` defaults to the key's institution for a partner (staff must name it).
+
+    Passport data and the birth date (``Student.SENSITIVE_FIELDS``) are written by partners for their own students,
+    but read back only in the response to the request that sent them (and by office staff allowed to see them):
+    a list or a detail never returns them to an API key (docs/api.md#students)."""
+
+    home_institution = ScopedPrimaryKeyRelatedField(
+        queryset=Institution.objects.none(), selector=institutions_visible_to, required=False
+    )
+
+    class Meta:
+        model = Student
+        fields = [
+            "id",
+            "home_institution",
+            "home_student_id",
+            "home_specialty",
+            "family_name_han",
+            "given_name_han",
+            "family_name_latin",
+            "given_name_latin",
+            "family_name_cyrillic",
+            "given_name_cyrillic",
+            "sex",
+            "citizenship",
+            "email",
+            "phone",
+            *Student.SENSITIVE_FIELDS,
+            "created_at",
+            "modified_at",
+        ]
+        read_only_fields = ["id", "created_at", "modified_at"]
+        extra_kwargs = {field: {"required": False} for field in Student.SENSITIVE_FIELDS}
+        # Uniqueness (home id per institution, e-mail) is the service's to check, against the database.
+        validators = []
+
+    def validate(self, attrs):
+        if self.instance is None and "home_institution" not in attrs:
+            if partner_institution_id(_viewer(self)) is None:
+                raise serializers.ValidationError({"home_institution": ["This field is required."]})
+            attrs["home_institution"] = _viewer(self).institution
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        shown = self.context.get("sensitive_shown", ())
+        if not can_view_sensitive(self.context.get("viewer")):
+            for field in Student.SENSITIVE_FIELDS:
+                if field not in shown:
+                    data.pop(field, None)
+        return data
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "student",
+            "cohort",
+            "track",
+            "status",
+            "source",
+            "applied_on",
+            "admitted_on",
+            "enrolled_on",
+            "completed_on",
+            "closed_on",
+            "status_reason",
+            "created_at",
+            "modified_at",
+        ]
+        read_only_fields = fields
+
+
+class EnrollmentApplySerializer(serializers.Serializer):
+    """An application of one of the caller's students to one of the caller's cohorts that takes applications."""
+
+    student = ScopedPrimaryKeyRelatedField(queryset=Student.objects.none(), selector=_students)
+    cohort = ScopedPrimaryKeyRelatedField(
+        queryset=Cohort.objects.none(), selector=cohorts_visible_to, help_text="A cohort that takes applications."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000, write_only=True)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.CharField(help_text="enrollment.apply, enrollment.admit, enrollment.reject, …")
+    from_status = serializers.CharField(allow_null=True)
+    to_status = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    by = serializers.ChoiceField(choices=["office", "partner", "system"])
+
+    def to_representation(self, entry: AuditEntry):
+        old, new = entry.changes["status"]
+        label = entry.actor_label
+        by = "system" if label == "system" else "partner" if label.startswith("api-key:") else "office"
+        return {
+            "at": serializers.DateTimeField().to_representation(entry.at),
+            "action": entry.action,
+            "from_status": old,
+            "to_status": new,
+            "reason": entry.reason,
+            "by": by,
+        }
+
+
+class ProgressSerializer(serializers.Serializer):
+    """``students.selectors.enrollment_progress``, the numbers the staff pages show."""
+
+    enrollment = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Enrollment.Status.choices)
+    required = serializers.IntegerField(help_text="Required modules of the track.")
+    required_passed = serializers.IntegerField(help_text="Required modules with a passing result.")
+    modules = serializers.IntegerField()
+    modules_passed = serializers.IntegerField()
+    hours_total = serializers.IntegerField()
+    hours_passed = serializers.IntegerField()
+    credits_total = serializers.DecimalField(max_digits=8, decimal_places=1)
+    credits_passed = serializers.DecimalField(max_digits=8, decimal_places=1)
+    percent = serializers.IntegerField(help_text="Required modules passed, in percent (100 when none required).")
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    student = serializers.IntegerField(source="enrollment.student_id", read_only=True)
+    module_code = serializers.CharField(source="module.code", read_only=True)
+    passed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ModuleResult
+        fields = [
+            "id",
+            "enrollment",
+            "student",
+            "module",
+            "module_code",
+            "attempt",
+            "score",
+            "grade",
+            "passed",
+            "assessed_on",
+            "source",
+            "modified_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,193 @@
+"""Partner API over students, enrollments (applications, status history, progress) and module results.
+
+Thin: a serializer validates, a selector scoped by the caller reads, one service writes with the caller (the API key
+or the staff user) as the audit log's actor.
+"""
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mobility.api import SyncFilterSet, api_viewer, idempotent
+
+from .. import selectors, services
+from ..models import Enrollment, ModuleResult, Student
+from .serializers import (
+    EnrollmentApplySerializer,
+    EnrollmentSerializer,
+    ProgressSerializer,
+    ResultSerializer,
+    StatusChangeSerializer,
+    StudentSerializer,
+)
+
+STUDENT_EXAMPLE = {
+    "home_student_id": "2026000123",
+    "home_specialty": "Mechatronics",
+    "family_name_han": "张",
+    "given_name_han": "伟",
+    "family_name_latin": "Zhang",
+    "given_name_latin": "Wei",
+    "family_name_cyrillic": "Чжан",
+    "given_name_cyrillic": "Вэй",
+    "sex": "M",
+    "citizenship": "CN",
+    "email": "zhang.wei@example.cn",
+    "phone": "+86 23 0000 0000",
+    "passport_number": "E12345678",
+}
+
+
+class StudentFilter(SyncFilterSet):
+    cohort = filters.NumberFilter(method="filter_enrollment", help_text="Students with an enrollment in this cohort.")
+    enrollment_status = filters.ChoiceFilter(
+        choices=Enrollment.Status.choices, method="filter_enrollment", help_text="Students with such an enrollment."
+    )
+
+    class Meta:
+        model = Student
+        fields = ["home_institution", "home_student_id", "email"]
+
+    def filter_enrollment(self, queryset, name, value):
+        field = "status" if name == "enrollment_status" else name
+        return queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **{field: value})))
+
+
+class EnrollmentFilter(SyncFilterSet):
+    class Meta:
+        model = Enrollment
+        fields = ["student", "cohort", "track", "status", "source"]
+
+
+class ResultFilter(SyncFilterSet):
+    student = filters.NumberFilter(field_name="enrollment__student")
+    passed = filters.BooleanFilter(field_name="passed")
+
+    class Meta:
+        model = ModuleResult
+        fields = ["enrollment", "module", "source"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Nominate a student",
+        examples=[OpenApiExample("A new student", value=STUDENT_EXAMPLE, request_only=True)],
+    ),
+)
+class StudentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Partners: their home students (create, read, update). Staff: every student."""
+
+    serializer_class = StudentSerializer
+    filterset_class = StudentFilter
+    ordering_fields = ["id", "home_student_id", "family_name_latin", "modified_at"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        # The list's enrollments are not shown here: no prefetch.
+        return selectors.student_list(viewer=api_viewer(self.request)).prefetch_related(None)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "viewer": api_viewer(self.request)}
+
+    def _written(self, student, serializer, status_code):
+        # The sensitive fields the caller sent come back in this response only.
+        sent = [field for field in Student.SENSITIVE_FIELDS if field in serializer.validated_data]
+        context = {**self.get_serializer_context(), "sensitive_shown": sent}
+        headers = {"Location": reverse("api:student-detail", args=[student.pk])}
+        return Response(StudentSerializer(student, context=context).data, status=status_code, headers=headers)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        student = services.student_create(by=api_viewer(request), data=dict(serializer.validated_data))
+        return self._written(student, serializer, status.HTTP_201_CREATED)
+
+    @idempotent
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        student = self.get_object()
+        serializer = self.get_serializer(student, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        student = services.student_update(student=student, by=api_viewer(request), data=dict(serializer.validated_data))
+        return self._written(student, serializer, status.HTTP_200_OK)
+
+    @idempotent
+    def partial_update(self, request, *args, **kwargs):
+        return self.update.__wrapped__(self, request, *args, partial=True, **kwargs)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Apply for a cohort",
+        request=EnrollmentApplySerializer,
+        responses={201: EnrollmentSerializer},
+        examples=[OpenApiExample("An application", value={"student": 42, "cohort": 7}, request_only=True)],
+    ),
+)
+class EnrollmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Enrollments of the caller's students: applications (create), their status, its history and the progress."""
+
+    serializer_class = EnrollmentSerializer
+    filterset_class = EnrollmentFilter
+    ordering_fields = ["id", "applied_on", "status", "modified_at"]
+    ordering = ["-applied_on", "-id"]
+
+    def get_queryset(self):
+        return selectors.enrollment_list(viewer=api_viewer(self.request))
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = EnrollmentApplySerializer(data=request.data, context={"viewer": api_viewer(request)})
+        serializer.is_valid(raise_exception=True)
+        enrollment = services.enrollment_apply(
+            student=serializer.validated_data["student"],
+            cohort=serializer.validated_data["cohort"],
+            by=api_viewer(request),
+            source=Enrollment.Source.API,
+            notes=serializer.validated_data["notes"],
+        )
+        headers = {"Location": reverse("api:enrollment-detail", args=[enrollment.pk])}
+        return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(summary="Status history", responses=StatusChangeSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
+    def history(self, request, pk=None):
+        enrollment = self.get_object()
+        entries = selectors.enrollment_status_history(enrollment=enrollment)
+        return Response(StatusChangeSerializer(entries, many=True).data)
+
+    @extend_schema(summary="Progress", responses=ProgressSerializer, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
+    def progress(self, request, pk=None):
+        enrollment = self.get_object()
+        progress = selectors.enrollment_progress(enrollment=enrollment)
+        data = {"enrollment": enrollment.pk, "status": enrollment.status, **progress}
+        return Response(ProgressSerializer(data).data)
+
+
+class ResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """Module results of the caller's students (every attempt)."""
+
+    serializer_class = ResultSerializer
+    filterset_class = ResultFilter
+    ordering_fields = ["id", "assessed_on", "modified_at"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return selectors.result_list(viewer=api_viewer(self.request))
