@@ -1,0 +1,195 @@
+"""The partner API's shared parts: keys (valid, wrong, revoked, expired, last use), scopes, the staff key, sessions,
+throttling, the error shape, idempotency's edges, the schema and Swagger UI from local files."""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import timezone
+
+from mobility.access import OFFICE
+from mobility.models import IdempotencyRecord, PartnerAPIKey
+from mobility.testing import api_client, make_api_key, make_user
+from programs.tests.factories import HostFactory, InstitutionFactory
+from students.models import Student
+from students.tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+ERROR_KEYS = {"code", "message", "fields", "details"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def college():
+    return InstitutionFactory(code="CQEVTC")
+
+
+def test_me_names_the_key_and_its_institution(college):
+    key, plain = make_api_key(college, scopes=["read"], name="Chongqing SIS")
+    data = api_client(plain).get("/api/v1/me/").json()
+    assert data["kind"] == "partner_key"
+    assert data["institution"]["code"] == "CQEVTC" and data["institution"]["name_zh"] == college.name_zh
+    assert data["scopes"] == ["read"] and data["key_prefix"] == key.prefix and data["key_name"] == "Chongqing SIS"
+
+
+def test_me_for_a_staff_key_and_a_staff_session():
+    host = HostFactory()
+    _key, plain = make_api_key(host)
+    assert api_client(plain).get("/api/v1/me/").json()["kind"] == "staff_key"
+    data = api_client(user=make_user("popova", OFFICE)).get("/api/v1/me/").json()
+    assert data["kind"] == "staff_user" and data["username"] == "popova" and data["institution"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"revoked": True}, "api_key_revoked"),
+        ({"expiry_date": timezone.now() - datetime.timedelta(minutes=1)}, "api_key_expired"),
+    ],
+)
+def test_revoked_and_expired_keys_are_401_with_their_reason(college, change, code):
+    key, plain = make_api_key(college)
+    PartnerAPIKey.objects.filter(pk=key.pk).update(**change)
+    response = api_client(plain).get("/api/v1/me/")
+    assert response.status_code == 401
+    assert set(response.json()) == ERROR_KEYS and response.json()["code"] == code
+    assert response["WWW-Authenticate"].startswith("Api-Key")
+
+
+@pytest.mark.parametrize("header", ["Api-Key nonsense", "Api-Key abcdefgh.wrongsecret", "Api-Key "])
+def test_wrong_keys_are_401(college, header):
+    make_api_key(college)
+    client = api_client()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and response.json()["code"] in ("invalid_api_key", "not_authenticated")
+
+
+def test_a_right_prefix_with_a_wrong_secret_is_refused(college):
+    key, plain = make_api_key(college)
+    response = api_client(f"{key.prefix}.{'x' * 32}").get("/api/v1/me/")
+    assert response.status_code == 401 and response.json()["code"] == "invalid_api_key"
+
+
+def test_no_credentials_is_401_and_a_student_session_403(college):
+    response = api_client().get("/api/v1/students/")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+    user = make_user("student")
+    StudentFactory(home_institution=college, user=user)
+    response = api_client(user=user).get("/api/v1/students/")
+    assert response.status_code == 403 and response.json()["code"] == "not_api_user"
+
+
+def test_a_read_only_key_cannot_write(college):
+    _key, plain = make_api_key(college, scopes=["read"])
+    response = api_client(plain).post("/api/v1/students/", {"home_student_id": "1"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "insufficient_scope"
+    assert not Student.objects.exists()
+
+
+def test_a_write_only_key_cannot_read(college):
+    _key, plain = make_api_key(college, scopes=["write"])
+    assert api_client(plain).get("/api/v1/students/").status_code == 403
+
+
+def test_last_used_is_written_at_most_once_a_minute(college, django_assert_num_queries):
+    key, plain = make_api_key(college)
+    client = api_client(plain)
+    with django_assert_num_queries(2):  # the key, its last use
+        client.get("/api/v1/me/")
+    key.refresh_from_db()
+    first = key.last_used_at
+    assert first is not None
+    with django_assert_num_queries(1):
+        client.get("/api/v1/me/")
+    PartnerAPIKey.objects.filter(pk=key.pk).update(last_used_at=first - datetime.timedelta(minutes=2))
+    client.get("/api/v1/me/")
+    key.refresh_from_db()
+    assert key.last_used_at > first - datetime.timedelta(seconds=1)
+
+
+def test_throttled_per_key_with_retry_after(college, settings):
+    settings.API_RATE_LIMIT = "3/minute"
+    _key, plain = make_api_key(college)
+    client = api_client(plain)
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "throttled" and response.json()["details"]["retry_after"] > 0
+    # Another key of the same partner has its own count.
+    _other, plain_other = make_api_key(college, name="Other")
+    assert api_client(plain_other).get("/api/v1/me/").status_code == 200
+
+
+def test_unknown_ids_and_pages_are_json_404s(college):
+    _key, plain = make_api_key(college)
+    client = api_client(plain)
+    for url in ("/api/v1/students/999999/", "/api/v1/students/?page=9"):
+        response = client.get(url)
+        assert response.status_code == 404 and set(response.json()) == ERROR_KEYS
+
+
+def test_a_stale_in_flight_claim_is_given_up(college):
+    key, plain = make_api_key(college)
+    IdempotencyRecord.objects.create(
+        owner=f"api-key:{key.prefix}",
+        key="k",
+        method="POST",
+        path="/api/v1/students/",
+        request_hash="x",
+        created_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    body = {"home_student_id": "1", "family_name_latin": "Li", "given_name_latin": "Na"}
+    response = api_client(plain).post("/api/v1/students/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 201
+    assert IdempotencyRecord.objects.get().status_code == 201
+
+
+def test_an_idempotency_key_too_long_is_refused(college):
+    _key, plain = make_api_key(college)
+    response = api_client(plain).post("/api/v1/students/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 256)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["fields"]
+
+
+def test_staff_sessions_need_csrf_for_writes(college):
+    client = api_client(user=make_user("office", OFFICE))
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/api/v1/students/", {"home_institution": college.pk}, format="json")
+    assert response.status_code == 403 and set(response.json()) == ERROR_KEYS
+
+
+# --- the schema and its UI ---------------------------------------------------------------------------------------
+
+
+def test_the_schema_generates_without_warnings_or_errors(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    text = (tmp_path / "schema.yaml").read_text()
+    assert "/api/v1/enrollments/{id}/progress/" in text and "ApiKey" in text
+    assert "examples:" in text
+
+
+def test_the_schema_is_served_to_anyone():
+    response = api_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert response.json()["openapi"].startswith("3.")
+
+
+def test_swagger_ui_loads_only_local_files():
+    response = api_client().get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    urls = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)', html) + re.findall(r'url:\s*["\']([^"\']+)', html)
+    assert any("swagger-ui" in url for url in urls)
+    for url in urls:
+        assert url.startswith("/"), url
+    assert "cdn" not in html.lower() and "https://" not in html
