@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,7 +20,8 @@ class Received:
 class Receiver:
     """Answers each POST with the next status of ``script`` (then ``default``), and records every request.
 
-    ``hold`` makes the next request wait (unanswered) until ``release`` is set: ``held`` is set once it arrived.
+    ``delay`` makes every answer wait; ``hold`` makes the next request wait (unanswered) until ``release`` is set:
+    ``held`` is set once it arrived.
     """
 
     script: list[int] = field(default_factory=list)
@@ -27,6 +29,7 @@ class Receiver:
     answer_body: bytes = b"ok"
     received: list[Received] = field(default_factory=list)
     hold: bool = False
+    delay: float = 0.0  # seconds each answer waits
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -44,6 +47,8 @@ class Receiver:
                     receiver.release.wait(60)
                     self.close_connection = True
                     return  # the sender was killed meanwhile: nobody to answer
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 status = receiver.script.pop(0) if receiver.script else receiver.default
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
