@@ -22,12 +22,16 @@ def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> list[str]:
     return [f"{app}.{action}_{model}" for app, names in models.items() for model in names for action in actions]
 
 
-_OFFICE = _perms(_EDITABLE, ("view", "add", "change")) + _perms(_READ_ONLY, ("view",))
+# Webhooks: the office sees partners' endpoints and deliveries and replays a delivery (change); adding, changing and
+# disabling an endpoint, whose secret is a partner's credential, is office-admin's, like API keys.
+_WEBHOOKS_SEEN = ["mobility.view_webhookendpoint", "mobility.view_webhookdelivery", "mobility.change_webhookdelivery"]
+_OFFICE = _perms(_EDITABLE, ("view", "add", "change")) + _perms(_READ_ONLY, ("view",)) + _WEBHOOKS_SEEN
 ROLE_PERMISSIONS = {
     OFFICE: _OFFICE,
     OFFICE_ADMIN: _OFFICE
     + _perms(_DELETABLE, ("delete",))
     + _perms({"mobility": ["partnerapikey"]}, ("view", "add", "change"))
+    + _perms({"mobility": ["webhookendpoint"]}, ("add", "change"))
     + ["students.view_sensitive"],
 }
 
