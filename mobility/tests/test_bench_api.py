@@ -1,0 +1,23 @@
+"""``bench/api.py`` at a small N in a throwaway SQLite database: a smoke run for CI (the figures are not tested)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+
+def test_api_bench_runs_at_a_small_n():
+    env = {**os.environ, "DJANGO_DEBUG": "1"}
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "bench/api.py", "--throwaway", "--students", "40", "--requests", "20", "--concurrency", "2",
+         "--port", "8797"],
+        cwd=Path(settings.BASE_DIR), env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for name in ("me", "progress", "lookup", "students_page_100"):
+        assert f"\n{name} " in done.stdout
+    assert "× floor" in done.stdout
