@@ -6,6 +6,9 @@ from ..models import Cohort, Institution, Module, Track
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
+    # Often blank: a plain string in the schema, not a "uri" that "" would break.
+    website = serializers.CharField(read_only=True)
+
     class Meta:
         model = Institution
         fields = [
