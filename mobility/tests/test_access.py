@@ -3,13 +3,14 @@ are not office staff. A new page is covered the day it is added to a urls.py."""
 
 import datetime
 import re
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
 from diplomas.models import Diploma
-from mobility.models import PartnerAPIKey
+from mobility.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation
 from students.tests.factories import EnrollmentFactory
@@ -72,6 +73,12 @@ def objects():
         "api-keys": PartnerAPIKey.objects.create_key(
             name="SIS", institution=enrollment.cohort.partner, scopes=["read"]
         )[0].prefix,
+        "webhooks": (
+            hook := WebhookEndpoint.objects.create(institution=enrollment.cohort.partner, url="https://x.cn/")
+        ).pk,
+        "webhook-deliveries": WebhookDelivery.objects.create(
+            endpoint=hook, event=WebhookEndpoint.Event.DIPLOMA_ISSUED, event_id=uuid.uuid4(), payload={}
+        ).pk,
         "continuations": Continuation.objects.create(
             enrollment=enrollment,
             university=enrollment.cohort.host,
