@@ -20,7 +20,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .exceptions import DomainError
-from .models import AuditEntry, PartnerAPIKey
+from .models import AuditEntry, IdempotencyRecord, PartnerAPIKey
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -227,3 +227,15 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Responses to API writes remembered under their ``Idempotency-Key`` (mobility.api.idempotent); read-only."""
+
+    list_display = ("created_at", "owner", "key", "method", "path", "status_code")
+    list_filter = ("method", "status_code")
+    search_fields = ("owner", "key", "path")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "owner", "key", "method", "path", "request_hash", "status_code", "response_body")
+    readonly_fields = fields

@@ -19,7 +19,7 @@ from django.urls import reverse
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, PartnerAPIKey
+from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey
 from programs.models import Institution
 from programs.tests.factories import (
     AgreementFactory,
@@ -107,6 +107,9 @@ def world(superuser):
     DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=superuser)
     DiplomaNumberCounter.objects.create(year=2026, last=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
+    IdempotencyRecord.objects.create(
+        owner="api-key:abcdefgh", key="k-1", method="POST", path="/api/v1/students/", request_hash="0" * 64
+    )
     return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
 
 
