@@ -359,10 +359,17 @@ def is_staff_caller(request) -> bool:
     return is_staff_key(request.auth) or is_office_staff(request.user)
 
 
+def api_not_found(request, *args, **kwargs):
+    """Any other URL under ``/api/``: a JSON 404 in the one error shape, not the site's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", _("No API endpoint at this URL.")), status=404)
+
+
 def api_urlpatterns() -> list:
     """``/api/`` URLs: the v1 router (every app's viewsets and ``mobility.webhooks_api.ROUTES``), ``me/``, and the
     schema with its Swagger UI. Built on demand so that the apps' ``api`` modules may import this module."""
-    from django.urls import include, path
+    from django.urls import include, path, re_path
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
     from rest_framework.routers import SimpleRouter
 
@@ -390,4 +397,5 @@ def api_urlpatterns() -> list:
         path("v1/", include(v1)),
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
         path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+        re_path(r"^.*$", api_not_found, name="not-found"),
     ]

@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnrollmentStatusEnum": "students.models.Enrollment.Status",
         "DiplomaStatusEnum": "diplomas.models.Diploma.Status",
+        "WebhookEventEnum": "mobility.models.WebhookEndpoint.Event",
     },
 }
 

@@ -139,6 +139,13 @@ def test_unknown_ids_and_pages_are_json_404s(college):
         assert response.status_code == 404 and set(response.json()) == ERROR_KEYS
 
 
+@pytest.mark.parametrize("url", ["/api/v1/nothing/", "/api/v1/enrollments//progress/", "/api/v2/"])
+def test_other_api_urls_are_json_404s(url):
+    response = api_client().get(url)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found" and set(response.json()) == ERROR_KEYS
+
+
 def test_a_stale_in_flight_claim_is_given_up(college):
     key, plain = make_api_key(college)
     IdempotencyRecord.objects.create(

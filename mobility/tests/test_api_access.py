@@ -100,7 +100,7 @@ def _api_patterns() -> list[tuple[str, str, str]]:
 
     found = set()
     for route, name, callback in walk(get_resolver().url_patterns):
-        if not route.startswith("api/"):
+        if not route.startswith("api/") or name == "not-found":  # the JSON 404 of other URLs: test_api.py
             continue
         actions = getattr(callback, "actions", None)  # viewsets: method → action
         if actions is not None:
@@ -267,7 +267,9 @@ LIST_OBJECT = {
 @pytest.mark.parametrize(("route", "name", "method"), API_PATTERNS)
 def test_access_matrix(world, route, name, method, role):
     own, other = world["own"], world["other"]
-    row = ROWS[(name, method)]
+    row = ROWS.get((name, method))
+    if row is None:  # test_every_api_endpoint_and_method_has_a_row fails for it
+        pytest.skip(f"no row for {name} {method}")
     client = world["clients"][role]
     url = _url(route, own)
     before = _snapshot(own)
