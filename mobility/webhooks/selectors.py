@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from mobility.access import partner_institution_id, sees_everything
 from mobility.models import WebhookDelivery, WebhookEndpoint
 
 D = WebhookDelivery.Status
@@ -27,3 +28,21 @@ def webhook_delivery_list(*, institution_id: int, status: str | None = None) -> 
     if status:
         deliveries = deliveries.filter(status=status)
     return deliveries.order_by("-created_at", "-id")
+
+
+def webhook_endpoints_visible_to(*, viewer) -> QuerySet[WebhookEndpoint]:
+    """The partner API's endpoints: a partner's key sees its institution's, office staff and staff keys all."""
+    endpoints = WebhookEndpoint.objects.select_related("institution").order_by("pk")
+    if sees_everything(viewer):
+        return endpoints
+    institution_id = partner_institution_id(viewer)
+    return endpoints.filter(institution_id=institution_id) if institution_id else endpoints.none()
+
+
+def webhook_deliveries_visible_to(*, viewer) -> QuerySet[WebhookDelivery]:
+    """Deliveries to the endpoints ``webhook_endpoints_visible_to`` gives the viewer, newest first."""
+    deliveries = WebhookDelivery.objects.order_by("-created_at", "-id")
+    if sees_everything(viewer):
+        return deliveries
+    institution_id = partner_institution_id(viewer)
+    return deliveries.filter(endpoint__institution_id=institution_id) if institution_id else deliveries.none()
