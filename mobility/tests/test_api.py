@@ -200,3 +200,50 @@ def test_swagger_ui_loads_only_local_files():
     for url in urls:
         assert url.startswith("/"), url
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_duplicate_is_a_conflict_and_writes_once(college):
+    """Two clients send the same Idempotency-Key at once: the second, while the first is still writing, gets 409;
+    afterwards the key replays the first's response. One student, one audit entry."""
+    import threading
+    from unittest import mock
+
+    from django.db import connection
+
+    from mobility.models import AuditEntry
+    from students import services
+
+    _key, plain = make_api_key(college)
+    body = {"home_student_id": "1", "family_name_latin": "Li", "given_name_latin": "Na"}
+    real_create = services.student_create
+    in_flight, release = threading.Event(), threading.Event()
+
+    def slow_create(**kwargs):
+        in_flight.set()
+        release.wait(10)
+        return real_create(**kwargs)
+
+    responses = {}
+
+    def first():
+        try:
+            responses["first"] = api_client(plain).post(
+                "/api/v1/students/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+            )
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "student_create", side_effect=slow_create):
+        thread = threading.Thread(target=first)
+        thread.start()
+        assert in_flight.wait(10)
+        second = api_client(plain).post("/api/v1/students/", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
+        release.set()
+        thread.join(10)
+    assert second.status_code == 409 and second.json()["code"] == "idempotency_in_progress"
+    assert responses["first"].status_code == 201
+    third = api_client(plain).post("/api/v1/students/", body, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert third.status_code == 201 and third.json() == responses["first"].json()
+    assert Student.objects.count() == 1
+    assert AuditEntry.objects.filter(action="student.create").count() == 1
