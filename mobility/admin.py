@@ -20,7 +20,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .exceptions import DomainError
-from .models import AuditEntry, IdempotencyRecord, PartnerAPIKey
+from .models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -238,4 +238,41 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("owner", "key", "path")
     date_hierarchy = "created_at"
     fields = ("created_at", "owner", "key", "method", "path", "request_hash", "status_code", "response_body")
+    readonly_fields = fields
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Partners' webhook endpoints; read-only (written by mobility.webhooks.services, audited), secret left out."""
+
+    list_display = ("institution", "url", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("url", "institution__code")
+    list_select_related = ("institution",)
+    fields = ("institution", "url", "events", "description", "is_active", "created_at", "modified_at")
+    readonly_fields = fields
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Webhook deliveries and their last attempt; read-only (staff replay on the institution's webhooks page)."""
+
+    list_display = ("created_at", "event", "endpoint", "status", "attempts", "response_code")
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint__institution",)
+    date_hierarchy = "created_at"
+    fields = (
+        "endpoint",
+        "event",
+        "event_id",
+        "status",
+        "attempts",
+        "response_code",
+        "last_error",
+        "response_body",
+        "created_at",
+        "last_attempt_at",
+        "delivered_at",
+        "payload",
+    )
     readonly_fields = fields

@@ -4,6 +4,7 @@ without ``view_sensitive``, writes go through the services, and what must never 
 import datetime
 import re
 import types
+import uuid
 
 import pytest
 from django.apps import apps
@@ -19,7 +20,7 @@ from django.urls import reverse
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey
+from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from programs.models import Institution
 from programs.tests.factories import (
     AgreementFactory,
@@ -110,6 +111,10 @@ def world(superuser):
     IdempotencyRecord.objects.create(
         owner="api-key:abcdefgh", key="k-1", method="POST", path="/api/v1/students/", request_hash="0" * 64
     )
+    hook = WebhookEndpoint.objects.create(
+        institution=college, url="https://hooks.example.cn/", events=["diploma.issued"]
+    )
+    WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
     return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
 
 
