@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from dataclasses import dataclass
 from unittest import mock
 
@@ -22,7 +23,7 @@ from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.test_services import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE
-from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey
+from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.testing import api_client, make_api_key, make_user
 from programs.models import Cohort
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory
@@ -72,6 +73,14 @@ ROWS: dict[tuple[str, str], Row] = {
     ("diploma-detail", "get"): Row(200, other=404),
     ("diploma-pdf", "get"): Row(200, other=404),
     ("diploma-lookup", "get"): Row(200, other=404),
+    ("webhook-endpoint-list", "get"): Row(200, other=200, scoped=True),
+    ("webhook-endpoint-list", "post"): Row(201, other=400),  # B registering one for A: "does not exist"
+    ("webhook-endpoint-detail", "get"): Row(200, other=404),
+    ("webhook-endpoint-detail", "put"): Row(200, other=404),
+    ("webhook-endpoint-detail", "patch"): Row(200, other=404),
+    ("webhook-endpoint-detail", "delete"): Row(204, other=404),
+    ("webhook-delivery-list", "get"): Row(200, other=200, scoped=True),
+    ("webhook-delivery-detail", "get"): Row(200, other=404),
 }
 
 ROLES = [
@@ -134,6 +143,10 @@ def _partner_world(code: str) -> dict:
         diploma = diploma_services.diploma_issue(diploma_id=diploma.pk)
     assert diploma.status == Diploma.Status.ISSUED
     result = ModuleResultFactory(enrollment=enrollment)
+    hook = WebhookEndpoint.objects.create(
+        institution=college, url="https://hooks.example.cn/", events=["diploma.issued"]
+    )
+    delivery = WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={})
     return {
         "institution": college,
         "student": enrollment.student,
@@ -146,6 +159,8 @@ def _partner_world(code: str) -> dict:
         # A student of A's without an enrollment, for applications; a cohort of A's that takes them.
         "free_student": StudentFactory(home_institution=college),
         "open_cohort": CohortFactory(partner=college, track=enrollment.track),
+        "webhook_endpoint": hook,
+        "webhook_delivery": delivery,
     }
 
 
@@ -188,6 +203,8 @@ SEGMENT_OBJECT = {
     "enrollments": "enrollment",
     "results": "result",
     "diplomas": "diploma",
+    "webhook-endpoints": "webhook_endpoint",
+    "webhook-deliveries": "webhook_delivery",
 }
 
 
@@ -219,6 +236,10 @@ def _body(name: str, method: str, own: dict) -> dict:
         return {"phone": "+7 000"} if method == "patch" else body
     if name == "enrollment-list":
         return {"student": own["free_student"].pk, "cohort": own["open_cohort"].pk}
+    if name == "webhook-endpoint-list":
+        return {"url": "https://new.example.cn/", "events": ["diploma.issued"], "institution": own["institution"].pk}
+    if name == "webhook-endpoint-detail":
+        return {"description": "SIS"} if method == "patch" else {"url": "https://b.cn/", "events": ["result.recorded"]}
     return {}
 
 
@@ -260,6 +281,8 @@ LIST_OBJECT = {
     "enrollment-list": "enrollment",
     "result-list": "result",
     "diploma-list": "diploma",
+    "webhook-endpoint-list": "webhook_endpoint",
+    "webhook-delivery-list": "webhook_delivery",
 }
 
 
