@@ -28,14 +28,6 @@ from students.models import Enrollment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES_PER_OPERATION = 6
-# Schema gaps found by this test (2026-11-24) and reported to the API's authors: operation → what schemathesis says.
-# A failure of any other operation fails the test; remove an entry once its operation passes (the test prints it).
-KNOWN_GAPS = {
-    "POST /api/v1/enrollments/": "400 (unknown student/cohort) is not a documented status",
-    "GET /api/v1/enrollments/{id}/history/": "404 is not a documented status",
-    "GET /api/v1/enrollments/{id}/progress/": "404 is not a documented status",
-    "GET /api/v1/institutions/": 'an empty website "" is not a "uri" as the schema says',
-}
 HEADERS = {"Authorization": f"Api-Key {DEMO_API_KEY}"}
 
 
@@ -76,12 +68,7 @@ def test_every_operation_conforms_to_the_schema_and_never_fails(api):
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every failing operation is reported
             failures[operation.label] = f"{operation.label}: {type(exc).__name__}: {str(exc)[:2000]}"
     assert operations >= 10
-    for label in sorted(set(KNOWN_GAPS) - set(failures)):
-        print(f"fixed, remove from KNOWN_GAPS: {label}")
-    for label in sorted(set(KNOWN_GAPS) & set(failures)):
-        print(f"known gap, still there: {label}: {KNOWN_GAPS[label]}")
-    unexpected = [message for label, message in failures.items() if label not in KNOWN_GAPS]
-    assert not unexpected, "\n\n".join(unexpected)
+    assert not failures, "\n\n".join(failures.values())
 
 
 def _property_test(operation, *, base_url, session, checks):
