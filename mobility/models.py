@@ -171,6 +171,9 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    # When a pending delivery's next attempt is due: its creation or replay, then after each failed attempt the
+    # backoff. The sweeper re-sends those overdue by WEBHOOK_STUCK_AFTER_SECONDS (a lost message, no broker).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
@@ -180,7 +183,12 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_endpoint_event_unique")
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="webhook_delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="webhook_delivery_status_idx"),
+            models.Index(
+                fields=["next_attempt_at"], name="webhook_delivery_due_idx", condition=models.Q(status="pending")
+            ),
+        ]
 
     def __str__(self):
         return f"{self.event} → {self.endpoint.url} ({self.status})"

@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60,
     },
     "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
+    "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},
+    "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
 }
 
 # --- REST framework (the partner API, docs/api.md) ----------------------------------------------------------------
@@ -295,5 +297,7 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
 WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=10)
 WEBHOOK_RETRY_BACKOFF_MAX = env.int("WEBHOOK_RETRY_BACKOFF_MAX", default=600)
+# The sweeper re-sends a pending delivery whose next attempt (by the backoff) is overdue by this many seconds.
+WEBHOOK_STUCK_AFTER_SECONDS = env.int("WEBHOOK_STUCK_AFTER_SECONDS", default=120)
 # Endpoints on loopback, private or link-local addresses are refused unless this is on (on with DJANGO_DEBUG=1).
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)

@@ -1,22 +1,29 @@
 """Webhooks: events of each kind reach the right partner's endpoints, signed; a receiver on 127.0.0.1 answers;
-failed attempts are retried with a bound; a delivered delivery is not sent again; staff replay."""
+failed attempts are retried with a bound (with a broker by Celery, without one by the sweeper: one attempt per
+run in the request); a delivered delivery is not sent again; the sweeper; staff replay."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import time
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from diplomas import services as diploma_services
+from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.tasks import webhook_send
+from mobility.testing import make_user
 from mobility.webhooks import services
 from mobility.webhooks.signing import body_bytes, signature_header, verify_signature
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
@@ -62,6 +69,16 @@ def endpoint(institution, url="https://hooks.example.cn/mobility", events=ALL_EV
 
 def emit(institution, event=E.ENROLLMENT_STATUS_CHANGED, data=None):
     return services.webhooks_emit(event=event, institution_id=institution.pk, data=data or {"enrollment_id": 1})
+
+
+def sweep_later(committed, rounds=1):
+    """What the sweeper does once the backoff has passed: every pending delivery overdue, swept (eagerly: one
+    attempt each, after the commit)."""
+    for _ in range(rounds):
+        overdue = timezone.now() - datetime.timedelta(hours=1)
+        WebhookDelivery.objects.filter(status=D.PENDING).update(next_attempt_at=overdue)
+        with committed():
+            services.webhooks_sweep_pending()
 
 
 # --- signatures -------------------------------------------------------------------------------------------------
@@ -116,12 +133,21 @@ def test_a_delivery_reaches_the_receiver_signed_and_is_logged(receiver, committe
     assert delivery.delivered_at and delivery.last_attempt_at and delivery.last_error == ""
 
 
-def test_a_500_is_retried_and_then_delivered_with_the_same_event_and_body(receiver, committed):
+def test_a_500_is_retried_and_then_delivered_with_the_same_event_and_body(receiver, committed, settings):
+    settings.WEBHOOK_RETRY_BACKOFF = 10
     receiver.script = [500, 503]
     partner = InstitutionFactory()
     hook = endpoint(partner, url=receiver.url)
     with committed(), transaction.atomic():
         (delivery,) = emit(partner)
+
+    # Eagerly (no broker) one attempt only; the next is due after the backoff, for the sweeper.
+    assert [r.answered for r in receiver.received] == [500]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (D.PENDING, 1, "HTTP 500")
+    wait = (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()
+    assert 5 <= wait <= 11
+    sweep_later(committed, rounds=2)
 
     assert [r.answered for r in receiver.received] == [500, 503, 200]
     assert len({r.headers["X-Mobility-Delivery"] for r in receiver.received}) == 1
@@ -145,6 +171,7 @@ def test_retries_are_bounded_then_the_delivery_is_failed_with_the_last_answer(re
     endpoint(partner, url=receiver.url)
     with committed(), transaction.atomic():
         (delivery,) = emit(partner)
+    sweep_later(committed, rounds=3)
 
     assert [r.answered for r in receiver.received] == [500, 500, 500]  # the first attempt and 2 retries
     delivery.refresh_from_db()
@@ -166,6 +193,7 @@ def test_an_unreachable_receiver_is_an_error_on_the_row(committed, settings):
     endpoint(partner, url="http://127.0.0.1:9/nothing-listens-here")
     with committed(), transaction.atomic():
         (delivery,) = emit(partner)
+    sweep_later(committed)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (D.FAILED, 2, None)
     assert delivery.last_error.startswith("ConnectionError")
@@ -201,6 +229,171 @@ def test_redirects_are_not_followed(receiver, committed, settings):
         (delivery,) = emit(partner)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.response_code, len(receiver.received)) == (D.FAILED, 302, 1)
+
+
+def test_a_staff_action_that_fires_an_event_to_a_dead_endpoint_returns_after_one_attempt(
+    client, receiver, committed, settings
+):
+    """Without a broker the task runs inside the request: one attempt (a timeout), not nine in a row."""
+    settings.WEBHOOK_TIMEOUT = 0.5
+    settings.WEBHOOK_MAX_RETRIES = 8
+    receiver.delay = 3  # answers long after the timeout: dead as far as the sender can tell
+    enrollment = EnrollmentFactory(status="applied")
+    endpoint(enrollment.student.home_institution, url=receiver.url)
+    client.force_login(make_user("clerk", OFFICE))
+
+    started = time.monotonic()
+    with committed():
+        response = client.post(f"/students/enrollments/{enrollment.pk}/admit/")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.status == "admitted"
+    deliveries = list(WebhookDelivery.objects.order_by("pk"))
+    assert len(deliveries) == 2  # application.decided and enrollment.status_changed
+    for delivery in deliveries:
+        assert (delivery.status, delivery.attempts) == (D.PENDING, 1)
+        assert delivery.last_error.startswith("ReadTimeout")
+        assert delivery.next_attempt_at > timezone.now()
+    assert len(receiver.received) == 2
+    assert elapsed < 4  # one 0.5 s timeout per delivery; before, 9 × 0.5 s each: 9 s
+
+
+def test_with_a_broker_a_failed_attempt_is_retried_by_celery_when_due(receiver):
+    receiver.default = 500
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    (delivery,) = emit(partner)
+    # Called directly (not .delay/.apply) the task runs as a worker would: not eager.
+    with mock.patch.object(webhook_send, "retry", side_effect=Retry()) as retry, pytest.raises(Retry):
+        webhook_send(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.received)) == (D.PENDING, 1, 1)
+    expected = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    assert retry.call_args.kwargs["countdown"] == pytest.approx(expected, abs=1)
+    assert expected > 0
+
+
+def test_a_copy_of_the_task_that_runs_before_the_delivery_is_due_sends_nothing(receiver, committed):
+    receiver.default = 500
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    with committed(), transaction.atomic():
+        (delivery,) = emit(partner)
+    # The sweeper's message and the scheduled retry, or one Redis handed out twice: no extra attempt, no new chain.
+    webhook_send.delay(delivery.pk)
+    with mock.patch.object(webhook_send, "retry") as retry:
+        webhook_send(delivery.pk)
+    retry.assert_not_called()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.received)) == (D.PENDING, 1, 1)
+
+
+# --- the sweeper ------------------------------------------------------------------------------------------------
+
+
+def _pending(partner, *, next_attempt_in: float, attempts: int = 0) -> WebhookDelivery:
+    (delivery,) = emit(partner)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=attempts, next_attempt_at=timezone.now() + datetime.timedelta(seconds=next_attempt_in)
+    )
+    return delivery
+
+
+def test_the_sweeper_resends_only_deliveries_overdue_past_the_threshold(receiver, committed, settings):
+    settings.WEBHOOK_STUCK_AFTER_SECONDS = 120
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    lost = _pending(partner, next_attempt_in=-121, attempts=2)  # a retry lost with its worker
+    never_sent = _pending(partner, next_attempt_in=-600)  # the first message lost
+    waiting = _pending(partner, next_attempt_in=300, attempts=3)  # a retry scheduled by the backoff
+    late = _pending(partner, next_attempt_in=-60, attempts=1)  # due, but maybe just queued: not yet
+    done = _pending(partner, next_attempt_in=-600)
+    WebhookDelivery.objects.filter(pk=done.pk).update(status=D.DELIVERED)
+
+    with committed():
+        sweep = services.webhooks_sweep_pending()
+
+    assert sweep.resent == [never_sent.pk, lost.pk] and sweep.failed == []
+    assert len(receiver.received) == 2
+    states = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert states[lost.pk] == states[never_sent.pk] == D.DELIVERED
+    assert states[waiting.pk] == states[late.pk] == D.PENDING
+    assert WebhookDelivery.objects.get(pk=lost.pk).attempts == 3
+    assert WebhookDelivery.objects.get(pk=waiting.pk).attempts == 3
+
+
+def test_the_sweeper_touches_what_it_resends_so_the_next_sweep_waits(receiver, settings):
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    delivery = _pending(partner, next_attempt_in=-3600)
+    # Not committed: the task is not sent, as if the workers were down.
+    assert services.webhooks_sweep_pending().resent == [delivery.pk]
+    delivery.refresh_from_db()
+    assert abs((delivery.next_attempt_at - timezone.now()).total_seconds()) < 5
+    assert services.webhooks_sweep_pending().resent == []
+    assert receiver.received == []
+
+
+def test_the_sweeper_fails_a_delivery_whose_attempts_are_spent_without_a_request(receiver, committed, settings):
+    settings.WEBHOOK_MAX_RETRIES = 2
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    killed_last = _pending(partner, next_attempt_in=-3600, attempts=3)  # its third attempt died with the worker
+    with committed():
+        sweep = services.webhooks_sweep_pending()
+    assert (sweep.resent, sweep.failed) == ([], [killed_last.pk])
+    killed_last.refresh_from_db()
+    assert (killed_last.status, killed_last.last_error) == (D.FAILED, "Gave up after 3 attempts.")
+    assert receiver.received == []
+
+
+def test_the_sweeper_brings_a_failing_delivery_to_failed_within_the_bound(receiver, committed, settings):
+    settings.WEBHOOK_MAX_RETRIES = 2
+    receiver.default = 500
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    with committed(), transaction.atomic():
+        (delivery,) = emit(partner)
+    sweep_later(committed, rounds=5)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.received)) == (D.FAILED, 3, 3)
+
+
+def test_the_sweeper_is_bounded_per_run_and_by_the_command(receiver, committed):
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    first, second = (_pending(partner, next_attempt_in=-3600 + i) for i in range(2))
+    assert services.webhooks_sweep_pending(limit=1).resent == [first.pk]
+
+    out = io.StringIO()
+    with committed():
+        call_command("sweep_webhooks", "--overdue-by", "60", stdout=out)
+    assert out.getvalue().startswith("Re-sent 1 deliveries, gave up on 0.")
+    assert f"re-sent: [{second.pk}]" in out.getvalue()
+    second.refresh_from_db()
+    assert second.status == D.DELIVERED
+
+
+def test_the_beat_schedule_runs_the_sweeper_and_the_purge(settings):
+    from mobility.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"mobility.tasks.webhooks_sweep", "mobility.tasks.idempotency_purge"} <= tasks
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)
+
+
+def test_the_sweep_task_runs_the_service(receiver, committed):
+    partner = InstitutionFactory()
+    endpoint(partner, url=receiver.url)
+    _pending(partner, next_attempt_in=-3600)
+    from mobility.tasks import webhooks_sweep
+
+    with committed():
+        assert webhooks_sweep.delay().get() == 1
+    assert len(receiver.received) == 1
 
 
 def test_the_backoff_doubles_up_to_its_ceiling(settings):

@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,9 @@ D = WebhookDelivery.Status
 EVENTS = tuple(Event.values)
 RESPONSE_BODY_LIMIT = 2000  # characters of the receiver's answer kept on the delivery row
 WRITE_BATCH = 1000
+SWEEP_BATCH = 500  # deliveries re-sent by one sweep at most; the next sweep takes the rest
+# A message may run this much before its delivery's ``next_attempt_at`` and still count as due (timer granularity).
+DUE_TOLERANCE = timedelta(seconds=1)
 
 
 def _send_task():
@@ -182,22 +186,28 @@ def _lock(delivery_id: int) -> WebhookDelivery | None:
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     """Make one attempt to send a pending delivery and record it on the row; what ``webhook_send`` runs. Returns
-    the delivery (still ``pending`` when the caller should retry later), or ``None`` when another run is sending it.
+    the delivery (still ``pending``, with ``next_attempt_at`` set by the backoff, when it should be tried again),
+    or ``None`` when this run sent nothing because another run is sending it or its next attempt is not due yet.
 
     Safe to run any number of times, concurrently too: a delivered or failed delivery is not sent again (only
-    ``webhook_replay`` makes it pending), and two runs never send at once.
+    ``webhook_replay`` makes it pending), two runs never send at once, and a run before ``next_attempt_at`` (a
+    duplicate message: the sweeper's and the retry's, or one Redis handed out twice) sends nothing, so duplicates
+    neither spend attempts nor start a second chain of retries.
     1. A short transaction holding the row lock counts the attempt and commits, so an attempt killed with its
        worker is counted too; after ``WEBHOOK_MAX_RETRIES`` + 1 attempts in all the delivery is ``failed``.
     2. A second transaction takes the row lock again (skipping it if another run holds it), sends the POST with
        ``WEBHOOK_TIMEOUT``, records the answer (``response_code``, the first 2,000 characters of the body, the
-       error) and moves to ``delivered`` on a 2xx, or to ``failed`` when it was the last attempt, and commits. The
-       lock is held during the request so that a second run waits for this one's outcome instead of sending again;
-       a killed worker's connection closes and PostgreSQL releases it.
+       error) and moves to ``delivered`` on a 2xx, to ``failed`` when it was the last attempt, or else stays
+       ``pending`` with ``next_attempt_at`` after the backoff (``webhook_retry_countdown``), and commits. The lock
+       is held during the request so that a second run waits for this one's outcome instead of sending again; a
+       killed worker's connection closes and PostgreSQL releases it.
     """
     with transaction.atomic():
         delivery = _lock(delivery_id)
         if delivery is None or delivery.status != D.PENDING:
             return delivery
+        if delivery.next_attempt_at > timezone.now() + DUE_TOLERANCE:
+            return None
         refusal = _refusal(delivery)
         if refusal:
             return _finish(delivery, status=D.FAILED, error=refusal)
@@ -218,6 +228,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         error = error or f"HTTP {code}"
         last = delivery.attempts >= webhook_max_attempts()
         logger.warning("webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, error)
+        if not last:
+            delivery.next_attempt_at = timezone.now() + timedelta(seconds=webhook_retry_countdown(delivery.attempts))
         return _finish(delivery, status=D.FAILED if last else D.PENDING, error=error)
 
 
@@ -233,7 +245,9 @@ def _refusal(delivery: WebhookDelivery) -> str:
 def _finish(delivery: WebhookDelivery, *, status: str, error: str) -> WebhookDelivery:
     delivery.status = status
     delivery.last_error = error[:RESPONSE_BODY_LIMIT]
-    delivery.save(update_fields=["status", "last_error", "response_code", "response_body", "delivered_at"])
+    delivery.save(
+        update_fields=["status", "last_error", "response_code", "response_body", "delivered_at", "next_attempt_at"]
+    )
     return delivery
 
 
@@ -297,6 +311,56 @@ def url_problem(url: str, *, resolve: bool, unresolved_ok: bool = False) -> str 
     return None
 
 
+# --- the sweeper ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WebhookSweep:
+    """What one sweep did: ids re-sent, and ids marked ``failed`` because their last attempt was spent."""
+
+    resent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def webhooks_sweep_pending(*, overdue_by: timedelta | None = None, limit: int = SWEEP_BATCH) -> WebhookSweep:
+    """Re-send every ``pending`` delivery whose next attempt is overdue by more than ``overdue_by`` (default
+    ``WEBHOOK_STUCK_AFTER_SECONDS``): its message was lost with a worker, is held by the broker until its
+    visibility timeout, or there is no broker (eager mode makes one attempt per run and leaves the next to this).
+    The due time is the delivery's creation or replay, then the backoff after each failed attempt, so a delivery
+    waiting for a scheduled retry is left alone.
+
+    A delivery whose attempts are all spent (the last one killed with its worker) is marked ``failed`` here,
+    without a request. Rows locked by a running attempt are skipped. Re-sent rows get ``next_attempt_at`` = now,
+    so the next sweep waits again, and a late copy of their old message is a duplicate that ``webhook_deliver``
+    drops. At most ``limit`` rows, the most overdue first. Atomic; the tasks are sent after the commit (in eager
+    mode they run then, one attempt each).
+    """
+    now = timezone.now()
+    late = timedelta(seconds=settings.WEBHOOK_STUCK_AFTER_SECONDS) if overdue_by is None else overdue_by
+    sweep = WebhookSweep()
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status=D.PENDING, next_attempt_at__lt=now - late)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "attempts")[:limit]
+        )
+        for pk, attempts in rows:
+            (sweep.failed if attempts >= webhook_max_attempts() else sweep.resent).append(pk)
+        if sweep.failed:
+            WebhookDelivery.objects.filter(pk__in=sweep.failed).update(
+                status=D.FAILED, last_error=_("Gave up after %(n)d attempts.") % {"n": webhook_max_attempts()}
+            )
+        if sweep.resent:
+            WebhookDelivery.objects.filter(pk__in=sweep.resent).update(next_attempt_at=now)
+            task = _send_task()
+            for pk in sweep.resent:
+                enqueue_on_commit(task, pk)
+    if rows:
+        logger.warning("webhook sweep: re-sent %s, failed %s", sweep.resent, sweep.failed)
+    return sweep
+
+
 # --- replay ----------------------------------------------------------------------------------------------------------
 
 
@@ -312,7 +376,8 @@ def webhook_replay(*, delivery: WebhookDelivery, by: Actor) -> WebhookDelivery:
         locked.status = D.PENDING
         locked.attempts = 0
         locked.last_error = ""
-        locked.save(update_fields=["status", "attempts", "last_error"])
+        locked.next_attempt_at = timezone.now()
+        locked.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
         audit_record(
             actor=by,
             obj=locked,
