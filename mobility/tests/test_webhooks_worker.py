@@ -4,6 +4,8 @@ receiver on 127.0.0.1.
 (a) A worker killed with ``kill -9`` in the middle of a delivery (the receiver holds the request unanswered until
     the kill): a new worker sends it again and it is delivered exactly once, the killed attempt counted.
 (b) The same delivery's task sent twice at once to two worker children: one request reaches the receiver.
+(c) A worker killed mid-delivery under a long visibility timeout (the message would come back only after an hour):
+    the sweeper re-sends it and a new worker delivers it.
 
 The killed worker's message comes back because the task is ``acks_late``: Redis keeps it unacknowledged until the
 broker's visibility timeout (4 s here, ``CELERY_VISIBILITY_TIMEOUT``) and the new worker restores it at start.
@@ -11,6 +13,7 @@ broker's visibility timeout (4 s here, ``CELERY_VISIBILITY_TIMEOUT``) and the ne
 
 from __future__ import annotations
 
+import datetime
 import functools
 import time
 from pathlib import Path
@@ -130,3 +133,31 @@ def test_the_same_delivery_sent_twice_at_once_reaches_the_receiver_once(receiver
     assert [r.answered for r in receiver.received] == [200]
     delivery.refresh_from_db()
     assert delivery.status == D.DELIVERED and delivery.attempts in (1, 2)
+
+
+def test_a_delivery_lost_with_its_worker_is_swept_long_before_the_visibility_timeout(receiver, workers):
+    workers.env["CELERY_VISIBILITY_TIMEOUT"] = "3600"  # production's: Redis keeps the killed message for an hour
+    receiver.hold = True
+    first = workers.start(concurrency=1)
+    _hook, delivery = _delivery(receiver)
+    if not receiver.held.wait(60):
+        pytest.fail(f"the worker never called the receiver:\n{workers.output()}")
+    workers.kill9(first)
+    receiver.release.set()
+    workers.start(concurrency=1)
+    time.sleep(3)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(receiver.received)) == (D.PENDING, 1, 1)  # nothing came back
+
+    with transaction.atomic():  # what the beat task does once the delivery is overdue
+        sweep = services.webhooks_sweep_pending(overdue_by=datetime.timedelta(0))
+    assert sweep.resent == [delivery.pk]
+
+    def delivered():
+        delivery.refresh_from_db()
+        return delivery.status == D.DELIVERED
+
+    _wait_for(delivered, timeout=60, workers=workers, what="the swept delivery")
+    assert (delivery.attempts, delivery.response_code) == (2, 200)
+    assert [r.answered for r in receiver.received] == [None, 200]
+    assert receiver.received[0].headers["X-Mobility-Delivery"] == receiver.received[1].headers["X-Mobility-Delivery"]
