@@ -6,8 +6,8 @@ bare DRF endpoint (``/api/v1/me/``: authentication, throttle and a tiny body) as
     DJANGO_DEBUG=1 .venv/bin/python bench/api.py --throwaway --students 50 --requests 40   # smoke run, SQLite
 
 1. Data: migrates the database, runs ``seed_demo`` and grows it to ``--students`` generated students
-   (``mobility.demo.grow``, as ``bench/generate.py``), and creates a read-only key of the Chongqing college
-   (revoked at the end).
+   (``mobility.demo.grow``, as ``bench/generate.py``), vacuums and analyzes the tables read on PostgreSQL (as
+   autovacuum would after the bulk load), and creates a read-only key of the Chongqing college (revoked at the end).
 2. Server: Django's threaded development WSGI server (what ``runserver`` runs; gunicorn is not a dependency yet),
    without its request log and with TCP_NODELAY, on 127.0.0.1 in a child process with production settings
    (``DJANGO_DEBUG`` unset: no query log, no browsable API, persistent database connections). One process and the
@@ -50,6 +50,7 @@ def prepare(students: int) -> tuple[str, dict[str, str]]:
     seed_demo()
     report = grow_demo(students=students)
     print(report.format() if report.created["students"] else f"Generated students: {report.students_after}")
+    analyze_tables()
     print(f"data ready in {time.monotonic() - started:.1f} s")
     college = Institution.objects.get(code="CQEVTC")
     _key, raw_key = services.api_key_create(
@@ -80,6 +81,23 @@ def prepare(students: int) -> tuple[str, dict[str, str]]:
         "students_page_100": "/api/v1/students/?page_size=100",
     }
     return raw_key, paths
+
+
+def analyze_tables() -> None:
+    """``VACUUM (ANALYZE)`` the tables the endpoints read, on PostgreSQL: what autovacuum does on a real server
+    after a bulk load, and what a server with autovacuum off (the CI and bench containers) never does. Without it
+    the planner has no statistics and the visibility map is empty, so the page's ``COUNT`` over a partner's
+    students reads the whole heap (2.4 ms) instead of scanning the ``home_institution_id`` index only (0.7 ms)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    from diplomas.models import Diploma
+    from students.models import Enrollment, ModuleResult, Student
+
+    with connection.cursor() as cursor:
+        for model in (Student, Enrollment, ModuleResult, Diploma):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def queries_per_request(raw_key: str, paths: dict[str, str]) -> dict[str, int]:

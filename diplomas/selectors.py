@@ -122,5 +122,27 @@ def diploma_lookup(*, viewer, number: str) -> Diploma:
     return (
         diploma_list(viewer=viewer)
         .select_related("enrollment__student", "enrollment__track")
+        # What verification shows, not four tables' every column: the lookup is a hot path of partners' systems.
+        .only(*_LOOKUP_FIELDS)
         .get(number=number, status__in=(S.ISSUED, S.REVOKED))
     )
+
+
+_LOOKUP_FIELDS = (
+    "number",
+    "status",
+    "issued_at",
+    "sha256",
+    "revoked_at",
+    "revoked_reason",
+    "enrollment__student__family_name_han",
+    "enrollment__student__given_name_han",
+    "enrollment__student__family_name_latin",
+    "enrollment__student__given_name_latin",
+    "enrollment__student__family_name_cyrillic",
+    "enrollment__student__given_name_cyrillic",
+    "enrollment__track__code",
+    "enrollment__track__name_en",
+    "enrollment__track__name_ru",
+    "enrollment__track__name_zh",
+)

@@ -10,6 +10,7 @@ top. The schema class lives in ``mobility/api_schema.py`` for that reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -61,7 +62,9 @@ class APIKeyAuthentication(BaseAuthentication):
         prefix, dot, _secret = raw.strip().partition(".")
         key = None
         if dot and prefix:
-            key = PartnerAPIKey.objects.select_related("institution").filter(prefix=prefix).first()
+            # ``get`` (the prefix is unique), not ``first``: no ORDER BY over the join with the institution.
+            with contextlib.suppress(PartnerAPIKey.DoesNotExist):
+                key = PartnerAPIKey.objects.select_related("institution").get(prefix=prefix)
         if key is None or not PartnerAPIKey.objects.key_generator.verify(raw.strip(), key.hashed_key):
             raise exceptions.AuthenticationFailed(_("The API key is not valid."), code="invalid_api_key")
         if key.revoked:
@@ -174,6 +177,57 @@ class SyncFilterSet(filters.FilterSet):
         lookup_expr="gte",
         label="Only rows modified at or after this time (ISO 8601, e.g. 2026-09-01T00:00:00Z).",
     )
+
+
+@functools.cache
+def shared_serializer(serializer_class) -> serializers.Serializer:
+    """One instance of a read-only serializer that needs no context, for ``to_representation(obj)`` on hot
+    endpoints: instantiating a serializer deep-copies its declared fields, which cost a one-row answer several
+    times its ``to_representation``. Its fields hold no per-request state, so threads may share it."""
+    return serializer_class()
+
+
+class ValuesRepresentation:
+    """A serializer's representation of ``.values()`` rows, for the hot lists: the same fields, names and output as
+    ``serializer_class(instances, many=True).data``, without a model instance per row nor DRF's per-field attribute
+    walk. Built once per serializer class (``for_serializer``) from its readable fields, which must be flat: model
+    columns and primary-key related fields (``values()`` gives their ids); a dotted source or a method field is
+    refused here rather than shown wrong.
+
+    ``rows(page)`` shapes a page of ``queryset.values(*representation.columns)``."""
+
+    def __init__(self, serializer_class, *, exclude: tuple[str, ...] = ()):
+        fields = []
+        for field in serializer_class()._readable_fields:
+            if field.field_name in exclude:
+                continue
+            if "." in field.source or field.source == "*" or isinstance(field, serializers.SerializerMethodField):
+                raise TypeError(f"{serializer_class.__name__}.{field.field_name} is not a column: not flat")
+            if isinstance(field, serializers.RelatedField):
+                if not isinstance(field, serializers.PrimaryKeyRelatedField) or field.pk_field is not None:
+                    raise TypeError(f"{serializer_class.__name__}.{field.field_name}: only plain ids are flat")
+                convert = None  # the id, as PrimaryKeyRelatedField shows it
+            else:
+                convert = field.to_representation
+            fields.append((field.field_name, field.source, convert))
+        self._fields = tuple(fields)
+        self.columns = tuple(source for _name, source, _convert in fields)
+
+    @classmethod
+    @functools.cache
+    def for_serializer(cls, serializer_class, *, exclude: tuple[str, ...] = ()) -> ValuesRepresentation:
+        # The fields hold no per-request state for flat columns, so one set serves every request.
+        return cls(serializer_class, exclude=exclude)
+
+    def rows(self, rows) -> list[dict]:
+        fields = self._fields
+        return [
+            {
+                name: value if (value := row[column]) is None or convert is None else convert(value)
+                for name, column, convert in fields
+            }
+            for row in rows
+        ]
 
 
 # --- errors --------------------------------------------------------------------------------------------------------

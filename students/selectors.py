@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -166,26 +168,45 @@ def student_get(*, viewer, pk) -> Student:
     )
 
 
+@functools.cache
+def _progress_sql() -> str:
+    """The track's modules, each with whether the enrollment has a passing result for it (``%s``: the
+    enrollment, then the track). Written once from the models' own table and column names: building the same
+    statement with the ORM (eight filtered aggregates over an ``Exists``) cost the partner API's progress endpoint
+    several times the query itself on every request (docs/performance.md#partner-api-under-load)."""
+    module, result = Module._meta, ModuleResult._meta
+
+    def column(meta, name):
+        return connection.ops.quote_name(meta.get_field(name).column)
+
+    return (
+        f"SELECT m.{column(module, 'id')}, m.{column(module, 'is_required')}, m.{column(module, 'hours')}, "
+        f"m.{column(module, 'credits')}, EXISTS (SELECT 1 FROM {connection.ops.quote_name(result.db_table)} r "
+        f"WHERE r.{column(result, 'enrollment')} = %s AND r.{column(result, 'module')} = m.{column(module, 'id')} "
+        f"AND r.{column(result, 'passed')}) AS passed_in_enrollment "
+        f"FROM {connection.ops.quote_name(module.db_table)} m WHERE m.{column(module, 'track')} = %s"
+    )
+
+
 def enrollment_progress(*, enrollment: Enrollment) -> dict:
     """Progress of one enrollment in one query: required modules passed of required, hours and credits of the
-    passed modules of all the track's modules. A module counts once, whatever the number of passing attempts."""
-    passed = Exists(ModuleResult.objects.filter(enrollment=enrollment, module=OuterRef("pk"), passed=True))
-    totals = (
-        Module.objects.filter(track_id=enrollment.track_id)
-        .annotate(_passed=passed)
-        .aggregate(
-            required=Count("id", filter=Q(is_required=True)),
-            required_passed=Count("id", filter=Q(is_required=True, _passed=True)),
-            modules=Count("id"),
-            modules_passed=Count("id", filter=Q(_passed=True)),
-            hours_total=Sum("hours"),
-            hours_passed=Sum("hours", filter=Q(_passed=True)),
-            credits_total=Sum("credits"),
-            credits_passed=Sum("credits", filter=Q(_passed=True)),
-        )
-    )
-    for key in ("hours_total", "hours_passed", "credits_total", "credits_passed"):
-        totals[key] = totals[key] or 0
+    passed modules of all the track's modules. A module counts once, whatever the number of passing attempts.
+
+    One row per module of the track (a dozen), summed here; the statement is fixed (``_progress_sql``), so no
+    query is compiled per call."""
+    modules = list(Module.objects.raw(_progress_sql(), [enrollment.pk, enrollment.track_id]))
+    passed = [module for module in modules if module.passed_in_enrollment]
+    totals = {
+        "required": sum(1 for module in modules if module.is_required),
+        "required_passed": sum(1 for module in passed if module.is_required),
+        "modules": len(modules),
+        "modules_passed": len(passed),
+        # ``or 0`` as the SQL sums gave: 0, not a zero Decimal, when nothing is summed.
+        "hours_total": sum(module.hours for module in modules) or 0,
+        "hours_passed": sum(module.hours for module in passed) or 0,
+        "credits_total": sum(module.credits for module in modules) or 0,
+        "credits_passed": sum(module.credits for module in passed) or 0,
+    }
     totals["percent"] = round(100 * totals["required_passed"] / totals["required"]) if totals["required"] else 100
     return totals
 

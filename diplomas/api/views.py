@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from mobility.api import ErrorSerializer, SyncFilterSet, api_viewer
+from mobility.api import ErrorSerializer, SyncFilterSet, api_viewer, shared_serializer
 
 from .. import selectors
 from ..models import Diploma
@@ -99,4 +99,4 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
             diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)
         except Diploma.DoesNotExist:
             raise exceptions.NotFound("No issued diploma of your students has this number.") from None
-        return Response(DiplomaLookupSerializer(diploma).data)
+        return Response(shared_serializer(DiplomaLookupSerializer).to_representation(diploma))

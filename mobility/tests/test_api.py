@@ -247,3 +247,25 @@ def test_a_concurrent_duplicate_is_a_conflict_and_writes_once(college):
     assert third.status_code == 201 and third.json() == responses["first"].json()
     assert Student.objects.count() == 1
     assert AuditEntry.objects.filter(action="student.create").count() == 1
+
+
+def test_values_representation_refuses_fields_that_are_not_columns():
+    """``ValuesRepresentation`` shapes ``values()`` rows: a dotted source or a method field would be shown wrong
+    (or not at all), so it is refused when the representation is built, not served."""
+    from rest_framework import serializers
+
+    from diplomas.api.serializers import DiplomaSerializer
+    from mobility.api import ValuesRepresentation
+    from students.api.serializers import ResultSerializer, StudentSerializer
+
+    for serializer_class in (DiplomaSerializer, ResultSerializer):  # enrollment.student_id, method fields
+        with pytest.raises(TypeError, match="not flat|plain ids"):
+            ValuesRepresentation(serializer_class)
+
+    class Nested(serializers.Serializer):
+        home_institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    with pytest.raises(TypeError, match="plain ids"):
+        ValuesRepresentation(Nested)
+    flat = ValuesRepresentation(StudentSerializer, exclude=tuple(Student.SENSITIVE_FIELDS))
+    assert "home_institution" in flat.columns and not set(Student.SENSITIVE_FIELDS) & set(flat.columns)

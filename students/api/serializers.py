@@ -4,7 +4,7 @@ up among the rows the caller may see, so another partner's student or cohort "do
 from rest_framework import serializers
 
 from mobility.access import can_view_sensitive, partner_institution_id
-from mobility.api import ScopedPrimaryKeyRelatedField
+from mobility.api import ScopedPrimaryKeyRelatedField, ValuesRepresentation
 from mobility.models import AuditEntry
 from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
@@ -73,6 +73,13 @@ class StudentSerializer(serializers.ModelSerializer):
                 if field not in shown:
                     data.pop(field, None)
         return data
+
+
+def student_list_representation(*, viewer) -> ValuesRepresentation:
+    """``StudentSerializer`` for lists, over ``values()`` rows: without the sensitive fields unless the viewer may
+    see them (a list never shows a key what it sent: no ``sensitive_shown`` here)."""
+    exclude = () if can_view_sensitive(viewer) else tuple(Student.SENSITIVE_FIELDS)
+    return ValuesRepresentation.for_serializer(StudentSerializer, exclude=exclude)
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mobility.api import SyncFilterSet, api_viewer, idempotent
+from mobility.api import SyncFilterSet, api_viewer, idempotent, shared_serializer
 
 from .. import selectors, services
 from ..models import Enrollment, ModuleResult, Student
@@ -23,6 +23,7 @@ from .serializers import (
     ResultSerializer,
     StatusChangeSerializer,
     StudentSerializer,
+    student_list_representation,
 )
 
 STUDENT_EXAMPLE = {
@@ -106,6 +107,14 @@ class StudentViewSet(
         headers = {"Location": reverse("api:student-detail", args=[student.pk])}
         return Response(StudentSerializer(student, context=context).data, status=status_code, headers=headers)
 
+    def list(self, request, *args, **kwargs):
+        # A page of up to 100 students is the heaviest read partners make: read it as ``values()`` rows and shape
+        # them with the serializer's own fields (``ValuesRepresentation``), not as 100 model instances serialised
+        # field by field (docs/performance.md#partner-api-under-load). Same fields and output as the detail.
+        representation = student_list_representation(viewer=api_viewer(request))
+        queryset = self.filter_queryset(self.get_queryset()).values(*representation.columns)
+        return self.get_paginated_response(representation.rows(self.paginate_queryset(queryset)))
+
     @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -178,7 +187,7 @@ class EnrollmentViewSet(
         enrollment = self.get_object()
         progress = selectors.enrollment_progress(enrollment=enrollment)
         data = {"enrollment": enrollment.pk, "status": enrollment.status, **progress}
-        return Response(ProgressSerializer(data).data)
+        return Response(shared_serializer(ProgressSerializer).to_representation(data))
 
 
 class ResultViewSet(viewsets.ReadOnlyModelViewSet):

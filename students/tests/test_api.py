@@ -88,6 +88,28 @@ def test_staff_see_passport_data_only_with_the_permission(college):
     assert admin["passport_number"] == "E00000001"
 
 
+@pytest.mark.parametrize("role", ["key", OFFICE, OFFICE_ADMIN])
+def test_the_list_shows_each_student_as_the_serializer_does(role, college):
+    """The list reads ``values()`` rows (``ValuesRepresentation``): the same fields, order and values as
+    ``StudentSerializer`` gives the detail, with passport data only for staff allowed to see it."""
+    from students.api.serializers import StudentSerializer
+
+    StudentFactory(home_institution=college, passport_number="E00000001", birth_date=datetime.date(2005, 3, 4))
+    StudentFactory(home_institution=college, phone="", email="second@example.cn")
+    if role == "key":
+        key, plain = make_api_key(college)
+        client, viewer = api_client(plain), key
+    else:
+        viewer = make_user(role, role)
+        client = api_client(user=viewer)
+    listed = client.get("/api/v1/students/").json()["results"]
+    expected = StudentSerializer(Student.objects.order_by("id"), many=True, context={"viewer": viewer}).data
+    assert listed == [dict(row) for row in expected]
+    assert [list(row) for row in listed] == [list(row) for row in expected]
+    assert ("passport_number" in listed[0]) is (role == OFFICE_ADMIN)
+    assert listed == [client.get(f"/api/v1/students/{row['id']}/").json() for row in listed]
+
+
 def test_a_partner_nominates_a_student_through_the_service(partner, college):
     body = {**NEW_STUDENT, "passport_number": "E77777777", "birth_date": "2005-03-04"}
     response = partner.post("/api/v1/students/", body, format="json")
