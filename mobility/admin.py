@@ -272,6 +272,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "response_body",
         "created_at",
         "last_attempt_at",
+        "next_attempt_at",
         "delivered_at",
         "payload",
     )
