@@ -43,6 +43,12 @@ def enrollments_eligible_for_completion(
 ) -> QuerySet[Enrollment]:
     """Enrolled enrollments with a passing result for every required module of their track, in one query."""
     queryset = Enrollment.objects.all() if queryset is None else queryset
+    return enrollments_meeting_completion_rule(queryset.filter(status=Enrollment.Status.ENROLLED))
+
+
+def enrollments_meeting_completion_rule(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """The enrollments of ``queryset``, whatever their status, with no required module of their track lacking a
+    passing result: ``completion_missing_modules`` set-wise, in the same one query."""
     unpassed_required = Module.objects.filter(track_id=OuterRef("track_id"), is_required=True).exclude(
         Exists(
             ModuleResult.objects.filter(
@@ -52,7 +58,7 @@ def enrollments_eligible_for_completion(
             )
         )
     )
-    return queryset.filter(status=Enrollment.Status.ENROLLED).exclude(Exists(unpassed_required))
+    return queryset.exclude(Exists(unpassed_required))
 
 
 # --- staff pages: the students list, one student, progress, history ---------------------------------------------

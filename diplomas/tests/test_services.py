@@ -14,7 +14,8 @@ from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diplomas import services
@@ -380,6 +381,54 @@ def test_cohort_request_makes_one_batch_of_the_eligible_enrollments(office, fake
     with pytest.raises(DomainError):
         committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
     assert DiplomaBatch.objects.count() == 1
+
+
+def test_cohort_request_skips_enrollments_the_completion_rule_refuses_and_says_which(office, fake_render, committed):
+    cohort = CohortFactory()
+    ok = completed_enrollment(cohort=cohort)
+    refused = completed_enrollment(cohort=cohort, track=ok.track)
+    required = ModuleFactory(track=ok.track, is_required=True)
+    ModuleResultFactory(enrollment=ok, module=required)  # passed; ``refused`` has no result for it
+    batch = committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
+    assert list(batch.diplomas.values_list("enrollment_id", flat=True)) == [ok.pk]
+    assert AuditEntry.objects.get(action="diploma_batch.request").reason == f"Not eligible: {refused.pk}"
+    assert AuditEntry.objects.filter(action="diploma.request").count() == 1
+
+
+def test_cohort_request_costs_the_same_queries_for_2_or_12_diplomas(office):
+    def queries_for(size):
+        cohort = CohortFactory()
+        for _ in range(size):
+            completed_enrollment(cohort=cohort)
+        with mock.patch.object(services, "enqueue_on_commit") as send, CaptureQueriesContext(connection) as seen:
+            batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
+        assert batch.diplomas.count() == size and send.call_count == size
+        assert (
+            AuditEntry.objects.filter(
+                action="diploma.request", object_id__in=[str(pk) for pk in batch.diplomas.values_list("pk", flat=True)]
+            ).count()
+            == size
+        )
+        return len(seen)
+
+    assert queries_for(2) == queries_for(12)
+
+
+def test_a_concurrent_cohort_request_that_loses_on_the_constraint_writes_nothing(office, fake_render, committed):
+    cohort = CohortFactory()
+    enrollment = completed_enrollment(cohort=cohort)
+    completed_enrollment(cohort=cohort)
+    real_bulk_create = Diploma.objects.bulk_create
+
+    def racing(objs, *args, **kwargs):
+        objs = list(objs)
+        Diploma.objects.create(enrollment=enrollment)  # the other request's row, committed just before ours
+        return real_bulk_create(objs, *args, **kwargs)
+
+    with mock.patch.object(Diploma.objects, "bulk_create", side_effect=racing), pytest.raises(DomainError) as refused:
+        committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
+    assert refused.value.code == "concurrent_request"
+    assert not DiplomaBatch.objects.exists() and not Diploma.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
