@@ -305,7 +305,9 @@ def main() -> None:
                 f"(b) per worker process: {per_process:.1f} diplomas/s; 17,000 on {args.concurrency} processes "
                 f"≈ {17000 / (args.n / wall) / 60:.1f} min (target ≤ 15)"
             )
-        print(f"issued {counts['issued']}, failed {counts['failed']}; the request itself took {counts['requested']:.1f} s")
+        print(
+            f"issued {counts['issued']}, failed {counts['failed']}; the request itself took {counts['requested']:.1f} s"
+        )
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"peak RSS: this process {peak_self:.0f} MB"
