@@ -111,7 +111,8 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
 
     All or nothing in one transaction, in a fixed number of queries whatever the cohort's size (a college's 17,000
     diplomas are requested in seconds): the completion rule asked set-wise, the diplomas and their audit entries
-    written in bulk, the render tasks (one per diploma) sent when it commits. Enrollments that the completion rule
+    written in bulk, the render tasks (``render_diplomas``, one per chunk of ``tasks.CHUNK_SIZE`` diplomas) sent when
+    it commits. Enrollments that the completion rule
     refuses are left out (the batch's audit entry lists them). Refuses when no enrollment is eligible, and when a
     diploma of one of them was requested at the same moment by someone else (nothing is written; ask again).
     """
@@ -144,9 +145,11 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
                 changes={"diplomas": (None, len(eligible))},
                 reason=(_("Not eligible: %(ids)s") % {"ids": ", ".join(map(str, skipped))}) if skipped else "",
             )
-            task = _render_task()
-            for diploma in diplomas:
-                enqueue_on_commit(task, diploma.pk)
+            from .tasks import CHUNK_SIZE, render_diplomas  # tasks import this module
+
+            ids = [diploma.pk for diploma in diplomas]
+            for start in range(0, len(ids), CHUNK_SIZE):
+                enqueue_on_commit(render_diplomas, ids[start : start + CHUNK_SIZE])
     except IntegrityError as error:  # diploma_one_valid_per_enrollment: a concurrent request got there first
         raise DomainError(
             _("Diplomas of %(cohort)s were being requested at the same moment; nothing was written, ask again.")

@@ -63,6 +63,41 @@ def render_diploma(self, diploma_id: int) -> None:
         raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
 
 
+# A batch's diplomas go to the workers in chunks: one message per diploma cost ~10 ms of Celery's handling between
+# tasks (a tenth of a diploma); a chunk is still small enough that the two workers share a batch evenly.
+CHUNK_SIZE = 10
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Ten pages of about 0.1 s each; the limits leave room for a slow machine, not for a page that hangs.
+    soft_time_limit=300,
+    time_limit=360,
+)
+def render_diplomas(self, diploma_ids: list[int]) -> None:
+    """Issue several diplomas one after another (``services.diploma_issue`` each, safe to run twice like
+    ``render_diploma``). A refusal marks that diploma failed; an unexpected error hands that one diploma to
+    ``render_diploma``, whose retries with backoff take over, and the chunk goes on with the next."""
+    for diploma_id in diploma_ids:
+        try:
+            services.diploma_issue(diploma_id=diploma_id)
+        except DomainError as error:
+            services.diploma_mark_failed(diploma_id=diploma_id, reason=error.message)
+        except SoftTimeLimitExceeded:
+            # The chunk ran out of time: what is left is sent again one by one (already issued ones return at once).
+            for left in diploma_ids[diploma_ids.index(diploma_id) :]:
+                render_diploma.apply_async(args=(left,))
+            return
+        except Exception as error:  # noqa: BLE001 - the single-diploma task retries it with backoff
+            logger.warning("diploma %s: %s: %s; handed to render_diploma", diploma_id, type(error).__name__, error)
+            if self.request.is_eager:
+                render_diploma.apply(args=(diploma_id,), retries=1)
+            else:
+                render_diploma.apply_async(args=(diploma_id,), retries=1, countdown=retry_countdown(0))
+
+
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def sweep_stuck() -> int:
     """Re-send diplomas stuck in requested/rendering (Celery beat, every 5 minutes; also ``sweep_diplomas``)."""

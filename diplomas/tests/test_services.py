@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from collections import Counter
 from datetime import timedelta
 from unittest import mock
 
@@ -402,7 +403,8 @@ def test_cohort_request_costs_the_same_queries_for_2_or_12_diplomas(office):
             completed_enrollment(cohort=cohort)
         with mock.patch.object(services, "enqueue_on_commit") as send, CaptureQueriesContext(connection) as seen:
             batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
-        assert batch.diplomas.count() == size and send.call_count == size
+        sent = sorted(pk for call in send.call_args_list for pk in call.args[1])
+        assert sent == sorted(batch.diplomas.values_list("pk", flat=True))
         assert (
             AuditEntry.objects.filter(
                 action="diploma.request", object_id__in=[str(pk) for pk in batch.diplomas.values_list("pk", flat=True)]
@@ -412,6 +414,47 @@ def test_cohort_request_costs_the_same_queries_for_2_or_12_diplomas(office):
         return len(seen)
 
     assert queries_for(2) == queries_for(12)
+
+
+def test_a_cohort_s_diplomas_go_to_the_workers_in_chunks(office):
+    from diplomas.tasks import CHUNK_SIZE, render_diplomas
+
+    cohort = CohortFactory()
+    for _ in range(CHUNK_SIZE * 2 + 3):
+        completed_enrollment(cohort=cohort)
+    with mock.patch.object(services, "enqueue_on_commit") as send:
+        batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
+    assert {call.args[0] for call in send.call_args_list} == {render_diplomas}
+    assert [len(call.args[1]) for call in send.call_args_list] == [CHUNK_SIZE, CHUNK_SIZE, 3]
+    assert sorted(pk for call in send.call_args_list for pk in call.args[1]) == sorted(
+        batch.diplomas.values_list("pk", flat=True)
+    )
+
+
+def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
+    from diplomas.tasks import render_diplomas
+
+    cohort = CohortFactory()
+    refused, crashing, fine = (completed_enrollment(cohort=cohort) for _ in range(3))
+    with mock.patch.object(services, "enqueue_on_commit"):
+        batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
+    by_enrollment = {d.enrollment_id: d.pk for d in batch.diplomas.all()}
+    calls = Counter()
+
+    def render(diploma):
+        calls[diploma.enrollment_id] += 1
+        if diploma.enrollment_id == refused.pk:
+            raise DomainError("The template of this cohort refuses the page.", code="refused")
+        if diploma.enrollment_id == crashing.pk and calls[crashing.pk] == 1:
+            raise OSError("disk full")  # once: the single-diploma task's retry succeeds
+        return FAKE_PDF
+
+    with mock.patch.object(services, "_render_and_sign", side_effect=render):
+        render_diplomas.apply(args=([by_enrollment[refused.pk], by_enrollment[crashing.pk], by_enrollment[fine.pk]],))
+    statuses = dict(Diploma.objects.values_list("enrollment_id", "status"))
+    assert statuses[refused.pk] == S.FAILED and calls[refused.pk] == 1  # refusals are not retried
+    assert statuses[crashing.pk] == statuses[fine.pk] == S.ISSUED
+    assert calls[crashing.pk] == 2 and calls[fine.pk] == 1
 
 
 def test_a_concurrent_cohort_request_that_loses_on_the_constraint_writes_nothing(office, fake_render, committed):

@@ -279,7 +279,7 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
     assert empty.status_code == 286  # no batch: stop polling
 
     # The tasks are sent but "wait in the queue".
-    with mock.patch("diplomas.tasks.render_diploma.apply_async"), django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("diplomas.tasks.render_diplomas.apply_async"), django_capture_on_commit_callbacks(execute=True):
         client.post(f"/cohorts/{cohort.pk}/diplomas/request/")
     waiting = client.get(f"/cohorts/{cohort.pk}/diplomas/progress/")
     assert waiting.status_code == 200  # keep polling
