@@ -140,6 +140,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International Office <mobility@localhost>")
 
+# --- cache -------------------------------------------------------------------------------------------------------
+# The rate limits (API keys, the public verification page) count in this cache. The default is per process; with
+# several processes (gunicorn workers, machines) set CACHE_URL to Redis (redis://127.0.0.1:6379/1) so that every
+# process counts together.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Celery ------------------------------------------------------------------------------------------------------
 # Without a broker the tasks run in-process, so the demo and the unit tests need no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

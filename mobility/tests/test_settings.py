@@ -3,6 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -52,3 +55,36 @@ def test_every_environment_variable_is_documented():
 def test_the_root_is_the_dashboard_behind_the_login(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"
+
+
+def _settings_in_subprocess(code: str, **env_overrides) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CACHE_URL"))}
+    env.update({"DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "mobility.settings", **env_overrides})
+    prelude = "import django; django.setup(); from django.conf import settings; from django.core.cache import cache\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_cache_is_per_process_by_default_and_redis_from_cache_url():
+    assert _settings_in_subprocess("print(settings.CACHES['default']['BACKEND'])") == (
+        "django.core.cache.backends.locmem.LocMemCache"
+    )
+    backend = _settings_in_subprocess(
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])",
+        CACHE_URL="redis://127.0.0.1:6379/11",
+    )
+    assert backend == "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/11"
+
+
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("redis://"),
+    reason="needs Redis (CELERY_BROKER_URL=redis://…, as in CI)",
+)
+def test_with_cache_url_on_redis_two_processes_count_together():
+    url = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/11"
+    key = f"test-shared-{os.getpid()}"
+    _settings_in_subprocess(f"cache.set({key!r}, 0, 60); cache.incr({key!r})", CACHE_URL=url)
+    assert _settings_in_subprocess(f"print(cache.incr({key!r})); cache.delete({key!r})", CACHE_URL=url) == "2"
