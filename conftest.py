@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from mobility.celery import app as celery_app
 
@@ -22,3 +23,20 @@ def _eager_celery(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def empty_cache():
+    """The API's throttles and the verification page's rate limit count in the cache: a test that uses this starts
+    and ends with it empty, so no count leaks between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def college():
+    """The partner institution of the API tests, CQEVTC."""
+    from programs.tests.factories import InstitutionFactory
+
+    return InstitutionFactory(code="CQEVTC")

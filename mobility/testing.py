@@ -1,9 +1,24 @@
 """Helpers shared by the test suites of every app."""
 
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+from urllib.parse import quote
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
@@ -45,3 +60,117 @@ def api_client(plain_key: str | None = None, *, user=None):
     if user is not None:
         client.force_login(user)
     return client
+
+
+def worker_database_url() -> str:
+    """The URL of the test database pytest-django created (PostgreSQL), for a worker process."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker_test_marks() -> list[pytest.MarkDecorator]:
+    """The ``pytestmark`` of a module whose tests run real worker processes: marked ``worker``, on a test database the
+    workers can see (committed transactions), skipped unless PostgreSQL and a broker are configured."""
+    from django.conf import settings
+
+    return [
+        pytest.mark.worker,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            "postgresql" not in settings.DATABASES["default"]["ENGINE"] or not settings.CELERY_BROKER_URL,
+            reason="needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL (a real worker cannot share an in-memory "
+            "SQLite test database); .ci/run sets both and runs these tests",
+        ),
+    ]
+
+
+class Workers:
+    """Start, wait on and kill real ``celery -A mobility worker`` processes consuming one queue of the test's own.
+
+    ``env`` is the workers' environment: change it before ``start()``. Brokers give a killed worker's
+    unacknowledged messages back after ``CELERY_VISIBILITY_TIMEOUT``, 4 s here.
+    """
+
+    def __init__(self, tmp_path: Path, media_root: Path):
+        self.queue = f"test-worker-{uuid.uuid4().hex[:8]}"
+        self.tmp_path = tmp_path
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "DJANGO_DEBUG": "1",
+            "DATABASE_CONN_MAX_AGE": "0",
+            "MEDIA_ROOT": str(media_root),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_VISIBILITY_TIMEOUT": "4",
+        }
+        self.processes: list[subprocess.Popen] = []
+        self.logs = []
+
+    def start(self, concurrency: int = 2, *, pool: str = "prefork") -> subprocess.Popen:
+        # The log goes to a file, not a pipe: a full pipe would block the worker.
+        log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", self.queue]
+        command += ["-P", pool, "-c", str(concurrency), "-n", f"{self.queue}-{len(self.processes)}@%h"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
+        # A session of its own: kill -9 of the process group takes the main process and its pool children at once.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        self.logs.append(log)
+        return process
+
+    def kill9(self, process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for log in self.logs:
+            log.close()
+
+    def output(self) -> str:
+        """The end of every worker's log, for failure messages."""
+        text = []
+        for log in self.logs:
+            log.flush()
+            log.seek(0)
+            text.append(log.read()[-4000:])
+        return "\n---\n".join(text)
+
+    def wait_for(self, condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+        """Poll ``condition`` until it holds; fail the test with the workers' logs after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.2)
+        pytest.fail(f"timed out waiting for {what}:\n{self.output()}")
+
+
+@contextmanager
+def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
+    """``Workers`` whose queue also receives what the module ``enqueued_from`` (e.g. ``"diplomas.services"``) sends
+    with ``enqueue_on_commit``; every worker is stopped on the way out."""
+    from django.conf import settings
+
+    from mobility.tasks import enqueue_on_commit
+
+    workers = Workers(tmp_path, Path(settings.MEDIA_ROOT))
+    send = functools.partial(enqueue_on_commit, queue=workers.queue)
+    try:
+        with mock.patch(f"{enqueued_from}.enqueue_on_commit", send):
+            yield workers
+    finally:
+        workers.stop()

@@ -2,7 +2,6 @@
 query counts."""
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from diplomas import services
@@ -11,33 +10,9 @@ from mobility.testing import api_client, make_api_key
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory
 from students.tests.factories import EnrollmentFactory
 
-from .factories import DiplomaFactory
-from .test_services import FAKE_PDF, completed_enrollment
+from .factories import FAKE_PDF, DiplomaFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-
-
-@pytest.fixture
-def issued(fake_render, django_capture_on_commit_callbacks) -> Diploma:
-    enrollment = completed_enrollment()
-    with django_capture_on_commit_callbacks(execute=True):
-        diploma = services.diploma_request(enrollment=enrollment, requested_by=None)
-    diploma.refresh_from_db()
-    assert diploma.status == Diploma.Status.ISSUED
-    return diploma
-
-
-@pytest.fixture
-def fake_render():
-    from unittest import mock
-
-    with mock.patch.object(services, "_render_and_sign", return_value=FAKE_PDF) as render:
-        yield render
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def _partner_of(diploma):

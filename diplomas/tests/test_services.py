@@ -6,7 +6,6 @@ these tests are about the workflow, the renderer has its own tests and the worke
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import re
 from collections import Counter
@@ -28,29 +27,11 @@ from programs.tests.factories import CohortFactory, ModuleFactory
 from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
+from .factories import FAKE_PDF, completed_enrollment
+
 pytestmark = pytest.mark.django_db
 
 S = Diploma.Status
-FAKE_PDF = b"%PDF-1.7 fake diploma\n%%EOF\n"
-
-
-def completed_enrollment(**fields) -> Enrollment:
-    """An enrollment in ``completed`` (its track has no required module, so the completion rule holds)."""
-    enrollment = EnrollmentFactory(**fields)
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        status=Enrollment.Status.COMPLETED,
-        admitted_on=datetime.date(2026, 2, 10),
-        enrolled_on=datetime.date(2026, 3, 1),
-        completed_on=datetime.date(2026, 12, 1),
-    )
-    enrollment.refresh_from_db()
-    return enrollment
-
-
-@pytest.fixture
-def fake_render():
-    with mock.patch.object(services, "_render_and_sign", return_value=FAKE_PDF) as render:
-        yield render
 
 
 @pytest.fixture

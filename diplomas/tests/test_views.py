@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from diplomas import services
@@ -17,39 +16,16 @@ from mobility.testing import make_user
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
 
-from .test_services import FAKE_PDF, completed_enrollment
+from .factories import FAKE_PDF, completed_enrollment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 S = Diploma.Status
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def fake_render():
-    with mock.patch.object(services, "_render_and_sign", return_value=FAKE_PDF) as render:
-        yield render
 
 
 @pytest.fixture
 def office():
     return make_user("office-user", "office")
-
-
-@pytest.fixture
-def issued(fake_render, django_capture_on_commit_callbacks) -> Diploma:
-    enrollment = completed_enrollment()
-    with django_capture_on_commit_callbacks(execute=True):
-        diploma = services.diploma_request(enrollment=enrollment, requested_by=None)
-    diploma.refresh_from_db()
-    assert diploma.status == S.ISSUED
-    return diploma
 
 
 def _student_user(diploma: Diploma, username="the-student"):

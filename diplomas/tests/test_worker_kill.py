@@ -16,16 +16,9 @@ the hour. Either way a message can run twice, which ``diplomas.services.diploma_
 
 from __future__ import annotations
 
-import functools
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -36,99 +29,21 @@ from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import render_diploma
 from mobility.models import AuditEntry
 from mobility.tasks import enqueue_on_commit
-from mobility.tests.test_worker import _database_url
+from mobility.testing import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
 
-from .test_services import completed_enrollment
+from .factories import completed_enrollment
 
-ROOT = Path(__file__).resolve().parents[2]
 S = Diploma.Status
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"] or not settings.CELERY_BROKER_URL,
-        reason="needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL (a real worker cannot share an in-memory "
-        "SQLite test database)",
-    ),
-]
-
-
-class Workers:
-    """Start and kill worker processes consuming one queue of this test's own."""
-
-    def __init__(self, tmp_path: Path, media_root: Path):
-        self.queue = f"test-diplomas-{uuid.uuid4().hex[:8]}"
-        self.tmp_path = tmp_path
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "DJANGO_DEBUG": "1",
-            "DATABASE_CONN_MAX_AGE": "0",
-            "MEDIA_ROOT": str(media_root),
-            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
-            "CELERY_VISIBILITY_TIMEOUT": "4",
-        }
-        self.processes: list[subprocess.Popen] = []
-        self.logs = []
-
-    def start(self, concurrency: int = 2) -> subprocess.Popen:
-        log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", self.queue]
-        command += ["-P", "prefork", "-c", str(concurrency), "-n", f"{self.queue}-{len(self.processes)}@%h"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
-        # A session of its own: kill -9 of the process group takes the main process and its pool children at once.
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.processes.append(process)
-        self.logs.append(log)
-        return process
-
-    def kill9(self, process: subprocess.Popen) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        for log in self.logs:
-            log.close()
-
-    def output(self) -> str:
-        text = []
-        for log in self.logs:
-            log.flush()
-            log.seek(0)
-            text.append(log.read()[-4000:])
-        return "\n---\n".join(text)
+pytestmark = worker_test_marks()
 
 
 @pytest.fixture
-def workers(tmp_path, settings):
-    started = Workers(tmp_path, Path(settings.MEDIA_ROOT))
+def workers(tmp_path):
     # The services send the render task to this test's queue (the workers also use it as their default queue).
-    send = functools.partial(enqueue_on_commit, queue=started.queue)
-    with mock.patch("diplomas.services.enqueue_on_commit", send):
+    with celery_workers(tmp_path, enqueued_from="diplomas.services") as started:
         yield started
-    started.stop()
-
-
-def _wait_for(condition, *, timeout: float, workers: Workers, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}:\n{workers.output()}")
 
 
 def _assert_issued_once(diplomas: list[Diploma]) -> None:
@@ -163,7 +78,7 @@ def test_the_same_task_sent_twice_at_once_issues_one_diploma(workers):
         diploma.refresh_from_db()
         return diploma.status == S.ISSUED and workers.output().count("succeeded in") >= 2
 
-    _wait_for(both_ran, timeout=45, workers=workers, what="both runs")
+    workers.wait_for(both_ran, timeout=45, what="both runs")
     _assert_issued_once([diploma])
     assert DiplomaNumberCounter.objects.get().last == 1
     stored = list((Path(settings.MEDIA_ROOT) / "diplomas").rglob("*.pdf"))
@@ -180,10 +95,9 @@ def test_a_batch_survives_kill_9_of_the_worker(workers):
     assert len(diplomas) == 20
 
     # Kill in the middle: some issued, some not.
-    _wait_for(
+    workers.wait_for(
         lambda: Diploma.objects.filter(batch=batch, status=S.ISSUED).count() >= 4,
         timeout=40,
-        workers=workers,
         what="the first diplomas",
     )
     workers.kill9(first)
@@ -194,10 +108,9 @@ def test_a_batch_survives_kill_9_of_the_worker(workers):
     # messages older than that at once (later ones only on kombu's periodic sweep, about every 100 s).
     time.sleep(5)
     workers.start(concurrency=2)
-    _wait_for(
+    workers.wait_for(
         lambda: Diploma.objects.filter(batch=batch, status=S.ISSUED).count() == 20,
         timeout=45,
-        workers=workers,
         what="the whole batch after the restart",
     )
     _assert_issued_once(diplomas)

@@ -1,10 +1,13 @@
-"""Browser tests: a headless Debian chromium driven by Playwright, and screenshots saved as test artifacts."""
+"""Fixtures of mobility's tests: a partner's webhook receiver; for the browser tests a headless Debian chromium driven
+by Playwright, and screenshots saved as test artifacts."""
 
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from .webhook_receiver import Receiver
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -18,6 +21,14 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 _saved_screenshots: list[Path] = []
+
+
+@pytest.fixture
+def receiver():
+    """A partner's webhook receiver on 127.0.0.1 (``webhook_receiver.Receiver``), stopped after the test."""
+    started = Receiver()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,32 +5,19 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
 from mobility.access import OFFICE
 from mobility.models import IdempotencyRecord, PartnerAPIKey
 from mobility.testing import api_client, make_api_key, make_user
-from programs.tests.factories import HostFactory, InstitutionFactory
+from programs.tests.factories import HostFactory
 from students.models import Student
 from students.tests.factories import StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 ERROR_KEYS = {"code", "message", "fields", "details"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def college():
-    return InstitutionFactory(code="CQEVTC")
 
 
 def test_me_names_the_key_and_its_institution(college):

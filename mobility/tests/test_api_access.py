@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.test_services import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE
 from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.testing import api_client, make_api_key, make_user

@@ -21,11 +21,6 @@ NEXT_YEAR = timezone.localdate() + datetime.timedelta(days=365)
 
 
 @pytest.fixture
-def college():
-    return InstitutionFactory(code="CQEVTC")
-
-
-@pytest.fixture
 def office_admin():
     return make_user("head", OFFICE_ADMIN)
 

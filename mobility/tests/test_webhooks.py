@@ -31,21 +31,12 @@ from students import services as student_services
 from students.services.results import ResultInput
 from students.tests.factories import EnrollmentFactory
 
-from .webhook_receiver import Receiver
-
 pytestmark = pytest.mark.django_db
 
 E = WebhookEndpoint.Event
 D = WebhookDelivery.Status
 ALL_EVENTS = list(E.values)
 DAY = datetime.date(2026, 2, 2)
-
-
-@pytest.fixture
-def receiver():
-    started = Receiver()
-    yield started
-    started.stop()
 
 
 @pytest.fixture

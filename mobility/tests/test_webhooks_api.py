@@ -2,7 +2,6 @@
 creation only) and reads their deliveries; another partner's are 404; lists in a fixed number of queries."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,17 +11,10 @@ from mobility.testing import api_client, make_api_key, make_user
 from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 E = WebhookEndpoint.Event
 URL = "/api/v1/webhook-endpoints/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

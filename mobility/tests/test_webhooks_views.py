@@ -11,18 +11,9 @@ from mobility.testing import make_user
 from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 
-from .webhook_receiver import Receiver
-
 pytestmark = pytest.mark.django_db
 
 E = WebhookEndpoint.Event
-
-
-@pytest.fixture
-def receiver():
-    started = Receiver()
-    yield started
-    started.stop()
 
 
 @pytest.fixture

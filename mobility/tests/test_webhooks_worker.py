@@ -14,62 +14,29 @@ broker's visibility timeout (4 s here, ``CELERY_VISIBILITY_TIMEOUT``) and the ne
 from __future__ import annotations
 
 import datetime
-import functools
 import time
-from pathlib import Path
-from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
-from diplomas.tests.test_worker_kill import Workers
 from mobility.models import WebhookDelivery, WebhookEndpoint
-from mobility.tasks import enqueue_on_commit, webhook_send
+from mobility.tasks import webhook_send
+from mobility.testing import celery_workers, worker_test_marks
 from mobility.webhooks import services
 from mobility.webhooks.signing import verify_signature
 from programs.tests.factories import InstitutionFactory
 
-from .webhook_receiver import Receiver
-
 D = WebhookDelivery.Status
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"] or not settings.CELERY_BROKER_URL,
-        reason="needs DATABASE_URL on PostgreSQL and CELERY_BROKER_URL (a real worker cannot share an in-memory "
-        "SQLite test database)",
-    ),
-]
+pytestmark = worker_test_marks()
 
 
 @pytest.fixture
-def receiver():
-    started = Receiver()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-def workers(tmp_path, settings):
-    started = Workers(tmp_path, Path(settings.MEDIA_ROOT))
-    # Longer than the test needs to kill the worker while the receiver holds the request.
-    started.env["WEBHOOK_TIMEOUT"] = "30"
-    send = functools.partial(enqueue_on_commit, queue=started.queue)
-    with mock.patch("mobility.webhooks.services.enqueue_on_commit", send):
+def workers(tmp_path):
+    with celery_workers(tmp_path, enqueued_from="mobility.webhooks.services") as started:
+        # Longer than the test needs to kill the worker while the receiver holds the request.
+        started.env["WEBHOOK_TIMEOUT"] = "30"
         yield started
-    started.stop()
-
-
-def _wait_for(condition, *, timeout: float, workers: Workers, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}:\n{workers.output()}")
 
 
 def _delivery(receiver) -> tuple[WebhookEndpoint, WebhookDelivery]:
@@ -103,7 +70,7 @@ def test_a_delivery_survives_a_worker_killed_mid_request_and_is_delivered_once(r
         delivery.refresh_from_db()
         return delivery.status == D.DELIVERED
 
-    _wait_for(delivered, timeout=90, workers=workers, what="the delivery after the restart")
+    workers.wait_for(delivered, timeout=90, what="the delivery after the restart")
     assert (delivery.attempts, delivery.response_code, delivery.last_error) == (2, 200, "")
     killed, retried = receiver.received
     assert (killed.answered, retried.answered) == (None, 200)
@@ -128,7 +95,7 @@ def test_the_same_delivery_sent_twice_at_once_reaches_the_receiver_once(receiver
         delivery.refresh_from_db()
         return delivery.status == D.DELIVERED
 
-    _wait_for(delivered, timeout=60, workers=workers, what="the delivery")
+    workers.wait_for(delivered, timeout=60, what="the delivery")
     time.sleep(3)  # let the second run finish
     assert [r.answered for r in receiver.received] == [200]
     delivery.refresh_from_db()
@@ -157,7 +124,7 @@ def test_a_delivery_lost_with_its_worker_is_swept_long_before_the_visibility_tim
         delivery.refresh_from_db()
         return delivery.status == D.DELIVERED
 
-    _wait_for(delivered, timeout=60, workers=workers, what="the swept delivery")
+    workers.wait_for(delivered, timeout=60, what="the swept delivery")
     assert (delivery.attempts, delivery.response_code) == (2, 200)
     assert [r.answered for r in receiver.received] == [None, 200]
     assert receiver.received[0].headers["X-Mobility-Delivery"] == receiver.received[1].headers["X-Mobility-Delivery"]

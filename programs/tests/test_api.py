@@ -1,7 +1,6 @@
 """Partner API over institutions, tracks, modules and cohorts: scoping, filters, pinned query counts."""
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from mobility.access import OFFICE
@@ -9,17 +8,7 @@ from mobility.testing import api_client, make_api_key, make_user
 
 from .factories import CohortFactory, HostFactory, InstitutionFactory, ModuleFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-
-
-@pytest.fixture
-def college():
-    return InstitutionFactory(code="CQEVTC")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ data, idempotency, and the pinned query counts of the lists."""
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry, IdempotencyRecord
@@ -15,17 +14,7 @@ from students.models import Enrollment, Student
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-
-
-@pytest.fixture
-def college():
-    return InstitutionFactory(code="CQEVTC")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 @pytest.fixture
