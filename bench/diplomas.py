@@ -22,7 +22,6 @@ Prints diplomas/s and median ms for both, the ratio of the medians, and peak RSS
 from __future__ import annotations
 
 import argparse
-import datetime
 import functools
 import os
 import resource
@@ -38,15 +37,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# (Han family, Han given, Latin family, Latin given, Cyrillic family, Cyrillic given)
-PEOPLE = [
-    ("王", "小明", "Wang", "Xiaoming", "Ван", "Сяомин"),
-    ("司马", "光", "Sima", "Guang", "Сыма", "Гуан"),
-    ("陈", "静怡", "Chen", "Jingyi", "Чэнь", "Цзинъи"),
-    ("刘", "洋", "Liu", "Yang", "Лю", "Ян"),
-    ("赵", "子龙", "Zhao", "Zilong", "Чжао", "Цзылун"),
-]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -101,76 +91,6 @@ def prepare(folder: Path) -> tuple[str, str | None]:
 
     call_command("migrate", verbosity=0)
     return ("broker" if broker else "eager"), dropme
-
-
-def seed(count: int):
-    """A host, a sending college, a track with required modules, one cohort of ``count`` completed enrollments."""
-    from programs.models import Cohort, Institution, Module, Track
-    from students.models import Enrollment, ModuleResult, Student
-
-    host = Institution.objects.create(
-        code="STANKIN",
-        kind="host",
-        country="RU",
-        name_en='Moscow State University of Technology "STANKIN"',
-        name_ru="МГТУ «СТАНКИН»",
-        name_zh="莫斯科国立工艺大学",
-    )
-    college = Institution.objects.create(
-        code="BENCH-COLLEGE",
-        kind="sending",
-        country="CN",
-        name_en="Bench Vocational College",
-        name_ru="Профессиональный колледж",
-        name_zh="测试职业学院",
-    )
-    track = Track.objects.create(code="BENCH", name_en="Robotics", name_ru="Робототехника", name_zh="机器人技术")
-    modules = Module.objects.bulk_create(
-        Module(track=track, code=f"R{i}", title_en=f"Module {i}", hours=72, credits=2, assessment_kind="exam", order=i)
-        for i in range(4)
-    )
-    cohort = Cohort.objects.create(
-        code="BENCH-2026",
-        name="Bench cohort",
-        track=track,
-        host=host,
-        partner=college,
-        start_date=datetime.date(2026, 3, 1),
-        end_date=datetime.date(2026, 12, 20),
-        capacity=count,
-    )
-    students = Student.objects.bulk_create(
-        Student(
-            home_institution=college,
-            home_student_id=f"BENCH{n:06d}",
-            family_name_han=PEOPLE[n % len(PEOPLE)][0],
-            given_name_han=PEOPLE[n % len(PEOPLE)][1],
-            family_name_latin=PEOPLE[n % len(PEOPLE)][2],
-            given_name_latin=f"{PEOPLE[n % len(PEOPLE)][3]} {n}",
-            family_name_cyrillic=PEOPLE[n % len(PEOPLE)][4],
-            given_name_cyrillic=PEOPLE[n % len(PEOPLE)][5],
-        )
-        for n in range(count)
-    )
-    enrollments = Enrollment.objects.bulk_create(
-        Enrollment(
-            student=student,
-            cohort=cohort,
-            track=track,
-            status="completed",
-            applied_on=datetime.date(2026, 2, 1),
-            admitted_on=datetime.date(2026, 2, 15),
-            enrolled_on=datetime.date(2026, 3, 1),
-            completed_on=datetime.date(2026, 12, 20),
-        )
-        for student in students
-    )
-    ModuleResult.objects.bulk_create(
-        ModuleResult(enrollment=e, module=m, attempt=1, score=90, grade="5", assessed_on=datetime.date(2026, 6, 1))
-        for e in enrollments
-        for m in modules
-    )
-    return cohort, enrollments
 
 
 def bare_weasyprint(enrollments, warmup: int = 3) -> tuple[list[float], float]:
@@ -282,7 +202,9 @@ def main() -> None:
     mode, dropme = prepare(folder)
     workers = None
     try:
-        cohort, enrollments = seed(args.n)
+        from diplomaseed import seed_cohort
+
+        cohort, enrollments = seed_cohort(args.n)
         if mode == "broker":
             workers = Workers(folder, args.concurrency)  # starting while (a) runs
         bare, bare_total = bare_weasyprint(enrollments)

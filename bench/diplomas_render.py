@@ -16,7 +16,6 @@ Storage and the Celery round trip are the workflow's part (bench/diplomas.py).
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import resource
 import shutil
@@ -27,13 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-NAMES = [
-    ("张", "伟", "Zhang", "Wei", "Чжан", "Вэй"),
-    ("欧阳", "明轩", "Ouyang", "Mingxuan", "Оуян", "Минсюань"),
-    ("王", "芳", "Wang", "Fang", "Ван", "Фан"),
-    ("李", "娜", "Li", "Na", "Ли", "На"),
-]
 
 
 def setup_django(folder: Path) -> None:
@@ -56,94 +48,13 @@ def setup_django(folder: Path) -> None:
 
 
 def seed(count: int) -> list:
-    """N completed enrollments of one cohort and their (unsaved) diplomas, numbered and dated."""
+    """N completed enrollments of one cohort (``diplomaseed``) and their (unsaved) diplomas, numbered and dated."""
+    from diplomaseed import seed_cohort
     from django.utils import timezone
 
     from diplomas.models import Diploma
-    from programs.models import Agreement, Cohort, Institution, Module, Track
-    from students.models import Enrollment, ModuleResult, Student
 
-    host = Institution.objects.create(
-        code="STANKIN",
-        kind="host",
-        name_en='Moscow State University of Technology "STANKIN"',
-        name_ru="МГТУ «СТАНКИН»",
-        name_zh="莫斯科国立工艺大学",
-        country="RU",
-    )
-    partner = Institution.objects.create(
-        code="CQVIE",
-        kind="sending",
-        name_en="Chongqing Vocational Institute of Engineering",
-        name_ru="Чунцинский профессиональный инженерный институт",
-        name_zh="重庆工程职业技术学院",
-        country="CN",
-    )
-    facilitator = Institution.objects.create(
-        code="BRIDGE", kind="facilitator", name_en="EduBridge Consulting Ltd.", name_zh="教桥咨询有限公司", country="CN"
-    )
-    agreement = Agreement.objects.create(
-        number="AGR-1",
-        title="Academic mobility",
-        host=host,
-        partner=partner,
-        facilitator=facilitator,
-        status="active",
-        valid_from=datetime.date(2025, 1, 1),
-    )
-    track = Track.objects.create(
-        code="MECH", name_en="Mechatronics and Robotics", name_ru="Мехатроника и робототехника", name_zh="机电一体化"
-    )
-    modules = [
-        Module.objects.create(
-            track=track, code=f"M{i}", title_en=f"Module {i}", hours=36, credits=1, assessment_kind="exam", order=i
-        )
-        for i in range(6)
-    ]
-    cohort = Cohort.objects.create(
-        code="MECH-2026",
-        name="Mechatronics 2026",
-        track=track,
-        host=host,
-        partner=partner,
-        agreement=agreement,
-        start_date=datetime.date(2026, 3, 1),
-        end_date=datetime.date(2026, 12, 20),
-        capacity=count,
-    )
-    students = Student.objects.bulk_create(
-        Student(
-            home_institution=partner,
-            home_student_id=f"B{n:06d}",
-            family_name_han=NAMES[n % 4][0],
-            given_name_han=NAMES[n % 4][1],
-            family_name_latin=NAMES[n % 4][2],
-            given_name_latin=f"{NAMES[n % 4][3]}{n}",
-            family_name_cyrillic=NAMES[n % 4][4],
-            given_name_cyrillic=NAMES[n % 4][5],
-        )
-        for n in range(count)
-    )
-    enrollments = Enrollment.objects.bulk_create(
-        Enrollment(
-            student=student,
-            cohort=cohort,
-            track=track,
-            status="completed",
-            applied_on=datetime.date(2026, 2, 1),
-            admitted_on=datetime.date(2026, 2, 10),
-            enrolled_on=datetime.date(2026, 3, 1),
-            completed_on=datetime.date(2026, 12, 20),
-        )
-        for student in students
-    )
-    ModuleResult.objects.bulk_create(
-        ModuleResult(
-            enrollment=enrollment, module=module, attempt=1, score=85, grade="4", assessed_on=datetime.date(2026, 6, 1)
-        )
-        for enrollment in enrollments
-        for module in modules
-    )
+    _cohort, enrollments = seed_cohort(count)
     issued_at = timezone.now()
     return [
         Diploma(enrollment_id=enrollment.pk, number=f"STK-IAM-2026-{n + 1:06d}", issued_at=issued_at)

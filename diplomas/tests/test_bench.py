@@ -1,0 +1,35 @@
+"""The diploma benchmarks at a tiny N (a smoke run for CI; the figures are not tested, they need a quiet machine)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _run(script: str, *args: str) -> str:
+    root = Path(settings.BASE_DIR)
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env["DJANGO_DEBUG"] = "1"
+    done = subprocess.run(
+        [sys.executable, str(root / "bench" / script), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_the_render_bench_prints_each_step_for_the_same_page():
+    out = _run("diplomas_render.py", "-n", "3")
+    for line in ("(a) bare WeasyPrint", "(b) WeasyPrint + PDF/A", "signature alone", "full path", "peak RSS"):
+        assert line in out
+
+
+def test_the_task_path_bench_issues_every_diploma_eagerly():
+    out = _run("diplomas.py", "-n", "3")
+    assert "mode: eager" in out and "issued 3, failed 0" in out
