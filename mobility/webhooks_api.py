@@ -61,6 +61,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "last_error",
             "created_at",
             "last_attempt_at",
+            "next_attempt_at",
             "delivered_at",
             "payload",
         ]

@@ -105,11 +105,6 @@ def rows_of(rows):
 
 
 @pytest.fixture
-def college():
-    return InstitutionFactory(code="CQEVTC")
-
-
-@pytest.fixture
 def cohort(college):
     track = TrackFactory(code="MECH")
     agreement = AgreementFactory(partner=college)
