@@ -12,10 +12,8 @@ from .models import PartnerAPIKey
 
 
 def bootstrap_class(widget: forms.Widget, *, compact: bool) -> str:
-    if isinstance(widget, forms.CheckboxInput):
-        return "form-check-input"
-    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-        return ""
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        return "form-check-input"  # on each box of a multiple choice too
     if isinstance(widget, forms.Select):
         return "form-select form-select-sm" if compact else "form-select"
     return "form-control form-control-sm" if compact else "form-control"

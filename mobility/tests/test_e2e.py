@@ -5,6 +5,7 @@ Run alone with ``pytest -m e2e``; they skip (with the reason) where Debian chrom
 """
 
 import datetime
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -132,3 +133,34 @@ def test_find_a_student_by_chinese_name_and_admit_the_application(page, live_ser
     enrollment.refresh_from_db()
     assert enrollment.status == Enrollment.Status.ADMITTED
     screenshot(page, "student")
+
+
+def test_an_office_admin_makes_a_partner_key_and_a_webhook_endpoint_by_ticking_boxes(page, live_server, screenshot):
+    from mobility.models import PartnerAPIKey, WebhookEndpoint
+    from programs.tests.factories import InstitutionFactory
+
+    college = InstitutionFactory(code="CQEVTC")
+    _office_user("head", OFFICE_ADMIN)
+    _log_in(page, live_server, "head")
+
+    page.goto(f"{live_server.url}/api-keys/new/?institution={college.pk}")
+    page.fill("input[name=name]", "College SIS")
+    # One box per scope, each with its label.
+    page.get_by_label("read", exact=True).check()
+    page.get_by_label("write", exact=True).check()
+    page.click("main form button[type=submit]")
+    expect(page.locator("#raw-key")).to_have_value(re.compile(r"^\w+\.\S+$"))
+    screenshot(page, "api-key-created")
+    assert PartnerAPIKey.objects.get(institution=college).scopes == ["read", "write"]
+
+    page.goto(f"{live_server.url}/institutions/{college.pk}/webhooks/new/")
+    page.fill("input[name=url]", "https://sis.cqcollege.example.cn/hooks")
+    boxes = page.locator("input[name=events]")
+    assert boxes.count() == len(WebhookEndpoint.Event.choices)
+    for index in range(boxes.count()):
+        boxes.nth(index).uncheck()
+    page.get_by_label("diploma issued").check()
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    screenshot(page, "webhook-created")
+    assert WebhookEndpoint.objects.get(institution=college).events == ["diploma.issued"]
