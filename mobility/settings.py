@@ -6,6 +6,7 @@ eagerly in-process. ``DJANGO_DEBUG=1`` is the development switch; without it the
 refuses to start without ``DJANGO_SECRET_KEY`` and ``ALLOWED_HOSTS`` (docs/configuration.md lists every variable).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mobility",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mobility.urls"
@@ -108,6 +112,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks every login against the failures recorded in the database before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout: after this many failed attempts for one user name from one address, that pair is refused for the
+# cool-off time; a successful login resets the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Students' invitations: the one-time link to set a password is valid this many days (a password reset link
+# follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
+STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
 
 # --- languages ---------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -117,6 +137,11 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher's choice is remembered for a year (the cookie); a student's choice is also stored on their
+# record, for the e-mails sent to them.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

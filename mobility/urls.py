@@ -9,7 +9,12 @@ from .views import DashboardView
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
+    path("accounts/", include("students.accounts_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("students.portal.urls")),
+    path("students/", include("students.personal_data_urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
     path("", include("diplomas.urls")),

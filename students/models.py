@@ -63,6 +63,15 @@ class Student(TimeStampedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=64, blank=True)
 
+    # The student's own account (students/accounts.py): the language they chose in the portal, used for the e-mails
+    # sent to them (blank: chosen by citizenship); when the last invitation was sent; when their personal data were
+    # erased (students/services/personal_data.py), after which the record holds no personal data.
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True, editable=False
+    )
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("student")
         verbose_name_plural = _("students")
@@ -420,3 +429,40 @@ class GradebookMapping(TimeStampedModel):
 
     def __str__(self):
         return f"{self.cohort.code}: {self.item_name} → {self.module.code if self.module_id else '—'}"
+
+
+class CorrectionRequest(TimeStampedModel):
+    """A student's request to correct their personal data as recorded, answered by the office."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("corrected")
+        DECLINED = "declined", _("declined")
+
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="correction_requests",
+    )
+    message = models.TextField(_("what should be corrected"), max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(_("answer"), blank=True, max_length=2000)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="correction_status_idx")]
+
+    def __str__(self):
+        return f"{self.student} · {self.get_status_display()}"

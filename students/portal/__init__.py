@@ -1,0 +1,1 @@
+"""The student's own pages: enrollments, progress, diploma, personal data and correction requests."""
