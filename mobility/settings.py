@@ -136,7 +136,14 @@ LANGUAGES = [
     ("en", _("English")),
     ("zh-hans", _("Simplified Chinese")),
 ]
+# Our catalogs (locale/ru, locale/zh_Hans; *.mo are built by ./dev setup and ./dev test, never committed).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the page's language (Django's formats: ru 24.11.2026 and 1,5; zh 2026年11月24日), except
+# English short dates, which are ISO (2026-11-24) rather than Django's American m/d/Y (mobility/formats/en).
+# No thousand separator: the numbers shown are small counts, years, scores and codes, which grouping would only
+# disturb ("2 025"); decimals still get the language's decimal mark.
+FORMAT_MODULE_PATH = "mobility.formats"
+USE_THOUSAND_SEPARATOR = False
 # The language switcher's choice is remembered for a year (the cookie); a student's choice is also stored on their
 # record, for the e-mails sent to them.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .api import api_urlpatterns
 from .forms import LoginForm
+from .i18n_views import set_language
 from .views import DashboardView
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
     path("accounts/", include("students.accounts_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The language switcher: Django's set_language, which also keeps a student's choice (mobility/i18n_views.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("students.portal.urls")),
     path("students/", include("students.personal_data_urls")),
