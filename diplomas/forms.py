@@ -26,7 +26,10 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
     pdf = forms.FileField(
         label=_("A copy of the diploma (PDF)"),
         help_text=_("The file is read to compute its SHA-256 and is not kept. At most 20 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        # data-too-large: the message static/js/diplomas.js shows when it refuses a file before sending it.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf", "data-too-large": _("The file is larger than 20 MB.")}
+        ),
     )
 
     def clean_pdf(self):

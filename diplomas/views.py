@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.exceptions import DomainError
@@ -70,7 +71,10 @@ class CohortDiplomasRequestView(StaffRequiredMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("%(n)s diplomas requested.") % {"n": batch.diplomas.count()})
+            count = batch.diplomas.count()
+            messages.success(
+                request, ngettext("%(n)s diploma requested.", "%(n)s diplomas requested.", count) % {"n": count}
+            )
         return redirect("programs:cohort-detail", pk=pk)
 
 

@@ -255,7 +255,7 @@ class ErrorSerializer(serializers.Serializer):
     """The one shape of every error response."""
 
     code = serializers.CharField(help_text="Stable, for machines: validation_error, not_found, …")
-    message = serializers.CharField(help_text="For people, in English.")
+    message = serializers.CharField(help_text="For people, in the Accept-Language (en, ru, zh-Hans; default en).")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → messages, for validation errors; empty otherwise.",

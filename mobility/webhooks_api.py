@@ -8,6 +8,7 @@ Thin: a serializer validates, a selector scoped by the caller reads, one service
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -104,7 +105,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         if own is not None:
             institution = Institution.objects.get(pk=own)
         elif institution is None:
-            raise exceptions.ValidationError({"institution": ["Name the institution."]}, code="required")
+            raise exceptions.ValidationError({"institution": [_("Name the institution.")]}, code="required")
         data = serializer.validated_data
         endpoint = services.webhook_endpoint_create(
             institution=institution,

@@ -6,6 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mobility.models import TimeStampedModel
 
@@ -142,7 +143,7 @@ class Enrollment(TimeStampedModel):
         REJECTED = "rejected", _("rejected")
         ENROLLED = "enrolled", _("enrolled")
         WITHDRAWN = "withdrawn", _("withdrawn")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", pgettext_lazy("enrollment status", "failed")
         COMPLETED = "completed", _("completed")
 
     # Statuses that hold the student's one place in a track; the others are closed and allow a new application.
@@ -346,10 +347,10 @@ class Continuation(TimeStampedModel):
     """A completed student's application to a bachelor's program in Russia."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", _("pending")
-        ACCEPTED = "accepted", _("accepted")
-        REJECTED = "rejected", _("rejected")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        PENDING = "pending", pgettext_lazy("continuation decision", "pending")
+        ACCEPTED = "accepted", pgettext_lazy("continuation decision", "accepted")
+        REJECTED = "rejected", pgettext_lazy("continuation decision", "rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("continuation decision", "withdrawn")
 
     enrollment = models.ForeignKey(
         Enrollment,

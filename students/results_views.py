@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.exceptions import DomainError
@@ -175,7 +176,10 @@ class CohortResultsView(StaffRequiredMixin, View):
                 form.add_cell_errors(error.details.get("errors", {}))
                 messages.error(request, error.message)
             else:
-                messages.success(request, _("%(count)d result(s) saved.") % {"count": len(saved)})
+                messages.success(
+                    request,
+                    ngettext("%(count)d result saved.", "%(count)d results saved.", len(saved)) % {"count": len(saved)},
+                )
                 return redirect("students:cohort-results", cohort_pk=cohort.pk)
         else:
             messages.error(request, _("Nothing was saved: correct the marked cells."))

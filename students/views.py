@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from mobility.access import can_view_sensitive
@@ -183,7 +183,12 @@ class BulkActionView(StaffRequiredMixin, View):
                 moved.append(enrollment)
         missing = len(set(ids) - {enrollment.pk for enrollment in enrollments})
         if missing:
-            refused.append(_("%(count)d selected application(s) not found") % {"count": missing})
+            refused.append(
+                ngettext(
+                    "%(count)d selected application not found", "%(count)d selected applications not found", missing
+                )
+                % {"count": missing}
+            )
         text = _("%(done)s %(count)d") % {"done": action.done, "count": len(moved)}
         if refused:
             text += "; " + _("refused %(count)d: %(list)s") % {"count": len(refused), "list": "; ".join(refused)}

@@ -1,6 +1,7 @@
 """Partner API over diplomas: the list and one diploma, the signed PDF of an issued one, and the lookup by number."""
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
@@ -94,9 +95,9 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
     def lookup(self, request):
         number = (request.query_params.get("number") or "").strip()
         if not number:
-            raise exceptions.ValidationError({"number": ["This parameter is required."]})
+            raise exceptions.ValidationError({"number": [_("This parameter is required.")]})
         try:
             diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)
         except Diploma.DoesNotExist:
-            raise exceptions.NotFound("No issued diploma of your students has this number.") from None
+            raise exceptions.NotFound(_("No issued diploma of your students has this number.")) from None
         return Response(shared_serializer(DiplomaLookupSerializer).to_representation(diploma))

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
@@ -235,7 +236,9 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
 
 def _refusal(delivery: WebhookDelivery) -> str:
     if delivery.attempts >= webhook_max_attempts():
-        return _("Gave up after %(n)d attempts.") % {"n": delivery.attempts}
+        return ngettext("Gave up after %(n)d attempt.", "Gave up after %(n)d attempts.", delivery.attempts) % {
+            "n": delivery.attempts
+        }
     if not delivery.endpoint.is_active:
         return _("The endpoint is disabled.")
     # A host that does not resolve now is a failed attempt (retried), not a refusal.
@@ -349,7 +352,11 @@ def webhooks_sweep_pending(*, overdue_by: timedelta | None = None, limit: int = 
             (sweep.failed if attempts >= webhook_max_attempts() else sweep.resent).append(pk)
         if sweep.failed:
             WebhookDelivery.objects.filter(pk__in=sweep.failed).update(
-                status=D.FAILED, last_error=_("Gave up after %(n)d attempts.") % {"n": webhook_max_attempts()}
+                status=D.FAILED,
+                last_error=ngettext(
+                    "Gave up after %(n)d attempt.", "Gave up after %(n)d attempts.", webhook_max_attempts()
+                )
+                % {"n": webhook_max_attempts()},
             )
         if sweep.resent:
             WebhookDelivery.objects.filter(pk__in=sweep.resent).update(next_attempt_at=now)

@@ -1,6 +1,7 @@
 """What the partner API shows and accepts of students, enrollments and results. Related ids in a body are looked
 up among the rows the caller may see, so another partner's student or cohort "does not exist"."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from mobility.access import can_view_sensitive, partner_institution_id
@@ -61,7 +62,7 @@ class StudentSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance is None and "home_institution" not in attrs:
             if partner_institution_id(_viewer(self)) is None:
-                raise serializers.ValidationError({"home_institution": ["This field is required."]})
+                raise serializers.ValidationError({"home_institution": [_("This field is required.")]})
             attrs["home_institution"] = _viewer(self).institution
         return attrs
 

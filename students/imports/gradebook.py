@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
@@ -478,7 +479,12 @@ def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: dateti
     """
     if preview.errors:
         raise DomainError(
-            _("The file has %(count)d error(s); nothing was imported.") % {"count": len(preview.errors)},
+            ngettext(
+                "The file has %(count)d error; nothing was imported.",
+                "The file has %(count)d errors; nothing was imported.",
+                len(preview.errors),
+            )
+            % {"count": len(preview.errors)},
             code="file_errors",
             details={"errors": [str(error) for error in preview.errors]},
         )
