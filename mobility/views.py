@@ -1,6 +1,7 @@
 """Cross-app views of the staff application: the access rule for staff pages and the dashboard."""
 
 from django.contrib.auth.mixins import AccessMixin
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -10,7 +11,9 @@ from .dashboard import dashboard_data
 
 
 class StaffRequiredMixin(AccessMixin):
-    """Anonymous visitors go to the login page; logged-in people who are not office staff get 403.
+    """Anonymous visitors go to the login page; a student who opens a staff page (a bookmark, the login's default
+    landing page ``/``) is sent to their portal; anyone else logged in who is not office staff gets 403, and so
+    does a student's POST to a staff page.
 
     ``permission_required`` (optional, a string or a tuple) adds Django permissions on top.
     """
@@ -21,10 +24,18 @@ class StaffRequiredMixin(AccessMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         perms = (self.permission_required,) if isinstance(self.permission_required, str) else self.permission_required
-        if not is_office_staff(request.user) or not request.user.has_perms(perms):
+        staff = is_office_staff(request.user)
+        if not staff and request.method in ("GET", "HEAD") and _is_student(request.user):
+            return redirect("portal:home")
+        if not staff or not request.user.has_perms(perms):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
+
+
+def _is_student(user) -> bool:
+    # Asked only of logged-in people who are not staff, so staff pages pay no query for it.
+    return getattr(user, "student", None) is not None
 
 
 # The staff menu: (URL name, label[, permission]). Entries whose page is not installed, or whose permission the
@@ -66,7 +77,10 @@ def _within(path: str, url: str) -> bool:
 
 
 class DashboardView(StaffRequiredMixin, TemplateView):
-    """Counts, the completion funnel, enrollments per track over time, and the lists of what needs action."""
+    """Counts, the completion funnel, enrollments per track over time, and the lists of what needs action.
+
+    ``/`` is where a login lands (``LOGIN_REDIRECT_URL``): a student is sent on to the portal (``StaffRequiredMixin``).
+    """
 
     template_name = "mobility/dashboard.html"
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from mobility.access import partner_institution_id, sees_everything
 from mobility.models import AuditEntry
 from programs.models import Cohort, Module
 
-from .models import Continuation, Enrollment, ModuleResult, Student
+from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
 
 def completion_missing_modules(*, enrollment: Enrollment) -> QuerySet[Module]:
@@ -418,3 +418,128 @@ def enrollment_status_history(*, enrollment: Enrollment) -> QuerySet[AuditEntry]
         object_id=str(enrollment.pk),
         changes__has_key="status",
     ).order_by("at", "id")
+
+
+# --- the student portal: the viewer's own records only -------------------------------------------------------------
+
+
+def portal_student(*, viewer) -> Student | None:
+    """The viewer's own student record, or None for anyone who has none (anonymous visitors, staff)."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    # The reverse one-to-one is remembered on the user for the request; ``visible_students_only`` reads it again.
+    return getattr(viewer, "student", None)
+
+
+def _own_only(queryset: QuerySet, *, viewer, path: str) -> QuerySet:
+    """``queryset`` narrowed to the viewer's own rows: the scoping rule (``visible_students_only``), then the
+    viewer's own record, so that office staff, who may see everyone, see no one in the portal."""
+    student = portal_student(viewer=viewer)
+    if student is None:
+        return queryset.none()
+    return visible_students_only(queryset, viewer=viewer, path=path).filter(**{f"{path}pk": student.pk})
+
+
+def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
+    """The viewer's own enrollments, newest application first, with cohort (and its host), track and diplomas
+    (newest first) in two queries."""
+    diplomas = Prefetch("diplomas", queryset=_portal_diplomas())
+    return (
+        _own_only(Enrollment.objects.select_related("cohort__host", "track"), viewer=viewer, path="student__")
+        .prefetch_related(diplomas)
+        .order_by("-applied_on", "-id")
+    )
+
+
+def portal_enrollment_get(*, viewer, pk) -> Enrollment:
+    """One of the viewer's own enrollments; ``Enrollment.DoesNotExist`` for any other id (the portal answers 404)."""
+    return portal_enrollments(viewer=viewer).get(pk=pk)
+
+
+def _portal_diplomas() -> QuerySet:
+    # Every diploma but the failed renders, which are the office's to retry: a student sees "in preparation" until a
+    # diploma is issued, and a revoked one as revoked. Newest first, so the one that counts leads.
+    from diplomas.models import Diploma
+
+    return Diploma.objects.exclude(status=Diploma.Status.FAILED).order_by("-requested_at", "-id")
+
+
+@dataclass
+class PortalModuleRow:
+    """One module of the track as the student sees it: passed (some attempt passed), failed (attempted, none
+    passed) or pending (no result yet), with the latest attempt."""
+
+    module: Module
+    latest: ModuleResult | None
+    attempts: int
+    passed: bool
+
+    @property
+    def state(self) -> str:
+        if self.passed:
+            return "passed"
+        return "failed" if self.attempts else "pending"
+
+
+@dataclass
+class PortalProgress:
+    enrollment: Enrollment
+    totals: dict  # ``enrollment_progress``
+    modules: list[PortalModuleRow]
+    missing: list[Module]  # ``completion_missing_modules``: what is left for completion
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def portal_enrollment_progress(*, enrollment: Enrollment) -> PortalProgress:
+    """Progress of one enrollment per module, in four queries whatever the number of modules: the totals
+    (``enrollment_progress``), what is left (the completion rule, ``completion_missing_modules``), the track's
+    modules and the enrollment's results. The caller has already scoped ``enrollment`` to the viewer."""
+    results: dict[int, list[ModuleResult]] = {}
+    for result in ModuleResult.objects.filter(enrollment=enrollment).order_by("attempt", "id"):
+        results.setdefault(result.module_id, []).append(result)
+    rows = []
+    for module in Module.objects.filter(track_id=enrollment.track_id).order_by("order", "code"):
+        attempts = results.get(module.pk, [])
+        rows.append(
+            PortalModuleRow(
+                module=module,
+                latest=attempts[-1] if attempts else None,
+                attempts=len(attempts),
+                passed=any(result.passed for result in attempts),
+            )
+        )
+    return PortalProgress(
+        enrollment=enrollment,
+        totals=enrollment_progress(enrollment=enrollment),
+        modules=rows,
+        missing=list(completion_missing_modules(enrollment=enrollment).order_by("order", "code")),
+    )
+
+
+def portal_correction_requests(*, viewer) -> QuerySet[CorrectionRequest]:
+    """The viewer's own requests to correct their personal data, newest first, with the office's answers."""
+    return _own_only(CorrectionRequest.objects.all(), viewer=viewer, path="student__").order_by("-created_at", "-id")
+
+
+def student_correction_requests(*, viewer, student: Student) -> QuerySet[CorrectionRequest]:
+    """A student's correction requests for the staff page, open ones first, then newest first; none for a viewer
+    who may not see the student."""
+    return (
+        visible_students_only(CorrectionRequest.objects.filter(student=student), viewer=viewer, path="student__")
+        .select_related("closed_by")
+        .order_by(
+            Case(When(status=CorrectionRequest.Status.OPEN, then=0), default=1),
+            "-created_at",
+            "-id",
+        )
+    )
+
+
+def correction_request_for_staff(*, viewer, pk) -> CorrectionRequest:
+    """One correction request of a student the viewer may see; ``CorrectionRequest.DoesNotExist`` otherwise."""
+    return visible_students_only(
+        CorrectionRequest.objects.select_related("student"), viewer=viewer, path="student__"
+    ).get(pk=pk)

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from . import results_views, views
 from .imports import gradebook_views, roster_views
+from .portal import staff_views as correction_views
 
 app_name = "students"
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/", views.StudentDetailView.as_view(), name="student-detail"),
     path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
     path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),
+    # Students' correction requests on the student page (students/portal/staff_views.py).
+    path("<int:pk>/corrections/", correction_views.CorrectionsPanelView.as_view(), name="corrections-panel"),
+    path("corrections/<int:pk>/close/", correction_views.CorrectionCloseView.as_view(), name="correction-close"),
     path("enrollments/<int:pk>/<str:action>/", views.EnrollmentTransitionView.as_view(), name="enrollment-transition"),
     # Results, the cohort grid, completion of many, continuation (students/results_views.py).
     path(

@@ -1,3 +1,13 @@
+"""The student's own pages: enrollments, progress, diploma, personal data and correction requests."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("enrollments/<int:pk>/", views.EnrollmentView.as_view(), name="enrollment"),
+    path("my-data/", views.MyDataView.as_view(), name="my-data"),
+]

@@ -1,0 +1,122 @@
+"""The student's own pages: their enrollments, progress per module, diplomas, personal data and correction requests.
+
+Every page reads through the portal selectors (``students.selectors.portal_*``), which narrow every row to the
+viewer's own student record: any other id is a 404. Anonymous visitors are sent to log in; office staff, who have no
+student record, to their dashboard; anyone else logged in without a student record gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+
+from mobility.access import is_office_staff
+from mobility.exceptions import DomainError
+
+from .. import selectors
+from ..models import Enrollment, Student
+from ..services.corrections import correction_request_create
+from .forms import CorrectionRequestForm
+
+
+def display_name(student: Student, language: str | None = None) -> str:
+    """The student's name in the script of the page's language: Han in Chinese, Cyrillic in Russian, else Latin."""
+    language = (language or get_language() or "en").lower()
+    if language.startswith("zh") and student.full_name_han:
+        return student.full_name_han
+    if language.startswith("ru") and student.full_name_cyrillic:
+        return student.full_name_cyrillic
+    return student.full_name_latin
+
+
+class PortalView(View):
+    """The access rule of the portal's pages; ``self.student`` is the viewer's own record. Responses are private
+    and not stored: they hold personal data and may be opened on a shared computer."""
+
+    template_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        self.student = selectors.portal_student(viewer=request.user)
+        if self.student is None:
+            if is_office_staff(request.user):
+                return redirect("dashboard")
+            raise PermissionDenied
+        response = super().dispatch(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def render(self, request, context: dict, *, section: str):
+        context = {"student": self.student, "student_name": display_name(self.student), "section": section, **context}
+        return render(request, self.template_name, context)
+
+
+class HomeView(PortalView):
+    """The student's enrollments: track, cohort, status, dates, and the diploma that counts."""
+
+    template_name = "portal/home.html"
+
+    def get(self, request):
+        enrollments = list(selectors.portal_enrollments(viewer=request.user))
+        for enrollment in enrollments:
+            enrollment.current_diploma = next(iter(enrollment.diplomas.all()), None)
+        return self.render(request, {"enrollments": enrollments}, section="home")
+
+
+class EnrollmentView(PortalView):
+    """One enrollment: progress per module, what is left for completion, and its diplomas."""
+
+    template_name = "portal/enrollment.html"
+
+    def get(self, request, pk):
+        try:
+            enrollment = selectors.portal_enrollment_get(viewer=request.user, pk=pk)
+        except Enrollment.DoesNotExist:
+            raise Http404 from None
+        progress = selectors.portal_enrollment_progress(enrollment=enrollment)
+        diplomas = list(enrollment.diplomas.all())
+        for diploma in diplomas:
+            if diploma.status in ("issued", "revoked"):
+                diploma.verify_url = request.build_absolute_uri(
+                    reverse("diplomas:verify", args=[diploma.verification_code])
+                )
+        context = {"enrollment": enrollment, "progress": progress, "diplomas": diplomas}
+        return self.render(request, context, section="home")
+
+
+class MyDataView(PortalView):
+    """The student's personal data as recorded, and their requests to correct them with the office's answers."""
+
+    template_name = "portal/my_data.html"
+
+    def get(self, request):
+        return self.show(request, CorrectionRequestForm())
+
+    def post(self, request):
+        form = CorrectionRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                correction_request_create(student=self.student, message=form.cleaned_data["message"])
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, _("Your request was sent to the office. The answer will appear below."))
+                return redirect(reverse("portal:my-data") + "#requests")
+        return self.show(request, form)
+
+    def show(self, request, form):
+        context = {
+            "form": form,
+            "requests": list(selectors.portal_correction_requests(viewer=request.user)),
+            "home_institution": self.student.home_institution,
+        }
+        return self.render(request, context, section="my-data")
