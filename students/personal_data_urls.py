@@ -1,3 +1,13 @@
+"""Export and erasure of one student's personal data (students/personal_data_views.py), under ``students/``."""
+
+from django.urls import path
+
+from . import personal_data_views as views
+
 app_name = "personal_data"
 
-urlpatterns = []
+urlpatterns = [
+    path("<int:pk>/personal-data.json", views.PersonalDataJsonView.as_view(), name="export-json"),
+    path("<int:pk>/personal-data/", views.PersonalDataPageView.as_view(), name="export-html"),
+    path("<int:pk>/erase/", views.StudentEraseView.as_view(), name="erase"),
+]

@@ -1,0 +1,115 @@
+"""Staff pages about one student's personal data: the export (JSON download, printable page) and the erasure (a
+confirmation page that says what stays and what goes, with a required reason).
+
+Who may use them is decided by ``students.services.personal_data`` (``EXPORT_PERMISSIONS``, ``ERASE_PERMISSIONS``:
+office-admin); the office gets 403, students and partners are no office staff and get 403 too, anonymous visitors
+the login page. The student is found through the selector that scopes the staff's view (404 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from mobility.exceptions import DomainError
+from mobility.forms import BootstrapFormMixin
+from mobility.views import StaffRequiredMixin
+
+from . import selectors
+from .models import Student
+from .services import personal_data
+
+
+def _student_or_404(request, pk) -> Student:
+    try:
+        return selectors.student_get(viewer=request.user, pk=pk)
+    except Student.DoesNotExist:
+        raise Http404(_("No such student.")) from None
+
+
+class PersonalDataJsonView(StaffRequiredMixin, View):
+    """Everything held about the student, as a JSON attachment; never cached."""
+
+    permission_required = personal_data.EXPORT_PERMISSIONS
+
+    def get(self, request, pk):
+        student = _student_or_404(request, pk)
+        data = personal_data.student_data_export(student=student, by=request.user, fmt="json")
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="student-{student.pk}-personal-data.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PersonalDataPageView(StaffRequiredMixin, View):
+    """The same data as a readable page to print, in the staff's language; never cached."""
+
+    permission_required = personal_data.EXPORT_PERMISSIONS
+    template_name = "students/personal_data/export.html"
+
+    def get(self, request, pk):
+        student = _student_or_404(request, pk)
+        data = personal_data.student_data_export(student=student, by=request.user, fmt="html")
+        response = render(request, self.template_name, {"student": student, "data": data})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ErasureForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Kept in the audit log, readable by every office user: say why (e.g. the student's request of "
+            "2026-05-04), without personal data."
+        ),
+    )
+
+
+class StudentEraseView(StaffRequiredMixin, View):
+    """GET: what erasure would keep and remove, and the reason field. POST: erase; a refusal is shown on the form
+    and changes nothing."""
+
+    permission_required = personal_data.ERASE_PERMISSIONS
+    template_name = "students/personal_data/erase.html"
+
+    def render_form(self, request, student, form):
+        context = {
+            "student": student,
+            "form": form,
+            "plan": personal_data.student_erasure_plan(student=student),
+            "stays": personal_data.STAYS_ALWAYS,
+            "goes": personal_data.GOES_ALWAYS,
+        }
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk):
+        return self.render_form(request, _student_or_404(request, pk), ErasureForm())
+
+    def post(self, request, pk):
+        student = _student_or_404(request, pk)
+        form = ErasureForm(request.POST)
+        if form.is_valid():
+            try:
+                result = personal_data.student_erase(
+                    student=student, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                if result.already_erased:
+                    messages.info(request, _("The student's personal data had already been erased."))
+                else:
+                    messages.success(request, _("The student's personal data were erased."))
+                return redirect("students:student-detail", pk=student.pk)
+        return self.render_form(request, student, form)

@@ -1,0 +1,678 @@
+"""Personal data of one student: everything held about them as one document (the export), and the erasure of a
+student who has left (docs/decisions/0013-erasing-a-student.md).
+
+Who may do either is decided here (``may_export_personal_data``, ``may_erase_personal_data``); the views ask the
+same functions, so a page and a service never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from diplomas.models import Diploma
+from mobility.access import is_office_staff
+from mobility.audit import audit_entry_build
+from mobility.exceptions import DomainError
+from mobility.models import AuditEntry, WebhookDelivery
+
+from ..models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
+
+EXPORT_FORMAT = "mobility.personal-data/1"
+EXPORT_FORMATS = ("json", "html")
+# Export: the sensitive-data permission, because the export holds passport data. Erasure: also the right to change
+# students. Both are office-admin's (mobility.access.ROLE_PERMISSIONS); the office, students and partners never.
+EXPORT_PERMISSIONS = ("students.view_student", "students.view_sensitive")
+ERASE_PERMISSIONS = (*EXPORT_PERMISSIONS, "students.change_student")
+
+# What free texts and personal values become in rows and audit entries that are kept.
+ERASED = "[erased]"
+# The enrollment statuses of a student who has not left: erasure is refused while one exists.
+ACTIVE_STATUSES = (Enrollment.Status.APPLIED, Enrollment.Status.ADMITTED, Enrollment.Status.ENROLLED)
+# Diplomas whose rendering may still read the student's names: erasure waits for them.
+DIPLOMA_BUSY_STATUSES = (Diploma.Status.REQUESTED, Diploma.Status.RENDERING)
+
+NAME_FIELDS = (
+    "family_name_han",
+    "given_name_han",
+    "family_name_latin",
+    "given_name_latin",
+    "family_name_cyrillic",
+    "given_name_cyrillic",
+)
+# Student fields erased in every case, with the value they take. ``home_student_id`` gets a placeholder (the
+# database wants it unique per institution and not blank); ``user`` is deleted apart.
+ALWAYS_ERASED = {
+    "home_specialty": "",
+    "sex": "",
+    "birth_date": None,
+    "passport_number": "",
+    "passport_issued_on": None,
+    "passport_expires_on": None,
+    "email": "",
+    "phone": "",
+    "language": "",
+    "invited_at": None,
+}
+# Kept in every case: the home institution and citizenship (counts per partner and country), the enrollments with
+# their dates and statuses, the module results, the continuations and the diplomas (rows, numbers, hashes).
+KEPT_FIELDS = ("home_institution", "citizenship")
+
+
+def may_export_personal_data(user) -> bool:
+    return is_office_staff(user) and user.has_perms(EXPORT_PERMISSIONS)
+
+
+def may_erase_personal_data(user) -> bool:
+    return is_office_staff(user) and user.has_perms(ERASE_PERMISSIONS)
+
+
+def erased_home_student_id(student: Student) -> str:
+    return f"erased-{student.pk}"
+
+
+def erased_names(student: Student) -> dict[str, str]:
+    """Placeholder names: the Latin ones may not be blank; Han and Cyrillic may."""
+    return {
+        "family_name_han": "",
+        "given_name_han": "",
+        "family_name_latin": "Erased",
+        "given_name_latin": f"#{student.pk}",
+        "family_name_cyrillic": "",
+        "given_name_cyrillic": "",
+    }
+
+
+# --- export --------------------------------------------------------------------------------------------------------
+
+
+def _iso(value) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def _verification_url(diploma: Diploma) -> str:
+    # as diplomas.rendering.verification_url prints it in the QR code (not imported: it loads the PDF renderer)
+    return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{diploma.verification_code}/"
+
+
+def _audit_dict(entry: AuditEntry, types: dict[int, str]) -> dict[str, Any]:
+    return {
+        "at": _iso(entry.at),
+        "actor": entry.actor_label,
+        "object_type": types.get(entry.content_type_id, ""),
+        "object_id": entry.object_id,
+        "object": entry.object_repr,
+        "action": entry.action,
+        "changes": entry.changes,
+        "reason": entry.reason,
+    }
+
+
+@dataclass
+class _Related:
+    """The rows about one student, read once with a fixed number of queries, shared by the export and erasure."""
+
+    student: Student
+    enrollments: list[Enrollment]
+    corrections: list[CorrectionRequest]
+    user: Any = None
+    by_type: dict[type, list[str]] = field(default_factory=dict)
+
+    @property
+    def results(self) -> list[ModuleResult]:
+        return [result for enrollment in self.enrollments for result in enrollment.results.all()]
+
+    @property
+    def diplomas(self) -> list[Diploma]:
+        return [diploma for enrollment in self.enrollments for diploma in enrollment.diplomas.all()]
+
+    @property
+    def continuations(self) -> list[Continuation]:
+        return [item for enrollment in self.enrollments for item in enrollment.continuations.all()]
+
+
+def _related(student: Student, *, lock: bool = False) -> _Related:
+    students = Student.objects.select_related("home_institution", "user")
+    if lock:
+        students = students.select_for_update(of=("self",))
+    student = students.get(pk=student.pk)
+    enrollments = list(
+        Enrollment.objects.filter(student=student)
+        .select_related("cohort", "track")
+        .prefetch_related(
+            Prefetch(
+                "results",
+                queryset=ModuleResult.objects.select_related("module").order_by(
+                    "module__order", "module__code", "attempt"
+                ),
+            ),
+            Prefetch("diplomas", queryset=Diploma.objects.order_by("requested_at", "id")),
+            Prefetch(
+                "continuations", queryset=Continuation.objects.select_related("university").order_by("applied_on", "id")
+            ),
+        )
+        .order_by("applied_on", "id")
+    )
+    corrections = list(CorrectionRequest.objects.filter(student=student).order_by("created_at", "id"))
+    related = _Related(student=student, enrollments=enrollments, corrections=corrections, user=student.user)
+    related.by_type = {
+        Student: [str(student.pk)],
+        Enrollment: [str(item.pk) for item in enrollments],
+        ModuleResult: [str(item.pk) for item in related.results],
+        Continuation: [str(item.pk) for item in related.continuations],
+        Diploma: [str(item.pk) for item in related.diplomas],
+        CorrectionRequest: [str(item.pk) for item in corrections],
+    }
+    if related.user is not None:
+        related.by_type[get_user_model()] = [str(related.user.pk)]
+    return related
+
+
+def _audit_query(related: _Related) -> Q:
+    """Entries whose object is the student or one of their rows (enrollments, results, continuations, diplomas,
+    correction requests, their user account), and entries where their own account acted."""
+    types = ContentType.objects.get_for_models(*related.by_type)
+    query = Q(pk__in=[])
+    for model, ids in related.by_type.items():
+        if ids:
+            query |= Q(content_type=types[model], object_id__in=ids)
+    if related.user is not None:
+        query |= Q(actor_id=related.user.pk)
+    return query
+
+
+def _webhook_deliveries(student: Student):
+    """Deliveries that carried the student: every event's ``data.student.id`` names them (mobility.webhooks.payloads).
+    Only the endpoints of their home institution receive events about them, which keeps the JSON lookup narrow."""
+    return (
+        WebhookDelivery.objects.filter(endpoint__institution_id=student.home_institution_id)
+        .filter(payload__data__student__id=student.pk)
+        .select_related("endpoint")
+        .order_by("created_at", "id")
+    )
+
+
+def student_personal_data(*, student: Student) -> dict[str, Any]:
+    """Everything held about the student, as plain JSON values (ISO dates, decimal strings), stable keys.
+
+    Never the password hash. A fixed number of queries, whatever the number of enrollments, results or entries.
+    Each enrollment carries its own ``history`` (audit entries about it, its results, diplomas and continuations);
+    ``audit_log`` holds the rest (the student record, their account, their correction requests, what they did).
+    """
+    related = _related(student)
+    student = related.student
+    types = {
+        ct.pk: f"{ct.app_label}.{ct.model}" for ct in ContentType.objects.get_for_models(*related.by_type).values()
+    }
+    entries = list(AuditEntry.objects.filter(_audit_query(related)).order_by("at", "id"))
+    object_type_of = {
+        (ContentType.objects.get_for_model(model).pk, pk): model for model, ids in related.by_type.items() for pk in ids
+    }
+    enrollment_of: dict[tuple[type, str], int] = {}
+    for enrollment in related.enrollments:
+        enrollment_of[(Enrollment, str(enrollment.pk))] = enrollment.pk
+        for result in enrollment.results.all():
+            enrollment_of[(ModuleResult, str(result.pk))] = enrollment.pk
+        for diploma in enrollment.diplomas.all():
+            enrollment_of[(Diploma, str(diploma.pk))] = enrollment.pk
+        for continuation in enrollment.continuations.all():
+            enrollment_of[(Continuation, str(continuation.pk))] = enrollment.pk
+    history: dict[int, list[dict]] = {enrollment.pk: [] for enrollment in related.enrollments}
+    audit_log = []
+    for entry in entries:
+        model = object_type_of.get((entry.content_type_id, entry.object_id))
+        enrollment_pk = enrollment_of.get((model, entry.object_id))
+        (history[enrollment_pk] if enrollment_pk else audit_log).append(_audit_dict(entry, types))
+
+    user = related.user
+    account = {
+        "language": student.language,
+        "invited_at": _iso(student.invited_at),
+        "user": None
+        if user is None
+        else {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "is_active": user.is_active,
+        },
+    }
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": _iso(timezone.now()),
+        "student": {
+            "id": student.pk,
+            "created_at": _iso(student.created_at),
+            "modified_at": _iso(student.modified_at),
+            "erased_at": _iso(student.erased_at),
+            "home_institution": {
+                "id": student.home_institution_id,
+                "code": student.home_institution.code,
+                "name": str(student.home_institution),
+            },
+            "home_student_id": student.home_student_id,
+            "home_specialty": student.home_specialty,
+            **{name: getattr(student, name) for name in NAME_FIELDS},
+            "sex": student.sex,
+            "citizenship": student.citizenship,
+            "birth_date": _iso(student.birth_date),
+            "passport_number": student.passport_number,
+            "passport_issued_on": _iso(student.passport_issued_on),
+            "passport_expires_on": _iso(student.passport_expires_on),
+            "email": student.email,
+            "phone": student.phone,
+        },
+        "account": account,
+        "enrollments": [_enrollment_dict(enrollment, history[enrollment.pk]) for enrollment in related.enrollments],
+        "correction_requests": [
+            {
+                "id": item.pk,
+                "created_at": _iso(item.created_at),
+                "status": item.status,
+                "message": item.message,
+                "answer": item.answer,
+                "closed_at": _iso(item.closed_at),
+            }
+            for item in related.corrections
+        ],
+        "webhook_deliveries": [
+            {
+                "id": delivery.pk,
+                "event": delivery.event,
+                "event_id": str(delivery.event_id),
+                "url": delivery.endpoint.url,
+                "created_at": _iso(delivery.created_at),
+                "status": delivery.status,
+                "delivered_at": _iso(delivery.delivered_at),
+                "data": (delivery.payload or {}).get("data"),
+            }
+            for delivery in _webhook_deliveries(student)
+        ],
+        "audit_log": audit_log,
+    }
+
+
+def _enrollment_dict(enrollment: Enrollment, history: list[dict]) -> dict[str, Any]:
+    return {
+        "id": enrollment.pk,
+        "cohort": {"id": enrollment.cohort_id, "code": enrollment.cohort.code, "name": enrollment.cohort.name},
+        "track": {"id": enrollment.track_id, "code": enrollment.track.code, "name": enrollment.track.name_en},
+        "status": enrollment.status,
+        "source": enrollment.source,
+        **{name: _iso(getattr(enrollment, name)) for name in Enrollment.DATE_FIELDS},
+        "status_reason": enrollment.status_reason,
+        "notes": enrollment.notes,
+        "results": [
+            {
+                "id": result.pk,
+                "module": {"id": result.module_id, "code": result.module.code},
+                "attempt": result.attempt,
+                "score": _iso(result.score),
+                "grade": result.grade,
+                "passed": result.passed,
+                "assessed_on": _iso(result.assessed_on),
+                "source": result.source,
+            }
+            for result in enrollment.results.all()
+        ],
+        "continuations": [
+            {
+                "id": item.pk,
+                "university": str(item.university),
+                "program_code": item.program_code,
+                "program_name": item.program_name,
+                "applied_on": _iso(item.applied_on),
+                "decision": item.decision,
+                "decided_on": _iso(item.decided_on),
+            }
+            for item in enrollment.continuations.all()
+        ],
+        "diplomas": [
+            {
+                "id": diploma.pk,
+                "number": diploma.number,
+                "status": diploma.status,
+                "requested_at": _iso(diploma.requested_at),
+                "issued_at": _iso(diploma.issued_at),
+                "revoked_at": _iso(diploma.revoked_at),
+                "revoked_reason": diploma.revoked_reason,
+                "sha256": diploma.sha256,
+                "verification_url": _verification_url(diploma)
+                if diploma.status in (Diploma.Status.ISSUED, Diploma.Status.REVOKED)
+                else None,
+            }
+            for diploma in enrollment.diplomas.all()
+        ],
+        "history": history,
+    }
+
+
+def student_data_export(*, student: Student, by, fmt: str = "json") -> dict[str, Any]:
+    """The student's personal data (``student_personal_data``) for ``by``, who must hold ``EXPORT_PERMISSIONS``
+    (``PermissionDenied`` otherwise), and one audit entry ``student.personal_data_export`` naming who and which
+    format, never the data. Reads and that one insert; safe to call any number of times."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if not may_export_personal_data(by):
+        raise PermissionDenied
+    data = student_personal_data(student=student)
+    entry = audit_entry_build(
+        actor=by,
+        obj=student,
+        action="student.personal_data_export",
+        changes={"format": (None, fmt)},
+        object_repr=f"student #{student.pk}",
+    )
+    entry.save()
+    return data
+
+
+# --- erasure -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasurePlan:
+    """What erasing the student would do, for the confirmation page and the service alike."""
+
+    student: Student
+    blockers: list[str]
+    kept_diplomas: list[Diploma]
+    already_erased: bool
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+    @property
+    def names_kept(self) -> bool:
+        return bool(self.kept_diplomas)
+
+
+@dataclass
+class ErasureResult:
+    student: Student
+    names_kept: bool
+    already_erased: bool
+    audit_entries_scrubbed: int = 0
+    webhook_deliveries_scrubbed: int = 0
+    account_deleted: bool = False
+
+
+def student_erasure_plan(*, student: Student) -> ErasurePlan:
+    """Whether the student may be erased and what is kept: refused while an enrollment is applied, admitted or
+    enrolled (they have not left) or a diploma is being rendered (it reads their names). An issued diploma keeps the
+    names, the track and the dates it shows, so that its verification page still works."""
+    enrollments = list(Enrollment.objects.filter(student=student).select_related("cohort").prefetch_related("diplomas"))
+    blockers = []
+    active = [enrollment for enrollment in enrollments if enrollment.status in ACTIVE_STATUSES]
+    if active:
+        blockers.append(
+            _("The student has not left: %(list)s. Close these enrollments first (withdraw or reject).")
+            % {"list": ", ".join(f"{item.cohort.code} ({item.get_status_display()})" for item in active)}
+        )
+    diplomas = [diploma for enrollment in enrollments for diploma in enrollment.diplomas.all()]
+    if any(diploma.status in DIPLOMA_BUSY_STATUSES for diploma in diplomas):
+        blockers.append(_("A diploma of the student is being rendered; wait until it is issued or has failed."))
+    kept = [diploma for diploma in diplomas if diploma.status == Diploma.Status.ISSUED]
+    return ErasurePlan(student=student, blockers=blockers, kept_diplomas=kept, already_erased=bool(student.erased_at))
+
+
+def student_erase(*, student: Student, by, reason: str) -> ErasureResult:
+    """Erase the personal data of a student who has left (docs/decisions/0013-erasing-a-student.md).
+
+    Guarantees:
+    - atomic: everything below happens, or nothing (a refusal raises ``DomainError`` and changes nothing); the
+      student row is locked, so two erasures or an erasure and an edit do not interleave;
+    - idempotent: a student already erased is returned as they are (``already_erased``), nothing written;
+    - refused (``DomainError``) without a reason, while an enrollment is applied/admitted/enrolled, while a diploma
+      is being rendered; ``PermissionDenied`` unless ``by`` holds ``ERASE_PERMISSIONS``;
+    - with an issued diploma, the names, the enrollments, results and the diploma rows stay, so the verification
+      page shows what it showed; without one, the names become placeholders too;
+    - always: passport data, birth date, sex, e-mail, phone, home specialty, language, the invitation date, the
+      free texts (enrollment notes and reasons, correction requests), the user account (deleted, with its sessions
+      and login records) and the home student id (placeholder ``erased-<pk>``) go; audit entries, admin log entries
+      and webhook deliveries about the student keep who/when/what but lose those values;
+    - PDF files of diplomas that are not kept (revoked) are deleted once the transaction commits;
+    - ``erased_at`` is set, and one audit entry ``student.erase`` names who and why, with no personal data.
+    """
+    if not may_erase_personal_data(by):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the student's personal data are erased."), code="reason_required", field="reason")
+    with transaction.atomic():
+        related = _related(student, lock=True)
+        locked = related.student
+        if locked.erased_at is not None:
+            _copy_fields(locked, student)
+            return ErasureResult(student=locked, names_kept=not _has_placeholder_names(locked), already_erased=True)
+        plan = student_erasure_plan(student=locked)
+        if plan.blockers:
+            raise DomainError(" ".join(plan.blockers), code="erasure_refused")
+        result = _erase(related, plan=plan, by=by, reason=reason)
+    _copy_fields(result.student, student)
+    return result
+
+
+def _has_placeholder_names(student: Student) -> bool:
+    return all(getattr(student, name) == value for name, value in erased_names(student).items())
+
+
+def _copy_fields(source: Student, target: Student) -> None:
+    for model_field in Student._meta.concrete_fields:
+        setattr(target, model_field.attname, getattr(source, model_field.attname))
+
+
+def _personal_strings(student: Student, user, *, names: bool) -> dict[str, str]:
+    """Values that identify the student, each with what replaces it in kept texts (longest first, so a full name
+    is replaced before a part of it). Not the home student id: it may be a short number that also occurs inside
+    dates and scores; the fields and payload keys that hold it are replaced by name instead."""
+    values = {
+        student.email: ERASED,
+        student.phone: ERASED,
+        student.passport_number: ERASED,
+    }
+    if user is not None:
+        values[user.get_username()] = f"erased-{student.pk}"
+        values[user.email] = ERASED
+    if names:
+        placeholder = erased_names(student)
+        latin = f"{placeholder['family_name_latin']} {placeholder['given_name_latin']}"
+        values[student.full_name_latin] = latin
+        values[student.full_name_han] = latin
+        values[student.full_name_cyrillic] = latin
+        values[f"{student.given_name_latin} {student.family_name_latin}"] = latin
+    # Too short to be replaced safely inside other words (and never identifying alone).
+    return dict(sorted(((k, v) for k, v in values.items() if k and len(k) >= 3), key=lambda kv: -len(kv[0])))
+
+
+def _scrub_text(text: str, strings: dict[str, str]) -> str:
+    for old, new in strings.items():
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _scrub_value(value: Any, strings: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value, strings)
+    if isinstance(value, list):
+        return [_scrub_value(item, strings) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, strings) for key, item in value.items()}
+    return value
+
+
+def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureResult:
+    student, user = related.student, related.user
+    now = timezone.now()
+    names_go = not plan.names_kept
+    strings = _personal_strings(student, user, names=names_go)
+    erased_fields = set(ALWAYS_ERASED) | {"home_student_id", "user"} | (set(NAME_FIELDS) if names_go else set())
+
+    # The audit log first: its entries are found through the rows (ids) and the account, which go next.
+    entries = list(AuditEntry.objects.filter(_audit_query(related)))
+    enrollment_type = ContentType.objects.get_for_model(Enrollment)
+    student_type = ContentType.objects.get_for_model(Student)
+    correction_type = ContentType.objects.get_for_model(CorrectionRequest)
+    free_text_fields = {"reason", "notes", "status_reason", "message", "answer"}
+    for entry in entries:
+        changes = {}
+        for name, pair in (entry.changes or {}).items():
+            if (entry.content_type_id == student_type.pk and name in erased_fields) or name in free_text_fields:
+                pair = [None if item in (None, "") else ERASED for item in pair] if isinstance(pair, list) else ERASED
+            changes[name] = _scrub_value(pair, strings)
+        entry.changes = changes
+        entry.object_repr = _scrub_text(entry.object_repr, strings)
+        if entry.content_type_id in (enrollment_type.pk, correction_type.pk) and entry.reason:
+            entry.reason = ERASED
+        else:
+            entry.reason = _scrub_text(entry.reason, strings)
+        if user is not None and entry.actor_id == user.pk:
+            entry.actor_label = f"erased-{student.pk}"
+        else:
+            entry.actor_label = _scrub_text(entry.actor_label, strings)
+    AuditEntry.objects.bulk_update(entries, ["changes", "object_repr", "reason", "actor_label"], batch_size=500)
+
+    # Django admin's own log, for changes made there.
+    admin_entries = list(LogEntry.objects.filter(content_type=student_type, object_id=str(student.pk)))
+    for item in admin_entries:
+        item.object_repr = _scrub_text(item.object_repr, strings)
+        item.change_message = _scrub_text(item.change_message, strings)
+    LogEntry.objects.bulk_update(admin_entries, ["object_repr", "change_message"])
+
+    # What the partner was sent: the home student id and the reasons of decisions.
+    deliveries = list(_webhook_deliveries(student))
+    for delivery in deliveries:
+        data = dict((delivery.payload or {}).get("data") or {})
+        if isinstance(data.get("student"), dict):
+            data["student"] = {**data["student"], "home_student_id": erased_home_student_id(student)}
+        if data.get("reason"):  # an enrollment decision's reason (a diploma's revocation reason is public)
+            data["reason"] = ERASED
+        delivery.payload = {**delivery.payload, "data": _scrub_value(data, strings)}
+        delivery.response_body = _scrub_text(delivery.response_body, strings)
+    WebhookDelivery.objects.bulk_update(deliveries, ["payload", "response_body"], batch_size=500)
+
+    # Free texts of the rows that stay.
+    for enrollment in related.enrollments:
+        if enrollment.notes or enrollment.status_reason:
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                notes="", status_reason=ERASED if enrollment.status_reason else "", modified_at=now
+            )
+    CorrectionRequest.objects.filter(student=student).update(message=ERASED, answer="", modified_at=now)
+    pdfs = []
+    for diploma in related.diplomas:
+        if diploma.status != Diploma.Status.ISSUED and diploma.pdf:
+            pdfs.append((diploma.pdf.storage, diploma.pdf.name))
+            Diploma.objects.filter(pk=diploma.pk).update(pdf="", modified_at=now)
+
+    # The record itself.
+    for name, value in ALWAYS_ERASED.items():
+        setattr(student, name, value)
+    student.home_student_id = erased_home_student_id(student)
+    if names_go:
+        for name, value in erased_names(student).items():
+            setattr(student, name, value)
+    student.user = None
+    student.erased_at = now
+    try:
+        with transaction.atomic():
+            student.save()
+    except IntegrityError as exc:  # a real student whose home id is "erased-<pk>": nothing is written
+        raise DomainError(
+            _("The placeholder home student id %(id)s is taken.") % {"id": student.home_student_id},
+            code="erasure_refused",
+        ) from exc
+
+    account_deleted = False
+    if user is not None:
+        account_deleted = _account_delete(user, student=student)
+
+    erasure = audit_entry_build(
+        actor=by,
+        obj=student,
+        action="student.erase",
+        changes={
+            "erased_at": (None, now.isoformat()),
+            "names_kept": (None, plan.names_kept),
+            "account_deleted": (None, account_deleted),
+        },
+        reason=reason,
+        object_repr=f"student #{student.pk}",
+    )
+    erasure.save()
+    if pdfs:
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in pdfs])
+    return ErasureResult(
+        student=student,
+        names_kept=plan.names_kept,
+        already_erased=False,
+        audit_entries_scrubbed=len(entries),
+        webhook_deliveries_scrubbed=len(deliveries),
+        account_deleted=account_deleted,
+    )
+
+
+def _account_delete(user, *, student: Student) -> bool:
+    """Delete the student's account with its sessions and login records. An account that is also staff's is only
+    unlinked (and False returned): erasing a student never removes a member of the office."""
+    if user.is_staff or user.is_superuser or is_office_staff(user):
+        return False
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        # Sessions are signed blobs: the user's are found by decoding the live ones (erasure is rare).
+        doomed = [
+            session.pk
+            for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+        ]
+        Session.objects.filter(pk__in=doomed).delete()
+    try:
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    except ImportError:  # pragma: no cover - axes is installed in every configuration
+        pass
+    else:
+        names = [user.get_username(), *([user.email] if user.email else [])]
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            model.objects.filter(username__in=names).delete()
+    user.delete()
+    return True
+
+
+# The labels of the confirmation page: what stays and what goes (the decision record says why).
+STAYS_ALWAYS = (
+    gettext_lazy("the home institution and citizenship"),
+    gettext_lazy("enrollments (cohort, track, status, dates), module results and continuations, for statistics"),
+    gettext_lazy("diploma records (number, status, dates, SHA-256)"),
+    gettext_lazy("the audit log's entries (who did what, when), without the erased values"),
+)
+GOES_ALWAYS = (
+    gettext_lazy("passport data and birth date"),
+    gettext_lazy("sex, e-mail, phone, home specialty, preferred language"),
+    gettext_lazy("the home student id (replaced by a placeholder)"),
+    gettext_lazy("the user account, its sessions and login records"),
+    gettext_lazy("notes and reasons of enrollments, the correction requests' texts"),
+    gettext_lazy("these values wherever the audit log and the webhook deliveries hold them"),
+    gettext_lazy("PDF files of revoked diplomas"),
+)
