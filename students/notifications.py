@@ -1,0 +1,226 @@
+"""E-mails to students: the invitation to their account, admission, new or corrected results, an issued diploma.
+
+The services call the ``*_notify`` functions inside their transaction; the e-mail is sent by a Celery task
+(``students.tasks.student_email_send``, ids in) only after the transaction commits, so a rollback sends nothing and a
+failing mail server never undoes the business change (the task retries; its last failure is logged). The task
+loads the rows again and decides then: no e-mail to a student without an address or whose personal data were
+erased, none about a row that no longer says what the e-mail would (an admission since withdrawn, a diploma revoked).
+
+Each e-mail is written in the student's language (``accounts.student_language``): subject, plain text and a simple
+HTML part rendered from ``templates/emails/<kind>_subject.txt``, ``<kind>.txt`` and ``<kind>.html`` under
+``translation.override``; links are absolute (``settings.SITE_URL``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from . import accounts
+from .models import Enrollment, ModuleResult, Student
+
+logger = logging.getLogger(__name__)
+
+INVITATION = "invitation"
+ADMITTED = "admitted"
+RESULTS = "results"
+DIPLOMA = "diploma"
+KINDS = (INVITATION, ADMITTED, RESULTS, DIPLOMA)
+
+
+# --- scheduling (called by the services, inside their transaction) ------------------------------------------------
+
+
+def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()) -> None:
+    """Send the student the e-mail of ``kind`` about ``object_ids`` once the current transaction commits (at once
+    outside a transaction). Nothing is sent when the transaction rolls back."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown notification {kind!r}")
+    args = [kind, int(student_id), [int(pk) for pk in object_ids]]
+    json.dumps(args)  # ids only: the task loads fresh rows itself
+
+    def send() -> None:
+        from .tasks import student_email_send  # the tasks import this module
+
+        student_email_send.apply_async(args=args)
+
+    # robust: an e-mail that cannot be sent (in eager mode it is sent right here) is logged, never raised into the
+    # request or task whose work has just committed.
+    transaction.on_commit(send, robust=True)
+
+
+def enrollment_admitted_notify(*, enrollment: Enrollment) -> None:
+    """Tell the student they were admitted to the enrollment's cohort."""
+    student_notify(kind=ADMITTED, student_id=enrollment.student_id, object_ids=[enrollment.pk])
+
+
+# The results announced inside ``results_notifications_batched``, by student; None outside it.
+_batch: contextvars.ContextVar[dict[int, list[int]] | None] = contextvars.ContextVar("results_batch", default=None)
+
+
+def results_recorded_notify(*, results: Iterable[tuple[int, int]]) -> None:
+    """Tell each student about their new or corrected results: ``results`` are ``(student_id, result_id)`` pairs.
+    One e-mail per student for the whole call (or for the whole ``results_notifications_batched`` block), listing
+    all of that student's results; no query is made here."""
+    by_student: dict[int, list[int]] = {}
+    for student_id, result_id in results:
+        ids = by_student.setdefault(student_id, [])
+        if result_id not in ids:
+            ids.append(result_id)
+    batch = _batch.get()
+    if batch is not None:
+        for student_id, ids in by_student.items():
+            pending = batch.setdefault(student_id, [])
+            pending.extend(pk for pk in ids if pk not in pending)
+        return
+    for student_id, ids in by_student.items():
+        student_notify(kind=RESULTS, student_id=student_id, object_ids=ids)
+
+
+@contextlib.contextmanager
+def results_notifications_batched() -> Iterator[None]:
+    """Collect the result e-mails of every ``results_recorded_notify`` call in the block (e.g. one per cell of a
+    results grid) and announce them when the block ends normally: one e-mail per student. A block left by an
+    exception announces nothing (its transaction rolls back anyway). Nested blocks join the outermost one."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set({})
+    try:
+        yield
+        batch = _batch.get()
+    finally:
+        _batch.reset(token)
+    for student_id, ids in batch.items():
+        student_notify(kind=RESULTS, student_id=student_id, object_ids=ids)
+
+
+def diploma_issued_notify(*, diploma) -> None:
+    """Tell the student their diploma is issued (number, verification link, the portal to download it)."""
+    student_notify(kind=DIPLOMA, student_id=diploma.enrollment.student_id, object_ids=[diploma.pk])
+
+
+# --- building and sending (what the task runs) ---------------------------------------------------------------------
+
+
+def notification_send(*, kind: str, student_id: int, object_ids: Sequence[int] = ()) -> bool:
+    """Build and send one e-mail; returns whether one was sent. Sends nothing to a student who no longer exists,
+    has no e-mail address or whose personal data were erased, nor when the rows no longer warrant it. Errors of
+    the mail server propagate (the task retries them)."""
+    student = Student.objects.select_related("user").filter(pk=student_id).first()
+    if student is None or not student.email or student.erased_at is not None:
+        return False
+    message = notification_message(kind=kind, student=student, object_ids=object_ids)
+    if message is None:
+        return False
+    message.send()
+    return True
+
+
+def notification_message(
+    *, kind: str, student: Student, object_ids: Sequence[int] = ()
+) -> EmailMultiAlternatives | None:
+    """The e-mail of ``kind`` to the student, in their language, or None when there is nothing to say."""
+    language = accounts.student_language(student)
+    with translation.override(language):
+        context = _CONTEXTS[kind](student, list(object_ids))
+        if context is None:
+            return None
+        context.update(
+            {
+                "student": student,
+                "name": _greeting_name(student, language),
+                "language": language,
+                "portal_url": accounts.absolute_url(accounts.portal_path()),
+                "site_url": settings.SITE_URL.rstrip("/"),
+            }
+        )
+        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[student.email],
+        headers={"Content-Language": language},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _greeting_name(student: Student, language: str) -> str:
+    if language.startswith("zh") and student.full_name_han:
+        return student.full_name_han
+    if language == "ru" and student.full_name_cyrillic:
+        return student.full_name_cyrillic
+    return student.full_name_latin
+
+
+def _invitation_context(student: Student, object_ids: list[int]) -> dict | None:
+    if accounts.student_account_state(student) != "invited":
+        return None  # accepted, disabled or never made: no link to send
+    return {
+        "invitation_url": accounts.absolute_url(accounts.invitation_path(student)),
+        "days": settings.STUDENT_INVITATION_DAYS,
+        "reset_url": accounts.absolute_url(reverse("password_reset")),
+    }
+
+
+def _admitted_context(student: Student, object_ids: list[int]) -> dict | None:
+    enrollment = (
+        Enrollment.objects.select_related("cohort__track", "cohort__host")
+        .filter(pk__in=object_ids, student=student, status__in=Enrollment.PLACE_STATUSES)
+        .first()
+    )
+    if enrollment is None:
+        return None  # rejected or withdrawn since
+    return {"enrollment": enrollment, "cohort": enrollment.cohort, "track_name": enrollment.cohort.track.name()}
+
+
+def _results_context(student: Student, object_ids: list[int]) -> dict | None:
+    results = list(
+        ModuleResult.objects.select_related("module", "enrollment__cohort__track")
+        .filter(pk__in=object_ids, enrollment__student=student)
+        .order_by("enrollment_id", "module__order", "attempt")
+    )
+    if not results:
+        return None
+    rows = [{"result": result, "module_title": result.module.title()} for result in results]
+    tracks = sorted({result.enrollment.cohort.track.name() for result in results})
+    return {"rows": rows, "count": len(rows), "track_name": ", ".join(tracks)}
+
+
+def _diploma_context(student: Student, object_ids: list[int]) -> dict | None:
+    from diplomas.models import Diploma  # diplomas depend on students, not the other way round
+
+    diploma = (
+        Diploma.objects.select_related("enrollment__cohort__track")
+        .filter(pk__in=object_ids, enrollment__student=student, status=Diploma.Status.ISSUED)
+        .first()
+    )
+    if diploma is None:
+        return None  # not issued (yet), or revoked since
+    return {
+        "diploma": diploma,
+        "track_name": diploma.enrollment.cohort.track.name(),
+        "verify_url": accounts.absolute_url(reverse("diplomas:verify", args=[diploma.verification_code])),
+    }
+
+
+_CONTEXTS = {
+    INVITATION: _invitation_context,
+    ADMITTED: _admitted_context,
+    RESULTS: _results_context,
+    DIPLOMA: _diploma_context,
+}
