@@ -30,6 +30,7 @@ from mobility.models import AuditEntry
 from mobility.tasks import enqueue_on_commit
 from mobility.webhooks.services import diploma_event, webhooks_emit_many
 from students.models import Enrollment
+from students.notifications import diploma_issued_notify
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
 from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
@@ -262,6 +263,7 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
             changes={"status": (S.RENDERING, S.ISSUED), "sha256": (None, digest)},
         )
         webhooks_emit_many(events=[diploma_event(diploma=diploma, student=diploma.enrollment.student)])
+        diploma_issued_notify(diploma=diploma)  # the student's e-mail, after the commit
     return diploma
 
 

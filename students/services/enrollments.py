@@ -26,6 +26,7 @@ from mobility.webhooks.services import enrollment_events, webhook_endpoints_cach
 from programs.models import AgreementQuota, Cohort
 
 from ..models import Enrollment, Student
+from ..notifications import enrollment_admitted_notify
 from ..selectors import completion_missing_modules
 
 S = Enrollment.Status
@@ -122,11 +123,14 @@ def enrollment_admit(
     on: datetime.date | None = None,
 ) -> Enrollment:
     """``applied → admitted``, when the cohort has room and the agreement's quota for the track and intake year has
-    a place left. Atomic; the cohort row is locked so that two admissions cannot take the last place together."""
+    a place left. Atomic; the cohort row is locked so that two admissions cannot take the last place together.
+    The student is told by e-mail after the commit."""
     with transaction.atomic():
         cohort = Cohort.objects.select_for_update().get(pk=enrollment.cohort_id)
         _check_places(cohort)
-        return _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
+        admitted = _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
+        enrollment_admitted_notify(enrollment=admitted)
+        return admitted
 
 
 def enrollment_reject(*, enrollment: Enrollment, by: Actor, reason: str, on: datetime.date | None = None) -> Enrollment:

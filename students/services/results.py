@@ -20,6 +20,7 @@ from mobility.webhooks.services import result_event, webhook_endpoints_cached, w
 from programs.models import Module, Track
 
 from ..models import Enrollment, ModuleResult
+from ..notifications import results_notifications_batched, results_recorded_notify
 
 S = Enrollment.Status
 
@@ -53,7 +54,8 @@ def result_record(
     values again changes nothing and writes no audit entry.
 
     Either ``grade`` or ``score`` must be given; a missing grade is derived from the score on the track's scale.
-    Results are recorded only for enrolled students and only for modules of the enrollment's track.
+    Results are recorded only for enrolled students and only for modules of the enrollment's track. The student is
+    told by e-mail after the commit (one e-mail per student for a whole results grid).
     """
     _result_check(enrollment=enrollment, module=module)
     if grade is None:
@@ -103,6 +105,7 @@ def result_record(
         )
         change = "recorded" if action == "result.record" else "corrected"
         webhooks_emit_many(events=[result_event(result=result, enrollment=enrollment, module=module, change=change)])
+        results_recorded_notify(results=[(enrollment.student_id, result.pk)])
     return result
 
 
@@ -165,7 +168,8 @@ def results_record_grid(*, cells: Iterable[GridCell], by: Actor, assessed_on: da
         return []
     errors: dict[str, str] = {}
     saved: list[ModuleResult] = []
-    with transaction.atomic(), webhook_endpoints_cached():
+    # One e-mail per student for the whole grid, sent after the commit; none when the grid is refused.
+    with transaction.atomic(), webhook_endpoints_cached(), results_notifications_batched():
         ids = sorted({cell.enrollment_id for cell in cells})
         enrollments = {
             enrollment.pk: enrollment
@@ -268,7 +272,8 @@ def results_record_bulk(
     A fixed number of queries per 500 enrollments plus one per 1,000 written rows: the enrollments are locked once
     (in id order, so two imports cannot deadlock) and every row is checked under the lock before anything is
     written; a refused row (``DomainError`` as ``result_record`` raises it, or ``not_found``/``score_range``)
-    writes nothing. Idempotent: rows whose values are already stored write nothing and no audit entry.
+    writes nothing. Idempotent: rows whose values are already stored write nothing and no audit entry. Each
+    student whose results were written gets one e-mail listing them, after the commit.
     """
     rows = list(rows)
     if not rows:
@@ -379,6 +384,7 @@ def results_record_bulk(
                 for key, (module, change) in announced.items()
             ]
         )
+        results_recorded_notify(results=[(enrollments[key[0]].student_id, stored[key].pk) for key in announced])
     return BulkResult(created=created, changed=list(changed.values()), unchanged=unchanged)
 
 

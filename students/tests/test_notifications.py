@@ -1,0 +1,311 @@
+"""E-mails to students: admission, results (one e-mail per student per call), an issued diploma; in the student's
+language, after the commit only, never to an erased student, and a failing mail server undoes nothing."""
+
+import datetime
+from decimal import Decimal
+from smtplib import SMTPServerDisconnected
+from unittest import mock
+
+import pytest
+from celery.exceptions import Retry
+from django.conf import settings
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from diplomas import services as diploma_services
+from diplomas.models import Diploma
+from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from mobility.access import OFFICE
+from mobility.exceptions import DomainError
+from mobility.testing import make_user
+from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
+from students import services
+from students.accounts import student_language
+from students.imports.gradebook import apply_gradebook
+from students.models import Enrollment, Student
+from students.notifications import notification_send
+from students.services import GridCell, ResultInput
+from students.tasks import student_email_send
+
+from . import test_gradebook_import as gb
+from .factories import EnrollmentFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2026, 6, 15)
+world = gb.world
+staff = gb.staff
+
+
+@pytest.fixture
+def clerk():
+    return make_user("clerk", OFFICE)
+
+
+@pytest.fixture
+def cohort():
+    track = TrackFactory(code="MECH", name_en="Mechatronics", name_ru="Мехатроника", name_zh="机电一体化")
+    return CohortFactory(code="MECH26", track=track)
+
+
+@pytest.fixture
+def modules(cohort):
+    return [
+        ModuleFactory(track=cohort.track, code=code, title_en=f"{code} en", title_ru=f"{code} ру", title_zh=f"{code}课")
+        for code in ("CAD", "CNC", "PLC", "SAFE")
+    ]
+
+
+def applied(cohort, **student) -> Enrollment:
+    student.setdefault("family_name_han", "王")
+    student.setdefault("given_name_han", "芳")
+    return EnrollmentFactory(cohort=cohort, student=StudentFactory(home_institution=cohort.partner, **student))
+
+
+def enrolled(cohort, **student) -> Enrollment:
+    enrollment = applied(cohort, **student)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.ENROLLED, admitted_on=datetime.date(2026, 2, 10), enrolled_on=datetime.date(2026, 3, 1)
+    )
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+# --- the language -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("citizenship", "language", "expected"),
+    [
+        ("CN", "", "zh-hans"),
+        ("RU", "", "ru"),
+        ("KZ", "", "en"),
+        ("cn", "", "zh-hans"),
+        ("CN", "ru", "ru"),
+        ("RU", "en", "en"),
+    ],
+)
+def test_student_language(citizenship, language, expected):
+    assert student_language(Student(citizenship=citizenship, language=language)) == expected
+
+
+# --- admission ------------------------------------------------------------------------------------------------------
+
+
+def test_admission_mail_is_sent_only_after_commit_in_chinese_for_a_cn_student(
+    cohort, clerk, django_capture_on_commit_callbacks
+):
+    enrollment = applied(cohort, citizenship="CN", email="wang@example.cn")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    assert mail.outbox == [] and len(callbacks) == 1  # nothing inside the transaction
+    assert Enrollment.objects.get(pk=enrollment.pk).status == Enrollment.Status.ADMITTED
+
+    callbacks[0]()
+
+    (message,) = mail.outbox
+    assert message.to == ["wang@example.cn"]
+    assert message.extra_headers["Content-Language"] == "zh-hans"
+    assert "机电一体化" in message.subject  # the track's Chinese name
+    assert "王芳" in message.body  # greeted by the Han name
+    assert "2026年3月1日" in message.body  # dates in the Chinese format
+    html = message.alternatives[0][0]
+    assert message.alternatives[0][1] == "text/html" and "机电一体化" in html and 'lang="zh-hans"' in html
+    assert f"{settings.SITE_URL.rstrip('/')}/portal/" in message.body  # absolute links
+
+
+def test_admission_mail_in_russian_when_the_student_chose_russian(cohort, clerk, django_capture_on_commit_callbacks):
+    enrollment = applied(cohort, citizenship="CN", email="wang@example.cn")
+    Student.objects.filter(pk=enrollment.student_id).update(language="ru")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    (message,) = mail.outbox
+    assert message.extra_headers["Content-Language"] == "ru"
+    assert "Мехатроника" in message.subject
+    assert "Чжан Вэй" in message.body  # the Cyrillic name
+    assert "1 марта 2026" in message.body
+
+
+def test_an_english_mail_for_other_citizens(cohort, clerk, django_capture_on_commit_callbacks):
+    enrollment = applied(cohort, citizenship="KZ", email="nurlan@example.kz")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    (message,) = mail.outbox
+    assert message.extra_headers["Content-Language"] == "en"
+    assert message.subject == "You are admitted: Mechatronics"
+    assert "Dear Zhang Wei" in message.body
+
+
+def test_a_rolled_back_admission_sends_nothing(cohort, clerk, django_capture_on_commit_callbacks):
+    enrollment = applied(cohort, email="wang@example.cn")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+        raise RuntimeError("the caller's transaction fails after the admission")
+    assert mail.outbox == []
+    assert Enrollment.objects.get(pk=enrollment.pk).status == Enrollment.Status.APPLIED
+
+
+def test_a_failing_mail_server_undoes_nothing(cohort, clerk, caplog, django_capture_on_commit_callbacks):
+    enrollment = applied(cohort, email="wang@example.cn")
+    with (
+        mock.patch.object(EmailMultiAlternatives, "send", side_effect=SMTPServerDisconnected("down")) as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.enrollment_admit(enrollment=enrollment, by=clerk)  # raises nothing
+    assert send.call_count == 1  # without a broker: one attempt, logged
+    assert "SMTPServerDisconnected" in caplog.text or "down" in caplog.text
+    assert Enrollment.objects.get(pk=enrollment.pk).status == Enrollment.Status.ADMITTED
+
+
+@pytest.mark.parametrize(("retries", "countdown"), [(0, 30), (2, 120)])
+def test_in_a_worker_a_mail_error_is_retried_with_backoff(cohort, retries, countdown):
+    enrollment = enrolled(cohort, email="wang@example.cn")
+    asked = []
+
+    def retry(exc, countdown):
+        asked.append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    student_email_send.push_request(id="in-a-worker", is_eager=False, retries=retries)
+    try:
+        with (
+            mock.patch.object(EmailMultiAlternatives, "send", side_effect=SMTPServerDisconnected("down")),
+            mock.patch.object(student_email_send, "retry", side_effect=retry),
+            pytest.raises(Retry),
+        ):
+            student_email_send.run("admitted", enrollment.student_id, [enrollment.pk])
+    finally:
+        student_email_send.pop_request()
+    assert asked == [countdown]
+    assert student_email_send.max_retries == 3
+
+
+@pytest.mark.parametrize("case", ["erased", "no_email"])
+def test_no_mail_to_an_erased_student_or_one_without_an_address(
+    cohort, clerk, case, django_capture_on_commit_callbacks
+):
+    enrollment = applied(cohort, email="wang@example.cn")
+    if case == "erased":
+        Student.objects.filter(pk=enrollment.student_id).update(erased_at=timezone.now())
+    else:
+        Student.objects.filter(pk=enrollment.student_id).update(email="")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    assert len(callbacks) == 1 and mail.outbox == []
+
+
+def test_erased_after_the_event_but_before_the_send_gets_nothing(cohort, clerk, django_capture_on_commit_callbacks):
+    enrollment = applied(cohort, email="wang@example.cn")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    Student.objects.filter(pk=enrollment.student_id).update(erased_at=timezone.now())
+    callbacks[0]()
+    assert mail.outbox == []
+    assert notification_send(kind="admitted", student_id=enrollment.student_id, object_ids=[enrollment.pk]) is False
+
+
+# --- results --------------------------------------------------------------------------------------------------------
+
+
+def test_one_result_one_mail_and_the_same_values_again_none(cohort, modules, clerk, django_capture_on_commit_callbacks):
+    enrollment = enrolled(cohort, email="wang@example.cn", citizenship="KZ")
+    kwargs = {"enrollment": enrollment, "module": modules[0], "by": clerk, "assessed_on": DAY, "score": Decimal(91)}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(**kwargs)
+    (message,) = mail.outbox
+    assert message.subject == "New result: Mechatronics"
+    assert "CAD en" in message.body and "91.00" in message.body and "passed" in message.body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(**kwargs)  # unchanged: nothing written, nothing sent
+    assert len(mail.outbox) == 1
+
+
+def test_bulk_results_send_one_mail_per_student_with_a_fixed_number_of_queries(
+    cohort, modules, clerk, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    students = [enrolled(cohort, email=f"s{n}@example.cn", citizenship="CN") for n in range(3)]
+    rows = [ResultInput(enrollment_id=e.pk, module=m, score=Decimal(80)) for e in students for m in modules]
+    with django_capture_on_commit_callbacks() as callbacks:
+        outcome = services.results_record_bulk(rows=rows, by=clerk, assessed_on=DAY)
+    assert outcome.written == 12 and len(callbacks) == 3  # one per student, not one per row
+    # Sending: a few queries per student (the student, their results), none per result.
+    with django_assert_max_num_queries(3 * 3):
+        for callback in callbacks:
+            callback()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["s0@example.cn", "s1@example.cn", "s2@example.cn"]
+    for message in mail.outbox:
+        assert message.extra_headers["Content-Language"] == "zh-hans"
+        assert all(f"{m.code}课" in message.body for m in modules)  # all four results, Chinese titles
+        assert "机电一体化" in message.subject
+
+
+def test_a_results_grid_sends_one_mail_per_student_and_a_refused_grid_none(
+    cohort, modules, clerk, django_capture_on_commit_callbacks
+):
+    first, second = enrolled(cohort, email="a@example.cn"), enrolled(cohort, email="b@example.cn")
+    cells = [GridCell(enrollment_id=e.pk, module=m, score=Decimal(70)) for e in (first, second) for m in modules[:3]]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.results_record_grid(cells=cells, by=clerk, assessed_on=DAY)
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.cn", "b@example.cn"]
+    mail.outbox.clear()
+
+    Enrollment.objects.filter(pk=second.pk).update(status=Enrollment.Status.WITHDRAWN, closed_on=DAY)
+    refused = [GridCell(enrollment_id=e.pk, module=modules[3], score=Decimal(88)) for e in (first, second)]
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
+        services.results_record_grid(cells=refused, by=clerk, assessed_on=DAY)
+    assert mail.outbox == []  # the grid was rolled back, first's cell included
+
+
+def test_a_gradebook_import_sends_one_mail_per_student(world, staff, django_capture_on_commit_callbacks):
+    gb.mapped(world, staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_gradebook(gb.preview_of(gb.gradebook_csv(gb.rows_ok()), world["cohort"]), by=staff, assessed_on=DAY)
+    recipients = [m.to[0] for m in mail.outbox]
+    assert recipients and len(recipients) == len(set(recipients))  # nobody twice
+    students = Student.objects.filter(enrollments__results__isnull=False).distinct()
+    assert len(students) >= 2 and sorted(recipients) == sorted(s.email for s in students)
+
+
+# --- diplomas -------------------------------------------------------------------------------------------------------
+
+
+def test_an_issued_diploma_is_announced_with_its_verification_link(django_capture_on_commit_callbacks):
+    enrollment = completed_enrollment()
+    Student.objects.filter(pk=enrollment.student_id).update(citizenship="RU", email="ivan@example.ru")
+    with (
+        mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
+    diploma.refresh_from_db()
+    assert diploma.status == Diploma.Status.ISSUED
+    (message,) = [m for m in mail.outbox if m.to == ["ivan@example.ru"]]
+    assert message.extra_headers["Content-Language"] == "ru"
+    assert diploma.number in message.subject and diploma.number in message.body
+    assert f"{settings.SITE_URL.rstrip('/')}/verify/{diploma.verification_code}/" in message.body
+
+    # Running the task again for the issued diploma changes nothing and sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        diploma_services.diploma_issue(diploma_id=diploma.pk)
+    assert len([m for m in mail.outbox if m.to == ["ivan@example.ru"]]) == 1
+
+
+def test_a_revoked_diploma_is_not_announced(clerk, django_capture_on_commit_callbacks):
+    enrollment = completed_enrollment()
+    with django_capture_on_commit_callbacks() as requested:
+        diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
+    with (
+        mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        django_capture_on_commit_callbacks() as issued,
+    ):
+        requested[0]()  # the render task: issues the diploma and queues the e-mail
+    assert Diploma.objects.get(pk=diploma.pk).status == Diploma.Status.ISSUED and len(issued) == 1
+    # Revoked before the e-mail left.
+    diploma_services.diploma_revoke(diploma=Diploma.objects.get(pk=diploma.pk), by=clerk, reason="Wrong name")
+    issued[0]()
+    assert mail.outbox == []
