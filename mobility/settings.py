@@ -113,10 +113,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every login against the failures recorded in the database before the password is checked.
+# Students log in with their e-mail in any case of letters (students.accounts.StudentEmailBackend, asked after the
+# exact user name failed); axes counts their attempts under the address in lower case.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "students.accounts.StudentEmailBackend",
 ]
+AXES_USERNAME_CALLABLE = "students.accounts.login_username"
 # Login lockout: after this many failed attempts for one user name from one address, that pair is refused for the
 # cool-off time; a successful login resets the count.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

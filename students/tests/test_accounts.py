@@ -415,3 +415,28 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, li, cohort):
     answer = client.post(f"/accounts/students/{li.pk}/invite/")
     assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
     assert client.get(f"/accounts/cohorts/{cohort.pk}/invite/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_student_logs_in_with_the_e_mail_however_it_is_typed(client):
+    student = make_user("li.na@cq.example.cn", password=PASSWORD)
+    staff = make_user("Popova", password=PASSWORD)
+    assert _login(client, " Li.Na@CQ.example.cn ", PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(student.pk)
+    client.logout()
+    assert _login(client, "popova", PASSWORD).status_code == 200  # staff user names keep their case
+    assert _login(client, "Popova", PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_changing_the_case_of_the_e_mail_buys_no_fresh_attempts(client):
+    make_user("victim@example.cn", password=PASSWORD)
+    for typed in (
+        "victim@example.cn",
+        "Victim@example.cn",
+        "VICTIM@example.cn",
+        "victim@Example.cn",
+        " victim@example.cn",
+    ):
+        _login(client, typed, "wrong")
+    assert _login(client, "Victim@Example.CN", PASSWORD).status_code == 429
+    assert AccessAttempt.objects.get().username == "victim@example.cn"
