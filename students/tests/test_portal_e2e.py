@@ -20,6 +20,7 @@ from diplomas.tests.factories import FAKE_PDF
 from mobility.tests.conftest import browser  # noqa: F401  (the session's chromium)
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
+from students.accounts import invitation_path, student_invite
 from students.models import CorrectionRequest, ModuleResult
 
 from .factories import EnrollmentFactory, ModuleResultFactory
@@ -94,21 +95,7 @@ def student(issued):  # noqa: F811
 
 
 def _enter_through_the_invitation(page, live_server, student, shoot) -> None:
-    """The invitation link (students/accounts.py) → set a password → logged in, on the portal. Where the accounts
-    feature is not installed yet, the student logs in with a password at the login page and lands the same way."""
-    try:
-        from students.accounts import invitation_path, student_invite
-    except ImportError:
-        from mobility.testing import make_user
-
-        student.user = make_user(student.email, password=PASSWORD)
-        student.save(update_fields=["user"])
-        page.goto(f"{live_server.url}/")
-        page.fill("input[name=username]", student.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form:has(input[name=password]) button[type=submit]")
-        page.wait_for_url(f"{live_server.url}{reverse('portal:home')}")
-        return
+    """The invitation link (students/accounts.py) → set a password → logged in, on the portal."""
     student_invite(student=student, by=None)
     page.goto(live_server.url + invitation_path(student))
     page.fill("input[name=new_password1]", PASSWORD)
