@@ -13,6 +13,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -31,7 +32,13 @@ LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class PasswordResetRequestForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """Django's reset form; a student's reset e-mail is written in their language (``student_language``)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        student = Student.objects.filter(user=context["user"]).first()
+        language = accounts.student_language(student) if student is not None else translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class NewPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):

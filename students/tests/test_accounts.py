@@ -440,3 +440,23 @@ def test_changing_the_case_of_the_e_mail_buys_no_fresh_attempts(client):
         _login(client, typed, "wrong")
     assert _login(client, "Victim@Example.CN", PASSWORD).status_code == 429
     assert AccessAttempt.objects.get().username == "victim@example.cn"
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_invitation_of_a_cn_student_is_in_chinese(li, office, django_capture_on_commit_callbacks):
+    message = invite(li, office, django_capture_on_commit_callbacks)
+    assert message.extra_headers["Content-Language"] == "zh-hans"
+    assert CJK.search(message.subject) and CJK.search(message.body)  # the catalog's zh-Hans wording
+    assert LINK.search(message.body)
+
+
+def test_a_students_reset_e_mail_is_in_their_language(li, office, client, django_capture_on_commit_callbacks):
+    accept(client, link_path(invite(li, office, django_capture_on_commit_callbacks)))
+    client.logout()
+    Student.objects.filter(pk=li.pk).update(language="ru")
+    client.post("/accounts/password_reset/", {"email": "li.na@cq.example.cn"}, HTTP_ACCEPT_LANGUAGE="en")
+    message = mail.outbox[-1]
+    assert re.search(r"[а-яё]", message.subject, re.IGNORECASE)
+    assert "/accounts/reset/" in message.body
