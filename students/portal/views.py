@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
+from diplomas.rendering import verification_url
 from mobility.access import is_office_staff
 from mobility.exceptions import DomainError
 
@@ -85,10 +86,8 @@ class EnrollmentView(PortalView):
         progress = selectors.portal_enrollment_progress(enrollment=enrollment)
         diplomas = list(enrollment.diplomas.all())
         for diploma in diplomas:
-            if diploma.status in ("issued", "revoked"):
-                diploma.verify_url = request.build_absolute_uri(
-                    reverse("diplomas:verify", args=[diploma.verification_code])
-                )
+            # The address printed on the diploma (its QR code), so the student shares the same link.
+            diploma.verify_url = verification_url(diploma)
         context = {"enrollment": enrollment, "progress": progress, "diplomas": diplomas}
         return self.render(request, context, section="home")
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
+from diplomas.rendering import verification_url
 from diplomas.tests.conftest import fake_render, issued  # noqa: F401  (fixtures)
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE
@@ -142,8 +143,8 @@ def test_another_students_enrollment_is_404(me_client, other):
 def test_another_students_diploma_is_404_and_their_requests_are_not_shown(
     me_client,
     other,
-    fake_render,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    fake_render,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     enrollment = completed_enrollment(student=other)
     with django_capture_on_commit_callbacks(execute=True):
@@ -237,7 +238,9 @@ def test_the_issued_diploma_with_download_and_verification_link(me_client, me):
     assert diploma.number in html
     download = reverse("diplomas:diploma-pdf", args=[diploma.pk])
     assert f'href="{download}"' in html
-    assert f"http://testserver/verify/{diploma.verification_code}/" in html
+    # The verification address printed on the diploma (its QR code), on the site's public address.
+    assert f'href="{verification_url(diploma)}"' in html
+    assert verification_url(diploma).endswith(f"/verify/{diploma.verification_code}/")
     # The link leads to the file, for the student themself.
     response = me_client.get(download)
     assert response.status_code == 200
@@ -465,7 +468,9 @@ def test_no_outside_host_in_the_html(me_client, me, page):
     assert parser.all
     for url in parser.all:
         parts = urlsplit(url)
-        assert parts.scheme in ("", "http") and parts.netloc in ("", "testserver"), url
+        # The site itself: the test server, or its public address (the diplomas' verification links).
+        assert parts.netloc in ("", "testserver", urlsplit(settings.MOBILITY_PUBLIC_URL).netloc), url
+        assert parts.scheme in ("", "http", "https"), url
 
 
 def test_the_portal_stylesheet_is_the_cut_not_the_staff_bundle():

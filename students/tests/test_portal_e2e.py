@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from diplomas.rendering import verification_url
 from diplomas.tests.conftest import fake_render, issued  # noqa: F401  (fixtures)
 from diplomas.tests.factories import FAKE_PDF
 from mobility.tests.conftest import browser  # noqa: F401  (the session's chromium)
@@ -134,9 +135,7 @@ def test_a_student_on_a_phone_from_invitation_to_diploma(phone, live_server, stu
     page.goto(f"{live_server.url}{reverse('portal:home')}")
     page.locator(f"#enrollment-{student.diploma.enrollment_id} a.enrollment-link").click()
     expect(page.locator(".diploma-number")).to_have_text(student.diploma.number)
-    expect(page.locator("a.diploma-verify")).to_have_attribute(
-        "href", f"{live_server.url}/verify/{student.diploma.verification_code}/"
-    )
+    expect(page.locator("a.diploma-verify")).to_have_attribute("href", verification_url(student.diploma))
     shoot(page, "04-diploma-zh")
     with page.expect_download() as download_info:
         page.locator("a.diploma-download").click()
