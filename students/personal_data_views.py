@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from diplomas.models import Diploma
 from mobility.exceptions import DomainError
 from mobility.forms import BootstrapFormMixin
 from mobility.views import StaffRequiredMixin
 
 from . import selectors
-from .models import Student
+from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 from .services import personal_data
 
 
@@ -50,6 +51,30 @@ class PersonalDataJsonView(StaffRequiredMixin, View):
         return response
 
 
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value or "—"))
+
+
+def with_labels(data: dict) -> dict:
+    """The export's coded values (statuses, grades, sources) with their labels in the active language, for the page;
+    the JSON keeps the codes (``*_label`` keys are added here only)."""
+    student = data["student"]
+    student["sex_label"] = _label(Student.Sex.choices, student["sex"])
+    for enrollment in data["enrollments"]:
+        enrollment["status_label"] = _label(Enrollment.Status.choices, enrollment["status"])
+        enrollment["source_label"] = _label(Enrollment.Source.choices, enrollment["source"])
+        for result in enrollment["results"]:
+            result["grade_label"] = _label(ModuleResult.Grade.choices, result["grade"])
+            result["source_label"] = _label(ModuleResult.Source.choices, result["source"])
+        for item in enrollment["continuations"]:
+            item["decision_label"] = _label(Continuation.Decision.choices, item["decision"])
+        for diploma in enrollment["diplomas"]:
+            diploma["status_label"] = _label(Diploma.Status.choices, diploma["status"])
+    for item in data["correction_requests"]:
+        item["status_label"] = _label(CorrectionRequest.Status.choices, item["status"])
+    return data
+
+
 class PersonalDataPageView(StaffRequiredMixin, View):
     """The same data as a readable page to print, in the staff's language; never cached."""
 
@@ -59,7 +84,7 @@ class PersonalDataPageView(StaffRequiredMixin, View):
     def get(self, request, pk):
         student = _student_or_404(request, pk)
         data = personal_data.student_data_export(student=student, by=request.user, fmt="html")
-        response = render(request, self.template_name, {"student": student, "data": data})
+        response = render(request, self.template_name, {"student": student, "data": with_labels(data)})
         response["Cache-Control"] = "no-store"
         return response
 

@@ -17,6 +17,7 @@ from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.audit import audit_record
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.testing import api_client, make_api_key, make_user
@@ -100,7 +101,9 @@ def left(cohort, hook, admin_user):
     services.student_update(student=student, by=admin_user, data={"phone": PHONE + "9", "passport_number": "E1"})
     services.student_update(student=student, by=admin_user, data={"phone": PHONE, "passport_number": PASSPORT})
     services.enrollment_reject(enrollment=enrollment, by=admin_user, reason="Li Na: Russian level too low")
-    CorrectionRequest.objects.create(student=student, message="My name is Li Na, passport E77665544")
+    request = CorrectionRequest.objects.create(student=student, message="My name is Li Na, passport E77665544")
+    # As the portal files it (students.services.corrections): the student's own account is the actor.
+    audit_record(actor=student.user, obj=request, action="correction.create", changes={"status": (None, "open")})
     student.refresh_from_db()
     return student
 
@@ -207,7 +210,7 @@ def test_enrollment_history_holds_the_entries_about_the_enrollment(left, admin_u
     [enrollment] = data["enrollments"]
     assert [entry["action"] for entry in enrollment["history"]] == ["enrollment.rejected"]
     assert all(entry["object_type"] == "students.enrollment" for entry in enrollment["history"])
-    assert {entry["action"] for entry in data["audit_log"]} == {"student.change"}
+    assert {entry["action"] for entry in data["audit_log"]} == {"student.change", "correction.create"}
     changes = [entry["changes"] for entry in data["audit_log"]]
     assert {"passport_number": ["***", "***"], "phone": [PHONE, PHONE + "9"]} in changes
 
@@ -270,6 +273,7 @@ def test_the_printable_page_shows_the_data_in_the_staffs_language(client, left, 
     assert response["Cache-Control"] == "no-store"
     page = response.content.decode()
     assert '<html lang="ru">' in page
+    assert "отклонено" in page and "Модуль" in page  # the enrollment's status and a heading, in Russian
     assert PASSPORT in page and EMAIL in page and "李娜" in page and "lina" in page
     assert "Li Na: Russian level too low" in page  # the enrollment's history
     assert AuditEntry.objects.get(action="student.personal_data_export").changes == {"format": [None, "html"]}
@@ -380,6 +384,10 @@ def test_erasure_without_an_issued_diploma_removes_the_names_too(client, left, a
     for secret in (PASSPORT, EMAIL, PHONE, "Li Na", "李娜", "Ли На", "Russian level", HOME_ID):
         assert secret not in text, secret
     assert AuditEntry.objects.filter(action="enrollment.rejected", object_id=str(enrollment.pk)).exists()
+    filed = AuditEntry.objects.get(action="correction.create")
+    assert (filed.actor, filed.actor_label) == (None, f"erased-{student.pk}")
+    assert filed.object_repr == f"Erased #{student.pk} · open"
+    assert not AuditEntry.objects.filter(actor_label="lina").exists()
     # The partner's delivery log too.
     delivery.refresh_from_db()
     assert delivery.payload["data"]["student"] == {"id": student.pk, "home_student_id": f"erased-{student.pk}"}
