@@ -8,6 +8,7 @@ same functions, so a page and a service never disagree.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -483,10 +484,18 @@ def _copy_fields(source: Student, target: Student) -> None:
         setattr(target, model_field.attname, getattr(source, model_field.attname))
 
 
-def _personal_strings(student: Student, user, *, names: bool) -> dict[str, str]:
-    """Values that identify the student, each with what replaces it in kept texts (longest first, so a full name
-    is replaced before a part of it). Not the home student id: it may be a short number that also occurs inside
-    dates and scores; the fields and payload keys that hold it are replaced by name instead."""
+Replacements = list[tuple[re.Pattern, str]]
+
+
+def _is_han(text: str) -> bool:
+    return all("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
+def _personal_strings(student: Student, user, *, names: bool) -> Replacements:
+    """Values that identify the student, each with what replaces it in kept texts, longest first (a full name is
+    replaced before a part of it). A value matches as a whole word ("lina" is not replaced inside "discipline"),
+    except Han names, which Chinese writes without spaces. Not the home student id: it may be a short number that
+    also occurs in dates and scores; the fields and payload keys that hold it are replaced by name instead."""
     values = {
         student.email: ERASED,
         student.phone: ERASED,
@@ -499,21 +508,26 @@ def _personal_strings(student: Student, user, *, names: bool) -> dict[str, str]:
         placeholder = erased_names(student)
         latin = f"{placeholder['family_name_latin']} {placeholder['given_name_latin']}"
         values[student.full_name_latin] = latin
+        values[f"{student.given_name_latin} {student.family_name_latin}"] = latin
         values[student.full_name_han] = latin
         values[student.full_name_cyrillic] = latin
-        values[f"{student.given_name_latin} {student.family_name_latin}"] = latin
-    # Too short to be replaced safely inside other words (and never identifying alone).
-    return dict(sorted(((k, v) for k, v in values.items() if k and len(k) >= 3), key=lambda kv: -len(kv[0])))
+    replacements = []
+    for old, new in sorted(values.items(), key=lambda item: -len(item[0] or "")):
+        old = (old or "").strip()
+        if _is_han(old) and len(old) >= 2:
+            replacements.append((re.compile(re.escape(old)), new))
+        elif len(old) >= 3:  # shorter values would match too much, and identify no one alone
+            replacements.append((re.compile(rf"(?<!\w){re.escape(old)}(?!\w)"), new))
+    return replacements
 
 
-def _scrub_text(text: str, strings: dict[str, str]) -> str:
-    for old, new in strings.items():
-        if old in text:
-            text = text.replace(old, new)
+def _scrub_text(text: str, strings: Replacements) -> str:
+    for pattern, new in strings:
+        text = pattern.sub(lambda _match, new=new: new, text)
     return text
 
 
-def _scrub_value(value: Any, strings: dict[str, str]) -> Any:
+def _scrub_value(value: Any, strings: Replacements) -> Any:
     if isinstance(value, str):
         return _scrub_text(value, strings)
     if isinstance(value, list):

@@ -398,6 +398,15 @@ def test_erasure_without_an_issued_diploma_removes_the_names_too(client, left, a
     assert client.get("/portal/").status_code in (302, 404)
 
 
+def test_known_values_are_replaced_as_whole_words_and_han_names_anywhere(left):
+    strings = personal_data._personal_strings(left, left.user, names=True)
+    text = "lina (Li Na, li.na@cq.example.cn): 学生李娜的护照; discipline, Linares, Li Nan, Ли На"
+    assert personal_data._scrub_text(text, strings) == (
+        f"erased-{left.pk} (Erased #{left.pk}, [erased]): 学生Erased #{left.pk}的护照; discipline, Linares, Li Nan, "
+        f"Erased #{left.pk}"
+    )
+
+
 def test_the_erasure_entry_names_who_and_why_and_no_personal_data(left, admin_user):
     student_erase(student=left, by=admin_user, reason="Request of 2027-03-01")
     entry = AuditEntry.objects.get(action="student.erase")
