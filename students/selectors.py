@@ -538,8 +538,9 @@ def student_correction_requests(*, viewer, student: Student) -> QuerySet[Correct
     )
 
 
-def correction_request_for_staff(*, viewer, pk) -> CorrectionRequest:
-    """One correction request of a student the viewer may see; ``CorrectionRequest.DoesNotExist`` otherwise."""
+def correction_request_for_staff(*, viewer, student: Student, pk) -> CorrectionRequest:
+    """One correction request of ``student``, whom the viewer may see; ``CorrectionRequest.DoesNotExist`` for any
+    other id."""
     return visible_students_only(
-        CorrectionRequest.objects.select_related("student"), viewer=viewer, path="student__"
+        CorrectionRequest.objects.filter(student=student), viewer=viewer, path="student__"
     ).get(pk=pk)

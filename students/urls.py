@@ -16,8 +16,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
     path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),
     # Students' correction requests on the student page (students/portal/staff_views.py).
-    path("<int:pk>/corrections/", correction_views.CorrectionsPanelView.as_view(), name="corrections-panel"),
-    path("corrections/<int:pk>/close/", correction_views.CorrectionCloseView.as_view(), name="correction-close"),
+    path("<int:pk>/corrections/", correction_views.StudentCorrectionsView.as_view(), name="student-corrections"),
     path("enrollments/<int:pk>/<str:action>/", views.EnrollmentTransitionView.as_view(), name="enrollment-transition"),
     # Results, the cohort grid, completion of many, continuation (students/results_views.py).
     path(

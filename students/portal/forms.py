@@ -22,6 +22,8 @@ class CorrectionRequestForm(BootstrapFormMixin, forms.Form):
 class CorrectionCloseForm(BootstrapFormMixin, forms.Form):
     compact = True
 
+    request = forms.IntegerField(widget=forms.HiddenInput)
+
     status = forms.ChoiceField(
         label=_("Outcome"),
         choices=[(status.value, status.label) for status in CLOSING_STATUSES],

@@ -1,9 +1,11 @@
-"""The office's side of students' correction requests, on the staff student page: the list (a partial the page
-loads with htmx) and closing one as corrected or declined with an answer."""
+"""The office's side of students' correction requests, on the staff student page: one resource per student,
+``students/<pk>/corrections/``. GET is the list (a partial the page loads with htmx); POST closes one of them (its
+id in the form) as corrected or declined, with an answer the student reads in the portal."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,18 +21,21 @@ from ..services.corrections import correction_request_close
 from .forms import CorrectionCloseForm
 
 
-class CorrectionsPanelView(StaffRequiredMixin, View):
-    """The student's correction requests, open ones first, each open one with the form that closes it (for staff
-    who may change students)."""
+class StudentCorrectionsView(StaffRequiredMixin, View):
+    """GET: the student's correction requests, open ones first, each open one with the form that closes it for
+    staff who may change students. POST (``students.change_student``): close one of this student's requests."""
 
     permission_required = "students.view_student"
     template_name = "portal/staff_corrections.html"
 
-    def get(self, request, pk):
+    def student(self, request, pk) -> Student:
         try:
-            student = selectors.student_list(viewer=request.user).prefetch_related(None).get(pk=pk)
+            return selectors.student_list(viewer=request.user).prefetch_related(None).get(pk=pk)
         except Student.DoesNotExist:
             raise Http404 from None
+
+    def get(self, request, pk):
+        student = self.student(request, pk)
         context = {
             "student": student,
             "requests": list(selectors.student_correction_requests(viewer=request.user, student=student)),
@@ -41,17 +46,18 @@ class CorrectionsPanelView(StaffRequiredMixin, View):
         response["Cache-Control"] = "no-store"
         return response
 
-
-class CorrectionCloseView(StaffRequiredMixin, View):
-    permission_required = "students.change_student"
-
     def post(self, request, pk):
-        try:
-            correction = selectors.correction_request_for_staff(viewer=request.user, pk=pk)
-        except CorrectionRequest.DoesNotExist:
-            raise Http404 from None
+        if not request.user.has_perm("students.change_student"):
+            raise PermissionDenied
+        student = self.student(request, pk)
         form = CorrectionCloseForm(request.POST)
         if form.is_valid():
+            try:
+                correction = selectors.correction_request_for_staff(
+                    viewer=request.user, student=student, pk=form.cleaned_data["request"]
+                )
+            except CorrectionRequest.DoesNotExist:
+                raise Http404 from None
             try:
                 correction_request_close(
                     request=correction,
@@ -68,4 +74,4 @@ class CorrectionCloseView(StaffRequiredMixin, View):
                 )
         else:
             messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
-        return redirect(reverse("students:student-detail", args=[correction.student_id]) + "#corrections")
+        return redirect(reverse("students:student-detail", args=[student.pk]) + "#corrections")

@@ -300,7 +300,8 @@ def test_a_student_requests_a_correction_and_reads_the_offices_answer(client, me
 
     client.force_login(office)
     response = client.post(
-        reverse("students:correction-close", args=[request.pk]), {"status": "done", "answer": "Corrected, thank you."}
+        reverse("students:student-corrections", args=[me.pk]),
+        {"request": request.pk, "status": "done", "answer": "Corrected, thank you."},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("students:student-detail", args=[me.pk]) + "#corrections"
@@ -349,7 +350,9 @@ def test_a_refused_close_is_shown_to_staff_and_changes_nothing(client, me, offic
     request = correction_request_create(student=me, message="Phone is wrong")
     client.force_login(office)
     response = client.post(
-        reverse("students:correction-close", args=[request.pk]), {"status": "declined", "answer": ""}, follow=True
+        reverse("students:student-corrections", args=[me.pk]),
+        {"request": request.pk, "status": "declined", "answer": ""},
+        follow=True,
     )
     assert "why the request is declined" in response.content.decode()
     request.refresh_from_db()
@@ -362,24 +365,31 @@ def test_the_staff_panel_lists_open_requests_first_with_the_close_form(client, m
     correction_request_create(student=me, message="New request")
     client.force_login(office)
     detail = client.get(reverse("students:student-detail", args=[me.pk])).content.decode()
-    assert reverse("students:corrections-panel", args=[me.pk]) in detail  # the card loads the panel
-    html = client.get(reverse("students:corrections-panel", args=[me.pk])).content.decode()
+    assert reverse("students:student-corrections", args=[me.pk]) in detail  # the card loads the panel
+    html = client.get(reverse("students:student-corrections", args=[me.pk])).content.decode()
     assert html.index("New request") < html.index("Old request")
     assert html.count('class="correction-close"') == 1
     assert "by clerk" in html
 
 
 def test_students_cannot_reach_the_staff_side_of_corrections(me_client, me, other):
-    assert me_client.get(reverse("students:corrections-panel", args=[me.pk])).status_code == 302
-    response = me_client.post(reverse("students:correction-close", args=[other.request.pk]), {"status": "done"})
+    url = reverse("students:student-corrections", args=[other.pk])
+    assert me_client.get(url)["Location"] == reverse("portal:home")  # a staff page: the student goes to the portal
+    response = me_client.post(url, {"request": other.request.pk, "status": "done"})
     assert response.status_code == 403
     other.request.refresh_from_db()
     assert other.request.status == "open"
 
 
-def test_closing_an_unknown_request_is_404(client, office):
+def test_closing_an_unknown_request_or_another_students_is_404(client, me, other, office):
     client.force_login(office)
-    assert client.post(reverse("students:correction-close", args=[424242]), {"status": "done"}).status_code == 404
+    url = reverse("students:student-corrections", args=[me.pk])
+    assert client.post(url, {"request": 424242, "status": "done"}).status_code == 404
+    # The request must be the student's of the URL.
+    assert client.post(url, {"request": other.request.pk, "status": "done"}).status_code == 404
+    other.request.refresh_from_db()
+    assert other.request.status == "open"
+    assert client.get(reverse("students:student-corrections", args=[424242])).status_code == 404
 
 
 # --- query counts --------------------------------------------------------------------------------------------------
