@@ -224,6 +224,22 @@ def test_progress_page_per_module_and_what_is_left(me_client, me):
     assert "2 attempts" in html  # PLC passed at the second attempt
 
 
+def test_what_is_left_is_said_only_of_an_enrollment_under_way(me_client, me):
+    url = reverse("portal:enrollment", args=[me.mech.pk])
+    ModuleResultFactory(enrollment=me.mech, module=me.mech.track.modules.get(code="CAD"), attempt=2)
+    html = me_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Every required module is passed: the office will complete your enrollment." in html
+
+    services.enrollment_withdraw(enrollment=me.mech, by=None, reason="Moved", on=datetime.date(2026, 5, 4))
+    html = me_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "withdrawn" in html and "This enrollment was closed on May 4, 2026." in html
+    assert "Left for completion" not in html and "the office will complete" not in html
+
+    applied = EnrollmentFactory(student=me, cohort=CohortFactory(track=TrackFactory(code="SOFT")))
+    html = me_client.get(reverse("portal:enrollment", args=[applied.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your studies have not started yet." in html
+
+
 def test_progress_page_in_chinese_shows_the_track_and_module_titles_in_chinese(me_client, me):
     me_client.cookies[settings.LANGUAGE_COOKIE_NAME] = ZH
     html = me_client.get(reverse("portal:enrollment", args=[me.mech.pk])).content.decode()
