@@ -309,3 +309,13 @@ def test_a_revoked_diploma_is_not_announced(clerk, django_capture_on_commit_call
     diploma_services.diploma_revoke(diploma=Diploma.objects.get(pk=diploma.pk), by=clerk, reason="Wrong name")
     issued[0]()
     assert mail.outbox == []
+
+
+def test_links_use_the_site_url_setting(settings, cohort, clerk, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://mobility.stankin.example/"
+    enrollment = applied(cohort, email="wang@example.cn")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    (message,) = mail.outbox
+    assert "https://mobility.stankin.example/portal/" in message.body
+    assert 'href="https://mobility.stankin.example/portal/"' in message.alternatives[0][0]
