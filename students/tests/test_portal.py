@@ -434,6 +434,26 @@ def test_progress_is_a_fixed_number_of_queries(me_client, me, django_assert_num_
         assert len(me_client.get(url).context["progress"].modules) == 8
 
 
+def test_my_data_is_a_fixed_number_of_queries(me_client, me, office, django_assert_num_queries):
+    # session, user, the student, the scoping rule's staff check, the requests, the home institution
+    with django_assert_num_queries(6):
+        me_client.get(reverse("portal:my-data"))
+    for n in range(3):
+        correction_request_close(
+            request=correction_request_create(student=me, message=f"n{n}"), by=office, status="done", answer="ok"
+        )
+    with django_assert_num_queries(6):
+        assert len(me_client.get(reverse("portal:my-data")).context["requests"]) == 3
+
+
+def test_a_student_without_enrollments_is_told_so(client):
+    student = StudentFactory(user=make_user("new"))
+    client.force_login(student.user)
+    response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["enrollments"] == []
+    assert "You have no enrollment yet." in response.content.decode()
+
+
 # --- first-load budget, no outside host ----------------------------------------------------------------------------
 
 
