@@ -527,3 +527,50 @@ def test_the_portal_stylesheet_is_the_cut_not_the_staff_bundle():
     for used in (".card{", ".btn-primary{", ".list-group-item{", ".progress-bar{", ".form-control{", ".w-100{"):
         assert used in css, used
     assert ".modal{" not in css and ".navbar{" not in css and ".carousel{" not in css
+
+
+# Classes that only name things for tests and people (no style of their own).
+HOOK_CLASSES = {
+    "completion-left",
+    "correction",
+    "correction-answer",
+    "correction-form",
+    "correction-message",
+    "credits-passed",
+    "diploma",
+    "diploma-download",
+    "diploma-number",
+    "diploma-verify",
+    "enrollment",
+    "enrollment-link",
+    "hours-passed",
+    "module",
+    "module-title",
+    "modules",
+    "personal-data",
+    "progress-summary",
+    "required-passed",
+    "track-name",
+}
+
+
+def test_every_class_of_the_portals_templates_is_styled():
+    """The cut holds only the parts the portal imports: a class a template starts to use must be in it (import
+    its part in static/vendor/bootstrap-portal.scss and run update.sh) or in portal.css."""
+    css = "".join(
+        Path(finders.find(name)).read_text(encoding="utf-8-sig")
+        for name in ("vendor/bootstrap/bootstrap-portal.min.css", "css/portal.css")
+    )
+    templates = Path(settings.BASE_DIR) / "templates"
+    files = [*(templates / "portal").glob("*.html"), templates / "includes" / "language_switcher.html"]
+    files += [templates / "includes" / "field.html"]
+    used = set()
+    for file in files:
+        if file.name == "staff_corrections.html":  # a part of the staff page, on the staff bundle
+            continue
+        for value in re.findall(r'class="([^"]*)"', file.read_text()):
+            # Names built in the template (status-{{ … }}, alert-{% if … %}) are checked by their rules elsewhere.
+            names = re.sub(r"\{[{%].*?[%}]\}", "\0", value).split()
+            used |= {name for name in names if "\0" not in name}
+    missing = {name for name in used - HOOK_CLASSES if not re.search(rf"\.{re.escape(name)}(?![\w-])", css)}
+    assert missing == set()
