@@ -284,6 +284,7 @@ def test_dates_on_a_staff_page_follow_the_language(client, translated, accept, d
     client.force_login(make_user("clerk", OFFICE))
     html = client.get(f"/cohorts/{cohort.pk}/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert dates in html
+    assert re.search(r'<footer[^>]*>\s*<form method="post" action="/i18n/setlang/"', html), "staff pages have the switcher"
 
 
 @pytest.mark.parametrize(
