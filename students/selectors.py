@@ -424,11 +424,13 @@ def enrollment_status_history(*, enrollment: Enrollment) -> QuerySet[AuditEntry]
 
 
 def portal_student(*, viewer) -> Student | None:
-    """The viewer's own student record, or None for anyone who has none (anonymous visitors, staff)."""
+    """The viewer's own student record, or None for anyone who has none (anonymous visitors, staff) and for a
+    student whose personal data were erased (the record no longer says who they are)."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return None
     # The reverse one-to-one is remembered on the user for the request; ``visible_students_only`` reads it again.
-    return getattr(viewer, "student", None)
+    student = getattr(viewer, "student", None)
+    return student if student is not None and student.erased_at is None else None
 
 
 def _own_only(queryset: QuerySet, *, viewer, path: str) -> QuerySet:

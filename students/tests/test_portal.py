@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
@@ -23,7 +24,7 @@ from mobility.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import selectors, services
-from students.models import CorrectionRequest, Enrollment, ModuleResult
+from students.models import CorrectionRequest, Enrollment, ModuleResult, Student
 from students.services.corrections import MAX_OPEN_REQUESTS, correction_request_close, correction_request_create
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
@@ -133,6 +134,14 @@ def test_office_staff_are_sent_to_their_dashboard(client, me, office, page):
 def test_a_user_who_is_neither_staff_nor_student_is_refused(client, me, page):
     client.force_login(make_user("nobody"))
     assert client.get(_portal_urls(me)[page]).status_code == 403
+
+
+def test_a_student_whose_data_were_erased_has_no_portal(client, me):
+    Student.objects.filter(pk=me.pk).update(erased_at=timezone.now())
+    client.force_login(me.user)
+    assert client.get(reverse("portal:home")).status_code == 403
+    fresh = type(me.user).objects.get(pk=me.user_id)
+    assert list(selectors.portal_enrollments(viewer=fresh)) == []
 
 
 def test_another_students_enrollment_is_404(me_client, other):
