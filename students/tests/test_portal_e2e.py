@@ -148,6 +148,9 @@ def test_a_student_on_a_phone_from_invitation_to_diploma(phone, live_server, stu
     expect(page.locator(".personal-data")).to_contain_text(student.passport_number)
     expect(page.locator(".personal-data")).to_contain_text("张伟")
     shoot(page, "05-my-data-zh")
+    page.locator(".correction-form button[type=submit]").click()  # nothing written: said next to the field
+    expect(page.locator(".correction-form .invalid-feedback")).to_be_visible()
+    shoot(page, "05b-my-data-empty-request-zh")
     page.fill("textarea[name=message]", "我的俄文名字应该是 Чжан Вэйвэй。")
     page.locator(".correction-form button[type=submit]").click()
     expect(page.locator(".correction-open .correction-message")).to_have_text("我的俄文名字应该是 Чжан Вэйвэй。")
