@@ -66,8 +66,13 @@ def diploma_request(*, enrollment: Enrollment, requested_by, batch: DiplomaBatch
     Idempotent: when the enrollment already has a diploma that counts (any status but revoked) that diploma is
     returned and nothing is sent; a concurrent request that loses the race on the database constraint
     (``diploma_one_valid_per_enrollment``) returns the winner's row. Refuses (``DomainError``) an enrollment that is
-    not completed or no longer satisfies the completion rule. Atomic, with an audit entry.
+    not completed or no longer satisfies the completion rule, and a student whose personal data were erased. Atomic,
+    with an audit entry.
     """
+    if enrollment.student.erased_at is not None:
+        raise DomainError(
+            _("The personal data of this student were erased: no new diploma can be issued."), code="student_erased"
+        )
     if enrollment.status != Enrollment.Status.COMPLETED:
         raise DomainError(
             _("Only a completed enrollment gets a diploma (this one is “%(status)s”).")
@@ -104,7 +109,10 @@ def diploma_request(*, enrollment: Enrollment, requested_by, batch: DiplomaBatch
 
 def _cohort_candidates(cohort):
     valid = Diploma.objects.exclude(status=S.REVOKED).values("enrollment_id")
-    return Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.COMPLETED).exclude(pk__in=valid)
+    # A student whose personal data were erased gets no new diploma (diploma_request refuses one too).
+    return Enrollment.objects.filter(
+        cohort=cohort, status=Enrollment.Status.COMPLETED, student__erased_at__isnull=True
+    ).exclude(pk__in=valid)
 
 
 def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:

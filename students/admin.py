@@ -20,7 +20,7 @@ from mobility.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
 from mobility.exceptions import DomainError
 
 from . import services
-from .models import Continuation, Enrollment, GradebookMapping, ModuleResult, Student
+from .models import Continuation, CorrectionRequest, Enrollment, GradebookMapping, ModuleResult, Student
 
 STUDENT_NAME_SEARCH = (
     "family_name_han",
@@ -476,4 +476,26 @@ class GradebookMappingAdmin(admin.ModelAdmin):
     readonly_fields = ("cohort", "item_name", "module", "created_at", "modified_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CorrectionRequest)
+class CorrectionRequestAdmin(admin.ModelAdmin):
+    """Raw, read-only view: students write requests in the portal and the office closes them on the student's page,
+    both through ``students.services.corrections`` (audited)."""
+
+    list_display = ("student", "status", "created_at", "closed_by", "closed_at")
+    list_filter = ("status",)
+    search_fields = (*_student_search("student__"), "message", "answer")
+    list_select_related = ("student", "closed_by")
+    date_hierarchy = "created_at"
+    readonly_fields = ("student", "message", "status", "answer", "closed_by", "closed_at", "created_at", "modified_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

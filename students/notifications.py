@@ -41,11 +41,27 @@ KINDS = (INVITATION, ADMITTED, RESULTS, DIPLOMA)
 # --- scheduling (called by the services, inside their transaction) ------------------------------------------------
 
 
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("notifications_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """No e-mail to students for what happens in the block: for writing history that is not news to anyone (the
+    demo data, which replays a year of the program through the services)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()) -> None:
     """Send the student the e-mail of ``kind`` about ``object_ids`` once the current transaction commits (at once
-    outside a transaction). Nothing is sent when the transaction rolls back."""
+    outside a transaction). Nothing is sent when the transaction rolls back, nor inside ``notifications_suppressed``."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification {kind!r}")
+    if _suppressed.get():
+        return
     args = [kind, int(student_id), [int(pk) for pk in object_ids]]
     json.dumps(args)  # ids only: the task loads fresh rows itself
 

@@ -244,8 +244,8 @@ def detail_context(request, student: Student, *, application_form: ApplicationFo
         "diplomas": [diploma for row in enrollments for diploma in row["diplomas"]],
         "history": _history_rows(selectors.student_audit_history(student=student), sensitive=sensitive),
         "application_form": application_form or ApplicationForm(cohorts=cohorts),
-        "can_apply": request.user.has_perm("students.add_enrollment"),
-        "can_edit": request.user.has_perm("students.change_student"),
+        "can_apply": request.user.has_perm("students.add_enrollment") and student.erased_at is None,
+        "can_edit": request.user.has_perm("students.change_student") and student.erased_at is None,
     }
 
 

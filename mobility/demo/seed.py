@@ -18,6 +18,7 @@ from mobility.demo.tracks import TRACKS, TRACKS_BY_CODE
 from mobility.models import AuditEntry, PartnerAPIKey
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from students import services
+from students.notifications import notifications_suppressed
 from students.models import Continuation, Enrollment, ModuleResult, Student
 
 S = Enrollment.Status
@@ -101,7 +102,9 @@ def seed_demo() -> SeedReport:
     _seed_agreements(institutions)
     cohorts = _seed_cohorts(institutions)
     plans = build_plan()
-    students = _seed_students(plans, cohorts, modules, clerk=users[CLERK], decider=users[DECIDER])
+    # A year of the program replayed through the services is history, not news: no e-mails to the demo students.
+    with notifications_suppressed():
+        students = _seed_students(plans, cohorts, modules, clerk=users[CLERK], decider=users[DECIDER])
     _seed_continuations(plans, students, institutions[HOST])
     login_student, users["student"] = _seed_student_login(plans, students, created_users)
     api_key_note = _seed_api_key(institutions[DEMO_API_KEY_INSTITUTION], created_by=users[DECIDER])
@@ -113,7 +116,7 @@ def seed_demo() -> SeedReport:
         works = username in created_users or user.check_password(password)
         if username == "student":
             name = f"{login_student.full_name_latin} {login_student.full_name_han}"
-            note = f"{name}, {STUDENT_LOGIN_COHORT} (for the student portal, not built yet)"
+            note = f"{name}, {STUDENT_LOGIN_COHORT} (the student portal; students log in with their e-mail too)"
         else:
             note = "staff application and Django admin" if user.is_staff else ""
         logins.append(Login(role, username, password, works, note))
@@ -379,6 +382,7 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
         "",
         "Demo logins: public passwords, for a local development database only.",
         f"  Staff application: {base_url}/   Raw data (Django admin): {base_url}/admin/",
+        f"  Student portal (on a phone too): {base_url}/portal/",
     ]
     for login in report.logins:
         password = login.password if login.works else "(existed before the seed: password not changed)"

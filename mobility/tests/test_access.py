@@ -26,6 +26,10 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
+    # A student's one-time link to set a password (students/account_views.py; tested in students/tests/test_accounts.py).
+    "invitation-accept",
+    # The language switcher is on every page, the login and verification pages included (mobility/i18n_views.py).
+    "set_language",
 }
 # Pages for anyone logged in (staff now, students with the portal): changing one's own password.
 OWN_ACCOUNT = {"password_change", "password_change_done"}

@@ -13,7 +13,7 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -34,6 +34,7 @@ from programs.tests.factories import (
 )
 from students import services
 from students.imports.gradebook import gradebook_mapping_save
+from students.services.corrections import correction_request_create
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
@@ -115,6 +116,9 @@ def world(superuser):
         institution=college, url="https://hooks.example.cn/", events=["diploma.issued"]
     )
     WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
+    correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")
+    # django-axes' records of a failed login (its admin is how the office lifts a lockout).
+    Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
 
 

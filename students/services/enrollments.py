@@ -54,9 +54,16 @@ def enrollment_apply(
     """Create an application (status ``applied``) of a student to a cohort. Atomic.
 
     Refused when the cohort does not take applications or its application deadline has passed, when the student
-    is not from the cohort's sending college, or when the student already holds a current enrollment in the track.
+    is not from the cohort's sending college, when the student already holds a current enrollment in the track, or
+    when the student's personal data were erased.
     """
     applied_on = applied_on or timezone.localdate()
+    if student.erased_at is not None:
+        raise DomainError(
+            _("The personal data of this student were erased: the record takes no new application."),
+            code="student_erased",
+            field="student",
+        )
     if cohort.application_deadline and applied_on > cohort.application_deadline:
         raise DomainError(
             _("The application deadline of cohort %(cohort)s was %(deadline)s.")

@@ -9,6 +9,7 @@ from mobility.access import can_write_sensitive
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
 
+from ..accounts import student_user_sync
 from ..models import Student
 
 # Fields staff may write on a student through the staff pages (the user account is linked by the portal's invitation).
@@ -104,11 +105,18 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
     """Change a student's data; the audit entry lists each changed field old → new (passport values redacted).
 
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
-    no audit entry. Sensitive fields only from holders of ``students.view_sensitive``.
+    no audit entry. Sensitive fields only from holders of ``students.view_sensitive``. An erased record (its personal
+    data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's e-mail and user
+    name too (``students.accounts.student_user_sync``).
     """
     _check_student_data(data, by)
     with transaction.atomic():
         locked = Student.objects.select_for_update().get(pk=student.pk)
+        if locked.erased_at is not None:
+            raise DomainError(
+                _("The personal data of this student were erased: the record cannot be changed."),
+                code="student_erased",
+            )
         changes = {}
         for field, value in data.items():
             attname = Student._meta.get_field(field).attname
@@ -120,6 +128,8 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
         if changes:
             _save_student(locked, fields=[*(Student._meta.get_field(f).attname for f in changes), "modified_at"])
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)
+        if "email" in changes:
+            student_user_sync(student=locked)
     for field in Student._meta.concrete_fields:
         setattr(student, field.attname, getattr(locked, field.attname))
     return locked

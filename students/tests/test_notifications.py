@@ -25,7 +25,7 @@ from students import services
 from students.accounts import student_language
 from students.imports.gradebook import apply_gradebook
 from students.models import Enrollment, Student
-from students.notifications import notification_send
+from students.notifications import notification_send, notifications_suppressed
 from students.services import GridCell, ResultInput
 from students.tasks import student_email_send
 
@@ -114,6 +114,21 @@ def test_admission_mail_is_sent_only_after_commit_in_chinese_for_a_cn_student(
     html = message.alternatives[0][0]
     assert message.alternatives[0][1] == "text/html" and "机电一体化" in html and 'lang="zh-hans"' in html
     assert f"{settings.SITE_URL.rstrip('/')}/portal/" in message.body  # absolute links
+
+
+def test_no_mail_for_what_happens_while_notifications_are_suppressed(
+    cohort, clerk, django_capture_on_commit_callbacks
+):
+    enrollment = applied(cohort, citizenship="CN", email="wang@example.cn")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, notifications_suppressed():
+        services.enrollment_admit(enrollment=enrollment, by=clerk)
+    assert callbacks == [] and mail.outbox == []
+    assert Enrollment.objects.get(pk=enrollment.pk).status == Enrollment.Status.ADMITTED
+    # Only the block is silent.
+    other = applied(cohort, citizenship="CN", email="li@example.cn")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_admit(enrollment=other, by=clerk)
+    assert [message.to for message in mail.outbox] == [["li@example.cn"]]
 
 
 def test_admission_mail_in_russian_when_the_student_chose_russian(cohort, clerk, django_capture_on_commit_callbacks):

@@ -552,3 +552,43 @@ def test_partners_see_the_anonymised_row(left, admin_user):
     assert body["home_student_id"] == f"erased-{left.pk}" and body["family_name_latin"] == "Erased"
     assert body.get("email", "") == "" and body.get("passport_number", "") in ("", None)
     assert PASSPORT not in response.content.decode() and "Li" not in body["given_name_latin"]
+
+
+def test_an_erased_record_is_closed_to_changes_applications_and_new_diplomas(client, left, cohort, admin_user):
+    student_erase(student=left, by=admin_user, reason="asked")
+    erased = Student.objects.get(pk=left.pk)
+    before = model_to_dict(erased)
+    with pytest.raises(DomainError) as refused:
+        services.student_update(student=erased, by=admin_user, data={"phone": "+86 1"})
+    assert refused.value.code == "student_erased"
+    with pytest.raises(DomainError) as refused:
+        services.enrollment_apply(student=erased, cohort=cohort, by=admin_user)
+    assert refused.value.code == "student_erased"
+    assert model_to_dict(Student.objects.get(pk=left.pk)) == before
+    assert not Enrollment.objects.filter(student=erased).exclude(status=Enrollment.Status.REJECTED).exists()
+    # The staff page offers neither editing nor a new application.
+    client.force_login(admin_user)
+    page = client.get(f"/students/{left.pk}/").content.decode()
+    assert f"/students/{left.pk}/edit/" not in page and f"/students/{left.pk}/apply/" not in page
+
+
+def test_an_erased_student_gets_no_new_diploma(cohort, admin_user):
+    enrollment = completed_enrollment(student=_student(cohort), cohort=cohort)
+    other = completed_enrollment(cohort=cohort)
+    student_erase(student=enrollment.student, by=admin_user, reason="asked")
+    enrollment.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        diploma_services.diploma_request(enrollment=enrollment, requested_by=admin_user)
+    assert refused.value.code == "student_erased"
+    batch = diploma_services.diplomas_request_for_cohort(cohort=cohort, requested_by=admin_user)
+    assert list(batch.diplomas.values_list("enrollment_id", flat=True)) == [other.pk]
+
+
+def test_a_changed_email_becomes_the_accounts_email_and_user_name(cohort, admin_user):
+    student = _student(cohort)
+    user = get_user_model().objects.create_user(username=student.email.lower(), email=student.email)
+    Student.objects.filter(pk=student.pk).update(user=user)
+    student.refresh_from_db()
+    services.student_update(student=student, by=admin_user, data={"email": "Li.Na@Example.cn"})
+    user.refresh_from_db()
+    assert (user.username, user.email) == ("li.na@example.cn", "Li.Na@example.cn")
