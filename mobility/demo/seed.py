@@ -18,8 +18,8 @@ from mobility.demo.tracks import TRACKS, TRACKS_BY_CODE
 from mobility.models import AuditEntry, PartnerAPIKey
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from students import services
-from students.notifications import notifications_suppressed
 from students.models import Continuation, Enrollment, ModuleResult, Student
+from students.notifications import notifications_suppressed
 
 S = Enrollment.Status
 

@@ -26,7 +26,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
-    # A student's one-time link to set a password (students/account_views.py; tested in students/tests/test_accounts.py).
+    # A student's one-time link to set a password (students/account_views.py, tested in students/tests/).
     "invitation-accept",
     # The language switcher is on every page, the login and verification pages included (mobility/i18n_views.py).
     "set_language",

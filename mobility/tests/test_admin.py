@@ -34,8 +34,8 @@ from programs.tests.factories import (
 )
 from students import services
 from students.imports.gradebook import gradebook_mapping_save
-from students.services.corrections import correction_request_create
 from students.models import Continuation, Enrollment, ModuleResult, Student
+from students.services.corrections import correction_request_create
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
 User = get_user_model()

@@ -116,9 +116,7 @@ def test_admission_mail_is_sent_only_after_commit_in_chinese_for_a_cn_student(
     assert f"{settings.SITE_URL.rstrip('/')}/portal/" in message.body  # absolute links
 
 
-def test_no_mail_for_what_happens_while_notifications_are_suppressed(
-    cohort, clerk, django_capture_on_commit_callbacks
-):
+def test_no_mail_for_what_happens_while_notifications_are_suppressed(cohort, clerk, django_capture_on_commit_callbacks):
     enrollment = applied(cohort, citizenship="CN", email="wang@example.cn")
     with django_capture_on_commit_callbacks(execute=True) as callbacks, notifications_suppressed():
         services.enrollment_admit(enrollment=enrollment, by=clerk)
