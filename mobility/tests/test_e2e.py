@@ -164,3 +164,19 @@ def test_an_office_admin_makes_a_partner_key_and_a_webhook_endpoint_by_ticking_b
     page.wait_for_load_state()
     screenshot(page, "webhook-created")
     assert WebhookEndpoint.objects.get(institution=college).events == ["diploma.issued"]
+
+
+@pytest.mark.parametrize("language", ["ru", "zh-hans"])
+def test_the_menu_fits_a_laptop_screen_in_every_language(page, live_server, screenshot, language):
+    # Russian labels are the longest: the menu wraps to a second row instead of pushing "Log out" off the screen.
+    _office_user("admin-e2e", OFFICE_ADMIN)
+    cohort = CohortFactory()
+    _log_in(page, live_server, "admin-e2e")
+    page.click(f"form.language-switcher button[value='{language}']")
+    for path in ("/", reverse("programs:cohort-detail", args=[cohort.pk]), reverse("students:student-list")):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
+        logout = page.locator(".app-navbar button[type=submit]").bounding_box()
+        assert logout is not None and logout["x"] + logout["width"] <= 1366, path
+    screenshot(page, f"menu-{language}")
