@@ -1,4 +1,9 @@
+import os
+from pathlib import Path
+from unittest import mock
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from mobility.celery import app as celery_app
@@ -40,3 +45,108 @@ def college():
     from programs.tests.factories import InstitutionFactory
 
     return InstitutionFactory(code="CQEVTC")
+
+
+# --- diplomas: the fake renderer and an issued diploma (diploma, portal and personal-data tests) -------------------
+
+
+@pytest.fixture
+def fake_render():
+    """The renderer replaced by one returning ``FAKE_PDF``: these tests are about the workflow, not the PDF."""
+    from diplomas import services as diploma_services
+    from diplomas.tests.factories import FAKE_PDF
+
+    with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF) as render:
+        yield render
+
+
+@pytest.fixture
+def issued(fake_render, django_capture_on_commit_callbacks):
+    """A completed enrollment's diploma, requested and issued (the eager task run on commit)."""
+    from diplomas import services as diploma_services
+    from diplomas.models import Diploma
+    from diplomas.tests.factories import completed_enrollment
+
+    enrollment = completed_enrollment()
+    with django_capture_on_commit_callbacks(execute=True):
+        diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
+    diploma.refresh_from_db()
+    assert diploma.status == Diploma.Status.ISSUED
+    return diploma
+
+
+# --- browser tests: a headless Debian chromium driven by Playwright, screenshots saved as test artifacts ----------
+# One definition for the whole suite: a session fixture imported into another test module would be a second
+# definition, and a second Playwright started in the same process fails.
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+
+_saved_screenshots: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the session. Never ``playwright install``: it cannot download here, and the
+    Debian package is the browser CI runs (DESIGN.md §9)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed; ./dev test installs it when run as root")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        pytest.skip(f"Playwright for Python cannot be imported ({exc}); pip install -r requirements-dev.txt")
+    playwright = sync_playwright().start()
+    # Playwright's sync API keeps an asyncio loop marked as running in this thread while it is started, and Django
+    # refuses ORM calls from a thread with a running loop. The tests' ORM calls are synchronous all the same, so the
+    # check is switched off while the browser lives; e2e tests run last (below), so no other test loses the check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "name")`` saves ``var/screenshots/name.png`` (full page), prints and returns its path."""
+
+    def save(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        _saved_screenshots.append(path)
+        print(f"screenshot: {path}")
+        return path
+
+    return save
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run after every other test (after pytest-django's own ordering), since the session's browser
+    stays up from the first of them to the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _saved_screenshots:
+        terminalreporter.section("screenshots")
+        for path in _saved_screenshots:
+            terminalreporter.write_line(str(path))

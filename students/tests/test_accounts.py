@@ -295,11 +295,17 @@ def test_a_student_resets_a_forgotten_password(li, office, client, django_captur
     assert logged_in.status_code == 302 and client.session["_auth_user_id"] == str(li.user.pk)
 
 
-def test_password_pages_render_in_the_site_layout(client):
-    for url in ("/accounts/password_reset/", "/accounts/password_reset/done/", "/accounts/reset/done/"):
-        page = client.get(url)
-        assert page.status_code == 200, url
-        assert "bootstrap.min.css" in page.content.decode(), url
+def test_password_pages_render_in_the_light_public_layout(client):
+    # Students reach these from a phone: the portal's cut of Bootstrap, no script (public_base.html).
+    for url in (
+        "/accounts/login/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/done/",
+    ):
+        page = client.get(url).content.decode()
+        assert "bootstrap-portal.min.css" in page and "bootstrap.min.css" not in page, url
+        assert "<script" not in page, url
     assert 'class="form-control' in client.get("/accounts/password_reset/").content.decode()
 
 

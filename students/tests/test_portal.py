@@ -16,7 +16,6 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.rendering import verification_url
-from diplomas.tests.conftest import fake_render, issued  # noqa: F401  (fixtures)
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
@@ -49,7 +48,7 @@ def _enrolled(student, track, *, cohort=None):
 
 
 @pytest.fixture
-def me(issued):  # noqa: F811
+def me(issued):
     """A student with an account: a completed enrollment with an issued diploma (the ``issued`` fixture), and an
     enrollment in Mechatronics with three modules: PLC passed (second attempt), CAD failed, SAFE (optional) pending."""
     student = issued.enrollment.student
@@ -152,7 +151,7 @@ def test_another_students_enrollment_is_404(me_client, other):
 def test_another_students_diploma_is_404_and_their_requests_are_not_shown(
     me_client,
     other,
-    fake_render,  # noqa: F811
+    fake_render,
     django_capture_on_commit_callbacks,
 ):
     enrollment = completed_enrollment(student=other)

@@ -16,9 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from diplomas.rendering import verification_url
-from diplomas.tests.conftest import fake_render, issued  # noqa: F401  (fixtures)
 from diplomas.tests.factories import FAKE_PDF
-from mobility.tests.conftest import browser  # noqa: F401  (the session's chromium)
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.accounts import invitation_path, student_invite
@@ -35,7 +33,7 @@ SHOTS = Path("/tmp/portal-shots")
 
 
 @pytest.fixture
-def phone(browser, live_server):  # noqa: F811
+def phone(browser, live_server):
     """A fresh context (no cookies) with a phone's screen; every request and script error is recorded, and the test
     fails if a page asked any host but the live server."""
     context = browser.new_context(
@@ -73,7 +71,7 @@ def shoot(tmp_path):
 
 
 @pytest.fixture
-def student(issued):  # noqa: F811
+def student(issued):
     """The student of an issued diploma (a completed track), also enrolled in Mechatronics with three modules:
     PLC passed, CAD failed, Safety (optional) not assessed yet."""
     student = issued.enrollment.student
@@ -167,7 +165,7 @@ def test_a_student_on_a_phone_from_invitation_to_diploma(phone, live_server, stu
     shoot(page, "08-progress-ru")
 
 
-def test_the_office_answers_a_correction_request_and_the_student_reads_it(browser, live_server, student, shoot):  # noqa: F811
+def test_the_office_answers_a_correction_request_and_the_student_reads_it(browser, live_server, student, shoot):
     """Staff side: the student page loads the requests (htmx), the clerk closes one as corrected with an answer;
     the student then reads the answer on their phone."""
     from django.contrib.auth.models import Group
