@@ -515,6 +515,24 @@ def test_first_load_is_within_the_budget(me_client, me, page, language):
     assert not any("bootstrap.min.css" in url or url.endswith(".js") for url in sizes), sizes
 
 
+@pytest.mark.parametrize("language", ["en", "ru", ZH])
+def test_the_way_into_the_portal_is_within_the_budget_too(client, me, language):
+    """A student's first page is the invitation link or the login page (public_base.html), not the portal itself."""
+    from students.accounts import invitation_path, student_invite
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    user = me.user
+    user.set_unusable_password()
+    user.save()
+    student_invite(student=me, by=None)
+    invitation = client.get(invitation_path(me), follow=True)
+    assert invitation.status_code == 200 and b'name="new_password1"' in invitation.content
+    for html in (invitation.content, client.get("/accounts/login/").content):
+        total, sizes = _first_load_bytes(html)
+        assert total <= BUDGET, sizes
+        assert not any("bootstrap.min.css" in url or url.endswith(".js") for url in sizes), sizes
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_no_outside_host_in_the_html(me_client, me, page):
     parser = _References()
