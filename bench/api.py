@@ -116,15 +116,20 @@ def queries_per_request(raw_key: str, paths: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def serve(port: int) -> None:
+def serve(port: int, *, urlconf: str | None = None) -> None:
     """The child process: Django's threaded development WSGI server (what ``runserver`` runs) without its request
     log and with TCP_NODELAY on each connection. Without it, the handler's separate writes of headers and body meet
-    Nagle's algorithm and the client's delayed ACK, and every keep-alive answer waits about 40 ms."""
+    Nagle's algorithm and the client's delayed ACK, and every keep-alive answer waits about 40 ms. ``urlconf``
+    replaces the root URLconf (``bench/benchurls.py``: the product's URLs plus a bench-only floor view)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
     import django
 
     django.setup()
+    if urlconf:
+        from django.conf import settings
+
+        settings.ROOT_URLCONF = urlconf  # read by the handler on every request
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, get_internal_wsgi_application
 
     class QuietHandler(WSGIRequestHandler):
@@ -144,17 +149,22 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
-def start_server(port: int) -> subprocess.Popen:
+BENCH_SECRET_KEY = "bench-only-" + "x" * 50
+
+
+def start_server(port: int, *, script: Path | None = None) -> subprocess.Popen:
+    """``script --serve PORT`` (this file by default) in a child process with production settings; returns once
+    the port answers."""
     env = {
         **os.environ,
-        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
+        "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "API_RATE_LIMIT": "10000000/minute",
     }
     env.pop("DJANGO_DEBUG", None)
     server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
+        [sys.executable, str(script or Path(__file__).resolve()), "--serve", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
