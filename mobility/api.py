@@ -442,7 +442,7 @@ def api_urlpatterns() -> list:
     """``/api/`` URLs: the v1 router (every app's viewsets and ``mobility.webhooks_api.ROUTES``), ``me/``, and the
     schema with its Swagger UI. Built on demand so that the apps' ``api`` modules may import this module."""
     from django.urls import include, path, re_path
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
     from rest_framework.routers import SimpleRouter
 
     from diplomas.api.views import DiplomaViewSet
@@ -468,6 +468,12 @@ def api_urlpatterns() -> list:
     return [
         path("v1/", include(v1)),
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+        # The split view serves Swagger UI's init script from docs/?script, not inline: the Content-Security-Policy
+        # allows no inline script (docs/security.md).
+        path(
+            "docs/",
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="mobility/swagger_ui.html"),
+            name="docs",
+        ),
         re_path(r"^.*$", api_not_found, name="not-found"),
     ]
