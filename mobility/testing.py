@@ -62,13 +62,28 @@ def api_client(plain_key: str | None = None, *, user=None):
     return client
 
 
-def worker_database_url() -> str:
-    """The URL of the test database pytest-django created (PostgreSQL), for a worker process."""
+def worker_database_url(name: str | None = None) -> str:
+    """The URL of the test database pytest-django created (PostgreSQL), for a worker process; of the database
+    ``name`` on the same server when given."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "")
     if db.get("PASSWORD"):
         credentials += ":" + quote(db["PASSWORD"])
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name or db['NAME']}"
+
+
+def postgresql_test_marks() -> list[pytest.MarkDecorator]:
+    """The ``pytestmark`` of a module that needs the test database on PostgreSQL, committed so that other processes
+    (pg_dump, a subprocess) see its rows: skipped unless ``DATABASE_URL`` is PostgreSQL (CI's .ci/run sets it)."""
+    from django.conf import settings
+
+    return [
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+            reason="needs DATABASE_URL on PostgreSQL; .ci/run sets it and runs these tests",
+        ),
+    ]
 
 
 def worker_test_marks() -> list[pytest.MarkDecorator]:
