@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +73,6 @@ class AgreementForm(StyledFormMixin, forms.ModelForm):
         label=_("Signed document (PDF)"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
-        help_text=_("The scanned signed agreement, a PDF of at most 20 MB. A new file replaces the stored one."),
     )
 
     class Meta:
@@ -84,6 +84,12 @@ class AgreementForm(StyledFormMixin, forms.ModelForm):
             "valid_until": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed_document"].help_text = _(
+            "The scanned signed agreement, a PDF of at most %(mb)d MB. A new file replaces the stored one."
+        ) % {"mb": settings.UPLOAD_MAX_PDF_MB}
 
     def clean_signed_document(self):
         file = self.cleaned_data.get("signed_document")

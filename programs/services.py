@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from mobility import uploads
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
 
@@ -94,9 +95,6 @@ COHORT_FIELDS = (
 )
 # Fields of a cohort that its enrollments depend on: enrollments copy the track, students come from the partner.
 COHORT_FIELDS_FIXED_BY_ENROLLMENTS = ("track", "partner")
-
-SIGNED_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -252,21 +250,21 @@ def contact_delete(*, contact: Contact, by: Actor) -> None:
 
 
 def signed_document_check(file: UploadedFile) -> None:
-    """A signed agreement is a PDF (by its content, not its name) of at most 20 MB."""
-    if file.size > SIGNED_DOCUMENT_MAX_BYTES:
-        raise DomainError(
-            _("The file is %(size).1f MB; the limit is %(limit)d MB.")
-            % {"size": file.size / 1024 / 1024, "limit": SIGNED_DOCUMENT_MAX_BYTES // 1024 // 1024},
-            code="file_too_large",
-            field="signed_document",
-        )
-    file.seek(0)
-    head = file.read(len(PDF_MAGIC))
-    file.seek(0)
-    if head != PDF_MAGIC:
+    """A signed agreement is a PDF, by its content (it starts with ``%PDF-`` and a PDF reader opens it), whatever its
+    name or the type the browser sent, of at most ``UPLOAD_MAX_PDF_MB``."""
+    limit = uploads.pdf_max_bytes()
+    if file.size > limit:
+        raise DomainError(uploads.too_large_message(file.size, limit), code="file_too_large", field="signed_document")
+    if not uploads.starts_as_pdf(file):
         raise DomainError(
             _("The file is not a PDF document. Upload the signed agreement as a PDF."),
             code="not_pdf",
+            field="signed_document",
+        )
+    if not uploads.pdf_opens(file):
+        raise DomainError(
+            _("The file is damaged or not a PDF document: a PDF reader cannot open it. Upload it again as a PDF."),
+            code="broken_pdf",
             field="signed_document",
         )
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
+from mobility.tests.samples import tiny_pdf
 from programs import selectors, services
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module
 from programs.tests.factories import (
@@ -121,7 +122,7 @@ def _agreement_data(**overrides):
 
 def test_agreement_create_with_quotas_and_a_signed_pdf(clerk):
     track = TrackFactory()
-    pdf = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
+    pdf = SimpleUploadedFile("scan.pdf", tiny_pdf(), content_type="application/pdf")
     agreement = services.agreement_create(
         by=clerk,
         data=_agreement_data(),
@@ -146,7 +147,7 @@ def test_agreement_update_is_all_or_nothing_when_a_quota_goes_below_used(clerk, 
             by=clerk,
             data={"title": "Renamed"},
             quotas=[services.QuotaChange(track=quota.track, year=quota.year, places=1, quota=quota)],
-            signed_document=SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n...", content_type="application/pdf"),
+            signed_document=SimpleUploadedFile("scan.pdf", tiny_pdf(), content_type="application/pdf"),
         )
     assert refused.value.code == "quota_below_used"
     agreement.refresh_from_db()
@@ -218,7 +219,13 @@ def test_quota_usage_selector_agrees_with_quota_used():
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [(b"GIF89a not a pdf", "not_pdf"), (b"", "not_pdf"), (b"%PDF", "not_pdf")],
+    [
+        (b"GIF89a not a pdf", "not_pdf"),
+        (b"", "not_pdf"),
+        (b"%PDF", "not_pdf"),
+        (b"%PDF-1.7\n...", "broken_pdf"),
+        (tiny_pdf()[:200], "broken_pdf"),
+    ],
 )
 def test_signed_document_check_reads_the_content_not_the_name(content, code):
     with pytest.raises(DomainError) as refused:
@@ -226,12 +233,13 @@ def test_signed_document_check_reads_the_content_not_the_name(content, code):
     assert refused.value.code == code and refused.value.field == "signed_document"
 
 
-def test_signed_document_check_refuses_more_than_20_mb():
-    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * services.SIGNED_DOCUMENT_MAX_BYTES)
+def test_signed_document_check_refuses_more_than_upload_max_pdf_mb(settings):
+    settings.UPLOAD_MAX_PDF_MB = 1
+    big = SimpleUploadedFile("big.pdf", tiny_pdf() + b"%" + b"0" * 1024 * 1024)
     with pytest.raises(DomainError) as refused:
         services.signed_document_check(big)
     assert refused.value.code == "file_too_large"
-    services.signed_document_check(SimpleUploadedFile("ok.pdf", io.BytesIO(b"%PDF-1.4").read()))
+    services.signed_document_check(SimpleUploadedFile("ok.pdf", io.BytesIO(tiny_pdf()).read()))
 
 
 # --- tracks and modules ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry
 from mobility.testing import make_user
+from mobility.tests.samples import tiny_pdf
 from programs import services
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from programs.tests.factories import (
@@ -29,7 +30,7 @@ from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 3, 2)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = tiny_pdf()
 
 
 @pytest.fixture
@@ -358,7 +359,8 @@ def test_duplicate_quota_rows_are_refused_by_the_form(staff_client, world):
     [
         ("scan.pdf", b"PK\x03\x04 a zip file named .pdf", "not a PDF"),
         ("scan.png", b"\x89PNG\r\n\x1a\n", "not a PDF"),
-        ("huge.pdf", b"%PDF-" + b"0" * services.SIGNED_DOCUMENT_MAX_BYTES, "the limit is 20 MB"),
+        ("huge.pdf", tiny_pdf() + b"%" + b"0" * 20 * 1024 * 1024, "the limit is 20 MB"),
+        ("renamed.pdf", b"%PDF-1.4 only a header", "a PDF reader cannot open it"),
     ],
 )
 def test_signed_document_upload_refuses_non_pdfs_and_large_files(staff_client, world, name, content, message):
