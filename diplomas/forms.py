@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from mobility import uploads
 from mobility.forms import BootstrapFormMixin
 
-# The largest file the verification page reads; a diploma is some tens of kilobytes.
-MAX_CHECK_SIZE = 20 * 1024 * 1024
+# The largest file the verification page reads (UPLOAD_MAX_PDF_MB); a diploma is some tens of kilobytes. The view
+# refuses a request body over it before reading it.
+MAX_CHECK_SIZE = uploads.pdf_max_bytes()
 
 
 class DiplomaReasonForm(BootstrapFormMixin, forms.Form):
@@ -23,19 +26,34 @@ class DiplomaReasonForm(BootstrapFormMixin, forms.Form):
 
 
 class PdfCheckForm(BootstrapFormMixin, forms.Form):
+    """A copy of a diploma to compare with the issued file. It must be a PDF by its content (starts with ``%PDF-``),
+    whatever its name. It is only hashed, never stored nor parsed: the SHA-256 comparison is the check, and a public
+    page need not run a PDF parser on strangers' files."""
+
     pdf = forms.FileField(
         label=_("A copy of the diploma (PDF)"),
-        help_text=_("The file is read to compute its SHA-256 and is not kept. At most 20 MB."),
-        # data-too-large: the message static/js/diplomas.js shows when it refuses a file before sending it.
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "application/pdf,.pdf", "data-too-large": _("The file is larger than 20 MB.")}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = uploads.pdf_max_bytes()
+        mb = {"mb": settings.UPLOAD_MAX_PDF_MB}
+        self.fields["pdf"].help_text = (
+            _("The file is read to compute its SHA-256 and is not kept. At most %(mb)d MB.") % mb
+        )
+        # data-too-large: the message static/js/diplomas.js shows when it refuses a file before sending it.
+        self.fields["pdf"].widget.attrs["data-too-large"] = self.too_large_message()
+
+    def too_large_message(self) -> str:
+        return _("The file is larger than %(mb)d MB; a diploma is much smaller.") % {"mb": settings.UPLOAD_MAX_PDF_MB}
 
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]
-        if upload.size > MAX_CHECK_SIZE:
-            raise forms.ValidationError(_("The file is larger than 20 MB; a diploma is much smaller."))
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(self.too_large_message(), code="file_too_large")
+        if not uploads.starts_as_pdf(upload):
+            raise forms.ValidationError(_("The file is not a PDF document; a diploma is a PDF file."), code="not_pdf")
         return upload
 
     def sha256(self) -> str:
