@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from .api import api_urlpatterns
 from .forms import LoginForm
+from .health import healthz
 from .i18n_views import set_language
 from .views import DashboardView
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers and monitoring: database and broker (health.py)
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
