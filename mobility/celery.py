@@ -9,7 +9,9 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
+
+from .request_id import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
 
@@ -18,6 +20,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+# A task's log lines carry its id in the field a request's lines carry the request id in.
+connect_celery_signals()
+
+
+@setup_logging.connect
+def _configure_logging(**kwargs):
+    """Workers and beat log like the web processes (settings.LOGGING: JSON lines in production, with the task id)
+    instead of Celery's own format; a receiver of this signal is what tells Celery to leave logging alone."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @worker_process_init.connect

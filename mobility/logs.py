@@ -21,11 +21,15 @@ PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 class RequestIdFilter(logging.Filter):
-    """Add ``request_id`` (the request's or the Celery task's id, ``None`` outside of both) to every record."""
+    """Add ``request_id`` (the request's or the Celery task's id, ``None`` outside of both) to every record.
+
+    Django logs a 4xx or 5xx answer ("Not Found: /x") after the middleware has returned, so out of the request's
+    context; such records carry the request itself, which has the id.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = request_id.current()
+            record.request_id = request_id.current() or getattr(getattr(record, "request", None), "request_id", None)
         return True
 
 
