@@ -8,16 +8,44 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from mobility import uploads
 from mobility.exceptions import DomainError
 
-MAX_BYTES = 10 * 1024 * 1024
+# The upload forms' limit (UPLOAD_MAX_TABLE_MB, read at start-up); read_table itself reads the setting on every call.
+MAX_BYTES = uploads.table_max_bytes()
 MAX_ROWS = 50_000
+# An XLSX is a ZIP archive: it may unpack to at most this many times the upload limit, and no member over a megabyte
+# may be compressed more than MAX_RATIO to 1 (a real roster's sheet is about 14 to 1, a ZIP bomb hundreds to one).
+MAX_UNPACKED_FACTOR = 10
+MAX_RATIO = 200
+XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+# First bytes of files people may send by mistake (or on purpose) as a spreadsheet; none is CSV text. Programs
+# (Windows "MZ", Linux ELF) and most other binary files are also caught by their NUL bytes.
+BINARY_SIGNATURES = (
+    b"%PDF-",  # PDF
+    b"\x7fELF",  # Linux program
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF87a",
+    b"GIF89a",
+    b"\x1f\x8b",  # gzip
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"PK\x05\x06",  # an empty ZIP archive
+)
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls), and password-protected XLSX files
+# A document of markup (HTML, XML, SVG) is not a table, even when its name ends in .csv.
+MARKUP = re.compile(r"\A\s*<(?:!doctype|html|head|body|script|\?xml|svg|!--)", re.IGNORECASE)
+# Control characters no spreadsheet program writes into a CSV (tab, line ends, form feed and DOS's end-of-file mark
+# allowed).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
 # Encodings a user may choose for a CSV; "auto" tries UTF-8 (with or without BOM), then GB18030 (a superset of GBK,
 # what Chinese office software writes).
 CSV_ENCODINGS = ("auto", "utf-8", "gb18030")
@@ -59,18 +87,25 @@ class Table:
 def read_table(data: bytes, *, encoding: str = "auto") -> Table:
     """Parse an uploaded XLSX or CSV file (recognised by its content, not its name) into a ``Table``.
 
-    Raises ``ImportFileError`` with a clear message for an empty or too big file, a file that is neither, a broken
-    XLSX, cells with formulas, merged header cells, a missing header row or more than ``MAX_ROWS`` rows.
+    Raises ``ImportFileError`` with a clear message for an empty or too big file, a file that is neither (a PDF, a
+    program, an image, an HTML page, any binary file), an old .xls workbook, a ZIP archive that is not an XLSX or
+    unpacks to far more than it weighs, a broken XLSX, cells with formulas, merged header cells, a missing header
+    row or more than ``MAX_ROWS`` rows.
     """
     if not data or not data.strip():
         raise ImportFileError(_("The file is empty."), code="empty")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}, code="too_big"
-        )
+    limit = uploads.table_max_bytes()
+    if len(data) > limit:
+        raise ImportFileError(_("The file is larger than %(mb)d MB.") % {"mb": limit // uploads.MB}, code="too_big")
     if data[:4] == b"PK\x03\x04":
+        _check_xlsx_archive(data, limit)
         table = _read_xlsx(data)
-    elif b"\x00" in data[:4096]:
+    elif data.startswith(OLE2_SIGNATURE):
+        raise ImportFileError(
+            _("The file is an old Excel (.xls) or a password-protected workbook; save it as XLSX or CSV."),
+            code="wrong_type",
+        )
+    elif data.startswith(BINARY_SIGNATURES) or b"\x00" in data:
         raise ImportFileError(_("The file is neither an XLSX workbook nor a CSV text file."), code="wrong_type")
     else:
         table = _read_csv(data, encoding)
@@ -105,6 +140,13 @@ def decode_csv(data: bytes, encoding: str = "auto") -> tuple[str, str]:
 
 def _read_csv(data: bytes, encoding: str) -> Table:
     text, used = decode_csv(data, encoding)
+    if MARKUP.match(text.lstrip("\ufeff")):
+        raise ImportFileError(
+            _("The file is an HTML or XML document, not a CSV table; export the table as CSV or XLSX."),
+            code="wrong_type",
+        )
+    if CONTROL_CHARACTERS.search(text):
+        raise ImportFileError(_("The file is neither an XLSX workbook nor a CSV text file."), code="wrong_type")
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
@@ -124,6 +166,31 @@ def _read_csv(data: bytes, encoding: str) -> Table:
         if any(cells):
             rows.append((number, _fit(cells, len(headers))))
     return Table(headers=headers, rows=rows, kind="csv", encoding=used)
+
+
+def _check_xlsx_archive(data: bytes, limit: int) -> None:
+    """A ZIP archive is read as a workbook only if it holds an XLSX's parts and unpacks to a sane size. The sizes are
+    those the archive declares, which bound what is unpacked: Python's zipfile stops at the declared size (and fails
+    the CRC check when a member claims less than it holds)."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
+    names = {member.filename for member in members}
+    if not all(name in names for name in XLSX_MEMBERS):
+        raise ImportFileError(
+            _("The XLSX file is damaged or not an XLSX workbook."),  # e.g. a Word or OpenDocument file
+            code="wrong_type",
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_FACTOR * limit or any(
+        member.file_size > max(uploads.MB, MAX_RATIO * member.compress_size) for member in members
+    ):
+        raise ImportFileError(
+            _("The XLSX file unpacks to %(mb)d MB, far more than a roster or gradebook; it is refused.")
+            % {"mb": unpacked // uploads.MB},
+            code="zip_bomb",
+        )
 
 
 def _read_xlsx(data: bytes) -> Table:
