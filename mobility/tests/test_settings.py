@@ -43,6 +43,67 @@ def test_check_deploy_is_clean_with_production_variables():
     assert "System check identified no issues" in result.stdout
 
 
+PRODUCTION_SECRET = "k3J9#vQ2!xR8@mT5$wZ1^pL7&nB4*cF6(hD0)yG3-sA9+eU2=iO5"
+
+
+def _production_env(tmp_path, **overrides) -> dict:
+    """The environment of a production run: no DJANGO_DEBUG, a real secret and host, its own SQLite file, no broker."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "LOG_", "CACHE_URL"))
+    }
+    env.update(
+        DJANGO_SECRET_KEY=PRODUCTION_SECRET,
+        ALLOWED_HOSTS="mobility.example.edu",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    env.update(overrides)
+    return env
+
+
+def test_check_deploy_prints_nothing_but_its_all_clear_in_production(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_production_serves_hashed_compressed_static_files_and_logs_json(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['staticfiles']['BACKEND']); print(settings.LOG_FORMAT); "
+        "print(settings.MIDDLEWARE[:3])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**_production_env(tmp_path), "DJANGO_SETTINGS_MODULE": "mobility.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    storage, log_format, middleware = result.stdout.splitlines()
+    assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert log_format == "json"
+    assert middleware == str(
+        [
+            "mobility.request_id.RequestIdMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+        ]
+    )
+
+
 def test_every_environment_variable_is_documented():
     import re
 
