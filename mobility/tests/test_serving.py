@@ -1,0 +1,143 @@
+"""Smoke test of production serving: gunicorn (gunicorn.conf.py) with production settings answers /healthz, serves a
+hashed static file compressed with a far-future Cache-Control (WhiteNoise), and writes JSON log lines with the
+request id."""
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# collectstatic compresses every file with Brotli at its best quality: the admin's, DRF's and Swagger UI's files
+# (10 MB) would take most of a minute; our own are enough to see the storage at work.
+IGNORED_APPS_STATIC = ["admin", "rest_framework", "drf_spectacular_sidecar"]
+TEN_YEARS = 315360000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, **headers) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def production(tmp_path):
+    """A production environment of its own: secret, host, SQLite file and STATIC_ROOT in tmp, no broker, HTTP."""
+    port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "LOG_", "CACHE_URL", "GUNICORN_"))
+    }
+    env.update(
+        DJANGO_SECRET_KEY="smoke-" + "s3cr3t-" * 9,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        DIPLOMA_FONT_DIR=str(tmp_path / "fonts"),
+    )
+    return {"env": env, "port": port, "tmp": tmp_path}
+
+
+def test_gunicorn_serves_health_static_files_and_json_logs(production):
+    env, tmp_path = production["env"], production["tmp"]
+    base = f"http://127.0.0.1:{production['port']}"
+    started = time.monotonic()
+    ignore = [arg for app in IGNORED_APPS_STATIC for arg in ("-i", app)]
+    prepare = [
+        subprocess.Popen([sys.executable, "manage.py", *command], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0", *ignore])
+    ]
+    for process in prepare:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    prepared = time.monotonic() - started
+
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, headers, body = _get(f"{base}/healthz", **{"X-Request-ID": "smoke-1"})
+                break
+            except OSError:
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "gunicorn did not answer:\n" + log_path.read_text()
+                time.sleep(0.1)
+        up = time.monotonic() - started
+
+        assert status == 200, body
+        assert json.loads(body) == {
+            "status": "ok",
+            "checks": {
+                "database": {"ok": True, "ms": json.loads(body)["checks"]["database"]["ms"]},
+                "broker": {"ok": True, "mode": "eager"},
+            },
+        }
+        assert headers["X-Request-ID"] == "smoke-1"
+
+        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+        hashed = manifest["vendor/bootstrap/bootstrap.min.css"]
+        assert hashed != "vendor/bootstrap/bootstrap.min.css"
+        original = (ROOT / "static" / "vendor" / "bootstrap" / "bootstrap.min.css").read_bytes()
+        status, headers, body = _get(f"{base}/static/{hashed}", **{"Accept-Encoding": "gzip"})
+        assert status == 200
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == original
+        assert f"max-age={TEN_YEARS}" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
+        assert headers["X-Request-ID"]
+        assert len(body) < len(original) / 4
+        status, headers, body = _get(f"{base}/static/{hashed}", **{"Accept-Encoding": "br, gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "br" and len(body) < len(original) / 4
+        status, headers, body = _get(f"{base}/static/{hashed}")
+        assert status == 200 and "Content-Encoding" not in headers and body == original
+
+        # A page renders its static links through the manifest (hashed names).
+        status, headers, body = _get(f"{base}/accounts/login/")
+        assert status == 200, body[:2000]
+        page = body.decode()
+        assert "/static/vendor/bootstrap/bootstrap-portal.min." in page
+        assert manifest["vendor/bootstrap/bootstrap-portal.min.css"] in page
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    total = time.monotonic() - started
+
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    access = [line for line in lines if line["logger"] == "gunicorn.access" and line.get("path") == "/healthz"]
+    assert access and access[0]["request_id"] == "smoke-1" and access[0]["status"] == 200
+    assert {"time", "level", "logger", "message", "request_id"} <= set(access[0])
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+    print(
+        f"prepared (migrate + collectstatic) in {prepared:.1f} s, gunicorn answering at {up:.1f} s, all {total:.1f} s"
+    )
+    assert total < 40
