@@ -164,6 +164,19 @@ class Workers:
             text.append(log.read()[-4000:])
         return "\n---\n".join(text)
 
+    def log_of(self, index: int) -> str:
+        """The whole log of the ``index``-th worker started (read through a file handle of its own: seeking the
+        shared one would move the worker's write position)."""
+        return Path(self.logs[index].name).read_text(errors="replace")
+
+    def wait_ready(self, *, timeout: float = 60) -> None:
+        """Wait until every worker started has logged that it is ready to consume."""
+        self.wait_for(
+            lambda: all(" ready." in self.log_of(i) for i in range(len(self.logs))),
+            timeout=timeout,
+            what="every worker to be ready",
+        )
+
     def wait_for(self, condition: Callable[[], bool], *, timeout: float, what: str) -> None:
         """Poll ``condition`` until it holds; fail the test with the workers' logs after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
