@@ -177,8 +177,35 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # are served only through views that check who asks.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Where those files live (docs/scaling.md): "local" is MEDIA_ROOT, for one machine (or a file system mounted by every
+# machine); "s3" is an S3-compatible bucket (AWS, MinIO, Yandex Object Storage…) through django-storages, for web
+# servers and workers on several machines. boto3 is needed only then: pip install -r requirements-s3.txt. Its
+# credentials are boto3's own (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or the machine's role),
+# never a setting here. Files are private (no public ACL, signed URLs) and never overwritten: a name in use gets a
+# suffix, as on the local file system.
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not _bucket:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE is {FILE_STORAGE!r}: use local or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     # Production: collectstatic writes hashed names (a manifest) with .gz and .br copies, and WhiteNoise serves them
     # with a ten-year Cache-Control; development and tests keep the plain storage (no collectstatic needed).
     "staticfiles": {
