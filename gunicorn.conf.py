@@ -39,6 +39,12 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # Addresses of the proxies whose X-Forwarded-* headers gunicorn believes (gunicorn's own FORWARDED_ALLOW_IPS).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn 27's control socket (for gunicornc) only where asked for: its default path is per user, not per site,
+# so two sites (or a test run beside a site) would share one.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 # Worker heartbeat files in memory, not on a disk that may stall (containers' /tmp is often overlayfs).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

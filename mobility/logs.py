@@ -21,16 +21,24 @@ PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 class RequestIdFilter(logging.Filter):
-    """Add ``request_id`` (the request's or the Celery task's id, ``None`` outside of both) to every record.
-
-    Django logs a 4xx or 5xx answer ("Not Found: /x") after the middleware has returned, so out of the request's
-    context; such records carry the request itself, which has the id.
-    """
+    """Add ``request_id`` (the request's or the Celery task's id, ``None`` outside of both) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = request_id.current() or getattr(getattr(record, "request", None), "request_id", None)
+            record.request_id = request_id.current() or _id_carried_by(record)
         return True
+
+
+def _id_carried_by(record: logging.LogRecord) -> str | None:
+    # Django logs a 4xx or 5xx answer ("Not Found: /x") after the middleware has returned, out of the request's
+    # context, with the request in the record; Celery logs a task received, before it runs, with its id in "data".
+    request = getattr(record, "request", None)
+    if request is not None:
+        return getattr(request, "request_id", None)
+    data = getattr(record, "data", None)
+    if record.name.startswith("celery.") and isinstance(data, dict) and isinstance(data.get("id"), str):
+        return data["id"]
+    return None
 
 
 class JsonFormatter(_JsonFormatter):
@@ -114,6 +122,9 @@ def logging_config(*, fmt: str, level: str = "INFO") -> dict:
             # Django's own handlers (console when DEBUG, mail to ADMINS) replaced: its lines go through the root.
             "django": {**through_root, "level": level},
             "django.db.backends": {"level": "WARNING"},
+            # WeasyPrint's INFO is a line per rendering step, fontTools' a line per font table: noise in production.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
             "gunicorn.error": {**through_root, "level": level},
             "gunicorn.access": {**through_root, "level": "INFO", "filters": ["gunicorn_access"]},
         },

@@ -159,3 +159,10 @@ def test_log_format_defaults(settings):
     assert settings.LOG_FORMAT == "plain"
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config(fmt="xml")
+
+
+def test_a_task_received_line_carries_the_task_id_from_celerys_data():
+    record = logging.LogRecord("celery.worker.strategy", logging.INFO, __file__, 1, "Task x[abc] received", None, None)
+    record.data = {"id": "abc", "name": "x"}
+    RequestIdFilter().filter(record)
+    assert record.request_id == "abc"
