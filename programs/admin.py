@@ -1,14 +1,18 @@
 """Admin (raw data) for institutions, agreements, tracks, modules and cohorts."""
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from mobility.admin import ReadOnlyInline, audit_log_link
+from mobility.exceptions import DomainError
 from students.models import Enrollment
 from students.services import quota_used
 
+from . import services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 
 # --- institutions -----------------------------------------------------------------------------------------------
@@ -63,8 +67,27 @@ class AgreementQuotaInline(admin.TabularInline):
         return quota_used(quota) if quota.pk else "-"
 
 
+class AgreementAdminForm(forms.ModelForm):
+    """A signed document uploaded in the admin is checked like one uploaded on the staff page: a PDF by its content,
+    within UPLOAD_MAX_PDF_MB (docs/security.md)."""
+
+    class Meta:
+        model = Agreement
+        fields = ("signed_document",)  # the admin adds the fields of its fieldsets
+
+    def clean_signed_document(self):
+        file = self.cleaned_data.get("signed_document")
+        if isinstance(file, UploadedFile):  # a new upload, not the file already stored
+            try:
+                services.signed_document_check(file)
+            except DomainError as error:
+                raise forms.ValidationError(error.message, code=error.code) from error
+        return file
+
+
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
+    form = AgreementAdminForm
     list_display = ("number", "title", "partner", "host", "facilitator", "status", "valid_from", "valid_until")
     list_filter = ("status", "partner", "partner__country", "facilitator")
     search_fields = (
