@@ -122,6 +122,17 @@ def test_the_admin_login_has_the_security_headers(client):
     assert_security_headers(response)
 
 
+@pytest.mark.django_db
+def test_a_csrf_failure_gets_the_sites_page_within_the_policy():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This form could not be accepted" in html and csp_problems(html) == []
+    assert_security_headers(response)
+
+
 # --- production: cookies and HSTS -----------------------------------------------------------------------------------
 
 
