@@ -121,6 +121,12 @@ def test_gunicorn_serves_health_static_files_and_json_logs(production):
         status, headers, body = _get(f"{base}/static/{hashed}")
         assert status == 200 and "Content-Encoding" not in headers and body == original
 
+        # deploy/healthcheck.py (docker-compose.yml's web healthcheck) finds the server from the same environment.
+        check = subprocess.run(
+            [sys.executable, "deploy/healthcheck.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+        )
+        assert check.returncode == 0 and check.stdout.startswith("healthz: 200 "), check.stdout + check.stderr
+
         # A page renders its static links through the manifest (hashed names).
         status, headers, body = _get(f"{base}/accounts/login/")
         assert status == 200, body[:2000]
@@ -141,3 +147,83 @@ def test_gunicorn_serves_health_static_files_and_json_logs(production):
         f"prepared (migrate + collectstatic) in {prepared:.1f} s, gunicorn answering at {up:.1f} s, all {total:.1f} s"
     )
     assert total < 40
+
+
+# --- the deployment examples (Procfile, systemd units, Dockerfile, docker-compose.yml) stay in step --------------
+
+
+def _unit(name: str):
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read_string((ROOT / "deploy" / "systemd" / name).read_text())
+    return parser
+
+
+def test_procfile_and_systemd_units_run_the_same_commands():
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert set(procfile) == {"release", "web", "worker", "beat"}
+    assert procfile["web"] == "gunicorn -c gunicorn.conf.py"
+    assert procfile["release"] == "python manage.py migrate --noinput"
+    assert procfile["worker"].startswith("celery -A mobility worker")
+    assert procfile["beat"].startswith("celery -A mobility beat")
+
+    for name, command in [
+        ("mobility-web.service", "gunicorn -c /srv/mobility/gunicorn.conf.py"),
+        ("mobility-worker.service", "celery -A mobility worker"),
+        ("mobility-beat.service", "celery -A mobility beat"),
+    ]:
+        service = _unit(name)["Service"]
+        assert command in service["ExecStart"], name
+        assert service["EnvironmentFile"] == "/etc/mobility/mobility.env"
+        assert service["User"] == "mobility" and service["WorkingDirectory"] == "/srv/mobility"
+    assert _unit("mobility-web.service")["Service"]["Type"] == "notify"  # gunicorn calls sd_notify
+
+
+def test_the_environment_example_names_only_documented_variables():
+    import re
+
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    text = (ROOT / "deploy" / "mobility.env.example").read_text()
+    # Set lines (NAME=value) and commented-out ones (# NAME=value).
+    names = re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE)
+    assert {"DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "LOG_FORMAT"} <= set(names)
+    assert "DJANGO_DEBUG" not in names
+    assert [name for name in names if f"`{name}`" not in documented] == []
+
+
+def test_the_image_installs_what_dev_installs_less_the_test_tools():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "\nFROM python:3.11-slim-bookworm\n" in dockerfile
+    dev = (ROOT / "dev").read_text()
+    packages = dev.split("SYSTEM_PACKAGES=(", 1)[1].split(")", 1)[0].split()
+    test_tools = {"poppler-utils", "qpdf", "chromium"}
+    installed = dockerfile.split("--no-install-recommends", 1)[1].split("&&", 1)[0].replace("\\", " ").split()
+    assert set(packages) - test_tools <= set(installed), installed
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in dockerfile
+
+
+def test_docker_compose_runs_web_worker_beat_on_postgres_and_redis():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "db", "redis", "migrate"} == set(services)
+    assert services["db"]["image"] == "postgres:15" and services["redis"]["image"] == "redis:7"
+    for name in ("web", "worker", "beat", "migrate"):
+        service = services[name]
+        assert service["build"] == "."
+        assert "@db:5432/" in service["environment"]["DATABASE_URL"]
+        assert service["environment"]["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+        assert "media:/data/media" in service["volumes"]
+    assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "deploy/healthcheck.py"]
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["worker"]["command"][:4] == ["celery", "-A", "mobility", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "mobility", "beat"]
+    assert services["db"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert {"media", "postgres", "redis"} <= set(compose["volumes"])
