@@ -225,6 +225,8 @@ def backup_create(*, output: Path, using: str = "default", log: Callable[[str], 
     ``problems``. The manifest is written last, so an interrupted backup is never taken for a whole one.
     """
     output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise BackupError(f"{output} is a file: a backup goes into a new folder")
     if output.exists() and any(output.iterdir()):
         raise BackupError(f"{output} is not empty: a backup goes into a new folder")
     output.mkdir(parents=True, exist_ok=True)
