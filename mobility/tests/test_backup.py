@@ -137,6 +137,15 @@ def test_backup_and_restore_into_a_new_database(tmp_path, fresh_database):
     assert f"files/{diplomas[1].pdf.name} differs from the manifest" in result.stderr
     assert _counts_of(fresh_database) == {} and not media.exists()
 
+    # A storage holding another file under a name to restore is refused too (overwritten only with --force).
+    squatter = media / diplomas[0].pdf.name
+    squatter.parent.mkdir(parents=True)
+    squatter.write_bytes(b"another file")
+    result = _run_manage("restore_data", "--input", str(backup), database=fresh_database, media_root=media)
+    assert result.returncode == 1 and "the storage holds other files" in result.stderr, result.stderr
+    assert diplomas[0].pdf.name in result.stderr and _counts_of(fresh_database) == {}
+    squatter.unlink()
+
     result = _run_manage("restore_data", "--input", str(backup), database=fresh_database, media_root=media)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "row counts and every file's SHA-256 match the backup" in result.stdout
