@@ -84,7 +84,13 @@ def pg_environment(settings_dict: dict) -> dict[str, str]:
 
 
 def _run_tool(command: list[str], settings_dict: dict) -> None:
-    result = subprocess.run(command, env=pg_environment(settings_dict), capture_output=True, text=True)
+    try:
+        result = subprocess.run(command, env=pg_environment(settings_dict), capture_output=True, text=True)
+    except FileNotFoundError as error:
+        raise BackupError(
+            f"{command[0]} is not installed: the PostgreSQL client tools of the server's version are needed "
+            "(Debian: postgresql-client-15)"
+        ) from error
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
