@@ -408,6 +408,9 @@ CONTENT_SECURITY_POLICY = {
 # diploma checked on the verification page) and the largest roster or gradebook (CSV, XLSX), in megabytes.
 UPLOAD_MAX_PDF_MB = env.int("UPLOAD_MAX_PDF_MB", default=20)
 UPLOAD_MAX_TABLE_MB = env.int("UPLOAD_MAX_TABLE_MB", default=10)
+# A cohort's results grid posts one field per student and module (60 students x 20 modules is 1,200), over Django's
+# default of 1,000 fields a request, which would answer 400; the body stays bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- logging -----------------------------------------------------------------------------------------------------
 # One line per record on stderr, with the id of the request (X-Request-ID) or Celery task it belongs to: JSON objects
