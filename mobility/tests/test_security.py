@@ -518,6 +518,17 @@ def test_the_verification_page_refuses_a_non_pdf_or_oversized_copy(
     assert 'data-max-size="2097152"' in html
 
 
+@pytest.mark.django_db
+def test_a_big_results_grid_posts_more_than_a_thousand_fields(client):
+    """60 students x 20 modules: one score field a cell, 1,200 fields in one POST, read by the view (not a 400, which
+    Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS of 1,000 gave)."""
+    cohort = CohortFactory()
+    client.force_login(make_user("head", OFFICE_ADMIN))
+    fields = {f"score_{student}_{module}": "" for student in range(60) for module in range(20)}
+    response = client.post(f"/students/cohorts/{cohort.pk}/results/", {"assessed_on": "2026-06-01", **fields})
+    assert len(fields) == 1200 and response.status_code in (200, 302)
+
+
 # --- in the browser: no CSP violation on the main pages ------------------------------------------------------------
 
 PASSWORD = "pw-e2e-security-1"
