@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mobility_bench DJANGO_DEBUG=1 \
         .venv/bin/python bench/generate.py --students 10000 [--reset] [--batch-size 2000]
+    DJANGO_DEBUG=1 .venv/bin/python bench/generate.py --throwaway --students 50   # smoke run, SQLite
 
 Unlike the other benchmarks this one writes into the configured database (``DATABASE_URL``; the SQLite file of
 the project without it): it migrates, runs ``seed_demo`` (idempotent) and then ``mobility.demo.grow.grow_demo``,
@@ -23,10 +24,11 @@ def main() -> None:
     parser.add_argument("--students", "-n", type=int, default=1000, help="generated students wanted (1k, 10k, 100k)")
     parser.add_argument("--reset", action="store_true", help="delete the generated rows first")
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--throwaway", action="store_true", help="a temporary SQLite database (smoke run)")
     args = parser.parse_args()
 
     started = time.monotonic()
-    benchsetup.setup_django(True, prefix="generate-")
+    folder = benchsetup.setup_django(not args.throwaway, prefix="generate-")
     from django.db import connection
 
     from mobility.demo import seed_demo
@@ -49,6 +51,10 @@ def main() -> None:
             cursor.execute("ANALYZE")
         print(f"ANALYZE: {time.monotonic() - step:.1f} s")
     print(f"total: {time.monotonic() - started:.1f} s")
+    if folder is not None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
