@@ -424,6 +424,29 @@ def test_read_table_refuses_what_is_neither_xlsx_nor_csv(data, code):
     assert refused.value.code == code and refused.value.message
 
 
+def _xlsx_with(member: str, content: bytes) -> bytes:
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["a", "b"], [1, 2]])))
+    return zip_of(
+        {info.filename: content if info.filename == member else source.read(info) for info in source.infolist()}
+    )
+
+
+@pytest.mark.parametrize(
+    ("member", "content"),
+    [
+        ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row r='1'><c r='A1'><v>1</v></c></row>"),  # cut short
+        ("xl/worksheets/sheet1.xml", b"garbage"),
+        ("xl/workbook.xml", b"garbage"),
+    ],
+)
+def test_read_table_refuses_a_workbook_with_a_malformed_part(member, content):
+    with pytest.raises(ImportFileError) as refused:
+        read_table(_xlsx_with(member, content))
+    assert refused.value.code == "broken_xlsx"
+
+
 def test_read_table_refuses_a_zip_bomb_before_unpacking_it():
     with pytest.raises(ImportFileError) as refused:
         read_table(zip_bomb())

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -193,31 +194,52 @@ def _check_xlsx_archive(data: bytes, limit: int) -> None:
         )
 
 
+# What openpyxl raises on a broken workbook: a damaged archive, a missing part, malformed XML (ElementTree's and lxml's
+# parse errors are SyntaxErrors), an index past the shared strings.
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, OSError, SyntaxError)
+# A merge of cells starting in the first row, in the sheet's XML (<mergeCell ref="A1:B1"/>).
+HEADER_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+1:[A-Z]+[0-9]+)\"")
+
+
 def _read_xlsx(data: bytes) -> Table:
+    """The first sheet, read by openpyxl in read-only mode (it streams the sheet's XML rather than building every cell
+    in memory). The sheet's declared dimensions are ignored (some programs write wrong ones); missing rows come as
+    empty rows, so a row's number is its position."""
     from openpyxl import load_workbook  # imported here: only XLSX uploads need it
 
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.worksheets[0]
+        with workbook._archive.open(sheet._worksheet_path) as source:
+            merged = HEADER_MERGE.search(source.read())
+    except XLSX_ERRORS as exc:
         raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
-    sheet = workbook.worksheets[0]
-    for merged in sheet.merged_cells.ranges:
-        if merged.min_row == 1:
+    try:
+        if merged:
             raise ImportFileError(
                 _("Header cells %(range)s are merged; give every column its own header cell.")
-                % {"range": merged.coord},
+                % {"range": merged.group(1).decode()},
                 code="merged_header",
             )
-    raw_rows = sheet.iter_rows()
+        sheet.reset_dimensions()
+        return _xlsx_table(sheet)
+    except XLSX_ERRORS as exc:  # the sheet's XML broken past its start
+        raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
+    finally:
+        workbook.close()
+
+
+def _xlsx_table(sheet) -> Table:
+    raw_rows = enumerate(sheet.iter_rows(min_row=1), start=1)
     try:
-        header_cells = next(raw_rows)
+        _number, header_cells = next(raw_rows)
     except StopIteration:
         raise ImportFileError(_("The file is empty."), code="empty") from None
     headers = [_cell_text(cell.value) for cell in header_cells]
     while headers and not headers[-1]:
         headers.pop()
     rows = []
-    for cells in raw_rows:
+    for number, cells in raw_rows:
         texts = []
         for cell in cells[: len(headers)]:
             if cell.data_type == "f":
@@ -227,7 +249,7 @@ def _read_xlsx(data: bytes) -> Table:
                 )
             texts.append(_cell_text(cell.value))
         if any(texts):
-            rows.append((cells[0].row, _fit(texts, len(headers))))
+            rows.append((number, _fit(texts, len(headers))))
         if len(rows) > MAX_ROWS:
             break
     return Table(headers=headers, rows=rows, kind="xlsx", notes=[sheet.title])
