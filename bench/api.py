@@ -159,9 +159,24 @@ def serve(port: int, *, urlconf: str | None = None) -> None:
 BENCH_SECRET_KEY = "bench-only-" + "x" * 50
 
 
+def free_port(port: int) -> int:
+    """``port``, or a port the system says is free when it is 0."""
+    if port:
+        return port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_server(port: int, *, script: Path | None = None) -> subprocess.Popen:
     """``script --serve PORT`` (this file by default) in a child process with production settings; returns once
     the port answers."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        pass
+    else:  # someone else's server would answer the load (and fail it with their 401s)
+        raise SystemExit(f"port {port} is already in use: pass another --port (or 0 for a free one)")
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
@@ -249,7 +264,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=1000, help="generated students (1k, 10k, 100k)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint, after the warm-up")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (connections)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--throwaway", action="store_true", help="a temporary SQLite database (smoke run)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the server's own process
     args = parser.parse_args()
@@ -266,6 +281,7 @@ def main() -> None:
     connection.close()  # the server gets the database to itself
     print(f"load: {args.requests} requests per endpoint, {args.concurrency} connections, loopback; `uptime`: ", end="")
     print(os.getloadavg())
+    args.port = free_port(args.port)
     server = start_server(args.port)
     headers = {"Authorization": f"Api-Key {raw_key}", "Accept": "application/json"}
     results = {}

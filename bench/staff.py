@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=1000, help="generated students (1k, 10k, 100k)")
     parser.add_argument("--requests", type=int, default=1000, help="requests per page, after the warm-up")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (connections)")
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--throwaway", action="store_true", help="a temporary SQLite database (smoke run)")
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of each page's request")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the server's own process
@@ -127,6 +127,7 @@ def main() -> None:
     connection.close()  # the server gets the database to itself
     print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
     print(os.getloadavg())
+    args.port = api.free_port(args.port)
     server = api.start_server(args.port, script=Path(__file__).resolve())
     results = {}
     try:
