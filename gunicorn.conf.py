@@ -55,8 +55,8 @@ logconfig_dict = logging_config(
     level=os.environ.get("LOG_LEVEL", "INFO"),
 )
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
-# Access lines (on with GUNICORN_ACCESS_LOG=1, the default): in JSON their fields (method, path, status, duration_ms,
-# bytes, remote_addr, user_agent, request_id) are separate; this is their message.
+# Access lines (on with GUNICORN_ACCESS_LOG=1, the default): in JSON their fields (method, path, status_code,
+# duration_ms, bytes, remote_addr, user_agent, request_id) are separate; this is their message.
 accesslog = None  # the lines go through logconfig_dict's handler, not a file of gunicorn's own
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 if os.environ.get("GUNICORN_ACCESS_LOG", "1") in ("0", "false", "no", "off"):

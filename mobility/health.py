@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -32,17 +32,13 @@ def check_database() -> dict:
     """``SELECT 1`` on the default database (on PostgreSQL under a 2 s statement timeout)."""
     start = time.perf_counter()
     try:
-        with connection.cursor() as cursor:
+        # In a transaction of its own: SET LOCAL ends with it, and a failure is rolled back, so the connection (kept
+        # alive for the next requests) keeps its normal settings and state.
+        with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                # SET LOCAL ends with the transaction, so a kept-alive connection keeps its normal settings.
-                cursor.execute("BEGIN")
                 cursor.execute(f"SET LOCAL statement_timeout = {DATABASE_STATEMENT_TIMEOUT_MS}")
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-                cursor.execute("COMMIT")
-            else:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
     except Exception as error:
         logger.warning("Health check: the database failed: %r", error, exc_info=True)
         return {"ok": False, "ms": _ms_since(start), "error": type(error).__name__}

@@ -84,7 +84,7 @@ class GunicornAccessFields(logging.Filter):
                 record.request_id = rid
             record.method = atoms.get("m")
             record.path = atoms.get("U")
-            record.status = _int_or_none(atoms.get("s"))
+            record.status_code = _int_or_none(atoms.get("s"))
             record.duration_ms = round(atoms.get("D", 0) / 1000, 1)
             record.bytes = atoms.get("B")
             record.remote_addr = atoms.get("h")

@@ -30,6 +30,8 @@ PUBLIC = {
     "invitation-accept",
     # The language switcher is on every page, the login and verification pages included (mobility/i18n_views.py).
     "set_language",
+    # Load balancers and monitoring: database and broker up, nothing else (mobility/health.py, test_health.py).
+    "healthz",
 }
 # Pages for anyone logged in (staff now, students with the portal): changing one's own password.
 OWN_ACCOUNT = {"password_change", "password_change_done"}

@@ -150,7 +150,7 @@ def test_gunicorn_access_lines_get_the_response_id_and_fields():
     GunicornAccessFields().filter(record)
     RequestIdFilter().filter(record)
     line = json.loads(JsonFormatter().format(record))
-    assert line["request_id"] == "from-response" and line["status"] == 200 and line["path"] == "/healthz"
+    assert line["request_id"] == "from-response" and line["status_code"] == 200 and line["path"] == "/healthz"
     assert line["duration_ms"] == 1.2 and line["method"] == "GET" and line["message"] == "200"
 
 

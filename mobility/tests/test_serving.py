@@ -140,7 +140,7 @@ def test_gunicorn_serves_health_static_files_and_json_logs(production):
 
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     access = [line for line in lines if line["logger"] == "gunicorn.access" and line.get("path") == "/healthz"]
-    assert access and access[0]["request_id"] == "smoke-1" and access[0]["status"] == 200
+    assert access and access[0]["request_id"] == "smoke-1" and access[0]["status_code"] == 200
     assert {"time", "level", "logger", "message", "request_id"} <= set(access[0])
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
     print(
