@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # Seconds a check may take. A broker that is down must turn into a 503 quickly, not into a probe that times out.
 BROKER_TIMEOUT = 1.5
 DATABASE_STATEMENT_TIMEOUT_MS = 2000
+DATABASE_QUERY = "SELECT 1"
 
 
 def _ms_since(start: float) -> float:
@@ -37,7 +38,7 @@ def check_database() -> dict:
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(f"SET LOCAL statement_timeout = {DATABASE_STATEMENT_TIMEOUT_MS}")
-            cursor.execute("SELECT 1")
+            cursor.execute(DATABASE_QUERY)
             cursor.fetchone()
     except Exception as error:
         logger.warning("Health check: the database failed: %r", error, exc_info=True)

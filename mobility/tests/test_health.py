@@ -80,3 +80,19 @@ def test_ok_with_the_configured_redis_broker(client):
     assert response.status_code == 200, response.content
     broker = response.json()["checks"]["broker"]
     assert broker["ok"] is True and "mode" not in broker and broker["ms"] < 2000
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL (DATABASE_URL, as in CI)"
+)
+def test_a_database_that_hangs_answers_503_within_the_statement_timeout(client, settings):
+    settings.CELERY_BROKER_URL = ""
+    with mock.patch("mobility.health.DATABASE_QUERY", "SELECT pg_sleep(10)"):
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["error"] == "OperationalError"  # canceled by statement_timeout
+    assert elapsed < 4, elapsed
+    # The connection is left usable: the next check passes.
+    assert client.get("/healthz").status_code == 200
