@@ -21,3 +21,27 @@ def set_language(request):
     ):
         Student.objects.filter(user=request.user).exclude(language=language).update(language=language)
     return response
+
+
+def language_after_login(request, response):
+    """A student's language follows them across devices: on login, a language chosen on this device (the cookie)
+    becomes their stored choice; without one, their stored choice is set as this device's cookie."""
+    student = Student.objects.filter(user=request.user).only("pk", "language").first()
+    if student is None:
+        return response
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        if chosen != student.language:
+            Student.objects.filter(pk=student.pk).update(language=chosen)
+    elif student.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            student.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

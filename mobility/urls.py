@@ -1,17 +1,15 @@
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from .api import api_urlpatterns
-from .forms import LoginForm
 from .health import healthz
 from .i18n_views import set_language
-from .views import DashboardView
+from .views import DashboardView, LoginView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # load balancers and monitoring: database and broker (health.py)
     path("", DashboardView.as_view(), name="dashboard"),
-    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
     path("accounts/", include("students.accounts_urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,5 +1,6 @@
 """Cross-app views of the staff application: the access rule for staff pages and the dashboard."""
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -8,6 +9,8 @@ from django.views.generic import TemplateView
 
 from .access import is_office_staff
 from .dashboard import dashboard_data
+from .forms import LoginForm
+from .i18n_views import language_after_login
 
 
 class StaffRequiredMixin(AccessMixin):
@@ -104,3 +107,12 @@ class DashboardView(StaffRequiredMixin, TemplateView):
             "perTrack": {"labels": data.months, "series": data.per_track_series},
         }
         return context
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a student's language follows them to this device (``language_after_login``)."""
+
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        return language_after_login(self.request, super().form_valid(form))

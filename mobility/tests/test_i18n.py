@@ -237,6 +237,22 @@ def test_a_students_choice_is_kept_on_their_record(client, translated):
     assert student.language == "zh-hans"
 
 
+def test_a_students_language_follows_them_to_a_new_device(client, translated):
+    student = StudentFactory(user=make_user("li.na@cq.example.cn", password="pw-1"), language="zh-hans")
+    # A new device: no cookie. Logging in sets the stored choice as this device's language.
+    response = client.post("/accounts/login/", {"username": "li.na@cq.example.cn", "password": "pw-1"})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    assert client.get("/portal/").wsgi_request.LANGUAGE_CODE == "zh-hans"
+    client.post("/accounts/logout/")
+    # A choice made on the login page before logging in is the newest one: it becomes the stored choice.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    response = client.post("/accounts/login/", {"username": "li.na@cq.example.cn", "password": "pw-1"})
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    student.refresh_from_db()
+    assert student.language == "ru"
+
+
 def test_a_staff_users_choice_touches_no_student(client, translated):
     student = StudentFactory()
     client.force_login(make_user("clerk", OFFICE))
