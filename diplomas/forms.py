@@ -11,11 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from mobility import uploads
 from mobility.forms import BootstrapFormMixin
 
-# The largest file the verification page reads (UPLOAD_MAX_PDF_MB); a diploma is some tens of kilobytes. The view
-# refuses a request body over it before reading it.
-MAX_CHECK_SIZE = uploads.pdf_max_bytes()
-
-
 class DiplomaReasonForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from mobility import uploads
 from mobility.exceptions import DomainError
 from mobility.views import StaffRequiredMixin
 from programs.models import Cohort
 from students.selectors import enrollments_for_action
 
 from . import selectors, services
-from .forms import MAX_CHECK_SIZE, DiplomaReasonForm, PdfCheckForm
+from .forms import DiplomaReasonForm, PdfCheckForm
 from .models import Diploma
 
 # htmx stops polling when a response has this status (the batch is done, or there is none).
@@ -234,9 +235,9 @@ class VerifyView(View):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > MAX_CHECK_SIZE + 64 * 1024:  # refuse before the body is read
+        if length > uploads.pdf_max_bytes() + 64 * 1024:  # refuse before the body is read
             form = PdfCheckForm()
-            form.add_error(None, _("The file is larger than 20 MB; a diploma is much smaller."))
+            form.add_error(None, form.too_large_message())
             return self.respond(request, diploma, form)
         form = PdfCheckForm(request.POST, request.FILES)
         if not form.is_valid():
