@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mobility import uploads
 from mobility.forms import BootstrapFormMixin
 
+
 class DiplomaReasonForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
