@@ -14,7 +14,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_BIND=0.0.0.0:8000
 
 # Debian packages the app needs (the same list as ./dev's SYSTEM_PACKAGES, less the test tools): the CJK font of the
-# diplomas' Chinese, Pango for WeasyPrint, gettext for compilemessages.
+# diplomas' Chinese, Pango for WeasyPrint, gettext for compilemessages; and pg_dump/pg_restore of PostgreSQL 15 (the
+# compose file's server) for manage.py backup_data / restore_data (docs/backups.md).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         fonts-noto-cjk \
@@ -22,6 +23,7 @@ RUN apt-get update \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         gettext \
+        postgresql-client-15 \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*
 
