@@ -24,7 +24,7 @@ INSTITUTIONS = [
         "kind": Institution.Kind.HOST,
         "name_en": 'Moscow State University of Technology "STANKIN"',
         "name_ru": "Московский государственный технологический университет «СТАНКИН»",
-        "name_zh": "莫斯科国立工业大学“斯坦金”",
+        "name_zh": "莫斯科国立工艺大学“斯坦金”",
         "short_name": 'MSTU "STANKIN"',
         "country": "RU",
         "city": "Moscow",
