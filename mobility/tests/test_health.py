@@ -40,6 +40,14 @@ def test_never_cached_no_session_no_login(client, settings):
     assert client.head("/healthz").status_code == 200
 
 
+def test_probes_over_plain_http_are_answered_not_redirected(client, settings):
+    # Production redirects HTTP to HTTPS; a load balancer's probe inside the network speaks plain HTTP.
+    settings.CELERY_BROKER_URL = ""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
+
+
 def test_a_broker_that_is_down_answers_503_quickly(client, settings):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
     started = time.monotonic()
