@@ -66,7 +66,11 @@ class StudentInviteView(StaffRequiredMixin, View):
         else:
             messages.success(
                 request,
-                _("Invitation sent to %(email)s; the link is valid for %(days)d days.")
+                ngettext(
+                    "Invitation sent to %(email)s; the link is valid for %(days)d day.",
+                    "Invitation sent to %(email)s; the link is valid for %(days)d days.",
+                    settings.STUDENT_INVITATION_DAYS,
+                )
                 % {"email": student.email, "days": settings.STUDENT_INVITATION_DAYS},
             )
         return redirect("students:student-detail", pk=student.pk)

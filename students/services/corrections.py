@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
@@ -36,7 +37,11 @@ def correction_request_create(*, student: Student, message: str) -> CorrectionRe
         waiting = CorrectionRequest.objects.filter(student=student, status=CorrectionRequest.Status.OPEN).count()
         if waiting >= MAX_OPEN_REQUESTS:
             raise DomainError(
-                _("You have %(n)s requests waiting for an answer; please wait for the office to answer them.")
+                ngettext(
+                    "You have %(n)s request waiting for an answer; please wait for the office to answer it.",
+                    "You have %(n)s requests waiting for an answer; please wait for the office to answer them.",
+                    waiting,
+                )
                 % {"n": waiting},
                 code="too_many_open",
                 field="message",

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mobility.audit import Actor, audit_entry_build, audit_record
 from mobility.exceptions import DomainError
@@ -204,7 +205,12 @@ def results_record_grid(*, cells: Iterable[GridCell], by: Actor, assessed_on: da
         if errors:
             # Raising inside the atomic block undoes the cells already written.
             raise DomainError(
-                _("Nothing was saved: %(count)d cell(s) refused.") % {"count": len(errors)},
+                ngettext(
+                    "Nothing was saved: %(count)d cell refused.",
+                    "Nothing was saved: %(count)d cells refused.",
+                    len(errors),
+                )
+                % {"count": len(errors)},
                 code="grid_refused",
                 details={"errors": errors},
             )
