@@ -23,7 +23,9 @@ class TimeStampedModel(models.Model):
 class AuditEntry(models.Model):
     """One line of the audit log: who did what to which object, and the values before and after.
 
-    Entries are written by services (``mobility.audit.audit_record``) and never changed afterwards.
+    Entries are written by services (``mobility.audit.audit_record``) and never changed afterwards, with one
+    exception: erasing a student's personal data (``students.services.personal_data.student_erase``) replaces the
+    erased values in the entries about them, keeping who, when and what (docs/decisions/0013-erasing-a-student.md).
     """
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
