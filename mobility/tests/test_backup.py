@@ -7,7 +7,8 @@ an empty ``MEDIA_ROOT``; then every table's row count and every file's SHA-256 a
 tampered file in the backup makes the restore fail before it changes anything; a non-empty database is refused
 without ``--force`` and replaced with it.
 
-On SQLite (the demo): the same round trip in-process through sqlite3's backup API.
+On SQLite (the demo), whatever the test run's database: the demo seeded and a cohort's diplomas issued in a database
+of its own, backed up through sqlite3's backup API, changed, and restored (subprocesses).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from mobility.backups import pg_environment, row_counts
 from mobility.testing import postgresql_test_marks, worker_database_url
 from programs.models import Agreement
 from programs.tests.factories import AgreementFactory
-from students.models import Student
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,26 +189,54 @@ def _command_error():
     return pytest.raises(CommandError)
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite path (the demo database)")
-def test_sqlite_backup_and_restore_round_trip(tmp_path):
-    diplomas = _data(real=0, fake=2)
+def _demo(*args, folder: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """``manage.py`` on a demo database of its own: SQLite in ``folder``, tasks in-process, whatever the test run's
+    database is (so CI on PostgreSQL runs the demo's backup path too)."""
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "CELERY_BROKER_URL": "",
+        "DIPLOMA_SIGNING_KEY": str(folder / "signing" / "key.pem"),
+        "DIPLOMA_SIGNING_CERT": str(folder / "signing" / "cert.pem"),
+        "DJANGO_SUPERUSER_PASSWORD": "pw-extra-1",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    if check:
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+    return done
+
+
+def test_the_demo_databases_backup_and_restore_round_trip(tmp_path):
+    """The SQLite path (sqlite3's online backup API) on the real demo: seeded, a cohort's diplomas rendered and
+    signed, backed up, changed, restored."""
+    _demo("migrate", "-v0", folder=tmp_path)
+    _demo("seed_demo", folder=tmp_path)
+    _demo("issue_diplomas", "--cohort", "CQ-MECH-2025", "--wait", folder=tmp_path)
     backup = tmp_path / "backup"
-    call_command("backup_data", output=backup, quiet=True)
+    _demo("backup_data", "--output", str(backup), "--quiet", folder=tmp_path)
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["database"]["engine"] == "sqlite" and (backup / "database.sqlite3").exists()
-    before = row_counts(connection.cursor(), "sqlite")
-    assert manifest["database"]["tables"] == before
+    diploma_files = sorted((tmp_path / "media").rglob("*.pdf"))
+    assert len(diploma_files) >= 10  # the cohort's completed students
 
-    # Things change after the backup: a new student, a diploma file lost.
-    completed_enrollment()
-    lost = Path(settings.MEDIA_ROOT) / diplomas[0].pdf.name
+    # Things change after the backup: a new user, a diploma file lost.
+    _demo("createsuperuser", "--noinput", "--username", "extra", "--email", "extra@example.edu", folder=tmp_path)
+    lost = diploma_files[0]
+    kept_sha = _sha(lost)
     lost.unlink()
-    with _command_error() as refused:
-        call_command("restore_data", input=backup)
-    assert "is not empty" in str(refused.value)
+    assert _demo("verify_diploma_files", "--quiet", folder=tmp_path, check=False).returncode == 1
 
-    call_command("restore_data", input=backup, force=True)
-    assert row_counts(connection.cursor(), "sqlite") == before
-    assert Student.objects.count() == 2
-    assert _sha(lost) == Diploma.objects.get(pk=diplomas[0].pk).sha256
+    refused = _demo("restore_data", "--input", str(backup), folder=tmp_path, check=False)
+    assert refused.returncode != 0 and "is not empty" in refused.stderr + refused.stdout
+    assert not lost.exists()  # nothing restored
+
+    _demo("restore_data", "--input", str(backup), "--force", folder=tmp_path)
+    assert _sha(lost) == kept_sha
+    verified = _demo("verify_diploma_files", folder=tmp_path)
+    assert f"checked {len(diploma_files)}, ok {len(diploma_files)}, missing 0" in verified.stdout
+    users = "from django.contrib.auth.models import User; print(User.objects.filter(username='extra').count())"
+    assert _demo("shell", "-c", users, folder=tmp_path).stdout.strip().splitlines()[-1] == "0"  # made after
