@@ -4,6 +4,10 @@ Pure functions: they read the diploma's enrollment, student, cohort, track and i
 No Celery, no storage, no database writes; the caller assigns ``number`` and ``issued_at`` before rendering and
 signs and stores the result (``diplomas.signing.sign_pdf``).
 
+The page is drawn in two layers (``render_diploma_pdf``, docs/decisions/0015): what every diploma of a cohort shares
+is laid out once per process and cohort, and per diploma only the student's slots and the issue block are laid out
+and drawn over it. Layout is most of a render's time, and most of the page is the same for the whole cohort.
+
 The page is written in Russian, English and Chinese at once, so its fixed wording is in the template, not in
 gettext; dates are formatted here in each language's own way, independent of the active locale.
 """
@@ -11,8 +15,12 @@ gettext; dates are formatted here in each language's own way, independent of the
 from __future__ import annotations
 
 import datetime
+import hashlib
+import io
+import re
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import segno
@@ -20,7 +28,6 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Sum
 from django.template.loader import get_template, render_to_string, select_template
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 
 from diplomas import fonts
 from programs.models import Module
@@ -131,40 +138,224 @@ def verification_url(diploma) -> str:
     return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{diploma.verification_code}/"
 
 
-def qr_svg(url: str) -> str:
-    """The URL as an inline SVG QR code (no XML declaration, no size attributes: the CSS sizes it)."""
+def qr_png(url: str) -> str:
+    """The URL as a QR code in a PNG data URI, 8 pixels a module, drawn without smoothing (``image-rendering``).
+
+    Not SVG: WeasyPrint parses an SVG path in Python, about 10 ms a diploma for this one; the PNG costs under 2 ms
+    and looks the same on paper (every module a sharp square)."""
     qr = segno.make(url, error="m")
-    return qr.svg_inline(scale=1, border=0, dark="#1b2f4b", omitsize=True)
+    return qr.png_data_uri(scale=8, border=0, dark="#1b2f4b", light="#ffffff")
 
 
-def render_diploma_html(diploma) -> str:
-    """The diploma page as HTML (template chosen by ``choose_template``), user data escaped by autoescape."""
-    if not diploma.number or not diploma.issued_at:
-        raise ValueError("A diploma is rendered only after its number and issue date are assigned.")
+def render_diploma_html(diploma, *, layer: str = "page", slots=()) -> str:
+    """The diploma page as HTML (template chosen by ``choose_template``), user data escaped by autoescape.
+
+    ``layer`` is "page" (the whole diploma), "static" or "variable" (with the static layer's ``slots``): see
+    ``render_diploma_pdf`` and the template's comment."""
     enrollment = _enrollment(diploma)
-    template = _template_for(enrollment)
+    return _render_template(_template_for(enrollment), diploma_context(diploma, enrollment), layer, slots)
+
+
+def _render_template(template: str, context: dict, layer: str, slots=()) -> str:
     # The page has its three languages written out; the active language only affects Django's own formatting.
     with translation.override("en"):
-        return render_to_string(template, diploma_context(diploma, enrollment))
+        return render_to_string(template, {**context, "layer": layer, "slots": slots})
 
 
 def render_diploma_pdf(diploma) -> bytes:
-    """The diploma as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets."""
-    return html_to_pdf(render_diploma_html(diploma))
+    """The diploma as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets.
+
+    Drawn in layers when the design allows it: the static layer (everything but the student's slots and the issue
+    block) is laid out once per process for each distinct static page and kept (``static_layer``); this diploma's
+    variable layer is laid out with its slots where the static layer measured them, written as PDF/A, and the static
+    page is drawn beneath it as a form XObject. The whole page is rendered instead when the design has no slots or
+    when the student's names do not fit their slot (they would have pushed the page down).
+    """
+    enrollment = _enrollment(diploma)
+    template = _template_for(enrollment)
+    context = diploma_context(diploma, enrollment)
+    static = static_layer(template, _render_template(template, context, "static"), _slots_needed(context))
+    if static is not None:
+        pdf = static.under(_render_template(template, context, "variable", static.slots))
+        if pdf is not None:
+            return pdf
+    return html_to_pdf(_render_template(template, context, "page"))
 
 
 def html_to_pdf(html: str, *, pdf_variant: str | None | bool = True) -> bytes:
     """WeasyPrint with the shared font configuration and stylesheet; ``pdf_variant=True`` means the configured
     variant, ``None`` plain PDF (the benches' "bare" render of the same page)."""
+    variant = _variant(pdf_variant)
+    return _write(_layout(html, variant), variant)
+
+
+def _variant(pdf_variant: str | None | bool) -> str | None:
+    return settings.DIPLOMA_PDF_VARIANT if pdf_variant is True else (pdf_variant or None)
+
+
+def _layout(html: str, variant: str | None):
     from weasyprint import HTML
 
-    variant = settings.DIPLOMA_PDF_VARIANT if pdf_variant is True else (pdf_variant or None)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[stylesheet()],
-        font_config=font_config(),
-        pdf_variant=variant,
-        finisher=compress_streams_once if variant else None,
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(
+        stylesheets=[stylesheet()], font_config=font_config(), pdf_variant=variant
     )
+
+
+def _write(document, variant: str | None) -> bytes:
+    return document.write_pdf(pdf_variant=variant, finisher=compress_streams_once if variant else None)
+
+
+# --- layers --------------------------------------------------------------------------------------------------------
+
+# How many static layers a process keeps: a batch goes cohort by cohort, so a worker needs one at a time; a few more
+# let interleaved batches share. Each is a parsed one-page PDF of about 60 KB.
+STATIC_LAYERS_KEPT = 8
+# CSS pixels a slot's content may exceed its measured height by (rounding) before the diploma is drawn whole.
+_FIT_TOLERANCE = 0.5
+
+_static_layers: OrderedDict[str, StaticLayer | None] = OrderedDict()
+_static_layers_lock = threading.Lock()
+# pikepdf (qpdf) objects are not safe to share between threads: copying from a kept layer holds this lock.
+_pdf_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a slot's element (``data-slot``) lies on the static page: its border box in CSS pixels."""
+
+    name: str
+    left: float
+    top: float
+    width: float
+    height: float
+    text_align: str
+
+    @property
+    def style(self) -> str:
+        return (
+            f"left: {self.left:.3f}px; top: {self.top:.3f}px; width: {self.width:.3f}px; text-align: {self.text_align}"
+        )
+
+
+@dataclass(frozen=True)
+class StaticLayer:
+    form: object  # the static page as a form XObject of ``pdf``
+    pdf: object  # pikepdf.Pdf, kept open for ``form``
+    slots: tuple[Slot, ...]
+
+    def under(self, variable_html: str) -> bytes | None:
+        """The variable layer of ``variable_html`` as PDF/A with this layer beneath it; None when a slot's content
+        outgrew its place (the caller then renders the whole page)."""
+        import pikepdf
+
+        variant = _variant(True)
+        document = _layout(variable_html, variant)
+        if len(document.pages) != 1:
+            return None
+        measured = {slot.name: slot for slot in _measure_slots(document.pages[0])}
+        for slot in self.slots:
+            placed = measured.get(slot.name)
+            if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
+                return None
+        variable = _write(document, variant)
+        with _pdf_lock:
+            pdf = pikepdf.open(io.BytesIO(variable))
+            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form))
+            out = io.BytesIO()
+            # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
+            pdf.save(
+                out,
+                compress_streams=True,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                recompress_flate=False,
+                deterministic_id=True,
+            )
+        return out.getvalue()
+
+
+def static_layer(template: str, html: str, needed: frozenset[str]) -> StaticLayer | None:
+    """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
+    per process under a hash of its HTML, so anything that changes the static page makes a new one; None (also kept)
+    when the page does not have exactly the ``needed`` slots or is not one page."""
+    if not all(f'data-slot="{name}"' in html for name in needed):
+        return None  # a design without the slots: not worth laying out to find out
+    key = hashlib.blake2b(f"{template}\n{html}".encode(), digest_size=16).hexdigest()
+    with _static_layers_lock:
+        if key in _static_layers:
+            _static_layers.move_to_end(key)
+            return _static_layers[key]
+    layer = _build_static_layer(html, needed)
+    with _static_layers_lock:
+        _static_layers[key] = layer
+        while len(_static_layers) > STATIC_LAYERS_KEPT:
+            _static_layers.popitem(last=False)
+    return layer
+
+
+def forget_static_layers() -> None:
+    with _static_layers_lock:
+        _static_layers.clear()
+
+
+def _build_static_layer(html: str, needed: frozenset[str]) -> StaticLayer | None:
+    import pikepdf
+
+    variant = _variant(True)
+    document = _layout(html, variant)
+    if len(document.pages) != 1:
+        return None
+    slots = tuple(_measure_slots(document.pages[0]))
+    if {slot.name for slot in slots} != needed or len(slots) != len(needed):
+        return None
+    pdf = pikepdf.open(io.BytesIO(_write(document, variant)))
+    _retag_font_subsets(pdf)
+    return StaticLayer(form=pdf.pages[0].as_form_xobject(), pdf=pdf, slots=slots)
+
+
+_SUBSET_TAG = re.compile(r"/([A-Z]{6})\+(.+)")
+_ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "NOPQRSTUVWXYZABCDEFGHIJKLM")
+
+
+def _retag_font_subsets(pdf) -> None:
+    """Give the static layer's font subsets other tags than the variable layer's.
+
+    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so both layers' subsets of one
+    font would carry one name, and PDF wants different subsets of a file to have different tags (ISO 32000-1, 9.6.4).
+    ROT13 maps every letter to another, so the static tag always differs from the variable one.
+    """
+    import pikepdf
+
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary):
+            continue
+        for key in ("/BaseFont", "/FontName"):
+            name = obj.get(key)
+            match = _SUBSET_TAG.fullmatch(str(name)) if isinstance(name, pikepdf.Name) else None
+            if match:
+                obj[key] = pikepdf.Name(f"/{match[1].translate(_ROT13)}+{match[2]}")
+
+
+def _measure_slots(page):
+    """Every ``data-slot`` element's first box on a laid-out WeasyPrint page, as a ``Slot``."""
+    seen = set()
+    for box in page._page_box.descendants(placeholders=True):
+        element = getattr(box, "element", None)
+        name = element.get("data-slot") if element is not None else None
+        if name is None or name in seen:  # an element's own box comes before its children's
+            continue
+        seen.add(name)
+        yield Slot(
+            name=name,
+            left=box.border_box_x(),
+            top=box.border_box_y(),
+            width=box.border_width(),
+            height=box.border_height(),
+            text_align=box.style["text_align_all"],
+        )
+
+
+def _slots_needed(context: dict) -> frozenset[str]:
+    return frozenset({"names", "hours", "period"} if context["period"] else {"names", "hours"})
 
 
 def compress_streams_once(document, pdf) -> None:
@@ -198,6 +389,8 @@ class Party:
 
 
 def diploma_context(diploma, enrollment: Enrollment) -> dict:
+    if not diploma.number or not diploma.issued_at:
+        raise ValueError("A diploma is rendered only after its number and issue date are assigned.")
     student = enrollment.student
     cohort = enrollment.cohort
     track = enrollment.track
@@ -230,7 +423,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         },
         "signatories": settings.DIPLOMA_SIGNATORIES,
         "verification_url": url,
-        "qr_svg": mark_safe(qr_svg(url)),  # noqa: S308 -- built by segno from our own URL, no user markup
+        "qr_png": qr_png(url),
         "title": "Диплом участника программы международной академической мобильности",
     }
 

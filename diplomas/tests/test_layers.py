@@ -1,0 +1,170 @@
+"""The diploma drawn in layers: the cohort's static page laid out once, each student's slots over it.
+
+The layered file must look exactly like the whole page rendered in one piece; the static layer must be shared only
+by diplomas whose static page is the same; and anything the layers cannot draw faithfully (names too long for their
+slot, a design without slots) must come out as the whole page.
+"""
+
+import io
+import re
+import subprocess
+
+import pytest
+
+from diplomas import rendering
+from diplomas.tests.factories import DiplomaFactory
+from diplomas.tests.test_rendering import LONG_NAMES, _forget_templates, make_diploma, needs_poppler, pdftotext
+from students.tests.factories import EnrollmentFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_layers():
+    rendering.forget_static_layers()
+    yield
+    rendering.forget_static_layers()
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """The static layers laid out during the test, as the HTML each was built from."""
+    calls = []
+    original = rendering._build_static_layer
+
+    def recording(html, needed):
+        calls.append(html)
+        return original(html, needed)
+
+    monkeypatch.setattr(rendering, "_build_static_layer", recording)
+    return calls
+
+
+@pytest.fixture
+def whole_pages(monkeypatch):
+    """The diplomas rendered as one whole page (the fallback), as their HTML."""
+    calls = []
+    original = rendering.html_to_pdf
+
+    def recording(html, **kwargs):
+        calls.append(html)
+        return original(html, **kwargs)
+
+    monkeypatch.setattr(rendering, "html_to_pdf", recording)
+    return calls
+
+
+def raster(tmp_path, pdf: bytes, name: str):
+    from PIL import Image
+
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(path), str(tmp_path / name)], check=True)
+    return Image.open(tmp_path / f"{name}.png").convert("RGB")
+
+
+def form_xobjects(pdf: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        xobjects = document.pages[0].Resources.get("/XObject", {})
+        return sum(1 for ref in xobjects.values() if ref.get("/Subtype") == "/Form")
+
+
+@needs_poppler
+@pytest.mark.parametrize("case", ["ordinary", "long", "extreme"])
+def test_the_layered_diploma_looks_exactly_like_the_whole_page(tmp_path, case, whole_pages):
+    from PIL import ImageChops
+
+    diploma = make_diploma(**LONG_NAMES.get(case, {}))
+    layered = rendering.render_diploma_pdf(diploma)
+    assert not whole_pages and form_xobjects(layered) == 1  # drawn in layers, the static page as one form XObject
+    whole = rendering.html_to_pdf(rendering.render_diploma_html(diploma))
+    assert form_xobjects(whole) == 0
+
+    difference = ImageChops.difference(raster(tmp_path, layered, "layered"), raster(tmp_path, whole, "whole"))
+    assert difference.getbbox() is None, f"the layers differ from the whole page in {difference.getbbox()}"
+
+
+def test_one_static_layer_per_static_page(settings, built):
+    first = make_diploma()
+    enrollment = first.enrollment
+    rendering.render_diploma_pdf(first)
+    assert len(built) == 1 and "Zhang" not in built[0] and first.number not in built[0]
+
+    # Another student of the cohort, another number: the same static page.
+    other = EnrollmentFactory(
+        cohort=enrollment.cohort,
+        student=StudentFactory(home_institution=enrollment.student.home_institution, family_name_latin="Li"),
+        admitted_on=enrollment.admitted_on,
+        enrolled_on=enrollment.enrolled_on,
+        completed_on=enrollment.completed_on,
+    )
+    diploma = DiplomaFactory(enrollment=other)
+    diploma.number, diploma.issued_at = "STK-IAM-2026-000043", first.issued_at
+    rendering.render_diploma_pdf(diploma)
+    assert len(built) == 1
+
+    # Anything on the static page changes it: here the signatories from settings.
+    settings.DIPLOMA_SIGNATORIES = [{**settings.DIPLOMA_SIGNATORIES[0], "name_en": "Ivan Petrov"}]
+    rendering.render_diploma_pdf(diploma)
+    assert len(built) == 2 and "Ivan Petrov" in built[1]
+    rendering.render_diploma_pdf(first)
+    assert len(built) == 2
+
+
+@needs_poppler
+def test_names_too_tall_for_their_slot_make_a_whole_page(tmp_path, whole_pages):
+    # Far past the longest name the form accepts in practice: four lines of Han, three of each alphabet.
+    diploma = make_diploma(
+        family_name_han="欧阳" * 20,
+        given_name_han="明轩" * 30,
+        family_name_latin="Ouyang-" * 18,
+        given_name_latin="Minghxuan " * 12,
+        family_name_cyrillic="Оуян-" * 22,
+        given_name_cyrillic="Минсюань " * 12,
+    )
+    pdf = rendering.render_diploma_pdf(diploma)
+    assert len(whole_pages) == 1 and form_xobjects(pdf) == 0
+    path = tmp_path / "tall.pdf"
+    path.write_bytes(pdf)
+    text = "".join(pdftotext(path).split())
+    assert "明轩明轩" in text and "STK-IAM-2026-000042" in text
+
+
+def test_a_design_without_slots_is_rendered_whole(settings, tmp_path, built, whole_pages):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    folder = tmp_path / "diplomas" / "pdf"
+    folder.mkdir(parents=True)
+    (folder / "track_MECH.html").write_text(
+        '{% extends "diplomas/pdf/default.html" %}'
+        '{% block body %}<p class="lead">{{ names.latin }} · {{ hours }} h · {{ period }}</p>{% endblock %}'
+    )
+    _forget_templates()
+    try:
+        diploma = make_diploma()
+        pdf = rendering.render_diploma_pdf(diploma)
+    finally:
+        _forget_templates()
+    assert not built and len(whole_pages) == 1 and form_xobjects(pdf) == 0
+
+
+def test_the_slots_are_measured_on_the_static_page():
+    diploma = make_diploma()
+    html = rendering.render_diploma_html(diploma, layer="static")
+    assert 'data-slot="names"' in html and "Zhang" not in html and "STK-IAM" not in html and "<img" not in html
+    layer = rendering.static_layer("t", html, frozenset({"names", "hours", "period"}))
+    slots = {slot.name: slot for slot in layer.slots}
+    px_per_mm = 96 / 25.4
+    # The names' slot spans the text column (24 mm from each side) at its fixed height; the figures are one line.
+    assert slots["names"].left == pytest.approx(24 * px_per_mm)
+    assert slots["names"].width == pytest.approx(249 * px_per_mm)
+    assert slots["names"].height == pytest.approx(31.4 * px_per_mm)
+    assert slots["hours"].top == slots["period"].top > slots["names"].top + slots["names"].height
+    assert {slot.text_align for slot in slots.values()} == {"center"}
+
+    variable = rendering.render_diploma_html(diploma, layer="variable", slots=layer.slots)
+    for slot in layer.slots:
+        assert f'style="{slot.style}"' in variable
+    assert "Zhang" in variable and "Мехатроника" not in variable and "Nadezhda Popova" not in variable
+    assert re.search(r"<title>STK-IAM-2026-000042", variable)
