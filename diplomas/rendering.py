@@ -14,6 +14,7 @@ gettext; dates are formatted here in each language's own way, independent of the
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import io
@@ -74,7 +75,15 @@ def font_config():
                 from weasyprint.text.fonts import FontConfiguration
 
                 _font_config = FontConfiguration()
+                atexit.register(_drop_font_config)
     return _font_config
+
+
+def _drop_font_config() -> None:
+    # Released before the interpreter tears its modules down: FontConfiguration.__del__ calls into fontconfig through
+    # module globals, which are None by then ("Exception ignored in: FontConfiguration.__del__" on every exit).
+    global _font_config
+    _font_config = None
 
 
 STYLESHEET = "diplomas/pdf/default.css"
@@ -275,11 +284,12 @@ class StaticLayer:
 
 def static_layer(template: str, html: str, needed: frozenset[str]) -> StaticLayer | None:
     """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
-    per process under a hash of its HTML, so anything that changes the static page makes a new one; None (also kept)
-    when the page does not have exactly the ``needed`` slots or is not one page."""
+    per process under a hash of its HTML (with the template name and the PDF variant), so anything that changes the
+    static page makes a new one; None (also kept) when the page does not have exactly the ``needed`` slots or is not
+    one page."""
     if not all(f'data-slot="{name}"' in html for name in needed):
         return None  # a design without the slots: not worth laying out to find out
-    key = hashlib.blake2b(f"{template}\n{html}".encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(f"{_variant(True)}\n{template}\n{html}".encode(), digest_size=16).hexdigest()
     with _static_layers_lock:
         if key in _static_layers:
             _static_layers.move_to_end(key)

@@ -168,3 +168,15 @@ def test_the_slots_are_measured_on_the_static_page():
         assert f'style="{slot.style}"' in variable
     assert "Zhang" in variable and "Мехатроника" not in variable and "Nadezhda Popova" not in variable
     assert re.search(r"<title>STK-IAM-2026-000042", variable)
+
+
+def test_another_pdf_variant_makes_another_static_layer(settings, built):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    diploma = make_diploma()
+    rendering.render_diploma_pdf(diploma)
+    settings.DIPLOMA_PDF_VARIANT = "pdf/a-2b"
+    pdf = rendering.render_diploma_pdf(diploma)
+    assert len(built) == 2 and built[0] == built[1]  # the same static HTML, laid out again for the other variant
+    xmp = PdfFileReader(io.BytesIO(pdf)).root["/Metadata"].get_object().data.decode()
+    assert re.search(r"pdfaid:part(>|=\")2", xmp)
