@@ -135,7 +135,8 @@ def main() -> None:
         print(f"{args.count} diplomas of one cohort, {settings.DIPLOMA_PDF_VARIANT}, median ms per diploma:")
         print(f"  template, whole page (render_diploma_html)       {ms['html']:7.1f}")
         print(f"  (a) bare WeasyPrint, whole page                  {bare_ms:7.1f}")
-        print(f"  whole page + PDF/A + signature (the fallback)    {ms['page']:7.1f}   {ms['page'] / bare_ms:.2f} x bare")
+        page_ms = ms["page"]
+        print(f"  whole page + PDF/A + signature (the fallback)    {page_ms:7.1f}   {page_ms / bare_ms:.2f} x bare")
         print(f"  layers: templates (static + variable)            {ms['layer_html']:7.1f}")
         print(f"  layers: variable laid out + PDF/A + static under {ms['layers']:7.1f}")
         print(f"  signature alone                                  {ms['sign']:7.1f}")
