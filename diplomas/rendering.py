@@ -447,10 +447,12 @@ def passed_hours(enrollment: Enrollment) -> int:
 
 
 # Name sizes by length: a name on the 249 mm line at the largest size fits up to about 40 Latin or Cyrillic letters
-# (22 pt) or 12 Han characters (30 pt, spaced); longer ones step down a size, and the longest wrap.
+# (22 pt) or 12 Han characters (30 pt, spaced); longer ones step down a size, and the longest wrap. The smallest
+# size ("xs") keeps even the longest names the form accepts (129 Han characters, 257 letters) inside the names' slot
+# (three lines of Han and two of each alphabet, 29 of its 31.4 mm), so they are drawn in layers too.
 _NAME_STEPS = {
-    "han": ((12, "xl"), (16, "l"), (22, "m")),
-    "alphabetic": ((40, "xl"), (50, "l"), (60, "m")),
+    "han": ((12, "xl"), (16, "l"), (22, "m"), (40, "s")),
+    "alphabetic": ((40, "xl"), (50, "l"), (60, "m"), (110, "s")),
 }
 
 
@@ -459,7 +461,7 @@ def name_size(script: str, text: str) -> str:
     for limit, size in _NAME_STEPS["han" if script == "han" else "alphabetic"]:
         if len(text) <= limit:
             return size
-    return "s"
+    return "xs"
 
 
 def name_sizes(names: dict[str, str]) -> dict[str, str]:

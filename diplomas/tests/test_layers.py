@@ -13,7 +13,14 @@ import pytest
 
 from diplomas import rendering
 from diplomas.tests.factories import DiplomaFactory
-from diplomas.tests.test_rendering import LONG_NAMES, _forget_templates, make_diploma, needs_poppler, pdftotext
+from diplomas.tests.test_rendering import (
+    LONG_NAMES,
+    _forget_templates,
+    make_diploma,
+    needs_poppler,
+    pdftotext,
+    screenshot,
+)
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,22 +121,35 @@ def test_one_static_layer_per_static_page(settings, built):
 
 
 @needs_poppler
-def test_names_too_tall_for_their_slot_make_a_whole_page(tmp_path, whole_pages):
-    # Far past the longest name the form accepts in practice: four lines of Han, three of each alphabet.
-    diploma = make_diploma(
-        family_name_han="欧阳" * 20,
-        given_name_han="明轩" * 30,
-        family_name_latin="Ouyang-" * 18,
-        given_name_latin="Minghxuan " * 12,
-        family_name_cyrillic="Оуян-" * 22,
-        given_name_cyrillic="Минсюань " * 12,
-    )
+def test_the_longest_names_the_form_accepts_fit_their_slot(tmp_path, whole_pages):
+    from students.models import Student
+
+    filler = {"han": "欧阳明轩", "latin": "Ouyang-Mingxuan ", "cyrillic": "Оуян-Минсюань "}
+    longest = {}
+    for name in LONG_NAMES["long"]:
+        size = Student._meta.get_field(name).max_length
+        longest[name] = (filler[name.rsplit("_", 1)[1]] * size)[:size].strip()
+    diploma = make_diploma(**longest)
+    pdf = rendering.render_diploma_pdf(diploma)
+    assert not whole_pages and form_xobjects(pdf) == 1
+    path = tmp_path / "longest.pdf"
+    path.write_bytes(pdf)
+    assert "欧阳明轩欧阳明轩" in "".join(pdftotext(path).split())
+    screenshot(path, "diploma-longest-name")
+
+
+@needs_poppler
+def test_names_too_tall_for_their_slot_make_a_whole_page(tmp_path, monkeypatch, whole_pages):
+    # The smallest sizes keep any accepted name inside the slot; a design with larger ones (here: every name at the
+    # largest size) makes names outgrow it, and the diploma is drawn whole, the page below moved down.
+    monkeypatch.setattr(rendering, "name_sizes", lambda names: dict.fromkeys(names, "xl"))
+    diploma = make_diploma(**LONG_NAMES["extreme"])
     pdf = rendering.render_diploma_pdf(diploma)
     assert len(whole_pages) == 1 and form_xobjects(pdf) == 0
     path = tmp_path / "tall.pdf"
     path.write_bytes(pdf)
     text = "".join(pdftotext(path).split())
-    assert "明轩明轩" in text and "STK-IAM-2026-000042" in text
+    assert "爱新觉罗玄烨明轩浩然宇航" in text and "STK-IAM-2026-000042" in text
 
 
 def test_a_design_without_slots_is_rendered_whole(settings, tmp_path, built, whole_pages):

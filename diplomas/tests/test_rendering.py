@@ -233,6 +233,8 @@ def test_long_names_fit_and_stay_on_the_page(tmp_path, case, size):
         ("latin", "A" * 45, "l"),
         ("latin", "A" * 60, "m"),
         ("cyrillic", "Я" * 61, "s"),
+        ("han", "欧" * 41, "xs"),
+        ("latin", "A" * 111, "xs"),
     ],
 )
 def test_name_size_steps_down_with_length(script, text, size):
