@@ -4,9 +4,9 @@ Pure functions: they read the diploma's enrollment, student, cohort, track and i
 No Celery, no storage, no database writes; the caller assigns ``number`` and ``issued_at`` before rendering and
 signs and stores the result (``diplomas.signing.sign_pdf``).
 
-The page is drawn in two layers (``render_diploma_pdf``, docs/decisions/0015): what every diploma of a cohort shares
-is laid out once per process and cohort, and per diploma only the student's slots and the issue block are laid out
-and drawn over it. Layout is most of a render's time, and most of the page is the same for the whole cohort.
+The page is drawn in two layers (``render_diploma_pdf``, docs/decisions/0015): what the diplomas of a design, host,
+partner, track and signatories share is laid out once per process, and per diploma only the student's slots and the
+issue block are laid out and drawn over it. Layout is most of a render's time, and most of the page is shared.
 
 The page is written in Russian, English and Chinese at once, so its fixed wording is in the template, not in
 gettext; dates are formatted here in each language's own way, independent of the active locale.
@@ -217,7 +217,7 @@ def _write(document, variant: str | None) -> bytes:
 # --- layers --------------------------------------------------------------------------------------------------------
 
 # How many static layers a process keeps: a batch goes cohort by cohort, so a worker needs one at a time; a few more
-# let interleaved batches share. Each is a parsed one-page PDF of about 60 KB.
+# let interleaved batches and the college's three tracks share. Each is a parsed one-page PDF of about 60 KB.
 STATIC_LAYERS_KEPT = 8
 # CSS pixels a slot's content may exceed its measured height by (rounding) before the diploma is drawn whole.
 _FIT_TOLERANCE = 0.5
