@@ -200,3 +200,22 @@ def test_another_pdf_variant_makes_another_static_layer(settings, built):
     assert len(built) == 2 and built[0] == built[1]  # the same static HTML, laid out again for the other variant
     xmp = PdfFileReader(io.BytesIO(pdf)).root["/Metadata"].get_object().data.decode()
     assert re.search(r"pdfaid:part(>|=\")2", xmp)
+
+
+def test_the_layered_file_keeps_what_pdf_a_asks_of_it():
+    import pikepdf
+
+    pdf = rendering.render_diploma_pdf(make_diploma())
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert len(document.trailer.ID) == 2  # the file identifier
+        assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert b"pdfaid:part" in document.Root.Metadata.read_bytes()
+        assert "/Encrypt" not in document.trailer
+        (form,) = (x for x in document.pages[0].Resources.XObject.values() if x.Subtype == "/Form")
+        # A plain form: no PostScript, no reference to another file, no transparency group to blend.
+        assert not {"/PS", "/OPI", "/Ref", "/Group"} & set(form.keys())
+        fonts = [font for font in form.Resources.Font.values()] + list(document.pages[0].Resources.Font.values())
+        for font in fonts:
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            assert "/FontFile3" in descendant.FontDescriptor or "/FontFile2" in descendant.FontDescriptor
+        assert len({str(font.BaseFont) for font in fonts}) == len(fonts)  # each subset its own tag
