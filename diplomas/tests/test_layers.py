@@ -214,7 +214,7 @@ def test_the_layered_file_keeps_what_pdf_a_asks_of_it():
         (form,) = (x for x in document.pages[0].Resources.XObject.values() if x.Subtype == "/Form")
         # A plain form: no PostScript, no reference to another file, no transparency group to blend.
         assert not {"/PS", "/OPI", "/Ref", "/Group"} & set(form.keys())
-        fonts = [font for font in form.Resources.Font.values()] + list(document.pages[0].Resources.Font.values())
+        fonts = list(form.Resources.Font.values()) + list(document.pages[0].Resources.Font.values())
         for font in fonts:
             descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
             assert "/FontFile3" in descendant.FontDescriptor or "/FontFile2" in descendant.FontDescriptor
