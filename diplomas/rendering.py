@@ -267,10 +267,9 @@ class StaticLayer:
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
                 return None
         variable = _write(document, variant)
-        with _pdf_lock:
-            pdf = pikepdf.open(io.BytesIO(variable))
+        out = io.BytesIO()
+        with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
             pdf.pages[0].add_underlay(pdf.copy_foreign(self.form))
-            out = io.BytesIO()
             # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
             pdf.save(
                 out,
