@@ -40,6 +40,21 @@ def empty_cache():
 
 
 @pytest.fixture
+def office():
+    """A clerk of the international office (the ``office`` group): the staff role most view tests act as."""
+    from mobility.access import OFFICE
+    from mobility.testing import make_user
+
+    return make_user("clerk", OFFICE)
+
+
+@pytest.fixture
+def office_client(client, office):
+    client.force_login(office)
+    return client
+
+
+@pytest.fixture
 def college():
     """The partner institution of the API tests, CQEVTC."""
     from programs.tests.factories import InstitutionFactory

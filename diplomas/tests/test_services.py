@@ -22,7 +22,6 @@ from diplomas import services
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory
 from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
@@ -43,11 +42,6 @@ def committed(django_capture_on_commit_callbacks):
             return service(**kwargs)
 
     return run
-
-
-@pytest.fixture
-def office():
-    return make_user("office-user", "office")
 
 
 def test_request_creates_a_requested_diploma_and_sends_the_task_on_commit(office, django_capture_on_commit_callbacks):

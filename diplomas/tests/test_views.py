@@ -23,11 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 S = Diploma.Status
 
 
-@pytest.fixture
-def office():
-    return make_user("office-user", "office")
-
-
 def _student_user(diploma: Diploma, username="the-student"):
     user = get_user_model().objects.create_user(username)
     student = diploma.enrollment.student

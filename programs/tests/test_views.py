@@ -34,11 +34,6 @@ PDF = tiny_pdf()
 
 
 @pytest.fixture
-def office():
-    return make_user("office-clerk", OFFICE)
-
-
-@pytest.fixture
 def office_admin():
     return make_user("office-admin", OFFICE_ADMIN)
 

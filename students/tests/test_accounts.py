@@ -36,17 +36,6 @@ LINK = re.compile(r"https?://\S+/accounts/invitation/[^/\s]+/[^/\s]+/")
 
 
 @pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
-
-
-@pytest.fixture
-def office_client(client, office):
-    client.force_login(office)
-    return client
-
-
-@pytest.fixture
 def cohort():
     return CohortFactory(code="MECH26")
 

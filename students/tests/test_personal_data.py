@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.access import OFFICE_ADMIN
 from mobility.audit import audit_record
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
@@ -40,11 +40,6 @@ HOME_ID = "CQ2026001"
 @pytest.fixture
 def admin_user():
     return make_user("popova", OFFICE_ADMIN)
-
-
-@pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.rendering import verification_url
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
 from mobility.testing import make_user
@@ -82,11 +81,6 @@ def other():
 def me_client(client, me):
     client.force_login(me.user)
     return client
-
-
-@pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
 
 
 def _portal_urls(student) -> dict[str, str]:

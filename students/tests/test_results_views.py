@@ -22,17 +22,6 @@ DAY = datetime.date(2026, 6, 15)
 
 
 @pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
-
-
-@pytest.fixture
-def office_client(client, office):
-    client.force_login(office)
-    return client
-
-
-@pytest.fixture
 def cohort():
     return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"))
 

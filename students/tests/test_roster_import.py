@@ -117,11 +117,6 @@ def admin_user():
     return make_user("popova", OFFICE_ADMIN)
 
 
-@pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
-
-
 @pytest.fixture(autouse=True)
 def _no_transliteration(monkeypatch):
     """Names stay as given unless a test asks for suggestions (the helper is built alongside, maybe not yet)."""

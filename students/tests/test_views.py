@@ -34,19 +34,8 @@ BIRTH = datetime.date(2003, 11, 29)
 
 
 @pytest.fixture
-def office():
-    return make_user("clerk", OFFICE)
-
-
-@pytest.fixture
 def admin_user():
     return make_user("popova", OFFICE_ADMIN)
-
-
-@pytest.fixture
-def office_client(client, office):
-    client.force_login(office)
-    return client
 
 
 @pytest.fixture
