@@ -13,12 +13,36 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def recorded_page(browser, live_server, *, timeout_ms: int, **context_options):
+    """A page in a fresh browser context (no cookies; ``context_options`` as Playwright's ``new_context``) that
+    records every request it makes and every uncaught script error. On leaving, the context is closed and the test
+    fails if a page asked any host but the live server, or a script failed."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.requested_urls = []
+    page.script_errors = []
+    page.on("request", lambda request: page.requested_urls.append(request.url))
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    yield page
+    context.close()
+    own = urlsplit(live_server.url).netloc
+    outside = [
+        url
+        for url in page.requested_urls
+        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own
+    ]
+    assert outside == [], f"pages requested outside hosts: {outside}"
+    assert page.script_errors == []
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.testing import recorded_page
 from programs.tests.factories import CohortFactory, TrackFactory
 from students import services
 from students.models import Enrollment
@@ -34,25 +35,12 @@ def _office_user(username: str, group: str):
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (no cookies) with a laptop-sized window. Every request the page makes is recorded,
-    and so is every uncaught script error; the test fails if a page asks any host but the live server."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.requested_urls = []
-    page.script_errors = []
-    page.on("request", lambda request: page.requested_urls.append(request.url))
-    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    yield page
-    context.close()
-    own = urlsplit(live_server.url).netloc
-    outside = [
-        url
-        for url in page.requested_urls
-        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != own
-    ]
-    assert outside == [], f"pages requested outside hosts: {outside}"
-    assert page.script_errors == []
+    """A fresh browser context with a laptop-sized window; no request to another host, no script error
+    (``recorded_page``)."""
+    with recorded_page(
+        browser, live_server, timeout_ms=TIMEOUT_MS, viewport={"width": 1366, "height": 900}, locale="en-US"
+    ) as page:
+        yield page
 
 
 def _log_in(page, live_server, username: str) -> None:

@@ -9,7 +9,6 @@ Run alone with ``pytest -m e2e students/tests/test_portal_e2e.py``; skipped wher
 import datetime
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -17,6 +16,7 @@ from playwright.sync_api import expect
 
 from diplomas.rendering import verification_url
 from diplomas.tests.factories import FAKE_PDF
+from mobility.testing import make_user, recorded_page
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.accounts import invitation_path, student_invite
@@ -34,23 +34,17 @@ SHOTS = Path("/tmp/portal-shots")
 
 @pytest.fixture
 def phone(browser, live_server):
-    """A fresh context (no cookies) with a phone's screen; every request and script error is recorded, and the test
-    fails if a page asked any host but the live server."""
-    context = browser.new_context(
-        viewport={"width": WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True, locale="en-US"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.requested_urls = []
-    page.script_errors = []
-    page.on("request", lambda request: page.requested_urls.append(request.url))
-    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    yield page
-    context.close()
-    own = urlsplit(live_server.url).netloc
-    outside = [url for url in page.requested_urls if urlsplit(url).scheme not in ("data", "blob")]
-    assert [url for url in outside if urlsplit(url).netloc != own] == []
-    assert page.script_errors == []
+    """A fresh context with a phone's screen; no request to another host, no script error (``recorded_page``)."""
+    with recorded_page(
+        browser,
+        live_server,
+        timeout_ms=TIMEOUT_MS,
+        viewport={"width": WIDTH, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        locale="en-US",
+    ) as page:
+        yield page
 
 
 @pytest.fixture
@@ -171,7 +165,6 @@ def test_the_office_answers_a_correction_request_and_the_student_reads_it(browse
     from django.contrib.auth.models import Group
 
     from mobility.access import OFFICE
-    from mobility.testing import make_user
     from students.services.corrections import correction_request_create
 
     correction_request_create(student=student, message="Phone number: +86 138 0000 1111")
