@@ -10,6 +10,8 @@ from django.utils.translation import pgettext_lazy
 
 from mobility.models import TimeStampedModel
 
+from .names import validate_cyrillic_name, validate_han_name, validate_latin_name
+
 
 class Student(TimeStampedModel):
     """A student of a partner college. Names are kept in Han characters, Latin (pinyin) and Cyrillic.
@@ -47,12 +49,19 @@ class Student(TimeStampedModel):
     home_student_id = models.CharField(_("home student id"), max_length=64)
     home_specialty = models.CharField(_("home specialty"), max_length=255, blank=True)
 
-    family_name_han = models.CharField(_("family name (Han)"), max_length=64, blank=True)
-    given_name_han = models.CharField(_("given name (Han)"), max_length=64, blank=True)
-    family_name_latin = models.CharField(_("family name (Latin)"), max_length=128)
-    given_name_latin = models.CharField(_("given name (Latin)"), max_length=128)
-    family_name_cyrillic = models.CharField(_("family name (Cyrillic)"), max_length=128, blank=True)
-    given_name_cyrillic = models.CharField(_("given name (Cyrillic)"), max_length=128, blank=True)
+    # What a name may hold is decided in students/names.py; every entry normalizes with ``normalize_name`` first.
+    family_name_han = models.CharField(
+        _("family name (Han)"), max_length=64, blank=True, validators=[validate_han_name]
+    )
+    given_name_han = models.CharField(_("given name (Han)"), max_length=64, blank=True, validators=[validate_han_name])
+    family_name_latin = models.CharField(_("family name (Latin)"), max_length=128, validators=[validate_latin_name])
+    given_name_latin = models.CharField(_("given name (Latin)"), max_length=128, validators=[validate_latin_name])
+    family_name_cyrillic = models.CharField(
+        _("family name (Cyrillic)"), max_length=128, blank=True, validators=[validate_cyrillic_name]
+    )
+    given_name_cyrillic = models.CharField(
+        _("given name (Cyrillic)"), max_length=128, blank=True, validators=[validate_cyrillic_name]
+    )
 
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     citizenship = models.CharField(_("citizenship"), max_length=2, default="CN", help_text=_("ISO 3166-1 alpha-2."))

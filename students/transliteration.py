@@ -17,12 +17,18 @@ Conventions chosen (the tests in ``students/tests/test_transliteration.py`` pin 
   明义 Минъи. After any other syllable nothing is inserted (西安 Сиань, 嘉恩 Цзяэнь).
 * **Heteronym surnames** are read with their surname reading (单 Shan, 曾 Zeng, 解 Xie, 仇 Qiu, 区 Ou, …):
   pypinyin 0.55 has no surname mode, so ``SURNAME_READINGS`` holds them.
-* Characters pypinyin cannot read (Latin letters, the middle dot of minority names) are left out of the suggestion.
+* **Nothing is dropped.** Spaces and the middle dot of minority names separate syllables; any other character
+  pypinyin has no reading for (a Latin letter, a digit, or a Han character its dictionary lacks, such as 𠮷 U+20BB7
+  and many of CJK extension B and later) raises ``NoReading`` naming it: the suggestion is refused rather than given
+  without that character. Staff then type the Latin and Cyrillic names themselves.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
+
+from .names import MIDDLE_DOT, is_han
 
 # --- the syllable table ------------------------------------------------------------------------------------------
 
@@ -138,26 +144,57 @@ _PASSPORT_U = {"lv": "lyu", "lve": "lyue", "nv": "nyu", "nve": "nyue", "ê": "e"
 _FROM_PASSPORT = {"lyu": "lv", "lyue": "lve", "nyu": "nv", "nyue": "nve"}
 
 
-def _is_han(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\U00020000" <= char <= "\U0003134f"
+class NoReading(ValueError):
+    """No suggestion: ``characters`` (in order, each once) have no pinyin reading known to pypinyin."""
+
+    def __init__(self, characters: list[str]):
+        super().__init__(f"no reading for {', '.join(f'{char} (U+{ord(char):04X})' for char in characters)}")
+        self.characters = characters
+
+
+def no_reading_message(exc: NoReading) -> str:
+    """What staff read when a suggestion is refused (translated now, in the language of the request)."""
+    characters = ", ".join(f"“{char}” (U+{ord(char):04X})" for char in exc.characters)
+    return _(
+        "No pinyin reading is known for %(characters)s: no Latin or Cyrillic name is suggested; type them as "
+        "written in the passport."
+    ) % {"characters": characters}
+
+
+def _is_separator(char: str) -> bool:
+    return char.isspace() or char in (MIDDLE_DOT, "\u30fb")
 
 
 def _syllables(han: str, *, surname: bool = False) -> list[str]:
-    """Toneless pypinyin syllables (``lv`` spelling) of the Han characters of ``han``; anything else is dropped."""
-    han = "".join(char for char in han if _is_han(char))
+    """Toneless pypinyin syllables (``lv`` spelling) of ``han``. Spaces and middle dots separate; any other character
+    without a reading (not a Han character, or one pypinyin does not know) raises ``NoReading``."""
+    han = "".join(char for char in han if not _is_separator(char))
     if not han:
         return []
+    unread = [char for char in han if not is_han(char)]
+    if surname and han in COMPOUND_SURNAMES:
+        return COMPOUND_SURNAMES[han].split()
+    syllables = []
     if surname:
-        if han in COMPOUND_SURNAMES:
-            return COMPOUND_SURNAMES[han].split()
         # Read character by character: a surname is no phrase (陈曾 is Chen Zeng, not a word).
-        return [SURNAME_READINGS.get(char) or lazy_pinyin(char, style=Style.NORMAL)[0] for char in han]
-    return lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
+        for char in han:
+            reading = SURNAME_READINGS.get(char) or lazy_pinyin(char, style=Style.NORMAL, errors=lambda _: [""])[0]
+            if reading and reading in PALLADIUS:
+                syllables.append(reading)
+            else:
+                unread.append(char)
+    else:
+        # pypinyin hands characters it cannot read to ``errors`` (runs of them); they are collected, not dropped.
+        syllables = lazy_pinyin(han, style=Style.NORMAL, errors=lambda chars: unread.extend(chars) or [])
+    if unread:
+        raise NoReading(list(dict.fromkeys(char for char in han if char in unread)))
+    return syllables
 
 
 def pinyin_of(han: str, *, surname: bool = False) -> str:
     """Toneless pinyin of ``han``, syllables separated by spaces, ü as ``yu`` after l/n (吕梅 → ``"lyu mei"``).
-    With ``surname`` the surname readings of heteronyms are used (曾 → ``"zeng"``, not ``"ceng"``)."""
+    With ``surname`` the surname readings of heteronyms are used (曾 → ``"zeng"``, not ``"ceng"``). Raises
+    ``NoReading`` for a character without a reading."""
     return " ".join(_PASSPORT_U.get(syllable, syllable) for syllable in _syllables(han, surname=surname))
 
 
@@ -219,7 +256,8 @@ def cyrillic_name(family_han: str, given_han: str) -> tuple[str, str]:
 
 def suggest_names(family_han: str, given_han: str) -> dict[str, str]:
     """The six name fields of a student: the Han forms as given (stripped) and the suggested Latin and Cyrillic
-    forms; a part without Han characters gives empty suggestions."""
+    forms; an empty part gives empty suggestions. Raises ``NoReading`` (naming the characters) when a character has
+    no known reading: the suggestion is refused, never made without it."""
     family_han, given_han = family_han.strip(), given_han.strip()
     family_latin, given_latin = latin_name(family_han, given_han)
     family_cyrillic, given_cyrillic = cyrillic_name(family_han, given_han)

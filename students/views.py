@@ -29,6 +29,7 @@ from programs.models import Module
 from . import exports, selectors, services, transliteration
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
+from .names import NAME_FIELDS
 
 S = Enrollment.Status
 
@@ -310,7 +311,14 @@ class TransliterationView(StaffRequiredMixin, View):
         form = TransliterationQueryForm(request.GET)
         if not form.is_valid():
             return JsonResponse({"errors": form.errors}, status=400)
-        suggestion = transliteration.suggest_names(form.cleaned_data["family"], form.cleaned_data["given"])
+        family, given = form.cleaned_data["family"], form.cleaned_data["given"]
+        try:
+            suggestion = transliteration.suggest_names(family, given)
+        except transliteration.NoReading as exc:
+            # Refused, never made without the character: the four fields stay empty and the page says why.
+            suggestion = dict.fromkeys(NAME_FIELDS, "")
+            suggestion |= {"family_name_han": family.strip(), "given_name_han": given.strip()}
+            suggestion["message"] = transliteration.no_reading_message(exc)
         return JsonResponse(suggestion, json_dumps_params={"ensure_ascii": False})
 
 

@@ -10,6 +10,7 @@
     .map(function (name) { return form.elements[name]; })
     .filter(Boolean);
   const button = form.querySelector("[data-transliterate-button]");
+  const note = form.querySelector("[data-transliterate-message]");
   if (han.indexOf(undefined) !== -1) return;
 
   function suggestion() {
@@ -24,6 +25,11 @@
   }
 
   function fill(suggested, replace) {
+    // A refused suggestion (a character without a known reading) says why instead of filling anything.
+    if (note) {
+      note.textContent = suggested.message || "";
+      note.hidden = !suggested.message;
+    }
     targets.forEach(function (field) {
       const value = suggested[field.name];
       if (!value) return;
