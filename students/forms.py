@@ -13,6 +13,7 @@ from mobility.forms import BootstrapFormMixin
 from programs.models import Cohort, Institution, Module, Track
 
 from .models import Continuation, Enrollment, ModuleResult, Student
+from .names import normalize_names
 from .selectors import STUDENT_SORTS
 from .services import GridCell
 
@@ -134,9 +135,11 @@ class StudentForm(BootstrapFormMixin, forms.ModelForm):
         return self.cleaned_data["citizenship"].upper()
 
     def clean(self):
+        # Names are stored normalized (students/names.py); the model's validators then refuse, on the field, what
+        # cannot be a name.
+        data = normalize_names(super().clean())
         # The database holds these rules; checking them here puts the message next to the field (the model's own
         # constraint check would report them for the whole form). The service still refuses a race.
-        data = super().clean()
         others = Student.objects.exclude(pk=self.instance.pk)
         institution, home_id, email = data.get("home_institution"), data.get("home_student_id"), data.get("email")
         if institution and home_id and others.filter(home_institution=institution, home_student_id=home_id).exists():

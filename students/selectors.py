@@ -19,6 +19,7 @@ from mobility.models import AuditEntry
 from programs.models import Cohort, Module
 
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
+from .names import normalize_search
 
 
 def completion_missing_modules(*, enrollment: Enrollment) -> QuerySet[Module]:
@@ -156,7 +157,9 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     }
     if enrollment_conditions:
         queryset = queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **enrollment_conditions)))
-    text = (filters.get("q") or "").strip()
+    # Normalized as stored names are (students/names.py): a pasted name with a zero-width space or full-width
+    # letters finds the student.
+    text = normalize_search(filters.get("q") or "")
     if text:
         queryset = queryset.annotate(_search=student_search_document()).filter(_search_q(text))
 

@@ -11,6 +11,7 @@ from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
 
 from ..models import Enrollment, ModuleResult, Student
+from ..names import normalize_names
 from ..selectors import student_list
 
 
@@ -58,6 +59,13 @@ class StudentSerializer(serializers.ModelSerializer):
         extra_kwargs = {field: {"required": False} for field in Student.SENSITIVE_FIELDS}
         # Uniqueness (home id per institution, e-mail) is the service's to check, against the database.
         validators = []
+
+    def to_internal_value(self, data):
+        # Names are stored normalized (students/names.py) before the model's validators judge them: a 400 then
+        # names the field and says what cannot be in it.
+        if isinstance(data, dict):
+            data = normalize_names(data)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if self.instance is None and "home_institution" not in attrs:

@@ -6,6 +6,16 @@ from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Enrollment, ModuleResult, Student
 
 
+def _letters(n: int) -> str:
+    """``n`` written in the letters a-z (0 → a, 25 → z, 26 → ba)."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        if not n:
+            return letters
+
+
 class StudentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Student
@@ -15,7 +25,8 @@ class StudentFactory(factory.django.DjangoModelFactory):
     family_name_han = "张"
     given_name_han = "伟"
     family_name_latin = "Zhang"
-    given_name_latin = factory.Sequence(lambda n: f"Wei{n}")
+    # Distinct and still a valid name (letters only: students/names.py refuses digits): Weia, Weib, …, Weiba, …
+    given_name_latin = factory.Sequence(lambda n: "Wei" + _letters(n))
     family_name_cyrillic = "Чжан"
     given_name_cyrillic = "Вэй"
     sex = Student.Sex.MALE

@@ -11,6 +11,7 @@ from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES
 from mobility.testing import make_user
 from students.transliteration import (
     COMPOUND_SURNAMES,
+    NoReading,
     PALLADIUS,
     cyrillic_name,
     latin_name,
@@ -208,7 +209,7 @@ def test_split_han_name(full, split):
         ("雪", "xue"),
         ("雨", "yu"),
         ("张伟", "zhang wei"),
-        ("张 A 伟·", "zhang wei"),
+        ("张 伟·", "zhang wei"),
     ],
 )
 def test_pinyin_writes_u_umlaut_as_the_passport_does(han, expected):
@@ -285,7 +286,33 @@ def test_suggest_names_keeps_the_han_and_fills_the_rest():
         "given_name_cyrillic": "Сяодун",
     }
     assert set(suggest_names("", "").values()) == {""}
-    assert suggest_names("Smith", "")["family_name_latin"] == ""
+
+
+@pytest.mark.parametrize(
+    ("family", "given", "unread"),
+    [
+        ("𠮷", "田", ["𠮷"]),  # U+20BB7, CJK extension B: pypinyin 0.55 has no reading
+        ("吉", "𠮷", ["𠮷"]),
+        ("王", "𪛖𠮷", ["𪛖", "𠮷"]),  # U+2A6D6, the last of extension B
+        ("Smith", "", ["S", "m", "i", "t", "h"]),
+        ("张", "A伟", ["A"]),
+    ],
+)
+def test_a_character_without_a_reading_refuses_the_suggestion_naming_it(family, given, unread):
+    # Before: the character was dropped, so 𠮷田 was suggested as the given name "Tian" alone.
+    with pytest.raises(NoReading) as refused:
+        suggest_names(family, given)
+    assert refused.value.characters == unread
+
+
+def test_every_han_character_pypinyin_knows_in_extension_b_is_read():
+    # The refusal is for unknown characters only: extension B characters pypinyin reads are suggested.
+    assert suggest_names("王", "𪚥")["given_name_latin"] == "Zhe"
+    assert pinyin_of("𫟼") == "da"
+
+
+def test_spaces_and_middle_dots_separate_syllables():
+    assert latin_name("买买提", "艾力·江") == ("Maimaiti", "Ailijiang")
 
 
 # --- the endpoint of the student form ------------------------------------------------------------------------------
@@ -308,6 +335,17 @@ def test_the_endpoint_answers_staff_with_json(client):
         "family_name_cyrillic": "Чжан",
         "given_name_cyrillic": "Цзяэнь",
     }
+
+
+@pytest.mark.django_db
+def test_the_endpoint_says_which_character_it_cannot_read(client):
+    client.force_login(make_user("clerk", OFFICE))
+    response = client.get(URL, {"family": "𠮷", "given": "田"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["family_name_han"] == "𠮷"
+    assert body["family_name_latin"] == body["given_name_latin"] == body["given_name_cyrillic"] == ""
+    assert "“𠮷” (U+20BB7)" in body["message"]
 
 
 @pytest.mark.django_db

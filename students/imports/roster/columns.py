@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from programs.models import Cohort
 
 from ...models import Student
+from ...names import NAME_FIELDS as NAME_SCRIPTS
+from ...names import normalize_name
 
 # field → accepted header names (English, Russian, Chinese); the first one is what the templates write.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -138,6 +140,10 @@ def _clean_value(name: str, text: str):
         if value is None:
             raise ValueError(_("“%(value)s” is not a sex; write M or F (男/女, М/Ж).") % {"value": text})
         return value
+    if name in NAME_FIELDS:
+        # Stored normalized (students/names.py); what still cannot be a name is refused by the model's validators
+        # in ``_plan_student``, on this row and column.
+        return normalize_name(text, NAME_SCRIPTS[name])
     if name == "citizenship":
         value = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
         if not re.fullmatch(r"[A-Z]{2}", value):

@@ -17,6 +17,7 @@ from programs.models import AgreementQuota, Cohort, Institution, Track
 from programs.selectors import quotas_with_usage
 
 from ...models import Enrollment, Student
+from ...names import HAN, name_problem
 from ..base import RowError, Table, match_columns
 from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
 from .preview import RosterPreview, RosterRow
@@ -38,6 +39,13 @@ def _suggester() -> Callable[[str, str], dict] | None:
     except ImportError:
         return None
     return suggest_names
+
+
+def _no_reading(exc: Exception) -> str:
+    """The refusal of a suggestion (``transliteration.NoReading``) in words, or ``""`` for any other failure."""
+    from students.transliteration import NoReading, no_reading_message
+
+    return no_reading_message(exc) if isinstance(exc, NoReading) else ""
 
 
 def parse_roster(
@@ -123,7 +131,7 @@ def parse_roster(
             except ValueError as exc:
                 error(row, name, str(exc))
 
-        _suggest_names(row, suggest, suggestions)
+        _suggest_names(row, suggest, suggestions, preview)
         _check_email(row, institution, email_owners, seen_emails, error)
         _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error)
         _plan_student(row, institution, error)
@@ -212,12 +220,17 @@ def _current_enrollments(student_ids: list[int]) -> dict[tuple[int, int], str]:
     return current
 
 
-def _suggest_names(row: RosterRow, suggest, cache: dict) -> None:
-    """Fill empty Latin/Cyrillic names (in the file and, for an existing student, in the database) from Han."""
+def _suggest_names(row: RosterRow, suggest, cache: dict, preview: RosterPreview) -> None:
+    """Fill empty Latin/Cyrillic names (in the file and, for an existing student, in the database) from Han.
+
+    A suggestion refused because a character has no known reading (``NoReading``) fills nothing and says so: an
+    empty Latin name is then refused naming the character (``_plan_student``), an empty Cyrillic one is a warning."""
     family_han = row.data.get("family_name_han") or (row.student.family_name_han if row.student else "")
     given_han = row.data.get("given_name_han") or (row.student.given_name_han if row.student else "")
     if suggest is None or not (family_han or given_han):
         return
+    if name_problem(family_han, HAN) or name_problem(given_han, HAN):
+        return  # the Han name itself is refused on its column; nothing to suggest from
     empty = [
         name
         for name in NAME_FIELDS[2:]
@@ -229,13 +242,18 @@ def _suggest_names(row: RosterRow, suggest, cache: dict) -> None:
     if key not in cache:
         try:
             cache[key] = suggest(family_han, given_han) or {}
-        except Exception:  # a suggestion is a convenience: never let it refuse a row
-            cache[key] = {}
+        except Exception as exc:  # a suggestion is a convenience: its failure alone never refuses a row
+            cache[key] = {"": _no_reading(exc)}
+    row.no_reading = cache[key].get("", "")
     for name in empty:
         value = cache[key].get(name, "")
         if value:
             row.data[name] = value
             row.suggested.append(name)
+    if row.no_reading and any(name.endswith("_cyrillic") for name in empty):
+        preview.warnings.append(
+            _("Row %(row)d: no Cyrillic name was suggested. %(reason)s") % {"row": row.row, "reason": row.no_reading}
+        )
 
 
 def _check_email(row: RosterRow, institution, owners, seen, error) -> None:
@@ -319,7 +337,7 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
     flagged: set[str] = set()
     for name in ("family_name_latin", "given_name_latin"):
         if not getattr(instance, name):
-            error(row, name, _("The Latin name is required (none given, none could be suggested)."))
+            error(row, name, row.no_reading or _("The Latin name is required (none given, none could be suggested)."))
             flagged.add(name)
     try:
         # Field rules (lengths, e-mail syntax, choices). The foreign key is known to exist and uniqueness is checked

@@ -24,6 +24,7 @@ class RosterRow:
     application: bool = False  # whether applying creates an application
     application_note: str = ""  # why not, when there is a current enrollment already
     suggested: list[str] = field(default_factory=list)  # name fields filled by transliteration
+    no_reading: str = ""  # why no name could be suggested (a Han character without a known reading), if so
     errors: list[RowError] = field(default_factory=list)
 
     @property
