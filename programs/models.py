@@ -1,8 +1,13 @@
 """Institutions, agreements, tracks, modules and cohorts: what the program is made of."""
 
+from __future__ import annotations
+
+import datetime
+
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -281,8 +286,23 @@ class Module(TimeStampedModel):
         return localized(self, "title", language)
 
 
+class CohortQuerySet(models.QuerySet):
+    def open_for_applications(self, *, today: datetime.date | None = None) -> CohortQuerySet:
+        """Cohorts that accept applications on ``today`` (default: the site's local date, ``timezone.localdate()``):
+        the office's ``accepts_applications`` switch is on and the application deadline, if any, is not past (the
+        deadline day itself is open). The same rule as ``Cohort.is_open_for_applications``."""
+        day = today or timezone.localdate()
+        return self.filter(accepts_applications=True).filter(
+            Q(application_deadline__isnull=True) | Q(application_deadline__gte=day)
+        )
+
+
 class Cohort(TimeStampedModel):
-    """One intake of a track for one sending college, taught by the host."""
+    """One intake of a track for one sending college, taught by the host.
+
+    Whether it takes applications on a day is one rule, ``Cohort.objects.open_for_applications(today=...)`` for
+    querysets and ``is_open_for_applications(today=...)`` for one cohort: the ``accepts_applications`` switch alone
+    does not say it (a deadline may have passed)."""
 
     class DeliveryMode(models.TextChoices):
         ONLINE = "online", _("online")
@@ -346,8 +366,28 @@ class Cohort(TimeStampedModel):
             models.Index(fields=["track", "start_date"], name="cohort_track_start_idx"),
         ]
 
+    objects = CohortQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def is_open_for_applications(self, *, today: datetime.date | None = None) -> bool:
+        """Whether the cohort accepts applications on ``today`` (default: the site's local date); see
+        ``CohortQuerySet.open_for_applications``."""
+        day = today or timezone.localdate()
+        return self.accepts_applications and (self.application_deadline is None or day <= self.application_deadline)
+
+    def applications_closed_reason(self, *, today: datetime.date | None = None) -> str:
+        """Why the cohort takes no application on ``today``, in words for the person (``""`` when it does)."""
+        day = today or timezone.localdate()
+        if not self.accepts_applications:
+            return _("Cohort %(cohort)s does not accept applications.") % {"cohort": self.code}
+        if self.application_deadline is not None and day > self.application_deadline:
+            return _("The application deadline of cohort %(cohort)s was %(deadline)s.") % {
+                "cohort": self.code,
+                "deadline": self.application_deadline.isoformat(),
+            }
+        return ""
 
     @property
     def intake_year(self) -> int:

@@ -6,6 +6,7 @@ over a single join), never a query per row. The tests pin the number of queries 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -215,6 +216,12 @@ def cohort_list(*, filters: Filters | None = None) -> QuerySet[Cohort]:
     if partner := filters.get("partner"):
         queryset = queryset.filter(partner=partner)
     return queryset.order_by("-start_date", "code")
+
+
+def cohorts_open_for_applications(*, today: datetime.date | None = None) -> QuerySet[Cohort]:
+    """Cohorts that accept applications on ``today`` (default: the site's local date), newest first, with their
+    track: what the roster import offers. The rule is ``Cohort.objects.open_for_applications``."""
+    return Cohort.objects.open_for_applications(today=today).select_related("track").order_by("-start_date", "code")
 
 
 def cohort_detail(*, pk: int) -> Cohort:

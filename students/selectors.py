@@ -12,7 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
-from django.utils import timezone
 
 from mobility.access import partner_institution_id, sees_everything
 from mobility.models import AuditEntry
@@ -244,10 +243,9 @@ def student_audit_history(*, student: Student) -> QuerySet[AuditEntry]:
 
 def cohorts_open_for_student(*, student: Student, on: datetime.date | None = None) -> QuerySet[Cohort]:
     """Cohorts the student could apply to: of their home institution, accepting applications, deadline not past."""
-    day = on or timezone.localdate()
     return (
-        Cohort.objects.filter(partner_id=student.home_institution_id, accepts_applications=True)
-        .filter(Q(application_deadline__isnull=True) | Q(application_deadline__gte=day))
+        Cohort.objects.open_for_applications(today=on)
+        .filter(partner_id=student.home_institution_id)
         .select_related("track")
         .order_by("-start_date", "code")
     )

@@ -70,6 +70,14 @@ class ModuleSerializer(serializers.ModelSerializer):
 
 
 class CohortSerializer(serializers.ModelSerializer):
+    # The truth for today, not the office's switch alone: a cohort past its deadline takes no application.
+    accepts_applications = serializers.BooleanField(
+        source="is_open_for_applications",
+        read_only=True,
+        help_text="Whether the cohort accepts applications today (the site's date, Europe/Moscow): the office "
+        "accepts them and the application deadline, if any, has not passed.",
+    )
+
     class Meta:
         model = Cohort
         fields = [

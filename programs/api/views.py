@@ -30,10 +30,18 @@ class ModuleFilter(SyncFilterSet):
 
 class CohortFilter(SyncFilterSet):
     starts_after = filters.DateFilter(field_name="start_date", lookup_expr="gte")
+    accepts_applications = filters.BooleanFilter(
+        method="filter_accepts_applications", label="Cohorts that accept applications today (or, false, that do not)."
+    )
 
     class Meta:
         model = Cohort
         fields = ["track", "accepts_applications", "delivery_mode", "code"]
+
+    def filter_accepts_applications(self, queryset, name, value):
+        # The same rule as the field shown (Cohort.objects.open_for_applications), not the switch alone.
+        open_today = Cohort.objects.open_for_applications().values("pk")
+        return queryset.filter(pk__in=open_today) if value else queryset.exclude(pk__in=open_today)
 
 
 class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -28,6 +28,7 @@ from django.views import View
 from mobility.forms import BootstrapFormMixin
 from mobility.views import StaffRequiredMixin
 from programs.models import Cohort
+from programs.selectors import cohorts_open_for_applications
 
 from ..forms import CohortChoiceField
 from .base import MAX_BYTES, ImportFileError, read_table
@@ -65,9 +66,8 @@ class RosterUploadForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = (
-            Cohort.objects.filter(accepts_applications=True).select_related("track").order_by("-start_date", "code")
-        )
+        # Only cohorts open today (switch on, deadline not past): a closed one would refuse every row.
+        self.fields["cohort"].queryset = cohorts_open_for_applications()
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv,text/csv"
 
     def clean_file(self):

@@ -11,8 +11,8 @@ from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students import selectors
 from students.imports.base import read_table
-from students.imports.roster import parse_roster
 from students.imports.roster import parse as roster_parse
+from students.imports.roster import parse_roster
 from students.models import Student
 from students.names import CYRILLIC, HAN, LATIN, name_problem, normalize_name
 

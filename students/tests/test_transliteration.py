@@ -11,8 +11,8 @@ from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES
 from mobility.testing import make_user
 from students.transliteration import (
     COMPOUND_SURNAMES,
-    NoReading,
     PALLADIUS,
+    NoReading,
     cyrillic_name,
     latin_name,
     palladius,

@@ -85,6 +85,10 @@ def parse_roster(
     if cohort is not None and cohort.partner_id != institution.pk:
         preview.file_errors.append(_("Cohort %(cohort)s belongs to another sending college.") % {"cohort": cohort.code})
         return preview
+    if cohort is not None and not cohort.is_open_for_applications(today=today):
+        # Said once for the file: every row would be refused for the same reason.
+        preview.file_errors.append(_closed_message(cohort, today))
+        return preview
     if not can_view_sensitive(viewer):
         ignored = [name for name in Student.SENSITIVE_FIELDS if name in columns]
         for name in ignored:
@@ -106,6 +110,7 @@ def parse_roster(
     current = _current_enrollments([student.pk for student in existing.values()])
     suggest = _suggester()
     suggestions: dict[tuple[str, str], dict] = {}
+    closed_cohorts: list[Cohort] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
 
@@ -133,12 +138,20 @@ def parse_roster(
 
         _suggest_names(row, suggest, suggestions, preview)
         _check_email(row, institution, email_owners, seen_emails, error)
-        _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error)
+        _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error, closed_cohorts)
         _plan_student(row, institution, error)
         _plan_application(row, current)
 
+    for closed in dict.fromkeys(closed_cohorts):  # each closed cohort named in a cohort code column, once
+        preview.file_errors.append(_closed_message(closed, today))
     _warn_about_places(preview)
     return preview
+
+
+def _closed_message(cohort: Cohort, today: datetime.date) -> str:
+    return _("%(reason)s Nothing in this file can be imported into it; choose a cohort open for applications.") % {
+        "reason": cohort.applications_closed_reason(today=today)
+    }
 
 
 def _indexes(table: Table, names: list[str]) -> list[int]:
@@ -273,7 +286,7 @@ def _check_email(row: RosterRow, institution, owners, seen, error) -> None:
         )
 
 
-def _resolve_cohort(row: RosterRow, cohort, institution, cohorts, tracks, today, error) -> None:
+def _resolve_cohort(row: RosterRow, cohort, institution, cohorts, tracks, today, error, closed: list) -> None:
     code = row.values.get("cohort_code", "")
     if code:
         found = cohorts.get(code.lower())
@@ -306,18 +319,12 @@ def _resolve_cohort(row: RosterRow, cohort, institution, cohorts, tracks, today,
                 _("Cohort %(cohort)s is a cohort of track %(track)s, not %(code)s.")
                 % {"cohort": found.code, "track": found.track.code, "code": track_code},
             )
-    # The checks of enrollment_apply, made here so that the preview shows them per row.
+    # The checks of enrollment_apply, made here so that the preview shows them per row; a closed cohort is one
+    # file-level error (``parse_roster``), not the same line on every row.
     if found.partner_id != institution.pk:
         error(row, "cohort_code", _("Cohort %(cohort)s belongs to another sending college.") % {"cohort": found.code})
-    elif not found.accepts_applications:
-        error(row, "cohort_code", _("Cohort %(cohort)s does not accept applications.") % {"cohort": found.code})
-    elif found.application_deadline and today > found.application_deadline:
-        error(
-            row,
-            "cohort_code",
-            _("The application deadline of cohort %(cohort)s was %(deadline)s.")
-            % {"cohort": found.code, "deadline": found.application_deadline.isoformat()},
-        )
+    elif not found.is_open_for_applications(today=today):
+        closed.append(found)
 
 
 def _plan_student(row: RosterRow, institution: Institution, error) -> None:
