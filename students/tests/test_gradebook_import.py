@@ -34,6 +34,7 @@ from students.imports.gradebook import (
 from students.models import GradebookMapping, ModuleResult
 
 from .factories import EnrollmentFactory, StudentFactory
+from .test_import_files import moodle_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +194,23 @@ def test_gbk_encoded_csv_and_xlsx_give_the_same_preview(world, staff):
             (world["wang"].student.pk, [("PLC", Decimal("59.99"))]),
             (world["zhao"].student.pk, [("PLC", Decimal("75.00"))]),
         ]
+
+
+def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(world, staff):
+    """Moodle's export (PHP fputcsv) quotes such a name and doubles its quotes; every later column stays in place."""
+    smart = 'Assignment: "Smart factory" project, part 1'
+    header = [*HEADER[:6], f"{smart} (Real)", f"{CAD} (Percentage)", *HEADER[-2:]]
+    rows = [
+        ["Na", "Li", "2026001", "CQEVTC", "Mechatronics", "li.na@cqevtc.cn", "78.50", "91.00 %", "80.00", STAMP],
+        ["Fang", "Wang", "", "CQEVTC", "Mechatronics", "wang.fang@cqevtc.cn", "-", "55.00 %", "55.00", STAMP],
+    ]
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={smart: world["plc"], CAD: world["cad"]})
+    preview = preview_of(moodle_csv([header, *rows]), world["cohort"])
+    assert preview.items == [smart, CAD] and preview.errors == []
+    assert [[(c.module.code, c.score) for c in row.cells] for row in preview.matched] == [
+        [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))],
+        [("CAD", Decimal("55.00"))],
+    ]
 
 
 # --- mapping ----------------------------------------------------------------------------------------------------
