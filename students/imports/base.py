@@ -215,9 +215,7 @@ def _shown(delimiter: str) -> str:
 
 def _csv_reader(text: str, delimiter: str):
     # strict: a quote that is not closed, or a closing quote followed by more text, is an error, not a guess
-    return csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
-    )
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
 
 
 def _csv_header_width(text: str, delimiter: str) -> tuple[str, int]:
@@ -243,21 +241,21 @@ def _csv_read(text: str, delimiter: str) -> _CsvParse:
                 parse.problem = _(
                     "Row %(row)d has %(n)d fields but the header row has %(width)d (read with the %(separator)s "
                     "separator). A value that holds the separator, a quote or a line break must be in double "
-                    "quotes, with every quote inside it doubled (\"\")."
+                    'quotes, with every quote inside it doubled ("").'
                 ) % {"row": number, "n": len(cells), "width": parse.width, "separator": separator}
                 return parse
     except csv.Error as exc:
         parse.problem_row = number + 1
         if any(sign in str(exc) for sign in UNCLOSED_QUOTE):
             parse.problem = _(
-                "Row %(row)d opens a quoted value that is never closed (a \" is missing); the rest of the file "
+                'Row %(row)d opens a quoted value that is never closed (a " is missing); the rest of the file '
                 "cannot be read."
             ) % {"row": parse.problem_row}
         else:
             parse.problem = _(
                 "Row %(row)d has a quote inside a value that is not in quotes as a whole (read with the "
                 "%(separator)s separator); a value with quotes must be in double quotes, with every quote inside "
-                "it doubled (\"\")."
+                'it doubled ("").'
             ) % {"row": parse.problem_row, "separator": separator}
         return parse
     if not parse.records:

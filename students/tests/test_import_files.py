@@ -95,7 +95,7 @@ def test_a_row_with_more_or_fewer_fields_than_the_header_is_refused_naming_the_r
 
 
 def test_a_quote_that_is_never_closed_is_refused_naming_the_row():
-    data = b'First name,Email address,Feedback\nNa,li.na@cqevtc.cn,ok\nFang,wang@cqevtc.cn,"good\nLei,zhao@cqevtc.cn,ok\n'
+    data = b'First name,Email,Feedback\nNa,li.na@cqevtc.cn,ok\nFang,wang@cqevtc.cn,"good\nLei,zhao@cqevtc.cn,ok\n'
     error = refusal(data)
     assert error.code == "malformed"
     assert "Row 3 opens a quoted value that is never closed" in error.message
