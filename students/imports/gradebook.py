@@ -370,11 +370,11 @@ def _score(text: str, *, kind: str, maximum: Decimal | None) -> tuple[Decimal | 
         return None, _("“%(value)s” is not a score (a number, or “-” for no grade).") % {"value": text}
     top = maximum if maximum is not None else DEFAULT_MAX
     if not value.is_finite() or not Decimal(0) <= value <= top:
-        return None, _("Score %(value)s is outside 0–%(max)s.") % {"value": text, "max": _number(top)}
+        return None, _("Score %(value)s is outside 0–%(max)s.") % {"value": text, "max": points_label(top)}
     return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), ""
 
 
-def _number(value: Decimal) -> str:
+def points_label(value: Decimal) -> str:
     """10, 7.5: a maximum as people write it."""
     return f"{value.normalize():f}"
 
@@ -555,7 +555,7 @@ def gradebook_mapping_save(
         if maximum is not None and (not maximum.is_finite() or not Decimal(0) < maximum <= MAX_POINTS_LIMIT):
             raise DomainError(
                 _("The maximum of “%(item)s” must be a number above 0 and at most %(limit)s, not %(value)s.")
-                % {"item": name, "limit": _number(MAX_POINTS_LIMIT), "value": maximum},
+                % {"item": name, "limit": points_label(MAX_POINTS_LIMIT), "value": maximum},
                 code="max_points",
                 field=name,
             )
@@ -611,7 +611,7 @@ def _label(module: Module | None, maximum: Decimal | None = None) -> str:
     """The label of a mapping in the audit log: PLC, QUIZ@10 (the command's --map syntax), - for not a module."""
     if module is None:
         return "-"
-    return f"{module.code}@{_number(maximum)}" if maximum is not None else module.code
+    return f"{module.code}@{points_label(maximum)}" if maximum is not None else module.code
 
 
 def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: datetime.date) -> ApplyOutcome:
@@ -668,7 +668,7 @@ def max_needed_message(preview: GradebookPreview) -> str:
         "less than 100 (a quiz out of 10?). Give 100 if they really are out of 100."
     ) % {
         "items": ", ".join(f"“{item}”" for item in preview.max_needed),
-        "best": ", ".join(_number(preview.best[item]) for item in preview.max_needed),
+        "best": ", ".join(points_label(preview.best[item]) for item in preview.max_needed),
     }
 
 

@@ -37,6 +37,7 @@ from .gradebook import (
     gradebook_mapping_save,
     max_needed_message,
     parse_gradebook,
+    points_label,
     refused_item_message,
     suggest_module,
 )
@@ -300,7 +301,10 @@ class GradebookPreviewView(GradebookStepMixin, View):
             "preview": preview,
             "form": form,
             "counts": preview.counts(),
-            "mapped": [(item, module, preview.max_of(item)) for item, module in preview.mapped_items],
+            "mapped": [
+                (item, module, points_label(preview.max_of(item)) if preview.max_of(item) is not None else "")
+                for item, module in preview.mapped_items
+            ],
             "Status": Status,
             "refused": [refused_item_message(header) for header in preview.refused_items],
             "mapping_url": reverse(
