@@ -95,18 +95,7 @@ class MappingForm(BootstrapFormMixin, forms.Form):
                     self.suggested.add(f"item_{index}")
             self.fields[f"item_{index}"] = forms.ChoiceField(label=item, choices=choices, initial=initial)
             if preview.kinds.get(item) == REAL:
-                best = preview.best.get(item)
-                self.fields[f"max_{index}"] = forms.DecimalField(
-                    label=_("Maximum points of “%(item)s”") % {"item": item},
-                    required=False,
-                    min_value=Decimal("0.01"),
-                    max_value=Decimal(10000),
-                    max_digits=7,
-                    decimal_places=2,
-                    initial=preview.maxima.get(item),
-                    help_text=_("best grade in the file: %(best)s") % {"best": best} if best is not None else "",
-                    widget=forms.NumberInput(attrs={"placeholder": "100", "step": "any"}),
-                )
+                self.fields[f"max_{index}"] = max_points_field(item, preview)
         self.needed = {f"max_{self.items.index(name)}" for name in preview.max_needed}
         for select in self.fields.values():  # added after the mixin styled the (then empty) form
             select.widget.attrs["class"] = bootstrap_class(select.widget, compact=True)
@@ -134,6 +123,43 @@ class MappingForm(BootstrapFormMixin, forms.Form):
             for index, item in enumerate(self.items)
             if f"max_{index}" in self.fields and self.modules.get(self.cleaned_data[f"item_{index}"]) is not None
         }
+
+
+def max_points_field(item: str, preview: GradebookPreview) -> forms.DecimalField:
+    best = preview.best.get(item)
+    return forms.DecimalField(
+        label=_("Maximum points of “%(item)s”") % {"item": item},
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(10000),
+        max_digits=7,
+        decimal_places=2,
+        initial=preview.maxima.get(item),
+        help_text=_("best grade in the file: %(best)s") % {"best": best} if best is not None else "",
+        widget=forms.NumberInput(attrs={"placeholder": "100", "step": "any"}),
+    )
+
+
+class MaximaForm(BootstrapFormMixin, forms.Form):
+    """The preview's maximum points of each mapped Real item (empty: not given, 100 assumed unless asked)."""
+
+    compact = True
+
+    def __init__(self, *args, preview: GradebookPreview, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {}
+        for item, module in preview.mapped_items:
+            if preview.kinds.get(item) == REAL:
+                name = f"max_{preview.items.index(item)}"
+                self.items[name] = (item, module)
+                self.fields[name] = max_points_field(item, preview)
+                self.fields[name].widget.attrs["class"] = bootstrap_class(self.fields[name].widget, compact=True)
+
+    def rows(self):
+        return [(self[name], item, module) for name, (item, module) in self.items.items()]
+
+    def maxima(self) -> dict:
+        return {item: self.cleaned_data[name] for name, (item, _module) in self.items.items()}
 
 
 class ConfirmForm(BootstrapFormMixin, forms.Form):
@@ -277,6 +303,8 @@ class GradebookPreviewView(GradebookStepMixin, View):
             self.forget(entry)
             messages.info(request, _("The gradebook import was cancelled; nothing was saved."))
             return redirect("programs:cohort-detail", pk=cohort.pk)
+        if "save_max" in request.POST:
+            return self.save_maxima(cohort, entry, upload)
         form = ConfirmForm(request.POST)
         if form.is_valid():
             try:
@@ -294,12 +322,27 @@ class GradebookPreviewView(GradebookStepMixin, View):
                 return render(request, "students/imports/gradebook_result.html", context)
         return self.page(cohort, entry, self.preview(cohort, entry), form, status=400)
 
-    def page(self, cohort, entry, preview, form, status=200):
+    def save_maxima(self, cohort, entry, upload):
+        preview = self.preview(cohort, entry)
+        max_form = MaximaForm(self.request.POST, preview=preview)
+        if max_form.is_valid():
+            try:
+                gradebook_mapping_save(cohort=cohort, by=self.request.user, mapping={}, maxima=max_form.maxima())
+            except DomainError as error:
+                max_form.add_error(None, error.message)
+            else:
+                messages.success(self.request, _("The maximum points are saved."))
+                return redirect("students:gradebook-preview", cohort_pk=cohort.pk, upload=upload)
+        form = ConfirmForm(initial={"assessed_on": timezone.localdate()})
+        return self.page(cohort, entry, preview, form, status=400, max_form=max_form)
+
+    def page(self, cohort, entry, preview, form, status=200, max_form=None):
         context = {
             "cohort": cohort,
             "entry": entry,
             "preview": preview,
             "form": form,
+            "max_form": max_form or MaximaForm(preview=preview),
             "counts": preview.counts(),
             "mapped": [
                 (item, module, points_label(preview.max_of(item)) if preview.max_of(item) is not None else "")

@@ -741,6 +741,30 @@ def test_the_preview_asks_for_the_maximum_and_shows_the_converted_score(client, 
     assert ModuleResult.objects.get(enrollment=world["li"], module=world["safe"]).score == Decimal("85.00")
 
 
+def test_the_preview_has_a_maximum_field_per_mapped_real_item(client, world, staff):
+    mapping = {QUIZ: world["safe"], PLC: world["plc"], CAD: world["cad"]}
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping=mapping, maxima={QUIZ: Decimal(10)})
+    client.force_login(staff)
+    location = upload(client, world["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
+    assert location.endswith("/preview/")
+    max_form = client.get(location).context["max_form"]
+    names = {item: name for name, (item, _module) in max_form.items.items()}
+    assert set(names) == {QUIZ, PLC}  # the mapped Real items; CAD is a percentage
+    assert max_form[names[QUIZ]].initial == Decimal("10.00")
+    response = client.post(location, {"save_max": "1", names[QUIZ]: "20", names[PLC]: ""})
+    assert response.status_code == 302 and response["Location"] == location
+    assert dict(GradebookMapping.objects.values_list("item_name", "max_points")) == {
+        QUIZ: Decimal("20.00"),
+        PLC: None,
+        CAD: None,
+    }
+    html = client.get(location).content.decode()
+    assert "8.50/20 →</span> 42.50" in html
+    response = client.post(location, {"save_max": "1", names[QUIZ]: "0", names[PLC]: ""})
+    assert response.status_code == 400 and "greater than or equal to 0.01" in response.content.decode()
+    assert GradebookMapping.objects.get(item_name=QUIZ).max_points == Decimal("20.00")
+
+
 def test_the_command_takes_the_maximum_after_an_at_sign(world, staff, tmp_path):
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv(quiz_out_of_10()))
