@@ -258,9 +258,13 @@ def parse_gradebook(
         kinds=dict(item_columns.values()),
         maxima={row.item_name: row.max_points for row in saved_rows} | dict(maxima or {}),
     )
+    # Items mapped to "not a module" are never imported: their cells are not read, so a bonus item out of 150 or a
+    # quiz with text grades blocks nothing.
+    not_modules = {item for item, module in preview.mapping.items() if module is None}
+    read = {index: (name, kind) for index, (name, kind) in item_columns.items() if name not in not_modules}
     for number, cells in table.rows:
         scores = {}
-        for index, (name, kind) in item_columns.items():
+        for index, (name, kind) in read.items():
             value, error = _score(cells[index], kind=kind, maximum=preview.max_of(name))
             if error:
                 preview.errors.append(RowError(number, table.headers[index], error))

@@ -896,3 +896,13 @@ def test_a_refusal_names_the_columns_it_looked_for_and_the_ones_it_found(world):
     for looked_for in ("“Email address”", "“Адрес электронной почты”", "“Email地址”", "“ID number”", "“学号”"):
         assert looked_for in message
     assert "Columns found: “Имя”, “Фамилия”, “Логин”, “Тест: Неделя 1 (Значение)”." in message
+
+
+def test_an_item_that_is_not_a_module_is_not_read(world, staff):
+    """A bonus item out of 150, or one with text grades, mapped to "not a module", blocks nothing."""
+    mapped(world, staff)  # the quiz is not a module
+    rows = rows_ok()
+    rows[0][6], rows[1][6] = "140", "n/a"
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert preview.errors == [] and preview.can_apply
+    assert QUIZ not in preview.rows[0].scores
