@@ -427,6 +427,9 @@ class GradebookMapping(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="gradebook_mappings",
     )
+    # The item's maximum in the LMS: "Real" grades are points out of it, converted to the module's percent scale.
+    # Empty: not given (100 is assumed unless the file's grades say otherwise; see students/imports/gradebook.py).
+    max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("gradebook mapping")
@@ -435,6 +438,9 @@ class GradebookMapping(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["cohort", "item_name"], name="gradebook_mapping_unique_item"),
             models.CheckConstraint(condition=~Q(item_name=""), name="gradebook_mapping_item_not_blank"),
+            models.CheckConstraint(
+                condition=Q(max_points__isnull=True) | Q(max_points__gt=0), name="gradebook_mapping_max_positive"
+            ),
         ]
 
     def __str__(self):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mobility import uploads
 from mobility.exceptions import DomainError
@@ -78,6 +79,7 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cell texts aligned with headers)
     kind: str  # "csv" or "xlsx"
     encoding: str = ""  # of a CSV, as detected or chosen
+    delimiter: str = ""  # of a CSV, as the whole file shows it
     notes: list[str] = field(default_factory=list)
 
     def records(self) -> Iterable[tuple[int, dict[str, str]]]:
@@ -148,25 +150,117 @@ def _read_csv(data: bytes, encoding: str) -> Table:
         )
     if CONTROL_CHARACTERS.search(text):
         raise ImportFileError(_("The file is neither an XLSX workbook nor a CSV text file."), code="wrong_type")
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        raw = list(reader)
-    except csv.Error as exc:
-        raise ImportFileError(_("The CSV file is malformed: %(error)s.") % {"error": exc}, code="malformed") from exc
-    if not raw:
-        raise ImportFileError(_("The file is empty."), code="empty")
-    headers = [cell.strip() for cell in raw[0]]
+    parse = _parse_csv(text)
+    headers = [cell.strip() for cell in parse.records[0][1]]
     rows = []
-    for number, cells in enumerate(raw[1:], start=2):
+    for number, cells in parse.records[1:]:
         cells = [cell.strip() for cell in cells]
         if any(cells):
-            rows.append((number, _fit(cells, len(headers))))
-    return Table(headers=headers, rows=rows, kind="csv", encoding=used)
+            rows.append((number, cells))
+    return Table(headers=headers, rows=rows, kind="csv", encoding=used, delimiter=parse.delimiter)
+
+
+# The separators spreadsheet programs write: Excel and WPS write the list separator of the system's locale (a comma, or
+# a semicolon where the decimal separator is a comma, as in Russian), Moodle a comma, a semicolon or a tab (the
+# exporter's choice), "text" exports a tab.
+CSV_DELIMITERS = {",": gettext_lazy("comma"), ";": gettext_lazy("semicolon"), "\t": gettext_lazy("tab")}
+# Python's messages for a quote opened and never closed (the field then runs to the end of the file, or past the
+# field size limit).
+UNCLOSED_QUOTE = ("unexpected end of data", "field larger than field limit")
+
+
+@dataclass
+class _CsvParse:
+    delimiter: str
+    width: int  # fields of the header row
+    records: list[tuple[int, list[str]]] = field(default_factory=list)  # (spreadsheet row, cells); blank rows too
+    problem: str = ""  # why this reading is not consistent ("" if it is)
+    problem_row: int = 0
+
+
+def _parse_csv(text: str) -> _CsvParse:
+    """Read CSV text by RFC 4180 (fields in double quotes may hold separators, quotes doubled as ``""`` and line
+    breaks) with the one separator that the whole file supports: the header row splits into at least two fields and
+    every other non-blank row into exactly as many. A file that no separator reads consistently, or that two read
+    consistently (in different ways), is refused with ``ImportFileError`` naming the row, never guessed.
+    """
+    candidates = [_csv_header_width(text, delimiter) for delimiter in CSV_DELIMITERS]
+    splitting = [delimiter for delimiter, width in candidates if width >= 2]
+    if not splitting:  # no separator in the header: a table of one column
+        parse = _csv_read(text, ",")
+        if parse.problem:
+            raise ImportFileError(parse.problem, code="malformed")
+        return parse
+    parses = [_csv_read(text, delimiter) for delimiter in splitting]
+    consistent = [parse for parse in parses if not parse.problem]
+    if len(consistent) == 1:
+        return consistent[0]
+    if len(consistent) > 1:
+        raise ImportFileError(
+            _(
+                "The file can be read with more than one separator (%(separators)s), giving different columns; "
+                "save it again from the spreadsheet program as CSV or XLSX."
+            )
+            % {"separators": ", ".join(f"{CSV_DELIMITERS[p.delimiter]} “{_shown(p.delimiter)}”" for p in consistent)},
+            code="ambiguous",
+        )
+    # Every reading breaks somewhere: report the one that reads furthest (the file's separator, most likely).
+    best = max(parses, key=lambda parse: (parse.problem_row, parse.width))
+    raise ImportFileError(best.problem, code="malformed")
+
+
+def _shown(delimiter: str) -> str:
+    return "\\t" if delimiter == "\t" else delimiter
+
+
+def _csv_reader(text: str, delimiter: str):
+    # strict: a quote that is not closed, or a closing quote followed by more text, is an error, not a guess
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+
+
+def _csv_header_width(text: str, delimiter: str) -> tuple[str, int]:
+    try:
+        header = next(_csv_reader(text, delimiter), [])
+    except csv.Error:
+        return delimiter, 0
+    return delimiter, len(header)
+
+
+def _csv_read(text: str, delimiter: str) -> _CsvParse:
+    reader = _csv_reader(text, delimiter)
+    parse = _CsvParse(delimiter=delimiter, width=0)
+    separator = f"{CSV_DELIMITERS[delimiter]} “{_shown(delimiter)}”"
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            parse.records.append((number, cells))
+            if number == 1:
+                parse.width = len(cells)
+            elif any(cell.strip() for cell in cells) and len(cells) != parse.width:
+                parse.problem_row = number
+                parse.problem = _(
+                    "Row %(row)d has %(n)d fields but the header row has %(width)d (read with the %(separator)s "
+                    "separator). A value that holds the separator, a quote or a line break must be in double "
+                    'quotes, with every quote inside it doubled ("").'
+                ) % {"row": number, "n": len(cells), "width": parse.width, "separator": separator}
+                return parse
+    except csv.Error as exc:
+        parse.problem_row = number + 1
+        if any(sign in str(exc) for sign in UNCLOSED_QUOTE):
+            parse.problem = _(
+                'Row %(row)d opens a quoted value that is never closed (a " is missing); the rest of the file '
+                "cannot be read."
+            ) % {"row": parse.problem_row}
+        else:
+            parse.problem = _(
+                "Row %(row)d has a quote inside a value that is not in quotes as a whole (read with the "
+                "%(separator)s separator); a value with quotes must be in double quotes, with every quote inside "
+                'it doubled ("").'
+            ) % {"row": parse.problem_row, "separator": separator}
+        return parse
+    if not parse.records:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    return parse
 
 
 def _check_xlsx_archive(data: bytes, limit: int) -> None:

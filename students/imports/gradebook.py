@@ -8,7 +8,14 @@ The flow, shared by the staff pages and ``manage.py import_grades``::
 
 A Moodle export has one row per user: identity columns (``First name``, ``Last name``, ``ID number``,
 ``Email address``, …), one column per graded item named ``<item> (<display type>)`` and ``Last downloaded from this
-course``. Items shown as ``Real`` or ``Percentage`` carry 0–100 scores; ``Letter`` columns cannot be mapped.
+course``. The header names are Moodle's language strings, read here in English, Russian and Simplified Chinese.
+``Percentage`` columns carry 0–100 scores. ``Real`` columns carry points out of the item's maximum, which the mapping
+holds (``GradebookMapping.max_points``): the score recorded is ``points / maximum × 100``. ``Letter`` columns cannot
+be mapped.
+
+The maximum rule: a ``Real`` item mapped to a module without a maximum is taken as out of 100, unless its best grade
+in the file is at most ``ASK_MAX_UP_TO`` (20): no cohort's best result of a 100-point item is that low, while quizzes
+out of 5, 10 or 20 are common, so the import asks for the maximum instead of recording 8.5 of 10 as 8.5 %.
 
 The attempt rule (also shown on the preview page): a file score is compared with the latest stored attempt of the
 module. No stored result → a new attempt 1. The same score, or a stored attempt that is already passed → nothing is
@@ -36,17 +43,46 @@ from ..models import Enrollment, GradebookMapping, ModuleResult, Student
 from ..services import ResultInput, grade_for_score, results_record_bulk
 from .base import ImportFileError, RowError, Table, match_columns
 
+# Moodle's user field names (core strings email, idnumber, firstname, lastname) in en, ru and zh_cn; older and newer
+# language packs word some differently, so both are listed.
 IDENTITY_COLUMNS = {
-    "email": ["Email address", "Email", "E-mail"],
-    "id_number": ["ID number", "IDnumber"],
-    "first_name": ["First name"],
-    "last_name": ["Last name", "Surname"],
+    "email": [
+        "Email address",
+        "Email",
+        "E-mail",
+        "Адрес электронной почты",
+        "Электронная почта",
+        "Email地址",
+        "电子邮件地址",
+        "电子邮件",
+    ],
+    "id_number": ["ID number", "IDnumber", "Индивидуальный номер", "学号", "ID号"],
+    "first_name": ["First name", "Имя", "名"],
+    "last_name": ["Last name", "Surname", "Фамилия", "姓"],
 }
-# Display types whose values are 0–100 scores, and the one that is not.
-SCORE_TYPES = ("Real", "Percentage")
-LETTER_TYPE = "Letter"
-COURSE_TOTAL = "course total"
-ITEM_HEADER = re.compile(r"^(?P<name>.+?)\s*\((?P<type>Real|Percentage|Letter)\)$", re.IGNORECASE)
+# Display types (grades strings real, percentage, letter) in en, ru and zh_cn → the kind of value a column holds.
+REAL, PERCENTAGE, LETTER = "Real", "Percentage", "Letter"
+DISPLAY_TYPES = {
+    "real": REAL,
+    "значение": REAL,
+    "реальный": REAL,
+    "分数": REAL,
+    "实际": REAL,
+    "percentage": PERCENTAGE,
+    "проценты": PERCENTAGE,
+    "процент": PERCENTAGE,
+    "百分比": PERCENTAGE,
+    "letter": LETTER,
+    "буква": LETTER,
+    "分数段": LETTER,
+}
+# The course total (grades string coursetotal): a column of every export, never an item.
+COURSE_TOTALS = ("course total", "итоговая оценка за курс", "课程总分")
+# "<item> (<display type>)"; Chinese exports may use full-width brackets.
+ITEM_HEADER = re.compile(r"^(?P<name>.+?)\s*[(（](?P<type>[^()（）]+)[)）]$")
+DEFAULT_MAX = Decimal(100)
+ASK_MAX_UP_TO = Decimal(20)  # see the maximum rule above
+MAX_POINTS_LIMIT = Decimal(10000)  # Moodle's own limit for an item's maximum grade
 NO_GRADE = ("", "-", "–", "—")
 TWO_PLACES = Decimal("0.01")
 IDS_PER_QUERY = 500  # e-mails or ID numbers per IN (...) query: well under SQLite's parameter limit
@@ -69,7 +105,7 @@ class GradebookRow:
     id_number: str
     first_name: str
     last_name: str
-    scores: dict[str, Decimal]  # item name → score; items without a grade are left out
+    scores: dict[str, Decimal]  # item name → the grade as in the file (points or percent); no grade: left out
 
     @property
     def name(self) -> str:
@@ -80,11 +116,17 @@ class GradebookRow:
 class ScoreCell:
     item: str
     module: Module
-    score: Decimal
+    score: Decimal  # on the module's scale (percent): what is recorded
     grade: str
     status: str
     stored: ModuleResult | None
     attempt: int
+    raw: Decimal | None = None  # the grade as in the file
+    max_points: Decimal | None = None  # the item's maximum, for a Real (points) column
+
+    @property
+    def converted(self) -> bool:
+        return self.raw is not None and self.raw != self.score
 
     @property
     def grade_label(self) -> str:
@@ -121,6 +163,9 @@ class GradebookPreview:
     duplicate_columns: list[str]  # an item exported in a second display type: the first column counts
     mapping: dict[str, Module | None]  # the saved mapping of this file's items ("not a module" → None)
     modules: list[Module]  # the cohort track's modules, in curriculum order
+    kinds: dict[str, str] = field(default_factory=dict)  # item → REAL or PERCENTAGE
+    maxima: dict[str, Decimal | None] = field(default_factory=dict)  # item → its maximum as given (None: not given)
+    best: dict[str, Decimal] = field(default_factory=dict)  # item → its highest grade in the file
     matched: list[MatchedRow] = field(default_factory=list)
     unmatched: list[UnmatchedRow] = field(default_factory=list)
     missing: list[Enrollment] = field(default_factory=list)  # enrolled in the cohort, not in the file
@@ -133,6 +178,26 @@ class GradebookPreview:
     def mapped_items(self) -> list[tuple[str, Module]]:
         return [(item, self.mapping[item]) for item in self.items if self.mapping.get(item) is not None]
 
+    def max_of(self, item: str) -> Decimal | None:
+        """The maximum a Real item's points are out of (100 if not given); None for a Percentage item."""
+        if self.kinds.get(item) != REAL:
+            return None
+        given = self.maxima.get(item)
+        return given if given is not None else DEFAULT_MAX
+
+    @property
+    def max_needed(self) -> list[str]:
+        """Mapped Real items without a maximum whose grades look like points out of less than 100 (the maximum rule
+        of the module's docstring): the import asks for their maximum."""
+        return [
+            item
+            for item, _module in self.mapped_items
+            if self.kinds.get(item) == REAL
+            and self.maxima.get(item) is None
+            and item in self.best
+            and self.best[item] <= ASK_MAX_UP_TO
+        ]
+
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys((Status.NEW, Status.CHANGED, Status.UNCHANGED, Status.KEPT), 0)
         for row in self.matched:
@@ -142,7 +207,7 @@ class GradebookPreview:
 
     @property
     def can_apply(self) -> bool:
-        return not self.errors and not self.unmapped_items
+        return not self.errors and not self.unmapped_items and not self.max_needed
 
 
 @dataclass(frozen=True)
@@ -158,33 +223,104 @@ class ApplyOutcome:
 
 
 def parse_gradebook(
-    table: Table, *, cohort: Cohort, mapping: dict[str, Module | None] | None = None
+    table: Table,
+    *,
+    cohort: Cohort,
+    mapping: dict[str, Module | None] | None = None,
+    maxima: dict[str, Decimal | None] | None = None,
 ) -> GradebookPreview:
     """Read a gradebook table, match its rows to the cohort's students and compare it with the stored results.
 
-    ``mapping`` (a dry run's unsaved choices) is laid over the cohort's saved mapping. Writes nothing. Problems in
+    ``mapping`` and ``maxima`` (unsaved choices) are laid over the cohort's saved mapping. Writes nothing. Problems in
     cells are ``RowError``s in ``preview.errors``; a file without an e-mail or ID number column, or without any
     score column, is refused with ``ImportFileError``.
     """
-    found, _missing = match_columns(table.headers, IDENTITY_COLUMNS)
+    found, item_columns, refused, notes = _columns(table.headers)
+    modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
+    by_id = {module.pk: module for module in modules}
+    items = [name for name, _kind in item_columns.values()]
+    saved_rows = [
+        row
+        for row in GradebookMapping.objects.filter(cohort=cohort, item_name__in=items)
+        if row.module_id is None or row.module_id in by_id
+    ]
+    saved = {row.item_name: by_id.get(row.module_id) for row in saved_rows}
+    extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
+    preview = GradebookPreview(
+        cohort=cohort,
+        items=items,
+        rows=[],
+        errors=[],
+        refused_items=refused,
+        duplicate_columns=notes,
+        mapping=saved | extra,
+        modules=modules,
+        kinds=dict(item_columns.values()),
+        maxima={row.item_name: row.max_points for row in saved_rows} | dict(maxima or {}),
+    )
+    # Items mapped to "not a module" are never imported: their cells are not read, so a bonus item out of 150 or a
+    # quiz with text grades blocks nothing.
+    not_modules = {item for item, module in preview.mapping.items() if module is None}
+    read = {index: (name, kind) for index, (name, kind) in item_columns.items() if name not in not_modules}
+    for number, cells in table.rows:
+        scores = {}
+        for index, (name, kind) in read.items():
+            value, error = _score(cells[index], kind=kind, maximum=preview.max_of(name))
+            if error:
+                preview.errors.append(RowError(number, table.headers[index], error))
+            elif value is not None:
+                scores[name] = value
+                if name not in preview.best or value > preview.best[name]:
+                    preview.best[name] = value
+        preview.rows.append(
+            GradebookRow(
+                row=number,
+                email=_cell(cells, found.get("email")).lower(),
+                id_number=_cell(cells, found.get("id_number")),
+                first_name=_cell(cells, found.get("first_name")),
+                last_name=_cell(cells, found.get("last_name")),
+                scores=scores,
+            )
+        )
+    _match(preview)
+    _reconcile(preview)
+    preview.errors.sort(key=lambda error: (error.row, error.column))
+    return preview
+
+
+def gradebook_items(table: Table) -> list[str]:
+    """The gradebook items of a file, in its order (``ImportFileError`` as ``parse_gradebook`` raises it)."""
+    _found, item_columns, _refused, _notes = _columns(table.headers)
+    return [name for name, _kind in item_columns.values()]
+
+
+def _columns(headers: list[str]):
+    """``(identity field → column, column → (item, kind), Letter headers, second display types of an item)``."""
+    found, _missing = match_columns(headers, IDENTITY_COLUMNS)
     if "email" not in found and "id_number" not in found:
+        looked_for = IDENTITY_COLUMNS["email"] + IDENTITY_COLUMNS["id_number"]
         raise ImportFileError(
             _(
-                "The file has neither an “Email address” nor an “ID number” column; export the gradebook from the LMS "
-                "with the user's e-mail or ID number."
-            ),
+                "The file has neither an e-mail nor an ID number column; export the gradebook from the LMS with the "
+                "user's e-mail or ID number. Columns looked for: %(looked)s. Columns found: %(found)s."
+            )
+            % {
+                "looked": ", ".join(f"“{name}”" for name in looked_for),
+                "found": ", ".join(f"“{header}”" for header in headers if header) or "—",
+            },
             code="no_identity",
         )
-    item_columns: dict[int, tuple[str, str]] = {}  # column index → (item name, display type)
+    item_columns: dict[int, tuple[str, str]] = {}  # column index → (item name, kind)
     refused, notes = [], []
-    for index, header in enumerate(table.headers):
+    for index, header in enumerate(headers):
         match = ITEM_HEADER.match(header)
-        if match is None:
+        kind = DISPLAY_TYPES.get(match["type"].strip().lower()) if match else None
+        if kind is None:
+            continue  # an identity or profile column, "Last downloaded from this course", …
+        name = match["name"].strip()
+        if name.lower() in COURSE_TOTALS:
             continue
-        name, kind = match["name"].strip(), match["type"].capitalize()
-        if name.lower() == COURSE_TOTAL:
-            continue
-        if kind == LETTER_TYPE:
+        if kind == LETTER:
             refused.append(header)
         elif name in {seen for seen, _kind in item_columns.values()}:
             notes.append(header)  # the same item in a second display type: the first column counts
@@ -195,48 +331,7 @@ def parse_gradebook(
             _("The file has no gradebook item columns with scores (named like “Assignment: Project (Real)”)."),
             code="no_items",
         )
-    rows, errors = [], []
-    for number, cells in table.rows:
-        scores = {}
-        for index, (name, kind) in item_columns.items():
-            value, error = _score(cells[index], percentage=kind == "Percentage")
-            if error:
-                errors.append(RowError(number, table.headers[index], error))
-            elif value is not None:
-                scores[name] = value
-        rows.append(
-            GradebookRow(
-                row=number,
-                email=_cell(cells, found.get("email")).lower(),
-                id_number=_cell(cells, found.get("id_number")),
-                first_name=_cell(cells, found.get("first_name")),
-                last_name=_cell(cells, found.get("last_name")),
-                scores=scores,
-            )
-        )
-    modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
-    by_id = {module.pk: module for module in modules}
-    items = [name for name, _kind in item_columns.values()]
-    saved = {
-        row.item_name: by_id.get(row.module_id)
-        for row in GradebookMapping.objects.filter(cohort=cohort, item_name__in=items)
-        if row.module_id is None or row.module_id in by_id
-    }
-    extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
-    preview = GradebookPreview(
-        cohort=cohort,
-        items=items,
-        rows=rows,
-        errors=errors,
-        refused_items=refused,
-        duplicate_columns=notes,
-        mapping=saved | extra,
-        modules=modules,
-    )
-    _match(preview)
-    _reconcile(preview)
-    preview.errors.sort(key=lambda error: (error.row, error.column))
-    return preview
+    return found, item_columns, refused, notes
 
 
 def suggest_module(item: str, modules: list[Module]) -> Module | None:
@@ -264,21 +359,35 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index].strip() if index is not None else ""
 
 
-def _score(text: str, *, percentage: bool) -> tuple[Decimal | None, str]:
-    """``(score, error)``: a decimal 0–100 rounded to two places, ``None`` for no grade."""
+def _score(text: str, *, kind: str, maximum: Decimal | None) -> tuple[Decimal | None, str]:
+    """``(grade, error)``: a decimal from 0 to the item's maximum (100 for a percentage) rounded to two places,
+    ``None`` for no grade."""
     text = text.strip()
     if text in NO_GRADE:
         return None, ""
-    number = text[:-1].strip() if percentage and text.endswith("%") else text
+    number = text[:-1].strip() if kind == PERCENTAGE and text.endswith("%") else text
     if "," in number and "." not in number:
         number = number.replace(",", ".")  # a decimal comma, as some LMS locales export
     try:
         value = Decimal(number)
     except InvalidOperation:
-        return None, _("“%(value)s” is not a score (a number 0–100, or “-” for no grade).") % {"value": text}
-    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        return None, _("Score %(value)s is outside 0–100.") % {"value": text}
+        return None, _("“%(value)s” is not a score (a number, or “-” for no grade).") % {"value": text}
+    top = maximum if maximum is not None else DEFAULT_MAX
+    if not value.is_finite() or not Decimal(0) <= value <= top:
+        return None, _("Score %(value)s is outside 0–%(max)s.") % {"value": text, "max": points_label(top)}
     return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), ""
+
+
+def points_label(value: Decimal) -> str:
+    """10, 7.5: a maximum as people write it."""
+    return f"{value.normalize():f}"
+
+
+def converted_score(raw: Decimal, maximum: Decimal | None) -> Decimal:
+    """A grade on the module's percent scale: points out of ``maximum`` (a Real item), or the percentage itself."""
+    if maximum is None or maximum == DEFAULT_MAX:
+        return raw
+    return (raw * DEFAULT_MAX / maximum).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 # --- matching and reconciliation --------------------------------------------------------------------------------
@@ -394,9 +503,11 @@ def _reconcile(preview: GradebookPreview) -> None:
     track = preview.cohort.track
     for row in preview.matched:
         for item, module in mapped:
-            score = row.source.scores.get(item)
-            if score is None:
+            raw = row.source.scores.get(item)
+            if raw is None:
                 continue
+            maximum = preview.max_of(item)
+            score = converted_score(raw, maximum)
             stored = latest.get((row.enrollment.pk, module.pk))
             if stored is None:
                 status, attempt = Status.NEW, 1
@@ -407,17 +518,27 @@ def _reconcile(preview: GradebookPreview) -> None:
             else:
                 status, attempt = Status.CHANGED, stored.attempt
             grade = grade_for_score(track=track, module=module, score=score)
-            row.cells.append(ScoreCell(item, module, score, grade, status, stored, attempt))
+            row.cells.append(
+                ScoreCell(item, module, score, grade, status, stored, attempt, raw=raw, max_points=maximum)
+            )
 
 
 # --- writes -----------------------------------------------------------------------------------------------------
 
 
-def gradebook_mapping_save(*, cohort: Cohort, by: Actor, mapping: dict[str, Module | None]) -> list[GradebookMapping]:
-    """Save which module each gradebook item of the cohort counts for (``None``: not a module). Atomic; items not
-    in ``mapping`` keep their saved mapping; one audit entry on the cohort lists what changed (none if nothing did).
+def gradebook_mapping_save(
+    *,
+    cohort: Cohort,
+    by: Actor,
+    mapping: dict[str, Module | None],
+    maxima: dict[str, Decimal | None] | None = None,
+) -> list[GradebookMapping]:
+    """Save which module each gradebook item of the cohort counts for (``None``: not a module) and, for the items in
+    ``maxima``, the item's maximum points (``None``: not given). Atomic; items not in ``mapping`` keep their saved
+    mapping; one audit entry on the cohort lists what changed (none if nothing did).
 
-    Refuses a module of another track and one module for two items (their scores would overwrite each other).
+    Refuses a module of another track, one module for two items (their scores would overwrite each other), a maximum
+    that is not a number above 0 and up to 10,000, and a maximum for an item that is not mapped.
     """
     cleaned: dict[str, Module | None] = {}
     for item, module in mapping.items():
@@ -432,11 +553,29 @@ def gradebook_mapping_save(*, cohort: Cohort, by: Actor, mapping: dict[str, Modu
                 field=name,
             )
         cleaned[name[:255]] = module
+    limits: dict[str, Decimal | None] = {}
+    for item, maximum in (maxima or {}).items():
+        name = (item or "").strip()[:255]
+        if maximum is not None and (not maximum.is_finite() or not Decimal(0) < maximum <= MAX_POINTS_LIMIT):
+            raise DomainError(
+                _("The maximum of “%(item)s” must be a number above 0 and at most %(limit)s, not %(value)s.")
+                % {"item": name, "limit": points_label(MAX_POINTS_LIMIT), "value": maximum},
+                code="max_points",
+                field=name,
+            )
+        limits[name] = maximum.quantize(TWO_PLACES, rounding=ROUND_HALF_UP) if maximum is not None else None
     with transaction.atomic():
         saved = {m.item_name: m for m in GradebookMapping.objects.select_for_update().filter(cohort=cohort)}
         final = {name: m.module_id for name, m in saved.items()} | {
             name: (module.pk if module else None) for name, module in cleaned.items()
         }
+        unmapped = [name for name in limits if name not in final]
+        if unmapped:
+            raise DomainError(
+                _("Map “%(item)s” to a module before giving its maximum.") % {"item": unmapped[0]},
+                code="unmapped",
+                field=unmapped[0],
+            )
         used: dict[int, str] = {}
         for name, module_id in sorted(final.items()):
             if module_id is None:
@@ -451,31 +590,41 @@ def gradebook_mapping_save(*, cohort: Cohort, by: Actor, mapping: dict[str, Modu
                 )
             used[module_id] = name
         changes = {}
-        for name, module in cleaned.items():
+        for name in [*cleaned, *(name for name in limits if name not in cleaned)]:
             current = saved.get(name)
+            module, maximum = (current.module, current.max_points) if current else (None, None)
+            if name in cleaned:
+                module = cleaned[name]
+            if name in limits:
+                maximum = limits[name]
             if current is None:
-                saved[name] = GradebookMapping.objects.create(cohort=cohort, item_name=name, module=module)
-                changes[name] = (None, _label(module))
-            elif current.module_id != (module.pk if module else None):
-                changes[name] = (_label(current.module), _label(module))
-                current.module = module
-                current.save(update_fields=["module", "modified_at"])
+                saved[name] = GradebookMapping.objects.create(
+                    cohort=cohort, item_name=name, module=module, max_points=maximum
+                )
+                changes[name] = (None, _label(module, maximum))
+            elif current.module_id != (module.pk if module else None) or current.max_points != maximum:
+                changes[name] = (_label(current.module, current.max_points), _label(module, maximum))
+                current.module, current.max_points = module, maximum
+                current.save(update_fields=["module", "max_points", "modified_at"])
         if changes:
             audit_record(actor=by, obj=cohort, action="gradebook_mapping.save", changes=changes)
     return [saved[name] for name in cleaned]
 
 
-def _label(module: Module | None) -> str:
-    return module.code if module is not None else "-"
+def _label(module: Module | None, maximum: Decimal | None = None) -> str:
+    """The label of a mapping in the audit log: PLC, QUIZ@10 (the command's --map syntax), - for not a module."""
+    if module is None:
+        return "-"
+    return f"{module.code}@{points_label(maximum)}" if maximum is not None else module.code
 
 
 def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: datetime.date) -> ApplyOutcome:
     """Record every new or changed score of the preview with ``results_record_bulk(source="lms")``: ONE
     transaction, the outcome and audit entries of ``result_record`` per score, a few queries per 500 students.
 
-    All or nothing: refused (``DomainError``, nothing written) when the file has errors or unmapped items, and any
-    refusal of a score (a student no longer enrolled…) rolls back every row. Idempotent: applying the same file
-    again writes nothing.
+    All or nothing: refused (``DomainError``, nothing written) when the file has errors, unmapped items or items whose
+    maximum must be given (``preview.max_needed``), and any refusal of a score (a student no longer enrolled…) rolls
+    back every row. Idempotent: applying the same file again writes nothing.
     """
     if preview.errors:
         raise DomainError(
@@ -494,6 +643,8 @@ def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: dateti
             code="unmapped",
             details={"unmapped": preview.unmapped_items},
         )
+    if preview.max_needed:
+        raise DomainError(max_needed_message(preview), code="max_needed", details={"max_needed": preview.max_needed})
     counts = preview.counts()
     outcome = results_record_bulk(
         rows=(
@@ -513,6 +664,70 @@ def apply_gradebook(preview: GradebookPreview, *, by: Actor, assessed_on: dateti
         unchanged=counts[Status.UNCHANGED],
         kept=counts[Status.KEPT],
     )
+
+
+def max_needed_message(preview: GradebookPreview) -> str:
+    return _(
+        "Give the maximum points of %(items)s: their best grade in the file is %(best)s, so they look graded out of "
+        "less than 100 (a quiz out of 10?). Give 100 if they really are out of 100."
+    ) % {
+        "items": ", ".join(f"“{item}”" for item in preview.max_needed),
+        "best": ", ".join(points_label(preview.best[item]) for item in preview.max_needed),
+    }
+
+
+class GradebookRefused(DomainError):
+    """``gradebook_import`` refused the file; ``preview`` is what it read (for the report), nothing was saved."""
+
+    def __init__(self, error: DomainError, preview: GradebookPreview):
+        super().__init__(error.message, code=error.code, field=error.field, details=error.details)
+        self.preview = preview
+
+
+@dataclass(frozen=True)
+class GradebookImport:
+    preview: GradebookPreview
+    outcome: ApplyOutcome
+
+
+def gradebook_import(
+    *,
+    table: Table,
+    cohort: Cohort,
+    by: Actor,
+    assessed_on: datetime.date,
+    mapping: dict[str, Module | None] | None = None,
+    maxima: dict[str, Decimal | None] | None = None,
+    dry_run: bool = False,
+) -> GradebookImport:
+    """Save the given mapping (and maxima), read the file against it and import it: ONE transaction, so a refusal
+    changes nothing, the mapping included. A dry run goes through exactly the same steps and checks (the mapping's
+    "one module, one item", every score under the enrollments' lock) and then rolls everything back.
+
+    Refuses (``DomainError``, nothing saved) a mapping or maximum of an item that is not in the file (a typo would
+    otherwise be saved for the cohort), whatever ``gradebook_mapping_save`` refuses, and (``GradebookRefused``, with
+    the preview) whatever ``apply_gradebook`` refuses.
+    """
+    items = gradebook_items(table)
+    unknown = [item for item in {**(mapping or {}), **(maxima or {})} if item.strip() not in items]
+    if unknown:
+        raise DomainError(
+            _("No gradebook item “%(item)s” in the file; its items: %(items)s.")
+            % {"item": unknown[0], "items": ", ".join(f"“{item}”" for item in items)},
+            code="unknown_item",
+            field=unknown[0],
+        )
+    with transaction.atomic():
+        if mapping or maxima:
+            gradebook_mapping_save(cohort=cohort, by=by, mapping=mapping or {}, maxima=maxima)
+        preview = parse_gradebook(table, cohort=cohort)
+        try:
+            outcome = apply_gradebook(preview, by=by, assessed_on=assessed_on)
+        except DomainError as error:
+            raise GradebookRefused(error, preview) from error
+        if dry_run:
+            transaction.set_rollback(True)
+    return GradebookImport(preview=preview, outcome=outcome)
 
 
 def _chunks(items: list):

@@ -9,6 +9,7 @@ the current database. It is deleted after the import or a cancel.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -29,11 +30,14 @@ from programs.models import Cohort
 
 from .base import MAX_BYTES, ImportFileError, read_table
 from .gradebook import (
+    REAL,
     GradebookPreview,
     Status,
-    apply_gradebook,
+    gradebook_import,
     gradebook_mapping_save,
+    max_needed_message,
     parse_gradebook,
+    points_label,
     refused_item_message,
     suggest_module,
 )
@@ -68,7 +72,8 @@ class UploadForm(BootstrapFormMixin, forms.Form):
 
 
 class MappingForm(BootstrapFormMixin, forms.Form):
-    """One select per gradebook item of the file: a module of the cohort's track, or "not a module"."""
+    """One select per gradebook item of the file: a module of the cohort's track, or "not a module"; and for a Real
+    (points) item, its maximum points (empty: not given, 100 assumed unless the grades look out of less)."""
 
     compact = True
 
@@ -89,15 +94,72 @@ class MappingForm(BootstrapFormMixin, forms.Form):
                 if module:
                     self.suggested.add(f"item_{index}")
             self.fields[f"item_{index}"] = forms.ChoiceField(label=item, choices=choices, initial=initial)
+            if preview.kinds.get(item) == REAL:
+                self.fields[f"max_{index}"] = max_points_field(item, preview)
+        self.needed = {f"max_{self.items.index(name)}" for name in preview.max_needed}
         for select in self.fields.values():  # added after the mixin styled the (then empty) form
             select.widget.attrs["class"] = bootstrap_class(select.widget, compact=True)
         self.modules = {str(module.pk): module for module in preview.modules}
 
     def rows(self):
-        return [(self[f"item_{index}"], f"item_{index}" in self.suggested) for index in range(len(self.items))]
+        """(module select, suggested?, maximum field or None, maximum asked?) per item."""
+        return [
+            (
+                self[f"item_{index}"],
+                f"item_{index}" in self.suggested,
+                self[f"max_{index}"] if f"max_{index}" in self.fields else None,
+                f"max_{index}" in self.needed,
+            )
+            for index in range(len(self.items))
+        ]
 
     def mapping(self) -> dict:
         return {item: self.modules.get(self.cleaned_data[f"item_{index}"]) for index, item in enumerate(self.items)}
+
+    def maxima(self) -> dict:
+        """The maximum of every mapped Real item (None: not given)."""
+        return {
+            item: self.cleaned_data[f"max_{index}"]
+            for index, item in enumerate(self.items)
+            if f"max_{index}" in self.fields and self.modules.get(self.cleaned_data[f"item_{index}"]) is not None
+        }
+
+
+def max_points_field(item: str, preview: GradebookPreview) -> forms.DecimalField:
+    best = preview.best.get(item)
+    return forms.DecimalField(
+        label=_("Maximum points of “%(item)s”") % {"item": item},
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(10000),
+        max_digits=7,
+        decimal_places=2,
+        initial=preview.maxima.get(item),
+        help_text=_("best grade in the file: %(best)s") % {"best": best} if best is not None else "",
+        widget=forms.NumberInput(attrs={"placeholder": "100", "step": "any"}),
+    )
+
+
+class MaximaForm(BootstrapFormMixin, forms.Form):
+    """The preview's maximum points of each mapped Real item (empty: not given, 100 assumed unless asked)."""
+
+    compact = True
+
+    def __init__(self, *args, preview: GradebookPreview, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {}
+        for item, module in preview.mapped_items:
+            if preview.kinds.get(item) == REAL:
+                name = f"max_{preview.items.index(item)}"
+                self.items[name] = (item, module)
+                self.fields[name] = max_points_field(item, preview)
+                self.fields[name].widget.attrs["class"] = bootstrap_class(self.fields[name].widget, compact=True)
+
+    def rows(self):
+        return [(self[name], item, module) for name, (item, module) in self.items.items()]
+
+    def maxima(self) -> dict:
+        return {item: self.cleaned_data[name] for name, (item, _module) in self.items.items()}
 
 
 class ConfirmForm(BootstrapFormMixin, forms.Form):
@@ -128,10 +190,13 @@ class GradebookStepMixin(StaffRequiredMixin):
         messages.error(self.request, _("This upload is no longer available; upload the file again."))
         return redirect("students:gradebook-import", cohort_pk=cohort.pk)
 
-    def preview(self, cohort: Cohort, entry: dict) -> GradebookPreview:
+    def table(self, entry: dict):
         with default_storage.open(entry["path"], "rb") as stored:
             data = stored.read()
-        return parse_gradebook(read_table(data, encoding=entry["encoding"]), cohort=cohort)
+        return read_table(data, encoding=entry["encoding"])
+
+    def preview(self, cohort: Cohort, entry: dict) -> GradebookPreview:
+        return parse_gradebook(self.table(entry), cohort=cohort)
 
     def forget(self, entry: dict) -> None:
         default_storage.delete(entry["path"])
@@ -168,7 +233,7 @@ class GradebookUploadView(GradebookStepMixin, View):
                     "name": form.cleaned_data["file"].name[:200],
                 }
                 request.session[SESSION_KEY] = uploads
-                step = "gradebook-mapping" if preview.unmapped_items else "gradebook-preview"
+                step = "gradebook-mapping" if preview.unmapped_items or preview.max_needed else "gradebook-preview"
                 return redirect(f"students:{step}", cohort_pk=cohort.pk, upload=token)
         return render(request, self.template_name, {"cohort": cohort, "form": form}, status=400)
 
@@ -193,7 +258,7 @@ class GradebookMappingView(GradebookStepMixin, View):
         form = MappingForm(request.POST, preview=preview)
         if form.is_valid():
             try:
-                gradebook_mapping_save(cohort=cohort, by=request.user, mapping=form.mapping())
+                gradebook_mapping_save(cohort=cohort, by=request.user, mapping=form.mapping(), maxima=form.maxima())
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -208,6 +273,7 @@ class GradebookMappingView(GradebookStepMixin, View):
             "preview": preview,
             "form": form,
             "refused": [refused_item_message(header) for header in preview.refused_items],
+            "max_needed": max_needed_message(preview) if preview.max_needed else "",
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -223,7 +289,7 @@ class GradebookPreviewView(GradebookStepMixin, View):
         if entry is None:
             return self.expired(cohort)
         preview = self.preview(cohort, entry)
-        if preview.unmapped_items:
+        if preview.unmapped_items or preview.max_needed:
             return redirect("students:gradebook-mapping", cohort_pk=cohort.pk, upload=upload)
         form = ConfirmForm(initial={"assessed_on": timezone.localdate()})
         return self.page(cohort, entry, preview, form)
@@ -237,26 +303,51 @@ class GradebookPreviewView(GradebookStepMixin, View):
             self.forget(entry)
             messages.info(request, _("The gradebook import was cancelled; nothing was saved."))
             return redirect("programs:cohort-detail", pk=cohort.pk)
-        preview = self.preview(cohort, entry)
+        if "save_max" in request.POST:
+            return self.save_maxima(cohort, entry, upload)
         form = ConfirmForm(request.POST)
         if form.is_valid():
             try:
-                outcome = apply_gradebook(preview, by=request.user, assessed_on=form.cleaned_data["assessed_on"])
+                result = gradebook_import(
+                    table=self.table(entry),
+                    cohort=cohort,
+                    by=request.user,
+                    assessed_on=form.cleaned_data["assessed_on"],
+                )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 self.forget(entry)
-                context = {"cohort": cohort, "entry": entry, "outcome": outcome, "preview": preview}
+                context = {"cohort": cohort, "entry": entry, "outcome": result.outcome, "preview": result.preview}
                 return render(request, "students/imports/gradebook_result.html", context)
-        return self.page(cohort, entry, preview, form, status=400)
+        return self.page(cohort, entry, self.preview(cohort, entry), form, status=400)
 
-    def page(self, cohort, entry, preview, form, status=200):
+    def save_maxima(self, cohort, entry, upload):
+        preview = self.preview(cohort, entry)
+        max_form = MaximaForm(self.request.POST, preview=preview)
+        if max_form.is_valid():
+            try:
+                gradebook_mapping_save(cohort=cohort, by=self.request.user, mapping={}, maxima=max_form.maxima())
+            except DomainError as error:
+                max_form.add_error(None, error.message)
+            else:
+                messages.success(self.request, _("The maximum points are saved."))
+                return redirect("students:gradebook-preview", cohort_pk=cohort.pk, upload=upload)
+        form = ConfirmForm(initial={"assessed_on": timezone.localdate()})
+        return self.page(cohort, entry, preview, form, status=400, max_form=max_form)
+
+    def page(self, cohort, entry, preview, form, status=200, max_form=None):
         context = {
             "cohort": cohort,
             "entry": entry,
             "preview": preview,
             "form": form,
+            "max_form": max_form or MaximaForm(preview=preview),
             "counts": preview.counts(),
+            "mapped": [
+                (item, module, points_label(preview.max_of(item)) if preview.max_of(item) is not None else "")
+                for item, module in preview.mapped_items
+            ],
             "Status": Status,
             "refused": [refused_item_message(header) for header in preview.refused_items],
             "mapping_url": reverse(

@@ -34,6 +34,7 @@ from students.imports.gradebook import (
 from students.models import GradebookMapping, ModuleResult
 
 from .factories import EnrollmentFactory, StudentFactory
+from .test_import_files import moodle_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +194,23 @@ def test_gbk_encoded_csv_and_xlsx_give_the_same_preview(world, staff):
             (world["wang"].student.pk, [("PLC", Decimal("59.99"))]),
             (world["zhao"].student.pk, [("PLC", Decimal("75.00"))]),
         ]
+
+
+def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(world, staff):
+    """Moodle's export (PHP fputcsv) quotes such a name and doubles its quotes; every later column stays in place."""
+    smart = 'Assignment: "Smart factory" project, part 1'
+    header = [*HEADER[:6], f"{smart} (Real)", f"{CAD} (Percentage)", *HEADER[-2:]]
+    rows = [
+        ["Na", "Li", "2026001", "CQEVTC", "Mechatronics", "li.na@cqevtc.cn", "78.50", "91.00 %", "80.00", STAMP],
+        ["Fang", "Wang", "", "CQEVTC", "Mechatronics", "wang.fang@cqevtc.cn", "-", "55.00 %", "55.00", STAMP],
+    ]
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={smart: world["plc"], CAD: world["cad"]})
+    preview = preview_of(moodle_csv([header, *rows]), world["cohort"])
+    assert preview.items == [smart, CAD] and preview.errors == []
+    assert [[(c.module.code, c.score) for c in row.cells] for row in preview.matched] == [
+        [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))],
+        [("CAD", Decimal("55.00"))],
+    ]
 
 
 # --- mapping ----------------------------------------------------------------------------------------------------
@@ -642,3 +660,249 @@ def test_a_passed_result_is_kept_and_a_failed_attempt_is_corrected(world, staff)
         (1, Decimal("30.00"), "manual"),
         (2, Decimal("59.99"), "lms"),  # the latest, failed attempt is corrected; no attempt 3
     ]
+
+
+# --- points out of an item's maximum (Moodle's "Real" display type) --------------------------------------------
+
+
+def quiz_out_of_10():
+    """The quiz of the issue: out of 10 in Moodle, exported as Real points."""
+    return [
+        line("Na", "Li", "2026001", "li.na@cqevtc.cn", quiz="8.50", plc="78.50"),
+        line("Fang", "Wang", "", "wang.fang@cqevtc.cn", quiz="9.00", plc="59.99"),
+        line("Lei", "Zhao", "2026003", "zhao.lei@cqevtc.cn", quiz="6", plc="75"),
+    ]
+
+
+def quiz_mapped(world, staff):
+    mapping = {QUIZ: world["safe"], PLC: world["plc"], CAD: None}
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping=mapping)
+
+
+def test_a_real_item_whose_grades_look_like_points_out_of_less_than_100_asks_for_its_maximum(world, staff):
+    quiz_mapped(world, staff)
+    preview = preview_of(gradebook_csv(quiz_out_of_10()), world["cohort"])
+    assert preview.max_needed == [QUIZ]  # best grade 9 of "100": not plausible; PLC's best is 78.50
+    assert not preview.can_apply
+    with pytest.raises(DomainError, match="Give the maximum points of “Quiz: Week 1”: their best grade") as refused:
+        apply_gradebook(preview, by=staff, assessed_on=DAY)
+    assert refused.value.code == "max_needed"
+    assert not ModuleResult.objects.exists()
+
+
+def test_points_are_converted_to_percent_with_the_items_maximum(world, staff):
+    gradebook_mapping_save(
+        cohort=world["cohort"],
+        by=staff,
+        mapping={QUIZ: world["safe"], PLC: world["plc"], CAD: None},
+        maxima={QUIZ: Decimal("10")},
+    )
+    assert AuditEntry.objects.latest("pk").changes[QUIZ] == [None, "SAFE@10"]
+    preview = preview_of(gradebook_csv(quiz_out_of_10()), world["cohort"])
+    assert preview.max_needed == [] and preview.errors == []
+    quiz = {r.student.family_name_latin: next(c for c in r.cells if c.item == QUIZ) for r in preview.matched}
+    assert [(c.raw, c.max_points, c.score, c.grade) for c in quiz.values()] == [
+        (Decimal("8.50"), Decimal("10.00"), Decimal("85.00"), "pass"),
+        (Decimal("9.00"), Decimal("10.00"), Decimal("90.00"), "pass"),
+        (Decimal("6.00"), Decimal("10.00"), Decimal("60.00"), "pass"),
+    ]
+    plc = next(c for c in preview.matched[0].cells if c.item == PLC)
+    assert (plc.raw, plc.score, plc.converted) == (Decimal("78.50"), Decimal("78.50"), False)  # out of 100
+    apply_gradebook(preview, by=staff, assessed_on=DAY)
+    assert ModuleResult.objects.get(enrollment=world["li"], module=world["safe"]).score == Decimal("85.00")
+    # A grade above the maximum is an error at its row and column.
+    rows = quiz_out_of_10()
+    rows[1][6] = "10.50"
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert [(e.row, e.column, e.message) for e in preview.errors] == [
+        (3, f"{QUIZ} (Real)", "Score 10.50 is outside 0–10.")
+    ]
+
+
+def test_the_preview_asks_for_the_maximum_and_shows_the_converted_score(client, world, staff):
+    quiz_mapped(world, staff)
+    client.force_login(staff)
+    location = upload(client, world["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
+    assert location.endswith("/mapping/")  # all items are mapped, but the quiz's maximum is asked
+    page = client.get(location)
+    html = page.content.decode()
+    assert "Give the maximum points of “Quiz: Week 1”" in html and "best grade in the file: 9.00" in html
+    form = page.context["form"]
+    data = {name: field.initial or "" for name, field in form.fields.items() if name.startswith("item_")}
+    index = form.items.index(QUIZ)
+    assert f"max_{index}" in form.fields and f"max_{form.items.index(CAD)}" not in form.fields  # a percentage
+    response = client.post(location, {**data, f"max_{index}": "10"})
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+    assert GradebookMapping.objects.get(item_name=QUIZ).max_points == Decimal("10.00")
+    html = client.get(response["Location"]).content.decode()
+    assert "8.50/10 →" in html and "85.00" in html and "points out of 10" in html
+    response = client.post(response["Location"], {"assessed_on": "2026-06-20", "confirm": "1"})
+    assert response.status_code == 200
+    assert ModuleResult.objects.get(enrollment=world["li"], module=world["safe"]).score == Decimal("85.00")
+
+
+def test_the_preview_has_a_maximum_field_per_mapped_real_item(client, world, staff):
+    mapping = {QUIZ: world["safe"], PLC: world["plc"], CAD: world["cad"]}
+    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping=mapping, maxima={QUIZ: Decimal(10)})
+    client.force_login(staff)
+    location = upload(client, world["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
+    assert location.endswith("/preview/")
+    max_form = client.get(location).context["max_form"]
+    names = {item: name for name, (item, _module) in max_form.items.items()}
+    assert set(names) == {QUIZ, PLC}  # the mapped Real items; CAD is a percentage
+    assert max_form[names[QUIZ]].initial == Decimal("10.00")
+    response = client.post(location, {"save_max": "1", names[QUIZ]: "20", names[PLC]: ""})
+    assert response.status_code == 302 and response["Location"] == location
+    assert dict(GradebookMapping.objects.values_list("item_name", "max_points")) == {
+        QUIZ: Decimal("20.00"),
+        PLC: None,
+        CAD: None,
+    }
+    html = client.get(location).content.decode()
+    assert "8.50/20 →</span> 42.50" in html
+    response = client.post(location, {"save_max": "1", names[QUIZ]: "0", names[PLC]: ""})
+    assert response.status_code == 400 and "greater than or equal to 0.01" in response.content.decode()
+    assert GradebookMapping.objects.get(item_name=QUIZ).max_points == Decimal("20.00")
+
+
+def test_the_command_takes_the_maximum_after_an_at_sign(world, staff, tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_bytes(gradebook_csv(quiz_out_of_10()))
+    maps = ["--map", f"{PLC}=PLC", "--map", f"{CAD}=-"]
+    with pytest.raises(CommandError, match=r"Give the maximum points of “Quiz: Week 1”.*=MODULE_CODE@MAX"):
+        run(str(path), "--cohort", "MECH26", *maps, "--map", f"{QUIZ}=SAFE")
+    assert not GradebookMapping.objects.exists()  # refused: nothing saved, the mapping included
+    output = run(str(path), "--cohort", "MECH26", *maps, "--map", f"{QUIZ}=SAFE@10", "--date", "2026-06-20")
+    assert "SAFE 8.50/10.00 → 85.00" in output and "6 result(s) saved" in output
+    assert GradebookMapping.objects.get(item_name=QUIZ).max_points == Decimal("10.00")
+
+
+# --- the command: a refused import changes nothing; a dry run checks what the real run checks ---------------------
+
+
+def snapshot():
+    return (
+        list(GradebookMapping.objects.values_list("item_name", "module__code", "max_points").order_by("item_name")),
+        ModuleResult.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_a_refused_command_saves_no_mapping_so_a_typo_blocks_nothing_later(world, staff, tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_bytes(gradebook_csv(rows_ok()))
+    before = snapshot()
+    typo = ["--map", "Assigment: PLC project=PLC", "--map", f"{QUIZ}=-", "--map", f"{CAD}=CAD"]
+    with pytest.raises(CommandError, match="No gradebook item “Assigment: PLC project” in the file"):
+        run(str(path), "--cohort", "MECH26", *typo)
+    assert snapshot() == before
+    with pytest.raises(CommandError, match=f"not mapped for cohort MECH26: {PLC}"):
+        run(str(path), "--cohort", "MECH26", "--map", f"{QUIZ}=-", "--map", f"{CAD}=CAD")  # PLC forgotten
+    assert snapshot() == before
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(gradebook_csv([*rows_ok(), line("Bad", "Row", "", "x@y.cn", plc="n/a")]))
+    maps = ["--map", f"{QUIZ}=-", "--map", f"{PLC}=PLC", "--map", f"{CAD}=CAD"]
+    with pytest.raises(CommandError, match="1 error"):
+        run(str(bad), "--cohort", "MECH26", *maps)
+    assert snapshot() == before  # a file with errors: the mapping is not saved either
+    assert "4 result(s) saved" in run(str(path), "--cohort", "MECH26", *maps)  # the correct mapping goes through
+
+
+def test_a_dry_run_checks_one_module_one_item_like_the_real_run_and_changes_nothing(world, staff, tmp_path):
+    mapped(world, staff)
+    path = tmp_path / "grades.csv"
+    path.write_bytes(gradebook_csv(rows_ok()))
+    before = snapshot()
+    for dry in (["--dry-run"], []):
+        with pytest.raises(CommandError, match="Module PLC is mapped to two gradebook items"):
+            run(str(path), "--cohort", "MECH26", "--map", f"{QUIZ}=PLC", *dry)
+        assert snapshot() == before
+    output = run(str(path), "--cohort", "MECH26", "--dry-run")
+    assert "Dry run: 4 result(s) would be saved (4 new, 0 corrected)" in output
+    assert snapshot() == before
+    output = run(str(path), "--cohort", "MECH26", "--dry-run", "--map", f"{QUIZ}=SAFE@10")
+    assert "SAFE 10.00/10.00 → 100.00" in output and "5 result(s) would be saved" in output
+    assert snapshot() == before  # the mapping of a dry run is rolled back with the results
+
+
+# --- headers of Moodle in Russian and Chinese ---------------------------------------------------------------------
+
+RU_HEADER = [
+    "Имя",
+    "Фамилия",
+    "Индивидуальный номер",
+    "Учреждение (организация)",
+    "Отдел",
+    "Адрес электронной почты",
+    "Тест: Неделя 1 (Значение)",
+    "Задание: Проект ПЛК (Значение)",
+    "Экзамен: САПР (Проценты)",
+    "Экзамен: Устный (Буква)",
+    "Итоговая оценка за курс (Значение)",
+    "Последняя загрузка из этого курса",
+]
+ZH_HEADER = [
+    "名",
+    "姓",
+    "学号",
+    "机构",
+    "系别",
+    "Email地址",
+    "测验：第1周 (分数)",
+    "作业：PLC项目 (分数)",
+    "考试：CAD设计（百分比）",
+    "考试：口试 (分数段)",
+    "课程总分 (分数)",
+    "最近从此课程下载",
+]
+
+
+@pytest.mark.parametrize("header", [RU_HEADER, ZH_HEADER], ids=["ru", "zh_cn"])
+def test_a_gradebook_exported_in_russian_or_chinese_is_read(world, staff, header):
+    rows = [
+        ["Na", "Li", "2026001", "CQEVTC", "Mech", "li.na@cqevtc.cn", "8,50", "78,50", "91,00 %", "B", "80", STAMP],
+        ["Lei", "Zhao", "2026003", "CQEVTC", "Mech", "", "-", "75", "-", "C", "70", STAMP],
+    ]
+    quiz, plc, cad = (re.sub(r"\s*[(（][^()（）]+[)）]$", "", name) for name in header[6:9])
+    gradebook_mapping_save(
+        cohort=world["cohort"],
+        by=staff,
+        mapping={quiz: world["safe"], plc: world["plc"], cad: world["cad"]},
+        maxima={quiz: Decimal(10)},
+    )
+    preview = preview_of(moodle_csv([header, *rows]), world["cohort"])
+    assert preview.items == [quiz, plc, cad]  # not the institution, the course total or the export time
+    assert preview.kinds == {quiz: "Real", plc: "Real", cad: "Percentage"}
+    assert preview.refused_items == [header[9]]  # letter grades
+    assert preview.errors == []
+    assert [(r.student.pk, r.matched_by) for r in preview.matched] == [
+        (world["li"].student.pk, "email"),
+        (world["zhao"].student.pk, "id_number"),
+    ]
+    assert preview.rows[0].first_name == "Na" and preview.rows[0].last_name == "Li"
+    assert [(c.module.code, c.score) for c in preview.matched[0].cells] == [
+        ("SAFE", Decimal("85.00")),  # 8,50 of 10
+        ("PLC", Decimal("78.50")),
+        ("CAD", Decimal("91.00")),
+    ]
+
+
+def test_a_refusal_names_the_columns_it_looked_for_and_the_ones_it_found(world):
+    header = ["Имя", "Фамилия", "Логин", "Тест: Неделя 1 (Значение)"]
+    with pytest.raises(ImportFileError) as refused:
+        preview_of(gradebook_csv([["Na", "Li", "lina", "8"]], header=header), world["cohort"])
+    message = refused.value.message
+    assert "neither an e-mail nor an ID number column" in message
+    for looked_for in ("“Email address”", "“Адрес электронной почты”", "“Email地址”", "“ID number”", "“学号”"):
+        assert looked_for in message
+    assert "Columns found: “Имя”, “Фамилия”, “Логин”, “Тест: Неделя 1 (Значение)”." in message
+
+
+def test_an_item_that_is_not_a_module_is_not_read(world, staff):
+    """A bonus item out of 150, or one with text grades, mapped to "not a module", blocks nothing."""
+    mapped(world, staff)  # the quiz is not a module
+    rows = rows_ok()
+    rows[0][6], rows[1][6] = "140", "n/a"
+    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    assert preview.errors == [] and preview.can_apply
+    assert QUIZ not in preview.rows[0].scores

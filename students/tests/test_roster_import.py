@@ -31,6 +31,7 @@ from students.imports.roster import parse as roster_parse
 from students.models import Enrollment, Student
 
 from .factories import EnrollmentFactory, StudentFactory
+from .test_import_files import excel_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -400,6 +401,19 @@ def test_apply_creates_students_and_applications_through_the_services(cohort, ad
     assert (enrollment.cohort, enrollment.status, enrollment.source) == (cohort, "applied", "import")
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"student.create", "enrollment.apply"} <= actions
+
+
+def test_a_wps_csv_with_quotes_in_a_cell_is_stored_as_typed(cohort, admin_user):
+    """WPS (and Excel on a Chinese system) writes GB18030 with the quotes of a cell doubled, as RFC 4180 says."""
+    specialty = '软件技术（"1+X"证书）'
+    rows = rows_of(ROWS)
+    rows[1]["home specialty"] = specialty
+    rows[2]["home specialty"] = "数控技术, 模具"  # a comma in a cell: the cell is quoted
+    data = excel_csv(table_rows(rows), encoding="gb18030")
+    assert '"软件技术（""1+X""证书）"'.encode("gb18030") in data
+    apply_roster(parse(data, cohort, admin_user), by=admin_user)
+    assert Student.objects.get(home_student_id="2026002").home_specialty == specialty
+    assert Student.objects.get(home_student_id="2026003").home_specialty == "数控技术, 模具"
 
 
 def test_re_importing_updates_and_never_duplicates(cohort, admin_user):
