@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("programs", "0001_initial"),
-        ("students", "0006_student_home_id_order_idx"),
+        ("students", "0007_student_names_normalized"),
     ]
 
     operations = [
