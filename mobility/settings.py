@@ -222,7 +222,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- e-mail ------------------------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Development prints e-mails to the console. Production has no default and refuses the console backend: it would write
+# every password-reset and invitation link, with its token, into the logs.
+_CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_CONSOLE_EMAIL_BACKEND if DEBUG else "")
+if not DEBUG and EMAIL_BACKEND in ("", _CONSOLE_EMAIL_BACKEND):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG unset) needs EMAIL_BACKEND set to a backend that sends mail, such as "
+        "django.core.mail.backends.smtp.EmailBackend"
+        + (
+            ": the console backend would write password-reset and invitation links, with their tokens, to the logs."
+            if EMAIL_BACKEND
+            else "."
+        )
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International Office <mobility@localhost>")
 # SMTP, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend in production.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
