@@ -28,10 +28,10 @@ def _matcher(proxies: tuple[str, ...]) -> IpWare:
     return IpWare(precedence=(_FORWARDED_FOR,), leftmost=True, proxy_list=list(proxies))
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The address of the client behind the trusted proxies, as text; ``REMOTE_ADDR`` when no proxy is trusted or the
-    request did not come through them; ``"unknown"`` when there is no address at all (never empty, so it can key a
-    count)."""
+    request did not come through them; None when there is no address at all (django-axes stores it in an ``inet``
+    column on PostgreSQL, which takes an address or NULL)."""
     peer = (request.META.get("REMOTE_ADDR") or "").strip()
     proxies = tuple(settings.TRUSTED_PROXIES)
     if proxies and peer:
@@ -40,9 +40,9 @@ def client_ip(request: HttpRequest) -> str:
         ip, through_proxies = _matcher(proxies).get_client_ip({_FORWARDED_FOR: chain}, strict=False)
         if ip is not None and through_proxies:
             return str(ip)
-    return peer or "unknown"
+    return peer or None
 
 
 def ratelimit_key(group: str, request: HttpRequest) -> str:
-    """django-ratelimit's key function: the client's address."""
-    return client_ip(request)
+    """django-ratelimit's key function: the client's address (requests without one share a count)."""
+    return client_ip(request) or "unknown"
