@@ -5,6 +5,7 @@ cohort (students.services.enrollments._places_locked). Without the quota lock ea
 cohort, both count the same places taken, and both take the last one.
 """
 
+import contextlib
 import datetime
 import threading
 from unittest import mock
@@ -60,15 +61,14 @@ def _cohorts_sharing_a_quota_with_one_place_left():
 
 def test_two_cohorts_under_one_agreement_race_for_its_last_place_and_one_wins():
     quota, racing, staff = _cohorts_sharing_a_quota_with_one_place_left()
-    arrived = threading.Semaphore(0)
+    both_checked = threading.Barrier(2)
     outcomes: dict[int, object] = {}
 
     def rendezvous(*, enrollment):
         # Called inside the admission's transaction, after the checks and the status write, before the commit:
-        # wait until the other admission is here too (it never comes if it waits for the quota's lock).
-        arrived.release()
-        if arrived.acquire(timeout=RENDEZVOUS_SECONDS):
-            arrived.release()
+        # wait until the other admission is here too (it never comes while it waits for the quota's lock).
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=RENDEZVOUS_SECONDS)
 
     def admit(enrollment):
         try:
