@@ -37,7 +37,8 @@ COPY . .
 # Build steps need settings but no secret: a throw-away key and host for these commands only (not kept in the image).
 # collectstatic runs in production mode, so it writes the hashed, compressed files WhiteNoise serves.
 RUN DJANGO_DEBUG=1 python manage.py compilemessages -v0 --ignore=bench --ignore=staticfiles --ignore=media --ignore=var \
-    && DJANGO_SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=build.invalid python manage.py collectstatic --noinput -v0 \
+    && DJANGO_SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=build.invalid \
+       EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend python manage.py collectstatic --noinput -v0 \
     && DJANGO_DEBUG=1 python manage.py diploma_fonts \
     && mkdir -p /data/media /app/var \
     && chown -R mobility:mobility /data/media /app/var

@@ -181,6 +181,7 @@ def start_server(port: int, *, script: Path | None = None) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SECURE_SSL_REDIRECT": "0",
         "API_RATE_LIMIT": "10000000/minute",
     }

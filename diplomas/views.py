@@ -6,18 +6,16 @@ Views stay thin: a form validates, a selector reads or one service writes; refus
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import caches
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django_ratelimit.core import get_usage
 
 from mobility import uploads
 from mobility.exceptions import DomainError
@@ -177,27 +175,20 @@ class DiplomaDownloadView(View):
 # --- public verification -------------------------------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client writes unless a known proxy sets it.
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def rate_limit_wait(request, *, scope: str) -> int:
-    """Count this request against the client's fixed one-minute window; the seconds to wait when it is over the
-    limit (``DIPLOMA_VERIFY_RATE_LIMIT`` per minute, default 30), 0 otherwise. Uses the ``default`` cache: a
-    LocMemCache (per process) unless settings name a shared one (Redis), which the limit then honours."""
-    limit = settings.DIPLOMA_VERIFY_RATE_LIMIT
-    window = 60
-    now = time.time()
-    key = f"ratelimit:{scope}:{_client_ip(request)}:{int(now // window)}"
-    cache = caches["default"]
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return int(window - now % window) + 1 if count > limit else 0
+    """Count this request against the client's one-minute window (django-ratelimit, keyed by
+    ``mobility.network.client_ip``); the seconds to wait when it is over ``DIPLOMA_VERIFY_RATE_LIMIT`` per minute
+    (default 30), 0 otherwise. Counted in the ``default`` cache: per process unless settings name a shared one."""
+    usage = get_usage(
+        request,
+        group=f"diplomas.{scope}",
+        key="mobility.network.ratelimit_key",
+        rate=f"{settings.DIPLOMA_VERIFY_RATE_LIMIT}/m",
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return 0
+    return min(max(usage["time_left"], 1), 60)
 
 
 class VerifyView(View):

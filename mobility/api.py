@@ -38,6 +38,7 @@ from rest_framework_api_key.permissions import KeyParser
 from .access import is_office_staff, is_staff_key
 from .exceptions import DomainError
 from .models import IdempotencyRecord, PartnerAPIKey
+from .network import client_ip
 
 # --- who calls -----------------------------------------------------------------------------------------------------
 
@@ -146,6 +147,10 @@ class ApiRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return f"throttle_{self.scope}_{ident}"
+
+    def get_ident(self, request):
+        # The address every per-client limit uses (TRUSTED_PROXIES), not DRF's, which believes any X-Forwarded-For.
+        return client_ip(request)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -2,13 +2,15 @@
 
 ``logging_config()`` is the one logging configuration, used by ``settings.LOGGING`` (Django in the web processes,
 Celery's worker and beat through ``mobility.celery``) and by ``gunicorn.conf.py`` (gunicorn's own and access lines),
-so every process writes the same shape of line. JSON lines come from python-json-logger.
+so every process writes the same shape of line. JSON lines come from python-json-logger. Both formats redact the
+token of a password-reset or invitation link wherever it appears in a line (``redact``).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Mapping
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -18,6 +20,18 @@ from . import request_id
 FORMATS = ("json", "plain")
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+# A password-reset or invitation link carries its token in the path (/accounts/reset/<uid>/<token>/, students/
+# accounts_urls.py): a gunicorn access line, Django's "Not Found: …" or a traceback would write it into the log, where
+# it stays valid until the password is set (days). Django's view swaps it for "set-password" (kept in the session)
+# on the first visit; that name is not a secret and stays readable.
+_TOKEN_IN_PATH = re.compile(r"(/(?:reset|invitation)/[^/\s\"'?#]+/)(?!set-password(?:[/\s\"'?#]|$))[^/\s\"'?#]+")
+REDACTED = "[redacted]"
+
+
+def redact(line: str) -> str:
+    """The line with the token of every reset or invitation link in it replaced by ``[redacted]``."""
+    return _TOKEN_IN_PATH.sub(rf"\g<1>{REDACTED}", line)
 
 
 class RequestIdFilter(logging.Filter):
@@ -56,6 +70,10 @@ class JsonFormatter(_JsonFormatter):
     def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
         return datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC).isoformat(timespec="milliseconds")
 
+    def format(self, record: logging.LogRecord) -> str:
+        # The whole line: the message, the fields (a gunicorn line's path, django.request's request) and a traceback.
+        return redact(super().format(record))
+
 
 class PlainFormatter(logging.Formatter):
     """The development format; ``-`` where a record has no request id."""
@@ -67,7 +85,7 @@ class PlainFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None)
         record.request_id = rid or "-"
         try:
-            return super().format(record)
+            return redact(super().format(record))
         finally:
             record.request_id = rid
 

@@ -43,6 +43,10 @@ else:
             "Set them, or set DJANGO_DEBUG=1 for a local development run."
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The proxies in front of the app whose X-Forwarded-For is believed, from the client's side to the one that connects
+# to gunicorn (addresses, CIDR networks or prefixes): 127.0.0.1 behind nginx on the same machine. Empty: the client
+# is REMOTE_ADDR and X-Forwarded-For is ignored (mobility/network.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- applications ------------------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -128,6 +132,9 @@ AUTHENTICATION_BACKENDS = [
     "students.accounts.StudentEmailBackend",
 ]
 AXES_USERNAME_CALLABLE = "students.accounts.login_username"
+# The client's address as every per-client limit sees it (the lockout, the verification page's rate limit, the API's
+# throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/network.py).
+AXES_CLIENT_IP_CALLABLE = "mobility.network.client_ip"
 # Login lockout: after this many failed attempts for one user name from one address, that pair is refused for the
 # cool-off time; a successful login resets the count.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -222,7 +229,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- e-mail ------------------------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Development prints e-mails to the console. Production has no default and refuses the console backend: it would write
+# every password-reset and invitation link, with its token, into the logs.
+_CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_CONSOLE_EMAIL_BACKEND if DEBUG else "")
+if not DEBUG and EMAIL_BACKEND in ("", _CONSOLE_EMAIL_BACKEND):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG unset) needs EMAIL_BACKEND set to a backend that sends mail, such as "
+        "django.core.mail.backends.smtp.EmailBackend"
+        + (
+            ": the console backend would write password-reset and invitation links, with their tokens, to the logs."
+            if EMAIL_BACKEND
+            else "."
+        )
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International Office <mobility@localhost>")
 # SMTP, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend in production.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -360,7 +380,9 @@ DIPLOMA_MAX_ATTEMPTS = env.int("DIPLOMA_MAX_ATTEMPTS", default=8)
 # The sweeper re-sends diplomas left in "requested" or "rendering" for longer than this.
 DIPLOMA_STUCK_AFTER_SECONDS = env.int("DIPLOMA_STUCK_AFTER_SECONDS", default=10 * 60)
 # Requests per minute and client address to the public verification page (429 beyond; counted in the default
-# cache, so configure a shared cache when several processes serve the site).
+# cache by django-ratelimit, so configure a shared cache when several processes serve the site). django_ratelimit is
+# used as a library, not an installed app: its system check calls the default per-process cache an error, which is
+# right for production only, where docs/deployment.md sets CACHE_URL.
 DIPLOMA_VERIFY_RATE_LIMIT = env.int("DIPLOMA_VERIFY_RATE_LIMIT", default=30)
 
 # --- security -----------------------------------------------------------------------------------------------------

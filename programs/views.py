@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -144,7 +145,7 @@ class InstitutionDetailView(StaffRequiredMixin, TemplateView):
 class InstitutionCreateView(ServiceFormView):
     permission_required = "programs.add_institution"
     form_class = InstitutionForm
-    title = _("New institution")
+    title = gettext_lazy("New institution")
 
     def save(self, form):
         return services.institution_create(by=self.request.user, data=form.cleaned_data)
@@ -158,7 +159,7 @@ class InstitutionCreateView(ServiceFormView):
 
 class InstitutionUpdateView(InstitutionCreateView):
     permission_required = "programs.change_institution"
-    title = _("Edit institution")
+    title = gettext_lazy("Edit institution")
 
     def get_object(self):
         return get_object_or_404(Institution, pk=self.kwargs["pk"])
@@ -173,7 +174,7 @@ class InstitutionUpdateView(InstitutionCreateView):
 class ContactCreateView(ServiceFormView):
     permission_required = "programs.add_contact"
     form_class = ContactForm
-    title = _("New contact")
+    title = gettext_lazy("New contact")
 
     def institution(self) -> Institution:
         return get_object_or_404(Institution, pk=self.kwargs["institution_pk"])
@@ -191,7 +192,7 @@ class ContactCreateView(ServiceFormView):
 class ContactUpdateView(ServiceFormView):
     permission_required = "programs.change_contact"
     form_class = ContactForm
-    title = _("Edit contact")
+    title = gettext_lazy("Edit contact")
 
     def get_object(self):
         return get_object_or_404(Contact.objects.select_related("institution"), pk=self.kwargs["pk"])
@@ -262,7 +263,7 @@ class AgreementCreateView(ServiceFormView):
     permission_required = ("programs.add_agreement", "programs.add_agreementquota")
     form_class = AgreementForm
     template_name = "programs/agreement_form.html"
-    title = _("New agreement")
+    title = gettext_lazy("New agreement")
 
     def get_formset(self):
         kwargs = {"instance": self.object or Agreement(), "prefix": "quotas"}
@@ -296,7 +297,7 @@ class AgreementCreateView(ServiceFormView):
 
 class AgreementUpdateView(AgreementCreateView):
     permission_required = ("programs.change_agreement", "programs.add_agreementquota", "programs.change_agreementquota")
-    title = _("Edit agreement")
+    title = gettext_lazy("Edit agreement")
 
     def get_object(self):
         return get_object_or_404(Agreement, pk=self.kwargs["pk"])
@@ -368,7 +369,7 @@ class TrackDetailView(StaffRequiredMixin, TemplateView):
 class TrackCreateView(ServiceFormView):
     permission_required = "programs.add_track"
     form_class = TrackForm
-    title = _("New track")
+    title = gettext_lazy("New track")
 
     def save(self, form):
         return services.track_create(by=self.request.user, data=form.cleaned_data)
@@ -382,7 +383,7 @@ class TrackCreateView(ServiceFormView):
 
 class TrackUpdateView(TrackCreateView):
     permission_required = "programs.change_track"
-    title = _("Edit track")
+    title = gettext_lazy("Edit track")
 
     def get_object(self):
         return get_object_or_404(Track, pk=self.kwargs["pk"])
@@ -397,7 +398,7 @@ class TrackUpdateView(TrackCreateView):
 class ModuleCreateView(ServiceFormView):
     permission_required = "programs.add_module"
     form_class = ModuleForm
-    title = _("New module")
+    title = gettext_lazy("New module")
 
     def track(self) -> Track:
         if not hasattr(self, "_track"):
@@ -419,7 +420,7 @@ class ModuleCreateView(ServiceFormView):
 
 class ModuleUpdateView(ModuleCreateView):
     permission_required = "programs.change_module"
-    title = _("Edit module")
+    title = gettext_lazy("Edit module")
 
     def get_object(self):
         return get_object_or_404(Module, pk=self.kwargs["pk"], track_id=self.kwargs["track_pk"])
@@ -463,7 +464,7 @@ class CohortDetailView(StaffRequiredMixin, TemplateView):
 class CohortCreateView(ServiceFormView):
     permission_required = "programs.add_cohort"
     form_class = CohortForm
-    title = _("New cohort")
+    title = gettext_lazy("New cohort")
 
     def get_form_kwargs(self):
         has_enrollments = bool(self.object) and self.object.enrollments.exists()
@@ -481,7 +482,7 @@ class CohortCreateView(ServiceFormView):
 
 class CohortUpdateView(CohortCreateView):
     permission_required = "programs.change_cohort"
-    title = _("Edit cohort")
+    title = gettext_lazy("Edit cohort")
 
     def get_object(self):
         return get_object_or_404(Cohort, pk=self.kwargs["pk"])

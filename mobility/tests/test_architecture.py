@@ -77,3 +77,82 @@ def test_the_architecture_check_finds_a_status_write():
     enrollments = ROOT / "students" / "services" / "enrollments.py"
     assert enrollments in set(_product_modules())
     assert list(_status_writes(ast.parse(enrollments.read_text())))
+
+
+# --- text translated when it is shown, never when a module is imported (STYLE.md 16) ------------------------------
+
+EAGER_GETTEXT = {"gettext", "ngettext", "pgettext", "npgettext"}
+
+
+class _ImportTimeGettext(ast.NodeVisitor):
+    """Lines of ``gettext`` calls (under any alias, or ``translation.gettext``) that run when the module is imported:
+    at module or class level, in decorators and in default values; not inside a function or lambda body."""
+
+    def __init__(self, tree: ast.AST):
+        self.names, self.modules, self.lines = set(), set(), []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                self.names |= {alias.asname or alias.name for alias in node.names if alias.name in EAGER_GETTEXT}
+            elif isinstance(node, ast.ImportFrom) and node.module == "django.utils":
+                self.modules |= {alias.asname or alias.name for alias in node.names if alias.name == "translation"}
+        self.visit(tree)
+
+    def visit_FunctionDef(self, node):
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self.visit(node.args)  # defaults are evaluated when the function is defined; the body is not
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self.visit(node.args)
+
+    def visit_arguments(self, node):
+        for default in [*node.defaults, *(d for d in node.kw_defaults if d is not None)]:
+            self.visit(default)
+
+    def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Name) and func.id in self.names) or (
+            isinstance(func, ast.Attribute)
+            and func.attr in EAGER_GETTEXT
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.modules
+        ):
+            self.lines.append(node.lineno)
+        self.generic_visit(node)
+
+
+def _import_time_gettext(modules) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path, source in modules
+        for line in _ImportTimeGettext(ast.parse(source, filename=str(path))).lines
+    ]
+
+
+def test_no_text_is_translated_when_its_module_is_imported():
+    offenders = _import_time_gettext((path, path.read_text()) for path in _product_modules())
+    message = "gettext at import time (use gettext_lazy at module and class level): "
+    assert offenders == [], message + ", ".join(offenders)
+
+
+def test_the_architecture_check_finds_gettext_at_import_time():
+    sample = (
+        "from django.utils import translation\n"
+        "from django.utils.translation import gettext as _, gettext_lazy, ngettext\n"
+        "TITLE = _('Title')\n"  # 3: module level
+        "class View:\n"
+        "    title = _('New')\n"  # 5: class level
+        "    label = gettext_lazy('Lazy')\n"
+        "    def get(self, x=translation.gettext('d')):\n"  # 7: a default value
+        "        return _('At request time') + ngettext('a', 'b', 2)\n"
+        "CHOICES = [(1, ngettext('one', 'many', 1))]\n"  # 9
+        "f = lambda: _('later')\n"
+    )
+    assert _import_time_gettext([(ROOT / "programs" / "views.py", sample)]) == [
+        "programs/views.py:3",
+        "programs/views.py:5",
+        "programs/views.py:7",
+        "programs/views.py:9",
+    ]

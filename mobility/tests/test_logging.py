@@ -6,12 +6,13 @@ import json
 import logging
 import logging.config
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from celery import shared_task
 
 from mobility import request_id
-from mobility.logs import GunicornAccessFields, JsonFormatter, RequestIdFilter, logging_config
+from mobility.logs import GunicornAccessFields, JsonFormatter, PlainFormatter, RequestIdFilter, logging_config
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,28 @@ def test_a_task_received_line_carries_the_task_id_from_celerys_data():
     record.data = {"id": "abc", "name": "x"}
     RequestIdFilter().filter(record)
     assert record.request_id == "abc"
+
+
+def test_a_password_reset_token_never_reaches_a_log_line(client, caplog, django_user_model, mailoutbox):
+    django_user_model.objects.create_user("reader", email="reader@example.edu", password="old-pass-9x!")
+    client.post("/accounts/password_reset/", {"email": "reader@example.edu"})
+    links = re.findall(r"https?://\S+/accounts/reset/\S+?/\S+?/", mailoutbox[0].body)
+    (path,) = {urlsplit(link).path for link in links}
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    # Django keeps the token in the session on the first visit and redirects to a URL without it; the link itself
+    # stays valid until the password is set, so the line of that first visit must not show it.
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].endswith("/set-password/")
+    assert token not in response["Location"]
+    caplog.set_level(logging.INFO)
+    client.get(path + "more/")  # a 404: django.request logs the path and the request
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and token in records[0].getMessage()
+    atoms = {"h": "10.0.0.1", "r": f"GET {path} HTTP/1.1", "m": "GET", "U": path, "s": "302", "D": 900, "B": 0}
+    access = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s', (atoms,), None)
+    GunicornAccessFields().filter(access)
+    for record in [*records, access]:
+        RequestIdFilter().filter(record)
+        for formatter in (JsonFormatter(), PlainFormatter()):
+            line = formatter.format(record)
+            assert token not in line and path.replace(token, "[redacted]") in line

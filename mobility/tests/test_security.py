@@ -200,6 +200,7 @@ def test_the_production_settings_turn_on_secure_cookies_and_hsts():
         DJANGO_SETTINGS_MODULE="mobility.settings",
         DJANGO_SECRET_KEY="k3J9#vQ2!xR8@mT5$wZ1^pL7&nB4*cF6(hD0)yG3-sA9+eU2=iO5",
         ALLOWED_HOSTS="mobility.example.edu",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     code = (
         "import json, django; django.setup(); from django.conf import settings; "

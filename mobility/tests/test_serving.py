@@ -50,6 +50,7 @@ def production(tmp_path):
     env.update(
         DJANGO_SECRET_KEY="smoke-" + "s3cr3t-" * 9,
         ALLOWED_HOSTS="127.0.0.1",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
@@ -133,6 +134,10 @@ def test_gunicorn_serves_health_static_files_and_json_logs(production):
         page = body.decode()
         assert "/static/vendor/bootstrap/bootstrap-portal.min." in page
         assert manifest["vendor/bootstrap/bootstrap-portal.min.css"] in page
+
+        # A password-reset link (here one for no user: the page says the link is invalid) is logged without its token.
+        status, _, _ = _get(f"{base}/accounts/reset/MQ/d1g5x2-0f5e8a1b2c3d4e5f6a7b/")
+        assert status == 200
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -143,6 +148,8 @@ def test_gunicorn_serves_health_static_files_and_json_logs(production):
     assert access and access[0]["request_id"] == "smoke-1" and access[0]["status_code"] == 200
     assert {"time", "level", "logger", "message", "request_id"} <= set(access[0])
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+    assert "0f5e8a1b2c3d4e5f6a7b" not in log_path.read_text()
+    assert any(line.get("path") == "/accounts/reset/MQ/[redacted]/" for line in lines)
     print(
         f"prepared (migrate + collectstatic) in {prepared:.1f} s, gunicorn answering at {up:.1f} s, all {total:.1f} s"
     )

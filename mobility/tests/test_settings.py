@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_check(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_"))
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -34,10 +36,26 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "needs ALLOWED_HOSTS" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("backend", "reason"),
+    [
+        (None, "needs EMAIL_BACKEND"),
+        ("django.core.mail.backends.console.EmailBackend", "the console backend would write password-reset"),
+    ],
+)
+def test_production_refuses_to_start_without_a_mail_backend_that_sends(backend, reason):
+    # The console backend (the development default) prints every e-mail, reset links and their tokens included.
+    extra = {"EMAIL_BACKEND": backend} if backend else {}
+    result = _run_check(DJANGO_SECRET_KEY=PRODUCTION_SECRET, ALLOWED_HOSTS="mobility.example.edu", **extra)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and reason in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_variables():
     result = _run_check(
         DJANGO_SECRET_KEY="k3J9#vQ2!xR8@mT5$wZ1^pL7&nB4*cF6(hD0)yG3-sA9+eU2=iO5",
         ALLOWED_HOSTS="mobility.stankin.example",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -51,11 +69,12 @@ def _production_env(tmp_path, **overrides) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "LOG_", "CACHE_URL"))
+        if not k.startswith(("DJANGO_", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_", "LOG_", "CACHE_URL", "EMAIL_"))
     }
     env.update(
         DJANGO_SECRET_KEY=PRODUCTION_SECRET,
         ALLOWED_HOSTS="mobility.example.edu",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
     )

@@ -130,11 +130,12 @@ def enrollment_admit(
     on: datetime.date | None = None,
 ) -> Enrollment:
     """``applied → admitted``, when the cohort has room and the agreement's quota for the track and intake year has
-    a place left. Atomic; the cohort row is locked so that two admissions cannot take the last place together.
-    The student is told by e-mail after the commit."""
+    a place left. Atomic; the quota row and then the cohort row are locked, so that two admissions cannot take the
+    last place together, whether of one cohort or of two cohorts sharing the quota (the loser is refused with
+    ``quota_exhausted`` or ``cohort_full``). The student is told by e-mail after the commit."""
     with transaction.atomic():
-        cohort = Cohort.objects.select_for_update().get(pk=enrollment.cohort_id)
-        _check_places(cohort)
+        cohort, quota = _places_locked(enrollment.cohort_id)
+        _check_places(cohort, quota)
         admitted = _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
         enrollment_admitted_notify(enrollment=admitted)
         return admitted
@@ -240,7 +241,32 @@ def _transition(
     return enrollment
 
 
-def _check_places(cohort: Cohort) -> None:
+def _places_locked(cohort_id: int) -> tuple[Cohort, AgreementQuota | None]:
+    """Lock the places an admission takes: the agreement's quota for the cohort's track and intake year (when the
+    cohort has an agreement and that quota exists), then the cohort. Always in that order, in every transaction that
+    locks both, so that two admissions never hold one each while waiting for the other (a deadlock). The cohort is
+    read first without a lock to find its quota; if it moved to another agreement, track or year in between, the
+    quota of its new key is locked too."""
+    key = Cohort.objects.filter(pk=cohort_id).values_list("agreement_id", "track_id", "start_date").get()
+    while True:
+        agreement_id, track_id, start_date = key
+        quota = None
+        if agreement_id is not None:
+            quota = (
+                AgreementQuota.objects.select_for_update()
+                .filter(agreement_id=agreement_id, track_id=track_id, year=start_date.year)
+                .first()
+            )
+        cohort = Cohort.objects.select_for_update().get(pk=cohort_id)
+        locked_key = (cohort.agreement_id, cohort.track_id, cohort.start_date)
+        if (locked_key[0], locked_key[1], locked_key[2].year) == (agreement_id, track_id, start_date.year):
+            return cohort, quota
+        key = locked_key
+
+
+def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
+    """Refuse an admission to a full cohort, to a cohort under an agreement with no quota for its track and year, or
+    when that quota is used up. ``quota`` is the cohort's quota row, locked by ``_places_locked``."""
     taken = Enrollment.objects.filter(cohort=cohort, status__in=Enrollment.PLACE_STATUSES).count()
     if taken >= cohort.capacity:
         raise DomainError(
@@ -250,11 +276,6 @@ def _check_places(cohort: Cohort) -> None:
         )
     if cohort.agreement_id is None:
         return
-    quota = AgreementQuota.objects.filter(
-        agreement_id=cohort.agreement_id,
-        track_id=cohort.track_id,
-        year=cohort.intake_year,
-    ).first()
     if quota is None:
         raise DomainError(
             _("Agreement %(agreement)s has no quota for %(track)s in %(year)d.")

@@ -11,6 +11,7 @@ from django.db.models import CheckConstraint, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mobility.access import can_view_sensitive
 from programs.models import AgreementQuota, Cohort, Institution, Track
@@ -24,10 +25,16 @@ from .preview import RosterPreview, RosterRow
 
 # Friendly messages for the model's check constraints: constraint name → (field it is about, message).
 CONSTRAINT_MESSAGES = {
-    "student_passport_dates_ordered": ("passport_expires_on", _("The passport expires before it was issued.")),
-    "student_birth_date_plausible": ("birth_date", _("The birth date is before 1900.")),
-    "student_latin_name_not_blank": ("family_name_latin", _("The Latin family and given names are required.")),
-    "student_home_id_not_blank": ("home_student_id", _("The home student id is required.")),
+    "student_passport_dates_ordered": (
+        "passport_expires_on",
+        gettext_lazy("The passport expires before it was issued."),
+    ),
+    "student_birth_date_plausible": ("birth_date", gettext_lazy("The birth date is before 1900.")),
+    "student_latin_name_not_blank": (
+        "family_name_latin",
+        gettext_lazy("The Latin family and given names are required."),
+    ),
+    "student_home_id_not_blank": ("home_student_id", gettext_lazy("The home student id is required.")),
 }
 _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
 
@@ -359,6 +366,7 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
         if not isinstance(constraint, CheckConstraint):
             continue
         name, message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
+        message = str(message)  # the lazy text, in this request's language
         if name in flagged:
             continue
         holds = _condition_holds(constraint.condition, instance)
