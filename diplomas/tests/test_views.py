@@ -19,7 +19,7 @@ from students.tests.factories import EnrollmentFactory
 
 from .factories import FAKE_PDF, completed_enrollment
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
 S = Diploma.Status
 

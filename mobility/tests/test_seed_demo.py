@@ -17,7 +17,7 @@ from programs.models import Agreement, Cohort, Institution, Module, Track
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")

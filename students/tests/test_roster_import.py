@@ -32,7 +32,7 @@ from students.models import Enrollment, Student
 
 from .factories import EnrollmentFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 TODAY = datetime.date(2026, 1, 15)
 HEADERS = [
