@@ -22,7 +22,7 @@ from programs.models import Cohort
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+pytestmark = pytest.mark.django_db
 
 S = Enrollment.Status
 TODAY = datetime.date(2026, 11, 24)
