@@ -1,3 +1,4 @@
+import datetime
 import os
 from pathlib import Path
 from unittest import mock
@@ -7,6 +8,53 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from mobility.celery import app as celery_app
+
+# --- the clock: `--clock 2027-12-06T23:30:00Z` runs the whole session at that moment -----------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="MOMENT",
+        help="run the session with the clock set to MOMENT, an ISO 8601 date and time with a time zone "
+        "(2027-12-06T23:30:00Z, 2027-12-07T02:30:00+03:00); time goes on from there (time-machine). CI runs the "
+        "tests marked 'clock' at 23:30 UTC today and a year ahead.",
+    )
+
+
+def _clock_moment(value: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--clock {value!r} is not an ISO 8601 date and time (2027-12-06T23:30:00Z)") from None
+    if moment.tzinfo is None:
+        # A naive moment would be read in the machine's time zone: the very dependence the option is there to catch.
+        raise pytest.UsageError(f"--clock {value!r} has no time zone: add Z (UTC) or an offset (+03:00)")
+    return moment
+
+
+def pytest_configure(config):
+    value = config.getoption("clock")
+    if value:
+        import time_machine
+
+        # Started here, before any test module is collected, and kept for the whole process: module-level dates,
+        # fixtures, the live server's thread and the in-process Celery tasks all see the same moved clock.
+        config._clock_traveller = time_machine.travel(_clock_moment(value), tick=True)
+        config._clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_clock_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    value = config.getoption("clock")
+    if value:
+        return f"clock: moved to {_clock_moment(value).isoformat()} (--clock), ticking"
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -99,7 +99,10 @@ def seed(count: int, items: int):
         valid_from=datetime.date(2025, 1, 1),
         valid_until=datetime.date(2030, 12, 31),
     )
-    start = datetime.date.today() - datetime.timedelta(days=120)
+    from django.utils import timezone
+
+    # The site's date, as the services' "today": the machine's may be a day ahead or behind.
+    start = timezone.localdate() - datetime.timedelta(days=120)
     AgreementQuota.objects.create(agreement=agreement, track=track, year=start.year, places=count)
     cohort = Cohort.objects.create(
         code=f"GB{stamp}",
@@ -184,6 +187,7 @@ def main(argv=None):
     folder = setup_django(args.use_configured_db)
 
     from django.db import connection
+    from django.utils import timezone
 
     from mobility.models import AuditEntry
     from programs.models import Module
@@ -197,7 +201,7 @@ def main(argv=None):
     print(f"setting: {n} enrolled students (bulk_create) in {time.perf_counter() - started:.2f} s")
     data = to_csv(gradebook_rows(students, args.items))
     print(f"{n} rows × {args.items} items on {connection.vendor}: CSV (UTF-8 with BOM) {len(data) / 1e6:.1f} MB")
-    day = datetime.date.today()
+    day = timezone.localdate()
 
     table = timed("read CSV", n, lambda: read_table(data))
     first = timed("parse + match (items not mapped yet)", n, lambda: parse_gradebook(table, cohort=cohort), True)

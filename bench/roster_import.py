@@ -110,7 +110,9 @@ def seed():
         valid_from=datetime.date(2025, 1, 1),
         valid_until=datetime.date(2030, 12, 31),
     )
-    start = datetime.date.today() + datetime.timedelta(days=60)
+    from django.utils import timezone
+
+    start = timezone.localdate() + datetime.timedelta(days=60)
     AgreementQuota.objects.create(agreement=agreement, track=track, year=start.year, places=100)
     cohort = Cohort.objects.create(
         code=f"BENCH{stamp}",

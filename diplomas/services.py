@@ -195,7 +195,8 @@ def _render_and_sign(diploma: Diploma) -> bytes:
 
 
 def diploma_storage_name(diploma: Diploma) -> str:
-    return f"diplomas/{diploma.issued_at:%Y}/{diploma.number}.pdf"
+    # The site's year, like the number's: a diploma issued on 31 December after 21:00 UTC is already next year's.
+    return f"diplomas/{timezone.localtime(diploma.issued_at):%Y}/{diploma.number}.pdf"
 
 
 def diploma_issue(*, diploma_id: int) -> Diploma:

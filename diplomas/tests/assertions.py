@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+from django.utils import timezone
+
 from diplomas.models import Diploma
 from mobility.models import AuditEntry
 
@@ -20,7 +22,7 @@ def assert_issued_exactly_once(ids: list[int]) -> list[Diploma]:
     entries = AuditEntry.objects.filter(action="diploma.issue", object_id__in=[str(pk) for pk in ids])
     assert Counter(entries.values_list("object_id", flat=True)) == {str(pk): 1 for pk in ids}
     for row in rows:
-        assert row.pdf.name == f"diplomas/{row.issued_at:%Y}/{row.number}.pdf"
+        assert row.pdf.name == f"diplomas/{timezone.localtime(row.issued_at):%Y}/{row.number}.pdf"
         data = row.pdf.read()
         assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == row.sha256
     return rows

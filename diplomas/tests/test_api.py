@@ -12,7 +12,7 @@ from students.tests.factories import EnrollmentFactory
 
 from .factories import FAKE_PDF, DiplomaFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
 
 def _partner_of(diploma):

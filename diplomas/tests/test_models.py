@@ -10,7 +10,7 @@ from students.tests.factories import EnrollmentFactory
 
 from .factories import DiplomaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 SHA = "a" * 64
 

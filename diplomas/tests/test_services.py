@@ -28,7 +28,7 @@ from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
 from .factories import FAKE_PDF, completed_enrollment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Diploma.Status
 

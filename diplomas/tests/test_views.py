@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
@@ -18,7 +19,7 @@ from students.tests.factories import EnrollmentFactory
 
 from .factories import FAKE_PDF, completed_enrollment
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
 S = Diploma.Status
 
@@ -107,7 +108,8 @@ def test_verification_of_a_valid_diploma_needs_no_login(client, issued):
         track.name_ru,
         track.name_zh,
         issued.sha256,
-        issued.issued_at.strftime("%Y-%m-%d"),
+        # The page shows the issue date in the site's time zone (the institution's day, as printed on the PDF).
+        timezone.localdate(issued.issued_at).strftime("%Y-%m-%d"),
         "Valid",
         "国际学术交流项目参与者证书",  # the Chinese title as printed on the diploma itself
     ):
@@ -125,7 +127,7 @@ def test_verification_of_a_revoked_diploma_shows_the_date_and_reason(client, iss
     html = client.get(f"/verify/{issued.verification_code}/").content.decode()
     issued.refresh_from_db()
     assert "Revoked" in html and "Name misspelt &lt;b&gt;" in html
-    assert issued.revoked_at.strftime("%Y-%m-%d") in html
+    assert timezone.localdate(issued.revoked_at).strftime("%Y-%m-%d") in html
 
 
 @pytest.mark.parametrize("status", ["requested", "rendering", "failed"])

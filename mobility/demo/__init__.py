@@ -5,9 +5,11 @@ found by their natural keys (codes, agreement numbers, home student ids, usernam
 an enrollment is not taken through the workflow again. Enrollments and results are written only through
 ``students.services``, as the product writes them, so the audit log tells the same story as the data.
 
-Everything is deterministic: the students come from small hand-checked name tables and a fixed random seed, and
-the dates are fixed (the 2025 intake has finished, the 2026 intake is in its third month in November 2026) rather
-than relative to today.
+Everything is deterministic for a given day: the students come from small hand-checked name tables and a fixed
+random seed. The dates are relative to the day of the first seed: the tables describe ``data.DESIGN_DAY``
+(21 November 2026: the 2025 intake has finished, the 2026 intake is in its third month and takes late applicants,
+applications to the 2027 intake are open) and ``data.DemoCalendar`` moves them by whole weeks to the seed day, the
+years in codes, names and quotas with them. A database seeded before keeps its dates on a later run.
 
 The passwords and the partner API key in ``seed`` are public. ``manage.py seed_demo`` refuses to run with ``DEBUG``
 off unless told otherwise; nothing here may reach a production database.

@@ -1,5 +1,9 @@
 """The demo's static tables: institutions, contacts, agreements, cohorts, continuations and the name tables.
 
+The tables are written as they stand on ``DESIGN_DAY``; ``DemoCalendar`` moves them to the day the demo is seeded
+(``dated_agreements``, ``dated_cohorts``, ``dated_continuations``), so that the demo has open, running and completed
+cohorts on any day. Years that appear in codes and names (``{year}``) come from the moved dates.
+
 The tracks and their modules are in ``tracks``; the demo logins and the API key are in ``seed``.
 """
 
@@ -15,6 +19,41 @@ D = datetime.date
 S = Enrollment.Status
 
 HOST = "STANKIN"
+
+# The day the tables below describe: the 2025 intake has finished, the 2026 intake is in its third month and takes
+# late applicants until the end of November, applications to the 2027 intake are open.
+DESIGN_DAY = D(2026, 11, 21)
+# The first day of each intake (design years). More than 365 days apart, so that whatever the shift, two intakes
+# never start in the same calendar year: the intake year is part of cohort codes and keys the agreements' quotas.
+INTAKE_STARTS = {2025: D(2025, 9, 1), 2026: D(2026, 9, 7), 2027: D(2027, 9, 13)}
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoCalendar:
+    """Moves the tables' dates from ``DESIGN_DAY`` to the day the demo is dated, by whole weeks so that every
+    weekday stays (intakes start on a Monday, exams fall on weekdays).
+
+    ``for_day(today)`` is at most six days behind ``today``: every date of the tables up to ``DESIGN_DAY`` (an
+    application, a decision, a result) is then in the past, and every later one (a deadline, an end) is still ahead.
+    """
+
+    shift: datetime.timedelta = datetime.timedelta(0)
+
+    @classmethod
+    def for_day(cls, today: datetime.date) -> DemoCalendar:
+        return cls(datetime.timedelta(weeks=(today - DESIGN_DAY).days // 7))
+
+    @property
+    def day_of_design(self) -> datetime.date:
+        """The day the moved tables describe: ``DESIGN_DAY`` moved."""
+        return DESIGN_DAY + self.shift
+
+    def day(self, day: datetime.date | None) -> datetime.date | None:
+        return None if day is None else day + self.shift
+
+    def intake_year(self, design_year: int) -> int:
+        return (INTAKE_STARTS[design_year] + self.shift).year
+
 
 # --- institutions, contacts, agreements --------------------------------------------------------------------------
 
@@ -121,7 +160,7 @@ CONTACTS = [
 
 AGREEMENTS = [
     {
-        "number": "STK-IAM-2025-001",
+        "number": "STK-IAM-{year}-001",  # the year it was signed
         "title": "Three-party agreement on international academic mobility (STANKIN – CQEVTC – HUATEC)",
         "host": "STANKIN",
         "partner": "CQEVTC",
@@ -129,7 +168,7 @@ AGREEMENTS = [
         "signed_on": D(2025, 4, 15),
         "valid_from": D(2025, 5, 1),
         "valid_until": D(2030, 8, 31),
-        # (track, intake year) → places
+        # (track, intake: a year of INTAKE_STARTS) → places
         "quotas": {
             ("MECH", 2025): 20,
             ("INDW", 2025): 10,
@@ -137,10 +176,11 @@ AGREEMENTS = [
             ("MECH", 2026): 20,
             ("INDW", 2026): 15,
             ("SOFT", 2026): 20,
+            ("MECH", 2027): 20,
         },
     },
     {
-        "number": "STK-IAM-2026-002",
+        "number": "STK-IAM-{year}-002",
         "title": "Agreement on international academic mobility (STANKIN – XJIVC)",
         "host": "STANKIN",
         "partner": "XJIVC",
@@ -157,22 +197,22 @@ AGREEMENTS = [
 
 @dataclasses.dataclass(frozen=True)
 class CohortSpec:
-    code: str
-    name: str
+    code: str  # "{year}" is the intake year (the year it starts)
+    name: str  # likewise
     track: str
     partner: str
-    agreement: str
-    start: datetime.date
+    agreement: str  # the agreement's number as written in AGREEMENTS
+    intake: int  # a year of INTAKE_STARTS: the cohort starts on that day
     end: datetime.date
     deadline: datetime.date
     capacity: int
-    lms_course_id: str
-    accepts_applications: bool  # today; every cohort took applications in its time
-    entry_year: int  # the year its students entered the home college (part of their student ids)
+    lms_course_id: str  # likewise with "{year}"
+    accepts_applications: bool  # on DESIGN_DAY; every cohort took applications in its time
     department: int  # the home college's department code in student ids
     email_domain: str
-    applied_between: tuple[datetime.date, datetime.date]  # the main intake's applications...
-    decided_on: datetime.date  # ...and the day they were decided
+    # The main intake's applications and the day they were decided (None: no students yet).
+    applied_between: tuple[datetime.date, datetime.date] | None
+    decided_on: datetime.date | None
     # The last day results are known (None: the cohort has finished, every module is graded).
     graded_until: datetime.date | None
     # How many students end in each status, in this order.
@@ -183,22 +223,51 @@ class CohortSpec:
     # Late applications, after the main intake: still to be decided, or admitted but not yet studying.
     late_applied_between: tuple[datetime.date, datetime.date] | None = None
     late_decided_on: datetime.date | None = None
+    start: datetime.date | None = None  # set by ``dated``: INTAKE_STARTS[intake] moved
+    # Set by ``dated``: the code as written here with the intake, the same on every day (seeds the random names).
+    key: str = ""
+
+    @property
+    def entry_year(self) -> int:
+        """The year its students entered the home college (part of their student ids): the year before the intake."""
+        return self.start.year - 1
+
+    def dated(self, calendar: DemoCalendar) -> CohortSpec:
+        """This cohort moved to the calendar's day, with the years in its code and name filled in."""
+        start = calendar.day(INTAKE_STARTS[self.intake])
+        late = self.late_applied_between
+        return dataclasses.replace(
+            self,
+            code=self.code.format(year=start.year),
+            name=self.name.format(year=start.year),
+            lms_course_id=self.lms_course_id.format(year=start.year),
+            agreement=_agreement_number(self.agreement, calendar),
+            start=start,
+            key=f"{self.code}@{self.intake}",
+            end=calendar.day(self.end),
+            deadline=calendar.day(self.deadline),
+            applied_between=tuple(map(calendar.day, self.applied_between)) if self.applied_between else None,
+            decided_on=calendar.day(self.decided_on),
+            graded_until=calendar.day(self.graded_until),
+            withdrawal=(calendar.day(self.withdrawal[0]), self.withdrawal[1]) if self.withdrawal else None,
+            late_applied_between=tuple(map(calendar.day, late)) if late else None,
+            late_decided_on=calendar.day(self.late_decided_on),
+        )
 
 
 COHORTS = [
     CohortSpec(
-        code="CQ-MECH-2025",
-        name="Mechatronics, Chongqing, intake 2025",
+        code="CQ-MECH-{year}",
+        name="Mechatronics, Chongqing, intake {year}",
         track="MECH",
         partner="CQEVTC",
-        agreement="STK-IAM-2025-001",
-        start=D(2025, 9, 15),
+        agreement="STK-IAM-{year}-001",
+        intake=2025,
         end=D(2026, 6, 30),
         deadline=D(2025, 6, 30),
         capacity=20,
-        lms_course_id="eios-mech-cq-2025",
+        lms_course_id="eios-mech-cq-{year}",
         accepts_applications=False,
-        entry_year=2024,
         department=3,
         email_domain="stu.cqevtc.example",
         applied_between=(D(2025, 6, 2), D(2025, 6, 27)),
@@ -213,18 +282,17 @@ COHORTS = [
         failure=("MECH-07", "Required module MECH-07 (Programmable Logic Controllers) not passed in two attempts."),
     ),
     CohortSpec(
-        code="CQ-SOFT-2025",
-        name="Software Technologies, Chongqing, intake 2025",
+        code="CQ-SOFT-{year}",
+        name="Software Technologies, Chongqing, intake {year}",
         track="SOFT",
         partner="CQEVTC",
-        agreement="STK-IAM-2025-001",
-        start=D(2025, 9, 15),
+        agreement="STK-IAM-{year}-001",
+        intake=2025,
         end=D(2026, 6, 30),
         deadline=D(2025, 6, 30),
         capacity=15,
-        lms_course_id="eios-soft-cq-2025",
+        lms_course_id="eios-soft-cq-{year}",
         accepts_applications=False,
-        entry_year=2024,
         department=8,
         email_domain="stu.cqevtc.example",
         applied_between=(D(2025, 6, 2), D(2025, 6, 27)),
@@ -234,18 +302,17 @@ COHORTS = [
         rejections=("No prior programming course: the track requires an introductory programming course.",),
     ),
     CohortSpec(
-        code="CQ-INDW-2026",
-        name="Industrial Work, Chongqing, intake 2026",
+        code="CQ-INDW-{year}",
+        name="Industrial Work, Chongqing, intake {year}",
         track="INDW",
         partner="CQEVTC",
-        agreement="STK-IAM-2025-001",
-        start=D(2026, 9, 7),
+        agreement="STK-IAM-{year}-001",
+        intake=2026,
         end=D(2027, 6, 30),
         deadline=D(2026, 11, 30),  # online cohorts take late applicants until the end of November
         capacity=15,
-        lms_course_id="eios-indw-cq-2026",
+        lms_course_id="eios-indw-cq-{year}",
         accepts_applications=True,
-        entry_year=2025,
         department=5,
         email_domain="stu.cqevtc.example",
         applied_between=(D(2026, 6, 1), D(2026, 6, 26)),
@@ -256,18 +323,17 @@ COHORTS = [
         late_decided_on=D(2026, 11, 16),
     ),
     CohortSpec(
-        code="CQ-SOFT-2026",
-        name="Software Technologies, Chongqing, intake 2026",
+        code="CQ-SOFT-{year}",
+        name="Software Technologies, Chongqing, intake {year}",
         track="SOFT",
         partner="CQEVTC",
-        agreement="STK-IAM-2025-001",
-        start=D(2026, 9, 7),
+        agreement="STK-IAM-{year}-001",
+        intake=2026,
         end=D(2027, 6, 30),
         deadline=D(2026, 11, 30),
         capacity=15,
-        lms_course_id="eios-soft-cq-2026",
+        lms_course_id="eios-soft-cq-{year}",
         accepts_applications=True,
-        entry_year=2025,
         department=8,
         email_domain="stu.cqevtc.example",
         applied_between=(D(2026, 6, 1), D(2026, 6, 26)),
@@ -277,18 +343,17 @@ COHORTS = [
         late_applied_between=(D(2026, 11, 9), D(2026, 11, 18)),
     ),
     CohortSpec(
-        code="XJ-MECH-2026",
-        name="Mechatronics, Xiangjiang, intake 2026",
+        code="XJ-MECH-{year}",
+        name="Mechatronics, Xiangjiang, intake {year}",
         track="MECH",
         partner="XJIVC",
-        agreement="STK-IAM-2026-002",
-        start=D(2026, 9, 14),
+        agreement="STK-IAM-{year}-002",
+        intake=2026,
         end=D(2027, 6, 30),
         deadline=D(2026, 7, 1),
         capacity=8,
-        lms_course_id="eios-mech-xj-2026",
+        lms_course_id="eios-mech-xj-{year}",
         accepts_applications=False,
-        entry_year=2025,
         department=12,
         email_domain="stu.xjivc.example",
         applied_between=(D(2026, 6, 8), D(2026, 6, 30)),
@@ -296,14 +361,35 @@ COHORTS = [
         graded_until=D(2026, 11, 20),
         outcomes=((S.ENROLLED, 5),),
     ),
+    # Next year's intake takes applications for months ahead, so a demo database keeps an open cohort long after
+    # the day it was seeded.
+    CohortSpec(
+        code="CQ-MECH-{year}",
+        name="Mechatronics, Chongqing, intake {year}",
+        track="MECH",
+        partner="CQEVTC",
+        agreement="STK-IAM-{year}-001",
+        intake=2027,
+        end=D(2028, 6, 30),
+        deadline=D(2027, 6, 30),
+        capacity=20,
+        lms_course_id="eios-mech-cq-{year}",
+        accepts_applications=True,
+        department=3,
+        email_domain="stu.cqevtc.example",
+        applied_between=None,
+        decided_on=None,
+        graded_until=None,
+        outcomes=(),
+    ),
 ]
 
-# Completed students who applied to a bachelor's program at the host: (cohort, index among the cohort's completed
-# students, program code, program name, applied on, decision, decided on).
+# Completed students who applied to a bachelor's program at the host: (cohort code and intake, index among the
+# cohort's completed students, program code, program name, applied on, decision, decided on).
 CONTINUATIONS = [
-    ("CQ-MECH-2025", 0, "15.03.06", "Mechatronics and Robotics", D(2026, 7, 8), "accepted", D(2026, 8, 3)),
+    (("CQ-MECH-{year}", 2025), 0, "15.03.06", "Mechatronics and Robotics", D(2026, 7, 8), "accepted", D(2026, 8, 3)),
     (
-        "CQ-MECH-2025",
+        ("CQ-MECH-{year}", 2025),
         1,
         "15.03.05",
         "Design and Technological Support of Machine-Building Production",
@@ -311,8 +397,50 @@ CONTINUATIONS = [
         "accepted",
         D(2026, 8, 3),
     ),
-    ("CQ-SOFT-2025", 0, "09.03.04", "Software Engineering", D(2026, 11, 10), "pending", None),
+    (("CQ-SOFT-{year}", 2025), 0, "09.03.04", "Software Engineering", D(2026, 11, 10), "pending", None),
 ]
+
+
+def _agreement_number(number: str, calendar: DemoCalendar) -> str:
+    row = next(row for row in AGREEMENTS if row["number"] == number)
+    return number.format(year=calendar.day(row["signed_on"]).year)
+
+
+def dated_agreements(calendar: DemoCalendar) -> list[dict]:
+    """``AGREEMENTS`` moved to the calendar's day: dates, the signing year in the number, quotas by intake year."""
+    return [
+        {
+            **row,
+            "number": _agreement_number(row["number"], calendar),
+            "signed_on": calendar.day(row["signed_on"]),
+            "valid_from": calendar.day(row["valid_from"]),
+            "valid_until": calendar.day(row["valid_until"]),
+            "quotas": {(track, calendar.intake_year(year)): places for (track, year), places in row["quotas"].items()},
+        }
+        for row in AGREEMENTS
+    ]
+
+
+def dated_cohorts(calendar: DemoCalendar) -> list[CohortSpec]:
+    """``COHORTS`` moved to the calendar's day."""
+    return [spec.dated(calendar) for spec in COHORTS]
+
+
+def dated_continuations(calendar: DemoCalendar) -> list[tuple]:
+    """``CONTINUATIONS`` moved to the calendar's day, each with its cohort's code."""
+    return [
+        (
+            code.format(year=calendar.intake_year(intake)),
+            index,
+            program,
+            name,
+            calendar.day(applied),
+            decision,
+            calendar.day(decided),
+        )
+        for (code, intake), index, program, name, applied, decision, decided in CONTINUATIONS
+    ]
+
 
 # --- names -------------------------------------------------------------------------------------------------------
 

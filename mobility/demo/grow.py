@@ -45,7 +45,7 @@ D = datetime.date
 SEED = 20261124
 COHORT_PREFIX = "GEN-"
 STUDENT_ID_PREFIX = "G"
-FIRST_YEAR, LAST_YEAR = 2021, 2026  # intakes; each cohort runs September → June
+INTAKES = 6  # one a year, the last one in the current year; each cohort runs September → June
 # Sending partners of the demo and their share of the generated students.
 PARTNERS = {"CQEVTC": 0.85, "XJIVC": 0.15}
 EMAIL_DOMAINS = {"CQEVTC": "stu.cqevtc.example", "XJIVC": "stu.xjivc.example"}
@@ -182,7 +182,7 @@ class _Context:
         cohorts: dict[str, list[_Cohort]] = {}
         for code in PARTNERS:
             for track in tracks.values():
-                for year in range(FIRST_YEAR, LAST_YEAR + 1):
+                for year in range(today.year - INTAKES + 1, today.year + 1):
                     cohort = _cohort(institutions[HOST], institutions[code], track, year, today)
                     cohorts.setdefault(code, []).append(
                         _Cohort(

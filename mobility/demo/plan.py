@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 import random
 
-from mobility.demo.data import COHORTS, FAMILY_NAMES, GIVEN_NAMES, CohortSpec
+from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES, CohortSpec, DemoCalendar, dated_cohorts
 from mobility.demo.tracks import TRACKS_BY_CODE
 from programs.models import Module
 from students.models import Enrollment, ModuleResult
@@ -48,20 +48,23 @@ class StudentPlan:
         return self.fields["home_student_id"]
 
 
-def build_plan() -> list[StudentPlan]:
-    """Every demo student with their scripted history. Pure and deterministic: the same list on every call."""
+def build_plan(calendar: DemoCalendar | None = None) -> list[StudentPlan]:
+    """Every demo student with their scripted history, dated by ``calendar`` (by default as on ``DESIGN_DAY``).
+    Pure and deterministic: the same list on every call with the same calendar; another calendar gives the same
+    students and histories moved in time (with the years in their student ids moved too)."""
+    cohorts = dated_cohorts(calendar or DemoCalendar())
     rng = random.Random(SEED)
-    total = sum(count for spec in COHORTS for _, count in spec.outcomes)
+    total = sum(count for spec in cohorts for _, count in spec.outcomes)
     names = rng.sample([(family, given) for family in FAMILY_NAMES for given in GIVEN_NAMES], total)
     passports = rng.sample(range(10_000_000, 100_000_000), total)
     plans = []
-    for spec in COHORTS:
+    for spec in cohorts:
         outcomes = [outcome for outcome, count in spec.outcomes for _ in range(count)]
-        cohort_rng = random.Random(f"{SEED}:{spec.code}")
+        cohort_rng = random.Random(f"{SEED}:{spec.key}")
         numbers = sorted(cohort_rng.sample(range(1, 400), len(outcomes)))
         rejections = iter(spec.rejections)
         for index, outcome in enumerate(outcomes):
-            student_rng = random.Random(f"{SEED}:{spec.code}:{index}")
+            student_rng = random.Random(f"{SEED}:{spec.key}:{index}")
             (family, given), passport = names[len(plans)], passports[len(plans)]
             fields = _student_fields(
                 spec, student_rng, family, given, f"{spec.entry_year}{spec.department:02d}{numbers[index]:04d}"

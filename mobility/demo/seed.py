@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_api_key.crypto import concatenate
 
 from mobility.access import OFFICE, OFFICE_ADMIN, roles_sync
-from mobility.demo.data import AGREEMENTS, COHORTS, CONTACTS, CONTINUATIONS, HOST, INSTITUTIONS
+from mobility.demo.data import (
+    AGREEMENTS,
+    CONTACTS,
+    HOST,
+    INSTITUTIONS,
+    CohortSpec,
+    DemoCalendar,
+    dated_agreements,
+    dated_cohorts,
+    dated_continuations,
+)
 from mobility.demo.plan import StudentPlan, build_plan
 from mobility.demo.tracks import TRACKS, TRACKS_BY_CODE
 from mobility.models import AuditEntry, PartnerAPIKey
@@ -46,8 +58,11 @@ STAFF_USERS = {
 }
 # Applications are imported and results recorded by ``office``; admissions and other decisions are ``popova``'s.
 CLERK, DECIDER = "office", "popova"
-# The student login belongs to the first completed student of this cohort.
-STUDENT_LOGIN_COHORT = "CQ-MECH-2025"
+# The student login belongs to the first completed student of this cohort (its ``CohortSpec.key``: the code of the
+# dated cohort has the intake's year in it).
+STUDENT_LOGIN_COHORT = "CQ-MECH-{year}@2025"
+# Marks the demo's agreements; the first one's signing day tells a later run how the demo was dated.
+DEMO_NOTES = "Demo data."
 
 
 # The tables whose counts the summary shows.
@@ -81,32 +96,41 @@ class Login:
 class SeedReport:
     counts: list[tuple[str, int, int]]  # model label, rows before, rows after
     statuses: dict[str, int]
+    day: datetime.date  # the day the demo's data describes (the day of its first seed, give or take six days)
+    cohorts: list[tuple[str, str]]  # code, phase on that day
     logins: list[Login]
     api_key: str
     api_key_note: str
 
 
 @transaction.atomic
-def seed_demo() -> SeedReport:
+def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     """Create the demo data that is missing, in one transaction. Idempotent: a second run changes no row.
 
-    Rows that exist already (found by natural key) are left exactly as they are, even when they differ from the
-    demo's values; students who already have an enrollment are not taken through the workflow again.
+    A new database gets the demo dated ``today`` (by default the site's local date): cohorts that take applications,
+    running ones with part of their results, completed ones whose students can get diplomas (``DemoCalendar``).
+    A database seeded before keeps the dates of its first seed (read from the demo's first agreement), even on a
+    later day, so a later run changes nothing either; the demo then ages like real data. Rows that exist already
+    (found by natural key) are left exactly as they are, even when they differ from the demo's values; students
+    who already have an enrollment are not taken through the workflow again.
     """
     user_model = get_user_model()
     before = _counts()
+    calendar = _calendar(today or timezone.localdate())
+    cohort_specs = dated_cohorts(calendar)
     users, created_users = _seed_users()
     institutions = _seed_institutions()
     _seed_contacts(institutions)
     modules = _seed_tracks()
-    _seed_agreements(institutions)
-    cohorts = _seed_cohorts(institutions)
-    plans = build_plan()
+    _seed_agreements(institutions, dated_agreements(calendar))
+    cohorts = _seed_cohorts(institutions, cohort_specs)
+    plans = build_plan(calendar)
     # A year of the program replayed through the services is history, not news: no e-mails to the demo students.
     with notifications_suppressed():
         students = _seed_students(plans, cohorts, modules, clerk=users[CLERK], decider=users[DECIDER])
-    _seed_continuations(plans, students, institutions[HOST])
-    login_student, users["student"] = _seed_student_login(plans, students, created_users)
+    _seed_continuations(plans, students, institutions[HOST], dated_continuations(calendar))
+    login_cohort = next(spec.code for spec in cohort_specs if spec.key == STUDENT_LOGIN_COHORT)
+    login_student, users["student"] = _seed_student_login(plans, students, created_users, cohort=login_cohort)
     api_key_note = _seed_api_key(institutions[DEMO_API_KEY_INSTITUTION], created_by=users[DECIDER])
 
     logins = []
@@ -116,7 +140,7 @@ def seed_demo() -> SeedReport:
         works = username in created_users or user.check_password(password)
         if username == "student":
             name = f"{login_student.full_name_latin} {login_student.full_name_han}"
-            note = f"{name}, {STUDENT_LOGIN_COHORT} (the student portal; students log in with their e-mail too)"
+            note = f"{name}, {login_cohort} (the student portal; students log in with their e-mail too)"
         else:
             note = "staff application and Django admin" if user.is_staff else ""
         logins.append(Login(role, username, password, works, note))
@@ -126,7 +150,33 @@ def seed_demo() -> SeedReport:
     after = _counts()
     counts = [(model._meta.label, before[model], after[model]) for model in SUMMARY_MODELS]
     counts.append((user_model._meta.label, before[user_model], after[user_model]))
-    return SeedReport(counts, statuses, logins, DEMO_API_KEY, api_key_note)
+    phases = [(spec.code, _phase(spec, calendar)) for spec in cohort_specs]
+    return SeedReport(counts, statuses, calendar.day_of_design, phases, logins, DEMO_API_KEY, api_key_note)
+
+
+def _calendar(today: datetime.date) -> DemoCalendar:
+    """The calendar of the demo already in the database, if any (its first agreement's signing day moved by the
+    same shift as every other date), otherwise the one that dates the demo ``today``."""
+    first = AGREEMENTS[0]
+    signed_on = (
+        Agreement.objects.filter(partner__code=first["partner"], host__code=first["host"], notes=DEMO_NOTES)
+        .order_by("pk")
+        .values_list("signed_on", flat=True)
+        .first()
+    )
+    if signed_on is None:
+        return DemoCalendar.for_day(today)
+    return DemoCalendar(signed_on - first["signed_on"])
+
+
+def _phase(spec: CohortSpec, calendar: DemoCalendar) -> str:
+    day = calendar.day_of_design
+    if spec.end < day:
+        return "completed"
+    phase = "running" if spec.start <= day else "starts " + spec.start.isoformat()
+    if spec.accepts_applications and spec.deadline >= day:
+        phase += f", takes applications until {spec.deadline.isoformat()}"
+    return phase
 
 
 def _counts() -> dict:
@@ -212,9 +262,9 @@ def _seed_tracks() -> dict[tuple[str, str], Module]:
     return modules
 
 
-def _seed_agreements(institutions: dict[str, Institution]) -> None:
+def _seed_agreements(institutions: dict[str, Institution], agreements: list[dict]) -> None:
     tracks = {track.code: track for track in Track.objects.filter(code__in=TRACKS_BY_CODE)}
-    for row in AGREEMENTS:
+    for row in agreements:
         agreement, _ = Agreement.objects.get_or_create(
             number=row["number"],
             defaults={
@@ -226,7 +276,7 @@ def _seed_agreements(institutions: dict[str, Institution]) -> None:
                 "signed_on": row["signed_on"],
                 "valid_from": row["valid_from"],
                 "valid_until": row["valid_until"],
-                "notes": "Demo data.",
+                "notes": DEMO_NOTES,
             },
         )
         for (track, year), places in row["quotas"].items():
@@ -235,9 +285,9 @@ def _seed_agreements(institutions: dict[str, Institution]) -> None:
             )
 
 
-def _seed_cohorts(institutions: dict[str, Institution]) -> dict[str, Cohort]:
+def _seed_cohorts(institutions: dict[str, Institution], specs: list[CohortSpec]) -> dict[str, Cohort]:
     cohorts = {}
-    for spec in COHORTS:
+    for spec in specs:
         cohorts[spec.code], _ = Cohort.objects.get_or_create(
             code=spec.code,
             defaults={
@@ -313,8 +363,8 @@ def _completed_plans(plans: list[StudentPlan], cohort: str) -> list[StudentPlan]
     return [plan for plan in plans if plan.cohort == cohort and plan.outcome == S.COMPLETED]
 
 
-def _seed_continuations(plans, students, university: Institution) -> None:
-    for cohort, index, code, name, applied_on, decision, decided_on in CONTINUATIONS:
+def _seed_continuations(plans, students, university: Institution, continuations: list[tuple]) -> None:
+    for cohort, index, code, name, applied_on, decision, decided_on in continuations:
         plan = _completed_plans(plans, cohort)[index]
         enrollment = Enrollment.objects.filter(
             student=students[cohort, plan.home_student_id], cohort__code=cohort, status=S.COMPLETED
@@ -329,11 +379,11 @@ def _seed_continuations(plans, students, university: Institution) -> None:
         )
 
 
-def _seed_student_login(plans, students, created_users: set[str]) -> tuple[Student, object]:
-    """The ``student`` login, linked to the first completed student of ``STUDENT_LOGIN_COHORT``."""
+def _seed_student_login(plans, students, created_users: set[str], *, cohort: str) -> tuple[Student, object]:
+    """The ``student`` login, linked to the first completed student of ``cohort`` (``STUDENT_LOGIN_COHORT``)."""
     user_model = get_user_model()
-    plan = _completed_plans(plans, STUDENT_LOGIN_COHORT)[0]
-    student = students[STUDENT_LOGIN_COHORT, plan.home_student_id]
+    plan = _completed_plans(plans, cohort)[0]
+    student = students[cohort, plan.home_student_id]
     user = user_model.objects.filter(username="student").first()
     if user is None:
         user = user_model.objects.create_user(
@@ -378,6 +428,8 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
     for label, before, after in report.counts:
         lines.append(f"  {label:<{width}}  {after:>5}  (+{after - before})")
     lines.append("Enrollments by status: " + ", ".join(f"{status} {n}" for status, n in report.statuses.items()))
+    lines.append(f"Cohorts, as on {report.day.isoformat()} (the demo's dates follow the day it was first seeded):")
+    lines += [f"  {code:<14} {phase}" for code, phase in report.cohorts]
     lines += [
         "",
         "Demo logins: public passwords, for a local development database only.",

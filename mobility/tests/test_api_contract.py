@@ -25,7 +25,7 @@ from diplomas.models import Diploma
 from mobility.demo import DEMO_API_KEY, seed_demo
 from students.models import Enrollment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock]
 
 EXAMPLES_PER_OPERATION = 6
 HEADERS = {"Authorization": f"Api-Key {DEMO_API_KEY}"}

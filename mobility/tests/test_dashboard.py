@@ -18,7 +18,7 @@ from students import services
 from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 SHA = "a" * 64

@@ -17,7 +17,7 @@ from programs.models import Agreement, Cohort, Institution, Module, Track
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -79,9 +79,10 @@ def test_partners_agreements_and_tracks(seeded):
 
     three_way = Agreement.objects.get(partner__code="CQEVTC")
     assert (three_way.host.code, three_way.facilitator.code, three_way.status) == ("STANKIN", "HUATEC", "active")
-    assert {(q.track.code, q.year) for q in three_way.quotas.all()} >= {
-        (track, year) for track in ("MECH", "INDW", "SOFT") for year in (2025, 2026)
-    }
+    # Every cohort under the agreement has a quota for its track and intake year (the years follow the seed day).
+    intakes = {(cohort.track.code, cohort.intake_year) for cohort in three_way.cohorts.select_related("track")}
+    assert {track for track, _ in intakes} == {"MECH", "INDW", "SOFT"} and len({year for _, year in intakes}) == 3
+    assert {(q.track.code, q.year) for q in three_way.quotas.all()} >= intakes
     assert Agreement.objects.get(partner__code="XJIVC").status == Agreement.Status.ACTIVE
 
     assert set(Track.objects.values_list("code", flat=True)) == {"MECH", "INDW", "SOFT"}

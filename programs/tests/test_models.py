@@ -16,7 +16,7 @@ from .factories import (
     TrackFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def test_institution_code_is_unique():

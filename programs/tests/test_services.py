@@ -26,7 +26,7 @@ from students.models import Enrollment, ModuleResult
 from students.selectors import completion_missing_modules
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 DAY = datetime.date(2026, 3, 2)
 

@@ -14,7 +14,7 @@ from students.models import Enrollment, Student
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from students.tasks import student_email_send
 from . import test_gradebook_import as gb
 from .factories import EnrollmentFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 DAY = datetime.date(2026, 6, 15)
 world = gb.world

@@ -27,7 +27,7 @@ from students.services.corrections import MAX_OPEN_REQUESTS, correction_request_
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BUDGET = 250 * 1024  # bytes of a first load: the page and every file it references
 ZH = "zh-hans"

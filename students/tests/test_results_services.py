@@ -16,7 +16,7 @@ from students.selectors import cohort_results_grid, continuation_list, continuat
 
 from .factories import EnrollmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 DAY = datetime.date(2026, 6, 15)

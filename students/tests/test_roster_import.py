@@ -33,7 +33,7 @@ from students.models import Enrollment, Student
 from .factories import EnrollmentFactory, StudentFactory
 from .test_import_files import excel_csv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 TODAY = datetime.date(2026, 1, 15)
 HEADERS = [

@@ -17,7 +17,7 @@ from students.selectors import (
 
 from .factories import EnrollmentFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 ALL_STATUSES = [s.value for s in S]

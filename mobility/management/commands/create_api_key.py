@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from mobility import services
 from mobility.exceptions import DomainError
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         try:
             api_key, raw_key = services.api_key_create(
                 institution=found,
-                name=name or f"{found.code} API key {datetime.date.today():%Y-%m-%d}",
+                name=name or f"{found.code} API key {timezone.localdate():%Y-%m-%d}",
                 scopes=scopes.split(","),
                 expires_at=expires_at,
                 by=user,
