@@ -55,7 +55,13 @@ class EnrollmentDiplomaRequestView(StaffRequiredMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()})
+            # Whatever the broker does: the request is kept in the outbox and sent when it can be (decision 0016).
+            if diploma.status == Diploma.Status.REQUESTED:
+                messages.success(request, _("Diploma requested: it is queued for rendering."))
+            else:
+                messages.success(
+                    request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()}
+                )
         return redirect(reverse("students:student-detail", args=[enrollment.student_id]) + f"#enrollment-{pk}")
 
 
@@ -74,7 +80,13 @@ class CohortDiplomasRequestView(StaffRequiredMixin, View):
         else:
             count = batch.diplomas.count()
             messages.success(
-                request, ngettext("%(n)s diploma requested.", "%(n)s diplomas requested.", count) % {"n": count}
+                request,
+                ngettext(
+                    "%(n)s diploma requested: queued for rendering.",
+                    "%(n)s diplomas requested: queued for rendering.",
+                    count,
+                )
+                % {"n": count},
             )
         return redirect("programs:cohort-detail", pk=pk)
 

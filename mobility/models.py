@@ -194,3 +194,29 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint.url} ({self.status})"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task waiting to be handed to the broker: the transactional outbox (docs/decisions, "tasks go through
+    an outbox").
+
+    ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
+    two commit or roll back together; the row is deleted once the broker has accepted the message, right after the
+    commit or, when the broker was unreachable then, by the relay (``mobility.outbox.outbox_relay``, Celery beat).
+    Internal bookkeeping, never shown to users: its labels are not translated.
+    """
+
+    task = models.CharField("task", max_length=200)
+    args = models.JSONField("arguments", default=list)
+    # Options of ``send_task`` (queue, countdown, ...), JSON values only.
+    options = models.JSONField("options", default=dict)
+    created_at = models.DateTimeField("created at", default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField("failed publish attempts", default=0)
+    last_error = models.CharField("last error", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "outbox message"
+        verbose_name_plural = "outbox messages"
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

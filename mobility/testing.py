@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -214,15 +215,21 @@ class Workers:
 @contextmanager
 def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
     """``Workers`` whose queue also receives what the module ``enqueued_from`` (e.g. ``"diplomas.services"``) sends
-    with ``enqueue_on_commit``; every worker is stopped on the way out."""
+    with ``enqueue_on_commit`` or ``enqueue_many_on_commit``; every worker is stopped on the way out."""
+    import importlib
+
     from django.conf import settings
 
-    from mobility.tasks import enqueue_on_commit
+    from mobility import tasks
 
     workers = Workers(tmp_path, Path(settings.MEDIA_ROOT))
-    send = functools.partial(enqueue_on_commit, queue=workers.queue)
+    module = importlib.import_module(enqueued_from)
     try:
-        with mock.patch(f"{enqueued_from}.enqueue_on_commit", send):
+        with contextlib.ExitStack() as patches:
+            for name in ("enqueue_on_commit", "enqueue_many_on_commit"):
+                if hasattr(module, name):
+                    send = functools.partial(getattr(tasks, name), queue=workers.queue)
+                    patches.enter_context(mock.patch.object(module, name, send))
             yield workers
     finally:
         workers.stop()
