@@ -233,3 +233,58 @@ def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
             yield workers
     finally:
         workers.stop()
+
+
+# --- a broker that is down, and one that is back -------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on: a connection to it is refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Tasks go to the broker at ``url`` in this process for the block, not run eagerly (unit tests run them eagerly
+    otherwise): ``redis://127.0.0.1:<closed_port()>/0`` is a broker that is down, ``memory://`` one that is up
+    (kombu's in-process transport; ``broker_messages`` reads what it holds). The outbox starts without its
+    after-failure pause."""
+    from django.test import override_settings
+
+    from mobility import outbox
+    from mobility.celery import app
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    outbox._broker_down_until = 0.0
+    try:
+        with override_settings(CELERY_BROKER_URL=url):
+            yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        outbox._broker_down_until = 0.0
+
+
+def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:
+    """Take every message from ``queue`` (default: the default queue) of the broker ``broker_at`` set:
+    ``(task name, args)`` in the order sent."""
+    import queue as queue_module
+
+    from mobility.celery import app
+
+    taken = []
+    with app.connection_for_read() as connection:
+        simple = connection.SimpleQueue(queue or app.conf.task_default_queue)
+        while True:
+            try:
+                message = simple.get(timeout=0.1)
+            except queue_module.Empty:
+                break
+            taken.append((message.headers["task"], message.payload[0]))
+            message.ack()
+        simple.close()
+    return taken
