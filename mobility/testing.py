@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -163,6 +164,19 @@ class Workers:
         self.logs.append(log)
         return process
 
+    def start_beat(self) -> subprocess.Popen:
+        """Start ``celery -A mobility beat`` with the workers' environment (its schedule file in the test's folder);
+        stopped with the workers."""
+        log = open(self.tmp_path / f"beat-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "-m", "celery", "-A", "mobility", "beat", "-l", "info"]
+        command += ["--schedule", str(self.tmp_path / "celerybeat-schedule")]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        self.logs.append(log)
+        return process
+
     def kill9(self, process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -240,8 +254,6 @@ def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
 
 def closed_port() -> int:
     """A local TCP port nothing listens on: a connection to it is refused at once."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -262,7 +274,8 @@ def broker_at(url: str) -> Iterator[None]:
     app.conf.broker_url, app.conf.task_always_eager = url, False
     outbox._broker_down_until = 0.0
     try:
-        with override_settings(CELERY_BROKER_URL=url):
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+        with override_settings(CELERY_BROKER_URL=url), mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url}):
             yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
@@ -288,3 +301,36 @@ def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:
             message.ack()
         simple.close()
     return taken
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free local port (no persistence): a broker the test can stop and
+    start again on the same port. ``url`` is its database 0."""
+
+    def __init__(self, tmp_path: Path):
+        self.port = closed_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 10) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        log = self.tmp_path / f"redis-{self.port}.log"
+        with open(log, "a") as output:
+            self.process = subprocess.Popen(
+                command, cwd=self.tmp_path, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f"redis-server did not start on port {self.port}: {log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None

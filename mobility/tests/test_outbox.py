@@ -5,9 +5,11 @@ closed local port (down) or kombu's in-process transport (back), never eager."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from mobility.models import OutboxMessage, WebhookDelivery
@@ -150,3 +152,17 @@ def test_healthz_reports_the_broker_down_and_what_waits_for_it(client, broker_do
     assert response.status_code == 503
     broker = response.json()["checks"]["broker"]
     assert broker["ok"] is False and broker["outbox_unsent"] == 1 and broker["outbox_oldest_seconds"] >= 0
+
+
+def test_relay_outbox_sends_what_waits_and_fails_without_a_traceback_while_the_broker_is_down(broker_down):
+    row = OutboxMessage.objects.create(task="mobility.tasks.outbox_relay")
+    OutboxMessage.objects.filter(pk=row.pk).update(created_at=row.created_at - datetime.timedelta(minutes=1))
+    with pytest.raises(CommandError, match="The broker did not answer .*1 tasks wait"):
+        call_command("relay_outbox", stdout=io.StringIO())
+    out = io.StringIO()
+    with broker_at("memory://"):
+        broker_messages()
+        call_command("relay_outbox", stdout=out)
+        assert broker_messages() == [("mobility.tasks.outbox_relay", [])]
+    assert out.getvalue() == "Sent 1 tasks to the broker.\n"
+    assert _outbox() == []
