@@ -150,12 +150,16 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
         self.logs = []
 
-    def start(self, concurrency: int = 2, *, pool: str = "prefork") -> subprocess.Popen:
+    def start(
+        self, concurrency: int = 2, *, pool: str = "prefork", app: str = "mobility", options: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
+        """Start a worker of the Celery ``app`` (a module holding it: ``mobility``, or a test's variant of it), with
+        more command-line ``options`` of ``celery worker`` if given."""
         # The log goes to a file, not a pipe: a full pipe would block the worker.
         log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", self.queue]
+        command = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", self.queue]
         command += ["-P", pool, "-c", str(concurrency), "-n", f"{self.queue}-{len(self.processes)}@%h"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", *options]
         # A session of its own: kill -9 of the process group takes the main process and its pool children at once.
         process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
