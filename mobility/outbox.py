@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import OutboxMessage
 
@@ -47,7 +48,8 @@ class Publication:
 
     sent: list[int] = field(default_factory=list)
     left: list[int] = field(default_factory=list)
-    error: str = ""
+    error: str = ""  # the broker's: set when it failed (a row refused for itself is only in ``left``)
+    taken: int = 0
 
 
 def outbox_record(task: str, args_list: Iterable[Sequence[Any]], *, options: dict[str, Any], using=None) -> list[int]:
@@ -58,13 +60,20 @@ def outbox_record(task: str, args_list: Iterable[Sequence[Any]], *, options: dic
     return [row.pk for row in rows]
 
 
-def _publish(rows: list[OutboxMessage]) -> tuple[list[int], str]:
+# Errors that mean the broker (or the way to it) failed, not the message: publishing stops there.
+BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
+
+
+def _publish(rows: list[OutboxMessage]) -> tuple[list[int], dict[int, str], str]:
     """Hand the rows to the broker over one connection of our own, with ``OUTBOX_PUBLISH_TIMEOUT`` to connect and
-    to wait for each answer and no retry (the relay is the retry): ``(ids sent, error)``. Never raises."""
+    to wait for each answer and no retry (the relay is the retry). Returns the ids sent, the errors of the rows that
+    were not, and the broker's error if it failed (the rows after it were not tried). A row refused for itself (bad
+    options) is skipped, so it never holds the others back. Never raises."""
     from mobility.celery import app
 
     timeout = settings.OUTBOX_PUBLISH_TIMEOUT
     sent: list[int] = []
+    errors: dict[int, str] = {}
     try:
         with app.connection_for_write(
             connect_timeout=timeout,
@@ -76,18 +85,32 @@ def _publish(rows: list[OutboxMessage]) -> tuple[list[int], str]:
             },
         ) as connection:
             for row in rows:
-                app.send_task(row.task, args=row.args, connection=connection, retry=False, **row.options)
-                sent.append(row.pk)
+                try:
+                    app.send_task(row.task, args=row.args, connection=connection, retry=False, **row.options)
+                except BROKER_ERRORS:
+                    raise
+                except Exception as error:  # noqa: BLE001 - this row only: kept, logged, tried again later
+                    errors[row.pk] = _describe(error)
+                    logger.error("Outbox message %s (%s) was not published: %s", row.pk, row.task, errors[row.pk])
+                else:
+                    sent.append(row.pk)
     except Exception as error:  # noqa: BLE001 - whatever the broker or the network does, the rows wait for the relay
-        return sent, f"{type(error).__name__}: {error}"[:500]
-    return sent, ""
+        broker_error = _describe(error)
+        done = set(sent) | errors.keys()
+        errors.update({row.pk: broker_error for row in rows if row.pk not in done})
+        return sent, errors, broker_error
+    return sent, errors, ""
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 def _publish_locked(ids: Sequence[int] | None, *, older_than: timedelta | None, limit: int) -> Publication:
-    """One short transaction: lock the rows (skipping those another flush or relay holds), publish them, delete
-    those sent, count the failure on the others."""
+    """One short transaction: lock the rows (skipping those another flush or relay holds; those failed least often
+    first), publish them, delete those sent, count the failure on the others."""
     with transaction.atomic():
-        rows = OutboxMessage.objects.select_for_update(skip_locked=True).order_by("pk")
+        rows = OutboxMessage.objects.select_for_update(skip_locked=True).order_by("attempts", "pk")
         if ids is not None:
             rows = rows.filter(pk__in=ids)
         if older_than is not None:
@@ -95,12 +118,12 @@ def _publish_locked(ids: Sequence[int] | None, *, older_than: timedelta | None, 
         rows = list(rows[:limit])
         if not rows:
             return Publication()
-        sent, error = _publish(rows)
+        sent, errors, broker_error = _publish(rows)
         OutboxMessage.objects.filter(pk__in=sent).delete()
-        left = [row.pk for row in rows if row.pk not in set(sent)]
-        if left:
-            OutboxMessage.objects.filter(pk__in=left).update(attempts=F("attempts") + 1, last_error=error)
-    return Publication(sent=sent, left=left, error=error)
+        for message in set(errors.values()):
+            failed = [pk for pk, error in errors.items() if error == message]
+            OutboxMessage.objects.filter(pk__in=failed).update(attempts=F("attempts") + 1, last_error=message)
+    return Publication(sent=sent, left=sorted(errors), error=broker_error, taken=len(rows))
 
 
 def _mark_broker_down() -> None:
@@ -131,10 +154,10 @@ def outbox_flush(ids: Sequence[int]) -> Publication:
 
 
 def outbox_relay(*, older_than: timedelta = RELAY_MIN_AGE, batch: int = 500) -> Publication:
-    """Publish every row older than ``older_than`` (younger ones belong to a flush in progress), oldest first, in
-    batches of ``batch`` in short transactions, until none is left or the broker fails (the rest waits for the next
-    run). Rows another relay or flush holds are skipped. Returns what was sent and left; never raises for the
-    broker."""
+    """Publish every row older than ``older_than`` (younger ones belong to a flush in progress), those that failed
+    least often first, then the oldest, in batches of ``batch`` in short transactions, until none is left or the
+    broker fails (the rest waits for the next run). Rows another relay or flush holds are skipped. Returns what was
+    sent and left; never raises for the broker."""
     total = Publication()
     while True:
         publication = _publish_locked(None, older_than=older_than, limit=batch)
@@ -144,8 +167,8 @@ def outbox_relay(*, older_than: timedelta = RELAY_MIN_AGE, batch: int = 500) -> 
             total.error = publication.error
             logger.warning("Outbox relay: the broker did not take the tasks (%s).", publication.error)
             break
-        if len(publication.sent) < batch:
-            break
+        if publication.taken < batch or not publication.sent:
+            break  # all taken, or a batch of rows that are refused for themselves: the next run tries again
     if total.sent:
         logger.info("Outbox relay: %d tasks handed to the broker.", len(total.sent))
     return total

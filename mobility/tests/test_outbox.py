@@ -166,3 +166,15 @@ def test_relay_outbox_sends_what_waits_and_fails_without_a_traceback_while_the_b
         assert broker_messages() == [("mobility.tasks.outbox_relay", [])]
     assert out.getvalue() == "Sent 1 tasks to the broker.\n"
     assert _outbox() == []
+
+
+def test_a_message_refused_for_itself_never_holds_the_others_back():
+    bad = OutboxMessage.objects.create(task="mobility.tasks.outbox_relay", options={"countdown": "soon"})
+    good = OutboxMessage.objects.create(task="mobility.tasks.webhooks_sweep")
+    with broker_at("memory://"):
+        broker_messages()
+        relayed = outbox_relay(older_than=ALL)
+        assert broker_messages() == [("mobility.tasks.webhooks_sweep", [])]
+    assert relayed.sent == [good.pk] and relayed.left == [bad.pk] and relayed.error == ""
+    bad.refresh_from_db()
+    assert bad.attempts == 1 and bad.last_error.startswith("TypeError")
