@@ -197,26 +197,24 @@ class WebhookDelivery(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A Celery task waiting to be handed to the broker: the transactional outbox (docs/decisions, "tasks go through
-    an outbox").
+    """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0016).
 
     ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
     two commit or roll back together; the row is deleted once the broker has accepted the message, right after the
     commit or, when the broker was unreachable then, by the relay (``mobility.outbox.outbox_relay``, Celery beat).
-    Internal bookkeeping, never shown to users: its labels are not translated.
     """
 
-    task = models.CharField("task", max_length=200)
-    args = models.JSONField("arguments", default=list)
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
     # Options of ``send_task`` (queue, countdown, ...), JSON values only.
-    options = models.JSONField("options", default=dict)
-    created_at = models.DateTimeField("created at", default=timezone.now, db_index=True)
-    attempts = models.PositiveIntegerField("failed publish attempts", default=0)
-    last_error = models.CharField("last error", max_length=500, blank=True)
+    options = models.JSONField(_("options"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(_("failed publish attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "outbox message"
-        verbose_name_plural = "outbox messages"
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)}"
