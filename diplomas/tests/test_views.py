@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from diplomas import services
 from diplomas.models import Diploma
@@ -171,9 +172,11 @@ def unparsed():
     ],
 )
 def test_a_large_upload_is_refused_before_it_is_read_with_the_limit_in_the_visitor_s_language(
-    client, issued, unparsed, settings, language, limit, expected
+    issued, unparsed, settings, language, limit, expected
 ):
     settings.UPLOAD_MAX_PDF_MB = limit
+    # CSRF checks on, as in production: the middleware must not read the body looking for the token either.
+    client = Client(enforce_csrf_checks=True)
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * ((limit + 5) * 1024 * 1024), "application/pdf")
     response = client.post(f"/verify/{issued.verification_code}/", {"pdf": big}, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 413
@@ -188,8 +191,6 @@ def test_a_large_upload_is_refused_before_it_is_read_with_the_limit_in_the_visit
 
 
 def test_the_verification_upload_still_needs_the_csrf_token(issued):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     upload = SimpleUploadedFile("d.pdf", FAKE_PDF, "application/pdf")
     assert strict.post(f"/verify/{issued.verification_code}/", {"pdf": upload}).status_code == 403
