@@ -169,11 +169,11 @@ def full_path(cohort, *, mode: str, workers: Workers | None, timeout: float) -> 
 
     from diplomas import selectors, services
     from diplomas.models import Diploma
-    from mobility.tasks import enqueue_on_commit
+    from mobility.tasks import enqueue_many_on_commit
 
-    send = functools.partial(enqueue_on_commit, queue=workers.queue) if workers else enqueue_on_commit
+    send = functools.partial(enqueue_many_on_commit, queue=workers.queue) if workers else enqueue_many_on_commit
     started = time.perf_counter()
-    with mock.patch("diplomas.services.enqueue_on_commit", send):
+    with mock.patch("diplomas.services.enqueue_many_on_commit", send):
         batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=None)
     requested = time.perf_counter() - started
     deadline = time.monotonic() + timeout

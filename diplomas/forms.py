@@ -44,6 +44,13 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
     def too_large_message(self) -> str:
         return _("The file is larger than %(mb)d MB; a diploma is much smaller.") % {"mb": settings.UPLOAD_MAX_PDF_MB}
 
+    def refuse(self, message: str) -> None:
+        """Show ``message`` as the error of this unbound form: the upload was refused without being read, so there
+        is nothing to validate (``add_error`` needs the ``cleaned_data`` that validation makes)."""
+        self.full_clean()  # unbound: no errors, nothing read
+        self.cleaned_data = {}
+        self.add_error(None, forms.ValidationError(message, code="file_too_large"))
+
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]
         if upload.size > self.max_bytes:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from mobility.audit import audit_entry_build, audit_record
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.tasks import enqueue_on_commit
+from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
 from mobility.webhooks.services import diploma_event, webhooks_emit_many
 from students.models import Enrollment
 from students.notifications import diploma_issued_notify
@@ -121,7 +121,7 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
     All or nothing in one transaction, in a fixed number of queries whatever the cohort's size (a college's 17,000
     diplomas are requested in seconds): the completion rule asked set-wise, the diplomas and their audit entries
     written in bulk, the render tasks (``render_diplomas``, one per chunk of ``tasks.CHUNK_SIZE`` diplomas) sent when
-    it commits. Enrollments that the completion rule
+    it commits (through the outbox: kept if the broker does not answer). Enrollments that the completion rule
     refuses are left out (the batch's audit entry lists them). Refuses when no enrollment is eligible, and when a
     diploma of one of them was requested at the same moment by someone else (nothing is written; ask again).
     """
@@ -157,8 +157,7 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
             from .tasks import CHUNK_SIZE, render_diplomas  # tasks import this module
 
             ids = [diploma.pk for diploma in diplomas]
-            for start in range(0, len(ids), CHUNK_SIZE):
-                enqueue_on_commit(render_diplomas, ids[start : start + CHUNK_SIZE])
+            enqueue_many_on_commit(render_diplomas, [[ids[i : i + CHUNK_SIZE]] for i in range(0, len(ids), CHUNK_SIZE)])
     except IntegrityError as error:  # diploma_one_valid_per_enrollment: a concurrent request got there first
         raise DomainError(
             _("Diplomas of %(cohort)s were being requested at the same moment; nothing was written, ask again.")

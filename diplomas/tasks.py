@@ -10,6 +10,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from mobility.exceptions import DomainError
+from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import services
 
@@ -86,16 +87,17 @@ def render_diplomas(self, diploma_ids: list[int]) -> None:
         except DomainError as error:
             services.diploma_mark_failed(diploma_id=diploma_id, reason=error.message)
         except SoftTimeLimitExceeded:
-            # The chunk ran out of time: what is left is sent again one by one (already issued ones return at once).
-            for left in diploma_ids[diploma_ids.index(diploma_id) :]:
-                render_diploma.apply_async(args=(left,))
+            # The chunk ran out of time: what is left is sent again one by one (already issued ones return at once),
+            # through the outbox like every task, so a broker that fails now loses none of them.
+            left = diploma_ids[diploma_ids.index(diploma_id) :]
+            enqueue_many_on_commit(render_diploma, [[pk] for pk in left])
             return
         except Exception as error:  # noqa: BLE001 - the single-diploma task retries it with backoff
             logger.warning("diploma %s: %s: %s; handed to render_diploma", diploma_id, type(error).__name__, error)
             if self.request.is_eager:
                 render_diploma.apply(args=(diploma_id,), retries=1)
             else:
-                render_diploma.apply_async(args=(diploma_id,), retries=1, countdown=retry_countdown(0))
+                enqueue_on_commit(render_diploma, diploma_id, retries=1, countdown=retry_countdown(0))
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -12,10 +12,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+<<<<<<< HEAD
 from django_ratelimit.core import get_usage
+=======
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+>>>>>>> i14-faults
 
 from mobility import uploads
 from mobility.exceptions import DomainError
@@ -53,7 +58,13 @@ class EnrollmentDiplomaRequestView(StaffRequiredMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()})
+            # Whatever the broker does: the request is kept in the outbox and sent when it can be (decision 0016).
+            if diploma.status == Diploma.Status.REQUESTED:
+                messages.success(request, _("Diploma requested: it is queued for rendering."))
+            else:
+                messages.success(
+                    request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()}
+                )
         return redirect(reverse("students:student-detail", args=[enrollment.student_id]) + f"#enrollment-{pk}")
 
 
@@ -72,7 +83,13 @@ class CohortDiplomasRequestView(StaffRequiredMixin, View):
         else:
             count = batch.diplomas.count()
             messages.success(
-                request, ngettext("%(n)s diploma requested.", "%(n)s diplomas requested.", count) % {"n": count}
+                request,
+                ngettext(
+                    "%(n)s diploma requested: queued for rendering.",
+                    "%(n)s diplomas requested: queued for rendering.",
+                    count,
+                )
+                % {"n": count},
             )
         return redirect("programs:cohort-detail", pk=pk)
 
@@ -191,6 +208,13 @@ def rate_limit_wait(request, *, scope: str) -> int:
     return min(max(usage["time_left"], 1), 60)
 
 
+# What a multipart body carries beside the file (boundaries, headers, the CSRF token): a body larger than the PDF limit
+# plus this is refused unread.
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
+# CSRF is checked in ``post``, after the size: the middleware would read the whole body to find the token first.
+@method_decorator(csrf_exempt, name="dispatch")
 class VerifyView(View):
     """Public: what the diploma with this code says, its status, and a check of an uploaded copy's SHA-256."""
 
@@ -210,9 +234,9 @@ class VerifyView(View):
         except Diploma.DoesNotExist:
             raise Http404(_("No diploma has this verification code.")) from None
 
-    def respond(self, request, diploma, form, match=None, uploaded_sha256=""):
+    def respond(self, request, diploma, form, match=None, uploaded_sha256="", status=200):
         context = {"diploma": diploma, "form": form, "match": match, "uploaded_sha256": uploaded_sha256}
-        response = render(request, self.template_name, context)
+        response = render(request, self.template_name, context, status=status)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -221,18 +245,25 @@ class VerifyView(View):
         return self.respond(request, self.diploma(code), PdfCheckForm())
 
     def post(self, request, code):
+        """The upload's size is checked against ``UPLOAD_MAX_PDF_MB`` by its ``Content-Length`` before anything reads
+        the body: a larger one is refused with 413 and the page, its message naming the limit in the visitor's
+        language. Only then is the CSRF token checked (it lies in the body) and the form read."""
         diploma = self.diploma(code)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > uploads.pdf_max_bytes() + 64 * 1024:  # refuse before the body is read
+        if length > uploads.pdf_max_bytes() + MULTIPART_ALLOWANCE:
             form = PdfCheckForm()
-            form.add_error(None, form.too_large_message())
-            return self.respond(request, diploma, form)
+            form.refuse(form.too_large_message())
+            return self.respond(request, diploma, form, status=413)
+        return csrf_protect(self.check_upload)(request, diploma)
+
+    def check_upload(self, request, diploma):
         form = PdfCheckForm(request.POST, request.FILES)
         if not form.is_valid():
-            return self.respond(request, diploma, form)
+            too_large = form.has_error("pdf", code="file_too_large")
+            return self.respond(request, diploma, form, status=413 if too_large else 200)
         uploaded = form.sha256()
         return self.respond(
             request, diploma, PdfCheckForm(), match=uploaded == diploma.sha256, uploaded_sha256=uploaded

@@ -20,7 +20,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .exceptions import DomainError
-from .models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from .models import AuditEntry, IdempotencyRecord, OutboxMessage, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -238,6 +238,17 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("owner", "key", "path")
     date_hierarchy = "created_at"
     fields = ("created_at", "owner", "key", "method", "path", "request_hash", "status_code", "response_body")
+    readonly_fields = fields
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tasks waiting for the broker (mobility.outbox, decision 0016); read-only: the relay sends and deletes them."""
+
+    list_display = ("created_at", "task", "attempts", "last_error")
+    list_filter = ("task",)
+    date_hierarchy = "created_at"
+    fields = ("task", "args", "options", "created_at", "attempts", "last_error")
     readonly_fields = fields
 
 

@@ -47,8 +47,8 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
-    """Connect to the Celery broker (Redis answers a PING as the connection opens); without ``CELERY_BROKER_URL``
-    tasks run in-process and there is nothing to reach."""
+    """Connect to the Celery broker (Redis answers a PING as the connection opens), and count the tasks waiting in
+    the outbox for it; without ``CELERY_BROKER_URL`` tasks run in-process and there is nothing to reach."""
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "eager"}
     from mobility.celery import app
@@ -68,8 +68,22 @@ def check_broker() -> dict:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
     except Exception as error:
         logger.warning("Health check: the broker failed: %r", error)
-        return {"ok": False, "ms": _ms_since(start), "error": type(error).__name__}
-    return {"ok": True, "ms": _ms_since(start)}
+        return {"ok": False, "ms": _ms_since(start), "error": type(error).__name__, **_outbox()}
+    return {"ok": True, "ms": _ms_since(start), **_outbox()}
+
+
+def _outbox() -> dict:
+    """The tasks waiting in the outbox for the broker (decision 0016): ``unsent`` and the age of the oldest in
+    seconds. They grow while the broker is down and fall to 0 within ``OUTBOX_RELAY_SECONDS`` once it is back; when
+    they do not, beat (the relay) is not running."""
+    from .outbox import outbox_backlog
+
+    try:
+        backlog = outbox_backlog()
+    except Exception as error:  # the database check reports the database
+        logger.warning("Health check: could not read the outbox: %r", error)
+        return {}
+    return {"outbox_unsent": backlog["unsent"], "outbox_oldest_seconds": backlog["oldest_seconds"]}
 
 
 @never_cache

@@ -194,3 +194,27 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint.url} ({self.status})"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0016).
+
+    ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
+    two commit or roll back together; the row is deleted once the broker has accepted the message, right after the
+    commit or, when the broker was unreachable then, by the relay (``mobility.outbox.outbox_relay``, Celery beat).
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    # Options of ``send_task`` (queue, countdown, ...), JSON values only.
+    options = models.JSONField(_("options"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(_("failed publish attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

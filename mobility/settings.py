@@ -276,13 +276,36 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="mobility")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down never ends a worker or beat: they keep reconnecting (every 2 s, backing off to 30 s) until it
+# is back. A publish fails fast instead of hanging: 2 s to connect (AMQP: the timeout; Redis: socket_connect_timeout),
+# 5 s for an answer (above the Redis transport's 1 s BRPOP), and two quick retries. Requests never publish directly:
+# they go through the outbox (mobility/outbox.py, decision 0016).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 # A task left unacknowledged by a dead worker comes back after this many seconds (Redis transport).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# The outbox: seconds a web request or task waits at most for the broker when it hands over the tasks its
+# transaction wrote (then they wait for the relay); seconds a process then leaves new tasks to the relay; seconds
+# between two relay runs (Celery beat): a task the broker missed is sent within about this long after it is back.
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
+OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=10.0)
+OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=20)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "agreements-expire": {
         "task": "programs.tasks.agreements_expire",
         "schedule": 6 * 60 * 60,
+    },
+    # A trigger not run by the next one is dropped (expires): a worker that was away does not run a pile of them.
+    "outbox-relay": {
+        "task": "mobility.tasks.outbox_relay",
+        "schedule": OUTBOX_RELAY_SECONDS,
+        "options": {"expires": OUTBOX_RELAY_SECONDS},
     },
     "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
     "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},

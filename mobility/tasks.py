@@ -1,20 +1,72 @@
-"""How tasks are sent: after the transaction that made their work visible commits, with JSON arguments only."""
+"""How tasks are sent: after the transaction that made their work visible commits, with JSON arguments only, through
+the outbox (``mobility.outbox``) so that a broker that is down loses nothing and fails no request."""
 
 import json
+import threading
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from celery import Task, shared_task
 from django.db import transaction
 
 
-def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, **options: Any) -> None:
+def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, robust: bool = False, **options: Any) -> None:
     """Send ``task(*args)`` once the current transaction commits (at once outside a transaction).
 
     Arguments must be JSON values (ids, not model instances): a worker loads fresh rows itself. A rolled-back
     transaction sends nothing, so a worker never looks for a row that does not exist.
+
+    With a broker the task is written to the outbox in the current transaction and published right after the
+    commit; this never raises because of the broker, and never waits on it for more than ``OUTBOX_PUBLISH_TIMEOUT``:
+    a task the broker did not take is sent by the relay once it is back (decision 0016). Without one
+    (``task_always_eager``) the task runs in-process on commit; ``robust`` then logs its error instead of raising it
+    into the caller, whose change has committed.
     """
-    json.dumps(args)  # fail here, in the caller, rather than in the broker's serializer
-    transaction.on_commit(lambda: task.apply_async(args=args, **options), using=using)
+    enqueue_many_on_commit(task, [args], using=using, robust=robust, **options)
+
+
+def enqueue_many_on_commit(
+    task: Task, args_list: Iterable[Sequence[Any]], *, using: str | None = None, robust: bool = False, **options: Any
+) -> None:
+    """``enqueue_on_commit`` for many argument lists of one task: one insert per 1,000 outbox rows and one publish
+    on commit (a cohort's batch)."""
+    args_list = [list(args) for args in args_list]
+    json.dumps([args_list, options])  # fail here, in the caller, rather than in the broker's serializer
+    if not args_list:
+        return
+    if task.app.conf.task_always_eager:
+        for args in args_list:
+            transaction.on_commit(
+                lambda args=tuple(args): task.apply_async(args=args, **options), using=using, robust=robust
+            )
+        return
+    from .outbox import outbox_record
+
+    _pending.ids = [*getattr(_pending, "ids", []), *outbox_record(task.name, args_list, options=options, using=using)]
+    transaction.on_commit(_flush_pending, using=using)
+
+
+# The outbox rows written by this thread and not yet published. The first on-commit callback of a transaction
+# publishes them all over one connection (a transaction that sends many tasks pays for one); the others find none.
+# Ids of a rolled-back savepoint are no rows any more and are skipped.
+_pending = threading.local()
+
+
+def _flush_pending() -> None:
+    from .outbox import outbox_flush
+
+    ids, _pending.ids = getattr(_pending, "ids", []), []
+    if ids:
+        outbox_flush(ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def outbox_relay() -> int:
+    """Hand the broker the tasks that wait in the outbox because it was unreachable when their transaction
+    committed (Celery beat, every ``OUTBOX_RELAY_SECONDS``; also ``relay_outbox``). Returns how many were sent."""
+    from .outbox import outbox_relay as relay
+
+    return len(relay().sent)
 
 
 @shared_task(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -148,13 +150,30 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
         self.logs = []
 
-    def start(self, concurrency: int = 2, *, pool: str = "prefork") -> subprocess.Popen:
+    def start(
+        self, concurrency: int = 2, *, pool: str = "prefork", app: str = "mobility", options: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
+        """Start a worker of the Celery ``app`` (a module holding it: ``mobility``, or a test's variant of it), with
+        more command-line ``options`` of ``celery worker`` if given."""
         # The log goes to a file, not a pipe: a full pipe would block the worker.
         log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", self.queue]
+        command = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", self.queue]
         command += ["-P", pool, "-c", str(concurrency), "-n", f"{self.queue}-{len(self.processes)}@%h"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", *options]
         # A session of its own: kill -9 of the process group takes the main process and its pool children at once.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        self.logs.append(log)
+        return process
+
+    def start_beat(self) -> subprocess.Popen:
+        """Start ``celery -A mobility beat`` with the workers' environment (its schedule file in the test's folder);
+        stopped with the workers."""
+        log = open(self.tmp_path / f"beat-{len(self.processes)}.log", "w+")  # noqa: SIM115 - closed in stop()
+        command = [sys.executable, "-m", "celery", "-A", "mobility", "beat", "-l", "info"]
+        command += ["--schedule", str(self.tmp_path / "celerybeat-schedule")]
         process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -214,15 +233,108 @@ class Workers:
 @contextmanager
 def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
     """``Workers`` whose queue also receives what the module ``enqueued_from`` (e.g. ``"diplomas.services"``) sends
-    with ``enqueue_on_commit``; every worker is stopped on the way out."""
+    with ``enqueue_on_commit`` or ``enqueue_many_on_commit``; every worker is stopped on the way out."""
+    import importlib
+
     from django.conf import settings
 
-    from mobility.tasks import enqueue_on_commit
+    from mobility import tasks
 
     workers = Workers(tmp_path, Path(settings.MEDIA_ROOT))
-    send = functools.partial(enqueue_on_commit, queue=workers.queue)
+    module = importlib.import_module(enqueued_from)
     try:
-        with mock.patch(f"{enqueued_from}.enqueue_on_commit", send):
+        with contextlib.ExitStack() as patches:
+            for name in ("enqueue_on_commit", "enqueue_many_on_commit"):
+                if hasattr(module, name):
+                    send = functools.partial(getattr(tasks, name), queue=workers.queue)
+                    patches.enter_context(mock.patch.object(module, name, send))
             yield workers
     finally:
         workers.stop()
+
+
+# --- a broker that is down, and one that is back -------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Tasks go to the broker at ``url`` in this process for the block, not run eagerly (unit tests run them eagerly
+    otherwise): ``redis://127.0.0.1:<closed_port()>/0`` is a broker that is down, ``memory://`` one that is up
+    (kombu's in-process transport; ``broker_messages`` reads what it holds). The outbox starts without its
+    after-failure pause."""
+    from django.test import override_settings
+
+    from mobility import outbox
+    from mobility.celery import app
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    outbox._broker_down_until = 0.0
+    try:
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+        with override_settings(CELERY_BROKER_URL=url), mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url}):
+            yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        outbox._broker_down_until = 0.0
+
+
+def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:
+    """Take every message from ``queue`` (default: the default queue) of the broker ``broker_at`` set:
+    ``(task name, args)`` in the order sent."""
+    import queue as queue_module
+
+    from mobility.celery import app
+
+    taken = []
+    with app.connection_for_read() as connection:
+        simple = connection.SimpleQueue(queue or app.conf.task_default_queue)
+        while True:
+            try:
+                message = simple.get(timeout=0.1)
+            except queue_module.Empty:
+                break
+            taken.append((message.headers["task"], message.payload[0]))
+            message.ack()
+        simple.close()
+    return taken
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free local port (no persistence): a broker the test can stop and
+    start again on the same port. ``url`` is its database 0."""
+
+    def __init__(self, tmp_path: Path):
+        self.port = closed_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 10) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        log = self.tmp_path / f"redis-{self.port}.log"
+        with open(log, "a") as output:
+            self.process = subprocess.Popen(
+                command, cwd=self.tmp_path, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f"redis-server did not start on port {self.port}: {log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None

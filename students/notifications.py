@@ -1,7 +1,8 @@
 """E-mails to students: the invitation to their account, admission, new or corrected results, an issued diploma.
 
 The services call the ``*_notify`` functions inside their transaction; the e-mail is sent by a Celery task
-(``students.tasks.student_email_send``, ids in) only after the transaction commits, so a rollback sends nothing and a
+(``students.tasks.student_email_send``, ids in, through the outbox: ``mobility.tasks.enqueue_on_commit``) only after
+the transaction commits, so a rollback sends nothing, a broker that is down delays the e-mail without losing it, and a
 failing mail server never undoes the business change (the task retries; its last failure is logged). The task
 loads the rows again and decides then: no e-mail to a student without an address or whose personal data were
 erased, none about a row that no longer says what the e-mail would (an admission since withdrawn, a diploma revoked).
@@ -15,16 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+from mobility.tasks import enqueue_on_commit
 
 from . import accounts
 from .models import Enrollment, ModuleResult, Student
@@ -63,16 +64,13 @@ def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()
     if _suppressed.get():
         return
     args = [kind, int(student_id), [int(pk) for pk in object_ids]]
-    json.dumps(args)  # ids only: the task loads fresh rows itself
 
-    def send() -> None:
-        from .tasks import student_email_send  # the tasks import this module
+    from .tasks import student_email_send  # the tasks import this module
 
-        student_email_send.apply_async(args=args)
-
-    # robust: an e-mail that cannot be sent (in eager mode it is sent right here) is logged, never raised into the
-    # request or task whose work has just committed.
-    transaction.on_commit(send, robust=True)
+    # Through the outbox (mobility.tasks.enqueue_on_commit): a broker that is down delays the e-mail, never loses it
+    # nor fails the request. robust: without a broker the e-mail is sent right here on commit, and a mail server's
+    # error is logged, never raised into the request or task whose work has just committed.
+    enqueue_on_commit(student_email_send, *args, robust=True)
 
 
 def enrollment_admitted_notify(*, enrollment: Enrollment) -> None:

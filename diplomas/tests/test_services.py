@@ -376,9 +376,9 @@ def test_cohort_request_costs_the_same_queries_for_2_or_12_diplomas(office):
         cohort = CohortFactory()
         for _ in range(size):
             completed_enrollment(cohort=cohort)
-        with mock.patch.object(services, "enqueue_on_commit") as send, CaptureQueriesContext(connection) as seen:
+        with mock.patch.object(services, "enqueue_many_on_commit") as send, CaptureQueriesContext(connection) as seen:
             batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
-        sent = sorted(pk for call in send.call_args_list for pk in call.args[1])
+        sent = sorted(pk for call in send.call_args_list for (chunk,) in call.args[1] for pk in chunk)
         assert sent == sorted(batch.diplomas.values_list("pk", flat=True))
         assert (
             AuditEntry.objects.filter(
@@ -397,13 +397,12 @@ def test_a_cohort_s_diplomas_go_to_the_workers_in_chunks(office):
     cohort = CohortFactory()
     for _ in range(CHUNK_SIZE * 2 + 3):
         completed_enrollment(cohort=cohort)
-    with mock.patch.object(services, "enqueue_on_commit") as send:
+    with mock.patch.object(services, "enqueue_many_on_commit") as send:
         batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
-    assert {call.args[0] for call in send.call_args_list} == {render_diplomas}
-    assert [len(call.args[1]) for call in send.call_args_list] == [CHUNK_SIZE, CHUNK_SIZE, 3]
-    assert sorted(pk for call in send.call_args_list for pk in call.args[1]) == sorted(
-        batch.diplomas.values_list("pk", flat=True)
-    )
+    assert [call.args[0] for call in send.call_args_list] == [render_diplomas]  # one call, one outbox insert
+    chunks = [chunk for (chunk,) in send.call_args.args[1]]
+    assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE, CHUNK_SIZE, 3]
+    assert sorted(pk for chunk in chunks for pk in chunk) == sorted(batch.diplomas.values_list("pk", flat=True))
 
 
 def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
@@ -411,7 +410,7 @@ def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
 
     cohort = CohortFactory()
     refused, crashing, fine = (completed_enrollment(cohort=cohort) for _ in range(3))
-    with mock.patch.object(services, "enqueue_on_commit"):
+    with mock.patch.object(services, "enqueue_many_on_commit"):
         batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
     by_enrollment = {d.enrollment_id: d.pk for d in batch.diplomas.all()}
     calls = Counter()

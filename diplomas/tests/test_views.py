@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from diplomas import services
@@ -148,11 +149,58 @@ def test_uploading_the_issued_file_matches_and_another_file_does_not(client, iss
     assert 'data-match="false"' in html and hashlib.sha256(changed).hexdigest() in html
 
 
-def test_an_upload_over_20_mb_is_refused(client, issued):
+def test_an_upload_just_over_20_mb_is_refused_with_413_and_the_page(client, issued):
     big = SimpleUploadedFile("big.pdf", b"0" * (20 * 1024 * 1024 + 1), "application/pdf")
     response = client.post(f"/verify/{issued.verification_code}/", {"pdf": big})
-    assert response.status_code == 200 and "larger than 20 MB" in response.content.decode()
+    assert response.status_code == 413 and "larger than 20 MB" in response.content.decode()
     assert "data-match" not in response.content.decode()
+
+
+@pytest.fixture
+def unparsed():
+    """Fails the test if the request body is parsed as a form (multipart) at all."""
+    with mock.patch(
+        "django.http.multipartparser.MultiPartParser.parse", side_effect=AssertionError("the body was read")
+    ) as parse:
+        yield parse
+
+
+@pytest.mark.parametrize(
+    ("language", "limit", "expected"),
+    [
+        ("en", 20, "The file is larger than 20 MB; a diploma is much smaller."),
+        ("ru", 20, "Файл больше 20 МБ, а диплом гораздо меньше."),
+        ("zh-hans", 2, "文件超过 2 MB；证书文件远小于此大小。"),
+    ],
+)
+def test_a_large_upload_is_refused_before_it_is_read_with_the_limit_in_the_visitor_s_language(
+    issued, unparsed, settings, language, limit, expected
+):
+    settings.UPLOAD_MAX_PDF_MB = limit
+    # CSRF checks on, as in production: the middleware must not read the body looking for the token either.
+    client = Client(enforce_csrf_checks=True)
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * ((limit + 5) * 1024 * 1024), "application/pdf")
+    response = client.post(f"/verify/{issued.verification_code}/", {"pdf": big}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert expected in html
+    assert (
+        issued.number in html and 'enctype="multipart/form-data"' in html
+    )  # the page, with its form, not a bare error
+    assert "data-match" not in html
+    assert response["Cache-Control"] == "no-store"
+    unparsed.assert_not_called()
+
+
+def test_the_verification_upload_still_needs_the_csrf_token(issued):
+    strict = Client(enforce_csrf_checks=True)
+    upload = SimpleUploadedFile("d.pdf", FAKE_PDF, "application/pdf")
+    assert strict.post(f"/verify/{issued.verification_code}/", {"pdf": upload}).status_code == 403
+    page = strict.get(f"/verify/{issued.verification_code}/")
+    token = page.cookies["csrftoken"].value
+    upload = SimpleUploadedFile("d.pdf", FAKE_PDF, "application/pdf")
+    checked = strict.post(f"/verify/{issued.verification_code}/", {"pdf": upload, "csrfmiddlewaretoken": token})
+    assert checked.status_code == 200 and 'data-match="true"' in checked.content.decode()
 
 
 def test_the_verification_page_is_rate_limited_per_client(client, issued, settings):

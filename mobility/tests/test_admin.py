@@ -20,7 +20,14 @@ from django.urls import reverse
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from mobility.models import (
+    AuditEntry,
+    IdempotencyRecord,
+    OutboxMessage,
+    PartnerAPIKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from programs.models import Institution
 from programs.tests.factories import (
     AgreementFactory,
@@ -116,6 +123,7 @@ def world(superuser):
         institution=college, url="https://hooks.example.cn/", events=["diploma.issued"]
     )
     WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
+    OutboxMessage.objects.create(task="diplomas.tasks.render_diploma", args=[1], last_error="OperationalError")
     correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})

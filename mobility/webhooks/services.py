@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 from mobility.audit import Actor, audit_record
 from mobility.exceptions import DomainError
 from mobility.models import WebhookDelivery, WebhookEndpoint
-from mobility.tasks import enqueue_on_commit
+from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import payloads
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, body_bytes, signature_header
@@ -129,9 +129,7 @@ def webhooks_emit_many(*, events: Iterable[WebhookEvent]) -> list[WebhookDeliver
         ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries, batch_size=WRITE_BATCH)
-        task = _send_task()
-        for delivery in deliveries:
-            enqueue_on_commit(task, delivery.pk)
+        enqueue_many_on_commit(_send_task(), [[delivery.pk] for delivery in deliveries])
     return deliveries
 
 

@@ -1,7 +1,8 @@
 """``python manage.py issue_diplomas --cohort CODE [--wait]``: request every eligible diploma of a cohort.
 
 With ``--wait`` the command follows the batch until nothing waits and prints each diploma's number and the storage
-path of its PDF (the exit status is 1 when some failed). Without a broker the tasks run in this process, on commit.
+path of its PDF (the exit status is 1 when some failed). Without a broker the tasks run in this process, on commit;
+with a broker that does not answer the request is kept all the same (the outbox sends it when the broker is back).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from diplomas import selectors, services
 from diplomas.models import Diploma
 from mobility.exceptions import DomainError
+from mobility.outbox import outbox_backlog
 from programs.models import Cohort
 
 
@@ -35,7 +37,16 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         progress = selectors.batch_progress(batch=batch)
-        self.stdout.write(f"Batch {batch.pk}: {progress.total} diplomas requested for {cohort_obj.code}.")
+        self.stdout.write(
+            f"Batch {batch.pk}: {progress.total} diplomas requested for {cohort_obj.code}, queued for rendering."
+        )
+        backlog = outbox_backlog()
+        if backlog["unsent"]:
+            # Kept in the outbox (decision 0016): the relay sends them once the broker answers again.
+            self.stderr.write(
+                f"The task broker did not answer: {backlog['unsent']} tasks wait in the outbox and are sent when it "
+                "is back (check /healthz)."
+            )
         if not wait:
             return
         deadline = time.monotonic() + timeout

@@ -1,0 +1,147 @@
+"""Diplomas requested while the broker is down (decision 0016): the staff pages and the commands answer normally,
+every request is kept in the outbox, nothing waits on the broker for long, and the relay sends each task once the
+broker is back. The broker here is a closed local port (down) or kombu's in-process transport (back), never eager."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import socket
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from diplomas.models import Diploma
+from diplomas.tasks import CHUNK_SIZE
+from mobility.models import OutboxMessage
+from mobility.outbox import outbox_relay
+from mobility.testing import broker_at, broker_messages, closed_port
+from programs.tests.factories import CohortFactory
+
+from .factories import completed_enrollment
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
+
+S = Diploma.Status
+ALL = datetime.timedelta(0)  # the relay takes every row, however young
+
+
+@pytest.fixture
+def broker_down():
+    with broker_at(f"redis://127.0.0.1:{closed_port()}/0"):
+        yield
+
+
+def _outbox() -> list[tuple[str, list]]:
+    return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
+
+
+def _relay_to_a_broker_that_is_back() -> list[tuple[str, list]]:
+    with broker_at("memory://"):
+        broker_messages()  # nothing left over from another test
+        relayed = outbox_relay(older_than=ALL)
+        assert relayed.error == "" and relayed.left == []
+        messages = broker_messages()
+    assert not OutboxMessage.objects.exists()
+    return messages
+
+
+def test_a_diploma_requested_while_the_broker_is_down_is_queued_and_sent_when_it_is_back(
+    client, office, broker_down, django_capture_on_commit_callbacks
+):
+    enrollment = completed_enrollment()
+    client.force_login(office)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/enrollments/{enrollment.pk}/diploma/request/")
+    waited = time.monotonic() - started
+    assert response.status_code == 302
+    assert waited < 3, f"the request took {waited:.1f} s"
+    assert "Diploma requested: it is queued for rendering." in client.get(response.url).content.decode()
+    diploma = enrollment.diplomas.get()
+    assert diploma.status == S.REQUESTED
+    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+    row = OutboxMessage.objects.get()
+    assert row.attempts == 1 and "OperationalError" in row.last_error
+
+    # Pressed again: the same diploma, still waiting in the outbox, nothing sent twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(f"/enrollments/{enrollment.pk}/diploma/request/", follow=True)
+    assert again.status_code == 200 and "queued for rendering" in again.content.decode()
+    assert enrollment.diplomas.count() == 1
+    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+
+    assert _relay_to_a_broker_that_is_back() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+
+
+def test_a_cohort_requested_while_the_broker_is_down_is_queued_and_sent_once_when_it_is_back(
+    client, office, broker_down, django_capture_on_commit_callbacks
+):
+    cohort = CohortFactory()
+    for _ in range(CHUNK_SIZE + 2):
+        completed_enrollment(cohort=cohort)
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/cohorts/{cohort.pk}/diplomas/request/", follow=True)
+    assert response.status_code == 200
+    assert f"{CHUNK_SIZE + 2} diplomas requested: queued for rendering." in response.content.decode()
+    ids = sorted(Diploma.objects.filter(enrollment__cohort=cohort, status=S.REQUESTED).values_list("pk", flat=True))
+    assert len(ids) == CHUNK_SIZE + 2
+    assert [task for task, _args in _outbox()] == ["diplomas.tasks.render_diplomas"] * 2
+
+    messages = _relay_to_a_broker_that_is_back()
+    assert {task for task, _args in messages} == {"diplomas.tasks.render_diplomas"}
+    assert sorted(pk for _task, (chunk,) in messages for pk in chunk) == ids  # each diploma sent once
+
+
+def test_issue_diplomas_keeps_the_batch_and_says_so_while_the_broker_is_down(
+    broker_down, django_capture_on_commit_callbacks
+):
+    cohort = CohortFactory(code="BROKER-DOWN")
+    for _ in range(3):
+        completed_enrollment(cohort=cohort)
+    out, err = io.StringIO(), io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("issue_diplomas", "--cohort", "BROKER-DOWN", stdout=out, stderr=err)
+    assert "3 diplomas requested for BROKER-DOWN, queued for rendering." in out.getvalue()
+    assert "The task broker did not answer: 1 tasks wait in the outbox" in err.getvalue()
+    assert Diploma.objects.filter(status=S.REQUESTED).count() == 3
+    [(task, (chunk,))] = _relay_to_a_broker_that_is_back()
+    assert task == "diplomas.tasks.render_diplomas" and len(chunk) == 3
+
+
+def test_sweep_diplomas_keeps_what_it_resends_while_the_broker_is_down(broker_down, django_capture_on_commit_callbacks):
+    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    Diploma.objects.filter(pk=diploma.pk).update(modified_at=timezone.now() - datetime.timedelta(hours=1))
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sweep_diplomas", stdout=out)
+    assert f"Re-sent 1 diplomas. ids: [{diploma.pk}]" in out.getvalue()
+    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+
+
+def test_a_broker_that_accepts_connections_but_never_answers_does_not_hold_the_request(
+    client, office, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_PUBLISH_TIMEOUT = 1.0
+    first, second = completed_enrollment(), completed_enrollment()
+    client.force_login(office)
+    with socket.socket() as silent:  # the kernel completes the handshake; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        with broker_at(f"redis://127.0.0.1:{silent.getsockname()[1]}/0"):
+            started = time.monotonic()
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(f"/enrollments/{first.pk}/diploma/request/")
+            waited = time.monotonic() - started
+            assert response.status_code == 302
+            assert waited < 3, f"the request waited {waited:.1f} s for the broker"
+
+            # Right after a failure the process leaves new tasks to the relay instead of waiting again.
+            started = time.monotonic()
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(f"/enrollments/{second.pk}/diploma/request/")
+            assert time.monotonic() - started < 0.9
+    assert {args[0] for _task, args in _outbox()} == {first.diplomas.get().pk, second.diplomas.get().pk}
