@@ -16,11 +16,8 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-<<<<<<< HEAD
-from django_ratelimit.core import get_usage
-=======
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
->>>>>>> i14-faults
+from django_ratelimit.core import get_usage
 
 from mobility import uploads
 from mobility.exceptions import DomainError
