@@ -184,6 +184,9 @@ def _parse_csv(text: str) -> _CsvParse:
     every other non-blank row into exactly as many. A file that no separator reads consistently, or that two read
     consistently (in different ways), is refused with ``ImportFileError`` naming the row, never guessed.
     """
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if not first_line.strip("".join(CSV_DELIMITERS) + ' "\r'):  # only separators: the header row names nothing
+        raise ImportFileError(_("The first row must hold the column names."), code="no_header")
     candidates = [_csv_header_width(text, delimiter) for delimiter in CSV_DELIMITERS]
     splitting = [delimiter for delimiter, width in candidates if width >= 2]
     if not splitting:  # no separator in the header: a table of one column
