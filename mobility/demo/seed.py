@@ -96,7 +96,7 @@ class Login:
 class SeedReport:
     counts: list[tuple[str, int, int]]  # model label, rows before, rows after
     statuses: dict[str, int]
-    day: datetime.date  # the day the demo's data describes (the day of its first seed, give or take six days)
+    day: datetime.date  # the day of this run: the cohorts' phases are as on it
     cohorts: list[tuple[str, str]]  # code, phase on that day
     logins: list[Login]
     api_key: str
@@ -116,7 +116,8 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     """
     user_model = get_user_model()
     before = _counts()
-    calendar = _calendar(today or timezone.localdate())
+    today = today or timezone.localdate()
+    calendar = _calendar(today)
     cohort_specs = dated_cohorts(calendar)
     users, created_users = _seed_users()
     institutions = _seed_institutions()
@@ -150,8 +151,8 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     after = _counts()
     counts = [(model._meta.label, before[model], after[model]) for model in SUMMARY_MODELS]
     counts.append((user_model._meta.label, before[user_model], after[user_model]))
-    phases = [(spec.code, _phase(spec, calendar)) for spec in cohort_specs]
-    return SeedReport(counts, statuses, calendar.day_of_design, phases, logins, DEMO_API_KEY, api_key_note)
+    phases = [(spec.code, _phase(spec, today)) for spec in cohort_specs]
+    return SeedReport(counts, statuses, today, phases, logins, DEMO_API_KEY, api_key_note)
 
 
 def _calendar(today: datetime.date) -> DemoCalendar:
@@ -169,8 +170,8 @@ def _calendar(today: datetime.date) -> DemoCalendar:
     return DemoCalendar(signed_on - first["signed_on"])
 
 
-def _phase(spec: CohortSpec, calendar: DemoCalendar) -> str:
-    day = calendar.day_of_design
+def _phase(spec: CohortSpec, day: datetime.date) -> str:
+    """What the cohort is doing on ``day`` (today: a demo seeded earlier has aged since)."""
     if spec.end < day:
         return "completed"
     phase = "running" if spec.start <= day else "starts " + spec.start.isoformat()
@@ -428,7 +429,7 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
     for label, before, after in report.counts:
         lines.append(f"  {label:<{width}}  {after:>5}  (+{after - before})")
     lines.append("Enrollments by status: " + ", ".join(f"{status} {n}" for status, n in report.statuses.items()))
-    lines.append(f"Cohorts, as on {report.day.isoformat()} (the demo's dates follow the day it was first seeded):")
+    lines.append(f"Cohorts on {report.day.isoformat()} (the demo's dates follow the day it was first seeded):")
     lines += [f"  {code:<14} {phase}" for code, phase in report.cohorts]
     lines += [
         "",
