@@ -16,13 +16,16 @@ import datetime
 import functools
 import hashlib
 import json
+import re
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -170,14 +173,57 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class SyncFilterSet(filters.FilterSet):
-    """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time) for incremental sync."""
+# A ``+`` of an offset sent unencoded in a query string arrives decoded as a space: ``10:00:00 08:00``.
+_OFFSET_AFTER_SPACE = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
-    modified_since = filters.IsoDateTimeFilter(
-        field_name="modified_at",
-        lookup_expr="gte",
-        label="Only rows modified at or after this time (ISO 8601, e.g. 2026-09-01T00:00:00Z).",
-    )
+
+class AwareIsoDateTimeField(forms.Field):
+    """An ISO 8601 date and time **with** its time zone (``Z`` or an offset; a ``+`` decoded to a space is read as
+    ``+``). A time without a zone is refused, not read in the server's zone: a partner's local time would silently
+    shift its window by hours."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Send an ISO 8601 date and time with its time zone, e.g. 2026-09-01T00:00:00Z or "
+            "2026-09-01T08:00:00+08:00 (encode + as %%2B)."
+        ),
+        "naive": _(
+            "This time has no time zone. Send ISO 8601 with Z (UTC) or an offset, e.g. 2026-09-01T00:00:00Z or "
+            "2026-09-01T08:00:00+08:00 (encode + as %%2B)."
+        ),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = _OFFSET_AFTER_SPACE.sub(r"\1+\2", str(value).strip())
+        try:
+            parsed = parse_datetime(text)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(parsed):
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return parsed
+
+
+class AwareIsoDateTimeFilter(filters.Filter):
+    field_class = AwareIsoDateTimeField
+
+
+MODIFIED_SINCE_HELP = (
+    "Only rows modified at or after this time: ISO 8601 with its time zone, Z (UTC) or an offset, e.g. "
+    "2026-09-01T00:00:00Z or 2026-09-01T08:00:00+08:00. Encode + as %2B (a + that arrives decoded as a space is "
+    "read as +). A time without a time zone is refused with a 400."
+)
+
+
+class SyncFilterSet(filters.FilterSet):
+    """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time with its time zone) for
+    incremental sync."""
+
+    modified_since = AwareIsoDateTimeFilter(field_name="modified_at", lookup_expr="gte", label=MODIFIED_SINCE_HELP)
 
 
 @functools.cache
