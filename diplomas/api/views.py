@@ -2,6 +2,7 @@
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
@@ -28,6 +29,8 @@ class PdfRenderer(BaseRenderer):
 
 
 class DiplomaFilter(SyncFilterSet):
+    number = filters.CharFilter(lookup_expr="iexact", help_text="The diploma's number, whatever its letter case.")
+
     class Meta:
         model = Diploma
         fields = ["status", "enrollment", "number"]
