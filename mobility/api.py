@@ -32,6 +32,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -292,6 +293,45 @@ class ValuesRepresentation:
             }
             for row in rows
         ]
+
+
+# --- request bodies ------------------------------------------------------------------------------------------------
+
+# Deeper than this, a body is refused: no field of the API nests more than three levels, and a body a thousand levels
+# deep would exhaust the interpreter's recursion limit in the parser or wherever it is walked next (a 500).
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth(data) -> int:
+    """How deep ``data`` nests, walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+class ApiJSONParser(JSONParser):
+    """The API's only parser (``DEFAULT_PARSER_CLASSES``): request bodies are JSON, and the schema says so, since
+    DRF's form and multipart parsers would also declare every body as form and multipart (which generated clients
+    cannot all handle) and no endpoint takes a file. A body nested too deeply is a 400 parse error, not a
+    ``RecursionError`` (a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+        else:
+            if _json_depth(data) <= MAX_JSON_DEPTH:
+                return data
+        raise exceptions.ParseError(
+            _("JSON parse error - the body nests deeper than %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+        )
 
 
 # --- errors --------------------------------------------------------------------------------------------------------

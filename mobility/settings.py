@@ -287,6 +287,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON bodies only (no endpoint takes a file): the schema then declares application/json alone.
+    "DEFAULT_PARSER_CLASSES": ["mobility.api.ApiJSONParser"],
 }
 # Requests per API key (or staff user) and period (second, minute, hour, day); beyond it 429 with Retry-After.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/minute")

@@ -172,6 +172,31 @@ def test_the_schema_generates_without_warnings_or_errors(tmp_path):
     assert "examples:" in text
 
 
+def test_every_write_takes_json_and_documents_the_idempotency_key():
+    """Bodies are JSON only (a body also declared as form and multipart makes openapi-python-client 0.29 write
+    modules that do not import), and every write names the optional Idempotency-Key header, so generated clients
+    can send it per request."""
+    schema = api_client().get("/api/schema/?format=json").json()
+    writes = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("get", "head", "options"):
+                continue
+            writes += 1
+            [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert header["name"] == "Idempotency-Key" and not header.get("required", False), (method, path)
+            assert header["schema"]["maxLength"] == 255, (method, path)
+            if "requestBody" in operation:
+                assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+    assert writes >= 8
+
+
+def test_a_form_body_is_refused_as_an_unsupported_media_type(college):
+    _key, plain = make_api_key(college)
+    response = api_client(plain).post("/api/v1/students/", {"home_student_id": "1"}, format="multipart")
+    assert response.status_code == 415 and set(response.json()) == ERROR_KEYS
+
+
 def test_the_schema_is_served_to_anyone():
     response = api_client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
