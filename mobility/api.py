@@ -21,16 +21,21 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -165,13 +170,49 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.selector(viewer=self.context["viewer"])
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """``true`` or ``false``, as the schema's ``boolean`` says: DRF's field also takes 1, "yes", "on" and others."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 # --- lists ---------------------------------------------------------------------------------------------------------
 
 
 class ApiPagination(PageNumberPagination):
+    """``?page=`` (from 1; past the last page a 404) and ``?page_size=`` (1 to 100; more gives 100): a page size
+    that is not a whole number of at least 1 is a 400, not silently the default."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Send a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
 
 
 # A ``+`` of an offset sent unencoded in a query string arrives decoded as a space: ``10:00:00 08:00``.
@@ -220,7 +261,72 @@ MODIFIED_SINCE_HELP = (
 )
 
 
-class SyncFilterSet(filters.FilterSet):
+# The range of the ids (``BigAutoField``): an id outside it names no row, and the database would refuse the number.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    """A related row's id, as a whole number: an id the caller cannot see (or that does not exist) filters to
+    nothing, like another partner's row, instead of answering 400 "not one of the available choices"."""
+
+    field_class = forms.IntegerField
+
+    def filter(self, qs, value):
+        if value is not None and value not in _ID_RANGE:
+            return qs.none()
+        return super().filter(qs, value)
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``); anything else is an error, not "no filter"."""
+
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() not in self._VALUES:
+            raise forms.ValidationError(_("Send true or false."), code="invalid")
+        return self._VALUES[str(value).lower()]
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # A text input hands the raw value to the field; DRF's boolean widget would turn what it cannot read into
+        # "no filter".
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class ApiFilterSet(filters.FilterSet):
+    """The API's lists' filters: a value that is not what the schema says is a 400, never silently "no filter" (a
+    partner's typo would otherwise sync every row). A filter sent empty is refused too, except free text; a foreign
+    key filters by id (``IdFilter``), a boolean takes only true or false."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        for name, query_filter in self.filters.items():
+            if data is not None and name in data and not isinstance(query_filter, filters.CharFilter):
+                query_filter.extra["required"] = True
+                query_filter.extra["error_messages"] = {"required": _("Send a value, or leave the parameter out.")}
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        if isinstance(field, models.ForeignKey) and lookup_type == "exact":
+            return IdFilter, {}
+        if isinstance(field, models.BooleanField) and lookup_type == "exact":
+            return StrictBooleanFilter, {}
+        if isinstance(field, models.EmailField):  # an exact match, not an address to validate: a typo finds none
+            return filters.CharFilter, {}
+        return super().filter_for_lookup(field, lookup_type)
+
+
+class SyncFilterSet(ApiFilterSet):
     """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time with its time zone) for
     incremental sync."""
 
@@ -334,6 +440,17 @@ class ApiJSONParser(JSONParser):
         )
 
 
+class ApiContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with ``?format=`` either one of the endpoint's formats or left out: sent empty it is a 404,
+    like an unknown format, not silently the default one."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if format_suffix is None and name and name in request.query_params and not request.query_params[name]:
+            raise Http404(f"format={request.query_params[name]}")
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 # --- errors --------------------------------------------------------------------------------------------------------
 
 
@@ -377,11 +494,26 @@ def error_body(code: str, message: str, *, fields: dict | None = None, details: 
     return {"code": code, "message": str(message), "fields": fields or {}, "details": details or {}}
 
 
+def request_too_large_body(limit: int) -> dict:
+    """The 413 of a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, stating the limit."""
+    message = _("The request body is larger than the limit of %(megabytes)s MB (%(bytes)d bytes).") % {
+        "megabytes": f"{limit / (1024 * 1024):g}",
+        "bytes": limit,
+    }
+    return error_body("request_too_large", message, details={"max_bytes": limit})
+
+
 def exception_handler(exc, context):
     """Every error as ``{"code", "message", "fields", "details"}`` (docs/api.md#errors).
 
     Refusals of the services (``DomainError``) and Django's ``ValidationError`` are 400s with the field they name.
+    A body over the limit is a 413 stating it, and Django's other refusals of a request (``SuspiciousOperation``)
+    a 400, where Django alone would answer its HTML page.
     """
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body("bad_request", _("The request could not be read.")), status=400)
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body(exc.code, exc.message, fields=fields, details=exc.details), status=400)
@@ -517,8 +649,10 @@ def is_staff_caller(request) -> bool:
     return is_staff_key(request.auth) or is_office_staff(request.user)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Any other URL under ``/api/``: a JSON 404 in the one error shape, not the site's HTML page."""
+    """Any other URL under ``/api/``, whatever the method: a JSON 404 in the one error shape, not the site's HTML page
+    (and not the CSRF page for a write: no view here acts on a session)."""
     from django.http import JsonResponse
 
     return JsonResponse(error_body("not_found", _("No API endpoint at this URL.")), status=404)

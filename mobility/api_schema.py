@@ -39,6 +39,8 @@ class ApiAutoSchema(AutoSchema):
             codes += ["400", "404"]  # a filter out of range; an id not visible, a page past the last
         else:
             codes += ["400", "409"]  # invalid body, refused by a service; Idempotency-Key conflicts
+            if self.method != "DELETE":
+                codes += ["413", "415"]  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE; a body that is not JSON
             if "{" in self.path:
                 codes.append("404")
         return codes

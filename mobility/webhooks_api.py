@@ -9,7 +9,6 @@ Thin: a serializer validates, a selector scoped by the caller reads, one service
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -18,7 +17,7 @@ from programs.models import Institution
 from programs.selectors import institutions_visible_to
 
 from .access import partner_institution_id
-from .api import ScopedPrimaryKeyRelatedField, api_viewer, idempotent
+from .api import ApiFilterSet, IdFilter, JSONBooleanField, ScopedPrimaryKeyRelatedField, api_viewer, idempotent
 from .models import WebhookDelivery, WebhookEndpoint
 from .webhooks import selectors, services
 
@@ -34,6 +33,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     )
     url = serializers.CharField(max_length=500, help_text="An http:// or https:// URL that accepts POST requests.")
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEndpoint.Event.choices), min_length=1)
+    is_active = JSONBooleanField(required=False)
 
     class Meta:
         model = WebhookEndpoint
@@ -76,6 +76,12 @@ ENDPOINT_EXAMPLE = {
 }
 
 
+class WebhookEndpointFilter(ApiFilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["is_active"]
+
+
 @extend_schema_view(
     create=extend_schema(
         summary="Register a webhook endpoint",
@@ -86,7 +92,7 @@ ENDPOINT_EXAMPLE = {
 )
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookEndpointSerializer
-    filterset_fields = ["is_active"]
+    filterset_class = WebhookEndpointFilter
     ordering_fields = ["created_at", "url"]
 
     def get_queryset(self):
@@ -134,9 +140,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WebhookDeliveryFilter(filters.FilterSet):
-    # A number, not a choice among all endpoints: another partner's id filters to nothing instead of answering 400.
-    endpoint = filters.NumberFilter(field_name="endpoint_id")
+class WebhookDeliveryFilter(ApiFilterSet):
+    # An id, not a choice among all endpoints: another partner's id filters to nothing instead of answering 400.
+    endpoint = IdFilter(field_name="endpoint_id")
 
     class Meta:
         model = WebhookDelivery

@@ -81,7 +81,10 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Verify a diploma by its number",
         parameters=[
             OpenApiParameter(
-                "number", str, required=True, description="The number printed on the diploma, e.g. STK-IAM-2026-000042."
+                "number",
+                {"type": "string", "minLength": 1, "pattern": r"\S"},
+                required=True,
+                description="The number printed on the diploma, in any letter case, e.g. STK-IAM-2026-000042.",
             )
         ],
         responses={

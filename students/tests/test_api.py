@@ -180,6 +180,17 @@ def test_modified_since_filters_for_incremental_sync(partner, college):
     assert bad.status_code == 400 and "modified_since" in bad.json()["fields"]
 
 
+def test_a_passport_expiry_before_the_stored_issue_date_is_a_400_not_a_500(partner, college):
+    """The issue date is in the record, the expiry date in the change: the database's constraint refuses the pair,
+    which the service states as a refusal of the field."""
+    student = StudentFactory(home_institution=college, passport_issued_on=datetime.date(2020, 5, 1))
+    response = partner.patch(f"/api/v1/students/{student.pk}/", {"passport_expires_on": "2019-01-01"}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "passport_dates" and "passport_expires_on" in response.json()["fields"]
+    student.refresh_from_db()
+    assert student.passport_expires_on is None
+
+
 def test_modified_since_needs_a_time_zone_and_reads_offsets(partner, college):
     """A partner in Beijing (UTC+8) that sends its local time without a zone would be read in the server's zone and
     miss rows: refused with what to send. ``Z`` and offsets are read as sent, also a ``+`` decoded to a space."""
