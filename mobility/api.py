@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 
 from django import forms
 from django.conf import settings
@@ -170,13 +171,33 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.selector(viewer=self.context["viewer"])
 
 
-class JSONBooleanField(serializers.BooleanField):
-    """``true`` or ``false``, as the schema's ``boolean`` says: DRF's field also takes 1, "yes", "on" and others."""
+class JSONTypesMixin:
+    """A write serializer's fields take the JSON type the schema names, not what DRF would coerce into it: a string
+    for a text field (DRF takes ``0`` as ``"0"``), ``true``/``false`` for a boolean (DRF takes 1, "yes", "on"), a
+    whole number for an integer or an id (DRF takes ``"5"`` and ``5.0``). Put it before the serializer base class."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid", input=data)
+        if isinstance(data, Mapping):
+            errors = {}
+            for field in self._writable_fields:
+                value = data.get(field.field_name)
+                wrong = None if value is None else _wrong_json_type(field, value)
+                if wrong:
+                    errors[field.field_name] = [wrong]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _wrong_json_type(field, value):
+    """What to send instead of ``value`` for ``field``; None when it has the field's JSON type."""
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Send true or false.")
+    if isinstance(field, serializers.CharField):
+        return None if isinstance(value, str) else _("Send a string.")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else _("Send a whole number.")
+    return None
 
 
 # --- lists ---------------------------------------------------------------------------------------------------------
@@ -447,7 +468,7 @@ class ApiContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         name = self.settings.URL_FORMAT_OVERRIDE
         if format_suffix is None and name and name in request.query_params and not request.query_params[name]:
-            raise Http404(f"format={request.query_params[name]}")
+            raise Http404
         return super().select_renderer(request, renderers, format_suffix)
 
 

@@ -17,14 +17,14 @@ from programs.models import Institution
 from programs.selectors import institutions_visible_to
 
 from .access import partner_institution_id
-from .api import ApiFilterSet, IdFilter, JSONBooleanField, ScopedPrimaryKeyRelatedField, api_viewer, idempotent
+from .api import ApiFilterSet, IdFilter, JSONTypesMixin, ScopedPrimaryKeyRelatedField, api_viewer, idempotent
 from .models import WebhookDelivery, WebhookEndpoint
 from .webhooks import selectors, services
 
 CHANGEABLE = ("url", "events", "description", "is_active")
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(JSONTypesMixin, serializers.ModelSerializer):
     institution = ScopedPrimaryKeyRelatedField(
         selector=institutions_visible_to,
         queryset=Institution.objects.all(),
@@ -33,7 +33,6 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     )
     url = serializers.CharField(max_length=500, help_text="An http:// or https:// URL that accepts POST requests.")
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEndpoint.Event.choices), min_length=1)
-    is_active = JSONBooleanField(required=False)
 
     class Meta:
         model = WebhookEndpoint

@@ -180,6 +180,19 @@ def test_modified_since_filters_for_incremental_sync(partner, college):
     assert bad.status_code == 400 and "modified_since" in bad.json()["fields"]
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"home_student_id": 2026000777}, "home_student_id"), ({"family_name_latin": 0}, "family_name_latin")],
+)
+def test_fields_take_the_json_type_the_schema_names(partner, college, change, field):
+    """DRF would store the number 2026000777 as the text "2026000777"; the schema says string, so it is refused."""
+    response = partner.post("/api/v1/students/", {**NEW_STUDENT, **change}, format="json")
+    assert response.status_code == 400 and field in response.json()["fields"]
+    assert not Student.objects.exists()
+    applied = partner.post("/api/v1/enrollments/", {"student": "1", "cohort": True}, format="json")
+    assert applied.status_code == 400 and set(applied.json()["fields"]) == {"student", "cohort"}
+
+
 def test_a_passport_expiry_before_the_stored_issue_date_is_a_400_not_a_500(partner, college):
     """The issue date is in the record, the expiry date in the change: the database's constraint refuses the pair,
     which the service states as a refusal of the field."""
