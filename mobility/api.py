@@ -32,7 +32,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
@@ -282,21 +281,21 @@ MODIFIED_SINCE_HELP = (
 )
 
 
-# The range of the ids (``BigAutoField``): an id outside it names no row, and the database would refuse the number.
-_ID_RANGE = range(-(2**63), 2**63)
+# The ids' range (``BigAutoField``): a larger number names no row, and the database would refuse it (a 500).
+MAX_ID = 2**63 - 1
 
 
-@extend_schema_field(OpenApiTypes.INT)
+class IdField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.Filter):
-    """A related row's id, as a whole number: an id the caller cannot see (or that does not exist) filters to
+    """A related row's id, a whole number from 1: an id the caller cannot see (or that does not exist) filters to
     nothing, like another partner's row, instead of answering 400 "not one of the available choices"."""
 
-    field_class = forms.IntegerField
-
-    def filter(self, qs, value):
-        if value is not None and value not in _ID_RANGE:
-            return qs.none()
-        return super().filter(qs, value)
+    field_class = IdField
 
 
 class StrictBooleanField(forms.Field):
@@ -329,12 +328,16 @@ class ApiFilterSet(filters.FilterSet):
     partner's typo would otherwise sync every row). A filter sent empty is refused too, except free text; a foreign
     key filters by id (``IdFilter``), a boolean takes only true or false."""
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        for name, query_filter in self.filters.items():
-            if data is not None and name in data and not isinstance(query_filter, filters.CharFilter):
-                query_filter.extra["required"] = True
-                query_filter.extra["error_messages"] = {"required": _("Send a value, or leave the parameter out.")}
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # On the form's own copies of the fields: the filters' fields are built once and shared.
+            for name, field in form.fields.items():
+                if self.is_bound and name in self.data and not isinstance(self.filters[name], filters.CharFilter):
+                    field.required = True
+                    field.error_messages["required"] = _("Send a value, or leave the parameter out.")
+        return self._form
 
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):

@@ -237,15 +237,21 @@ def test_filters_refuse_values_the_schema_does_not_allow_and_unknown_ids_find_no
         "enrollment_status=",
         "page_size=0",
         "page_size=abc",
+        "home_institution=0",  # ids are from 1 to 2**63 - 1, as the schema says
+        f"cohort={2**70}",
     ):
         assert _is_json_error(client.get(f"/api/v1/students/?{query}"), 400, "validation_error"), query
     assert _is_json_error(client.get("/api/v1/tracks/?is_active=maybe"), 400, "validation_error")
     assert _is_json_error(client.get("/api/v1/me/?format="), 404, "not_found")
-    # An id that is not the caller's (or does not exist, or is past any id) filters to nothing: not a 400.
-    for query in ("home_institution=999999", "cohort=999999", f"home_institution={2**70}"):
+    # An id that is not the caller's (or does not exist) filters to nothing: not a 400.
+    for query in ("home_institution=999999", "cohort=999999", f"home_institution={2**63 - 1}"):
         response = client.get(f"/api/v1/students/?{query}")
         assert response.status_code == 200 and response.json()["count"] == 0, query
     assert client.get("/api/v1/students/?page_size=1000").status_code == 200  # more than 100 gives 100
+    # The same refusals once the schema was generated (which builds and keeps the filters' form fields).
+    assert api_client().get("/api/schema/").status_code == 200
+    assert _is_json_error(client.get("/api/v1/cohorts/?delivery_mode="), 400, "validation_error")
+    assert _is_json_error(client.get("/api/v1/students/?modified_since="), 400, "validation_error")
 
 
 # --- the schema and its UI ---------------------------------------------------------------------------------------
