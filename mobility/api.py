@@ -298,6 +298,17 @@ class IdFilter(filters.Filter):
     field_class = IdField
 
 
+# Schema patterns of text: any but NUL (which no database column holds); the same with a character not a space.
+ANY_TEXT = r"^[^\u0000]*$"
+NOT_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+@extend_schema_field({"type": "string", "pattern": ANY_TEXT})
+class TextFilter(filters.CharFilter):
+    """Free text, matched as sent; a NUL character is refused (a 400, as the schema's pattern says): no database
+    column holds one."""
+
+
 class StrictBooleanField(forms.Field):
     """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``); anything else is an error, not "no filter"."""
 
@@ -345,8 +356,9 @@ class ApiFilterSet(filters.FilterSet):
             return IdFilter, {}
         if isinstance(field, models.BooleanField) and lookup_type == "exact":
             return StrictBooleanFilter, {}
-        if isinstance(field, models.EmailField):  # an exact match, not an address to validate: a typo finds none
-            return filters.CharFilter, {}
+        if isinstance(field, models.CharField | models.TextField) and not field.choices:
+            # An e-mail too: an exact match, not an address to validate (a typo finds none).
+            return TextFilter, {}
         return super().filter_for_lookup(field, lookup_type)
 
 
@@ -638,7 +650,7 @@ def idempotent(handler):
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is None:
             return handler(self, request, *args, **kwargs)
-        if not key.strip() or len(key) > 255:
+        if not key.strip() or len(key) > 255 or "\x00" in key:  # no database column holds a NUL
             raise exceptions.ValidationError(
                 {IDEMPOTENCY_HEADER: [_("Send 1 to 255 characters, e.g. a UUID.")]}, code="invalid"
             )

@@ -4,7 +4,7 @@ needs ``rest_framework.views``, which reads the settings that name ``mobility.ap
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
-from .api import IDEMPOTENCY_HEADER, ErrorSerializer
+from .api import IDEMPOTENCY_HEADER, NOT_BLANK_TEXT, ErrorSerializer
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -12,7 +12,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # write added later is documented with it and generated clients can send it per request.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK_TEXT},
     OpenApiParameter.HEADER,
     required=False,
     description=(

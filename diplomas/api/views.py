@@ -2,7 +2,6 @@
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
@@ -10,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from mobility.api import ErrorSerializer, SyncFilterSet, api_viewer, shared_serializer
+from mobility.api import NOT_BLANK_TEXT, ErrorSerializer, SyncFilterSet, TextFilter, api_viewer, shared_serializer
 
 from .. import selectors
 from ..models import Diploma
@@ -29,7 +28,7 @@ class PdfRenderer(BaseRenderer):
 
 
 class DiplomaFilter(SyncFilterSet):
-    number = filters.CharFilter(lookup_expr="iexact", help_text="The diploma's number, whatever its letter case.")
+    number = TextFilter(lookup_expr="iexact", help_text="The diploma's number, whatever its letter case.")
 
     class Meta:
         model = Diploma
@@ -82,7 +81,7 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[
             OpenApiParameter(
                 "number",
-                {"type": "string", "minLength": 1, "pattern": r"\S"},
+                {"type": "string", "minLength": 1, "pattern": NOT_BLANK_TEXT},
                 required=True,
                 description="The number printed on the diploma, in any letter case, e.g. STK-IAM-2026-000042.",
             )
@@ -100,7 +99,7 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
     def lookup(self, request):
         number = (request.query_params.get("number") or "").strip()
-        if not number:
+        if not number or "\x00" in number:
             raise exceptions.ValidationError({"number": [_("This parameter is required.")]})
         try:
             diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)

@@ -81,6 +81,7 @@ def test_a_number_is_found_whatever_its_letter_case(issued):
     listed = client.get("/api/v1/diplomas/", {"number": issued.number.lower()}).json()
     assert [row["number"] for row in listed["results"]] == [issued.number]
     assert _other_partner().get("/api/v1/diplomas/lookup/", {"number": issued.number.lower()}).status_code == 404
+    assert client.get("/api/v1/diplomas/lookup/", {"number": f"{issued.number}\x00"}).status_code == 400
 
 
 def test_a_staff_key_sees_and_looks_up_every_diploma(issued):
