@@ -267,7 +267,12 @@ class AwareIsoDateTimeField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(parsed):
             raise forms.ValidationError(self.error_messages["naive"], code="naive")
-        return parsed
+        # In UTC: PostgreSQL takes offsets up to ±15:59 only, ISO 8601 up to ±23:59. A time that UTC cannot hold
+        # (year 1 east of Greenwich, 9999 west of it) is before or after every row.
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            return (datetime.datetime.min if parsed.year == 1 else datetime.datetime.max).replace(tzinfo=datetime.UTC)
 
 
 class AwareIsoDateTimeFilter(filters.Filter):

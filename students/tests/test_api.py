@@ -236,6 +236,10 @@ def test_modified_since_needs_a_time_zone_and_reads_offsets(partner, college):
     # 11:00 in Beijing is 03:00 UTC: after the change.
     assert ids("modified_since=2026-03-01T11:00:00+08:00") == []
     assert ids("modified_since=2026-03-01T03:00:00Z") == []
+    # Offsets past PostgreSQL's ±15:59, and times UTC cannot hold, are still times: before or after every row.
+    assert ids("modified_since=2026-03-01T23:00:00%2B20:30") == [student.pk]  # 02:30 UTC
+    assert ids("modified_since=0001-01-01T00:00:00%2B05:00") == [student.pk]
+    assert ids("modified_since=9999-12-31T23:59:59-05:00") == []
 
 
 def test_ordering_and_page_size(partner, college):
