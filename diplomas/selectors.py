@@ -118,13 +118,14 @@ def diploma_list(*, viewer) -> QuerySet[Diploma]:
 
 def diploma_lookup(*, viewer, number: str) -> Diploma:
     """The issued or revoked diploma with this number among those the viewer may see (a partner: its own
-    students'), with the student and track, for verification; ``Diploma.DoesNotExist`` otherwise."""
+    students'), with the student and track, for verification; ``Diploma.DoesNotExist`` otherwise. The number is
+    matched whatever its letter case: a number typed from a printed diploma often comes in lower case."""
     return (
         diploma_list(viewer=viewer)
         .select_related("enrollment__student", "enrollment__track")
         # What verification shows, not four tables' every column: the lookup is a hot path of partners' systems.
         .only(*_LOOKUP_FIELDS)
-        .get(number=number, status__in=(S.ISSUED, S.REVOKED))
+        .get(number__iexact=number.strip(), status__in=(S.ISSUED, S.REVOKED))
     )
 
 

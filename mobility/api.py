@@ -16,19 +16,28 @@ import datetime
 import functools
 import hashlib
 import json
+import re
+from collections.abc import Mapping
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -166,23 +175,208 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.selector(viewer=self.context["viewer"])
 
 
+class JSONTypesMixin:
+    """A write serializer's fields take the JSON type the schema names, not what DRF would coerce into it: a string
+    for a text field (DRF takes ``0`` as ``"0"``), ``true``/``false`` for a boolean (DRF takes 1, "yes", "on"), a
+    whole number for an integer or an id (DRF takes ``"5"`` and ``5.0``). Put it before the serializer base class."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for field in self._writable_fields:
+                value = data.get(field.field_name)
+                wrong = None if value is None else _wrong_json_type(field, value)
+                if wrong:
+                    errors[field.field_name] = [wrong]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _wrong_json_type(field, value):
+    """What to send instead of ``value`` for ``field``; None when it has the field's JSON type."""
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Send true or false.")
+    if isinstance(field, serializers.CharField):
+        return None if isinstance(value, str) else _("Send a string.")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else _("Send a whole number.")
+    return None
+
+
 # --- lists ---------------------------------------------------------------------------------------------------------
 
 
 class ApiPagination(PageNumberPagination):
+    """``?page=`` (from 1; past the last page a 404) and ``?page_size=`` (1 to 100; more gives 100): a page size
+    that is not a whole number of at least 1 is a 400, not silently the default."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Send a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return min(size, self.max_page_size)
 
-class SyncFilterSet(filters.FilterSet):
-    """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time) for incremental sync."""
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
 
-    modified_since = filters.IsoDateTimeFilter(
-        field_name="modified_at",
-        lookup_expr="gte",
-        label="Only rows modified at or after this time (ISO 8601, e.g. 2026-09-01T00:00:00Z).",
-    )
+
+# A ``+`` of an offset sent unencoded in a query string arrives decoded as a space: ``10:00:00 08:00``.
+_OFFSET_AFTER_SPACE = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+class AwareIsoDateTimeField(forms.Field):
+    """An ISO 8601 date and time **with** its time zone (``Z`` or an offset; a ``+`` decoded to a space is read as
+    ``+``). A time without a zone is refused, not read in the server's zone: a partner's local time would silently
+    shift its window by hours."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Send an ISO 8601 date and time with its time zone, e.g. 2026-09-01T00:00:00Z or "
+            "2026-09-01T08:00:00+08:00 (encode + as %%2B)."
+        ),
+        "naive": _(
+            "This time has no time zone. Send ISO 8601 with Z (UTC) or an offset, e.g. 2026-09-01T00:00:00Z or "
+            "2026-09-01T08:00:00+08:00 (encode + as %%2B)."
+        ),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = _OFFSET_AFTER_SPACE.sub(r"\1+\2", str(value).strip())
+        try:
+            parsed = parse_datetime(text)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if timezone.is_naive(parsed):
+            raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        # In UTC: PostgreSQL takes offsets up to ±15:59 only, ISO 8601 up to ±23:59. A time that UTC cannot hold
+        # (year 1 east of Greenwich, 9999 west of it) is before or after every row.
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            return (datetime.datetime.min if parsed.year == 1 else datetime.datetime.max).replace(tzinfo=datetime.UTC)
+
+
+class AwareIsoDateTimeFilter(filters.Filter):
+    field_class = AwareIsoDateTimeField
+
+
+MODIFIED_SINCE_HELP = (
+    "Only rows modified at or after this time: ISO 8601 with its time zone, Z (UTC) or an offset, e.g. "
+    "2026-09-01T00:00:00Z or 2026-09-01T08:00:00+08:00. Encode + as %2B (a + that arrives decoded as a space is "
+    "read as +). A time without a time zone is refused with a 400."
+)
+
+
+# The ids' range (``BigAutoField``): a larger number names no row, and the database would refuse it (a 500).
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.Filter):
+    """A related row's id, a whole number from 1: an id the caller cannot see (or that does not exist) filters to
+    nothing, like another partner's row, instead of answering 400 "not one of the available choices"."""
+
+    field_class = IdField
+
+
+# Schema patterns of text: any but NUL (which no database column holds); the same with a character not a space.
+ANY_TEXT = r"^[^\u0000]*$"
+NOT_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+@extend_schema_field({"type": "string", "pattern": ANY_TEXT})
+class TextFilter(filters.CharFilter):
+    """Free text, matched as sent; a NUL character is refused (a 400, as the schema's pattern says): no database
+    column holds one."""
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (also ``1``/``0``, ``True``/``False``); anything else is an error, not "no filter"."""
+
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() not in self._VALUES:
+            raise forms.ValidationError(_("Send true or false."), code="invalid")
+        return self._VALUES[str(value).lower()]
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # A text input hands the raw value to the field; DRF's boolean widget would turn what it cannot read into
+        # "no filter".
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class ApiFilterSet(filters.FilterSet):
+    """The API's lists' filters: a value that is not what the schema says is a 400, never silently "no filter" (a
+    partner's typo would otherwise sync every row). A filter sent empty is refused too, except free text; a foreign
+    key filters by id (``IdFilter``), a boolean takes only true or false."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # On the form's own copies of the fields: the filters' fields are built once and shared.
+            for name, field in form.fields.items():
+                if self.is_bound and name in self.data and not isinstance(self.filters[name], filters.CharFilter):
+                    field.required = True
+                    field.error_messages["required"] = _("Send a value, or leave the parameter out.")
+        return self._form
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        if isinstance(field, models.ForeignKey) and lookup_type == "exact":
+            return IdFilter, {}
+        if isinstance(field, models.BooleanField) and lookup_type == "exact":
+            return StrictBooleanFilter, {}
+        if isinstance(field, models.CharField | models.TextField) and not field.choices:
+            # An e-mail too: an exact match, not an address to validate (a typo finds none).
+            return TextFilter, {}
+        return super().filter_for_lookup(field, lookup_type)
+
+
+class SyncFilterSet(ApiFilterSet):
+    """Every list filters on ``modified_since`` (rows changed at or after an ISO 8601 time with its time zone) for
+    incremental sync."""
+
+    modified_since = AwareIsoDateTimeFilter(field_name="modified_at", lookup_expr="gte", label=MODIFIED_SINCE_HELP)
 
 
 @functools.cache
@@ -253,6 +447,56 @@ class ValuesRepresentation:
         ]
 
 
+# --- request bodies ------------------------------------------------------------------------------------------------
+
+# Deeper than this, a body is refused: no field of the API nests more than three levels, and a body a thousand levels
+# deep would exhaust the interpreter's recursion limit in the parser or wherever it is walked next (a 500).
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth(data) -> int:
+    """How deep ``data`` nests, walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+class ApiJSONParser(JSONParser):
+    """The API's only parser (``DEFAULT_PARSER_CLASSES``): request bodies are JSON, and the schema says so, since
+    DRF's form and multipart parsers would also declare every body as form and multipart (which generated clients
+    cannot all handle) and no endpoint takes a file. A body nested too deeply is a 400 parse error, not a
+    ``RecursionError`` (a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+        else:
+            if _json_depth(data) <= MAX_JSON_DEPTH:
+                return data
+        raise exceptions.ParseError(
+            _("JSON parse error - the body nests deeper than %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+        )
+
+
+class ApiContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with ``?format=`` either one of the endpoint's formats or left out: sent empty it is a 404,
+    like an unknown format, not silently the default one."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if format_suffix is None and name and name in request.query_params and not request.query_params[name]:
+            raise Http404
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 # --- errors --------------------------------------------------------------------------------------------------------
 
 
@@ -296,11 +540,26 @@ def error_body(code: str, message: str, *, fields: dict | None = None, details: 
     return {"code": code, "message": str(message), "fields": fields or {}, "details": details or {}}
 
 
+def request_too_large_body(limit: int) -> dict:
+    """The 413 of a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, stating the limit."""
+    message = _("The request body is larger than the limit of %(megabytes)s MB (%(bytes)d bytes).") % {
+        "megabytes": f"{limit / (1024 * 1024):g}",
+        "bytes": limit,
+    }
+    return error_body("request_too_large", message, details={"max_bytes": limit})
+
+
 def exception_handler(exc, context):
     """Every error as ``{"code", "message", "fields", "details"}`` (docs/api.md#errors).
 
     Refusals of the services (``DomainError``) and Django's ``ValidationError`` are 400s with the field they name.
+    A body over the limit is a 413 stating it, and Django's other refusals of a request (``SuspiciousOperation``)
+    a 400, where Django alone would answer its HTML page.
     """
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body("bad_request", _("The request could not be read.")), status=400)
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body(exc.code, exc.message, fields=fields, details=exc.details), status=400)
@@ -401,7 +660,7 @@ def idempotent(handler):
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is None:
             return handler(self, request, *args, **kwargs)
-        if not key.strip() or len(key) > 255:
+        if not key.strip() or len(key) > 255 or "\x00" in key:  # no database column holds a NUL
             raise exceptions.ValidationError(
                 {IDEMPOTENCY_HEADER: [_("Send 1 to 255 characters, e.g. a UUID.")]}, code="invalid"
             )
@@ -436,8 +695,10 @@ def is_staff_caller(request) -> bool:
     return is_staff_key(request.auth) or is_office_staff(request.user)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Any other URL under ``/api/``: a JSON 404 in the one error shape, not the site's HTML page."""
+    """Any other URL under ``/api/``, whatever the method: a JSON 404 in the one error shape, not the site's HTML page
+    (and not the CSRF page for a write: no view here acts on a session)."""
     from django.http import JsonResponse
 
     return JsonResponse(error_body("not_found", _("No API endpoint at this URL.")), status=404)

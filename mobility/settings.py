@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response (redirects, static files, errors) carries X-Request-ID, every log line its id.
     "mobility.request_id.RequestIdMiddleware",
+    # Every answer under /api/ is JSON in the API's error shape, also Django's own 400/403/404/500 pages
+    # (mobility/api_errors.py); a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 there before it is read.
+    "mobility.api_errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (STATIC_ROOT) served by the app itself, before sessions and the rest have any work to do.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -330,6 +333,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON bodies only (no endpoint takes a file): the schema then declares application/json alone.
+    "DEFAULT_PARSER_CLASSES": ["mobility.api.ApiJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mobility.api.ApiContentNegotiation",
 }
 # Requests per API key (or staff user) and period (second, minute, hour, day); beyond it 429 with Retry-After.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/minute")

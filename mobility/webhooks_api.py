@@ -9,7 +9,6 @@ Thin: a serializer validates, a selector scoped by the caller reads, one service
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -18,14 +17,14 @@ from programs.models import Institution
 from programs.selectors import institutions_visible_to
 
 from .access import partner_institution_id
-from .api import ScopedPrimaryKeyRelatedField, api_viewer, idempotent
+from .api import ApiFilterSet, IdFilter, JSONTypesMixin, ScopedPrimaryKeyRelatedField, api_viewer, idempotent
 from .models import WebhookDelivery, WebhookEndpoint
 from .webhooks import selectors, services
 
 CHANGEABLE = ("url", "events", "description", "is_active")
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(JSONTypesMixin, serializers.ModelSerializer):
     institution = ScopedPrimaryKeyRelatedField(
         selector=institutions_visible_to,
         queryset=Institution.objects.all(),
@@ -76,6 +75,12 @@ ENDPOINT_EXAMPLE = {
 }
 
 
+class WebhookEndpointFilter(ApiFilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["is_active"]
+
+
 @extend_schema_view(
     create=extend_schema(
         summary="Register a webhook endpoint",
@@ -86,7 +91,7 @@ ENDPOINT_EXAMPLE = {
 )
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookEndpointSerializer
-    filterset_fields = ["is_active"]
+    filterset_class = WebhookEndpointFilter
     ordering_fields = ["created_at", "url"]
 
     def get_queryset(self):
@@ -134,9 +139,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WebhookDeliveryFilter(filters.FilterSet):
-    # A number, not a choice among all endpoints: another partner's id filters to nothing instead of answering 400.
-    endpoint = filters.NumberFilter(field_name="endpoint_id")
+class WebhookDeliveryFilter(ApiFilterSet):
+    # An id, not a choice among all endpoints: another partner's id filters to nothing instead of answering 400.
+    endpoint = IdFilter(field_name="endpoint_id")
 
     class Meta:
         model = WebhookDelivery

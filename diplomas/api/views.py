@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from mobility.api import ErrorSerializer, SyncFilterSet, api_viewer, shared_serializer
+from mobility.api import NOT_BLANK_TEXT, ErrorSerializer, SyncFilterSet, TextFilter, api_viewer, shared_serializer
 
 from .. import selectors
 from ..models import Diploma
@@ -28,6 +28,8 @@ class PdfRenderer(BaseRenderer):
 
 
 class DiplomaFilter(SyncFilterSet):
+    number = TextFilter(lookup_expr="iexact", help_text="The diploma's number, whatever its letter case.")
+
     class Meta:
         model = Diploma
         fields = ["status", "enrollment", "number"]
@@ -78,7 +80,10 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Verify a diploma by its number",
         parameters=[
             OpenApiParameter(
-                "number", str, required=True, description="The number printed on the diploma, e.g. STK-IAM-2026-000042."
+                "number",
+                {"type": "string", "minLength": 1, "pattern": NOT_BLANK_TEXT},
+                required=True,
+                description="The number printed on the diploma, in any letter case, e.g. STK-IAM-2026-000042.",
             )
         ],
         responses={
@@ -94,7 +99,7 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
     def lookup(self, request):
         number = (request.query_params.get("number") or "").strip()
-        if not number:
+        if not number or "\x00" in number:
             raise exceptions.ValidationError({"number": [_("This parameter is required.")]})
         try:
             diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)

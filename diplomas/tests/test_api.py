@@ -71,6 +71,19 @@ def test_lookup_by_number(issued):
     assert missing.status_code == 400 and "number" in missing.json()["fields"]
 
 
+def test_a_number_is_found_whatever_its_letter_case(issued):
+    """A number typed from a printed diploma ("stk-iam-2026-000042") finds it, in the lookup and the list filter."""
+    client = _partner_of(issued)
+    for typed in (issued.number.lower(), issued.number.swapcase(), f" {issued.number.lower()} "):
+        response = client.get("/api/v1/diplomas/lookup/", {"number": typed})
+        assert response.status_code == 200, (typed, response.json())
+        assert response.json()["number"] == issued.number
+    listed = client.get("/api/v1/diplomas/", {"number": issued.number.lower()}).json()
+    assert [row["number"] for row in listed["results"]] == [issued.number]
+    assert _other_partner().get("/api/v1/diplomas/lookup/", {"number": issued.number.lower()}).status_code == 404
+    assert client.get("/api/v1/diplomas/lookup/", {"number": f"{issued.number}\x00"}).status_code == 400
+
+
 def test_a_staff_key_sees_and_looks_up_every_diploma(issued):
     _key, plain = make_api_key(HostFactory())
     client = api_client(plain)

@@ -2,7 +2,9 @@
 throttling, the error shape, idempotency's edges, the schema and Swagger UI from local files."""
 
 import datetime
+import json
 import re
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -149,10 +151,12 @@ def test_a_stale_in_flight_claim_is_given_up(college):
     assert IdempotencyRecord.objects.get().status_code == 201
 
 
-def test_an_idempotency_key_too_long_is_refused(college):
+@pytest.mark.parametrize("key", ["k" * 256, "   ", "k\x00"])
+def test_an_idempotency_key_too_long_blank_or_with_a_nul_is_refused(college, key):
     _key, plain = make_api_key(college)
-    response = api_client(plain).post("/api/v1/students/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 256)
+    response = api_client(plain).post("/api/v1/students/", {}, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 400 and "Idempotency-Key" in response.json()["fields"]
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_staff_sessions_need_csrf_for_writes(college):
@@ -160,6 +164,97 @@ def test_staff_sessions_need_csrf_for_writes(college):
     client.handler.enforce_csrf_checks = True
     response = client.post("/api/v1/students/", {"home_institution": college.pk}, format="json")
     assert response.status_code == 403 and set(response.json()) == ERROR_KEYS
+
+
+# --- every answer under /api/ is JSON ------------------------------------------------------------------------------
+
+
+def _is_json_error(response, status: int, code: str | None = None) -> bool:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"] == "application/json", response["Content-Type"]
+    body = json.loads(response.content)
+    assert set(body) == ERROR_KEYS, body
+    assert code is None or body["code"] == code, body
+    return True
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("put", "/api/v1/students/0.5/"), ("post", "/api/v1/nothing/"), ("delete", "/api/v1/students/0.5/")],
+)
+def test_a_write_to_an_unknown_api_url_is_a_json_404_not_the_csrf_page(method, url):
+    client = api_client(user=make_user("office", OFFICE))  # a session: Django's CSRF check would apply
+    client.handler.enforce_csrf_checks = True
+    assert _is_json_error(getattr(client, method)(url, {}, format="json"), 404, "not_found")
+
+
+def test_a_deeply_nested_body_is_a_400_parse_error_not_a_500(college):
+    _key, plain = make_api_key(college)
+    client = api_client(plain)
+    for depth in (100_000, 40):  # past the interpreter's recursion limit; past the API's depth
+        body = "[" * depth + "]" * depth
+        response = client.post("/api/v1/students/", body, content_type="application/json")
+        assert _is_json_error(response, 400, "parse_error")
+    nested = {"home_student_id": {"a": {"b": [1, [2, [3]]]}}}  # within the depth: an ordinary validation error
+    assert _is_json_error(client.post("/api/v1/students/", nested, format="json"), 400, "validation_error")
+
+
+def test_a_body_over_the_limit_is_a_json_413_stating_it(college, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    _key, plain = make_api_key(college)
+    client = api_client(plain)
+    body = {"home_student_id": "1", "family_name_latin": "x" * 4096}
+    for url in ("/api/v1/students/", "/api/v1/nothing/"):
+        response = client.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="ru")
+        assert _is_json_error(response, 413, "request_too_large")
+        assert response.json()["details"] == {"max_bytes": 2048}
+        assert "2048" in response.json()["message"]
+    assert not Student.objects.exists()
+
+
+def test_django_s_own_refusals_and_server_errors_are_json_under_api(college):
+    _key, plain = make_api_key(college)
+    # DisallowedHost: Django's 400 page, answered before any view.
+    assert _is_json_error(api_client(plain).get("/api/v1/me/", HTTP_HOST="evil.example"), 400, "bad_request")
+    # An unexpected error in a view: the 500 handler's page.
+    client = api_client(plain)
+    client.raise_request_exception = False
+    with mock.patch("mobility.api_views.MeView.get", side_effect=RuntimeError("boom")):
+        response = client.get("/api/v1/me/")
+    assert _is_json_error(response, 500, "server_error")
+    assert "boom" not in response.content.decode()
+    assert response.has_header("X-Request-ID")
+    # Outside /api/ the site's pages stay HTML.
+    assert "text/html" in api_client().get("/no-such-page/")["Content-Type"]
+
+
+def test_filters_refuse_values_the_schema_does_not_allow_and_unknown_ids_find_nothing(college):
+    _key, plain = make_api_key(college)
+    client = api_client(plain)
+    StudentFactory(home_institution=college)
+    for query in (
+        "modified_since=",
+        "home_institution=abc",
+        "home_institution=",
+        "enrollment_status=",
+        "page_size=0",
+        "page_size=abc",
+        "home_institution=0",  # ids are from 1 to 2**63 - 1, as the schema says
+        "email=a%00b",  # no NUL in text (the schema's pattern): no database column holds one
+        f"cohort={2**70}",
+    ):
+        assert _is_json_error(client.get(f"/api/v1/students/?{query}"), 400, "validation_error"), query
+    assert _is_json_error(client.get("/api/v1/tracks/?is_active=maybe"), 400, "validation_error")
+    assert _is_json_error(client.get("/api/v1/me/?format="), 404, "not_found")
+    # An id that is not the caller's (or does not exist) filters to nothing: not a 400.
+    for query in ("home_institution=999999", "cohort=999999", f"home_institution={2**63 - 1}"):
+        response = client.get(f"/api/v1/students/?{query}")
+        assert response.status_code == 200 and response.json()["count"] == 0, query
+    assert client.get("/api/v1/students/?page_size=1000").status_code == 200  # more than 100 gives 100
+    # The same refusals once the schema was generated (which builds and keeps the filters' form fields).
+    assert api_client().get("/api/schema/").status_code == 200
+    assert _is_json_error(client.get("/api/v1/cohorts/?delivery_mode="), 400, "validation_error")
+    assert _is_json_error(client.get("/api/v1/students/?modified_since="), 400, "validation_error")
 
 
 # --- the schema and its UI ---------------------------------------------------------------------------------------
@@ -170,6 +265,31 @@ def test_the_schema_generates_without_warnings_or_errors(tmp_path):
     text = (tmp_path / "schema.yaml").read_text()
     assert "/api/v1/enrollments/{id}/progress/" in text and "ApiKey" in text
     assert "examples:" in text
+
+
+def test_every_write_takes_json_and_documents_the_idempotency_key():
+    """Bodies are JSON only (a body also declared as form and multipart makes openapi-python-client 0.29 write
+    modules that do not import), and every write names the optional Idempotency-Key header, so generated clients
+    can send it per request."""
+    schema = api_client().get("/api/schema/?format=json").json()
+    writes = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("get", "head", "options"):
+                continue
+            writes += 1
+            [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert header["name"] == "Idempotency-Key" and not header.get("required", False), (method, path)
+            assert header["schema"]["maxLength"] == 255, (method, path)
+            if "requestBody" in operation:
+                assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+    assert writes >= 8
+
+
+def test_a_form_body_is_refused_as_an_unsupported_media_type(college):
+    _key, plain = make_api_key(college)
+    response = api_client(plain).post("/api/v1/students/", {"home_student_id": "1"}, format="multipart")
+    assert response.status_code == 415 and set(response.json()) == ERROR_KEYS
 
 
 def test_the_schema_is_served_to_anyone():

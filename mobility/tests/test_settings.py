@@ -100,7 +100,7 @@ def test_production_serves_hashed_compressed_static_files_and_logs_json(tmp_path
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.STORAGES['staticfiles']['BACKEND']); print(settings.LOG_FORMAT); "
-        "print(settings.MIDDLEWARE[:3])"
+        "print(settings.MIDDLEWARE[:4])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -117,6 +117,7 @@ def test_production_serves_hashed_compressed_static_files_and_logs_json(tmp_path
     assert middleware == str(
         [
             "mobility.request_id.RequestIdMiddleware",
+            "mobility.api_errors.ApiErrorsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
         ]

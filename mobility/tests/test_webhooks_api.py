@@ -47,6 +47,9 @@ def test_a_partner_registers_an_endpoint_and_sees_the_secret_once(client, own):
         ({"url": "ftp://x.cn/", "events": [E.DIPLOMA_ISSUED]}, "url"),
         ({"url": "https://x.cn/", "events": []}, "events"),
         ({"url": "https://x.cn/", "events": ["student.deleted"]}, "events"),
+        ({"url": "https://x.cn/", "events": [E.DIPLOMA_ISSUED], "is_active": 0}, "is_active"),  # boolean: true/false
+        ({"url": "https://x.cn/", "events": [E.DIPLOMA_ISSUED], "is_active": "yes"}, "is_active"),
+        ({"url": "https://x.cn/", "events": [E.DIPLOMA_ISSUED], "description": 0}, "description"),  # a string
     ],
 )
 def test_invalid_endpoints_are_refused_with_the_field(client, body, field):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from mobility.access import can_view_sensitive, partner_institution_id
-from mobility.api import ScopedPrimaryKeyRelatedField, ValuesRepresentation
+from mobility.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField, ValuesRepresentation
 from mobility.models import AuditEntry
 from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
@@ -23,7 +23,7 @@ def _students(*, viewer):
     return student_list(viewer=viewer).prefetch_related(None)
 
 
-class StudentSerializer(serializers.ModelSerializer):
+class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
     """A student. ``home_institution`` defaults to the key's institution for a partner (staff must name it).
 
     Passport data and the birth date (``Student.SENSITIVE_FIELDS``) are written by partners for their own students,
@@ -113,7 +113,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EnrollmentApplySerializer(serializers.Serializer):
+class EnrollmentApplySerializer(JSONTypesMixin, serializers.Serializer):
     """An application of one of the caller's students to one of the caller's cohorts that takes applications."""
 
     student = ScopedPrimaryKeyRelatedField(queryset=Student.objects.none(), selector=_students)

@@ -12,7 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mobility.api import SyncFilterSet, api_viewer, idempotent, shared_serializer
+from mobility.api import IdFilter, StrictBooleanFilter, SyncFilterSet, api_viewer, idempotent, shared_serializer
 
 from .. import selectors, services
 from ..models import Enrollment, ModuleResult, Student
@@ -44,7 +44,7 @@ STUDENT_EXAMPLE = {
 
 
 class StudentFilter(SyncFilterSet):
-    cohort = filters.NumberFilter(method="filter_enrollment", help_text="Students with an enrollment in this cohort.")
+    cohort = IdFilter(method="filter_enrollment", help_text="Students with an enrollment in this cohort.")
     enrollment_status = filters.ChoiceFilter(
         choices=Enrollment.Status.choices, method="filter_enrollment", help_text="Students with such an enrollment."
     )
@@ -65,8 +65,8 @@ class EnrollmentFilter(SyncFilterSet):
 
 
 class ResultFilter(SyncFilterSet):
-    student = filters.NumberFilter(field_name="enrollment__student")
-    passed = filters.BooleanFilter(field_name="passed")
+    student = IdFilter(field_name="enrollment__student")
+    passed = StrictBooleanFilter(field_name="passed")
 
     class Meta:
         model = ModuleResult

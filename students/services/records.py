@@ -75,6 +75,14 @@ def _save_student(student: Student, *, fields: list[str] | None = None) -> None:
                 code="duplicate_email",
                 field="email",
             ) from exc
+        issued, expires = student.passport_issued_on, student.passport_expires_on
+        if issued and expires and expires <= issued:  # one of them may come from the record, the other from a change
+            raise DomainError(
+                _("The passport's expiry date must be after its issue date (%(issued)s).")
+                % {"issued": issued.isoformat()},
+                code="passport_dates",
+                field="passport_expires_on",
+            ) from exc
         raise
 
 

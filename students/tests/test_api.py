@@ -180,6 +180,68 @@ def test_modified_since_filters_for_incremental_sync(partner, college):
     assert bad.status_code == 400 and "modified_since" in bad.json()["fields"]
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"home_student_id": 2026000777}, "home_student_id"), ({"family_name_latin": 0}, "family_name_latin")],
+)
+def test_fields_take_the_json_type_the_schema_names(partner, college, change, field):
+    """DRF would store the number 2026000777 as the text "2026000777"; the schema says string, so it is refused."""
+    response = partner.post("/api/v1/students/", {**NEW_STUDENT, **change}, format="json")
+    assert response.status_code == 400 and field in response.json()["fields"]
+    assert not Student.objects.exists()
+    applied = partner.post("/api/v1/enrollments/", {"student": "1", "cohort": True}, format="json")
+    assert applied.status_code == 400 and set(applied.json()["fields"]) == {"student", "cohort"}
+
+
+def test_a_passport_expiry_before_the_stored_issue_date_is_a_400_not_a_500(partner, college):
+    """The issue date is in the record, the expiry date in the change: the database's constraint refuses the pair,
+    which the service states as a refusal of the field."""
+    student = StudentFactory(home_institution=college, passport_issued_on=datetime.date(2020, 5, 1))
+    response = partner.patch(f"/api/v1/students/{student.pk}/", {"passport_expires_on": "2019-01-01"}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "passport_dates" and "passport_expires_on" in response.json()["fields"]
+    student.refresh_from_db()
+    assert student.passport_expires_on is None
+
+
+def test_modified_since_needs_a_time_zone_and_reads_offsets(partner, college):
+    """A partner in Beijing (UTC+8) that sends its local time without a zone would be read in the server's zone and
+    miss rows: refused with what to send. ``Z`` and offsets are read as sent, also a ``+`` decoded to a space."""
+    student = StudentFactory(home_institution=college)
+    changed = datetime.datetime(2026, 3, 1, 2, 30, tzinfo=datetime.UTC)  # 10:30 in Beijing, 05:30 in Moscow
+    Student.objects.filter(pk=student.pk).update(modified_at=changed)
+
+    naive = partner.get("/api/v1/students/", {"modified_since": "2026-03-01T10:00:00"})
+    assert naive.status_code == 400
+    assert naive.json()["code"] == "validation_error"
+    assert set(naive.json()) == {"code", "message", "fields", "details"}
+    [message] = naive.json()["fields"]["modified_since"]
+    assert "time zone" in message and "Z" in message and "+08:00" in message and "%2B" in message
+    assert "%%" not in message
+
+    def ids(query: str) -> list[int]:
+        response = partner.get(f"/api/v1/students/?{query}")
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    # 10:00 in Beijing is 02:00 UTC: the change at 02:30 UTC is after it, however the offset is written.
+    for query in (
+        "modified_since=2026-03-01T10:00:00%2B08:00",  # + encoded
+        "modified_since=2026-03-01T10:00:00+08:00",  # + sent raw: decoded to a space
+        "modified_since=2026-03-01T10:00:00%2008:00",
+        "modified_since=2026-03-01T10:00:00%2B0800",
+        "modified_since=2026-03-01T02:00:00Z",
+    ):
+        assert ids(query) == [student.pk], query
+    # 11:00 in Beijing is 03:00 UTC: after the change.
+    assert ids("modified_since=2026-03-01T11:00:00+08:00") == []
+    assert ids("modified_since=2026-03-01T03:00:00Z") == []
+    # Offsets past PostgreSQL's ±15:59, and times UTC cannot hold, are still times: before or after every row.
+    assert ids("modified_since=2026-03-01T23:00:00%2B20:30") == [student.pk]  # 02:30 UTC
+    assert ids("modified_since=0001-01-01T00:00:00%2B05:00") == [student.pk]
+    assert ids("modified_since=9999-12-31T23:59:59-05:00") == []
+
+
 def test_ordering_and_page_size(partner, college):
     for name in ("Cao", "Bai", "An"):
         StudentFactory(home_institution=college, family_name_latin=name)
