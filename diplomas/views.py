@@ -55,7 +55,7 @@ class EnrollmentDiplomaRequestView(StaffRequiredMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            # Whatever the broker does: the request is kept in the outbox and sent when it can be (decision 0016).
+            # Whatever the broker does: the request is kept in the outbox and sent when it can be (decision 0017).
             if diploma.status == Diploma.Status.REQUESTED:
                 messages.success(request, _("Diploma requested: it is queued for rendering."))
             else:

@@ -243,7 +243,7 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Tasks waiting for the broker (mobility.outbox, decision 0016); read-only: the relay sends and deletes them."""
+    """Tasks waiting for the broker (mobility.outbox, decision 0017); read-only: the relay sends and deletes them."""
 
     list_display = ("created_at", "task", "attempts", "last_error")
     list_filter = ("task",)

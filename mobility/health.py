@@ -73,7 +73,7 @@ def check_broker() -> dict:
 
 
 def _outbox() -> dict:
-    """The tasks waiting in the outbox for the broker (decision 0016): ``unsent`` and the age of the oldest in
+    """The tasks waiting in the outbox for the broker (decision 0017): ``unsent`` and the age of the oldest in
     seconds. They grow while the broker is down and fall to 0 within ``OUTBOX_RELAY_SECONDS`` once it is back; when
     they do not, beat (the relay) is not running."""
     from .outbox import outbox_backlog

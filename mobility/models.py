@@ -197,7 +197,7 @@ class WebhookDelivery(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0016).
+    """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0017).
 
     ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
     two commit or roll back together; the row is deleted once the broker has accepted the message, right after the

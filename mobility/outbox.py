@@ -1,4 +1,4 @@
-"""The transactional outbox: how a task reaches the broker whatever the broker does (decision 0016).
+"""The transactional outbox: how a task reaches the broker whatever the broker does (decision 0017).
 
 A task that a change needs (render a diploma, deliver a webhook, send an e-mail) is written as an ``OutboxMessage``
 row in the transaction of that change (``outbox_record``), so the two commit or roll back together. Right after the

@@ -282,7 +282,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down never ends a worker or beat: they keep reconnecting (every 2 s, backing off to 30 s) until it
 # is back. A publish fails fast instead of hanging: 2 s to connect (AMQP: the timeout; Redis: socket_connect_timeout),
 # 5 s for an answer (above the Redis transport's 1 s BRPOP), and two quick retries. Requests never publish directly:
-# they go through the outbox (mobility/outbox.py, decision 0016).
+# they go through the outbox (mobility/outbox.py, decision 0017).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}

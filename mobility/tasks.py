@@ -18,7 +18,7 @@ def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, robust: 
 
     With a broker the task is written to the outbox in the current transaction and published right after the
     commit; this never raises because of the broker, and never waits on it for more than ``OUTBOX_PUBLISH_TIMEOUT``:
-    a task the broker did not take is sent by the relay once it is back (decision 0016). Without one
+    a task the broker did not take is sent by the relay once it is back (decision 0017). Without one
     (``task_always_eager``) the task runs in-process on commit; ``robust`` then logs its error instead of raising it
     into the caller, whose change has committed.
     """

@@ -1,4 +1,4 @@
-"""Diplomas requested while the broker is down (decision 0016): the staff pages and the commands answer normally,
+"""Diplomas requested while the broker is down (decision 0017): the staff pages and the commands answer normally,
 every request is kept in the outbox, nothing waits on the broker for long, and the relay sends each task once the
 broker is back. The broker here is a closed local port (down) or kombu's in-process transport (back), never eager."""
 

@@ -1,4 +1,4 @@
-"""Integration: the broker goes down and comes back (decision 0016), with a real worker, a real beat, a Redis of the
+"""Integration: the broker goes down and comes back (decision 0017), with a real worker, a real beat, a Redis of the
 test's own, PostgreSQL, the real renderer and signer.
 
 With the worker and beat running, Redis is stopped. Staff then request one diploma and a whole cohort's, and a partner

@@ -1,4 +1,4 @@
-"""The outbox (decision 0016) with a broker that is down: webhooks, e-mails and API writes are accepted and kept, the
+"""The outbox (decision 0017) with a broker that is down: webhooks, e-mails and API writes are accepted and kept, the
 relay sends them once the broker is back, /healthz reports the broker down and what waits. The broker here is a
 closed local port (down) or kombu's in-process transport (back), never eager."""
 

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         )
         backlog = outbox_backlog()
         if backlog["unsent"]:
-            # Kept in the outbox (decision 0016): the relay sends them once the broker answers again.
+            # Kept in the outbox (decision 0017): the relay sends them once the broker answers again.
             self.stderr.write(
                 f"The task broker did not answer: {backlog['unsent']} tasks wait in the outbox and are sent when it "
                 "is back (check /healthz)."

@@ -1,4 +1,4 @@
-"""``python manage.py relay_outbox``: hand the broker the tasks waiting in the outbox (decision 0016).
+"""``python manage.py relay_outbox``: hand the broker the tasks waiting in the outbox (decision 0017).
 
 The same as the Celery beat task ``mobility.tasks.outbox_relay`` (every ``OUTBOX_RELAY_SECONDS``), for a cron job where
 no beat process runs, or by hand after an outage. Exits with status 1 when the broker still does not answer (the
