@@ -245,6 +245,10 @@ def test_filters_refuse_values_the_schema_does_not_allow_and_unknown_ids_find_no
     ):
         assert _is_json_error(client.get(f"/api/v1/students/?{query}"), 400, "validation_error"), query
     assert _is_json_error(client.get("/api/v1/tracks/?is_active=maybe"), 400, "validation_error")
+    # A filter declared with its own rule (open for applications today) is as strict as the generated ones.
+    for value in ("null", "maybe", ""):
+        response = client.get(f"/api/v1/cohorts/?accepts_applications={value}")
+        assert _is_json_error(response, 400, "validation_error"), value
     assert _is_json_error(client.get("/api/v1/me/?format="), 404, "not_found")
     # An id that is not the caller's (or does not exist) filters to nothing: not a 400.
     for query in ("home_institution=999999", "cohort=999999", f"home_institution={2**63 - 1}"):

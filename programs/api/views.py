@@ -3,7 +3,7 @@
 from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
-from mobility.api import SyncFilterSet, api_viewer
+from mobility.api import StrictBooleanFilter, SyncFilterSet, api_viewer
 
 from .. import selectors
 from ..models import Cohort, Institution, Module, Track
@@ -30,7 +30,7 @@ class ModuleFilter(SyncFilterSet):
 
 class CohortFilter(SyncFilterSet):
     starts_after = filters.DateFilter(field_name="start_date", lookup_expr="gte")
-    accepts_applications = filters.BooleanFilter(
+    accepts_applications = StrictBooleanFilter(
         method="filter_accepts_applications", label="Cohorts that accept applications today (or, false, that do not)."
     )
 
