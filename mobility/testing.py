@@ -307,6 +307,30 @@ def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:
     return taken
 
 
+def outbox_rows() -> list[tuple[str, list]]:
+    """What waits in the outbox: ``(task name, args)`` in the order written."""
+    from mobility.models import OutboxMessage
+
+    return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
+
+
+def relay_to_a_broker_that_is_back() -> list[tuple[str, list]]:
+    """Relay every row of the outbox, however young, to a broker that is up (kombu's in-process one), assert that it
+    took them all and left the outbox empty, and return the messages it got, in order."""
+    import datetime
+
+    from mobility.models import OutboxMessage
+    from mobility.outbox import outbox_relay
+
+    with broker_at("memory://"):
+        broker_messages()  # nothing left over from another test
+        relayed = outbox_relay(older_than=datetime.timedelta(0))
+        assert relayed.error == "" and relayed.left == []
+        messages = broker_messages()
+    assert not OutboxMessage.objects.exists()
+    return messages
+
+
 class RedisServer:
     """A ``redis-server`` of the test's own on a free local port (no persistence): a broker the test can stop and
     start again on the same port. ``url`` is its database 0."""

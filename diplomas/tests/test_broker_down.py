@@ -16,8 +16,7 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from diplomas.tasks import CHUNK_SIZE
 from mobility.models import OutboxMessage
-from mobility.outbox import outbox_relay
-from mobility.testing import broker_at, broker_messages, closed_port
+from mobility.testing import broker_at, outbox_rows, relay_to_a_broker_that_is_back
 from programs.tests.factories import CohortFactory
 
 from .factories import completed_enrollment
@@ -25,27 +24,6 @@ from .factories import completed_enrollment
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 S = Diploma.Status
-ALL = datetime.timedelta(0)  # the relay takes every row, however young
-
-
-@pytest.fixture
-def broker_down():
-    with broker_at(f"redis://127.0.0.1:{closed_port()}/0"):
-        yield
-
-
-def _outbox() -> list[tuple[str, list]]:
-    return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
-
-
-def _relay_to_a_broker_that_is_back() -> list[tuple[str, list]]:
-    with broker_at("memory://"):
-        broker_messages()  # nothing left over from another test
-        relayed = outbox_relay(older_than=ALL)
-        assert relayed.error == "" and relayed.left == []
-        messages = broker_messages()
-    assert not OutboxMessage.objects.exists()
-    return messages
 
 
 def test_a_diploma_requested_while_the_broker_is_down_is_queued_and_sent_when_it_is_back(
@@ -62,7 +40,7 @@ def test_a_diploma_requested_while_the_broker_is_down_is_queued_and_sent_when_it
     assert "Diploma requested: it is queued for rendering." in client.get(response.url).content.decode()
     diploma = enrollment.diplomas.get()
     assert diploma.status == S.REQUESTED
-    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+    assert outbox_rows() == [("diplomas.tasks.render_diploma", [diploma.pk])]
     row = OutboxMessage.objects.get()
     assert row.attempts == 1 and "OperationalError" in row.last_error
 
@@ -71,9 +49,9 @@ def test_a_diploma_requested_while_the_broker_is_down_is_queued_and_sent_when_it
         again = client.post(f"/enrollments/{enrollment.pk}/diploma/request/", follow=True)
     assert again.status_code == 200 and "queued for rendering" in again.content.decode()
     assert enrollment.diplomas.count() == 1
-    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+    assert outbox_rows() == [("diplomas.tasks.render_diploma", [diploma.pk])]
 
-    assert _relay_to_a_broker_that_is_back() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+    assert relay_to_a_broker_that_is_back() == [("diplomas.tasks.render_diploma", [diploma.pk])]
 
 
 def test_a_cohort_requested_while_the_broker_is_down_is_queued_and_sent_once_when_it_is_back(
@@ -89,9 +67,9 @@ def test_a_cohort_requested_while_the_broker_is_down_is_queued_and_sent_once_whe
     assert f"{CHUNK_SIZE + 2} diplomas requested: queued for rendering." in response.content.decode()
     ids = sorted(Diploma.objects.filter(enrollment__cohort=cohort, status=S.REQUESTED).values_list("pk", flat=True))
     assert len(ids) == CHUNK_SIZE + 2
-    assert [task for task, _args in _outbox()] == ["diplomas.tasks.render_diplomas"] * 2
+    assert [task for task, _args in outbox_rows()] == ["diplomas.tasks.render_diplomas"] * 2
 
-    messages = _relay_to_a_broker_that_is_back()
+    messages = relay_to_a_broker_that_is_back()
     assert {task for task, _args in messages} == {"diplomas.tasks.render_diplomas"}
     assert sorted(pk for _task, (chunk,) in messages for pk in chunk) == ids  # each diploma sent once
 
@@ -108,7 +86,7 @@ def test_issue_diplomas_keeps_the_batch_and_says_so_while_the_broker_is_down(
     assert "3 diplomas requested for BROKER-DOWN, queued for rendering." in out.getvalue()
     assert "The task broker did not answer: 1 tasks wait in the outbox" in err.getvalue()
     assert Diploma.objects.filter(status=S.REQUESTED).count() == 3
-    [(task, (chunk,))] = _relay_to_a_broker_that_is_back()
+    [(task, (chunk,))] = relay_to_a_broker_that_is_back()
     assert task == "diplomas.tasks.render_diplomas" and len(chunk) == 3
 
 
@@ -119,7 +97,7 @@ def test_sweep_diplomas_keeps_what_it_resends_while_the_broker_is_down(broker_do
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sweep_diplomas", stdout=out)
     assert f"Re-sent 1 diplomas. ids: [{diploma.pk}]" in out.getvalue()
-    assert _outbox() == [("diplomas.tasks.render_diploma", [diploma.pk])]
+    assert outbox_rows() == [("diplomas.tasks.render_diploma", [diploma.pk])]
 
 
 def test_a_broker_that_accepts_connections_but_never_answers_does_not_hold_the_request(
@@ -144,4 +122,4 @@ def test_a_broker_that_accepts_connections_but_never_answers_does_not_hold_the_r
             with django_capture_on_commit_callbacks(execute=True):
                 client.post(f"/enrollments/{second.pk}/diploma/request/")
             assert time.monotonic() - started < 0.9
-    assert {args[0] for _task, args in _outbox()} == {first.diplomas.get().pk, second.diplomas.get().pk}
+    assert {args[0] for _task, args in outbox_rows()} == {first.diplomas.get().pk, second.diplomas.get().pk}

@@ -16,7 +16,14 @@ from mobility.models import OutboxMessage, WebhookDelivery
 from mobility.outbox import outbox_relay
 from mobility.tasks import enqueue_on_commit
 from mobility.tasks import outbox_relay as outbox_relay_task
-from mobility.testing import api_client, broker_at, broker_messages, closed_port, make_api_key
+from mobility.testing import (
+    api_client,
+    broker_at,
+    broker_messages,
+    make_api_key,
+    outbox_rows,
+    relay_to_a_broker_that_is_back,
+)
 from mobility.webhooks import services as webhook_services
 from programs.tests.factories import CohortFactory, ModuleFactory
 from students import services as student_services
@@ -26,27 +33,6 @@ from students.tests.factories import EnrollmentFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 ALL = datetime.timedelta(0)  # the relay takes every row, however young
-DOWN = "redis://127.0.0.1:{port}/0"
-
-
-@pytest.fixture
-def broker_down():
-    with broker_at(DOWN.format(port=closed_port())):
-        yield
-
-
-def _outbox() -> list[tuple[str, list]]:
-    return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
-
-
-def _relay_to_a_broker_that_is_back() -> list[tuple[str, list]]:
-    with broker_at("memory://"):
-        broker_messages()  # nothing left over from another test
-        relayed = outbox_relay(older_than=ALL)
-        assert relayed.error == "" and relayed.left == []
-        messages = broker_messages()
-    assert not OutboxMessage.objects.exists()
-    return messages
 
 
 def test_a_result_s_webhook_and_e_mail_are_kept_while_the_broker_is_down(
@@ -74,24 +60,24 @@ def test_a_result_s_webhook_and_e_mail_are_kept_while_the_broker_is_down(
         ("mobility.tasks.webhook_send", [delivery.pk]),
         ("students.tasks.student_email_send", ["results", enrollment.student_id, [result.pk]]),
     ]
-    assert _outbox() == expected
-    assert _relay_to_a_broker_that_is_back() == expected
+    assert outbox_rows() == expected
+    assert relay_to_a_broker_that_is_back() == expected
 
 
 def test_a_rolled_back_change_leaves_nothing_in_the_outbox(broker_down):
     enrollment = EnrollmentFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
         results_recorded_notify(results=[(enrollment.student_id, 1)])
-        assert len(_outbox()) == 1
+        assert len(outbox_rows()) == 1
         raise RuntimeError("rolled back")
-    assert _outbox() == []
+    assert outbox_rows() == []
 
 
 def test_without_a_broker_tasks_run_in_process_and_nothing_is_written(django_capture_on_commit_callbacks):
     # Unit tests run eagerly, as the demo does (no CELERY_BROKER_URL): no outbox row, the task runs on commit.
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_on_commit(outbox_relay_task)
-    assert _outbox() == []
+    assert outbox_rows() == []
 
 
 def test_the_relay_keeps_what_the_broker_does_not_take_and_counts_the_attempt(broker_down):
@@ -102,14 +88,14 @@ def test_the_relay_keeps_what_the_broker_does_not_take_and_counts_the_attempt(br
     relayed = outbox_relay(older_than=ALL)
     assert relayed.sent == [] and len(relayed.left) == 2 and "OperationalError" in relayed.error
     assert [row.attempts for row in OutboxMessage.objects.order_by("pk")] == [1, 1]
-    assert len(_relay_to_a_broker_that_is_back()) == 2
+    assert len(relay_to_a_broker_that_is_back()) == 2
 
 
 def test_the_relay_leaves_young_rows_to_the_flush_of_their_own_transaction(broker_down):
     OutboxMessage.objects.create(task="mobility.tasks.outbox_relay")
     with broker_at("memory://"):
         assert outbox_relay().sent == []  # younger than RELAY_MIN_AGE
-    assert len(_outbox()) == 1
+    assert len(outbox_rows()) == 1
 
 
 def test_beat_runs_the_relay_often_and_drops_triggers_it_could_not_deliver(settings):
@@ -165,7 +151,7 @@ def test_relay_outbox_sends_what_waits_and_fails_without_a_traceback_while_the_b
         call_command("relay_outbox", stdout=out)
         assert broker_messages() == [("mobility.tasks.outbox_relay", [])]
     assert out.getvalue() == "Sent 1 tasks to the broker.\n"
-    assert _outbox() == []
+    assert outbox_rows() == []
 
 
 def test_a_message_refused_for_itself_never_holds_the_others_back():
