@@ -142,6 +142,13 @@ class Diploma(TimeStampedModel):
     def __str__(self):
         return self.number or f"{_('diploma')} #{self.pk} ({self.get_status_display()})"
 
+    @property
+    def verification_url(self) -> str:
+        """The public verification page of this diploma on ``settings.MOBILITY_PUBLIC_URL`` (read at each call): the
+        address the PDF prints in its QR code, and the one the API, the portal, the personal-data export and the
+        webhook payloads give. The one place that builds it."""
+        return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{self.verification_code}/"
+
 
 class DiplomaNumberCounter(models.Model):
     """The last sequence number given in a year. Issuance locks the year's row (``select_for_update``) while it

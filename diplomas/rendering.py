@@ -143,10 +143,6 @@ def _template_for(enrollment: Enrollment) -> str:
     return select_template(names).template.name
 
 
-def verification_url(diploma) -> str:
-    return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{diploma.verification_code}/"
-
-
 def qr_png(url: str) -> str:
     """The URL as a QR code in a PNG data URI, 8 pixels a module, drawn without smoothing (``image-rendering``).
 
@@ -404,7 +400,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
     cohort = enrollment.cohort
     track = enrollment.track
     issued_on = timezone.localdate(diploma.issued_at)
-    url = verification_url(diploma)
+    url = diploma.verification_url
     names = {
         "han": student.full_name_han,
         "latin": student.full_name_latin,

@@ -305,7 +305,7 @@ class ModuleResult(TimeStampedModel):
     grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices)
     passed = models.GeneratedField(
         expression=Case(
-            When(grade__in=["5", "4", "3", "pass"], then=Value(True)),
+            When(grade__in=[grade.value for grade in PASSING_GRADES], then=Value(True)),
             default=Value(False),
             output_field=models.BooleanField(),
         ),

@@ -1,6 +1,5 @@
 """What the partner API shows of diplomas, and the verification lookup by number."""
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -44,8 +43,7 @@ class DiplomaSerializer(serializers.ModelSerializer):
     def get_verification_url(self, diploma) -> str | None:
         if diploma.status not in (Diploma.Status.ISSUED, Diploma.Status.REVOKED):
             return None
-        path = reverse("diplomas:verify", args=[diploma.verification_code])
-        return settings.MOBILITY_PUBLIC_URL.rstrip("/") + path
+        return diploma.verification_url
 
 
 class DiplomaLookupSerializer(serializers.Serializer):

@@ -311,7 +311,7 @@ def test_the_qr_code_is_a_png_of_segno_s_matrix_of_the_verification_url(settings
 
     settings.MOBILITY_PUBLIC_URL = "https://mobility.stankin.example/"
     diploma = make_diploma()
-    url = rendering.verification_url(diploma)
+    url = diploma.verification_url
     assert url == f"https://mobility.stankin.example/verify/{diploma.verification_code}/"
     html = rendering.render_diploma_html(diploma)
     uri = re.search(r'<div class="qr"><img src="(data:image/png;base64,[^"]+)"', html)[1]

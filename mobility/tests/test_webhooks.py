@@ -25,11 +25,13 @@ from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.tasks import webhook_send
 from mobility.testing import make_user
 from mobility.webhooks import services
+from mobility.webhooks.payloads import result_data
 from mobility.webhooks.signing import body_bytes, signature_header, verify_signature
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students import services as student_services
+from students.models import ModuleResult
 from students.services.results import ResultInput
-from students.tests.factories import EnrollmentFactory
+from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -658,3 +660,21 @@ def test_the_signature_timestamp_is_now():
     body = b"{}"
     header = signature_header(secret="k", body=body)
     assert abs(int(header.split(",")[0][2:]) - time.time()) < 5
+
+
+# --- the passing grades: one rule, students.models.ModuleResult.PASSING_GRADES ---------------------------------------
+
+
+@pytest.mark.parametrize("grade", [grade.value for grade in ModuleResult.Grade])
+def test_a_results_passed_is_the_same_in_the_database_and_in_the_payload(grade):
+    result = ModuleResultFactory(grade=grade)
+    data = result_data(result, enrollment=result.enrollment, module=result.module, change="recorded")
+    result.refresh_from_db(fields=["passed"])  # the database's generated column
+    assert data["passed"] is result.passed is (grade in ModuleResult.PASSING_GRADES)
+
+
+def test_the_payload_reads_the_passing_grades_from_the_result_model(monkeypatch):
+    result = ModuleResultFactory.build(grade=ModuleResult.Grade.UNSATISFACTORY)
+    monkeypatch.setattr(ModuleResult, "PASSING_GRADES", (ModuleResult.Grade.UNSATISFACTORY,))
+    data = result_data(result, enrollment=result.enrollment, module=result.module, change="recorded")
+    assert data["passed"] is True  # no copy of the rule in the webhook payloads

@@ -10,10 +10,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
-
-PASSING_GRADES = ("5", "4", "3", "pass")  # students.models.ModuleResult.PASSING_GRADES, without importing students
-
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
@@ -51,8 +47,9 @@ def result_data(result, *, enrollment, module, change: str) -> dict[str, Any]:
         "attempt": result.attempt,
         "score": None if result.score is None else f"{result.score:.2f}",
         "grade": result.grade,
-        # computed by the database; derived here so that a fresh row needs no reload
-        "passed": result.grade in PASSING_GRADES,
+        # computed by the database; derived here so that a fresh row needs no reload, by the rule of the row's own
+        # model (students.models.ModuleResult.PASSING_GRADES), which this module does not import
+        "passed": result.grade in result.PASSING_GRADES,
         "assessed_on": _iso(result.assessed_on),
         "source": result.source,
         "change": change,
@@ -61,7 +58,6 @@ def result_data(result, *, enrollment, module, change: str) -> dict[str, Any]:
 
 def diploma_data(diploma, *, student) -> dict[str, Any]:
     """``diploma.issued`` and ``diploma.revoked``."""
-    public = settings.MOBILITY_PUBLIC_URL.rstrip("/")
     return {
         "diploma_id": diploma.pk,
         "enrollment_id": diploma.enrollment_id,
@@ -72,6 +68,5 @@ def diploma_data(diploma, *, student) -> dict[str, Any]:
         "revoked_at": _iso(diploma.revoked_at),
         "revocation_reason": diploma.revoked_reason,
         "sha256": diploma.sha256,
-        # as diplomas.rendering.verification_url prints it in the QR code
-        "verification_url": f"{public}/verify/{diploma.verification_code}/",
+        "verification_url": diploma.verification_url,
     }

@@ -18,7 +18,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from diplomas.rendering import verification_url
 from mobility.access import is_office_staff
 from mobility.exceptions import DomainError
 
@@ -87,7 +86,7 @@ class EnrollmentView(PortalView):
         diplomas = list(enrollment.diplomas.all())
         for diploma in diplomas:
             # The address printed on the diploma (its QR code), so the student shares the same link.
-            diploma.verify_url = verification_url(diploma)
+            diploma.verify_url = diploma.verification_url
         context = {"enrollment": enrollment, "progress": progress, "diplomas": diplomas}
         return self.render(request, context, section="home")
 

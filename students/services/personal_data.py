@@ -108,11 +108,6 @@ def _iso(value) -> Any:
     return value
 
 
-def _verification_url(diploma: Diploma) -> str:
-    # as diplomas.rendering.verification_url prints it in the QR code (not imported: it loads the PDF renderer)
-    return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{diploma.verification_code}/"
-
-
 def _audit_dict(entry: AuditEntry, types: dict[int, str]) -> dict[str, Any]:
     return {
         "at": _iso(entry.at),
@@ -358,7 +353,7 @@ def _enrollment_dict(enrollment: Enrollment, history: list[dict]) -> dict[str, A
                 "revoked_at": _iso(diploma.revoked_at),
                 "revoked_reason": diploma.revoked_reason,
                 "sha256": diploma.sha256,
-                "verification_url": _verification_url(diploma)
+                "verification_url": diploma.verification_url
                 if diploma.status in (Diploma.Status.ISSUED, Diploma.Status.REVOKED)
                 else None,
             }
