@@ -8,26 +8,15 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from mobility.languages import name_in
 from mobility.models import TimeStampedModel
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]*$",
     _("Use capital Latin letters, digits, '-' and '_' (e.g. CQEVTC)."),
 )
-
-
-def localized(obj, field: str, language: str | None = None) -> str:
-    """``obj.<field>_<lang>`` for the given or active language, falling back to English, then to any value."""
-    lang = (language or get_language() or "en").lower()
-    suffix = "zh" if lang.startswith("zh") else lang[:2]
-    for candidate in (suffix, "en", "ru", "zh"):
-        value = getattr(obj, f"{field}_{candidate}", "")
-        if value:
-            return value
-    return ""
 
 
 class Institution(TimeStampedModel):
@@ -64,7 +53,7 @@ class Institution(TimeStampedModel):
         return self.short_name or self.name_en
 
     def name(self, language: str | None = None) -> str:
-        return localized(self, "name", language)
+        return name_in(self, language)
 
 
 class Contact(TimeStampedModel):
@@ -242,7 +231,7 @@ class Track(TimeStampedModel):
         return self.name()
 
     def name(self, language: str | None = None) -> str:
-        return localized(self, "name", language)
+        return name_in(self, language)
 
 
 class Module(TimeStampedModel):
@@ -283,7 +272,7 @@ class Module(TimeStampedModel):
         return f"{self.code} {self.title()}"
 
     def title(self, language: str | None = None) -> str:
-        return localized(self, "title", language)
+        return name_in(self, language, field="title")
 
 
 class CohortQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from mobility.languages import in_language
 from mobility.models import TimeStampedModel
 
 from .names import validate_cyrillic_name, validate_han_name, validate_latin_name
@@ -141,6 +142,12 @@ class Student(TimeStampedModel):
     @property
     def full_name_cyrillic(self) -> str:
         return f"{self.family_name_cyrillic} {self.given_name_cyrillic}".strip()
+
+    def name_in(self, language: str | None = None) -> str:
+        """The full name in the script of the language (the active one's when none is given): Han in Chinese,
+        Cyrillic in Russian, Latin otherwise and whenever the other is not recorded (``mobility.languages``)."""
+        names = {"en": self.full_name_latin, "ru": self.full_name_cyrillic, "zh": self.full_name_han}
+        return in_language(names, language)
 
 
 class Enrollment(TimeStampedModel):

@@ -153,7 +153,7 @@ def notification_message(
         context.update(
             {
                 "student": student,
-                "name": _greeting_name(student, language),
+                "name": student.name_in(language),
                 "language": language,
                 "portal_url": accounts.absolute_url(accounts.portal_path()),
                 "site_url": settings.SITE_URL.rstrip("/"),
@@ -171,14 +171,6 @@ def notification_message(
     )
     message.attach_alternative(html, "text/html")
     return message
-
-
-def _greeting_name(student: Student, language: str) -> str:
-    if language.startswith("zh") and student.full_name_han:
-        return student.full_name_han
-    if language == "ru" and student.full_name_cyrillic:
-        return student.full_name_cyrillic
-    return student.full_name_latin
 
 
 def _invitation_context(student: Student, object_ids: list[int]) -> dict | None:

@@ -1,5 +1,7 @@
 from django import template
 
+from mobility.languages import name_language as _name_language
+
 register = template.Library()
 
 
@@ -13,3 +15,9 @@ def query_replace(context, **changes) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def name_language(language: str) -> str:
+    """``"ru"``, ``"zh"`` or ``"en"`` for a language code (``mobility.languages.name_language``)."""
+    return _name_language(language)

@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -22,19 +21,9 @@ from mobility.access import is_office_staff
 from mobility.exceptions import DomainError
 
 from .. import selectors
-from ..models import Enrollment, Student
+from ..models import Enrollment
 from ..services.corrections import correction_request_create
 from .forms import CorrectionRequestForm
-
-
-def display_name(student: Student, language: str | None = None) -> str:
-    """The student's name in the script of the page's language: Han in Chinese, Cyrillic in Russian, else Latin."""
-    language = (language or get_language() or "en").lower()
-    if language.startswith("zh") and student.full_name_han:
-        return student.full_name_han
-    if language.startswith("ru") and student.full_name_cyrillic:
-        return student.full_name_cyrillic
-    return student.full_name_latin
 
 
 class PortalView(View):
@@ -56,7 +45,7 @@ class PortalView(View):
         return response
 
     def render(self, request, context: dict, *, section: str):
-        context = {"student": self.student, "student_name": display_name(self.student), "section": section, **context}
+        context = {"student": self.student, "student_name": self.student.name_in(), "section": section, **context}
         return render(request, self.template_name, context)
 
 
