@@ -1,4 +1,4 @@
-"""The partner API against its own OpenAPI schema, on a live server on 127.0.0.1 (issue 6 and issue 14):
+"""The partner API against its own OpenAPI schema, on a live server on 127.0.0.1:
 
 - schemathesis generates requests for every operation from ``/api/schema/`` and sends them with the demo partner's
   key: every check passes (no server error, status code, content type, headers and body conform to the schema);
