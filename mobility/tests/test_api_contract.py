@@ -72,6 +72,8 @@ def api(live_server, settings):
     return live_server.url
 
 
+# Slow on its own (schemathesis fuzzes every operation on a live server): ./dev test --fast leaves it out.
+@pytest.mark.slow
 def test_every_operation_conforms_to_the_schema_and_never_fails(api, tmp_path):
     """``st run --checks all`` with the demo partner's key: 0 failures of any check (no 5xx; status codes, content
     types, headers and bodies as the schema documents them; negative data refused, positive data accepted;
