@@ -1,15 +1,11 @@
-"""The transactional outbox: how a task reaches the broker whatever the broker does (decision 0017).
+"""The transactional outbox: how a task reaches the broker whatever the broker does.
 
-A task that a change needs (render a diploma, deliver a webhook, send an e-mail) is written as an ``OutboxMessage``
-row in the transaction of that change (``outbox_record``), so the two commit or roll back together. Right after the
-commit ``outbox_flush`` hands the rows to the broker, with short timeouts and without ever raising into the request
-or task that committed; a row the broker accepted is deleted. A row the broker did not take (it is down, slow or
-unreachable) stays, and ``outbox_relay`` (Celery beat, every ``OUTBOX_RELAY_SECONDS``; ``relay_outbox`` for cron)
-sends it once the broker is back. Delivery stays at least once (a row published but not yet deleted when a process
-dies is sent again), which every task here already tolerates: they are safe to run twice.
-
-Only when tasks go to a broker: with ``task_always_eager`` (no broker: the demo, unit tests) there is nothing to
-lose and ``mobility.tasks.enqueue_on_commit`` runs the task in-process on commit as before.
+Guarantees: a task a change needs is an ``OutboxMessage`` row written in that change's transaction
+(``outbox_record``), so both commit or roll back together; ``outbox_flush`` hands the rows to the broker right after
+the commit with short timeouts and never raises into the caller; a row the broker did not take is sent by
+``outbox_relay`` (Celery beat; ``relay_outbox`` for cron) once the broker is back. Delivery is at least once. With
+``task_always_eager`` (no broker) nothing is written: ``mobility.tasks.enqueue_on_commit`` runs the task in-process
+on commit. Why, timeouts and what else was weighed: docs/decisions/0017-tasks-go-through-a-transactional-outbox.md.
 """
 
 from __future__ import annotations

@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# Slow on its own (smoke runs of the benches, each in a process of its own): ./dev test --fast leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def _run(script: str, *args: str) -> str:

@@ -211,6 +211,8 @@ def _demo(*args, folder: Path, check: bool = True) -> subprocess.CompletedProces
     return done
 
 
+# Slow on its own (seeds the demo, backs it up and restores it in a subprocess): ./dev test --fast leaves it out.
+@pytest.mark.slow
 def test_the_demo_databases_backup_and_restore_round_trip(tmp_path):
     """The SQLite path (sqlite3's online backup API) on the real demo: seeded, a cohort's diplomas rendered and
     signed, backed up, changed, restored."""

@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# Slow on its own (a smoke run of a bench: starts a server and loads it): ./dev test --fast leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_api_bench_runs_at_a_small_n():

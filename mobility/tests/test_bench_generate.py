@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# Slow on its own (a smoke run of a bench in a database of its own): ./dev test --fast leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_generate_bench_fills_a_throwaway_database():

@@ -124,6 +124,8 @@ def test_command_grows_resets_and_needs_the_demo():
         call_command("grow_demo", "20", stdout=StringIO())
 
 
+# Slow on its own (runs the bench script in a process of its own): ./dev test --fast leaves it out.
+@pytest.mark.slow
 def test_bench_script_runs_at_a_small_n(tmp_path):
     """The benchmark's own command line, in a throwaway SQLite database (a smoke run for CI)."""
     root = Path(settings.BASE_DIR)

@@ -61,6 +61,8 @@ def production(tmp_path):
     return {"env": env, "port": port, "tmp": tmp_path}
 
 
+# Slow on its own (starts gunicorn): ./dev test --fast leaves it out.
+@pytest.mark.slow
 def test_gunicorn_serves_health_static_files_and_json_logs(production):
     env, tmp_path = production["env"], production["tmp"]
     base = f"http://127.0.0.1:{production['port']}"

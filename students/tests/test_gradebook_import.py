@@ -537,6 +537,8 @@ def test_an_upload_over_10_mb_is_refused_on_the_form(client, world, staff):
     assert not GradebookMapping.objects.exists()
 
 
+# Slow on its own (reads a 10 MB workbook): ./dev test --fast leaves it out.
+@pytest.mark.slow
 def test_an_upload_of_exactly_10_mb_is_read(client, world, staff):
     mapped(world, staff)
     client.force_login(staff)
