@@ -21,6 +21,7 @@ from mobility.testing import Workers, worker_test_marks
 pytestmark = worker_test_marks()
 
 SLOW_WARM_UP_SECONDS = 6  # over Celery's 4 s
+SUCCEEDED = re.compile(r"render_diploma\[[0-9a-f-]+\] succeeded")
 
 
 @pytest.fixture
@@ -45,13 +46,17 @@ def test_children_that_warm_up_for_longer_than_celery_s_start_limit_start_and_re
         return Diploma.objects.filter(pk__in=[d.pk for d in diplomas], status=Diploma.Status.ISSUED).count() == 2
 
     workers.wait_for(issued, timeout=120, what="both diplomas, the second by a replacement child")
+    # The row is issued when the task's transaction commits; Celery logs the task's success after it returns.
+    workers.wait_for(
+        lambda: len(SUCCEEDED.findall(workers.log_of(0))) == 2, timeout=30, what="both tasks logged as succeeded"
+    )
     log = workers.log_of(0)
     assert "Timed out waiting for UP message" not in log, log[-4000:]
     warmed = [line for line in log.splitlines() if "Worker process warmed up in" in line]
     assert len(warmed) >= 2, warmed  # the first child and its replacement
     assert all(float(line.split(" in ")[-1].split()[0]) >= SLOW_WARM_UP_SECONDS for line in warmed), warmed
     # Each task (received by the main process at once) finished after a warm-up, having waited for it.
-    finished = [match.start() for match in re.finditer(r"render_diploma\[[0-9a-f-]+\] succeeded", log)]
+    finished = [match.start() for match in SUCCEEDED.finditer(log)]
     ready = [match.start() for match in re.finditer("Worker process warmed up in", log)]
     assert len(finished) == 2 and ready[0] < finished[0] and ready[1] < finished[1]
     assert_issued_exactly_once([d.pk for d in diplomas])
