@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diplomas.events import diploma_event
+from diplomas.notifications import diploma_issued_notify
 from mobility.foundation.audit import audit_entry_build, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
 from mobility.foundation.webhooks.services import webhooks_emit_many
 from students.models import Enrollment
-from students.notifications import diploma_issued_notify
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
 from .models import Diploma, DiplomaBatch, DiplomaNumberCounter

@@ -24,6 +24,7 @@ from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
 from programs.models import AgreementQuota, Cohort
+from programs.participants import cohort_places_taken, quota_used
 from students.events import enrollment_events
 
 from ..models import Enrollment, Student
@@ -268,7 +269,7 @@ def _places_locked(cohort_id: int) -> tuple[Cohort, AgreementQuota | None]:
 def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
     """Refuse an admission to a full cohort, to a cohort under an agreement with no quota for its track and year, or
     when that quota is used up. ``quota`` is the cohort's quota row, locked by ``_places_locked``."""
-    taken = Enrollment.objects.filter(cohort=cohort, status__in=Enrollment.PLACE_STATUSES).count()
+    taken = cohort_places_taken(cohort)
     if taken >= cohort.capacity:
         raise DomainError(
             _("Cohort %(cohort)s is full (%(capacity)d places).")
@@ -300,17 +301,6 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
             },
             code="quota_exhausted",
         )
-
-
-def quota_used(quota: AgreementQuota) -> int:
-    """Places of a quota taken: admitted, enrolled or completed students in the agreement's cohorts of the quota's
-    track that start in the quota's year."""
-    return Enrollment.objects.filter(
-        cohort__agreement_id=quota.agreement_id,
-        track_id=quota.track_id,
-        cohort__start_date__year=quota.year,
-        status__in=Enrollment.PLACE_STATUSES,
-    ).count()
 
 
 def enrollments_complete_many(

@@ -511,7 +511,8 @@ def test_first_load_is_within_the_budget(me_client, me, page, language):
 @pytest.mark.parametrize("language", ["en", "ru", ZH])
 def test_the_way_into_the_portal_is_within_the_budget_too(client, me, language):
     """A student's first page is the invitation link or the login page (public_base.html), not the portal itself."""
-    from students.accounts import invitation_path, student_invite
+    from students.accounts import invitation_path
+    from students.services.accounts import student_invite
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     user = me.user
