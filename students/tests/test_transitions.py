@@ -77,7 +77,7 @@ def test_each_entry_has_a_confirmation_page(office_client):
 
 
 # The transition services are called through the table (``Transition.run``) or the bulk service, never by name.
-UI_MODULES = ("views.py", "admin.py", "forms.py", "results_views.py")
+UI_MODULES = ("views.py", "admin.py", "forms.py", "results_views.py", "api/views.py")
 TRANSITION_SERVICES = {f"enrollment_{name}" for name in services.TRANSITIONS_BY_NAME}
 
 
