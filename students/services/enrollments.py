@@ -321,12 +321,12 @@ class Transition:
     target: str
     sources: tuple[str, ...]
     date_field: str  # the enrollment's date the transition writes
-    reason_required: bool  # a reason (kept on the enrollment and in the audit log), else an optional note
     service: Callable[..., Enrollment]
     label: Promise  # the button
     done: Promise  # the confirmation ("Admitted 3")
     selected_label: Promise  # the admin's action on the selected rows
     style: str  # the button's colour, a Bootstrap contextual class
+    reason_required: bool = False  # a reason (kept on the enrollment and in the audit log), else an optional note
     permission: str = "students.change_enrollment"
     in_list: bool = False  # offered by the student list's bulk form, which selects applications only
 
@@ -339,7 +339,7 @@ class Transition:
         return self.service(enrollment=enrollment, by=by, on=on, **{key: text})
 
 
-# By target status, in the order of the buttons. Reusing these msgids keeps their translations.
+# By target status, in the order of the buttons.
 TRANSITIONS: dict[str, Transition] = {
     transition.target: transition
     for transition in (
@@ -348,7 +348,6 @@ TRANSITIONS: dict[str, Transition] = {
             target=S.ADMITTED,
             sources=(S.APPLIED,),
             date_field="admitted_on",
-            reason_required=False,
             service=enrollment_admit,
             label=gettext_lazy("Admit"),
             done=gettext_lazy("Admitted"),
@@ -361,7 +360,6 @@ TRANSITIONS: dict[str, Transition] = {
             target=S.ENROLLED,
             sources=(S.ADMITTED,),
             date_field="enrolled_on",
-            reason_required=False,
             service=enrollment_enroll,
             label=gettext_lazy("Enroll"),
             done=gettext_lazy("Enrolled"),
@@ -374,7 +372,6 @@ TRANSITIONS: dict[str, Transition] = {
             target=S.COMPLETED,
             sources=(S.ENROLLED,),
             date_field="completed_on",
-            reason_required=False,
             service=enrollment_complete,
             label=gettext_lazy("Complete"),
             done=gettext_lazy("Completed"),
