@@ -11,8 +11,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from programs.tests.factories import AgreementFactory, AgreementQuotaFactory, CohortFactory, TrackFactory
 from students import services
 from students.forms import BulkActionForm
