@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.testing import make_user
 from students import selectors, services
 
