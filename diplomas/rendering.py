@@ -26,13 +26,12 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Sum
 from django.template.loader import get_template, render_to_string, select_template
 from django.utils import timezone, translation
 
 from diplomas import fonts
-from programs.models import Module
-from students.models import Enrollment, ModuleResult
+from students.models import Enrollment
+from students.progress import progress_for
 
 RU_MONTHS = (
     "января",
@@ -416,7 +415,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "name_sizes": name_sizes(names),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
-        "hours": passed_hours(enrollment),
+        "hours": progress_for(enrollment=enrollment).hours_passed,
         "enrolled_on": enrollment.enrolled_on,
         "completed_on": enrollment.completed_on,
         "period": _period(enrollment.enrolled_on, enrollment.completed_on),
@@ -431,14 +430,6 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "qr_png": qr_png(url),
         "title": "Диплом участника программы международной академической мобильности",
     }
-
-
-def passed_hours(enrollment: Enrollment) -> int:
-    """Hours the student earned: the sum of the hours of the track's modules (required or elective) with a passing
-    result in this enrollment, each module once whatever the attempts; the figure ``enrollment_progress`` shows."""
-    passed = Exists(ModuleResult.objects.filter(enrollment_id=enrollment.pk, module=OuterRef("pk"), passed=True))
-    total = Module.objects.filter(track_id=enrollment.track_id).filter(passed).aggregate(hours=Sum("hours"))["hours"]
-    return total or 0
 
 
 # Name sizes by length: a name on the 249 mm line at the largest size fits up to about 40 Latin or Cyrillic letters

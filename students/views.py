@@ -29,6 +29,7 @@ from . import exports, selectors, services, transliteration
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
+from .progress import progress_for_many
 
 
 def actions_for(enrollment: Enrollment, *, viewer) -> list[services.Transition]:
@@ -194,14 +195,16 @@ class StudentDetailView(StaffRequiredMixin, View):
 def detail_context(request, student: Student, *, application_form: ApplicationForm | None = None) -> dict:
     sensitive = can_view_sensitive(request.user)
     enrollments = []
-    for enrollment in student.enrollments.all():
+    student_enrollments = list(student.enrollments.all())
+    progress = progress_for_many(enrollments=student_enrollments)
+    for enrollment in student_enrollments:
         enrollments.append(
             {
                 "enrollment": enrollment,
                 "actions": actions_for(enrollment, viewer=request.user),
                 "results": list(enrollment.results.all()),
                 "diplomas": list(enrollment.diplomas.all()),
-                "progress": selectors.enrollment_progress(enrollment=enrollment),
+                "progress": progress[enrollment.pk].as_dict(),
             }
         )
     cohorts = selectors.cohorts_open_for_student(student=student)
