@@ -30,11 +30,12 @@ from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.signers import constants as signing_constants
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from . import pdf_internals
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +57,10 @@ def sign_pdf(pdf: bytes) -> bytes:
         location="Moscow",
     )
     loaded = signer()
+    # PDF/A is built on PDF 1.7: a signer that does not raise the file to PDF 2.0 (``pdf_internals``).
+    pdf_signer = pdf_internals.pdf17_pades_signer(meta, signer=loaded)
     # A fixed reservation for the CMS blob spares pyHanko a dry-run signature to measure it (about 9 of 19 ms).
-    return _PdfA3Signer(meta, signer=loaded).sign_pdf(writer, bytes_reserved=loaded.bytes_reserved).getvalue()
-
-
-class _PdfA3Signer(signers.PdfSigner):
-    """``PdfSigner`` that keeps a PDF 1.7 file (PDF/A-1, -2, -3) at version 1.7.
-
-    pyHanko declares ISO/TS 32002, and with it PDF 2.0 in the catalog, when the key is ECDSA P-256. PDF/A-3 is built
-    on PDF 1.7, and a catalog claiming 2.0 contradicts it; readers validate ECDSA PAdES signatures in 1.7 files all
-    the same. The PAdES extension (ESIC) is still declared, as pyHanko does. PDF 2.0 input is left to pyHanko.
-    """
-
-    def register_extensions(self, pdf_out, *, md_algorithm: str):
-        if pdf_out.output_version >= (2, 0):
-            return super().register_extensions(pdf_out, md_algorithm=md_algorithm)
-        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
-            pdf_out.ensure_output_version(version=(1, 7))
-            pdf_out.register_extension(signing_constants.ESIC_EXTENSION_1)
-        return None
+    return pdf_signer.sign_pdf(writer, bytes_reserved=loaded.bytes_reserved).getvalue()
 
 
 @dataclass(frozen=True)
