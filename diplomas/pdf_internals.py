@@ -4,7 +4,7 @@ The renderer (``diplomas.rendering``) and the signer (``diplomas.signing``) use 
 WeasyPrint, pydyf, pikepdf, pyHanko and Django, except for the few things below, which those APIs do not offer.
 Each function says what it relies on, as read in the versions ``requirements.txt`` pins; ``test_pdf_internals``
 checks that those versions are installed and runs each function for real, so an upgrade fails there first. After an
-upgrade, re-read the library's source for what the docstring names, then update the pin in that test.
+upgrade, re-read the library's source for what the docstring names, then move its pin in ``PINNED``.
 
 pikepdf needs nothing here: the layers use its documented ``Page.add_underlay``, ``Page.as_form_xobject``,
 ``Pdf.copy_foreign``, ``Pdf.objects`` and ``Pdf.save`` options only.
@@ -116,6 +116,43 @@ def _pdf17_signer_class():
             return None
 
     return Pdf17PadesSigner
+
+
+def key_preloaded_signer(private_key, *, signing_cert, signing_key, cert_registry):
+    """A ``pyhanko.sign.signers.SimpleSigner`` that signs with ``private_key``, a ``cryptography`` key object loaded
+    once, instead of parsing ``signing_key`` again for every signature (most of the cost of an RSA signature). ECDSA
+    and RSA PKCS#1 v1.5 are signed here; any other mechanism goes to pyHanko's own ``sign_raw``.
+
+    Relies on (pyHanko 0.38.0): ``SimpleSigner.async_sign_raw``, what the signing session awaits, calling
+    ``self.sign_raw(data, digest_algorithm)``. Were it to stop, signatures would still be right, only slower.
+    """
+    return _key_preloaded_signer_class()(
+        private_key, signing_cert=signing_cert, signing_key=signing_key, cert_registry=cert_registry
+    )
+
+
+@cache
+def _key_preloaded_signer_class():
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from pyhanko.sign import signers
+
+    class KeyPreloadedSigner(signers.SimpleSigner):
+        def __init__(self, private_key, **kwargs):
+            super().__init__(**kwargs)
+            self.preloaded_key = private_key
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = getattr(hashes, digest_algorithm.upper().replace("-", "_"))()
+            key = self.preloaded_key
+            if mechanism == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                return key.sign(data, ec.ECDSA(hash_algorithm))
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), hash_algorithm)
+            return super().sign_raw(data, digest_algorithm)
+
+    return KeyPreloadedSigner
 
 
 # --- Django: relations already loaded ---------------------------------------------------------------------------------

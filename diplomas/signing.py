@@ -23,7 +23,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -160,19 +160,9 @@ def _load_signer(key_path: Path, cert_path: Path, passphrase: str | None):
         )
     )
 
-    class PreloadedKeySigner(signers.SimpleSigner):
-        """``SimpleSigner`` that signs with the key object loaded once instead of parsing the key every time."""
-
-        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-            hash_algorithm = getattr(hashes, digest_algorithm.upper().replace("-", "_"))()
-            if mechanism == "ecdsa" and isinstance(private_key, ec.EllipticCurvePrivateKey):
-                return private_key.sign(data, ec.ECDSA(hash_algorithm))
-            if mechanism == "rsassa_pkcs1v15" and isinstance(private_key, rsa.RSAPrivateKey):
-                return private_key.sign(data, padding.PKCS1v15(), hash_algorithm)
-            return super().sign_raw(data, digest_algorithm)
-
-    loaded = PreloadedKeySigner(
+    # A ``SimpleSigner`` that signs with the key object loaded here instead of parsing the key for every signature.
+    loaded = pdf_internals.key_preloaded_signer(
+        private_key,
         signing_cert=asn1_cert,
         signing_key=asn1_key,
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),

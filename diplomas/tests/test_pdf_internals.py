@@ -163,6 +163,29 @@ def test_the_pdf17_signer_keeps_pdf_1_7_where_pyhanko_s_own_declares_2_0(demo_si
     assert str(stock["/Version"]) == "/2.0"
 
 
+def test_the_key_preloaded_signer_signs_with_its_key_object_when_pyhanko_asks_for_the_signature(
+    demo_signer, monkeypatch
+):
+    from pyhanko.sign import signers
+
+    signer_class = type(demo_signer)
+    assert issubclass(signer_class, signers.SimpleSigner)
+    asked, own_sign_raw = [], signer_class.sign_raw
+
+    def recording(self, data, digest_algorithm):
+        asked.append(digest_algorithm)
+        return own_sign_raw(self, data, digest_algorithm)
+
+    def parses_the_key_again(self, data, digest_algorithm):
+        raise AssertionError("pyHanko's own sign_raw (the key parsed again) was used")
+
+    monkeypatch.setattr(signer_class, "sign_raw", recording)
+    monkeypatch.setattr(signers.SimpleSigner, "sign_raw", parses_the_key_again)
+    signed = signing.sign_pdf(_layout(TINY_PAGE, pdf_variant="pdf/a-3b").write_pdf(pdf_variant="pdf/a-3b"))
+    assert asked == ["sha256"]
+    assert signing.check_pdf(signed).valid
+
+
 @pytest.mark.django_db
 def test_loaded_relation_answers_from_what_is_loaded_without_a_query(django_assert_num_queries):
     diploma = Diploma.objects.create(enrollment=completed_enrollment())  # the cohort has no agreement
