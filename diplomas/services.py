@@ -40,12 +40,6 @@ logger = logging.getLogger(__name__)
 
 S = Diploma.Status
 
-# A run of the render task is counted in ``attempts`` before it renders; past this many runs the diploma is marked
-# failed even when no run could say why (each one killed by the hard time limit or a lost worker).
-MAX_ATTEMPTS = settings.DIPLOMA_MAX_ATTEMPTS
-# A diploma waiting in requested/rendering for longer than this is re-sent by the sweeper.
-STUCK_AFTER = timedelta(seconds=settings.DIPLOMA_STUCK_AFTER_SECONDS)
-
 
 def _render_task():
     from .tasks import render_diploma  # tasks import this module
@@ -229,7 +223,9 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         diploma = _lock(diploma_id)
         if diploma.status in (S.ISSUED, S.REVOKED, S.FAILED):
             return diploma
-        if diploma.attempts >= MAX_ATTEMPTS:
+        # Each run is counted in ``attempts`` before it renders; past DIPLOMA_MAX_ATTEMPTS runs the diploma is failed
+        # even when no run could say why (each one killed by the hard time limit or a lost worker).
+        if diploma.attempts >= settings.DIPLOMA_MAX_ATTEMPTS:
             return _fail(
                 diploma,
                 reason=_("Gave up after %(n)s attempts (the worker was lost or timed out each time).")
@@ -318,7 +314,9 @@ def diplomas_sweep_stuck(*, older_than: timedelta | None = None) -> list[int]:
     than ``older_than`` (default ``DIPLOMA_STUCK_AFTER_SECONDS``): its message was lost with a worker, or is held
     by the broker until its visibility timeout. Touches ``modified_at`` so the next sweep waits again. Sending a
     task twice is harmless (``diploma_issue``). Returns the ids re-sent."""
-    cutoff = timezone.now() - (STUCK_AFTER if older_than is None else older_than)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.DIPLOMA_STUCK_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
     with transaction.atomic():
         ids = list(
             Diploma.objects.select_for_update(skip_locked=True)
