@@ -436,7 +436,7 @@ class GradebookMapping(TimeStampedModel):
         related_name="gradebook_mappings",
     )
     # The item's maximum in the LMS: "Real" grades are points out of it, converted to the module's percent scale.
-    # Empty: not given (100 is assumed unless the file's grades say otherwise; see students/imports/gradebook.py).
+    # Empty: not given (100 is assumed unless the file's grades say otherwise; see students/imports/gradebook).
     max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2, null=True, blank=True)
 
     class Meta:

@@ -646,7 +646,7 @@ def test_a_reimport_through_the_page_changes_nothing(client, world, staff):
 
 
 def test_a_passed_result_is_kept_and_a_failed_attempt_is_corrected(world, staff):
-    """The attempt rule of students/imports/gradebook.py, end to end with a file."""
+    """The attempt rule of students/imports/gradebook/__init__.py, end to end with a file."""
     mapped(world, staff)
     services.result_record(enrollment=world["li"], module=world["plc"], by=staff, assessed_on=DAY, score=95)
     services.result_record(enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=30)

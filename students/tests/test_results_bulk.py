@@ -15,6 +15,7 @@ from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.imports import gradebook
+from students.imports.gradebook import parse as gradebook_parse
 from students.models import Enrollment, ModuleResult
 from students.services import ResultInput
 from students.services import results as results_module
@@ -254,7 +255,7 @@ def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(world,
         return matched, [(r.source.row, r.reason) for r in preview.unmatched], [e.pk for e in preview.missing]
 
     expected = summary(gb.preview_of(data, world["cohort"]))
-    monkeypatch.setattr(gradebook, "IDS_PER_QUERY", 1)
+    monkeypatch.setattr(gradebook_parse, "IDS_PER_QUERY", 1)
     monkeypatch.setattr(results_module, "IDS_PER_QUERY", 1)
     preview = gb.preview_of(data, world["cohort"])
     assert summary(preview) == expected
