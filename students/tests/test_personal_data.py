@@ -20,6 +20,8 @@ from mobility.foundation.access import OFFICE_ADMIN
 from mobility.foundation.audit import audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.personal_data import erasure as personal_data_erasure
+from mobility.personal_data import related as personal_data_related
 from mobility.personal_data import services as personal_data
 from mobility.personal_data.services import ERASED, student_data_export, student_erase
 from mobility.testing import api_client, make_api_key, make_user
@@ -129,8 +131,8 @@ def graduate(cohort, admin_user, django_capture_on_commit_callbacks):
 
 def _entries_text(student: Student, user_pk: int | None = None) -> str:
     """Every audit entry about the student's rows (or by their account), as one text to search."""
-    related = personal_data._related(student)
-    query = personal_data._audit_query(related)
+    related = personal_data_related._related(student)
+    query = personal_data_related._audit_query(related)
     if user_pk is not None:
         from django.db.models import Q
 
@@ -394,9 +396,9 @@ def test_erasure_without_an_issued_diploma_removes_the_names_too(client, left, a
 
 
 def test_known_values_are_replaced_as_whole_words_and_han_names_anywhere(left):
-    strings = personal_data._personal_strings(left, left.user, names=True)
+    strings = personal_data_erasure._personal_strings(left, left.user, names=True)
     text = "lina (Li Na, li.na@cq.example.cn): 学生李娜的护照; discipline, Linares, Li Nan, Ли На"
-    assert personal_data._scrub_text(text, strings) == (
+    assert personal_data_erasure._scrub_text(text, strings) == (
         f"erased-{left.pk} (Erased #{left.pk}, [erased]): 学生Erased #{left.pk}的护照; discipline, Linares, Li Nan, "
         f"Erased #{left.pk}"
     )
