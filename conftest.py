@@ -90,7 +90,7 @@ def empty_cache():
 @pytest.fixture
 def broker_down():
     """Tasks go to a broker that is down (a closed local port) for the test, not run eagerly: the outbox keeps them."""
-    from mobility.testing import broker_at, closed_port
+    from mobility.tests.support import broker_at, closed_port
 
     with broker_at(f"redis://127.0.0.1:{closed_port()}/0"):
         yield
@@ -100,7 +100,7 @@ def broker_down():
 def office():
     """A clerk of the international office (the ``office`` group): the staff role most view tests act as."""
     from mobility.access import OFFICE
-    from mobility.testing import make_user
+    from mobility.tests.support import make_user
 
     return make_user("clerk", OFFICE)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
 

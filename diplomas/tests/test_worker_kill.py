@@ -28,7 +28,7 @@ from diplomas import services
 from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import render_diploma
 from mobility.tasks import enqueue_on_commit
-from mobility.testing import celery_workers, worker_test_marks
+from mobility.tests.support import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
 
 from .assertions import assert_issued_exactly_once

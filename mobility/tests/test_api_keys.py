@@ -12,7 +12,7 @@ from mobility import services
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, PartnerAPIKey
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db

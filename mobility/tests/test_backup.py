@@ -34,7 +34,7 @@ from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import completed_enrollment
 from mobility.backups import pg_environment, row_counts
-from mobility.testing import postgresql_test_marks, worker_database_url
+from mobility.tests.support import postgresql_test_marks, worker_database_url
 from programs.models import Agreement
 from programs.tests.factories import AgreementFactory
 

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 
 from mobility.api import ApiRateThrottle
 from mobility.network import client_ip
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 
 PROXY = "127.0.0.1"  # nginx on the same machine, as docs/deployment.md prescribes
 PASSWORD = "Str0ng-enough-pass!"

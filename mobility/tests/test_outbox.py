@@ -16,7 +16,7 @@ from mobility.models import OutboxMessage, WebhookDelivery
 from mobility.outbox import outbox_relay
 from mobility.tasks import enqueue_on_commit
 from mobility.tasks import outbox_relay as outbox_relay_task
-from mobility.testing import (
+from mobility.tests.support import (
     api_client,
     broker_at,
     broker_messages,

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.models import Agreement
 from programs.tests.factories import (
     AgreementFactory,

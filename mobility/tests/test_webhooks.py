@@ -23,7 +23,7 @@ from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.tasks import webhook_send
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from mobility.webhooks import services
 from mobility.webhooks.payloads import result_data
 from mobility.webhooks.signing import body_bytes, signature_header, verify_signature

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mobility.access import OFFICE
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 

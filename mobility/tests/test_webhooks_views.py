@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 

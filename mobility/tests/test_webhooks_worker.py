@@ -21,7 +21,7 @@ from django.db import transaction
 
 from mobility.models import WebhookDelivery, WebhookEndpoint
 from mobility.tasks import webhook_send
-from mobility.testing import celery_workers, worker_test_marks
+from mobility.tests.support import celery_workers, worker_test_marks
 from mobility.webhooks import services
 from mobility.webhooks.signing import verify_signature
 from programs.tests.factories import InstitutionFactory

@@ -16,7 +16,7 @@ from diplomas.tasks import render_diploma
 from diplomas.tests.assertions import assert_issued_exactly_once
 from diplomas.tests.factories import completed_enrollment
 from mobility.tasks import enqueue_on_commit
-from mobility.testing import Workers, worker_test_marks
+from mobility.tests.support import Workers, worker_test_marks
 
 pytestmark = worker_test_marks()
 

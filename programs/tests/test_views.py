@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry
-from mobility.testing import make_user
 from mobility.tests.samples import tiny_pdf
+from mobility.tests.support import make_user
 from programs import services
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from programs.tests.factories import (

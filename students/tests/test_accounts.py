@@ -20,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
 from students import accounts
 from students.accounts import cohort_invite, invitation_path, invitation_token_generator, student_invite

@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services
 from students.imports.base import ImportFileError, read_table

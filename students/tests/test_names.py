@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 
 from mobility.access import OFFICE_ADMIN
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students import selectors
 from students.imports.base import read_table

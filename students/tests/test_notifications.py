@@ -19,7 +19,7 @@ from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.accounts import student_language

@@ -20,7 +20,7 @@ from mobility.access import OFFICE_ADMIN
 from mobility.audit import audit_record
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student

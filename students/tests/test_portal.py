@@ -18,7 +18,7 @@ from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import selectors, services
 from students.models import CorrectionRequest, Enrollment, ModuleResult, Student

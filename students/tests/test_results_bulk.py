@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.imports import gradebook

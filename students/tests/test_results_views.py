@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from mobility.access import OFFICE
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult

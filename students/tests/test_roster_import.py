@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import (
     AgreementFactory,
     AgreementQuotaFactory,

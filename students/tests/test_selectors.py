@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import ModuleFactory
 from students import selectors, services
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from mobility.access import OFFICE, OFFICE_ADMIN
 from mobility.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import (
     AgreementFactory,
     AgreementQuotaFactory,
