@@ -118,12 +118,6 @@ def admin_user():
     return make_user("popova", OFFICE_ADMIN)
 
 
-@pytest.fixture(autouse=True)
-def _no_transliteration(monkeypatch):
-    """Names stay as given unless a test asks for suggestions (the helper is built alongside, maybe not yet)."""
-    monkeypatch.setattr(roster_parse, "_suggester", lambda: None)
-
-
 def parse(data, cohort, viewer, **kwargs):
     return parse_roster(read_table(data, **kwargs), cohort=cohort, viewer=viewer, today=TODAY)
 
@@ -168,7 +162,10 @@ def test_an_xlsx_roster_previews_new_students_and_applications(cohort, admin_use
     assert not preview.has_errors, preview.errors
     assert [row.action for row in preview.rows] == ["create"] * 3
     assert all(row.application for row in preview.rows)
-    assert preview.rows[0].names == {"han": "张伟", "latin": "Zhang Wei", "cyrillic": "Чжан"}
+    # The empty Cyrillic names are the transliterator's (Palladius); a name in the file is kept as given.
+    assert preview.rows[0].names == {"han": "张伟", "latin": "Zhang Wei", "cyrillic": "Чжан Вэй"}
+    assert preview.rows[0].suggested == ["given_name_cyrillic"]
+    assert [row.names["cyrillic"] for row in preview.rows[1:]] == ["Ли На", "Ван Фан"]
     assert preview.rows[1].data["birth_date"] == datetime.date(2004, 5, 17)
     assert preview.rows[2].data["sex"] == Student.Sex.FEMALE
     assert preview.counts == {
@@ -240,9 +237,8 @@ def test_bad_values_are_named_by_row_and_column(cohort, admin_user):
 
 def test_model_rules_are_checked_per_row(cohort, admin_user):
     rows = [
-        person(
-            "2026001", "张", "伟", "Zhang", "", **{"passport issued": "2030-01-01", "passport expires": "2020-01-01"}
-        ),
+        # No given name in any script: nothing to suggest a Latin one from, so the model's rule speaks.
+        person("2026001", "张", "", "Zhang", "", **{"passport issued": "2030-01-01", "passport expires": "2020-01-01"}),
         person("2026002", "李", "娜", "Li", "Na", born="1850-01-01", **{"home specialty": "x" * 300}),
     ]
     errors = errors_of(parse(xlsx(rows), cohort, admin_user))
@@ -372,16 +368,8 @@ def test_passport_columns_are_ignored_for_staff_without_the_sensitive_permission
     assert Student.objects.get(home_student_id="2026001").passport_number == ""
 
 
-def test_empty_latin_and_cyrillic_names_are_suggested_from_han(cohort, admin_user, monkeypatch):
-    def suggest(family_han, given_han):
-        return {
-            "family_name_latin": "Zhang",
-            "given_name_latin": "Wei",
-            "family_name_cyrillic": "Чжан",
-            "given_name_cyrillic": "Вэй",
-        }
-
-    monkeypatch.setattr(roster_parse, "_suggester", lambda: suggest)
+def test_empty_latin_and_cyrillic_names_are_suggested_from_han(cohort, admin_user):
+    # The real transliterator (students/transliteration.py): pinyin for Latin, Palladius for Cyrillic.
     rows = [person("2026001", "张", "伟", "", "", **{"given name (Cyrillic)": "Вей"})]
     row = parse(xlsx(rows), cohort, admin_user).rows[0]
     assert not row.errors

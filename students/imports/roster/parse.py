@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import CheckConstraint, F, Q
@@ -19,6 +18,7 @@ from programs.selectors import quotas_with_usage
 
 from ...models import Enrollment, Student
 from ...names import HAN, name_problem
+from ...transliteration import NoReading, no_reading_message, suggest_names
 from ..base import RowError, Table, match_columns
 from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
 from .preview import RosterPreview, RosterRow
@@ -39,19 +39,8 @@ CONSTRAINT_MESSAGES = {
 _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
 
 
-def _suggester() -> Callable[[str, str], dict] | None:
-    """``students.transliteration.suggest_names`` when that module is installed (it is built alongside)."""
-    try:
-        from students.transliteration import suggest_names
-    except ImportError:
-        return None
-    return suggest_names
-
-
 def _no_reading(exc: Exception) -> str:
     """The refusal of a suggestion (``transliteration.NoReading``) in words, or ``""`` for any other failure."""
-    from students.transliteration import NoReading, no_reading_message
-
     return no_reading_message(exc) if isinstance(exc, NoReading) else ""
 
 
@@ -115,7 +104,6 @@ def parse_roster(
     email_owners = _email_owners({row.values.get("email", "").lower() for row in preview.rows} - {""})
     cohorts, tracks = _cohorts_and_tracks(preview, cohort)
     current = _current_enrollments([student.pk for student in existing.values()])
-    suggest = _suggester()
     suggestions: dict[tuple[str, str], dict] = {}
     closed_cohorts: list[Cohort] = []
     seen_ids: dict[str, int] = {}
@@ -143,7 +131,7 @@ def parse_roster(
             except ValueError as exc:
                 error(row, name, str(exc))
 
-        _suggest_names(row, suggest, suggestions, preview)
+        _suggest_names(row, suggestions, preview)
         _check_email(row, institution, email_owners, seen_emails, error)
         _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error, closed_cohorts)
         _plan_student(row, institution, error)
@@ -240,14 +228,14 @@ def _current_enrollments(student_ids: list[int]) -> dict[tuple[int, int], str]:
     return current
 
 
-def _suggest_names(row: RosterRow, suggest, cache: dict, preview: RosterPreview) -> None:
+def _suggest_names(row: RosterRow, cache: dict, preview: RosterPreview) -> None:
     """Fill empty Latin/Cyrillic names (in the file and, for an existing student, in the database) from Han.
 
     A suggestion refused because a character has no known reading (``NoReading``) fills nothing and says so: an
     empty Latin name is then refused naming the character (``_plan_student``), an empty Cyrillic one is a warning."""
     family_han = row.data.get("family_name_han") or (row.student.family_name_han if row.student else "")
     given_han = row.data.get("given_name_han") or (row.student.given_name_han if row.student else "")
-    if suggest is None or not (family_han or given_han):
+    if not (family_han or given_han):
         return
     if name_problem(family_han, HAN) or name_problem(given_han, HAN):
         return  # the Han name itself is refused on its column; nothing to suggest from
@@ -261,7 +249,7 @@ def _suggest_names(row: RosterRow, suggest, cache: dict, preview: RosterPreview)
     key = (family_han, given_han)
     if key not in cache:
         try:
-            cache[key] = suggest(family_han, given_han) or {}
+            cache[key] = suggest_names(family_han, given_han)
         except Exception as exc:  # a suggestion is a convenience: its failure alone never refuses a row
             cache[key] = {"": _no_reading(exc)}
     row.no_reading = cache[key].get("", "")
