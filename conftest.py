@@ -137,9 +137,9 @@ def issued(fake_render, django_capture_on_commit_callbacks):
     """A completed enrollment's diploma, requested and issued (the eager task run on commit)."""
     from diplomas import services as diploma_services
     from diplomas.models import Diploma
-    from diplomas.tests.factories import completed_enrollment
+    from students.tests.factories import EnrollmentFactory
 
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     diploma.refresh_from_db()

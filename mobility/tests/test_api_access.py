@@ -21,14 +21,14 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.access import OFFICE
 from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.tests.support import api_client, make_api_key, make_user
 from programs.models import Cohort
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory
 from students.models import Enrollment, Student
-from students.tests.factories import ModuleResultFactory, StudentFactory
+from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def test_every_api_endpoint_and_method_has_a_row():
 
 def _partner_world(code: str) -> dict:
     college = InstitutionFactory(code=code)
-    enrollment = completed_enrollment(cohort=CohortFactory(partner=college))
+    enrollment = EnrollmentFactory(completed=True, cohort=CohortFactory(partner=college))
     with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
         diploma = diploma_services.diploma_issue(diploma_id=diploma.pk)

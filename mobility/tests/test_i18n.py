@@ -20,12 +20,12 @@ from django.conf import settings
 from django.core.management import call_command
 
 from diplomas import services as diploma_services
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.access import OFFICE
 from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Student
-from students.tests.factories import StudentFactory
+from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +331,7 @@ def test_institution_names_follow_the_language(client, translated, accept, main,
 def issued(django_capture_on_commit_callbacks):
     """A diploma issued through the services (the renderer replaced: the page is under test, not the PDF)."""
     with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
-        enrollment = completed_enrollment()
+        enrollment = EnrollmentFactory(completed=True)
         with django_capture_on_commit_callbacks(execute=True):
             diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     diploma.refresh_from_db()

@@ -598,7 +598,6 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
 
     from diplomas import services as diploma_services
     from diplomas.models import Diploma, DiplomaBatch
-    from diplomas.tests.factories import completed_enrollment
     from students import services
 
     page = csp_page
@@ -680,7 +679,7 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
     assert bar is not None and abs(bar["width"] - track_box["width"]) < 2
 
     page.context.clear_cookies()
-    issued = diploma_services.diploma_request(enrollment=completed_enrollment(), requested_by=None)
+    issued = diploma_services.diploma_request(enrollment=EnrollmentFactory(completed=True), requested_by=None)
     issued.refresh_from_db()
     page.goto(f"{base}/verify/{issued.verification_code}/")
     _settle(page)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.tests.support import make_user
@@ -288,7 +288,7 @@ def test_a_gradebook_import_sends_one_mail_per_student(world, staff, django_capt
 
 
 def test_an_issued_diploma_is_announced_with_its_verification_link(django_capture_on_commit_callbacks):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     Student.objects.filter(pk=enrollment.student_id).update(citizenship="RU", email="ivan@example.ru")
     with (
         mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
@@ -309,7 +309,7 @@ def test_an_issued_diploma_is_announced_with_its_verification_link(django_captur
 
 
 def test_a_revoked_diploma_is_not_announced(clerk, django_capture_on_commit_callbacks):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks() as requested:
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     with (

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.access import OFFICE_ADMIN
 from mobility.audit import audit_record
 from mobility.exceptions import DomainError
@@ -107,7 +107,7 @@ def left(cohort, hook, admin_user):
 def graduate(cohort, admin_user, django_capture_on_commit_callbacks):
     """Li Na, who completed the track and holds an issued diploma, plus a continuation."""
     student = _student(cohort)
-    enrollment = completed_enrollment(student=student, cohort=cohort, notes="Scholarship holder")
+    enrollment = EnrollmentFactory(completed=True, student=student, cohort=cohort, notes="Scholarship holder")
     ModuleResultFactory(enrollment=enrollment, module=ModuleFactory(track=cohort.track, code="M1"))
     Continuation.objects.create(
         enrollment=enrollment,
@@ -477,7 +477,7 @@ def test_erasure_is_refused_while_an_enrollment_is_active_and_nothing_changes(co
 
 def test_erasure_is_refused_while_a_diploma_is_rendering(cohort, admin_user):
     student = _student(cohort)
-    Diploma.objects.create(enrollment=completed_enrollment(student=student, cohort=cohort))
+    Diploma.objects.create(enrollment=EnrollmentFactory(completed=True, student=student, cohort=cohort))
     with pytest.raises(DomainError, match="rendered"):
         student_erase(student=student, by=admin_user, reason="asked")
     assert Student.objects.get(pk=student.pk).erased_at is None
@@ -568,8 +568,8 @@ def test_an_erased_record_is_closed_to_changes_applications_and_new_diplomas(cli
 
 
 def test_an_erased_student_gets_no_new_diploma(cohort, admin_user):
-    enrollment = completed_enrollment(student=_student(cohort), cohort=cohort)
-    other = completed_enrollment(cohort=cohort)
+    enrollment = EnrollmentFactory(completed=True, student=_student(cohort), cohort=cohort)
+    other = EnrollmentFactory(completed=True, cohort=cohort)
     student_erase(student=enrollment.student, by=admin_user, reason="asked")
     enrollment.refresh_from_db()
     with pytest.raises(DomainError) as refused:

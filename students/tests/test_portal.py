@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
 from mobility.tests.support import make_user
@@ -147,7 +147,7 @@ def test_another_students_diploma_is_404_and_their_requests_are_not_shown(
     fake_render,
     django_capture_on_commit_callbacks,
 ):
-    enrollment = completed_enrollment(student=other)
+    enrollment = EnrollmentFactory(completed=True, student=other)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     diploma.refresh_from_db()
