@@ -58,19 +58,16 @@ def modules(cohort):
     ]
 
 
-def applied(cohort, **student) -> Enrollment:
+def applied(cohort, *, status=Enrollment.Status.APPLIED, **student) -> Enrollment:
+    """An enrollment in ``status`` of 王芳 (unless ``student`` names someone else) from the cohort's college."""
     student.setdefault("family_name_han", "王")
     student.setdefault("given_name_han", "芳")
-    return EnrollmentFactory(cohort=cohort, student=StudentFactory(home_institution=cohort.partner, **student))
+    student = StudentFactory(home_institution=cohort.partner, **student)
+    return EnrollmentFactory(cohort=cohort, student=student, status=status)
 
 
 def enrolled(cohort, **student) -> Enrollment:
-    enrollment = applied(cohort, **student)
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        status=Enrollment.Status.ENROLLED, admitted_on=datetime.date(2026, 2, 10), enrolled_on=datetime.date(2026, 3, 1)
-    )
-    enrollment.refresh_from_db()
-    return enrollment
+    return applied(cohort, status=Enrollment.Status.ENROLLED, **student)
 
 
 # --- the language -------------------------------------------------------------------------------------------------

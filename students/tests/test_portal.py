@@ -36,13 +36,8 @@ ZH = "zh-hans"
 
 
 def _enrolled(student, track, *, cohort=None):
-    enrollment = EnrollmentFactory(
-        student=student, cohort=cohort or CohortFactory(track=track, partner=student.home_institution)
-    )
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 10))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    enrollment.refresh_from_db()
-    return enrollment
+    cohort = cohort or CohortFactory(track=track, partner=student.home_institution)
+    return EnrollmentFactory(student=student, cohort=cohort, status=Enrollment.Status.ENROLLED)
 
 
 @pytest.fixture

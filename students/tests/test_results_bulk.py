@@ -22,6 +22,8 @@ from students.services import results as results_module
 from . import test_gradebook_import as gb
 from .factories import EnrollmentFactory
 
+S = Enrollment.Status
+
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 6, 15)
@@ -44,13 +46,6 @@ def setting():
         "FOREIGN": ModuleFactory(track=TrackFactory(code="OTHER"), code="FOREIGN"),
     }
     return {"cohort": cohort, "modules": modules, "clerk": make_user("clerk", OFFICE)}
-
-
-def enrolled(cohort) -> Enrollment:
-    enrollment = EnrollmentFactory(cohort=cohort)
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 2))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    return enrollment
 
 
 def record(enrollment, module, score=None, *, attempt=1, grade=None, source=ModuleResult.Source.MANUAL):
@@ -118,7 +113,7 @@ def state_after(write) -> tuple:
 @pytest.mark.parametrize("source", [LMS, ModuleResult.Source.MANUAL])
 def test_bulk_gives_exactly_what_result_record_per_row_gives(setting, source):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b, c = enrolled(cohort), enrolled(cohort), enrolled(cohort)
+    a, b, c = EnrollmentFactory.create_batch(3, status=S.ENROLLED, cohort=cohort)
     record(a, m["CAD"], 40)  # failed attempt 1
     record(a, m["CAD"], 50, attempt=2)  # failed attempt 2
     record(b, m["CNC"], 80)  # passed, entered by staff
@@ -157,7 +152,7 @@ def test_bulk_gives_exactly_what_result_record_per_row_gives(setting, source):
 
 def test_bulk_is_idempotent_and_corrections_update_passed_and_modified_at(setting):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b = enrolled(cohort), enrolled(cohort)
+    a, b = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     failed = record(a, m["CAD"], 40)
     rows = [ResultInput(a.pk, m["CAD"], Decimal("80")), ResultInput(b.pk, m["CNC"], Decimal("95"))]
     first = services.results_record_bulk(rows=rows, by=setting["clerk"], assessed_on=DAY, source=LMS)
@@ -188,7 +183,7 @@ def test_bulk_is_idempotent_and_corrections_update_passed_and_modified_at(settin
 )
 def test_one_bad_row_writes_nothing(setting, bad, code):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b = enrolled(cohort), enrolled(cohort)
+    a, b = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     record(a, m["CAD"], 40)
     rows = [ResultInput(a.pk, m["CAD"], Decimal("70")), ResultInput(a.pk, m["CNC"], Decimal("90"))]
     if bad == "withdrawn":
@@ -215,8 +210,8 @@ def queries_of(write) -> int:
 
 def test_the_query_count_does_not_grow_with_the_rows(setting, monkeypatch):
     cohort, m = setting["cohort"], setting["modules"]
-    few = [enrolled(cohort) for _ in range(2)]
-    many = [enrolled(cohort) for _ in range(12)]
+    few = [EnrollmentFactory(status=S.ENROLLED, cohort=cohort) for _ in range(2)]
+    many = [EnrollmentFactory(status=S.ENROLLED, cohort=cohort) for _ in range(12)]
     modules = [m["CAD"], m["CNC"], m["SAFE"]]
     for enrollment in few + many:
         record(enrollment, m["CAD"], 40)
