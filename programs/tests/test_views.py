@@ -25,6 +25,7 @@ from programs.tests.factories import (
     TrackFactory,
 )
 from students import services as student_services
+from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +50,6 @@ def staff_client(client, office):
     return client
 
 
-def _admit(enrollment, enroll=False):
-    student_services.enrollment_admit(enrollment=enrollment, by=None, on=DAY)
-    if enroll:
-        student_services.enrollment_enroll(enrollment=enrollment, by=None, on=DAY)
-    return enrollment
-
-
 @pytest.fixture
 def world():
     host = HostFactory()
@@ -67,7 +61,7 @@ def world():
     quota = AgreementQuotaFactory(agreement=agreement, track=track, year=2026, places=10)
     cohort = CohortFactory(code="CQ-MECH-2026", track=track, host=host, partner=partner, agreement=agreement)
     contact = ContactFactory(institution=partner, full_name="Liu Yang", is_primary=True)
-    enrollments = [_admit(EnrollmentFactory(cohort=cohort), enroll=True) for _ in range(2)]
+    enrollments = EnrollmentFactory.create_batch(2, cohort=cohort, status=Enrollment.Status.ENROLLED)
     EnrollmentFactory(cohort=cohort)  # applied
     ModuleResultFactory(enrollment=enrollments[0], module=modules[0])
     ModuleResultFactory(enrollment=enrollments[0], module=modules[1])
@@ -554,10 +548,8 @@ def _grow(w, n):
         agreement = AgreementFactory(host=w["host"], partner=partner, facilitator=w["facilitator"])
         AgreementQuotaFactory(agreement=agreement, track=track)
         cohort = CohortFactory(track=track, host=w["host"], partner=partner, agreement=agreement)
-        _admit(EnrollmentFactory(cohort=cohort), enroll=True)
-        EnrollmentFactory(cohort=w["cohort"], applied_on=DAY)
-    for enrollment in w["cohort"].enrollments.filter(status="applied")[:n]:
-        _admit(enrollment, enroll=True)
+        EnrollmentFactory(cohort=cohort, status=Enrollment.Status.ENROLLED)
+        enrollment = EnrollmentFactory(cohort=w["cohort"], status=Enrollment.Status.ENROLLED)
         ModuleResultFactory(enrollment=enrollment, module=w["modules"][0])
 
 

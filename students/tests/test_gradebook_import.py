@@ -31,7 +31,7 @@ from students.imports.gradebook import (
     parse_gradebook,
     suggest_module,
 )
-from students.models import GradebookMapping, ModuleResult
+from students.models import Enrollment, GradebookMapping, ModuleResult
 
 from .factories import EnrollmentFactory, StudentFactory
 from .test_import_files import moodle_csv
@@ -99,11 +99,9 @@ def world(staff):
     other_cohort = CohortFactory(code="MECH27", track=track, partner=partner)
 
     def enroll(cohort_, enrolled=True, **student):
-        enrollment = EnrollmentFactory(cohort=cohort_, student=StudentFactory(home_institution=partner, **student))
-        if enrolled:
-            services.enrollment_admit(enrollment=enrollment, by=staff)
-            services.enrollment_enroll(enrollment=enrollment, by=staff)
-        return enrollment
+        status = Enrollment.Status.ENROLLED if enrolled else Enrollment.Status.APPLIED
+        student = StudentFactory(home_institution=partner, **student)
+        return EnrollmentFactory(cohort=cohort_, status=status, student=student)
 
     other_track = TrackFactory(code="OTHER")
     return {
