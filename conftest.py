@@ -96,9 +96,16 @@ def broker_down():
         yield
 
 
+# --- the staff roles and the partner: one definition each for every app's tests -----------------------------------
+# pytest-django's own ``admin_user`` / ``admin_client`` are a Django superuser (the admin site's tests use them);
+# the office's roles are these. ``office_client`` and ``office_admin_client`` are the same ``client`` logged in:
+# a test that needs both roles at once logs a second client in itself.
+
+
 @pytest.fixture
 def office():
-    """A clerk of the international office (the ``office`` group): the staff role most view tests act as."""
+    """A clerk of the international office (the ``office`` group, username ``clerk``): the staff role most view
+    tests act as."""
     from mobility.access import OFFICE
     from mobility.tests.support import make_user
 
@@ -108,6 +115,22 @@ def office():
 @pytest.fixture
 def office_client(client, office):
     client.force_login(office)
+    return client
+
+
+@pytest.fixture
+def office_admin():
+    """The head of the office (the ``office-admin`` group, username ``popova``): passport data, deletions, partners'
+    keys and webhooks, erasure."""
+    from mobility.access import OFFICE_ADMIN
+    from mobility.tests.support import make_user
+
+    return make_user("popova", OFFICE_ADMIN)
+
+
+@pytest.fixture
+def office_admin_client(client, office_admin):
+    client.force_login(office_admin)
     return client
 
 

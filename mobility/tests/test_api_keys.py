@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from mobility import services
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry, PartnerAPIKey
 from mobility.tests.support import make_user
@@ -18,11 +18,6 @@ from programs.tests.factories import InstitutionFactory
 pytestmark = pytest.mark.django_db
 
 NEXT_YEAR = timezone.localdate() + datetime.timedelta(days=365)
-
-
-@pytest.fixture
-def office_admin():
-    return make_user("head", OFFICE_ADMIN)
 
 
 def _create(college, **overrides):

@@ -4,14 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
-from mobility.access import OFFICE
 from mobility.dashboard import DASHBOARD_QUERIES, dashboard_data
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
@@ -23,13 +21,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 S = Enrollment.Status
 SHA = "a" * 64
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def office_user():
-    user = get_user_model().objects.create_user("clerk", password="pw-clerk-1")
-    user.groups.add(Group.objects.get(name=OFFICE))
-    return user
 
 
 def _move(enrollment: Enrollment, *steps: str) -> Enrollment:
@@ -181,8 +172,8 @@ def test_empty_database():
     assert (data.to_decide, data.without_diploma, data.failed_renders) == ([], [], [])
 
 
-def test_page_shows_the_counts_lists_and_chart_data(client, office_user, known):
-    client.force_login(office_user)
+def test_page_shows_the_counts_lists_and_chart_data(client, office, known):
+    client.force_login(office)
     page = client.get("/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -198,8 +189,8 @@ def test_page_shows_the_counts_lists_and_chart_data(client, office_user, known):
     assert f'href="/students/{student.pk}/"' in html or f'href="/admin/students/student/{student.pk}/change/"' in html
 
 
-def test_no_inline_script_or_event_handler(client, office_user, known):
-    client.force_login(office_user)
+def test_no_inline_script_or_event_handler(client, office, known):
+    client.force_login(office)
     html = client.get("/").content.decode()
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag, tag
@@ -249,8 +240,8 @@ def test_fixed_number_of_queries(size, django_assert_num_queries):
     assert data.enrollments == size
 
 
-def test_page_queries_do_not_grow_with_the_data(client, office_user):
-    client.force_login(office_user)
+def test_page_queries_do_not_grow_with_the_data(client, office):
+    client.force_login(office)
     _population(5)
     with CaptureQueriesContext(connection) as small:
         assert client.get("/").status_code == 200

@@ -21,7 +21,6 @@ from mobility.access import OFFICE
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
 from mobility.tests.support import make_user
-from programs.tests.factories import CohortFactory
 from students import accounts
 from students.accounts import cohort_invite, invitation_path, invitation_token_generator, student_invite
 from students.models import Enrollment, Student
@@ -33,11 +32,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 PASSWORD = "Kraftwerk-2026-Moskva"
 LINK = re.compile(r"https?://\S+/accounts/invitation/[^/\s]+/[^/\s]+/")
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26")
 
 
 @pytest.fixture

@@ -30,10 +30,6 @@ DAY = datetime.date(2026, 6, 15)
 LATER = datetime.date(2026, 7, 1)
 LMS = ModuleResult.Source.LMS
 
-# The gradebook tests' world (a cohort of three enrolled students, modules PLC, CAD, SAFE) and its clerk.
-world = gb.world
-staff = gb.staff
-
 
 @pytest.fixture
 def setting():
@@ -236,8 +232,8 @@ def test_the_query_count_does_not_grow_with_the_rows(setting, monkeypatch):
 # --- the gradebook import through it ----------------------------------------------------------------------------
 
 
-def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(world, staff, monkeypatch):
-    gb.mapped(world, staff)
+def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(gradebook_cohort, office, monkeypatch):
+    gb.mapped(gradebook_cohort, office)
     rows = [*gb.rows_ok(), gb.line("Yu", "Sun", "2026005", "", plc="70"), gb.line("No", "Body", "9", "n@b.cn")]
     data = gb.gradebook_csv(rows)
 
@@ -248,18 +244,18 @@ def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(world,
         ]
         return matched, [(r.source.row, r.reason) for r in preview.unmatched], [e.pk for e in preview.missing]
 
-    expected = summary(gb.preview_of(data, world["cohort"]))
+    expected = summary(gb.preview_of(data, gradebook_cohort["cohort"]))
     monkeypatch.setattr(gradebook, "IDS_PER_QUERY", 1)
     monkeypatch.setattr(results_module, "IDS_PER_QUERY", 1)
-    preview = gb.preview_of(data, world["cohort"])
+    preview = gb.preview_of(data, gradebook_cohort["cohort"])
     assert summary(preview) == expected
-    outcome = gradebook.apply_gradebook(preview, by=staff, assessed_on=DAY)
+    outcome = gradebook.apply_gradebook(preview, by=office, assessed_on=DAY)
     assert (outcome.written, outcome.new) == (4, 4)
-    entries = AuditEntry.objects.filter(action="result.record", actor=staff).order_by("pk")
+    entries = AuditEntry.objects.filter(action="result.record", actor=office).order_by("pk")
     assert [(e.object_id, sorted(e.changes)[-1]) for e in entries] == [  # jsonb keeps no key order
-        (str(world["li"].pk), "PLC#1.source"),
-        (str(world["li"].pk), "CAD#1.source"),
-        (str(world["wang"].pk), "PLC#1.source"),
-        (str(world["zhao"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["li"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["li"].pk), "CAD#1.source"),
+        (str(gradebook_cohort["wang"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["zhao"].pk), "PLC#1.source"),
     ]
-    assert entries[0].changes["PLC#1.source"] == [None, "lms"] and entries[0].object_repr == str(world["li"])
+    assert entries[0].changes["PLC#1.source"] == [None, "lms"] and entries[0].object_repr == str(gradebook_cohort["li"])

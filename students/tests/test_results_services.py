@@ -9,7 +9,7 @@ import pytest
 from mobility.exceptions import DomainError
 from mobility.models import AuditEntry
 from programs.models import Institution
-from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
+from programs.tests.factories import InstitutionFactory, ModuleFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult
 from students.selectors import cohort_results_grid, continuation_list, continuation_report
@@ -20,11 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 DAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 
 from mobility.access import OFFICE
 from mobility.tests.support import make_user
-from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
+from programs.tests.factories import CohortFactory, ModuleFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult
 
@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 
 S = Enrollment.Status
 DAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"))
 
 
 @pytest.fixture
