@@ -504,12 +504,6 @@ def test_unknown_or_no_event_types_are_refused():
 # --- which events reach whom ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_render():
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=b"%PDF-1.7 fake\n%%EOF\n") as render:
-        yield render
-
-
 def _walk_keys(value):
     if isinstance(value, dict):
         for key, item in value.items():
