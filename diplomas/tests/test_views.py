@@ -18,7 +18,7 @@ from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
 
-from .factories import FAKE_PDF
+from .factories import FAKE_PDF, DiplomaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
@@ -133,8 +133,7 @@ def test_verification_of_a_revoked_diploma_shows_the_date_and_reason(client, iss
 
 @pytest.mark.parametrize("status", ["requested", "rendering", "failed"])
 def test_verification_of_a_diploma_not_issued_is_404_like_an_unknown_code(client, status):
-    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
-    Diploma.objects.filter(pk=diploma.pk).update(status=status)
+    diploma = DiplomaFactory(status=status)
     assert client.get(f"/verify/{diploma.verification_code}/").status_code == 404
     assert client.get("/verify/not-a-code-at-all-0000000000/").status_code == 404
 

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
@@ -19,7 +18,6 @@ from students.tests.factories import EnrollmentFactory, StudentFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
-SHA = "a" * 64
 DAY = datetime.timedelta(days=1)
 
 
@@ -41,19 +39,6 @@ def _move(enrollment: Enrollment, *steps: str) -> Enrollment:
         elif step == S.FAILED:
             services.enrollment_fail(enrollment=enrollment, by=None, reason="Did not attend", on=day)
     return enrollment
-
-
-def _issued(enrollment: Enrollment, number: str, **extra) -> Diploma:
-    now = timezone.now()
-    return DiplomaFactory(
-        enrollment=enrollment,
-        status=Diploma.Status.ISSUED,
-        number=number,
-        sha256=SHA,
-        requested_at=now,
-        issued_at=now,
-        **extra,
-    )
 
 
 @pytest.fixture
@@ -83,12 +68,14 @@ def known():
     e["studying"] = enroll(cohort_mech, jan, S.ADMITTED, S.ENROLLED)
     e["completed_no_diploma"] = enroll(cohort_soft, jan, S.ADMITTED, S.ENROLLED, S.COMPLETED)
     e["completed_revoked"] = enroll(cohort_soft, jan, S.ADMITTED, S.ENROLLED, S.COMPLETED)
-    revoked = _issued(e["completed_revoked"], "STK-IAM-2026-000001")
-    Diploma.objects.filter(pk=revoked.pk).update(
-        status=Diploma.Status.REVOKED, revoked_at=timezone.now(), revoked_reason="Name misspelt"
+    DiplomaFactory(
+        enrollment=e["completed_revoked"],
+        status=Diploma.Status.REVOKED,
+        number="STK-IAM-2026-000001",
+        revoked_reason="Name misspelt",
     )
     e["completed_issued"] = enroll(cohort_soft, mar, S.ADMITTED, S.ENROLLED, S.COMPLETED)
-    _issued(e["completed_issued"], "STK-IAM-2026-000002")
+    DiplomaFactory(enrollment=e["completed_issued"], status=Diploma.Status.ISSUED, number="STK-IAM-2026-000002")
     e["completed_failed_render"] = enroll(cohort_soft, mar, S.ADMITTED, S.ENROLLED, S.COMPLETED)
     DiplomaFactory(
         enrollment=e["completed_failed_render"],
