@@ -106,7 +106,7 @@ def broker_down():
 def office():
     """A clerk of the international office (the ``office`` group, username ``clerk``): the staff role most view
     tests act as."""
-    from mobility.access import OFFICE
+    from mobility.foundation.access import OFFICE
     from mobility.tests.support import make_user
 
     return make_user("clerk", OFFICE)
@@ -122,7 +122,7 @@ def office_client(client, office):
 def office_admin():
     """The head of the office (the ``office-admin`` group, username ``popova``): passport data, deletions, partners'
     keys and webhooks, erasure."""
-    from mobility.access import OFFICE_ADMIN
+    from mobility.foundation.access import OFFICE_ADMIN
     from mobility.tests.support import make_user
 
     return make_user("popova", OFFICE_ADMIN)

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from mobility.access import OFFICE
+from mobility.foundation.access import OFFICE
 from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Student

@@ -18,7 +18,7 @@ from diplomas import services
 from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import CHUNK_SIZE, render_diplomas
 from diplomas.tests.assertions import assert_issued_exactly_once
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.tests.support import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory

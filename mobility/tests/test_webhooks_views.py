@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
-from mobility.webhooks import services
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.webhooks import services
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db

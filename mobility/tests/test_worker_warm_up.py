@@ -14,7 +14,7 @@ from django.db import transaction
 from diplomas.models import Diploma
 from diplomas.tasks import render_diploma
 from diplomas.tests.assertions import assert_issued_exactly_once
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.tests.support import Workers, worker_test_marks
 from students.tests.factories import EnrollmentFactory
 

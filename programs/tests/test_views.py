@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mobility.access import OFFICE
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE
+from mobility.foundation.models import AuditEntry
 from mobility.tests.samples import tiny_pdf
 from mobility.tests.support import make_user
 from programs import services

@@ -17,7 +17,7 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
-from mobility.exceptions import DomainError
+from mobility.foundation.exceptions import DomainError
 from programs.tests.factories import ModuleFactory
 from students import services
 from students.accounts import student_language

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
-from mobility.audit import audit_record
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.audit import audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
@@ -285,7 +285,7 @@ PAGES = [
     [
         ("anonymous", 302),
         ("partner-key", 302),
-        ("student", 403),  # a GET is sent on to the portal (mobility.views.StaffRequiredMixin)
+        ("student", 403),  # a GET is sent on to the portal (mobility.foundation.views.StaffRequiredMixin)
         ("outsider", 403),
         ("office", 403),
         ("office-admin", 200),
