@@ -24,7 +24,7 @@ class AuditEntry(models.Model):
     """One line of the audit log: who did what to which object, and the values before and after.
 
     Entries are written by services (``mobility.foundation.audit.audit_record``) and never changed afterwards, with one
-    exception: erasing a student's personal data (``students.services.personal_data.student_erase``) replaces the
+    exception: erasing a student's personal data (``mobility.personal_data.services.student_erase``) replaces the
     erased values in the entries about them, keeping who, when and what (docs/decisions/0013-erasing-a-student.md).
     """
 
@@ -199,7 +199,8 @@ class WebhookDelivery(models.Model):
 class OutboxMessage(models.Model):
     """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0017).
 
-    ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
+    ``mobility.foundation.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the
+    task, so the
     two commit or roll back together; the row is deleted once the broker has accepted the message, right after the
     commit or, when the broker was unreachable then, by the relay (``mobility.foundation.outbox.outbox_relay``, Celery
     beat).

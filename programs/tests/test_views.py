@@ -90,7 +90,7 @@ def _pages(w):
         f"/tracks/{w['track'].pk}/modules/{w['modules'][0].pk}/edit/",
         "/cohorts/",
         "/cohorts/new/",
-        f"/cohorts/{w['cohort'].pk}/",
+        f"/students/cohorts/{w['cohort'].pk}/",
         f"/cohorts/{w['cohort'].pk}/edit/",
     ]
 
@@ -458,7 +458,7 @@ def test_cohort_list_filters_and_counts_per_status(office_client, partnership):
 
 
 def test_cohort_detail_shows_each_students_progress(office_client, partnership):
-    page = office_client.get(f"/cohorts/{partnership['cohort'].pk}/")
+    page = office_client.get(f"/students/cohorts/{partnership['cohort'].pk}/")
     progress = {
         e.pk: (e.status, e.required_passed, e.required_total, e.credits_earned) for e in page.context["enrollments"]
     }
@@ -490,7 +490,7 @@ def _cohort_post(w, **overrides):
 def test_cohort_create(office_client, partnership):
     response = office_client.post("/cohorts/new/", _cohort_post(partnership))
     cohort = Cohort.objects.get(code="CQ-MECH-2027")
-    assert response.status_code == 302 and response["Location"] == f"/cohorts/{cohort.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/students/cohorts/{cohort.pk}/"
     assert AuditEntry.objects.filter(action="cohort.create").exists()
 
 
@@ -570,7 +570,7 @@ def _query_urls(w):
         "/tracks/": "/tracks/",
         "/cohorts/": "/cohorts/",
         "agreement-detail": f"/agreements/{w['agreement'].pk}/",
-        "cohort-detail": f"/cohorts/{w['cohort'].pk}/",
+        "cohort-detail": f"/students/cohorts/{w['cohort'].pk}/",
         "track-detail": f"/tracks/{w['track'].pk}/",
         "institution-detail": f"/institutions/{w['host'].pk}/",
     }
@@ -588,3 +588,9 @@ def test_pages_render_with_a_fixed_number_of_queries(office_client, partnership,
     for name, url in urls.items():
         with django_assert_num_queries(PINNED_QUERIES[name]):
             office_client.get(url)
+
+
+def test_the_old_address_of_a_cohorts_page_leads_to_it(office_client, partnership):
+    # The cohort's page moved under students/ (it lists the students app's enrollments); bookmarks keep working.
+    response = office_client.get(f"/cohorts/{partnership['cohort'].pk}/")
+    assert response.status_code == 301 and response["Location"] == f"/students/cohorts/{partnership['cohort'].pk}/"

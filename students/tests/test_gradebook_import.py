@@ -460,7 +460,8 @@ def test_permissions(client, gradebook_cohort):
 
 def test_the_cohort_page_links_to_the_import(client, gradebook_cohort, office):
     client.force_login(office)
-    assert url(gradebook_cohort["cohort"]) in client.get(f"/cohorts/{gradebook_cohort['cohort'].pk}/").content.decode()
+    cohort = gradebook_cohort["cohort"]
+    assert url(cohort) in client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
 
 
 # --- the management command -------------------------------------------------------------------------------------
