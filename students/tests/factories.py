@@ -64,7 +64,7 @@ STEPS = {
     S.COMPLETED: ("admitted_on", "enrolled_on", "completed_on"),
 }
 # The services require a reason for these transitions and store it in status_reason.
-REASON_REQUIRED = (S.REJECTED, S.WITHDRAWN, S.FAILED)
+REASON_REQUIRED = tuple(transition.target for transition in TRANSITIONS.values() if transition.reason_required)
 
 
 def _step_date(field: str):
