@@ -40,7 +40,7 @@ def audit_log_link(obj: Model):
     if obj is None or obj.pk is None:
         return "-"
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    query = urlencode({"content_type__id__exact": content_type.pk, "object_id": str(obj.pk)})
+    query = urlencode({"content_type__id__exact": str(content_type.pk), "object_id": str(obj.pk)})
     url = f"{reverse('admin:mobility_auditentry_changelist')}?{query}"
     return format_html('<a href="{}">{}</a>', url, _("Audit log of this object"))
 
@@ -190,7 +190,8 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     """The key itself is shown once, in a message after creation (the base class); only its hash is stored."""
 
     form = PartnerAPIKeyForm
-    list_display = (
+    # djangorestframework-api-key's admin has fixed-length tuples here, which its inferred types make the only length.
+    list_display = (  # type: ignore[assignment]
         "prefix",
         "name",
         "institution",
@@ -201,8 +202,8 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
         "revoked",
         "last_used_at",
     )
-    list_filter = ("institution", "revoked", "created", "expiry_date")
-    search_fields = ("name", "prefix", "institution__code", "institution__name_en", "institution__short_name")
+    list_filter = ("institution", "revoked", "created", "expiry_date")  # type: ignore[assignment]
+    search_fields = ("name", "prefix", "institution__code", "institution__name_en", "institution__short_name")  # type: ignore[assignment]
     list_select_related = ("institution",)
     fields = (
         "name",

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -432,12 +433,13 @@ class ValuesRepresentation:
         fields = self._fields
         if self._zoned:
             current = serializers.DateTimeField().default_timezone()
-            fields = list(fields)
+            zoned: list[tuple[str, str, Any]] = list(fields)  # a zoned column always has its converter
             for index in self._zoned:
-                name, column, convert = fields[index]
+                name, column, convert = zoned[index]
                 field = copy.copy(convert.__self__)
                 field.timezone = current
-                fields[index] = (name, column, field.to_representation)
+                zoned[index] = (name, column, field.to_representation)
+            fields = tuple(zoned)
         return [
             {
                 name: value if (value := row[column]) is None or convert is None else convert(value)
@@ -505,7 +507,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, for machines: validation_error, not_found, …")
     message = serializers.CharField(help_text="For people, in the Accept-Language (en, ru, zh-Hans; default en).")
-    fields = serializers.DictField(
+    # A field named "fields": DRF's metaclass takes declared fields out of the class, so Serializer.fields stays.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → messages, for validation errors; empty otherwise.",
     )

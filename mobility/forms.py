@@ -1,6 +1,8 @@
 """What every form of the staff application shares (Bootstrap markup, service refusals next to the field), the
 login form and the forms of partners' API keys."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,14 @@ def bootstrap_class(widget: forms.Widget, *, compact: bool) -> str:
     return "form-control form-control-sm" if compact else "form-control"
 
 
-class BootstrapFormMixin:
+# To the type checker the mixin is a form (it is only ever mixed into one); at run time it adds no base.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class BootstrapFormMixin(_FormBase):
     """Bootstrap classes on every widget (smaller ones with ``compact = True``), ``is-invalid`` on the fields with
     errors (the field include shows the message next to them), and ``add_domain_error`` for a service's refusal."""
 
@@ -60,7 +69,7 @@ class APIKeyForm(BootstrapFormMixin, forms.Form):
 
     compact = True
 
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None)
+    institution: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Institution"), queryset=None)
     name = forms.CharField(
         label=_("Name"), max_length=50, help_text=_("Which system uses it, e.g. “Chongqing SIS production”.")
     )
@@ -87,7 +96,7 @@ class APIKeyForm(BootstrapFormMixin, forms.Form):
 class APIKeyFilterForm(BootstrapFormMixin, forms.Form):
     compact = True
 
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None, required=False)
+    institution: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Institution"), queryset=None, required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -1,6 +1,7 @@
 """How tasks are sent: after the transaction that made their work visible commits, with JSON arguments only, through
 the outbox (``mobility.outbox``) so that a broker that is down loses nothing and fails no request."""
 
+import functools
 import json
 import threading
 from collections.abc import Iterable, Sequence
@@ -37,7 +38,7 @@ def enqueue_many_on_commit(
     if task.app.conf.task_always_eager:
         for args in args_list:
             transaction.on_commit(
-                lambda args=tuple(args): task.apply_async(args=args, **options), using=using, robust=robust
+                functools.partial(task.apply_async, args=tuple(args), **options), using=using, robust=robust
             )
         return
     from .outbox import outbox_record
