@@ -23,6 +23,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
@@ -33,6 +34,9 @@ from django.utils import timezone, translation
 from diplomas import fonts
 from programs.models import Module
 from students.models import Enrollment, ModuleResult
+
+if TYPE_CHECKING:
+    import pikepdf  # imported where used: only layered rendering needs it
 
 RU_MONTHS = (
     "января",
@@ -244,7 +248,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class StaticLayer:
-    form: object  # the static page as a form XObject of ``pdf``
+    form: pikepdf.Object  # the static page as a form XObject of ``pdf``
     pdf: object  # pikepdf.Pdf, kept open for ``form``
     slots: tuple[Slot, ...]
 
@@ -265,7 +269,7 @@ class StaticLayer:
         variable = _write(document, variant)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
-            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form))
+            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form), rect=None)  # the whole page (the .pyi has no default)
             # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
             pdf.save(
                 out,

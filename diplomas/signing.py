@@ -177,6 +177,8 @@ def _load_signer(key_path: Path, cert_path: Path, passphrase: str | None):
     class PreloadedKeySigner(signers.SimpleSigner):
         """``SimpleSigner`` that signs with the key object loaded once instead of parsing the key every time."""
 
+        bytes_reserved: int  # the room for the CMS blob, set below and passed to sign_pdf
+
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
             hash_algorithm = getattr(hashes, digest_algorithm.upper().replace("-", "_"))()

@@ -336,7 +336,7 @@ class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
         if form.is_valid():
             self._run_transition(request, queryset, transition, done, reason=form.cleaned_data["reason"])
             return None
-        title = self.get_action(action)[2]
+        title = self.get_action(action)[2]  # type: ignore[index]  # one of this admin's own actions
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

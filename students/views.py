@@ -9,10 +9,12 @@ as a message; they are never swallowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +33,9 @@ from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterFor
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 S = Enrollment.Status
 
 
@@ -40,8 +45,8 @@ class Action:
 
     name: str
     target: str
-    label: str
-    done: str
+    label: StrOrPromise
+    done: StrOrPromise
     style: str
 
     @property
@@ -138,6 +143,7 @@ class StudentExportView(StaffRequiredMixin, View):
         students = selectors.student_list(viewer=request.user, filters=filters)
         sensitive = can_view_sensitive(request.user)
         stamp = timezone.localdate().strftime("%Y%m%d")
+        response: HttpResponseBase
         if fmt == "csv":
             response = StreamingHttpResponse(
                 exports.students_csv(students, sensitive=sensitive), content_type="text/csv; charset=utf-8"
@@ -226,7 +232,7 @@ class StudentDetailView(StaffRequiredMixin, View):
 def detail_context(request, student: Student, *, application_form: ApplicationForm | None = None) -> dict:
     sensitive = can_view_sensitive(request.user)
     can_change = request.user.has_perm("students.change_enrollment")
-    enrollments = []
+    enrollments: list[dict[str, Any]] = []
     for enrollment in student.enrollments.all():
         enrollments.append(
             {

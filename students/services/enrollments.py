@@ -247,7 +247,9 @@ def _places_locked(cohort_id: int) -> tuple[Cohort, AgreementQuota | None]:
     locks both, so that two admissions never hold one each while waiting for the other (a deadlock). The cohort is
     read first without a lock to find its quota; if it moved to another agreement, track or year in between, the
     quota of its new key is locked too."""
-    key = Cohort.objects.filter(pk=cohort_id).values_list("agreement_id", "track_id", "start_date").get()
+    key: tuple[int | None, int, datetime.date] = (
+        Cohort.objects.filter(pk=cohort_id).values_list("agreement_id", "track_id", "start_date").get()
+    )
     while True:
         agreement_id, track_id, start_date = key
         quota = None
@@ -280,7 +282,7 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
         raise DomainError(
             _("Agreement %(agreement)s has no quota for %(track)s in %(year)d.")
             % {
-                "agreement": cohort.agreement.number,
+                "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
                 "track": cohort.track.code,
                 "year": cohort.intake_year,
             },
@@ -291,7 +293,7 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
         raise DomainError(
             _("The quota of agreement %(agreement)s for %(track)s in %(year)d is used up (%(used)d of %(places)d).")
             % {
-                "agreement": cohort.agreement.number,
+                "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
                 "track": cohort.track.code,
                 "year": quota.year,
                 "used": used,
