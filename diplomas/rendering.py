@@ -269,7 +269,8 @@ class StaticLayer:
         variable = _write(document, variant)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
-            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form), rect=None)  # the whole page (the .pyi has no default)
+            # rect=None: the whole page (pikepdf's default, which its .pyi does not declare).
+            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form), rect=None)
             # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
             pdf.save(
                 out,
