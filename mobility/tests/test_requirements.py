@@ -6,6 +6,7 @@ transitive package with its hashes, which is what ./dev, the Dockerfile and a pr
 tool slips into the runtime set.
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -106,3 +107,55 @@ def test_no_test_or_lint_tool_in_the_runtime_set():
     dev_only = own_pins("requirements-dev.txt")
     assert not runtime & dev_only, f"development tools in the runtime set: {sorted(runtime & dev_only)}"
     assert not {name for name in runtime if name.startswith("pytest")}
+
+
+# The modules the development-only packages install, as product code would import them.
+DEV_ONLY_MODULES = {
+    "pytest",
+    "pytest_django",
+    "factory",
+    "faker",
+    "xdist",
+    "time_machine",
+    "playwright",
+    "schemathesis",
+    "openapi_python_client",
+    "polib",
+    "django_stubs_ext",
+    "mypy",
+}
+
+
+def _runtime_imports(tree: ast.AST) -> set[str]:
+    """Top-level names of the modules a file imports when it runs (not those under ``if TYPE_CHECKING:``)."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", "")) == "TYPE_CHECKING":
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def test_product_code_runs_on_the_runtime_set():
+    """No product module imports a development-only package (production installs requirements.lock alone); type
+    checking imports go under ``if TYPE_CHECKING:``. Tests and the test helpers are not product code."""
+    offenders = {}
+    for package in ("mobility", "programs", "students", "diplomas"):
+        for path in (ROOT / package).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/tests/" in relative or "/migrations/" in relative or relative == "mobility/testing.py":
+                continue
+            found = _runtime_imports(ast.parse(path.read_text(), relative)) & DEV_ONLY_MODULES
+            if found:
+                offenders[relative] = sorted(found)
+    assert not offenders, f"product modules importing development-only packages: {offenders}"
