@@ -150,7 +150,7 @@ def _clean_value(name: str, text: str):
         code = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
         if not re.fullmatch(r"[A-Z]{2}", code):
             raise ValueError(_("“%(value)s” is not a two-letter country code (ISO 3166-1, e.g. CN).") % {"value": text})
-        return value
+        return code
     return text.strip()
 
 
