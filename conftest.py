@@ -99,7 +99,7 @@ def broker_down():
 @pytest.fixture
 def office():
     """A clerk of the international office (the ``office`` group): the staff role most view tests act as."""
-    from mobility.access import OFFICE
+    from mobility.foundation.access import OFFICE
     from mobility.testing import make_user
 
     return make_user("clerk", OFFICE)

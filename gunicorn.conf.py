@@ -1,7 +1,8 @@
 """gunicorn's configuration: ``gunicorn -c gunicorn.conf.py`` (gunicorn also reads this file by itself when it is
 started in this folder). Every value comes from the environment; docs/deployment.md describes them.
 
-Logging is the app's own (mobility/logs.py): gunicorn's lines and its access lines come out in ``LOG_FORMAT`` like
+Logging is the app's own (mobility/foundation/logs.py): gunicorn's lines and its access lines come out in
+``LOG_FORMAT`` like
 Django's, each access line with the request's id (the ``X-Request-ID`` the app set on the response).
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mobility.logs import logging_config  # noqa: E402 - after the project folder is on the path
+from mobility.foundation.logs import logging_config  # noqa: E402 - after the project folder is on the path
 
 
 def _int(name: str, default: int) -> int:

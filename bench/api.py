@@ -298,7 +298,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     from mobility import services
-    from mobility.models import PartnerAPIKey
+    from mobility.foundation.models import PartnerAPIKey
 
     services.api_key_revoke(api_key=PartnerAPIKey.objects.get_from_key(raw_key), by=None, reason="end of the bench run")
     floor = results["me"]["rps"]

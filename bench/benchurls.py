@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views import View
 
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.views import StaffRequiredMixin
 
 
 class FloorView(StaffRequiredMixin, View):

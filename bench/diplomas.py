@@ -169,7 +169,7 @@ def full_path(cohort, *, mode: str, workers: Workers | None, timeout: float) -> 
 
     from diplomas import selectors, services
     from diplomas.models import Diploma
-    from mobility.tasks import enqueue_many_on_commit
+    from mobility.foundation.tasks import enqueue_many_on_commit
 
     send = functools.partial(enqueue_many_on_commit, queue=workers.queue) if workers else enqueue_many_on_commit
     started = time.perf_counter()

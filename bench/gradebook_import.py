@@ -189,7 +189,7 @@ def main(argv=None):
     from django.db import connection
     from django.utils import timezone
 
-    from mobility.models import AuditEntry
+    from mobility.foundation.models import AuditEntry
     from programs.models import Module
     from students.imports.base import read_table
     from students.imports.gradebook import apply_gradebook, gradebook_mapping_save, parse_gradebook

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from mobility.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
 

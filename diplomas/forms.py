@@ -8,8 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from mobility import uploads
-from mobility.forms import BootstrapFormMixin
+from mobility.foundation import uploads
+from mobility.foundation.forms import BootstrapFormMixin
 
 
 class DiplomaReasonForm(BootstrapFormMixin, forms.Form):

@@ -10,7 +10,7 @@ from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mobility.models import TimeStampedModel
+from mobility.foundation.models import TimeStampedModel
 
 
 def new_verification_code() -> str:

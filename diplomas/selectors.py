@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from mobility.access import is_office_staff, is_staff_key, partner_institution_id
+from mobility.foundation.access import is_office_staff, is_staff_key, partner_institution_id
 from students.selectors import visible_students_only
 
 from .models import Diploma, DiplomaBatch

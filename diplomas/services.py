@@ -25,11 +25,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.audit import audit_entry_build, audit_record
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
-from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
-from mobility.webhooks.services import diploma_event, webhooks_emit_many
+from diplomas.events import diploma_event
+from mobility.foundation.audit import audit_entry_build, audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
+from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
+from mobility.foundation.webhooks.services import webhooks_emit_many
 from students.models import Enrollment
 from students.notifications import diploma_issued_notify
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule

@@ -9,8 +9,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from mobility.exceptions import DomainError
-from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import services
 

@@ -19,9 +19,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.core import get_usage
 
-from mobility import uploads
-from mobility.exceptions import DomainError
-from mobility.views import StaffRequiredMixin
+from mobility.foundation import uploads
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
 from students.selectors import enrollments_for_action
 
@@ -191,12 +191,13 @@ class DiplomaDownloadView(View):
 
 def rate_limit_wait(request, *, scope: str) -> int:
     """Count this request against the client's one-minute window (django-ratelimit, keyed by
-    ``mobility.network.client_ip``); the seconds to wait when it is over ``DIPLOMA_VERIFY_RATE_LIMIT`` per minute
+    ``mobility.foundation.network.client_ip``); the seconds to wait when it is over ``DIPLOMA_VERIFY_RATE_LIMIT`` per
+    minute
     (default 30), 0 otherwise. Counted in the ``default`` cache: per process unless settings name a shared one."""
     usage = get_usage(
         request,
         group=f"diplomas.{scope}",
-        key="mobility.network.ratelimit_key",
+        key="mobility.foundation.network.ratelimit_key",
         rate=f"{settings.DIPLOMA_VERIFY_RATE_LIMIT}/m",
         increment=True,
     )

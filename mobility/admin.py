@@ -1,4 +1,5 @@
-"""Admin for what crosses apps (the audit log, partners' API keys) and the helpers the apps' admins share.
+"""The admin site: its titles, and the admin of the foundation's models (the audit log, partners' API keys, idempotency
+records, the outbox, webhooks). The helpers the apps' admins share are in ``mobility.foundation.admin``.
 
 The Django admin is the raw-data view for staff; it is not the staff UI. Whatever the domain writes through a
 service (enrollment status, module results) is written here through the same service, never by a plain ``save()``.
@@ -10,17 +11,21 @@ import json
 
 from django import forms
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from .exceptions import DomainError
-from .models import AuditEntry, IdempotencyRecord, OutboxMessage, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.admin import ReadOnlyAdminMixin
+from mobility.foundation.models import (
+    AuditEntry,
+    IdempotencyRecord,
+    OutboxMessage,
+    PartnerAPIKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -30,81 +35,6 @@ admin.site.index_title = _("Raw data")
 # to an institution and scopes), so a generic key made here would be a key that works nowhere.
 if admin.site.is_registered(APIKey):
     admin.site.unregister(APIKey)
-
-
-# --- helpers shared by the apps' admins -------------------------------------------------------------------------
-
-
-def audit_log_link(obj: Model):
-    """A link to the audit entries of one object (used as a read-only field on change pages)."""
-    if obj is None or obj.pk is None:
-        return "-"
-    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    query = urlencode({"content_type__id__exact": str(content_type.pk), "object_id": str(obj.pk)})
-    url = f"{reverse('admin:mobility_auditentry_changelist')}?{query}"
-    return format_html('<a href="{}">{}</a>', url, _("Audit log of this object"))
-
-
-class ReadOnlyAdminMixin:
-    """Nothing can be added, changed or deleted, by anyone (superusers included); viewing needs the view permission."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """A table of related rows, each with a link to its own page; they are changed there, not here."""
-
-    extra = 0
-    max_num = 0
-    show_change_link = True
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        # Subclasses list their columns in ``fields``; all of them are shown read-only.
-        return self.fields
-
-
-class ServiceFormMixin:
-    """Lets ``save_model`` call a service and turns the service's refusal into an error on the form.
-
-    ``save_model`` runs inside the admin's transaction after the form has been validated, so it cannot add a form
-    error itself. When the service raises ``DomainError``, that transaction is rolled back and the same view runs
-    again with the error attached to the form (on ``error.field`` when the form has it): the form is then invalid,
-    nothing is saved twice, and the user sees the message next to what they typed. The rules stay in the service.
-    """
-
-    _service_error_attr = "_admin_service_error"
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:
-            if getattr(request, self._service_error_attr, None) is not None:
-                raise
-            setattr(request, self._service_error_attr, error)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
-        error = getattr(request, self._service_error_attr, None)
-        if error is None or request.method != "POST":
-            return form_class
-
-        class FormWithServiceError(form_class):
-            def clean(self):
-                cleaned_data = super().clean()
-                self.add_error(error.field if error.field in self.fields else None, error.message)
-                return cleaned_data
-
-        FormWithServiceError.__name__ = form_class.__name__
-        return FormWithServiceError
 
 
 # --- the audit log ----------------------------------------------------------------------------------------------
@@ -232,7 +162,8 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Responses to API writes remembered under their ``Idempotency-Key`` (mobility.api.idempotent); read-only."""
+    """Responses to API writes remembered under their ``Idempotency-Key`` (mobility.foundation.idempotency.idempotent);
+    read-only."""
 
     list_display = ("created_at", "owner", "key", "method", "path", "status_code")
     list_filter = ("method", "status_code")
@@ -244,7 +175,8 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Tasks waiting for the broker (mobility.outbox, decision 0017); read-only: the relay sends and deletes them."""
+    """Tasks waiting for the broker (mobility.foundation.outbox, decision 0017); read-only: the relay sends and deletes
+    them."""
 
     list_display = ("created_at", "task", "attempts", "last_error")
     list_filter = ("task",)
@@ -255,7 +187,8 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Partners' webhook endpoints; read-only (written by mobility.webhooks.services, audited), secret left out."""
+    """Partners' webhook endpoints; read-only (written by mobility.foundation.webhooks.services, audited), secret left
+    out."""
 
     list_display = ("institution", "url", "is_active", "created_at")
     list_filter = ("is_active",)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api_key_views as views
+from mobility import api_key_views as views
 
 app_name = "api_keys"
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
-from . import selectors, services
-from .exceptions import DomainError
-from .forms import APIKeyFilterForm, APIKeyForm, APIKeyRevokeForm
-from .models import PartnerAPIKey
-from .views import StaffRequiredMixin
+from mobility import selectors, services
+from mobility.forms import APIKeyFilterForm, APIKeyForm, APIKeyRevokeForm
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import PartnerAPIKey
+from mobility.foundation.views import StaffRequiredMixin
 
 
 class APIKeyListView(StaffRequiredMixin, ListView):

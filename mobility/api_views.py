@@ -6,8 +6,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .access import is_staff_key
-from .models import PartnerAPIKey
+from mobility.foundation.access import is_staff_key
+from mobility.foundation.models import PartnerAPIKey
 
 
 class MeInstitutionSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ class MobilityConfig(AppConfig):
     verbose_name = _("Mobility office")
 
     def ready(self):
-        from . import access
+        from mobility.foundation import access
 
         # Groups and their permissions must exist on every database, demo or production; permissions themselves
         # are created by post_migrate, so the groups are (re)synchronised right after.

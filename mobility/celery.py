@@ -13,13 +13,15 @@ import time
 from celery import Celery
 from celery.signals import setup_logging, task_prerun, worker_process_init
 
-from .request_id import connect_celery_signals
+from mobility.foundation.request_id import connect_celery_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
 
 app = Celery("mobility")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The foundation's tasks (the outbox relay, webhook sends, purges) live in a package, not an installed app.
+app.autodiscover_tasks(["mobility.foundation"])
 
 logger = logging.getLogger(__name__)
 

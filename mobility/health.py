@@ -81,7 +81,7 @@ def _outbox() -> dict:
     """The tasks waiting in the outbox for the broker (decision 0017): ``unsent`` and the age of the oldest in
     seconds. They grow while the broker is down and fall to 0 within ``OUTBOX_RELAY_SECONDS`` once it is back; when
     they do not, beat (the relay) is not running."""
-    from .outbox import outbox_backlog
+    from mobility.foundation.outbox import outbox_backlog
 
     try:
         backlog = outbox_backlog()

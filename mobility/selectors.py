@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import PartnerAPIKey
+from mobility.foundation.models import PartnerAPIKey
 
 
 def api_key_list(*, filters: dict | None = None) -> QuerySet[PartnerAPIKey]:

@@ -12,16 +12,13 @@ from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mobility.foundation.audit import audit_entry_build
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import PartnerAPIKey
 from programs.models import Institution
-
-from .api import IDEMPOTENCY_IN_FLIGHT_TIMEOUT, IDEMPOTENCY_TTL
-from .audit import audit_entry_build
-from .exceptions import DomainError
-from .models import IdempotencyRecord, PartnerAPIKey
 
 API_KEY_NAME_MAX_LENGTH = cast(int, PartnerAPIKey._meta.get_field("name").max_length)  # declared on the field
 SCOPES = tuple(PartnerAPIKey.Scope.values)
@@ -124,25 +121,3 @@ def _audit(api_key: PartnerAPIKey, *, by, action: str, changes: dict, reason: st
         reason=reason,
         object_repr=f"{api_key.institution.code}: API key {api_key.prefix} ({api_key.name})",
     ).save()
-
-
-# --- idempotency records ---------------------------------------------------------------------------------------------
-
-
-def idempotency_records_purge(*, now: datetime.datetime | None = None, batch: int = 5000) -> int:
-    """Delete the ``IdempotencyRecord`` rows no request can use any more: answered ones older than the replay window
-    (``api.IDEMPOTENCY_TTL``, 24 h) and claims whose request never finished older than
-    ``api.IDEMPOTENCY_IN_FLIGHT_TIMEOUT`` (its process died); ``idempotent`` already treats both as free keys.
-    Deletes in batches of ``batch`` rows (short transactions, no long lock on a busy table); idempotent. Returns
-    how many rows were deleted."""
-    now = now or timezone.now()
-    expired = Q(status_code__isnull=False, created_at__lt=now - IDEMPOTENCY_TTL) | Q(
-        status_code__isnull=True, created_at__lt=now - IDEMPOTENCY_IN_FLIGHT_TIMEOUT
-    )
-    deleted = 0
-    while True:
-        ids = list(IdempotencyRecord.objects.filter(expired).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            return deleted
-        # The condition again: a claim answered in between is young enough to replay, and is kept.
-        deleted += IdempotencyRecord.objects.filter(expired, pk__in=ids).delete()[0]

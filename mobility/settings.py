@@ -14,7 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from mobility.logs import logging_config
+from mobility.foundation.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The proxies in front of the app whose X-Forwarded-For is believed, from the client's side to the one that connects
 # to gunicorn (addresses, CIDR networks or prefixes): 127.0.0.1 behind nginx on the same machine. Empty: the client
-# is REMOTE_ADDR and X-Forwarded-For is ignored (mobility/network.py).
+# is REMOTE_ADDR and X-Forwarded-For is ignored (mobility/foundation/network.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- applications ------------------------------------------------------------------------------------------------
@@ -71,10 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every response (redirects, static files, errors) carries X-Request-ID, every log line its id.
-    "mobility.request_id.RequestIdMiddleware",
+    "mobility.foundation.request_id.RequestIdMiddleware",
     # Every answer under /api/ is JSON in the API's error shape, also Django's own 400/403/404/500 pages
-    # (mobility/api_errors.py); a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 there before it is read.
-    "mobility.api_errors.ApiErrorsMiddleware",
+    # (mobility/foundation/api_errors.py); a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 there before it is read.
+    "mobility.foundation.api_errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (STATIC_ROOT) served by the app itself, before sessions and the rest have any work to do.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -137,8 +137,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_USERNAME_CALLABLE = "students.accounts.login_username"
 # The client's address as every per-client limit sees it (the lockout, the verification page's rate limit, the API's
-# throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/network.py).
-AXES_CLIENT_IP_CALLABLE = "mobility.network.client_ip"
+# throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/foundation/network.py).
+AXES_CLIENT_IP_CALLABLE = "mobility.foundation.network.client_ip"
 # Login lockout: after this many failed attempts for one user name from one address, that pair is refused for the
 # cool-off time; a successful login resets the count.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -284,7 +284,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down never ends a worker or beat: they keep reconnecting (every 2 s, backing off to 30 s) until it
 # is back. A publish fails fast instead of hanging: 2 s to connect (AMQP: the timeout; Redis: socket_connect_timeout),
 # 5 s for an answer (above the Redis transport's 1 s BRPOP), and two quick retries. Requests never publish directly:
-# they go through the outbox (mobility/outbox.py, decision 0017).
+# they go through the outbox (mobility/foundation/outbox.py, decision 0017).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
@@ -320,24 +320,24 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST framework (the partner API, docs/api.md) ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mobility.api.APIKeyAuthentication",
+        "mobility.foundation.api.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["mobility.api.ApiAccess"],
-    "DEFAULT_THROTTLE_CLASSES": ["mobility.api.ApiRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "mobility.api.ApiPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["mobility.foundation.api.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["mobility.foundation.api.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "mobility.foundation.api_lists.ApiPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "mobility.api_schema.ApiAutoSchema",
-    "EXCEPTION_HANDLER": "mobility.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "mobility.foundation.api_schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "mobility.foundation.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # JSON bodies only (no endpoint takes a file): the schema then declares application/json alone.
-    "DEFAULT_PARSER_CLASSES": ["mobility.api.ApiJSONParser"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mobility.api.ApiContentNegotiation",
+    "DEFAULT_PARSER_CLASSES": ["mobility.foundation.api.ApiJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mobility.foundation.api.ApiContentNegotiation",
 }
 # Requests per API key (or staff user) and period (second, minute, hour, day); beyond it 429 with Retry-After.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/minute")
@@ -362,7 +362,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnrollmentStatusEnum": "students.models.Enrollment.Status",
         "DiplomaStatusEnum": "diplomas.models.Diploma.Status",
-        "WebhookEventEnum": "mobility.models.WebhookEndpoint.Event",
+        "WebhookEventEnum": "mobility.foundation.models.WebhookEndpoint.Event",
     },
 }
 
@@ -469,7 +469,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- logging -----------------------------------------------------------------------------------------------------
 # One line per record on stderr, with the id of the request (X-Request-ID) or Celery task it belongs to: JSON objects
-# in production, plain text in development (mobility/logs.py; gunicorn.conf.py uses the same configuration).
+# in production, plain text in development (mobility/foundation/logs.py; gunicorn.conf.py uses the same configuration).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 

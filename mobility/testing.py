@@ -59,7 +59,8 @@ def refused_by_database(constraint: str | None = None):
 
 
 def make_user(username: str, group: str | None = None, *, password: str = "pw", **fields):
-    """A user, in one of the staff groups (``mobility.access.OFFICE`` / ``OFFICE_ADMIN``) when ``group`` is given."""
+    """A user, in one of the staff groups (``mobility.foundation.access.OFFICE`` / ``OFFICE_ADMIN``) when ``group`` is
+    given."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -71,7 +72,7 @@ def make_user(username: str, group: str | None = None, *, password: str = "pw", 
 
 def make_api_key(institution, *, scopes=("read", "write"), name: str = "SIS", **fields):
     """A partner API key of ``institution``: ``(key, plain_key)``; the plain key is what a client sends."""
-    from mobility.models import PartnerAPIKey
+    from mobility.foundation.models import PartnerAPIKey
 
     return PartnerAPIKey.objects.create_key(name=name, institution=institution, scopes=list(scopes), **fields)
 
@@ -238,7 +239,7 @@ def celery_workers(tmp_path: Path, *, enqueued_from: str) -> Iterator[Workers]:
 
     from django.conf import settings
 
-    from mobility import tasks
+    from mobility.foundation import tasks
 
     workers = Workers(tmp_path, Path(settings.MEDIA_ROOT))
     module = importlib.import_module(enqueued_from)
@@ -271,8 +272,8 @@ def broker_at(url: str) -> Iterator[None]:
     after-failure pause."""
     from django.test import override_settings
 
-    from mobility import outbox
     from mobility.celery import app
+    from mobility.foundation import outbox
 
     saved = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url, app.conf.task_always_eager = url, False
@@ -309,7 +310,7 @@ def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:
 
 def outbox_rows() -> list[tuple[str, list]]:
     """What waits in the outbox: ``(task name, args)`` in the order written."""
-    from mobility.models import OutboxMessage
+    from mobility.foundation.models import OutboxMessage
 
     return list(OutboxMessage.objects.order_by("pk").values_list("task", "args"))
 
@@ -319,8 +320,8 @@ def relay_to_a_broker_that_is_back() -> list[tuple[str, list]]:
     took them all and left the outbox empty, and return the messages it got, in order."""
     import datetime
 
-    from mobility.models import OutboxMessage
-    from mobility.outbox import outbox_relay
+    from mobility.foundation.models import OutboxMessage
+    from mobility.foundation.outbox import outbox_relay
 
     with broker_at("memory://"):
         broker_messages()  # nothing left over from another test

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .api import api_urlpatterns
-from .health import healthz
-from .i18n_views import set_language
-from .views import DashboardView, LoginView
+from mobility.api_router import api_urlpatterns
+from mobility.health import healthz
+from mobility.i18n_views import set_language
+from mobility.views import DashboardView, LoginView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # load balancers and monitoring: database and broker (health.py)
@@ -20,6 +20,7 @@ urlpatterns = [
     path("students/", include("students.personal_data_urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
+    path("", include("mobility.webhook_urls")),
     path("", include("diplomas.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),

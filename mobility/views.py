@@ -1,45 +1,15 @@
-"""Cross-app views of the staff application: the access rule for staff pages and the dashboard."""
+"""Cross-app views of the staff application: the menu, the dashboard and the login page."""
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import AccessMixin
-from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from .access import is_office_staff
-from .dashboard import dashboard_data
-from .forms import LoginForm
-from .i18n_views import language_after_login
-
-
-class StaffRequiredMixin(AccessMixin):
-    """Anonymous visitors go to the login page; a student who opens a staff page (a bookmark, the login's default
-    landing page ``/``) is sent to their portal; anyone else logged in who is not office staff gets 403, and so
-    does a student's POST to a staff page.
-
-    ``permission_required`` (optional, a string or a tuple) adds Django permissions on top.
-    """
-
-    permission_required: str | tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        perms = (self.permission_required,) if isinstance(self.permission_required, str) else self.permission_required
-        staff = is_office_staff(request.user)
-        if not staff and request.method in ("GET", "HEAD") and _is_student(request.user):
-            return redirect("portal:home")
-        if not staff or not request.user.has_perms(perms):
-            self.raise_exception = True
-            return self.handle_no_permission()
-        return super().dispatch(request, *args, **kwargs)
-
-
-def _is_student(user) -> bool:
-    # Asked only of logged-in people who are not staff, so staff pages pay no query for it.
-    return getattr(user, "student", None) is not None
-
+from mobility.dashboard import dashboard_data
+from mobility.forms import LoginForm
+from mobility.foundation.access import is_office_staff
+from mobility.foundation.views import StaffRequiredMixin
+from mobility.i18n_views import language_after_login
 
 # The staff menu: (URL name, label[, permission]). Entries whose page is not installed, or whose permission the
 # viewer lacks, are left out.

@@ -1,4 +1,4 @@
-"""Partner API for webhook endpoints and their deliveries, routed by ``mobility/api.py``.
+"""Partner API for webhook endpoints and their deliveries, routed by ``mobility/foundation/api.py``.
 
 ``ROUTES`` is a list of ``(prefix, viewset, basename)`` registered on the ``/api/v1/`` router. A partner's key
 registers, reads, changes and removes its own institution's endpoints (the secret is in the answer to the creation
@@ -13,13 +13,14 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from mobility.foundation.access import partner_institution_id
+from mobility.foundation.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField, api_viewer
+from mobility.foundation.api_lists import ApiFilterSet, IdFilter
+from mobility.foundation.idempotency import idempotent
+from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
+from mobility.foundation.webhooks import selectors, services
 from programs.models import Institution
 from programs.selectors import institutions_visible_to
-
-from .access import partner_institution_id
-from .api import ApiFilterSet, IdFilter, JSONTypesMixin, ScopedPrimaryKeyRelatedField, api_viewer, idempotent
-from .models import WebhookDelivery, WebhookEndpoint
-from .webhooks import selectors, services
 
 CHANGEABLE = ("url", "events", "description", "is_active")
 

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from mobility.admin import ReadOnlyInline, audit_log_link
-from mobility.exceptions import DomainError
+from mobility.foundation.admin import ReadOnlyInline, audit_log_link
+from mobility.foundation.exceptions import DomainError
 from students.models import Enrollment
 from students.services import quota_used
 

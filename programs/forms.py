@@ -9,8 +9,8 @@ from django.conf import settings
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from mobility.exceptions import DomainError
-from mobility.forms import BootstrapFormMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.forms import BootstrapFormMixin
 
 from . import services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track

@@ -10,8 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mobility.languages import name_in
-from mobility.models import TimeStampedModel
+from mobility.foundation.languages import name_in
+from mobility.foundation.models import TimeStampedModel
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9_-]*$",

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractYear
 
-from mobility.access import partner_institution_id, sees_everything
+from mobility.foundation.access import partner_institution_id, sees_everything
 from students.models import Enrollment, ModuleResult, Student
 
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
@@ -261,7 +261,8 @@ def status_counts(enrollments) -> dict[str, int]:
 
 
 # --- the partner API ------------------------------------------------------------------------------------------------
-# Who sees which row is decided by ``mobility.access``: office staff and staff keys every row, a partner's key its
+# Who sees which row is decided by ``mobility.foundation.access``: office staff and staff keys every row, a partner's
+# key its
 # own institution and the cohorts it sends students to, anyone else nothing. The curriculum (tracks and modules) is
 # the same for every partner and is not scoped, but it still needs an API caller.
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from mobility import uploads
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation import uploads
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
 
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 

@@ -1,7 +1,5 @@
 from django.urls import path
 
-from mobility.webhooks import views as webhook_views
-
 from . import views
 
 app_name = "programs"
@@ -14,15 +12,6 @@ urlpatterns = [
     path("institutions/<int:institution_pk>/contacts/new/", views.ContactCreateView.as_view(), name="contact-create"),
     path("contacts/<int:pk>/edit/", views.ContactUpdateView.as_view(), name="contact-update"),
     path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact-delete"),
-    # A partner's webhooks (mobility.webhooks): endpoints and deliveries belong to the institution.
-    path("institutions/<int:pk>/webhooks/", webhook_views.WebhookListView.as_view(), name="webhook-list"),
-    path(
-        "institutions/<int:institution_pk>/webhooks/new/",
-        webhook_views.WebhookEndpointCreateView.as_view(),
-        name="webhook-create",
-    ),
-    path("webhooks/<int:pk>/toggle/", webhook_views.WebhookEndpointToggleView.as_view(), name="webhook-toggle"),
-    path("webhook-deliveries/<int:pk>/replay/", webhook_views.WebhookReplayView.as_view(), name="webhook-replay"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
     path("agreements/new/", views.AgreementCreateView.as_view(), name="agreement-create"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from mobility.access import is_office_staff
-from mobility.exceptions import DomainError
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.access import is_office_staff
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import StaffRequiredMixin
 from students.models import Enrollment
 
 from . import selectors, services

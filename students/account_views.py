@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from mobility.exceptions import DomainError
-from mobility.forms import BootstrapFormMixin
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
 
 from . import accounts

@@ -24,8 +24,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
 from programs.models import Cohort
 
 from .models import Enrollment, Student

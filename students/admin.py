@@ -15,9 +15,9 @@ from django.db.models.functions import Concat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from mobility.access import can_view_sensitive
-from mobility.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
-from mobility.exceptions import DomainError
+from mobility.foundation.access import can_view_sensitive
+from mobility.foundation.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
+from mobility.foundation.exceptions import DomainError
 
 from . import services
 from .models import Continuation, CorrectionRequest, Enrollment, GradebookMapping, ModuleResult, Student

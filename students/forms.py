@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from mobility.forms import BootstrapFormMixin
+from mobility.foundation.forms import BootstrapFormMixin
 from programs.models import Cohort, Institution, Module, Track
 
 from .models import Continuation, Enrollment, ModuleResult, Student

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from mobility.languages import in_language
-from mobility.models import TimeStampedModel
+from mobility.foundation.languages import in_language
+from mobility.foundation.models import TimeStampedModel
 
 from .names import validate_cyrillic_name, validate_han_name, validate_latin_name
 
@@ -18,7 +18,7 @@ class Student(TimeStampedModel):
     """A student of a partner college. Names are kept in Han characters, Latin (pinyin) and Cyrillic.
 
     Fields in ``SENSITIVE_FIELDS`` are personal data that only holders of ``students.view_sensitive`` may see;
-    every page, export and API response that shows a student asks ``mobility.access`` before including them.
+    every page, export and API response that shows a student asks ``mobility.foundation.access`` before including them.
     """
 
     SENSITIVE_FIELDS = (
@@ -145,7 +145,8 @@ class Student(TimeStampedModel):
 
     def name_in(self, language: str | None = None) -> str:
         """The full name in the script of the language (the active one's when none is given): Han in Chinese,
-        Cyrillic in Russian, Latin otherwise and whenever the other is not recorded (``mobility.languages``)."""
+        Cyrillic in Russian, Latin otherwise and whenever the other is not recorded
+        (``mobility.foundation.languages``)."""
         names = {"en": self.full_name_latin, "ru": self.full_name_cyrillic, "zh": self.full_name_han}
         return in_language(names, language)
 

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 
 from . import accounts
 from .models import Enrollment, ModuleResult, Student

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from diplomas.models import Diploma
-from mobility.exceptions import DomainError
-from mobility.forms import BootstrapFormMixin
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.views import StaffRequiredMixin
 
 from . import selectors
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from mobility.exceptions import DomainError
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort, Module
 
 from . import selectors, services

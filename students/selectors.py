@@ -13,8 +13,8 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
 
-from mobility.access import partner_institution_id, sees_everything
-from mobility.models import AuditEntry
+from mobility.foundation.access import partner_institution_id, sees_everything
+from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Module
 
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student

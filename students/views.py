@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from mobility.access import can_view_sensitive
-from mobility.exceptions import DomainError
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.access import can_view_sensitive
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Module
 
 from . import exports, selectors, services, transliteration

@@ -9,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from mobility.api import NOT_BLANK_TEXT, ErrorSerializer, SyncFilterSet, TextFilter, api_viewer, shared_serializer
+from mobility.foundation.api import ErrorSerializer, api_viewer
+from mobility.foundation.api_lists import NOT_BLANK_TEXT, SyncFilterSet, TextFilter, shared_serializer
 
 from .. import selectors
 from ..models import Diploma

@@ -8,7 +8,7 @@ from collections import Counter
 from django.utils import timezone
 
 from diplomas.models import Diploma
-from mobility.models import AuditEntry
+from mobility.foundation.models import AuditEntry
 
 
 def assert_issued_exactly_once(ids: list[int]) -> list[Diploma]:

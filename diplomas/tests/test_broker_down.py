@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from diplomas.models import Diploma
 from diplomas.tasks import CHUNK_SIZE
-from mobility.models import OutboxMessage
+from mobility.foundation.models import OutboxMessage
 from mobility.testing import broker_at, outbox_rows, relay_to_a_broker_that_is_back
 from programs.tests.factories import CohortFactory
 

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from diplomas.models import Diploma
-from mobility.models import OutboxMessage
+from mobility.foundation.models import OutboxMessage
 from mobility.testing import RedisServer, Workers, api_client, broker_at, make_api_key, worker_test_marks
 from programs.tests.factories import CohortFactory
 from students.models import Enrollment, Student

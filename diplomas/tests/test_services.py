@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from programs.tests.factories import CohortFactory, ModuleFactory
 from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory

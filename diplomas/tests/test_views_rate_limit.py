@@ -1,5 +1,5 @@
 """The public verification page's rate limit (django-ratelimit) counts per client, behind trusted proxies too
-(mobility/network.py)."""
+(mobility/foundation/network.py)."""
 
 import pytest
 

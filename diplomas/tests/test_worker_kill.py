@@ -27,7 +27,7 @@ from django.db import transaction
 from diplomas import services
 from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import render_diploma
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.testing import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
 

@@ -14,7 +14,6 @@ from django.db.models import Model
 from django.utils import timezone
 from rest_framework_api_key.crypto import concatenate
 
-from mobility.access import OFFICE, OFFICE_ADMIN, roles_sync
 from mobility.demo.data import (
     AGREEMENTS,
     CONTACTS,
@@ -28,7 +27,8 @@ from mobility.demo.data import (
 )
 from mobility.demo.plan import StudentPlan, build_plan
 from mobility.demo.tracks import TRACKS, TRACKS_BY_CODE
-from mobility.models import AuditEntry, PartnerAPIKey
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN, roles_sync
+from mobility.foundation.models import AuditEntry, PartnerAPIKey
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult, Student

@@ -1,6 +1,6 @@
 from django import template
 
-from mobility.languages import name_language as _name_language
+from mobility.foundation.languages import name_language as _name_language
 
 register = template.Library()
 
@@ -19,5 +19,5 @@ def query_replace(context, **changes) -> str:
 
 @register.filter
 def name_language(language: str) -> str:
-    """``"ru"``, ``"zh"`` or ``"en"`` for a language code (``mobility.languages.name_language``)."""
+    """``"ru"``, ``"zh"`` or ``"en"`` for a language code (``mobility.foundation.languages.name_language``)."""
     return _name_language(language)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .webhook_receiver import Receiver
+from mobility.tests.webhook_receiver import Receiver
 
 
 @pytest.fixture

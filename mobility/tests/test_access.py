@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
 from diplomas.models import Diploma
-from mobility.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation
 from students.tests.factories import EnrollmentFactory

@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import (
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import (
     AuditEntry,
     IdempotencyRecord,
     OutboxMessage,

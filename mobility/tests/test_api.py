@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from mobility.access import OFFICE
-from mobility.models import IdempotencyRecord, PartnerAPIKey
+from mobility.foundation.access import OFFICE
+from mobility.foundation.models import IdempotencyRecord, PartnerAPIKey
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import HostFactory
 from students.models import Student
@@ -322,7 +322,7 @@ def test_a_concurrent_duplicate_is_a_conflict_and_writes_once(college):
 
     from django.db import connection
 
-    from mobility.models import AuditEntry
+    from mobility.foundation.models import AuditEntry
     from students import services
 
     _key, plain = make_api_key(college)
@@ -366,7 +366,7 @@ def test_values_representation_refuses_fields_that_are_not_columns():
     from rest_framework import serializers
 
     from diplomas.api.serializers import DiplomaSerializer
-    from mobility.api import ValuesRepresentation
+    from mobility.foundation.api_lists import ValuesRepresentation
     from students.api.serializers import ResultSerializer, StudentSerializer
 
     for serializer_class in (DiplomaSerializer, ResultSerializer):  # enrollment.student_id, method fields

@@ -22,8 +22,8 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE
-from mobility.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.access import OFFICE
+from mobility.foundation.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.testing import api_client, make_api_key, make_user
 from programs.models import Cohort
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from mobility import services
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry, PartnerAPIKey
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry, PartnerAPIKey
 from mobility.testing import make_user
 from programs.tests.factories import InstitutionFactory
 

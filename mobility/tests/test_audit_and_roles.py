@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from mobility.access import OFFICE, OFFICE_ADMIN, can_view_sensitive, roles_sync
-from mobility.audit import audit_record
-from mobility.models import AuditEntry, PartnerAPIKey
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN, can_view_sensitive, roles_sync
+from mobility.foundation.audit import audit_record
+from mobility.foundation.models import AuditEntry, PartnerAPIKey
 from programs.models import Agreement
 from programs.services import agreements_expire_due
 from programs.tasks import agreements_expire
@@ -89,7 +89,7 @@ def test_tasks_are_sent_only_when_the_transaction_commits(django_capture_on_comm
 
     from django.db import transaction
 
-    from mobility.tasks import enqueue_on_commit
+    from mobility.foundation.tasks import enqueue_on_commit
 
     with mock.patch.object(agreements_expire, "apply_async") as send:
         with pytest.raises(RuntimeError), transaction.atomic():

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
-from mobility.access import OFFICE
 from mobility.dashboard import DASHBOARD_QUERIES, dashboard_data
+from mobility.foundation.access import OFFICE
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment

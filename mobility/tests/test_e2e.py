@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.testing import recorded_page
 from programs.tests.factories import CohortFactory, TrackFactory
 from students import services
@@ -124,7 +124,7 @@ def test_find_a_student_by_chinese_name_and_admit_the_application(page, live_ser
 
 
 def test_an_office_admin_makes_a_partner_key_and_a_webhook_endpoint_by_ticking_boxes(page, live_server, screenshot):
-    from mobility.models import PartnerAPIKey, WebhookEndpoint
+    from mobility.foundation.models import PartnerAPIKey, WebhookEndpoint
     from programs.tests.factories import InstitutionFactory
 
     college = InstitutionFactory(code="CQEVTC")

@@ -21,7 +21,7 @@ from django.core.management import call_command
 
 from diplomas import services as diploma_services
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE
+from mobility.foundation.access import OFFICE
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Student

@@ -1,4 +1,5 @@
-"""A name in a given language is chosen in one place (mobility.languages): the institutions', tracks' and modules'
+"""A name in a given language is chosen in one place (mobility.foundation.languages): the institutions', tracks' and
+modules'
 names and titles, the student's name on the portal and in e-mails, and the other names shown beside a name, whatever
 the case, region or script of the language code."""
 
@@ -6,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from mobility.languages import in_language, name_in, name_language
+from mobility.foundation.languages import in_language, name_in, name_language
 from programs.tests.factories import InstitutionFactory, ModuleFactory, TrackFactory
 from students.models import Student
 

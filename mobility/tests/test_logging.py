@@ -11,8 +11,14 @@ from urllib.parse import urlsplit
 import pytest
 from celery import shared_task
 
-from mobility import request_id
-from mobility.logs import GunicornAccessFields, JsonFormatter, PlainFormatter, RequestIdFilter, logging_config
+from mobility.foundation import request_id
+from mobility.foundation.logs import (
+    GunicornAccessFields,
+    JsonFormatter,
+    PlainFormatter,
+    RequestIdFilter,
+    logging_config,
+)
 
 pytestmark = pytest.mark.django_db
 

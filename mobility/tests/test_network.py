@@ -1,4 +1,5 @@
-"""The client's address behind trusted proxies (mobility/network.py), and the limits that count per client agreeing
+"""The client's address behind trusted proxies (mobility/foundation/network.py), and the limits that count per client
+agreeing
 on it: django-axes' login lockout and the API's throttle (the verification page's rate limit:
 diplomas/tests/test_views_rate_limit.py)."""
 
@@ -6,8 +7,8 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from mobility.api import ApiRateThrottle
-from mobility.network import client_ip
+from mobility.foundation.api import ApiRateThrottle
+from mobility.foundation.network import client_ip
 from mobility.testing import make_user
 
 PROXY = "127.0.0.1"  # nginx on the same machine, as docs/deployment.md prescribes

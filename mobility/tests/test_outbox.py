@@ -12,10 +12,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from mobility.models import OutboxMessage, WebhookDelivery
-from mobility.outbox import outbox_relay
-from mobility.tasks import enqueue_on_commit
-from mobility.tasks import outbox_relay as outbox_relay_task
+from mobility.foundation.models import OutboxMessage, WebhookDelivery
+from mobility.foundation.outbox import outbox_relay
+from mobility.foundation.tasks import enqueue_on_commit
+from mobility.foundation.tasks import outbox_relay as outbox_relay_task
+from mobility.foundation.webhooks import services as webhook_services
 from mobility.testing import (
     api_client,
     broker_at,
@@ -24,7 +25,6 @@ from mobility.testing import (
     outbox_rows,
     relay_to_a_broker_that_is_back,
 )
-from mobility.webhooks import services as webhook_services
 from programs.tests.factories import CohortFactory, ModuleFactory
 from students import services as student_services
 from students.notifications import results_recorded_notify

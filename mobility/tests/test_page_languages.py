@@ -26,8 +26,8 @@ NOT_PAGES = {
     "enrollment-diploma-request": "POST only",
     "enrollment-bulk": "POST only",
     "cohort-complete": "POST only",
-    "webhook-toggle": "POST only",
-    "webhook-replay": "POST only",
+    "toggle": "POST only (webhooks:toggle)",
+    "replay": "POST only (webhooks:replay)",
     # files
     "agreement-document": "a file (the fixture's agreement has none: 404)",
     "diploma-pdf": "a file (the fixture's diploma has none: 404)",

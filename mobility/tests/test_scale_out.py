@@ -19,7 +19,7 @@ from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import CHUNK_SIZE, render_diplomas
 from diplomas.tests.assertions import assert_issued_exactly_once
 from diplomas.tests.factories import completed_enrollment
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.testing import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
 

@@ -17,8 +17,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.samples import EXE, HTML, tiny_pdf, xlsx, zip_of
 from programs.models import Agreement
 from programs.tests.factories import (
     AgreementFactory,
@@ -31,8 +32,6 @@ from programs.tests.factories import (
 from students.imports.base import ImportFileError, read_table
 from students.models import ModuleResult, Student
 from students.tests.factories import EnrollmentFactory, StudentFactory
-
-from .samples import EXE, HTML, tiny_pdf, xlsx, zip_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from mobility import demo
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, PartnerAPIKey
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import AuditEntry, PartnerAPIKey
 from programs.models import Agreement, Cohort, Institution, Module, Track
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules

@@ -10,10 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from mobility.api import IDEMPOTENCY_IN_FLIGHT_TIMEOUT, IDEMPOTENCY_TTL
-from mobility.models import IdempotencyRecord
-from mobility.services import idempotency_records_purge
-from mobility.tasks import idempotency_purge
+from mobility.foundation.idempotency import IDEMPOTENCY_IN_FLIGHT_TIMEOUT, IDEMPOTENCY_TTL, idempotency_records_purge
+from mobility.foundation.models import IdempotencyRecord
+from mobility.foundation.tasks import idempotency_purge
 
 pytestmark = pytest.mark.django_db
 

@@ -116,8 +116,8 @@ def test_production_serves_hashed_compressed_static_files_and_logs_json(tmp_path
     assert log_format == "json"
     assert middleware == str(
         [
-            "mobility.request_id.RequestIdMiddleware",
-            "mobility.api_errors.ApiErrorsMiddleware",
+            "mobility.foundation.request_id.RequestIdMiddleware",
+            "mobility.foundation.api_errors.ApiErrorsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
         ]

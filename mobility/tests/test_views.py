@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from mobility.access import OFFICE
+from mobility.foundation.access import OFFICE
 
 pytestmark = pytest.mark.django_db
 

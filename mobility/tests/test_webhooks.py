@@ -19,16 +19,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diplomas import services as diploma_services
-from mobility.access import OFFICE
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
-from mobility.tasks import webhook_send
+from mobility.foundation.access import OFFICE
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.tasks import webhook_send
+from mobility.foundation.webhooks import services
+from mobility.foundation.webhooks.signing import body_bytes, signature_header, verify_signature
 from mobility.testing import make_user
-from mobility.webhooks import services
-from mobility.webhooks.payloads import result_data
-from mobility.webhooks.signing import body_bytes, signature_header, verify_signature
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students import services as student_services
+from students.events import result_data
 from students.models import ModuleResult
 from students.services.results import ResultInput
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
@@ -386,7 +386,7 @@ def test_the_sweep_task_runs_the_service(receiver, committed):
     partner = InstitutionFactory()
     endpoint(partner, url=receiver.url)
     _pending(partner, next_attempt_in=-3600)
-    from mobility.tasks import webhooks_sweep
+    from mobility.foundation.tasks import webhooks_sweep
 
     with committed():
         assert webhooks_sweep.delay().get() == 1

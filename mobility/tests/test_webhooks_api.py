@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mobility.access import OFFICE
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.access import OFFICE
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.webhooks import services
 from mobility.testing import api_client, make_api_key, make_user
-from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]

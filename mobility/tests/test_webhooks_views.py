@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.webhooks import services
 from mobility.testing import make_user
-from mobility.webhooks import services
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,11 +19,11 @@ import time
 import pytest
 from django.db import transaction
 
-from mobility.models import WebhookDelivery, WebhookEndpoint
-from mobility.tasks import webhook_send
+from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
+from mobility.foundation.tasks import webhook_send
+from mobility.foundation.webhooks import services
+from mobility.foundation.webhooks.signing import verify_signature
 from mobility.testing import celery_workers, worker_test_marks
-from mobility.webhooks import services
-from mobility.webhooks.signing import verify_signature
 from programs.tests.factories import InstitutionFactory
 
 D = WebhookDelivery.Status
@@ -33,7 +33,7 @@ pytestmark = worker_test_marks()
 
 @pytest.fixture
 def workers(tmp_path):
-    with celery_workers(tmp_path, enqueued_from="mobility.webhooks.services") as started:
+    with celery_workers(tmp_path, enqueued_from="mobility.foundation.webhooks.services") as started:
         # Longer than the test needs to kill the worker while the receiver holds the request.
         started.env["WEBHOOK_TIMEOUT"] = "30"
         yield started

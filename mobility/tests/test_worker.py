@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from mobility.models import AuditEntry
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.models import AuditEntry
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.testing import Workers, worker_test_marks
 from programs.models import Agreement
 from programs.tasks import agreements_expire

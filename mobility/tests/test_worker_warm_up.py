@@ -15,7 +15,7 @@ from diplomas.models import Diploma
 from diplomas.tasks import render_diploma
 from diplomas.tests.assertions import assert_issued_exactly_once
 from diplomas.tests.factories import completed_enrollment
-from mobility.tasks import enqueue_on_commit
+from mobility.foundation.tasks import enqueue_on_commit
 from mobility.testing import Workers, worker_test_marks
 
 pytestmark = worker_test_marks()

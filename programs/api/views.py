@@ -3,7 +3,8 @@
 from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
-from mobility.api import StrictBooleanFilter, SyncFilterSet, api_viewer
+from mobility.foundation.api import api_viewer
+from mobility.foundation.api_lists import StrictBooleanFilter, SyncFilterSet
 
 from .. import selectors
 from ..models import Cohort, Institution, Module, Track

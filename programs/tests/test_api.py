@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from mobility.access import OFFICE
+from mobility.foundation.access import OFFICE
 from mobility.testing import api_client, make_api_key, make_user
 
 from .factories import CohortFactory, HostFactory, InstitutionFactory, ModuleFactory, TrackFactory

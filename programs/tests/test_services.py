@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from mobility.tests.samples import tiny_pdf
 from programs import selectors, services
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from mobility.tests.samples import tiny_pdf
 from programs import services

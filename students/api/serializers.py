@@ -4,9 +4,10 @@ up among the rows the caller may see, so another partner's student or cohort "do
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from mobility.access import can_view_sensitive, partner_institution_id
-from mobility.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField, ValuesRepresentation
-from mobility.models import AuditEntry
+from mobility.foundation.access import can_view_sensitive, partner_institution_id
+from mobility.foundation.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField
+from mobility.foundation.api_lists import ValuesRepresentation
+from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
 

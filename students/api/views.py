@@ -12,7 +12,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mobility.api import IdFilter, StrictBooleanFilter, SyncFilterSet, api_viewer, idempotent, shared_serializer
+from mobility.foundation.api import api_viewer
+from mobility.foundation.api_lists import IdFilter, StrictBooleanFilter, SyncFilterSet, shared_serializer
+from mobility.foundation.idempotency import idempotent
 
 from .. import selectors, services
 from ..models import Enrollment, ModuleResult, Student

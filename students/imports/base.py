@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mobility import uploads
-from mobility.exceptions import DomainError
+from mobility.foundation import uploads
+from mobility.foundation.exceptions import DomainError
 
 # The upload forms' limit (UPLOAD_MAX_TABLE_MB, read at start-up); read_table itself reads the setting on every call.
 MAX_BYTES = uploads.table_max_bytes()

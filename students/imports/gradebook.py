@@ -36,8 +36,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
 from programs.models import Cohort, Module
 
 from ..models import Enrollment, GradebookMapping, ModuleResult, Student

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from mobility.exceptions import DomainError
-from mobility.forms import BootstrapFormMixin, bootstrap_class
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.forms import BootstrapFormMixin, bootstrap_class
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
 
 from .base import MAX_BYTES, ImportFileError, read_table

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from mobility.forms import BootstrapFormMixin
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
 from programs.selectors import cohorts_open_for_applications
 

@@ -4,7 +4,7 @@ rules are in ``students.services.corrections``."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mobility.forms import BootstrapFormMixin
+from mobility.foundation.forms import BootstrapFormMixin
 
 from ..models import CorrectionRequest
 from ..services.corrections import ANSWER_MAX_LENGTH, CLOSING_STATUSES, MESSAGE_MAX_LENGTH

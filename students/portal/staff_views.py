@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from mobility.exceptions import DomainError
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import StaffRequiredMixin
 
 from .. import selectors
 from ..models import CorrectionRequest, Student

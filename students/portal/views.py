@@ -17,8 +17,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
 
-from mobility.access import is_office_staff
-from mobility.exceptions import DomainError
+from mobility.foundation.access import is_office_staff
+from mobility.foundation.exceptions import DomainError
 
 from .. import selectors
 from ..models import Enrollment

@@ -7,8 +7,8 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
 from programs.models import Institution
 
 from ..models import Continuation, Enrollment

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.audit import Actor, actor_user, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation.audit import Actor, actor_user, audit_record
+from mobility.foundation.exceptions import DomainError
 
 from ..models import CorrectionRequest, Student
 

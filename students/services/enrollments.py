@@ -20,10 +20,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
-from mobility.webhooks.services import enrollment_events, webhook_endpoints_cached, webhooks_emit_many
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
 from programs.models import AgreementQuota, Cohort
+from students.events import enrollment_events
 
 from ..models import Enrollment, Student
 from ..notifications import enrollment_admitted_notify

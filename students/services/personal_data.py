@@ -28,17 +28,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from diplomas.models import Diploma
-from mobility.access import is_office_staff
-from mobility.audit import audit_entry_build
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry, WebhookDelivery
+from mobility.foundation.access import is_office_staff
+from mobility.foundation.audit import audit_entry_build
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry, WebhookDelivery
 
 from ..models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
 EXPORT_FORMAT = "mobility.personal-data/1"
 EXPORT_FORMATS = ("json", "html")
 # Export: the sensitive-data permission, because the export holds passport data. Erasure: also the right to change
-# students. Both are office-admin's (mobility.access.ROLE_PERMISSIONS); the office, students and partners never.
+# students. Both are office-admin's (mobility.foundation.access.ROLE_PERMISSIONS); the office, students and partners
+# never.
 EXPORT_PERMISSIONS = ("students.view_student", "students.view_sensitive")
 ERASE_PERMISSIONS = (*EXPORT_PERMISSIONS, "students.change_student")
 
@@ -198,7 +199,7 @@ def _audit_query(related: _Related) -> Q:
 
 
 def _webhook_deliveries(student: Student):
-    """Deliveries that carried the student: every event's ``data.student.id`` names them (mobility.webhooks.payloads).
+    """Deliveries that carried the student: every event's ``data.student.id`` names them (students.events.student_data).
     Only the endpoints of their home institution receive events about them, which keeps the JSON lookup narrow."""
     return (
         WebhookDelivery.objects.filter(endpoint__institution_id=student.home_institution_id)

@@ -7,9 +7,9 @@ from typing import cast
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from mobility.access import can_write_sensitive
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
+from mobility.foundation.access import can_write_sensitive
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
 
 from ..accounts import student_user_sync
 from ..models import Student

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.audit import Actor, actor_user, audit_entry_build, audit_record
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
-from mobility.webhooks.services import result_event, webhook_endpoints_cached, webhooks_emit_many
+from mobility.foundation.audit import Actor, actor_user, audit_entry_build, audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
+from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
 from programs.models import Module, Track
+from students.events import result_event
 
 from ..models import Enrollment, ModuleResult
 from ..notifications import results_notifications_batched, results_recorded_notify

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from mobility.access import OFFICE
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory
 from students import accounts

@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry, IdempotencyRecord
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import AuditEntry, IdempotencyRecord
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students import services

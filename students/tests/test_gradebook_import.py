@@ -17,9 +17,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from mobility.access import OFFICE
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services

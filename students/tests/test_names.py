@@ -6,7 +6,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from mobility.access import OFFICE_ADMIN
+from mobility.foundation.access import OFFICE_ADMIN
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students import selectors

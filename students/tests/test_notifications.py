@@ -17,8 +17,8 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE
-from mobility.exceptions import DomainError
+from mobility.foundation.access import OFFICE
+from mobility.foundation.exceptions import DomainError
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services

@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF, completed_enrollment
-from mobility.access import OFFICE_ADMIN
-from mobility.audit import audit_record
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.access import OFFICE_ADMIN
+from mobility.foundation.audit import audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services
@@ -296,7 +296,7 @@ PAGES = [
     [
         ("anonymous", 302),
         ("partner-key", 302),
-        ("student", 403),  # a GET is sent on to the portal (mobility.views.StaffRequiredMixin)
+        ("student", 403),  # a GET is sent on to the portal (mobility.foundation.views.StaffRequiredMixin)
         ("outsider", 403),
         ("office", 403),
         ("office-admin", 200),

@@ -163,7 +163,7 @@ def test_the_office_answers_a_correction_request_and_the_student_reads_it(browse
     the student then reads the answer on their phone."""
     from django.contrib.auth.models import Group
 
-    from mobility.access import OFFICE
+    from mobility.foundation.access import OFFICE
     from students.services.corrections import correction_request_create
 
     correction_request_create(student=student, message="Phone number: +86 138 0000 1111")

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from mobility.access import OFFICE
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services

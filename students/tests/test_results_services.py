@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from programs.models import Institution
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services

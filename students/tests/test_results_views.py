@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 
-from mobility.access import OFFICE
+from mobility.foundation.access import OFFICE
 from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import (
     AgreementFactory,

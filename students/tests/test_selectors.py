@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from mobility.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.testing import make_user
 from programs.tests.factories import ModuleFactory
 from students import selectors, services

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from mobility.exceptions import DomainError
-from mobility.models import AuditEntry
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import AuditEntry
 from programs.tests.factories import AgreementQuotaFactory, CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment, ModuleResult
@@ -349,7 +349,7 @@ def _office_user(name, group):
 
 
 def test_student_services_refuse_sensitive_fields_without_the_permission():
-    from mobility.access import OFFICE
+    from mobility.foundation.access import OFFICE
 
     student = StudentFactory()
     clerk = _office_user("clerk", OFFICE)
@@ -372,7 +372,7 @@ def test_student_services_refuse_sensitive_fields_without_the_permission():
 
 
 def test_student_update_audits_changed_fields_and_masks_sensitive_values():
-    from mobility.access import OFFICE_ADMIN
+    from mobility.foundation.access import OFFICE_ADMIN
 
     student = StudentFactory(passport_number="E11111111", phone="")
     head = _office_user("head", OFFICE_ADMIN)

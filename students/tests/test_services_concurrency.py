@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone
 
-from mobility.exceptions import DomainError
+from mobility.foundation.exceptions import DomainError
 from programs.tests.factories import AgreementQuotaFactory, CohortFactory
 from students import services
 from students.models import Enrollment

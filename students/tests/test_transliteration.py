@@ -6,8 +6,8 @@ import re
 import pytest
 from pypinyin import Style, pinyin
 
-from mobility.access import OFFICE
 from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES
+from mobility.foundation.access import OFFICE
 from mobility.testing import make_user
 from students.transliteration import (
     COMPOUND_SURNAMES,

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from mobility.access import OFFICE, OFFICE_ADMIN
-from mobility.models import AuditEntry
+from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.models import AuditEntry
 from mobility.testing import make_user
 from programs.tests.factories import (
     AgreementFactory,

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from diplomas import selectors, services
 from diplomas.models import Diploma
-from mobility.exceptions import DomainError
-from mobility.outbox import outbox_backlog
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.outbox import outbox_backlog
 from programs.models import Cohort
 
 

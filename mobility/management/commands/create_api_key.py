@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from mobility import services
-from mobility.exceptions import DomainError
+from mobility.foundation.exceptions import DomainError
 from programs.models import Institution
 
 

@@ -1,14 +1,14 @@
 """``python manage.py purge_idempotency_records``: delete idempotency records no request can replay any more.
 
 The same as the Celery beat task ``mobility.tasks.idempotency_purge`` (hourly), for a cron job where no beat process
-runs. The windows are those of ``mobility.api`` (``IDEMPOTENCY_TTL``, ``IDEMPOTENCY_IN_FLIGHT_TIMEOUT``).
+runs. The windows are those of ``mobility.foundation.api`` (``IDEMPOTENCY_TTL``, ``IDEMPOTENCY_IN_FLIGHT_TIMEOUT``).
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from mobility.services import idempotency_records_purge
+from mobility.foundation.idempotency import idempotency_records_purge
 
 
 class Command(BaseCommand):

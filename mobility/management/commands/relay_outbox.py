@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mobility.outbox import outbox_relay
+from mobility.foundation.outbox import outbox_relay
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from mobility.webhooks import services
+from mobility.foundation.webhooks import services
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.exceptions import DomainError
+from mobility.foundation.exceptions import DomainError
 
 from ...models import Enrollment
 from ..base import RowError

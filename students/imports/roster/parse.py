@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mobility.access import can_view_sensitive
+from mobility.foundation.access import can_view_sensitive
 from programs.models import AgreementQuota, Cohort, Institution, Track
 from programs.selectors import quotas_with_usage
 

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from mobility.exceptions import DomainError
+from mobility.foundation.exceptions import DomainError
 from programs.models import Cohort, Module
 from students.imports.base import CSV_ENCODINGS, read_table
 from students.imports.gradebook import (

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from .models import OutboxMessage
+from mobility.foundation.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,7 @@ def _publish(rows: list[OutboxMessage]) -> tuple[list[int], dict[int, str], str]
     to wait for each answer and no retry (the relay is the retry). Returns the ids sent, the errors of the rows that
     were not, and the broker's error if it failed (the rows after it were not tried). A row refused for itself (bad
     options) is skipped, so it never holds the others back. Never raises."""
-    from mobility.celery import app
-
+    app = current_app  # the project's app (mobility.celery), which the foundation does not import
     timeout = settings.OUTBOX_PUBLISH_TIMEOUT
     sent: list[int] = []
     errors: dict[int, str] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from mobility.access import partner_institution_id, sees_everything
-from mobility.models import WebhookDelivery, WebhookEndpoint
+from mobility.foundation.access import partner_institution_id, sees_everything
+from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
 
 D = WebhookDelivery.Status
 

@@ -75,13 +75,14 @@ def can_view_sensitive(user) -> bool:
 
 
 # --- partner systems (API keys) ------------------------------------------------------------------------------------
-# A viewer is a user (staff or student session) or a ``mobility.models.PartnerAPIKey`` (a partner system). The
+# A viewer is a user (staff or student session) or a ``mobility.foundation.models.PartnerAPIKey`` (a partner system).
+# The
 # partner API passes the key itself as the viewer, so every selector decides by the rules below
 # (docs/decisions/0011-partner-api-keys-and-scopes.md).
 
 
 def _is_api_key(viewer) -> bool:
-    from .models import PartnerAPIKey
+    from mobility.foundation.models import PartnerAPIKey
 
     return isinstance(viewer, PartnerAPIKey)
 

@@ -16,7 +16,7 @@ from typing import cast
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-from . import request_id
+from mobility.foundation import request_id
 
 FORMATS = ("json", "plain")
 
@@ -123,14 +123,18 @@ def logging_config(*, fmt: str, level: str = "INFO") -> dict:
     request id on every record, Django's and gunicorn's loggers through it, SQL only from WARNING up."""
     if fmt not in FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    formatter = {"()": "mobility.logs.JsonFormatter"} if fmt == "json" else {"()": "mobility.logs.PlainFormatter"}
+    formatter = (
+        {"()": "mobility.foundation.logs.JsonFormatter"}
+        if fmt == "json"
+        else {"()": "mobility.foundation.logs.PlainFormatter"}
+    )
     through_root = {"handlers": [], "propagate": True}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "request_id": {"()": "mobility.logs.RequestIdFilter"},
-            "gunicorn_access": {"()": "mobility.logs.GunicornAccessFields"},
+            "request_id": {"()": "mobility.foundation.logs.RequestIdFilter"},
+            "gunicorn_access": {"()": "mobility.foundation.logs.GunicornAccessFields"},
         },
         "formatters": {fmt: formatter},
         "handlers": {

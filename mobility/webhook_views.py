@@ -14,13 +14,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from mobility.exceptions import DomainError
-from mobility.forms import BootstrapFormMixin
-from mobility.models import WebhookDelivery, WebhookEndpoint
-from mobility.views import StaffRequiredMixin
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
+from mobility.foundation.views import StaffRequiredMixin
+from mobility.foundation.webhooks import selectors, services
 from programs.models import Institution
-
-from . import selectors, services
 
 RECENT = 50  # deliveries shown on the page
 
@@ -39,7 +38,7 @@ class WebhookEndpointForm(BootstrapFormMixin, forms.Form):
 
 
 def _page(institution_id: int) -> str:
-    return reverse("programs:webhook-list", args=[institution_id])
+    return reverse("webhooks:list", args=[institution_id])
 
 
 class WebhookListView(StaffRequiredMixin, TemplateView):

@@ -1,14 +1,18 @@
-"""The OpenAPI schema class of the partner API (``DEFAULT_SCHEMA_CLASS``), apart from ``mobility/api.py`` because it
-needs ``rest_framework.views``, which reads the settings that name ``mobility.api``."""
+"""The OpenAPI schema class of the partner API (``DEFAULT_SCHEMA_CLASS``), apart from ``mobility/foundation/api.py``
+because it
+needs ``rest_framework.views``, which reads the settings that name ``mobility.foundation.api``."""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
-from .api import IDEMPOTENCY_HEADER, NOT_BLANK_TEXT, ErrorSerializer
+from mobility.foundation.api import ErrorSerializer
+from mobility.foundation.api_lists import NOT_BLANK_TEXT
+from mobility.foundation.idempotency import IDEMPOTENCY_HEADER
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-# Every write takes it (``mobility.api.idempotent``): declared here, for every operation that is not a read, so a
+# Every write takes it (``mobility.foundation.idempotency.idempotent``): declared here, for every operation that is not
+# a read, so a
 # write added later is documented with it and generated clients can send it per request.
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,

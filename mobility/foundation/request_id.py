@@ -2,7 +2,8 @@
 
 An incoming ``X-Request-ID`` (set by a proxy or a partner's client) is kept when it is a sane token, so one id can be
 followed across systems; anything else is replaced by a new uuid4 hex. The id goes back in the response's
-``X-Request-ID`` header and lives in a context variable for the request's duration, where ``mobility.logs``'s filter
+``X-Request-ID`` header and lives in a context variable for the request's duration, where
+``mobility.foundation.logs``'s filter
 reads it. A Celery task's lines carry its task id in the same place (``connect_celery_signals``).
 
 Why our own ~40 lines rather than django-guid or django-log-request-id: neither validates an incoming id the way the
@@ -83,5 +84,5 @@ def connect_celery_signals() -> None:
     """Log lines written while a task runs carry its task id as their ``request_id`` (workers and eager runs)."""
     from celery.signals import task_postrun, task_prerun
 
-    task_prerun.connect(_task_started, weak=False, dispatch_uid="mobility.request_id.task_started")
-    task_postrun.connect(_task_finished, weak=False, dispatch_uid="mobility.request_id.task_finished")
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="mobility.foundation.request_id.task_started")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="mobility.foundation.request_id.task_finished")

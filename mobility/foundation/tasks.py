@@ -1,5 +1,5 @@
 """How tasks are sent: after the transaction that made their work visible commits, with JSON arguments only, through
-the outbox (``mobility.outbox``) so that a broker that is down loses nothing and fails no request."""
+the outbox (``mobility.foundation.outbox``) so that a broker that is down loses nothing and fails no request."""
 
 import functools
 import json
@@ -9,6 +9,10 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.db import transaction
+
+# The names these tasks had before the foundation moved under ``mobility.foundation`` (decision 0018): rows in the
+# outbox and messages in the broker name a task by it, so it stays.
+TASK_PREFIX = "mobility.tasks"
 
 
 def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, robust: bool = False, **options: Any) -> None:
@@ -41,7 +45,7 @@ def enqueue_many_on_commit(
                 functools.partial(task.apply_async, args=tuple(args), **options), using=using, robust=robust
             )
         return
-    from .outbox import outbox_record
+    from mobility.foundation.outbox import outbox_record
 
     _pending.ids = [*getattr(_pending, "ids", []), *outbox_record(task.name, args_list, options=options, using=using)]
     transaction.on_commit(_flush_pending, using=using)
@@ -54,23 +58,24 @@ _pending = threading.local()
 
 
 def _flush_pending() -> None:
-    from .outbox import outbox_flush
+    from mobility.foundation.outbox import outbox_flush
 
     ids, _pending.ids = getattr(_pending, "ids", []), []
     if ids:
         outbox_flush(ids)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(name=f"{TASK_PREFIX}.outbox_relay", acks_late=True, soft_time_limit=60, time_limit=90)
 def outbox_relay() -> int:
     """Hand the broker the tasks that wait in the outbox because it was unreachable when their transaction
     committed (Celery beat, every ``OUTBOX_RELAY_SECONDS``; also ``relay_outbox``). Returns how many were sent."""
-    from .outbox import outbox_relay as relay
+    from mobility.foundation.outbox import outbox_relay as relay
 
     return len(relay().sent)
 
 
 @shared_task(
+    name=f"{TASK_PREFIX}.webhook_send",
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -84,7 +89,7 @@ def webhook_send(self, delivery_id: int) -> None:
     delivery is not resent, and a copy that runs before the delivery is due sends nothing."""
     from django.utils import timezone
 
-    from .webhooks import services  # the services import this module for enqueue_on_commit
+    from mobility.foundation.webhooks import services  # the services import this module for enqueue_on_commit
 
     delivery = services.webhook_deliver(delivery_id=delivery_id)
     if delivery is None or delivery.status != delivery.Status.PENDING:
@@ -98,20 +103,20 @@ def webhook_send(self, delivery_id: int) -> None:
     raise self.retry(countdown=countdown)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(name=f"{TASK_PREFIX}.webhooks_sweep", acks_late=True, soft_time_limit=60, time_limit=90)
 def webhooks_sweep() -> int:
     """Re-send pending deliveries whose next attempt is overdue (Celery beat, every minute; also
     ``sweep_webhooks``). Returns how many were re-sent or given up."""
-    from .webhooks import services
+    from mobility.foundation.webhooks import services
 
     sweep = services.webhooks_sweep_pending()
     return len(sweep.resent) + len(sweep.failed)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(name=f"{TASK_PREFIX}.idempotency_purge", acks_late=True, soft_time_limit=60, time_limit=90)
 def idempotency_purge() -> int:
     """Delete idempotency records past their replay window and abandoned claims (Celery beat, hourly; also
     ``purge_idempotency_records``). Returns how many were deleted."""
-    from .services import idempotency_records_purge
+    from mobility.foundation.idempotency import idempotency_records_purge
 
     return idempotency_records_purge()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .models import AuditEntry, PartnerAPIKey
+from mobility.foundation.models import AuditEntry, PartnerAPIKey
 
 Actor = AbstractBaseUser | PartnerAPIKey | None
 

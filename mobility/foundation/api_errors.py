@@ -17,7 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .api import error_body, request_too_large_body
+from mobility.foundation.api import error_body, request_too_large_body
 
 API_PREFIX = "/api/"
 

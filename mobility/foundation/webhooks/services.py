@@ -29,13 +29,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.audit import Actor, audit_record
-from mobility.exceptions import DomainError
-from mobility.models import WebhookDelivery, WebhookEndpoint
-from mobility.tasks import enqueue_many_on_commit, enqueue_on_commit
-
-from . import payloads
-from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, body_bytes, signature_header
+from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.exceptions import DomainError
+from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
+from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
+from mobility.foundation.webhooks.signing import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    body_bytes,
+    signature_header,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ DUE_TOLERANCE = timedelta(seconds=1)
 
 
 def _send_task():
-    from mobility.tasks import webhook_send  # the task module imports this one lazily; keep the cycle open
+    from mobility.foundation.tasks import webhook_send  # the task module imports this one lazily; keep the cycle open
 
     return webhook_send
 
@@ -131,35 +135,6 @@ def webhooks_emit_many(*, events: Iterable[WebhookEvent]) -> list[WebhookDeliver
         WebhookDelivery.objects.bulk_create(deliveries, batch_size=WRITE_BATCH)
         enqueue_many_on_commit(_send_task(), [[delivery.pk] for delivery in deliveries])
     return deliveries
-
-
-# The events of each kind of change; the services of students and diplomas call these, one line each.
-
-
-def enrollment_events(*, enrollment, previous_status: str) -> list[WebhookEvent]:
-    """Every transition is ``enrollment.status_changed``; admission and rejection are also ``application.decided``
-    (a partner may follow only decisions, or every status). ``enrollment.student`` and ``.cohort`` are read."""
-    data = payloads.enrollment_data(enrollment, previous_status=previous_status)
-    institution_id = enrollment.student.home_institution_id
-    events = [WebhookEvent(Event.ENROLLMENT_STATUS_CHANGED, institution_id, data)]
-    if enrollment.status in ("admitted", "rejected"):
-        events.insert(0, WebhookEvent(Event.APPLICATION_DECIDED, institution_id, data))
-    return events
-
-
-def result_event(*, result, enrollment, module, change: str) -> WebhookEvent:
-    """``result.recorded`` for a new or corrected result. ``enrollment.student`` is read."""
-    data = payloads.result_data(result, enrollment=enrollment, module=module, change=change)
-    return WebhookEvent(Event.RESULT_RECORDED, enrollment.student.home_institution_id, data)
-
-
-def diploma_event(*, diploma, student) -> WebhookEvent:
-    """``diploma.issued`` or ``diploma.revoked``, by the diploma's status."""
-    event = Event.DIPLOMA_REVOKED if diploma.status == "revoked" else Event.DIPLOMA_ISSUED
-    return WebhookEvent(event, student.home_institution_id, payloads.diploma_data(diploma, student=student))
-
-
-# --- sending ---------------------------------------------------------------------------------------------------------
 
 
 def webhook_max_attempts() -> int:
