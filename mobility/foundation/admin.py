@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from mobility.foundation.exceptions import DomainError
 
 
-def audit_log_link(obj: Model):
+def audit_log_link(obj: Model | None):
     """A link to the audit entries of one object (used as a read-only field on change pages)."""
     if obj is None or obj.pk is None:
         return "-"
