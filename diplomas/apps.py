@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DiplomasConfig(AppConfig):
     name = "diplomas"
     verbose_name = _("Diplomas")
+
+    def ready(self):
+        from diplomas import notifications
+
+        # The diploma's e-mail is a kind of the students app's notifications, which does not import this app.
+        notifications.register()

@@ -1,5 +1,7 @@
 """Diplomas: one per completed enrollment, numbered once, verifiable by a random code, revoked but never deleted."""
 
+from __future__ import annotations
+
 import secrets
 
 from django.conf import settings
@@ -46,6 +48,13 @@ class DiplomaBatch(models.Model):
         return f"{self.cohort.code} {self.requested_at:%Y-%m-%d %H:%M}"
 
 
+class DiplomaQuerySet(models.QuerySet):
+    def shown_to_student(self) -> DiplomaQuerySet:
+        """Every diploma but the failed renders, which are the office's to retry: a student sees "in preparation"
+        until a diploma is issued, and a revoked one as revoked. Newest first, so the one that counts leads."""
+        return self.exclude(status=Diploma.Status.FAILED).order_by("-requested_at", "-id")
+
+
 class Diploma(TimeStampedModel):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
@@ -53,6 +62,8 @@ class Diploma(TimeStampedModel):
         ISSUED = "issued", _("issued")
         FAILED = "failed", _("failed")
         REVOKED = "revoked", _("revoked")
+
+    objects = DiplomaQuerySet.as_manager()
 
     enrollment = models.ForeignKey(
         "students.Enrollment",

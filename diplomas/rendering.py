@@ -20,20 +20,18 @@ import hashlib
 import io
 import re
 import threading
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Sum
 from django.template.loader import get_template, render_to_string, select_template
 from django.utils import timezone, translation
 
-from diplomas import fonts
-from programs.models import Module
-from students.models import Enrollment, ModuleResult
+from diplomas import fonts, pdf_internals
+from students.models import Enrollment
+from students.progress import progress_for
 
 if TYPE_CHECKING:
     import pikepdf  # imported where used: only layered rendering needs it
@@ -110,9 +108,15 @@ def stylesheet():
             if _stylesheet is None:
                 from weasyprint import CSS
 
-                source = get_template(STYLESHEET).template.source + compact_font_rules()
+                source = _template_source(STYLESHEET) + compact_font_rules()
                 _stylesheet = CSS(string=source, base_url=str(settings.BASE_DIR), font_config=font_config())
     return _stylesheet
+
+
+def _template_source(name: str) -> str:
+    # The template's text as its loader reads it (Django's documented Origin and Loader.get_contents).
+    origin = get_template(name).origin  # type: ignore[attr-defined]  # every backend's Template has it; the stubs not
+    return origin.loader.get_contents(origin)
 
 
 def warm_up() -> None:
@@ -144,7 +148,7 @@ def _template_for(enrollment: Enrollment) -> str:
         f"diplomas/pdf/track_{enrollment.track.code}.html",
         "diplomas/pdf/default.html",
     ]
-    return select_template(names).template.name
+    return select_template(names).origin.template_name
 
 
 def qr_png(url: str) -> str:
@@ -347,20 +351,9 @@ def _retag_font_subsets(pdf) -> None:
 
 def _measure_slots(page):
     """Every ``data-slot`` element's first box on a laid-out WeasyPrint page, as a ``Slot``."""
-    seen = set()
-    for box in page._page_box.descendants(placeholders=True):
-        element = getattr(box, "element", None)
-        name = element.get("data-slot") if element is not None else None
-        if name is None or name in seen:  # an element's own box comes before its children's
-            continue
-        seen.add(name)
+    for box in pdf_internals.element_boxes(page, "data-slot"):
         yield Slot(
-            name=name,
-            left=box.border_box_x(),
-            top=box.border_box_y(),
-            width=box.border_width(),
-            height=box.border_height(),
-            text_align=box.style["text_align_all"],
+            name=box.value, left=box.left, top=box.top, width=box.width, height=box.height, text_align=box.text_align
         )
 
 
@@ -373,17 +366,10 @@ def compress_streams_once(document, pdf) -> None:
 
     pydyf compresses a stream (zlib level 9) each time the stream's bytes are asked for, and the file identifier that
     PDF/A requires is a hash of every object's bytes taken before the file is written: each stream, the font
-    included, was compressed twice (about 4 ms a diploma). Here each stream is compressed once and handed back to
-    pydyf as already-compressed bytes with its ``/FlateDecode`` filter, which pydyf then writes as they are.
+    included, was compressed twice (about 4 ms a diploma). ``pdf_internals.compress_streams`` compresses each once
+    and hands it back to pydyf as already-compressed bytes, which pydyf then writes as they are.
     """
-    import pydyf
-
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream) and obj.compress:
-            raw = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)  # what pydyf's Stream.data joins
-            obj.stream = [zlib.compress(raw, 9)]
-            obj.extra["Filter"] = "/FlateDecode"
-            obj.compress = False
+    pdf_internals.compress_streams(pdf)
 
 
 # --- the page's data -----------------------------------------------------------------------------------------------
@@ -421,7 +407,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "name_sizes": name_sizes(names),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
-        "hours": passed_hours(enrollment),
+        "hours": progress_for(enrollment=enrollment).hours_passed,
         "enrolled_on": enrollment.enrolled_on,
         "completed_on": enrollment.completed_on,
         "period": _period(enrollment.enrolled_on, enrollment.completed_on),
@@ -436,14 +422,6 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "qr_png": qr_png(url),
         "title": "Диплом участника программы международной академической мобильности",
     }
-
-
-def passed_hours(enrollment: Enrollment) -> int:
-    """Hours the student earned: the sum of the hours of the track's modules (required or elective) with a passing
-    result in this enrollment, each module once whatever the attempts; the figure ``enrollment_progress`` shows."""
-    passed = Exists(ModuleResult.objects.filter(enrollment_id=enrollment.pk, module=OuterRef("pk"), passed=True))
-    total = Module.objects.filter(track_id=enrollment.track_id).filter(passed).aggregate(hours=Sum("hours"))["hours"]
-    return total or 0
 
 
 # Name sizes by length: a name on the 249 mm line at the largest size fits up to about 40 Latin or Cyrillic letters
@@ -498,19 +476,7 @@ def _parties(cohort) -> list[Party]:
 
 def _enrollment(diploma) -> Enrollment:
     """The diploma's enrollment with everything the page shows, in one query (or none if the caller brought it)."""
-    cached = diploma._state.fields_cache.get("enrollment")
-    if cached is not None and all(_is_cached(cached, path) for path in ENROLLMENT_RELATED):
-        return cached
+    loaded = pdf_internals.loaded_relation(diploma, "enrollment", beneath=ENROLLMENT_RELATED)
+    if loaded is not None:
+        return loaded
     return Enrollment.objects.select_related(*ENROLLMENT_RELATED).get(pk=diploma.enrollment_id)
-
-
-def _is_cached(instance, path: str) -> bool:
-    for name in path.split("__"):
-        if instance is None:
-            return True
-        if name not in instance._state.fields_cache:
-            # An id-less foreign key (agreement or facilitator unset) needs no query either.
-            field = instance._meta.get_field(name)
-            return getattr(instance, field.attname) is None
-        instance = instance._state.fields_cache[name]
-    return True

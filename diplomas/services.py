@@ -26,13 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diplomas.events import diploma_event
+from diplomas.notifications import diploma_issued_notify
 from mobility.foundation.audit import audit_entry_build, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
 from mobility.foundation.webhooks.services import webhooks_emit_many
 from students.models import Enrollment
-from students.notifications import diploma_issued_notify
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
 from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
@@ -40,12 +40,6 @@ from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
 logger = logging.getLogger(__name__)
 
 S = Diploma.Status
-
-# A run of the render task is counted in ``attempts`` before it renders; past this many runs the diploma is marked
-# failed even when no run could say why (each one killed by the hard time limit or a lost worker).
-MAX_ATTEMPTS = settings.DIPLOMA_MAX_ATTEMPTS
-# A diploma waiting in requested/rendering for longer than this is re-sent by the sweeper.
-STUCK_AFTER = timedelta(seconds=settings.DIPLOMA_STUCK_AFTER_SECONDS)
 
 
 def _render_task():
@@ -230,7 +224,9 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         diploma = _lock(diploma_id)
         if diploma.status in (S.ISSUED, S.REVOKED, S.FAILED):
             return diploma
-        if diploma.attempts >= MAX_ATTEMPTS:
+        # Each run is counted in ``attempts`` before it renders; past DIPLOMA_MAX_ATTEMPTS runs the diploma is failed
+        # even when no run could say why (each one killed by the hard time limit or a lost worker).
+        if diploma.attempts >= settings.DIPLOMA_MAX_ATTEMPTS:
             return _fail(
                 diploma,
                 reason=_("Gave up after %(n)s attempts (the worker was lost or timed out each time).")
@@ -319,7 +315,9 @@ def diplomas_sweep_stuck(*, older_than: timedelta | None = None) -> list[int]:
     than ``older_than`` (default ``DIPLOMA_STUCK_AFTER_SECONDS``): its message was lost with a worker, or is held
     by the broker until its visibility timeout. Touches ``modified_at`` so the next sweep waits again. Sending a
     task twice is harmless (``diploma_issue``). Returns the ids re-sent."""
-    cutoff = timezone.now() - (STUCK_AFTER if older_than is None else older_than)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.DIPLOMA_STUCK_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
     with transaction.atomic():
         ids = list(
             Diploma.objects.select_for_update(skip_locked=True)

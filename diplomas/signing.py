@@ -23,18 +23,19 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.signers import constants as signing_constants
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from . import pdf_internals
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +57,10 @@ def sign_pdf(pdf: bytes) -> bytes:
         location="Moscow",
     )
     loaded = signer()
+    # PDF/A is built on PDF 1.7: a signer that does not raise the file to PDF 2.0 (``pdf_internals``).
+    pdf_signer = pdf_internals.pdf17_pades_signer(meta, signer=loaded)
     # A fixed reservation for the CMS blob spares pyHanko a dry-run signature to measure it (about 9 of 19 ms).
-    return _PdfA3Signer(meta, signer=loaded).sign_pdf(writer, bytes_reserved=loaded.bytes_reserved).getvalue()
-
-
-class _PdfA3Signer(signers.PdfSigner):
-    """``PdfSigner`` that keeps a PDF 1.7 file (PDF/A-1, -2, -3) at version 1.7.
-
-    pyHanko declares ISO/TS 32002, and with it PDF 2.0 in the catalog, when the key is ECDSA P-256. PDF/A-3 is built
-    on PDF 1.7, and a catalog claiming 2.0 contradicts it; readers validate ECDSA PAdES signatures in 1.7 files all
-    the same. The PAdES extension (ESIC) is still declared, as pyHanko does. PDF 2.0 input is left to pyHanko.
-    """
-
-    def register_extensions(self, pdf_out, *, md_algorithm: str):
-        if pdf_out.output_version >= (2, 0):
-            return super().register_extensions(pdf_out, md_algorithm=md_algorithm)
-        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
-            pdf_out.ensure_output_version(version=(1, 7))
-            pdf_out.register_extension(signing_constants.ESIC_EXTENSION_1)
-        return None
+    return pdf_signer.sign_pdf(writer, bytes_reserved=loaded.bytes_reserved).getvalue()
 
 
 @dataclass(frozen=True)
@@ -174,21 +160,9 @@ def _load_signer(key_path: Path, cert_path: Path, passphrase: str | None):
         )
     )
 
-    class PreloadedKeySigner(signers.SimpleSigner):
-        """``SimpleSigner`` that signs with the key object loaded once instead of parsing the key every time."""
-
-        bytes_reserved: int  # the room for the CMS blob, set below and passed to sign_pdf
-
-        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-            hash_algorithm = getattr(hashes, digest_algorithm.upper().replace("-", "_"))()
-            if mechanism == "ecdsa" and isinstance(private_key, ec.EllipticCurvePrivateKey):
-                return private_key.sign(data, ec.ECDSA(hash_algorithm))
-            if mechanism == "rsassa_pkcs1v15" and isinstance(private_key, rsa.RSAPrivateKey):
-                return private_key.sign(data, padding.PKCS1v15(), hash_algorithm)
-            return super().sign_raw(data, digest_algorithm)
-
-    loaded = PreloadedKeySigner(
+    # A ``SimpleSigner`` that signs with the key object loaded here instead of parsing the key for every signature.
+    loaded = pdf_internals.key_preloaded_signer(
+        private_key,
         signing_cert=asn1_cert,
         signing_key=asn1_key,
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),

@@ -16,16 +16,19 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
-# Unexpected errors are retried this many times, after 2, 4, 8, 16, 32 s (± jitter, at most RETRY_BACKOFF_MAX),
-# then the diploma is marked failed with the last error.
-MAX_RETRIES = settings.DIPLOMA_RENDER_MAX_RETRIES
-RETRY_BACKOFF = settings.DIPLOMA_RENDER_RETRY_BACKOFF
+# Unexpected errors are retried DIPLOMA_RENDER_MAX_RETRIES times, after 2, 4, 8, 16, 32 s with the default
+# DIPLOMA_RENDER_RETRY_BACKOFF (± jitter, at most RETRY_BACKOFF_MAX), then the diploma is marked failed with the last
+# error. Both settings are read when a task runs, not when this module is imported.
 RETRY_BACKOFF_MAX = 120
+
+
+def retries_allowed() -> int:
+    return settings.DIPLOMA_RENDER_MAX_RETRIES
 
 
 def retry_countdown(retries: int) -> float:
     """Exponential backoff with full jitter for the ``retries``-th retry (0-based)."""
-    ceiling = min(RETRY_BACKOFF * 2**retries, RETRY_BACKOFF_MAX)
+    ceiling = min(settings.DIPLOMA_RENDER_RETRY_BACKOFF * 2**retries, RETRY_BACKOFF_MAX)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -35,10 +38,10 @@ def retry_countdown(retries: int) -> float:
     reject_on_worker_lost=True,
     # A trilingual page takes about 150 ms; a minute means something is wrong. The soft limit raises in the task
     # (retried like any unexpected error); the hard one kills the child (the message comes back, the attempt
-    # was counted by ``diploma_issue``, which gives up after ``services.MAX_ATTEMPTS``).
+    # was counted by ``diploma_issue``, which gives up after DIPLOMA_MAX_ATTEMPTS).
     soft_time_limit=60,
     time_limit=90,
-    max_retries=MAX_RETRIES,
+    max_retries=None,  # bounded by retries_allowed(), read when the task runs
 )
 def render_diploma(self, diploma_id: int) -> None:
     """Issue one diploma (``services.diploma_issue``). Refusals (``DomainError``) are recorded at once as
@@ -51,7 +54,7 @@ def render_diploma(self, diploma_id: int) -> None:
         reason = (
             "time limit exceeded" if isinstance(error, SoftTimeLimitExceeded) else f"{type(error).__name__}: {error}"
         )
-        if self.request.retries >= self.max_retries:
+        if self.request.retries >= retries_allowed():
             logger.exception("diploma %s failed after %s retries", diploma_id, self.request.retries)
             services.diploma_mark_failed(diploma_id=diploma_id, reason=reason)
             return
@@ -61,7 +64,9 @@ def render_diploma(self, diploma_id: int) -> None:
             # task_eager_propagates is on; run the next attempt in place instead, without the wait.
             self.apply(args=(diploma_id,), retries=self.request.retries + 1)
             return
-        raise self.retry(exc=error, countdown=retry_countdown(self.request.retries)) from error
+        raise self.retry(
+            exc=error, countdown=retry_countdown(self.request.retries), max_retries=retries_allowed()
+        ) from error
 
 
 # A batch's diplomas go to the workers in chunks: one message per diploma cost ~10 ms of Celery's handling between

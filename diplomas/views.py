@@ -88,7 +88,7 @@ class CohortDiplomasRequestView(StaffRequiredMixin, View):
                 )
                 % {"n": count},
             )
-        return redirect("programs:cohort-detail", pk=pk)
+        return redirect("students:cohort-detail", pk=pk)
 
 
 class CohortDiplomaProgressView(StaffRequiredMixin, View):

@@ -17,6 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from mobility.celery import app
+from mobility.foundation.outbox import outbox_backlog
+
 logger = logging.getLogger(__name__)
 
 # Seconds a check may take. A broker that is down must turn into a 503 quickly, not into a probe that times out.
@@ -51,8 +54,6 @@ def check_broker() -> dict:
     the outbox for it; without ``CELERY_BROKER_URL`` tasks run in-process and there is nothing to reach."""
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "eager"}
-    from mobility.celery import app
-
     start = time.perf_counter()
     try:
         with app.connection_for_write(
@@ -81,8 +82,6 @@ def _outbox() -> dict:
     """The tasks waiting in the outbox for the broker (decision 0017): ``unsent`` and the age of the oldest in
     seconds. They grow while the broker is down and fall to 0 within ``OUTBOX_RELAY_SECONDS`` once it is back; when
     they do not, beat (the relay) is not running."""
-    from mobility.foundation.outbox import outbox_backlog
-
     try:
         backlog = outbox_backlog()
     except Exception as error:  # the database check reports the database

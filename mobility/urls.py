@@ -17,7 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("students.portal.urls")),
-    path("students/", include("students.personal_data_urls")),
+    path("students/", include("mobility.personal_data.urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
     path("", include("mobility.webhook_urls")),

@@ -11,10 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.admin import ReadOnlyInline, audit_log_link
 from mobility.foundation.exceptions import DomainError
-from students.models import Enrollment
-from students.services import quota_used
 
-from . import services
+from . import participants, services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 
 if TYPE_CHECKING:
@@ -77,7 +75,7 @@ class AgreementQuotaInline(admin.TabularInline):
     @admin.display(description=_("places taken"))
     def used(self, quota: AgreementQuota):
         # One query per quota; an agreement has a handful of them.
-        return quota_used(quota) if quota.pk else "-"
+        return participants.quota_used(quota) if quota.pk else "-"
 
 
 class AgreementAdminForm(forms.ModelForm):
@@ -132,7 +130,7 @@ class AgreementAdmin(admin.ModelAdmin):
 @admin.register(AgreementQuota)
 class AgreementQuotaAdmin(admin.ModelAdmin):
     # "Places taken" is on the agreement's page and on each quota's page, not in this list: it is counted by
-    # ``students.services.quota_used`` one quota at a time, and the list must not make one query per row.
+    # ``programs.participants.quota_used`` one quota at a time, and the list must not make one query per row.
     list_display = ("agreement", "track", "year", "places")
     list_filter = ("year", "track", "agreement__status", "agreement__partner")
     search_fields = ("agreement__number", "agreement__title", "track__code", "track__name_en")
@@ -145,7 +143,7 @@ class AgreementQuotaAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("places taken"))
     def used(self, quota: AgreementQuota):
-        return quota_used(quota) if quota.pk else "-"
+        return participants.quota_used(quota) if quota.pk else "-"
 
 
 # --- tracks and modules -----------------------------------------------------------------------------------------
@@ -230,13 +228,15 @@ class ModuleAdmin(admin.ModelAdmin):
 
 
 class CohortEnrollmentInline(ReadOnlyInline):
-    model = Enrollment
+    # The students app's model, reached through Cohort.enrollments (programs does not import the app above it); the
+    # admin's modules are imported once every model is loaded.
+    model = participants.enrollment_model()
     verbose_name_plural = _("enrollments (change them on their own pages)")
     fields = (
         "student",
         "status",
         "source",
-        *Enrollment.DATE_FIELDS,
+        *model.DATE_FIELDS,
     )
 
     def get_queryset(self, request):

@@ -7,7 +7,7 @@ over a single join), never a query per row. The tests pin the number of queries 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import (
@@ -26,8 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 
 from mobility.foundation.access import partner_institution_id, sees_everything
-from students.models import Enrollment, ModuleResult, Student
 
+from . import participants
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 
 Filters = Mapping[str, Any]
@@ -40,13 +40,13 @@ class SubqueryCount(Subquery):
     output_field = IntegerField()
 
 
-def _subquery_sum(queryset: QuerySet, field: str, group_by: str, output_field) -> Coalesce:
+def subquery_sum(queryset: QuerySet, field: str, group_by: str, output_field) -> Coalesce:
     """The sum of ``field`` over a correlated subquery filtered to one value of ``group_by`` (0 when empty)."""
     total = queryset.order_by().values(group_by).annotate(total=Sum(field)).values("total")
     return Coalesce(Subquery(total, output_field=output_field), Value(0), output_field=output_field)
 
 
-_CREDITS = DecimalField(max_digits=8, decimal_places=1)
+CREDITS_FIELD = DecimalField(max_digits=8, decimal_places=1)
 
 
 # --- institutions ------------------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def institution_list(*, filters: Filters | None = None) -> QuerySet[Institution]
                 Q(host=OuterRef("pk")) | Q(partner=OuterRef("pk")) | Q(facilitator=OuterRef("pk"))
             ).values("pk")
         ),
-        students_count=SubqueryCount(Student.objects.filter(home_institution=OuterRef("pk")).values("pk")),
+        students_count=SubqueryCount(participants.home_students().values("pk")),
     )
     if kind := filters.get("kind"):
         queryset = queryset.filter(kind=kind)
@@ -93,20 +93,17 @@ def institution_cohorts(*, institution: Institution) -> QuerySet[Cohort]:
 
 
 def institution_students_count(*, institution: Institution) -> int:
-    return Student.objects.filter(home_institution=institution).count()
+    return participants.home_students(institution.pk).count()
 
 
 # --- agreements --------------------------------------------------------------------------------------------------
 
 
 def _quota_used_subquery(agreement_ref: str = "agreement_id", track_ref: str = "track_id", year_ref: str = "year"):
-    """Places taken of the quota in the outer query: the set-wise twin of ``students.services.quota_used``."""
+    """Places taken of the quota in the outer query: the set-wise twin of ``participants.quota_used``."""
     return SubqueryCount(
-        Enrollment.objects.filter(
-            cohort__agreement_id=OuterRef(agreement_ref),
-            track_id=OuterRef(track_ref),
-            cohort__start_date__year=OuterRef(year_ref),
-            status__in=Enrollment.PLACE_STATUSES,
+        participants.quota_places_taken(
+            agreement_id=OuterRef(agreement_ref), track_id=OuterRef(track_ref), year=OuterRef(year_ref)
         ).values("pk")
     )
 
@@ -133,11 +130,12 @@ def agreement_list(*, filters: Filters | None = None) -> QuerySet[Agreement]:
         year=ExtractYear(OuterRef("cohort__start_date")),
     )
     queryset = Agreement.objects.select_related("host", "partner", "facilitator").annotate(
-        places_total=_subquery_sum(
+        places_total=subquery_sum(
             AgreementQuota.objects.filter(agreement=OuterRef("pk")), "places", "agreement_id", IntegerField()
         ),
         places_used=SubqueryCount(
-            Enrollment.objects.filter(cohort__agreement=OuterRef("pk"), status__in=Enrollment.PLACE_STATUSES)
+            participants.places_taken()
+            .filter(cohort__agreement=OuterRef("pk"))
             .filter(Exists(quota_of_enrollment))
             .values("pk")
         ),
@@ -168,8 +166,8 @@ def track_list(*, filters: Filters | None = None) -> QuerySet[Track]:
         required_count=Count("modules", filter=required),
         hours_total=Coalesce(Sum("modules__hours"), 0),
         hours_required=Coalesce(Sum("modules__hours", filter=required), 0),
-        credits_total=Coalesce(Sum("modules__credits"), Value(0), output_field=_CREDITS),
-        credits_required=Coalesce(Sum("modules__credits", filter=required), Value(0), output_field=_CREDITS),
+        credits_total=Coalesce(Sum("modules__credits"), Value(0), output_field=CREDITS_FIELD),
+        credits_required=Coalesce(Sum("modules__credits", filter=required), Value(0), output_field=CREDITS_FIELD),
         cohorts_count=SubqueryCount(Cohort.objects.filter(track=OuterRef("pk")).values("pk")),
     )
     if (active := filters.get("active")) in ("1", "0"):
@@ -181,7 +179,7 @@ def track_modules(*, track: Track) -> list[Module]:
     return list(Module.objects.filter(track=track).order_by("order", "code"))
 
 
-def curriculum_totals(modules: list[Module]) -> dict[str, Any]:
+def curriculum_totals(modules: Sequence[Module]) -> dict[str, Any]:
     """Hours and credits of a curriculum already loaded, all and required only."""
     required = [m for m in modules if m.is_required]
     return {
@@ -196,20 +194,13 @@ def curriculum_totals(modules: list[Module]) -> dict[str, Any]:
 
 # --- cohorts -----------------------------------------------------------------------------------------------------
 
-STATUS_COUNT_FIELDS = {status: f"n_{status}" for status in Enrollment.Status.values}
-
 
 def cohort_list(*, filters: Filters | None = None) -> QuerySet[Cohort]:
     """Cohorts filtered by ``track`` and ``partner`` (ids), with the number of enrollments in each status
     (``n_<status>``) and of places taken (``n_places``)."""
     filters = filters or {}
-    counts = {
-        field: Count("enrollments", filter=Q(enrollments__status=status))
-        for status, field in STATUS_COUNT_FIELDS.items()
-    }
     queryset = Cohort.objects.select_related("track", "partner", "host", "agreement").annotate(
-        **counts,
-        n_places=Count("enrollments", filter=Q(enrollments__status__in=Enrollment.PLACE_STATUSES)),
+        **participants.cohort_status_counts()
     )
     if track := filters.get("track"):
         queryset = queryset.filter(track=track)
@@ -226,38 +217,6 @@ def cohorts_open_for_applications(*, today: datetime.date | None = None) -> Quer
 
 def cohort_detail(*, pk: int) -> Cohort:
     return Cohort.objects.select_related("track", "host", "partner", "agreement").get(pk=pk)
-
-
-def cohort_enrollments_with_progress(*, cohort: Cohort) -> QuerySet[Enrollment]:
-    """The cohort's enrollments with their students and progress, in one query:
-
-    - ``required_total``: required modules of the enrollment's track;
-    - ``required_passed``: those with a passing result (any attempt) — the completion rule's numbers
-      (``students.selectors.completion_missing_modules`` is empty exactly when the two are equal);
-    - ``credits_earned``: credits of the track's modules with a passing result, each module counted once.
-    """
-    passed_module = Exists(
-        ModuleResult.objects.filter(enrollment_id=OuterRef(OuterRef("pk")), module_id=OuterRef("pk"), passed=True)
-    )
-    track_modules_ = Module.objects.filter(track_id=OuterRef("track_id"))
-    return (
-        Enrollment.objects.filter(cohort=cohort)
-        .select_related("student")
-        .annotate(
-            required_total=SubqueryCount(track_modules_.filter(is_required=True).values("pk")),
-            required_passed=SubqueryCount(track_modules_.filter(is_required=True).filter(passed_module).values("pk")),
-            credits_earned=_subquery_sum(track_modules_.filter(passed_module), "credits", "track_id", _CREDITS),
-        )
-        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
-    )
-
-
-def status_counts(enrollments) -> dict[str, int]:
-    """Enrollments per status, from rows already loaded (no query)."""
-    counts = dict.fromkeys(Enrollment.Status.values, 0)
-    for enrollment in enrollments:
-        counts[enrollment.status] += 1
-    return counts
 
 
 # --- the partner API ------------------------------------------------------------------------------------------------

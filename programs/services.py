@@ -24,7 +24,9 @@ from mobility.foundation import uploads
 from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 
+from . import participants
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+from .participants import quota_used
 
 Data = Mapping[str, Any]
 
@@ -351,8 +353,6 @@ def _new_files_deleted_on_error():
 
 
 def _quotas_apply(agreement: Agreement, rows: Iterable[QuotaChange], *, by: Actor) -> None:
-    from students.services import quota_used  # students depends on programs, not the other way round at import
-
     for row in rows:
         quota = None
         if row.quota is not None:
@@ -524,9 +524,7 @@ def cohort_update(*, cohort: Cohort, by: Actor, data: Data) -> Cohort:
 
 
 def _cohort_change_allowed(cohort: Cohort, changes: dict) -> None:
-    from students.models import Enrollment  # students depends on programs
-
-    enrollments = Enrollment.objects.filter(cohort=cohort)
+    enrollments = cohort.enrollments.all()
     for field in COHORT_FIELDS_FIXED_BY_ENROLLMENTS:
         if field in changes and enrollments.exists():
             raise DomainError(
@@ -535,7 +533,7 @@ def _cohort_change_allowed(cohort: Cohort, changes: dict) -> None:
                 code="cohort_has_enrollments",
                 field=field,
             )
-    taken = enrollments.filter(status__in=Enrollment.PLACE_STATUSES).count()
+    taken = participants.cohort_places_taken(cohort)
     if "capacity" in changes and cohort.capacity < taken:
         raise DomainError(
             _("The capacity cannot be less than the places already taken (%(taken)d).") % {"taken": taken},

@@ -25,6 +25,11 @@ urlpatterns = [
     path("tracks/<int:track_pk>/modules/<int:pk>/edit/", views.ModuleUpdateView.as_view(), name="module-update"),
     path("cohorts/", views.CohortListView.as_view(), name="cohort-list"),
     path("cohorts/new/", views.CohortCreateView.as_view(), name="cohort-create"),
-    path("cohorts/<int:pk>/", views.CohortDetailView.as_view(), name="cohort-detail"),
+    # The cohort's page is a students page now (students/cohort_views.py); old links and bookmarks follow it.
+    path(
+        "cohorts/<int:pk>/",
+        views.CohortPageMovedView.as_view(),
+        name="cohort-detail-moved",
+    ),
     path("cohorts/<int:pk>/edit/", views.CohortUpdateView.as_view(), name="cohort-update"),
 ]

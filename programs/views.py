@@ -13,12 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import ListView, RedirectView, TemplateView
 
 from mobility.foundation.access import is_office_staff
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
-from students.models import Enrollment
 
 from . import selectors, services
 from .forms import (
@@ -447,24 +446,13 @@ class CohortListView(FilteredListView):
         return selectors.cohort_list(filters=filters)
 
 
-class CohortDetailView(StaffRequiredMixin, TemplateView):
-    permission_required = "programs.view_cohort"
-    template_name = "programs/cohort_detail.html"
+class CohortPageMovedView(StaffRequiredMixin, RedirectView):
+    """The cohort's page moved under students/ (``students.cohort_views``): old links and bookmarks lead to it, for
+    those who may see it."""
 
-    def get_context_data(self, **kwargs):
-        try:
-            cohort = selectors.cohort_detail(pk=self.kwargs["pk"])
-        except Cohort.DoesNotExist:
-            raise Http404 from None
-        enrollments = list(selectors.cohort_enrollments_with_progress(cohort=cohort))
-        counts = selectors.status_counts(enrollments)
-        return super().get_context_data(
-            cohort=cohort,
-            enrollments=enrollments,
-            status_counts=[(label, counts[value]) for value, label in Enrollment.Status.choices],
-            places_taken=sum(counts[s] for s in Enrollment.PLACE_STATUSES),
-            **kwargs,
-        )
+    permission_required = "programs.view_cohort"
+    pattern_name = "students:cohort-detail"
+    permanent = True
 
 
 class CohortCreateView(ServiceFormView):
@@ -480,7 +468,7 @@ class CohortCreateView(ServiceFormView):
         return services.cohort_create(by=self.request.user, data=form.cleaned_data)
 
     def success_url(self, obj):
-        return reverse("programs:cohort-detail", args=[obj.pk])
+        return reverse("students:cohort-detail", args=[obj.pk])
 
     def cancel_url(self):
         return reverse("programs:cohort-list")

@@ -26,6 +26,7 @@ from programs.models import Cohort
 from . import accounts
 from .models import Student
 from .selectors import visible_students_only
+from .services import accounts as account_services
 
 # The backend that logs a student in after they set their password (django-axes' backend only guards logins).
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -60,7 +61,7 @@ class StudentInviteView(StaffRequiredMixin, View):
     def post(self, request, pk):
         student = get_object_or_404(visible_students_only(Student.objects.all(), viewer=request.user), pk=pk)
         try:
-            accounts.student_invite(student=student, by=request.user)
+            account_services.student_invite(student=student, by=request.user)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -84,12 +85,12 @@ class CohortInviteView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         cohort = get_object_or_404(Cohort, pk=pk)
-        candidates = accounts.cohort_invitation_candidates(cohort=cohort)
+        candidates = account_services.cohort_invitation_candidates(cohort=cohort)
         return render(request, self.template_name, {"cohort": cohort, "candidates": candidates})
 
     def post(self, request, pk):
         cohort = get_object_or_404(Cohort, pk=pk)
-        invited = accounts.cohort_invite(cohort=cohort, by=request.user)
+        invited = account_services.cohort_invite(cohort=cohort, by=request.user)
         if invited:
             messages.success(
                 request,
@@ -109,7 +110,7 @@ class CohortInviteView(StaffRequiredMixin, View):
                 )
                 % {"cohort": cohort.code},
             )
-        return redirect("programs:cohort-detail", pk=cohort.pk)
+        return redirect("students:cohort-detail", pk=cohort.pk)
 
 
 # --- the student: accepting the invitation ------------------------------------------------------------------------
@@ -138,7 +139,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            accounts.student_account_activated(student=self.student)
+            account_services.student_account_activated(student=self.student)
         messages.success(self.request, _("Your password is set. Welcome to the student portal!"))
         return response
 

@@ -7,8 +7,6 @@ are recorded with ``result_record``. Passport data is shown only to holders of `
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models.functions import Concat
@@ -17,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
-from mobility.foundation.exceptions import DomainError
 
 from . import services
 from .models import Continuation, CorrectionRequest, Enrollment, GradebookMapping, ModuleResult, Student
@@ -197,6 +194,16 @@ class ReasonForm(forms.Form):
     )
 
 
+def _transition_action(transition: services.Transition):
+    """The admin action (``EnrollmentAdmin.actions``) of a transition of the table, named as the transition."""
+
+    def action(modeladmin, request, queryset):
+        return modeladmin.run_transition(request, queryset, services.TRANSITIONS_BY_NAME[transition.name])
+
+    action.__name__ = transition.name
+    return admin.action(description=transition.selected_label)(action)
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
     list_display = (
@@ -213,7 +220,6 @@ class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
     list_select_related = ("student", "cohort", "track")
     date_hierarchy = "applied_on"
     autocomplete_fields = ("student", "cohort")
-    actions = ("admit", "enroll", "complete", "reject", "withdraw", "fail")
     change_fieldsets = (
         (None, {"fields": ("student", "cohort", "track", "source", "notes")}),
         (
@@ -290,62 +296,48 @@ class EnrollmentAdmin(ServiceFormMixin, admin.ModelAdmin):
     def audit_log(self, enrollment: Enrollment):
         return audit_log_link(enrollment)
 
-    # --- actions: each calls the transition service for every selected row; a refusal does not stop the others.
+    # --- actions: one per transition of the table (``services.TRANSITIONS``), each through the bulk service.
 
-    @admin.action(description=_("Admit the selected applicants"), permissions=["change"])
-    def admit(self, request, queryset):
-        self._run_transition(request, queryset, services.enrollment_admit, _("Admitted"))
+    actions = [_transition_action(transition) for transition in services.TRANSITIONS.values()]
 
-    @admin.action(description=_("Enroll the selected admitted students"), permissions=["change"])
-    def enroll(self, request, queryset):
-        self._run_transition(request, queryset, services.enrollment_enroll, _("Enrolled"))
+    def get_actions(self, request):
+        # Each transition's action is offered (and run: the admin runs only what this returns) to the holders of the
+        # transition's permission.
+        table = services.TRANSITIONS_BY_NAME
+        actions = super().get_actions(request)
+        return {
+            name: a for name, a in actions.items() if name not in table or request.user.has_perm(table[name].permission)
+        }
 
-    @admin.action(description=_("Complete the selected enrollments"), permissions=["change"])
-    def complete(self, request, queryset):
-        self._run_transition(request, queryset, services.enrollment_complete, _("Completed"))
+    def run_transition(self, request, queryset, transition: services.Transition):
+        """Move the selected rows with ``enrollments_transition_many``; report each refusal, and the rows that moved
+        in one message. A transition that needs a reason asks for it on an intermediate page first."""
+        reason = ""
+        if transition.reason_required:
+            form = ReasonForm(request.POST if "apply" in request.POST else None)
+            if not form.is_valid():
+                return self._reason_page(request, queryset, transition, form)
+            reason = form.cleaned_data["reason"]
+        outcome = services.enrollments_transition_many(
+            enrollments=queryset.order_by("pk"), target=transition.target, by=request.user, reason=reason
+        )
+        for enrollment, error in outcome.refused:
+            self.message_user(request, f"{enrollment}: {error.message}", messages.ERROR)
+        if outcome.done:
+            moved = ", ".join(str(enrollment.student) for enrollment in outcome.done)
+            self.message_user(request, f"{transition.done} ({len(outcome.done)}): {moved}", messages.SUCCESS)
+        return None
 
-    @admin.action(description=_("Reject the selected applications…"), permissions=["change"])
-    def reject(self, request, queryset):
-        return self._with_reason(request, queryset, "reject", services.enrollment_reject, _("Rejected"))
-
-    @admin.action(description=_("Withdraw the selected enrollments…"), permissions=["change"])
-    def withdraw(self, request, queryset):
-        return self._with_reason(request, queryset, "withdraw", services.enrollment_withdraw, _("Withdrawn"))
-
-    @admin.action(description=_("Record the selected enrollments as failed…"), permissions=["change"])
-    def fail(self, request, queryset):
-        return self._with_reason(request, queryset, "fail", services.enrollment_fail, _("Recorded as failed"))
-
-    def _run_transition(self, request, queryset, transition: Callable[..., Enrollment], done, **kwargs) -> None:
-        """Run ``transition`` on each row in its own transaction (the service's); report each refusal, and the
-        rows that moved in one message."""
-        moved = []
-        for enrollment in queryset.order_by("pk"):
-            try:
-                transition(enrollment=enrollment, by=request.user, **kwargs)
-            except DomainError as error:
-                self.message_user(request, f"{enrollment}: {error.message}", messages.ERROR)
-            else:
-                moved.append(str(enrollment.student))
-        if moved:
-            self.message_user(request, f"{done} ({len(moved)}): {', '.join(moved)}", messages.SUCCESS)
-
-    def _with_reason(self, request, queryset, action: str, transition, done):
-        """Ask for the reason on an intermediate page, then run the transition with it on every selected row."""
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            self._run_transition(request, queryset, transition, done, reason=form.cleaned_data["reason"])
-            return None
-        title = self.get_action(action)[2]  # type: ignore[index]  # one of this admin's own actions
+    def _reason_page(self, request, queryset, transition: services.Transition, form):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": title,
+            "title": transition.selected_label,
             "question": _("The reason is kept with each of these enrollments and in the audit log."),
             "enrollments": list(queryset.order_by("pk")),
             "form": form,
-            "action": action,
-            "submit": title,
+            "action": transition.name,
+            "submit": transition.selected_label,
         }
         return TemplateResponse(request, "admin/students/enrollment/reason.html", context)
 

@@ -17,7 +17,7 @@ from programs.models import Cohort, Institution, Module, Track
 from .models import Continuation, Enrollment, ModuleResult, Student
 from .names import normalize_names
 from .selectors import STUDENT_SORTS
-from .services import GridCell
+from .services import TRANSITIONS, TRANSITIONS_BY_NAME, GridCell
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
@@ -201,19 +201,19 @@ class IdListField(forms.Field):
 
 
 class BulkActionForm(forms.Form):
-    ACTIONS = (
-        ("admit", _("Admit")),
-        ("enroll", _("Enroll")),
-        ("reject", _("Reject")),
-    )
+    """The student list's bulk action: a transition of the table offered there (``in_list``) and its reason."""
 
-    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[(t.name, t.label) for t in TRANSITIONS.values() if t.in_list]
+    )
     enrollment = IdListField(label=_("Applications"))
     reason = forms.CharField(label=_("Reason (for rejection)"), required=False, max_length=2000)
 
     def clean(self):
         data = super().clean()
-        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+        transition = TRANSITIONS_BY_NAME.get(data.get("action") or "")
+        # Of the list's transitions only rejection needs a reason, hence the message.
+        if transition and transition.reason_required and not (data.get("reason") or "").strip():
             self.add_error("reason", _("A reason is required to reject applications."))
         return data
 

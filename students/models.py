@@ -76,7 +76,7 @@ class Student(TimeStampedModel):
 
     # The student's own account (students/accounts.py): the language they chose in the portal, used for the e-mails
     # sent to them (blank: chosen by citizenship); when the last invitation was sent; when their personal data were
-    # erased (students/services/personal_data.py), after which the record holds no personal data.
+    # erased (mobility/personal_data/services.py), after which the record holds no personal data.
     language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True, editable=False
     )

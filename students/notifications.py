@@ -1,4 +1,5 @@
-"""E-mails to students: the invitation to their account, admission, new or corrected results, an issued diploma.
+"""E-mails to students: the invitation to their account, admission, new or corrected results; an issued diploma's
+e-mail is a kind the diplomas app registers here (``diplomas.notifications``).
 
 The services call the ``*_notify`` functions inside their transaction; the e-mail is sent by a Celery task
 (``students.tasks.student_email_send``, ids in, through the outbox: ``mobility.tasks.enqueue_on_commit``) only after
@@ -17,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 INVITATION = "invitation"
 ADMITTED = "admitted"
 RESULTS = "results"
-DIPLOMA = "diploma"
-KINDS = (INVITATION, ADMITTED, RESULTS, DIPLOMA)
 
 
 # --- scheduling (called by the services, inside their transaction) ------------------------------------------------
@@ -59,7 +58,7 @@ def notifications_suppressed() -> Iterator[None]:
 def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()) -> None:
     """Send the student the e-mail of ``kind`` about ``object_ids`` once the current transaction commits (at once
     outside a transaction). Nothing is sent when the transaction rolls back, nor inside ``notifications_suppressed``."""
-    if kind not in KINDS:
+    if kind not in _CONTEXTS:
         raise ValueError(f"Unknown notification {kind!r}")
     if _suppressed.get():
         return
@@ -117,11 +116,6 @@ def results_notifications_batched() -> Iterator[None]:
         _batch.reset(token)
     for student_id, ids in (batch or {}).items():  # set above, so never None here
         student_notify(kind=RESULTS, student_id=student_id, object_ids=ids)
-
-
-def diploma_issued_notify(*, diploma) -> None:
-    """Tell the student their diploma is issued (number, verification link, the portal to download it)."""
-    student_notify(kind=DIPLOMA, student_id=diploma.enrollment.student_id, object_ids=[diploma.pk])
 
 
 # --- building and sending (what the task runs) ---------------------------------------------------------------------
@@ -207,26 +201,18 @@ def _results_context(student: Student, object_ids: list[int]) -> dict | None:
     return {"rows": rows, "count": len(rows), "track_name": ", ".join(tracks)}
 
 
-def _diploma_context(student: Student, object_ids: list[int]) -> dict | None:
-    from diplomas.models import Diploma  # diplomas depend on students, not the other way round
-
-    diploma = (
-        Diploma.objects.select_related("enrollment__cohort__track")
-        .filter(pk__in=object_ids, enrollment__student=student, status=Diploma.Status.ISSUED)
-        .first()
-    )
-    if diploma is None:
-        return None  # not issued (yet), or revoked since
-    return {
-        "diploma": diploma,
-        "track_name": diploma.enrollment.cohort.track.name(),
-        "verify_url": accounts.absolute_url(reverse("diplomas:verify", args=[diploma.verification_code])),
-    }
-
-
-_CONTEXTS = {
+# The context of each kind of e-mail, by kind; an app above adds its own kinds (``notification_kind_register``).
+_CONTEXTS: dict[str, Callable[[Student, list[int]], dict | None]] = {
     INVITATION: _invitation_context,
     ADMITTED: _admitted_context,
     RESULTS: _results_context,
-    DIPLOMA: _diploma_context,
 }
+
+
+def notification_kind_register(kind: str, context: Callable[[Student, list[int]], dict | None]) -> None:
+    """Add a kind of e-mail whose rows live in an app above this one (``diplomas.notifications``): ``context`` builds
+    what ``templates/emails/<kind>*`` need from the student and the object ids, or None when there is nothing to
+    say any more. Registered when that app is ready, so web processes and workers alike know every kind."""
+    if _CONTEXTS.get(kind, context) is not context:
+        raise ValueError(f"Notification kind {kind!r} is registered already")
+    _CONTEXTS[kind] = context

@@ -26,6 +26,7 @@ from programs.models import Cohort, Module
 from . import selectors, services
 from .forms import CompletionForm, ContinuationDecisionForm, ContinuationForm, ResultForm, ResultsGridForm
 from .models import Continuation, Enrollment
+from .progress import cohort_results_grid
 
 RESULT_PERMS = ("students.add_moduleresult", "students.change_moduleresult")
 
@@ -148,7 +149,7 @@ class CohortResultsView(StaffRequiredMixin, View):
 
     def get(self, request, cohort_pk):
         cohort = _cohort_or_404(cohort_pk)
-        grid = selectors.cohort_results_grid(cohort=cohort)
+        grid = cohort_results_grid(cohort=cohort)
         form = (
             ResultsGridForm(initial={"assessed_on": timezone.localdate()}, grid=grid)
             if self.can_edit(request)
@@ -161,7 +162,7 @@ class CohortResultsView(StaffRequiredMixin, View):
             self.raise_exception = True
             return self.handle_no_permission()
         cohort = _cohort_or_404(cohort_pk)
-        grid = selectors.cohort_results_grid(cohort=cohort)
+        grid = cohort_results_grid(cohort=cohort)
         form = ResultsGridForm(request.POST, grid=grid)
         if form.is_valid():
             cells = form.changed_cells()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import functools
-from dataclasses import dataclass
-from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -16,6 +13,7 @@ from django.db.models.functions import Concat
 from mobility.foundation.access import partner_institution_id, sees_everything
 from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Module
+from programs.selectors import CREDITS_FIELD, SubqueryCount, subquery_sum
 
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 from .names import normalize_search
@@ -61,7 +59,7 @@ def enrollments_meeting_completion_rule(queryset: QuerySet[Enrollment]) -> Query
     return queryset.exclude(Exists(unpassed_required))
 
 
-# --- staff pages: the students list, one student, progress, history ---------------------------------------------
+# --- staff pages: the students list, one student, history -------------------------------------------------------
 
 # ``sort`` parameter → ordering. Anything else falls back to the name order.
 STUDENT_SORTS: dict[str, tuple[str, ...]] = {
@@ -187,49 +185,6 @@ def student_get(*, viewer, pk) -> Student:
     )
 
 
-@functools.cache
-def _progress_sql() -> str:
-    """The track's modules, each with whether the enrollment has a passing result for it (``%s``: the
-    enrollment, then the track). Written once from the models' own table and column names: building the same
-    statement with the ORM (eight filtered aggregates over an ``Exists``) cost the partner API's progress endpoint
-    several times the query itself on every request (docs/performance.md#partner-api-under-load)."""
-    module, result = Module._meta, ModuleResult._meta
-
-    def column(meta, name):
-        return connection.ops.quote_name(meta.get_field(name).column)
-
-    return (
-        f"SELECT m.{column(module, 'id')}, m.{column(module, 'is_required')}, m.{column(module, 'hours')}, "
-        f"m.{column(module, 'credits')}, EXISTS (SELECT 1 FROM {connection.ops.quote_name(result.db_table)} r "
-        f"WHERE r.{column(result, 'enrollment')} = %s AND r.{column(result, 'module')} = m.{column(module, 'id')} "
-        f"AND r.{column(result, 'passed')}) AS passed_in_enrollment "
-        f"FROM {connection.ops.quote_name(module.db_table)} m WHERE m.{column(module, 'track')} = %s"
-    )
-
-
-def enrollment_progress(*, enrollment: Enrollment) -> dict:
-    """Progress of one enrollment in one query: required modules passed of required, hours and credits of the
-    passed modules of all the track's modules. A module counts once, whatever the number of passing attempts.
-
-    One row per module of the track (a dozen), summed here; the statement is fixed (``_progress_sql``), so no
-    query is compiled per call."""
-    modules = list(Module.objects.raw(_progress_sql(), [enrollment.pk, enrollment.track_id]))
-    passed = [module for module in modules if module.passed_in_enrollment]  # type: ignore[attr-defined]  # the SQL's
-    totals = {
-        "required": sum(1 for module in modules if module.is_required),
-        "required_passed": sum(1 for module in passed if module.is_required),
-        "modules": len(modules),
-        "modules_passed": len(passed),
-        # ``or 0`` as the SQL sums gave: 0, not a zero Decimal, when nothing is summed.
-        "hours_total": sum(module.hours for module in modules) or 0,
-        "hours_passed": sum(module.hours for module in passed) or 0,
-        "credits_total": sum(module.credits for module in modules) or 0,
-        "credits_passed": sum(module.credits for module in passed) or 0,
-    }
-    totals["percent"] = round(100 * totals["required_passed"] / totals["required"]) if totals["required"] else 100
-    return totals
-
-
 def student_audit_history(*, student: Student) -> QuerySet[AuditEntry]:
     """Audit entries of the student and of their enrollments, newest first."""
     student_type = ContentType.objects.get_for_model(Student)
@@ -260,100 +215,7 @@ def enrollments_for_action(*, viewer, ids) -> QuerySet[Enrollment]:
     )
 
 
-# --- results grid, continuation report ---------------------------------------------------------------------------
-
-# Enrollments that have results to show in a cohort's grid; only ``enrolled`` ones can be edited.
-GRID_STATUSES = (
-    Enrollment.Status.ENROLLED,
-    Enrollment.Status.COMPLETED,
-    Enrollment.Status.FAILED,
-    Enrollment.Status.WITHDRAWN,
-)
-
-
-@dataclass
-class GridCellView:
-    module: Module
-    latest: ModuleResult | None = None
-    attempts: int = 0
-    passed: bool = False  # any attempt passed: what the completion rule counts
-
-
-@dataclass
-class GridRow:
-    enrollment: Enrollment
-    cells: list[GridCellView]
-    eligible: bool = False
-    progress: dict = dataclasses.field(default_factory=dict)
-    missing: list[Module] = dataclasses.field(default_factory=list)
-
-    @property
-    def editable(self) -> bool:
-        return self.enrollment.status == Enrollment.Status.ENROLLED
-
-
-@dataclass
-class ResultsGrid:
-    cohort: Cohort
-    modules: list[Module]
-    rows: list[GridRow]
-
-    @property
-    def eligible(self) -> list[GridRow]:
-        return [row for row in self.rows if row.eligible]
-
-
-def cohort_results_grid(*, cohort: Cohort) -> ResultsGrid:
-    """The cohort's students (enrolled, completed, failed, withdrawn) × the modules of its track, in four queries
-    whatever the size: each cell has the latest attempt and whether any attempt passed; each row the progress
-    (required passed of required, hours and credits of the passed modules of all), the required modules still
-    missing, and eligibility from the completion rule itself (``enrollments_eligible_for_completion``)."""
-    enrollments = list(
-        Enrollment.objects.filter(cohort=cohort, status__in=GRID_STATUSES)
-        .select_related("student")
-        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
-    )
-    modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
-    ids = [enrollment.pk for enrollment in enrollments]
-    results: dict[tuple[int, int], list[ModuleResult]] = {}
-    for result in ModuleResult.objects.filter(enrollment_id__in=ids).order_by("attempt"):
-        results.setdefault((result.enrollment_id, result.module_id), []).append(result)
-    eligible = set(
-        enrollments_eligible_for_completion(Enrollment.objects.filter(pk__in=ids)).values_list("pk", flat=True)
-    )
-    required = [module for module in modules if module.is_required]
-    rows = []
-    for enrollment in enrollments:
-        cells = []
-        for module in modules:
-            attempts = results.get((enrollment.pk, module.pk), [])
-            cells.append(
-                GridCellView(
-                    module=module,
-                    latest=attempts[-1] if attempts else None,
-                    attempts=len(attempts),
-                    passed=any(result.passed for result in attempts),
-                )
-            )
-        passed = [cell.module for cell in cells if cell.passed]
-        progress = {
-            "required": len(required),
-            "required_passed": sum(1 for module in passed if module.is_required),
-            "hours_total": sum(module.hours for module in modules),
-            "hours_passed": sum(module.hours for module in passed),
-            "credits_total": sum((module.credits for module in modules), Decimal(0)),
-            "credits_passed": sum((module.credits for module in passed), Decimal(0)),
-        }
-        rows.append(
-            GridRow(
-                enrollment=enrollment,
-                cells=cells,
-                eligible=enrollment.pk in eligible,
-                progress=progress,
-                missing=[cell.module for cell in cells if cell.module.is_required and not cell.passed],
-            )
-        )
-    return ResultsGrid(cohort=cohort, modules=modules, rows=rows)
+# --- continuation report ---------------------------------------------------------------------------------------
 
 
 def continuation_report() -> list[dict]:
@@ -471,66 +333,10 @@ def portal_enrollment_get(*, viewer, pk) -> Enrollment:
 
 
 def _portal_diplomas() -> QuerySet:
-    # Every diploma but the failed renders, which are the office's to retry: a student sees "in preparation" until a
-    # diploma is issued, and a revoked one as revoked. Newest first, so the one that counts leads.
-    from diplomas.models import Diploma
-
-    return Diploma.objects.exclude(status=Diploma.Status.FAILED).order_by("-requested_at", "-id")
-
-
-@dataclass
-class PortalModuleRow:
-    """One module of the track as the student sees it: passed (some attempt passed), failed (attempted, none
-    passed) or pending (no result yet), with the latest attempt."""
-
-    module: Module
-    latest: ModuleResult | None
-    attempts: int
-    passed: bool
-
-    @property
-    def state(self) -> str:
-        if self.passed:
-            return "passed"
-        return "failed" if self.attempts else "pending"
-
-
-@dataclass
-class PortalProgress:
-    enrollment: Enrollment
-    totals: dict  # ``enrollment_progress``
-    modules: list[PortalModuleRow]
-    missing: list[Module]  # ``completion_missing_modules``: what is left for completion
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-
-def portal_enrollment_progress(*, enrollment: Enrollment) -> PortalProgress:
-    """Progress of one enrollment per module, in four queries whatever the number of modules: the totals
-    (``enrollment_progress``), what is left (the completion rule, ``completion_missing_modules``), the track's
-    modules and the enrollment's results. The caller has already scoped ``enrollment`` to the viewer."""
-    results: dict[int, list[ModuleResult]] = {}
-    for result in ModuleResult.objects.filter(enrollment=enrollment).order_by("attempt", "id"):
-        results.setdefault(result.module_id, []).append(result)
-    rows = []
-    for module in Module.objects.filter(track_id=enrollment.track_id).order_by("order", "code"):
-        attempts = results.get(module.pk, [])
-        rows.append(
-            PortalModuleRow(
-                module=module,
-                latest=attempts[-1] if attempts else None,
-                attempts=len(attempts),
-                passed=any(result.passed for result in attempts),
-            )
-        )
-    return PortalProgress(
-        enrollment=enrollment,
-        totals=enrollment_progress(enrollment=enrollment),
-        modules=rows,
-        missing=list(completion_missing_modules(enrollment=enrollment).order_by("order", "code")),
-    )
+    # The diplomas app's model, reached through the relation it declares (``enrollment.diplomas``): this app is
+    # below it and does not import it (docs/architecture.md). Which ones a student sees is that model's rule.
+    diploma_model: Any = Enrollment._meta.get_field("diplomas").related_model  # a class this app cannot import
+    return diploma_model.objects.shown_to_student()
 
 
 def portal_correction_requests(*, viewer) -> QuerySet[CorrectionRequest]:
@@ -558,3 +364,38 @@ def correction_request_for_staff(*, viewer, student: Student, pk) -> CorrectionR
     return visible_students_only(
         CorrectionRequest.objects.filter(student=student), viewer=viewer, path="student__"
     ).get(pk=pk)
+
+
+# --- a cohort's enrollments (the cohort page) ---------------------------------------------------------------------
+
+
+def cohort_enrollments_with_progress(*, cohort: Cohort) -> QuerySet[Enrollment]:
+    """The cohort's enrollments with their students and progress, in one query:
+
+    - ``required_total``: required modules of the enrollment's track;
+    - ``required_passed``: those with a passing result (any attempt) — the completion rule's numbers
+      (``students.selectors.completion_missing_modules`` is empty exactly when the two are equal);
+    - ``credits_earned``: credits of the track's modules with a passing result, each module counted once.
+    """
+    passed_module = Exists(
+        ModuleResult.objects.filter(enrollment_id=OuterRef(OuterRef("pk")), module_id=OuterRef("pk"), passed=True)
+    )
+    track_modules_ = Module.objects.filter(track_id=OuterRef("track_id"))
+    return (
+        Enrollment.objects.filter(cohort=cohort)
+        .select_related("student")
+        .annotate(
+            required_total=SubqueryCount(track_modules_.filter(is_required=True).values("pk")),
+            required_passed=SubqueryCount(track_modules_.filter(is_required=True).filter(passed_module).values("pk")),
+            credits_earned=subquery_sum(track_modules_.filter(passed_module), "credits", "track_id", CREDITS_FIELD),
+        )
+        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
+    )
+
+
+def status_counts(enrollments) -> dict[str, int]:
+    """Enrollments per status, from rows already loaded (no query)."""
+    counts = dict.fromkeys(Enrollment.Status.values, 0)
+    for enrollment in enrollments:
+        counts[enrollment.status] += 1
+    return counts

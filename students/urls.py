@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import results_views, views
+from . import cohort_views, results_views, views
 from .imports import gradebook_views, roster_views
 from .portal import staff_views as correction_views
 
@@ -24,6 +24,7 @@ urlpatterns = [
         results_views.EnrollmentResultsView.as_view(),
         name="enrollment-results",
     ),
+    path("cohorts/<int:pk>/", cohort_views.CohortDetailView.as_view(), name="cohort-detail"),
     path("cohorts/<int:cohort_pk>/results/", results_views.CohortResultsView.as_view(), name="cohort-results"),
     path("cohorts/<int:cohort_pk>/complete/", results_views.CohortCompleteView.as_view(), name="cohort-complete"),
     path(

@@ -8,10 +8,10 @@ as a message; they are never swallowed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.foundation.access import can_view_sensitive
@@ -32,53 +32,26 @@ from . import exports, selectors, services, transliteration
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
-S = Enrollment.Status
+from .progress import progress_for_many
 
 
-@dataclass(frozen=True)
-class Action:
-    """One button of the enrollment workflow: the service it calls and whether it needs a reason."""
-
-    name: str
-    target: str
-    label: StrOrPromise
-    done: StrOrPromise
-    style: str
-
-    @property
-    def reason_required(self) -> bool:
-        return services.TRANSITIONS[self.target][2]
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return services.TRANSITIONS[self.target][0]
-
-    def run(self, enrollment: Enrollment, *, by, text: str = "") -> Enrollment:
-        service = getattr(services, f"enrollment_{self.name}")
-        key = "reason" if self.reason_required else "note"
-        return service(enrollment=enrollment, by=by, **{key: text})
+def actions_for(enrollment: Enrollment, *, viewer) -> list[services.Transition]:
+    """The transitions of the table (``services.TRANSITIONS``) allowed from the enrollment's status, among those the
+    viewer holds the permission of."""
+    return [
+        transition
+        for transition in services.TRANSITIONS.values()
+        if transition.allows(enrollment.status) and viewer.has_perm(transition.permission)
+    ]
 
 
-ACTIONS: dict[str, Action] = {
-    action.name: action
-    for action in (
-        Action("admit", S.ADMITTED, gettext_lazy("Admit"), gettext_lazy("Admitted"), "success"),
-        Action("enroll", S.ENROLLED, gettext_lazy("Enroll"), gettext_lazy("Enrolled"), "primary"),
-        Action("complete", S.COMPLETED, gettext_lazy("Complete"), gettext_lazy("Completed"), "success"),
-        Action("reject", S.REJECTED, gettext_lazy("Reject"), gettext_lazy("Rejected"), "danger"),
-        Action("withdraw", S.WITHDRAWN, gettext_lazy("Withdraw"), gettext_lazy("Withdrawn"), "warning"),
-        Action("fail", S.FAILED, gettext_lazy("Record as failed"), gettext_lazy("Recorded as failed"), "danger"),
-    )
-}
-
-
-def actions_for(enrollment: Enrollment) -> list[Action]:
-    """The transitions allowed from the enrollment's status (``services.TRANSITIONS``)."""
-    return [action for action in ACTIONS.values() if enrollment.status in action.sources]
+def _transition_or_404(request, name: str) -> services.Transition:
+    transition = services.TRANSITIONS_BY_NAME.get(name)
+    if transition is None:
+        raise Http404(_("No such action."))
+    if not request.user.has_perm(transition.permission):
+        raise PermissionDenied
+    return transition
 
 
 def _safe_next(request, default: str) -> str:
@@ -124,7 +97,8 @@ class StudentListView(StaffRequiredMixin, View):
             "sort": sort,
             # For each sortable column: the sort its header link sets (the reverse when it is the current one).
             "next_sort": {column: (f"-{column}" if sort == column else column) for column in SORTABLE_COLUMNS},
-            "actionable": (S.APPLIED, S.ADMITTED),
+            # The statuses the bulk form's transitions start from: only those rows have a checkbox.
+            "actionable": {source for t in services.TRANSITIONS.values() if t.in_list for source in t.sources},
             "bulk_form": BulkActionForm(),
             "can_change_enrollment": request.user.has_perm("students.change_enrollment"),
             "can_add_student": request.user.has_perm("students.add_student"),
@@ -159,12 +133,9 @@ class StudentExportView(StaffRequiredMixin, View):
 
 
 class BulkActionView(StaffRequiredMixin, View):
-    """Admit, enroll or reject the applications checked in the list.
-
-    Each enrollment is moved by its own service call, in its own transaction: one refusal (a full quota, a wrong
-    status) does not undo or block the others, and nothing is ever half-written. The quota check in
-    ``enrollment_admit`` makes a batch stop at the quota by itself. The result is reported per student.
-    """
+    """Admit, enroll or reject the applications checked in the list, with ``enrollments_transition_many`` (each
+    enrollment in its own transaction: one refusal does not undo or block the others). The result is reported per
+    student."""
 
     permission_required = "students.change_enrollment"
     http_method_names = ["post"]
@@ -177,17 +148,13 @@ class BulkActionView(StaffRequiredMixin, View):
                 for error in errors:
                     messages.error(request, error)
             return redirect(back)
-        action = ACTIONS[form.cleaned_data["action"]]
+        transition = _transition_or_404(request, form.cleaned_data["action"])
         ids = form.cleaned_data["enrollment"]
         enrollments = list(selectors.enrollments_for_action(viewer=request.user, ids=ids))
-        moved, refused = [], []
-        for enrollment in enrollments:
-            try:
-                action.run(enrollment, by=request.user, text=form.cleaned_data["reason"])
-            except DomainError as error:
-                refused.append(f"{enrollment.student} ({enrollment.cohort.code}) — {error.message}")
-            else:
-                moved.append(enrollment)
+        outcome = services.enrollments_transition_many(
+            enrollments=enrollments, target=transition.target, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        refused = [f"{e.student} ({e.cohort.code}) — {error.message}" for e, error in outcome.refused]
         missing = len(set(ids) - {enrollment.pk for enrollment in enrollments})
         if missing:
             refused.append(
@@ -196,10 +163,10 @@ class BulkActionView(StaffRequiredMixin, View):
                 )
                 % {"count": missing}
             )
-        text = _("%(done)s %(count)d") % {"done": action.done, "count": len(moved)}
+        text = _("%(done)s %(count)d") % {"done": transition.done, "count": len(outcome.done)}
         if refused:
             text += "; " + _("refused %(count)d: %(list)s") % {"count": len(refused), "list": "; ".join(refused)}
-        level = messages.SUCCESS if not refused else (messages.WARNING if moved else messages.ERROR)
+        level = messages.SUCCESS if not refused else (messages.WARNING if outcome.done else messages.ERROR)
         messages.add_message(request, level, text)
         return redirect(back)
 
@@ -231,16 +198,17 @@ class StudentDetailView(StaffRequiredMixin, View):
 
 def detail_context(request, student: Student, *, application_form: ApplicationForm | None = None) -> dict:
     sensitive = can_view_sensitive(request.user)
-    can_change = request.user.has_perm("students.change_enrollment")
     enrollments: list[dict[str, Any]] = []
-    for enrollment in student.enrollments.all():
+    student_enrollments = list(student.enrollments.all())
+    progress = progress_for_many(enrollments=student_enrollments)
+    for enrollment in student_enrollments:
         enrollments.append(
             {
                 "enrollment": enrollment,
-                "actions": actions_for(enrollment) if can_change else [],
+                "actions": actions_for(enrollment, viewer=request.user),
                 "results": list(enrollment.results.all()),
                 "diplomas": list(enrollment.diplomas.all()),
-                "progress": selectors.enrollment_progress(enrollment=enrollment),
+                "progress": progress[enrollment.pk].as_dict(),
             }
         )
     cohorts = selectors.cohorts_open_for_student(student=student)
@@ -362,46 +330,47 @@ class EnrollmentApplyView(StaffRequiredMixin, View):
 
 
 class EnrollmentTransitionView(StaffRequiredMixin, View):
-    """One step of the state machine. GET shows a confirmation page (with the reason field where one is needed);
-    POST calls the service. A refusal is shown as a message on the student's page and changes nothing."""
+    """One step of the state machine (a transition of ``services.TRANSITIONS``, by its name). GET shows a
+    confirmation page (with the reason field where one is needed); POST calls the service. A refusal is shown as a
+    message on the student's page and changes nothing."""
 
     permission_required = "students.change_enrollment"
     template_name = "students/enrollment_transition.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if kwargs.get("action") not in ACTIONS:
+        if kwargs.get("action") not in services.TRANSITIONS_BY_NAME:
             raise Http404(_("No such action."))
         return super().dispatch(request, *args, **kwargs)
 
-    def render_confirm(self, request, enrollment, action, form):
-        allowed = enrollment.status in action.sources
-        context = {"enrollment": enrollment, "action": action, "form": form, "allowed": allowed}
+    def render_confirm(self, request, enrollment, transition, form):
+        allowed = transition.allows(enrollment.status)
+        context = {"enrollment": enrollment, "action": transition, "form": form, "allowed": allowed}
         return render(request, self.template_name, context)
 
     def get(self, request, pk, action):
-        action = ACTIONS[action]
+        transition = _transition_or_404(request, action)
         enrollment = _enrollment_or_404(request, pk)
-        return self.render_confirm(request, enrollment, action, ReasonForm(required=action.reason_required))
+        return self.render_confirm(request, enrollment, transition, ReasonForm(required=transition.reason_required))
 
     def post(self, request, pk, action):
-        action = ACTIONS[action]
+        transition = _transition_or_404(request, action)
         enrollment = _enrollment_or_404(request, pk)
         detail = reverse("students:student-detail", args=[enrollment.student_id])
-        form = ReasonForm(request.POST, required=action.reason_required)
+        form = ReasonForm(request.POST, required=transition.reason_required)
         if not form.is_valid():
-            return self.render_confirm(request, enrollment, action, form)
+            return self.render_confirm(request, enrollment, transition, form)
         try:
-            action.run(enrollment, by=request.user, text=form.cleaned_data["reason"])
+            transition.run(enrollment, by=request.user, text=form.cleaned_data["reason"])
         except DomainError as error:
             if error.field == "reason":
                 form.add_error("reason", error.message)
-                return self.render_confirm(request, enrollment, action, form)
+                return self.render_confirm(request, enrollment, transition, form)
             messages.error(request, _refusal_text(enrollment, error))
         else:
             messages.success(
                 request,
                 _("%(done)s: %(student)s, %(cohort)s.")
-                % {"done": action.done, "student": enrollment.student, "cohort": enrollment.cohort.code},
+                % {"done": transition.done, "student": enrollment.student, "cohort": enrollment.cohort.code},
             )
         return redirect(_safe_next(request, detail))
 

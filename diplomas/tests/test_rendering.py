@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from diplomas import rendering
@@ -374,23 +373,3 @@ def test_digits_use_the_default_glyphs_so_the_font_subset_stays_small(monkeypatc
     rendering.render_diploma_pdf(make_diploma())
     digits = {glyph for glyph, text in used.items() if text.isdigit()}
     assert digits and max(digits) < 1000, sorted(digits)
-
-
-def test_the_pdf_a_file_is_the_same_with_streams_compressed_once(monkeypatch):
-    import zlib
-
-    import pydyf
-    from weasyprint import HTML
-
-    compressed = []
-    real_compressobj = zlib.compressobj
-    monkeypatch.setattr(pydyf.zlib, "compressobj", lambda *a, **k: compressed.append(1) or real_compressobj(*a, **k))
-    html = rendering.render_diploma_html(make_diploma())
-    plain = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[rendering.stylesheet()], font_config=rendering.font_config(), pdf_variant="pdf/a-3b"
-    )
-    by_pydyf, compressed[:] = len(compressed), []
-    assert rendering.html_to_pdf(html) == plain  # byte for byte, the file identifier included
-    # pydyf is left only its own object and cross-reference streams; the page's streams (content, font, profile,
-    # metadata…), which it compressed twice each, are compressed once by the finisher.
-    assert len(compressed) == 3 < by_pydyf - 6

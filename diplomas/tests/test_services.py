@@ -13,8 +13,10 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -223,13 +225,11 @@ def test_a_run_that_finds_the_diploma_issued_after_rendering_stores_nothing(offi
 
 
 def test_unexpected_errors_retry_up_to_the_bound_then_fail_with_the_reason(office, fake_render, committed):
-    from diplomas import tasks
-
     fake_render.side_effect = RuntimeError("font cache exploded")
     diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
     diploma.refresh_from_db()
-    assert fake_render.call_count == tasks.MAX_RETRIES + 1
-    assert diploma.status == S.FAILED and diploma.attempts == tasks.MAX_RETRIES + 1
+    assert fake_render.call_count == settings.DIPLOMA_RENDER_MAX_RETRIES + 1
+    assert diploma.status == S.FAILED and diploma.attempts == settings.DIPLOMA_RENDER_MAX_RETRIES + 1
     assert diploma.failure_reason == "RuntimeError: font cache exploded"
     assert AuditEntry.objects.get(action="diploma.fail").reason == diploma.failure_reason
 
@@ -244,11 +244,43 @@ def test_a_domain_error_is_recorded_at_once_without_retry(office, fake_render, c
 
 def test_a_diploma_whose_runs_keep_dying_is_failed_after_max_attempts(office, fake_render):
     diploma = Diploma.objects.create(enrollment=completed_enrollment())
-    Diploma.objects.filter(pk=diploma.pk).update(attempts=services.MAX_ATTEMPTS)
+    Diploma.objects.filter(pk=diploma.pk).update(attempts=settings.DIPLOMA_MAX_ATTEMPTS)
     services.diploma_issue(diploma_id=diploma.pk)
     diploma.refresh_from_db()
     assert diploma.status == S.FAILED and "attempts" in diploma.failure_reason
     assert not fake_render.called
+
+
+def test_the_limits_are_read_when_used_so_override_settings_changes_them(office, fake_render, committed):
+    from diplomas import tasks
+
+    # Retries: one allowed, so two runs in all.
+    fake_render.side_effect = RuntimeError("font cache exploded")
+    with override_settings(DIPLOMA_RENDER_MAX_RETRIES=1):
+        retried = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    retried.refresh_from_db()
+    assert fake_render.call_count == 2 and retried.status == S.FAILED and retried.attempts == 2
+
+    # Runs in all: two, where the default allows eight.
+    fake_render.reset_mock(side_effect=True)
+    tired = Diploma.objects.create(enrollment=completed_enrollment())
+    Diploma.objects.filter(pk=tired.pk).update(attempts=2)
+    with override_settings(DIPLOMA_MAX_ATTEMPTS=2):
+        services.diploma_issue(diploma_id=tired.pk)
+    tired.refresh_from_db()
+    assert tired.status == S.FAILED and "attempts" in tired.failure_reason and not fake_render.called
+
+    # The backoff's base: 100 s makes the first wait 50-100 s (the default's 1-2 s otherwise).
+    with override_settings(DIPLOMA_RENDER_RETRY_BACKOFF=100):
+        assert all(50 <= tasks.retry_countdown(0) <= 100 for _ in range(20))
+
+    # The sweeper's delay: a diploma untouched for 7 minutes is stuck after 5, not after the default 10.
+    waiting = Diploma.objects.create(enrollment=completed_enrollment())
+    Diploma.objects.filter(pk=waiting.pk).update(modified_at=timezone.now() - timedelta(minutes=7))
+    with mock.patch("diplomas.tasks.render_diploma.apply_async"):
+        assert services.diplomas_sweep_stuck() == []
+        with override_settings(DIPLOMA_STUCK_AFTER_SECONDS=300):
+            assert services.diplomas_sweep_stuck() == [waiting.pk]
 
 
 def test_retry_requests_a_failed_diploma_again_and_keeps_its_number(office, fake_render, committed):

@@ -8,8 +8,8 @@ from django.urls import resolve, reverse
 from diplomas import rendering
 from diplomas.api.serializers import DiplomaSerializer
 from diplomas.events import diploma_data
+from mobility.personal_data.services import student_personal_data
 from mobility.testing import make_user
-from students.services.personal_data import student_personal_data
 
 pytestmark = pytest.mark.django_db
 

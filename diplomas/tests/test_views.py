@@ -292,7 +292,7 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
     for _ in range(3):
         completed_enrollment(cohort=cohort)
     client.force_login(office)
-    page = client.get(f"/cohorts/{cohort.pk}/").content.decode()
+    page = client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
     assert f'action="/cohorts/{cohort.pk}/diplomas/request/"' in page
     assert f'hx-get="/cohorts/{cohort.pk}/diplomas/progress/"' in page and 'hx-trigger="load, every 2s"' in page
     assert "<script>" not in page  # no inline script

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
+from mobility.foundation.models import PartnerAPIKey
+
 OFFICE = "office"
 OFFICE_ADMIN = "office-admin"
 
@@ -76,14 +78,11 @@ def can_view_sensitive(user) -> bool:
 
 # --- partner systems (API keys) ------------------------------------------------------------------------------------
 # A viewer is a user (staff or student session) or a ``mobility.foundation.models.PartnerAPIKey`` (a partner system).
-# The
-# partner API passes the key itself as the viewer, so every selector decides by the rules below
+# The partner API passes the key itself as the viewer, so every selector decides by the rules below
 # (docs/decisions/0011-partner-api-keys-and-scopes.md).
 
 
 def _is_api_key(viewer) -> bool:
-    from mobility.foundation.models import PartnerAPIKey
-
     return isinstance(viewer, PartnerAPIKey)
 
 

@@ -24,7 +24,7 @@ class AuditEntry(models.Model):
     """One line of the audit log: who did what to which object, and the values before and after.
 
     Entries are written by services (``mobility.foundation.audit.audit_record``) and never changed afterwards, with one
-    exception: erasing a student's personal data (``students.services.personal_data.student_erase``) replaces the
+    exception: erasing a student's personal data (``mobility.personal_data.services.student_erase``) replaces the
     erased values in the entries about them, keeping who, when and what (docs/decisions/0013-erasing-a-student.md).
     """
 

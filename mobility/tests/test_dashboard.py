@@ -16,7 +16,7 @@ from mobility.foundation.access import OFFICE
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment
-from students.tests.factories import EnrollmentFactory, StudentFactory
+from students.tests.factories import EnrollmentFactory, StudentFactory, enrollment_move
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -37,18 +37,7 @@ def _move(enrollment: Enrollment, *steps: str) -> Enrollment:
     day = enrollment.applied_on
     for step in steps:
         day += DAY
-        if step == S.ADMITTED:
-            services.enrollment_admit(enrollment=enrollment, by=None, on=day)
-        elif step == S.ENROLLED:
-            services.enrollment_enroll(enrollment=enrollment, by=None, on=day)
-        elif step == S.COMPLETED:
-            services.enrollment_complete(enrollment=enrollment, by=None, on=day)
-        elif step == S.REJECTED:
-            services.enrollment_reject(enrollment=enrollment, by=None, reason="Incomplete documents", on=day)
-        elif step == S.WITHDRAWN:
-            services.enrollment_withdraw(enrollment=enrollment, by=None, reason="Personal reasons", on=day)
-        elif step == S.FAILED:
-            services.enrollment_fail(enrollment=enrollment, by=None, reason="Did not attend", on=day)
+        enrollment_move(enrollment, step, on=day)
     return enrollment
 
 

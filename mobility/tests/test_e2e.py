@@ -161,7 +161,7 @@ def test_the_menu_fits_a_laptop_screen_in_every_language(page, live_server, scre
     cohort = CohortFactory()
     _log_in(page, live_server, "admin-e2e")
     page.click(f"form.language-switcher button[value='{language}']")
-    for path in ("/", reverse("programs:cohort-detail", args=[cohort.pk]), reverse("students:student-list")):
+    for path in ("/", reverse("students:cohort-detail", args=[cohort.pk]), reverse("students:student-list")):
         page.goto(f"{live_server.url}{path}")
         assert page.locator("html").get_attribute("lang") == language
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path

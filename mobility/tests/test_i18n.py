@@ -300,7 +300,7 @@ def test_api_validation_errors_speak_the_callers_language(college, translated):
 def test_dates_on_a_staff_page_follow_the_language(client, translated, accept, dates):
     cohort = CohortFactory()
     client.force_login(make_user("clerk", OFFICE))
-    html = client.get(f"/cohorts/{cohort.pk}/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    html = client.get(f"/students/cohorts/{cohort.pk}/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert dates in html
     switcher = r'<footer[^>]*>\s*<form method="post" action="/i18n/setlang/"'
     assert re.search(switcher, html), "staff pages have the language switcher at their foot"

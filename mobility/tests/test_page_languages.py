@@ -28,6 +28,7 @@ NOT_PAGES = {
     "cohort-complete": "POST only",
     "toggle": "POST only (webhooks:toggle)",
     "replay": "POST only (webhooks:replay)",
+    "cohort-detail-moved": "a permanent redirect to students:cohort-detail",
     # files
     "agreement-document": "a file (the fixture's agreement has none: 404)",
     "diploma-pdf": "a file (the fixture's diploma has none: 404)",

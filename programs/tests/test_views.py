@@ -105,7 +105,7 @@ def _pages(w):
         f"/tracks/{w['track'].pk}/modules/{w['modules'][0].pk}/edit/",
         "/cohorts/",
         "/cohorts/new/",
-        f"/cohorts/{w['cohort'].pk}/",
+        f"/students/cohorts/{w['cohort'].pk}/",
         f"/cohorts/{w['cohort'].pk}/edit/",
     ]
 
@@ -473,7 +473,7 @@ def test_cohort_list_filters_and_counts_per_status(staff_client, world):
 
 
 def test_cohort_detail_shows_each_students_progress(staff_client, world):
-    page = staff_client.get(f"/cohorts/{world['cohort'].pk}/")
+    page = staff_client.get(f"/students/cohorts/{world['cohort'].pk}/")
     progress = {
         e.pk: (e.status, e.required_passed, e.required_total, e.credits_earned) for e in page.context["enrollments"]
     }
@@ -505,7 +505,7 @@ def _cohort_post(w, **overrides):
 def test_cohort_create(staff_client, world):
     response = staff_client.post("/cohorts/new/", _cohort_post(world))
     cohort = Cohort.objects.get(code="CQ-MECH-2027")
-    assert response.status_code == 302 and response["Location"] == f"/cohorts/{cohort.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/students/cohorts/{cohort.pk}/"
     assert AuditEntry.objects.filter(action="cohort.create").exists()
 
 
@@ -587,7 +587,7 @@ def _query_urls(w):
         "/tracks/": "/tracks/",
         "/cohorts/": "/cohorts/",
         "agreement-detail": f"/agreements/{w['agreement'].pk}/",
-        "cohort-detail": f"/cohorts/{w['cohort'].pk}/",
+        "cohort-detail": f"/students/cohorts/{w['cohort'].pk}/",
         "track-detail": f"/tracks/{w['track'].pk}/",
         "institution-detail": f"/institutions/{w['host'].pk}/",
     }
@@ -605,3 +605,9 @@ def test_pages_render_with_a_fixed_number_of_queries(staff_client, world, django
     for name, url in urls.items():
         with django_assert_num_queries(PINNED_QUERIES[name]):
             staff_client.get(url)
+
+
+def test_the_old_address_of_a_cohorts_page_leads_to_it(staff_client, world):
+    # The cohort's page moved under students/ (it lists the students app's enrollments); bookmarks keep working.
+    response = staff_client.get(f"/cohorts/{world['cohort'].pk}/")
+    assert response.status_code == 301 and response["Location"] == f"/students/cohorts/{world['cohort'].pk}/"

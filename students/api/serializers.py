@@ -147,7 +147,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    """``students.selectors.enrollment_progress``, the numbers the staff pages show."""
+    """``students.progress.enrollment_progress``, the numbers the staff pages show."""
 
     enrollment = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Enrollment.Status.choices)

@@ -18,6 +18,7 @@ from mobility.foundation.idempotency import idempotent
 
 from .. import selectors, services
 from ..models import Enrollment, ModuleResult, Student
+from ..progress import enrollment_progress
 from .serializers import (
     EnrollmentApplySerializer,
     EnrollmentSerializer,
@@ -187,7 +188,7 @@ class EnrollmentViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
     def progress(self, request, pk=None):
         enrollment = self.get_object()
-        progress = selectors.enrollment_progress(enrollment=enrollment)
+        progress = enrollment_progress(enrollment=enrollment)
         data = {"enrollment": enrollment.pk, "status": enrollment.status, **progress}
         return Response(shared_serializer(ProgressSerializer).to_representation(data))
 

@@ -306,7 +306,7 @@ class GradebookPreviewView(GradebookStepMixin, View):
         if "cancel" in request.POST:
             self.forget(entry)
             messages.info(request, _("The gradebook import was cancelled; nothing was saved."))
-            return redirect("programs:cohort-detail", pk=cohort.pk)
+            return redirect("students:cohort-detail", pk=cohort.pk)
         if "save_max" in request.POST:
             return self.save_maxima(cohort, entry, upload)
         form = ConfirmForm(request.POST)

@@ -213,7 +213,7 @@ class RosterPreviewView(StaffRequiredMixin, View):
             },
         )
         try:
-            return redirect(reverse("programs:cohort-detail", args=[preview.cohort.pk]))
+            return redirect(reverse("students:cohort-detail", args=[preview.cohort.pk]))
         except NoReverseMatch:
             return redirect("students:student-list")
 

@@ -22,6 +22,7 @@ from mobility.foundation.exceptions import DomainError
 
 from .. import selectors
 from ..models import Enrollment
+from ..progress import portal_enrollment_progress
 from ..services.corrections import correction_request_create
 from .forms import CorrectionRequestForm
 
@@ -71,7 +72,7 @@ class EnrollmentView(PortalView):
             enrollment = selectors.portal_enrollment_get(viewer=request.user, pk=pk)
         except Enrollment.DoesNotExist:
             raise Http404 from None
-        progress = selectors.portal_enrollment_progress(enrollment=enrollment)
+        progress = portal_enrollment_progress(enrollment=enrollment)
         diplomas = list(enrollment.diplomas.all())
         for diploma in diplomas:
             # The address printed on the diploma (its QR code), so the student shares the same link.

@@ -1,7 +1,7 @@
 """Writes about students, one module per subject; every service is importable from here.
 
-- ``enrollments``: applications and the enrollment state machine (the only writer of ``Enrollment.status``),
-  places and quotas, completion of many.
+- ``enrollments``: applications and the enrollment state machine (the only writer of ``Enrollment.status``):
+  its one table ``TRANSITIONS``, places and quotas, and ``enrollments_transition_many``, the one bulk loop.
 - ``results``: module results, one at a time, a cohort's results grid all or nothing, or many at once.
 - ``records``: student records, with passport data kept from those without the permission.
 - ``continuations``: a completed student's applications to a bachelor's program.
@@ -10,6 +10,9 @@
 from .continuations import CONTINUATION_FIELDS, continuation_decide, continuation_record
 from .enrollments import (
     TRANSITIONS,
+    TRANSITIONS_BY_NAME,
+    Transition,
+    TransitionOutcome,
     enrollment_admit,
     enrollment_apply,
     enrollment_complete,
@@ -18,6 +21,7 @@ from .enrollments import (
     enrollment_reject,
     enrollment_withdraw,
     enrollments_complete_many,
+    enrollments_transition_many,
     quota_used,
 )
 from .records import STUDENT_EDITABLE_FIELDS, student_create, student_update
@@ -37,9 +41,12 @@ __all__ = [
     "MAX_ATTEMPTS",
     "STUDENT_EDITABLE_FIELDS",
     "TRANSITIONS",
+    "TRANSITIONS_BY_NAME",
     "BulkResult",
     "GridCell",
     "ResultInput",
+    "Transition",
+    "TransitionOutcome",
     "continuation_decide",
     "continuation_record",
     "enrollment_admit",
@@ -50,6 +57,7 @@ __all__ = [
     "enrollment_reject",
     "enrollment_withdraw",
     "enrollments_complete_many",
+    "enrollments_transition_many",
     "grade_for_score",
     "quota_used",
     "result_record",

@@ -8,39 +8,39 @@ The enrollment state machine (DESIGN.md §3)::
     enrolled → failed
 
 Every transition is a function below; each locks the row, checks the source state, writes the status and its
-date, and appends an audit entry, all in one transaction. No other code writes ``Enrollment.status``.
+date, and appends an audit entry, all in one transaction. No other code writes ``Enrollment.status``. The table
+``TRANSITIONS`` at the end is the one description of the machine: each transition's sources, date, reason, service,
+labels and permission, from which the staff pages, the admin and the tests take their actions.
+``enrollments_transition_many`` is the one loop that moves many enrollments.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
 from programs.models import AgreementQuota, Cohort
+from programs.participants import cohort_places_taken, quota_used
 from students.events import enrollment_events
 
 from ..models import Enrollment, Student
 from ..notifications import enrollment_admitted_notify
 from ..selectors import completion_missing_modules
 
-S = Enrollment.Status
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-# target status → (allowed source statuses, date field written, reason required)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
-    S.ADMITTED: ((S.APPLIED,), "admitted_on", False),
-    S.REJECTED: ((S.APPLIED, S.ADMITTED), "closed_on", True),
-    S.ENROLLED: ((S.ADMITTED,), "enrolled_on", False),
-    S.WITHDRAWN: ((S.ADMITTED, S.ENROLLED), "closed_on", True),
-    S.FAILED: ((S.ENROLLED,), "closed_on", True),
-    S.COMPLETED: ((S.ENROLLED,), "completed_on", False),
-}
+S = Enrollment.Status
 
 
 def enrollment_apply(
@@ -199,8 +199,9 @@ def _transition(
     reason: str = "",
     on: datetime.date | None = None,
 ) -> Enrollment:
-    sources, date_field, reason_required = TRANSITIONS[target]
-    if reason_required and not reason.strip():
+    entry = TRANSITIONS[target]
+    sources, date_field = entry.sources, entry.date_field
+    if entry.reason_required and not reason.strip():
         raise DomainError(_("A reason is required."), code="reason_required", field="reason")
     with transaction.atomic():
         # The student and cohort come along for the partner's webhook (same query; only the enrollment is locked).
@@ -270,7 +271,7 @@ def _places_locked(cohort_id: int) -> tuple[Cohort, AgreementQuota | None]:
 def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
     """Refuse an admission to a full cohort, to a cohort under an agreement with no quota for its track and year, or
     when that quota is used up. ``quota`` is the cohort's quota row, locked by ``_places_locked``."""
-    taken = Enrollment.objects.filter(cohort=cohort, status__in=Enrollment.PLACE_STATUSES).count()
+    taken = cohort_places_taken(cohort)
     if taken >= cohort.capacity:
         raise DomainError(
             _("Cohort %(cohort)s is full (%(capacity)d places).")
@@ -304,33 +305,166 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
         )
 
 
-def quota_used(quota: AgreementQuota) -> int:
-    """Places of a quota taken: admitted, enrolled or completed students in the agreement's cohorts of the quota's
-    track that start in the quota's year."""
-    return Enrollment.objects.filter(
-        cohort__agreement_id=quota.agreement_id,
-        track_id=quota.track_id,
-        cohort__start_date__year=quota.year,
-        status__in=Enrollment.PLACE_STATUSES,
-    ).count()
+# --- the table: every transition and what the product says and checks about it ----------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One transition of the state machine. The services check ``sources``, ``date_field`` and ``reason_required``;
+    the staff pages, the admin and the tests take their buttons, actions, messages and permissions from here."""
+
+    name: str  # the verb: the staff page's URL segment, the admin action, the list's bulk choice
+    target: str
+    sources: tuple[str, ...]
+    date_field: str  # the enrollment's date the transition writes
+    service: Callable[..., Enrollment]
+    label: StrOrPromise  # the button
+    done: StrOrPromise  # the confirmation ("Admitted 3")
+    selected_label: StrOrPromise  # the admin's action on the selected rows
+    style: str  # the button's colour, a Bootstrap contextual class
+    reason_required: bool = False  # a reason (kept on the enrollment and in the audit log), else an optional note
+    permission: str = "students.change_enrollment"
+    in_list: bool = False  # offered by the student list's bulk form, which selects applications only
+
+    def allows(self, status: str) -> bool:
+        return status in self.sources
+
+    def run(self, enrollment: Enrollment, *, by: Actor, text: str = "", on: datetime.date | None = None) -> Enrollment:
+        """Call the service; ``text`` is its reason or its note."""
+        key = "reason" if self.reason_required else "note"
+        return self.service(enrollment=enrollment, by=by, on=on, **{key: text})
+
+
+# By target status, in the order of the buttons.
+TRANSITIONS: dict[str, Transition] = {
+    transition.target: transition
+    for transition in (
+        Transition(
+            name="admit",
+            target=S.ADMITTED,
+            sources=(S.APPLIED,),
+            date_field="admitted_on",
+            service=enrollment_admit,
+            label=gettext_lazy("Admit"),
+            done=gettext_lazy("Admitted"),
+            selected_label=gettext_lazy("Admit the selected applicants"),
+            style="success",
+            in_list=True,
+        ),
+        Transition(
+            name="enroll",
+            target=S.ENROLLED,
+            sources=(S.ADMITTED,),
+            date_field="enrolled_on",
+            service=enrollment_enroll,
+            label=gettext_lazy("Enroll"),
+            done=gettext_lazy("Enrolled"),
+            selected_label=gettext_lazy("Enroll the selected admitted students"),
+            style="primary",
+            in_list=True,
+        ),
+        Transition(
+            name="complete",
+            target=S.COMPLETED,
+            sources=(S.ENROLLED,),
+            date_field="completed_on",
+            service=enrollment_complete,
+            label=gettext_lazy("Complete"),
+            done=gettext_lazy("Completed"),
+            selected_label=gettext_lazy("Complete the selected enrollments"),
+            style="success",
+        ),
+        Transition(
+            name="reject",
+            target=S.REJECTED,
+            sources=(S.APPLIED, S.ADMITTED),
+            date_field="closed_on",
+            reason_required=True,
+            service=enrollment_reject,
+            label=gettext_lazy("Reject"),
+            done=gettext_lazy("Rejected"),
+            selected_label=gettext_lazy("Reject the selected applications…"),
+            style="danger",
+            in_list=True,
+        ),
+        Transition(
+            name="withdraw",
+            target=S.WITHDRAWN,
+            sources=(S.ADMITTED, S.ENROLLED),
+            date_field="closed_on",
+            reason_required=True,
+            service=enrollment_withdraw,
+            label=gettext_lazy("Withdraw"),
+            done=gettext_lazy("Withdrawn"),
+            selected_label=gettext_lazy("Withdraw the selected enrollments…"),
+            style="warning",
+        ),
+        Transition(
+            name="fail",
+            target=S.FAILED,
+            sources=(S.ENROLLED,),
+            date_field="closed_on",
+            reason_required=True,
+            service=enrollment_fail,
+            label=gettext_lazy("Record as failed"),
+            done=gettext_lazy("Recorded as failed"),
+            selected_label=gettext_lazy("Record the selected enrollments as failed…"),
+            style="danger",
+        ),
+    )
+}
+TRANSITIONS_BY_NAME: dict[str, Transition] = {transition.name: transition for transition in TRANSITIONS.values()}
+
+
+# --- many at once -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    """What ``enrollments_transition_many`` did: the enrollments moved and the refused ones with the service's
+    refusal, both in the order given."""
+
+    transition: Transition
+    done: list[Enrollment]
+    refused: list[tuple[Enrollment, DomainError]]
+
+    @property
+    def refused_by_id(self) -> dict[int, DomainError]:
+        return {enrollment.pk: error for enrollment, error in self.refused}
+
+
+def enrollments_transition_many(
+    *,
+    enrollments: Iterable[Enrollment],
+    target: str,
+    by: Actor,
+    reason: str = "",
+    on: datetime.date | None = None,
+) -> TransitionOutcome:
+    """Move each enrollment to ``target`` with the transition's service, ``reason`` being its reason or its note;
+    a refusal is reported, never raised.
+
+    Each enrollment moves in its own transaction, not all in one: one student's step is a fact of its own (audited,
+    announced to the partner), and one refusal (a wrong status, a full quota, a missing module) must not undo or hold
+    back the others; nothing is half-written, since each call is atomic. The quota check of ``enrollment_admit``
+    makes a batch of admissions stop at the quota by itself. Safe to run twice: an enrollment already moved is
+    refused (``invalid_transition``) and left as it is.
+    """
+    transition = TRANSITIONS[target]
+    done: list[Enrollment] = []
+    refused: list[tuple[Enrollment, DomainError]] = []
+    with webhook_endpoints_cached():  # the partners' webhook endpoints are read once, not per enrollment
+        for enrollment in enrollments:
+            try:
+                done.append(transition.run(enrollment, by=by, text=reason, on=on))
+            except DomainError as error:
+                refused.append((enrollment, error))
+    return TransitionOutcome(transition=transition, done=done, refused=refused)
 
 
 def enrollments_complete_many(
     *, enrollments: Iterable[Enrollment], by: Actor, on: datetime.date | None = None
 ) -> tuple[list[Enrollment], dict[int, DomainError]]:
-    """Complete each enrollment with ``enrollment_complete``; returns the completed ones and the refusals by id.
-
-    Each enrollment is completed in its own transaction, not all in one: the completion of one student is a fact of
-    its own (audited, announced to the partner), and one ineligible or already-completed student must not hold back
-    the diplomas of the others. Nothing is half-written, since each call is atomic. Safe to run twice: an
-    enrollment already completed is refused (``invalid_transition``) and left as it is.
-    """
-    completed: list[Enrollment] = []
-    refused: dict[int, DomainError] = {}
-    with webhook_endpoints_cached():  # the partners' webhook endpoints are read once, not per enrollment
-        for enrollment in enrollments:
-            try:
-                completed.append(enrollment_complete(enrollment=enrollment, by=by, on=on))
-            except DomainError as error:
-                refused[enrollment.pk] = error
-    return completed, refused
+    """``enrollments_transition_many`` to ``completed``: the completed enrollments and the refusals by id."""
+    outcome = enrollments_transition_many(enrollments=enrollments, target=S.COMPLETED, by=by, on=on)
+    return outcome.done, outcome.refused_by_id

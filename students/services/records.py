@@ -11,8 +11,8 @@ from mobility.foundation.access import can_write_sensitive
 from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 
-from ..accounts import student_user_sync
 from ..models import Student
+from .accounts import student_user_sync
 
 # Fields staff may write on a student through the staff pages (the user account is linked by the portal's invitation).
 STUDENT_EDITABLE_FIELDS = (
@@ -117,7 +117,7 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
     no audit entry. Sensitive fields only from holders of ``students.view_sensitive``. An erased record (its personal
     data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's e-mail and user
-    name too (``students.accounts.student_user_sync``).
+    name too (``students.services.accounts.student_user_sync``).
     """
     _check_student_data(data, by)
     with transaction.atomic():

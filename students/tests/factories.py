@@ -4,6 +4,7 @@ import factory
 
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Enrollment, ModuleResult, Student
+from students.services import TRANSITIONS
 
 
 def _letters(n: int) -> str:
@@ -59,3 +60,12 @@ class ModuleResultFactory(factory.django.DjangoModelFactory):
     score = 80
     grade = ModuleResult.Grade.GOOD
     assessed_on = datetime.date(2026, 6, 1)
+
+
+def enrollment_move(enrollment, *targets, by=None, on=None, reason="Documents incomplete") -> Enrollment:
+    """Move an enrollment to each status of ``targets`` in turn, with the services of the state machine's table (the
+    product's only way to change a status); ``reason`` goes to the transitions that need one."""
+    for target in targets:
+        transition = TRANSITIONS[target]
+        transition.run(enrollment, by=by, text=reason if transition.reason_required else "", on=on)
+    return enrollment

@@ -462,7 +462,7 @@ def test_permissions(client, world):
 
 def test_the_cohort_page_links_to_the_import(client, world, staff):
     client.force_login(staff)
-    assert url(world["cohort"]) in client.get(f"/cohorts/{world['cohort'].pk}/").content.decode()
+    assert url(world["cohort"]) in client.get(f"/students/cohorts/{world['cohort'].pk}/").content.decode()
 
 
 # --- the management command -------------------------------------------------------------------------------------

@@ -140,5 +140,5 @@ def test_the_api_says_whether_a_cohort_accepts_applications_today(college, cohor
 
 def test_the_cohort_page_shows_a_cohort_past_its_deadline_as_closed(client, cohorts):
     client.force_login(make_user("popova", OFFICE_ADMIN))
-    page = client.get(f"/cohorts/{cohorts['deadline_passed'].pk}/").content.decode()
+    page = client.get(f"/students/cohorts/{cohorts['deadline_passed'].pk}/").content.decode()
     assert "text-bg-secondary" in page and "text-bg-success" not in page

@@ -1,5 +1,5 @@
 """Personal data of one student: the export (JSON and a printable page) and the erasure of a student who has left
-(students/services/personal_data.py, students/personal_data_views.py, docs/decisions/0013-erasing-a-student.md)."""
+(mobility/personal_data/services.py, mobility/personal_data/views.py, docs/decisions/0013-erasing-a-student.md)."""
 
 import datetime
 import json
@@ -20,12 +20,12 @@ from mobility.foundation.access import OFFICE_ADMIN
 from mobility.foundation.audit import audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
+from mobility.personal_data import services as personal_data
+from mobility.personal_data.services import ERASED, student_data_export, student_erase
 from mobility.testing import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
-from students.services import personal_data
-from students.services.personal_data import ERASED, student_data_export, student_erase
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 

@@ -22,6 +22,7 @@ from mobility.testing import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import selectors, services
 from students.models import CorrectionRequest, Enrollment, ModuleResult, Student
+from students.progress import enrollment_progress
 from students.services.corrections import MAX_OPEN_REQUESTS, correction_request_close, correction_request_create
 
 from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
@@ -213,7 +214,7 @@ def test_progress_page_per_module_and_what_is_left(me_client, me):
     progress = response.context["progress"]
     states = {row.module.code: row.state for row in progress.modules}
     assert states == {"PLC": "passed", "CAD": "failed", "SAFE": "pending"}
-    assert progress.totals == selectors.enrollment_progress(enrollment=me.mech)
+    assert progress.totals == enrollment_progress(enrollment=me.mech)
     # What is left is the completion rule's own answer.
     assert progress.missing == list(selectors.completion_missing_modules(enrollment=me.mech))
     assert [module.code for module in progress.missing] == ["CAD"]
@@ -511,7 +512,8 @@ def test_first_load_is_within_the_budget(me_client, me, page, language):
 @pytest.mark.parametrize("language", ["en", "ru", ZH])
 def test_the_way_into_the_portal_is_within_the_budget_too(client, me, language):
     """A student's first page is the invitation link or the login page (public_base.html), not the portal itself."""
-    from students.accounts import invitation_path, student_invite
+    from students.accounts import invitation_path
+    from students.services.accounts import student_invite
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     user = me.user

@@ -18,8 +18,9 @@ from diplomas.tests.factories import FAKE_PDF
 from mobility.testing import make_user, recorded_page
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
-from students.accounts import invitation_path, student_invite
+from students.accounts import invitation_path
 from students.models import CorrectionRequest, ModuleResult
+from students.services.accounts import student_invite
 
 from .factories import EnrollmentFactory, ModuleResultFactory
 

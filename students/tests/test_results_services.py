@@ -12,7 +12,8 @@ from programs.models import Institution
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult
-from students.selectors import cohort_results_grid, continuation_list, continuation_report
+from students.progress import cohort_results_grid
+from students.selectors import continuation_list, continuation_report
 
 from .factories import EnrollmentFactory
 

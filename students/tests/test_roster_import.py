@@ -506,7 +506,7 @@ def test_upload_preview_confirm(client, cohort, admin_user):
     assert default_storage.exists(path)
 
     response = client.post(preview_url)
-    assert response.status_code == 302 and response["Location"] == f"/cohorts/{cohort.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/students/cohorts/{cohort.pk}/"
     assert Student.objects.count() == 3 and Enrollment.objects.filter(source="import").count() == 3
     assert not default_storage.exists(path)
     assert client.get(preview_url).status_code == 404  # the upload is gone with the import

@@ -15,22 +15,14 @@ from students.selectors import (
     enrollments_eligible_for_completion,
 )
 
-from .factories import EnrollmentFactory, StudentFactory
+from .factories import EnrollmentFactory, StudentFactory, enrollment_move
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
 ALL_STATUSES = [s.value for s in S]
-ALLOWED = {(source, target) for target, (sources, _, _) in services.TRANSITIONS.items() for source in sources}
+ALLOWED = {(source, target) for target, transition in services.TRANSITIONS.items() for source in transition.sources}
 REASON_NEEDED = {S.REJECTED, S.WITHDRAWN, S.FAILED}
-ACTIONS = {
-    S.ADMITTED: services.enrollment_admit,
-    S.REJECTED: services.enrollment_reject,
-    S.ENROLLED: services.enrollment_enroll,
-    S.WITHDRAWN: services.enrollment_withdraw,
-    S.FAILED: services.enrollment_fail,
-    S.COMPLETED: services.enrollment_complete,
-}
 # How to reach each status from "applied" through the services.
 PATHS = {
     S.APPLIED: [],
@@ -49,8 +41,7 @@ def staff():
 
 
 def _move(enrollment, target, by):
-    kwargs = {"reason": "Documents incomplete"} if target in REASON_NEEDED else {"note": ""}
-    return ACTIONS[target](enrollment=enrollment, by=by, **kwargs)
+    return enrollment_move(enrollment, target, by=by)
 
 
 def _in_state(status, by) -> Enrollment:
@@ -83,7 +74,7 @@ def test_allowed_transition_writes_status_date_and_audit(source, target, staff):
 
     enrollment.refresh_from_db()
     assert enrollment.status == target
-    date_field = services.TRANSITIONS[target][1]
+    date_field = services.TRANSITIONS[target].date_field
     assert getattr(enrollment, date_field) is not None
     entry = AuditEntry.objects.order_by("-id").first()
     assert AuditEntry.objects.count() == entries_before + 1
@@ -101,7 +92,7 @@ def test_allowed_transition_writes_status_date_and_audit(source, target, staff):
 
 @pytest.mark.parametrize(
     ("source", "target"),
-    [(s, t) for s in ALL_STATUSES for t in ACTIONS if (s, t) not in ALLOWED],
+    [(s, t) for s in ALL_STATUSES for t in services.TRANSITIONS if (s, t) not in ALLOWED],
 )
 def test_refused_transition_changes_nothing(source, target, staff):
     enrollment = _in_state(source, staff)
@@ -122,7 +113,7 @@ def test_reject_withdraw_and_fail_need_a_reason(target, staff):
     source = {S.REJECTED: S.APPLIED, S.WITHDRAWN: S.ADMITTED, S.FAILED: S.ENROLLED}[target]
     enrollment = _in_state(source, staff)
     with pytest.raises(DomainError) as refused:
-        ACTIONS[target](enrollment=enrollment, by=staff, reason="   ")
+        services.TRANSITIONS[target].run(enrollment, by=staff, text="   ")
     assert refused.value.code == "reason_required"
     enrollment.refresh_from_db()
     assert enrollment.status == source

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mobility.foundation.exceptions import DomainError
+from students import services
 
 from ...models import Enrollment
 from ..base import RowError
@@ -38,8 +39,6 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
     rolls everything back and is raised as ``RosterRefused`` naming the row. Idempotent in effect: applying the same
     file again updates the same students and creates no second application.
     """
-    from students import services  # imported here: services import this package's siblings
-
     if preview.has_errors:
         raise RosterRefused(
             _("The roster has errors; nothing was imported."), errors=[*preview.file_errors, *preview.errors]

@@ -21,6 +21,7 @@ from programs.selectors import quotas_with_usage
 
 from ...models import Enrollment, Student
 from ...names import HAN, name_problem
+from ...transliteration import NoReading, no_reading_message, suggest_names
 from ..base import RowError, Table, match_columns
 from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
 from .preview import RosterPreview, RosterRow
@@ -42,18 +43,12 @@ _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
 
 
 def _suggester() -> Callable[[str, str], dict] | None:
-    """``students.transliteration.suggest_names`` when that module is installed (it is built alongside)."""
-    try:
-        from students.transliteration import suggest_names
-    except ImportError:
-        return None
+    """What suggests the Latin and Cyrillic names of a Han name (``students.transliteration.suggest_names``)."""
     return suggest_names
 
 
 def _no_reading(exc: Exception) -> str:
     """The refusal of a suggestion (``transliteration.NoReading``) in words, or ``""`` for any other failure."""
-    from students.transliteration import NoReading, no_reading_message
-
     return no_reading_message(exc) if isinstance(exc, NoReading) else ""
 
 

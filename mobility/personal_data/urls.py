@@ -1,8 +1,8 @@
-"""Export and erasure of one student's personal data (students/personal_data_views.py), under ``students/``."""
+"""Export and erasure of one student's personal data (mobility/personal_data/views.py), under ``students/``."""
 
 from django.urls import path
 
-from . import personal_data_views as views
+from mobility.personal_data import views
 
 app_name = "personal_data"
 

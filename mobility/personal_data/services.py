@@ -32,8 +32,7 @@ from mobility.foundation.access import is_office_staff
 from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery
-
-from ..models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
+from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
 EXPORT_FORMAT = "mobility.personal-data/1"
 EXPORT_FORMATS = ("json", "html")

@@ -1,7 +1,7 @@
 """Staff pages about one student's personal data: the export (JSON download, printable page) and the erasure (a
 confirmation page that says what stays and what goes, with a required reason).
 
-Who may use them is decided by ``students.services.personal_data`` (``EXPORT_PERMISSIONS``, ``ERASE_PERMISSIONS``:
+Who may use them is decided by ``mobility.personal_data.services`` (``EXPORT_PERMISSIONS``, ``ERASE_PERMISSIONS``:
 office-admin); the office gets 403, students and partners are no office staff and get 403 too, anonymous visitors
 the login page. The student is found through the selector that scopes the staff's view (404 otherwise).
 """
@@ -23,10 +23,9 @@ from diplomas.models import Diploma
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.forms import BootstrapFormMixin
 from mobility.foundation.views import StaffRequiredMixin
-
-from . import selectors
-from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
-from .services import personal_data
+from mobility.personal_data import services as personal_data
+from students import selectors
+from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
 
 def _student_or_404(request, pk) -> Student:
