@@ -198,27 +198,10 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
     """Render, sign and store the diploma and move it to ``issued``; what the render task runs. Safe to run any
     number of times, concurrently or after a crash: the diploma is issued once, under one number, with one file.
 
-    Phase 1 (a short transaction holding the diploma row lock): return at once if the diploma is issued, revoked
-    or failed (a failed one restarts only through ``diploma_retry``); count the attempt; assign the number and the
-    issue time if the diploma has none yet (the year's counter row is locked while the number is taken); move to
-    ``rendering``.
-    Render and sign, with no lock held (about 150 ms, up to the task's time limit).
-    Phase 2 (a short transaction holding the row lock again): if the diploma is still ``rendering``, write the file
-    under ``diplomas/<year>/<number>.pdf`` (an orphan left there by a killed run is replaced), record its SHA-256
-    and move to ``issued``; otherwise another run got there first, and this run's PDF is thrown away.
-
-    Killed (kill -9, hard time limit) at any point:
-    - before phase 1 commits: nothing changed; the message comes back (acks_late, reject on worker lost, or the
-      broker's visibility timeout) or the sweeper re-sends the diploma, still ``requested``;
-    - after phase 1, while rendering: the diploma stays ``rendering`` with its number and issue time; the next run
-      keeps both (the number is assigned once) and renders the same page again;
-    - in phase 2 after the file is written but before the commit: the row rolls back to ``rendering``; the file
-      at the number's path is an orphan the next run overwrites — only a committed ``issued`` row makes it the
-      diploma;
-    - after phase 2 commits but before the message is acknowledged: the message comes back, phase 1 sees
-      ``issued`` and returns.
-    Two runs at once: the second waits for the first's phase-1 lock, sees the number, renders too; in phase 2 the
-    first to take the lock stores, the other sees ``issued`` and stores nothing.
+    Phase 1, under the row lock: return if issued, revoked or failed; count the attempt; assign the number once;
+    move to ``rendering``. Render and sign with no lock held. Phase 2, under the lock again: if still ``rendering``,
+    store the file, its SHA-256, and move to ``issued``; otherwise another run got there first. What a kill at each
+    point leaves, and why the next run ends the same: docs/decisions/0010-diplomas-issued-exactly-once.md.
     """
     with transaction.atomic():
         diploma = _lock(diploma_id)

@@ -474,7 +474,8 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
 # --- webhooks ----------------------------------------------------------------------------------------------------
-# Deliveries to partners' endpoints (mobility.webhooks, docs/webhooks.md): seconds to connect and to wait for the
+# Deliveries to partners' endpoints (mobility.foundation.webhooks, docs/webhooks.md): seconds to connect and to wait
+# for the
 # answer; retries after a failed attempt with exponential backoff (base seconds, doubling, capped: keep the cap well
 # under CELERY_VISIBILITY_TIMEOUT, or Redis hands out a waiting retry twice), then the delivery is "failed".
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)

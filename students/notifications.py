@@ -2,7 +2,8 @@
 e-mail is a kind the diplomas app registers here (``diplomas.notifications``).
 
 The services call the ``*_notify`` functions inside their transaction; the e-mail is sent by a Celery task
-(``students.tasks.student_email_send``, ids in, through the outbox: ``mobility.tasks.enqueue_on_commit``) only after
+(``students.tasks.student_email_send``, ids in, through the outbox: ``mobility.foundation.tasks.enqueue_on_commit``)
+only after
 the transaction commits, so a rollback sends nothing, a broker that is down delays the e-mail without losing it, and a
 failing mail server never undoes the business change (the task retries; its last failure is logged). The task
 loads the rows again and decides then: no e-mail to a student without an address or whose personal data were
@@ -66,7 +67,8 @@ def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()
 
     from .tasks import student_email_send  # the tasks import this module
 
-    # Through the outbox (mobility.tasks.enqueue_on_commit): a broker that is down delays the e-mail, never loses it
+    # Through the outbox (mobility.foundation.tasks.enqueue_on_commit): a broker that is down delays the e-mail, never
+    # loses it
     # nor fails the request. robust: without a broker the e-mail is sent right here on commit, and a mail server's
     # error is logged, never raised into the request or task whose work has just committed.
     enqueue_on_commit(student_email_send, *args, robust=True)

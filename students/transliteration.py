@@ -3,24 +3,9 @@
 These are suggestions for staff, never rules: the form and the roster import fill only empty fields, and what is
 printed in the passport wins. Pure functions, no database.
 
-Conventions chosen (the tests in ``students/tests/test_transliteration.py`` pin them):
-
-* **ü** in Latin follows the Chinese passport convention: ``YU`` after *l* and *n* (吕 Lyu, 女 Nyu, 略 Lyue); after
-  *j, q, x, y* it is written *u* as in ordinary pinyin (句 Ju, 雪 Xue). ``palladius`` also accepts ``lü``/``lv``.
-* **Apostrophe** in Latin before a non-first syllable that starts with *a, o* or *e* (西安 Xi'an, 嘉恩 Jia'en,
-  婉儿 Wan'er), as pinyin orthography requires.
-* **Names are single words**: the syllables of a family name (欧阳 Ouyang / Оуян) and of a given name (晓东
-  Xiaodong / Сяодун) are joined and capitalised once.
-* **ь / ъ in Cyrillic**: Palladius writes final *-n* as ``нь`` (Минь, Лянь) and *-ng* as ``н`` (Мин, Лян). Inside a
-  name a syllable after ``нь`` needs no separator (延安 Яньань, 恩 in 周恩来 Эньлай); a vowel-initial syllable
-  after ``н`` (from *-ng*) gets ``ъ`` so that *-ng* is not read as *n* + vowel: 长安 Чанъань, 良镛 Лянъюн,
-  明义 Минъи. After any other syllable nothing is inserted (西安 Сиань, 嘉恩 Цзяэнь).
-* **Heteronym surnames** are read with their surname reading (单 Shan, 曾 Zeng, 解 Xie, 仇 Qiu, 区 Ou, …):
-  pypinyin 0.55 has no surname mode, so ``SURNAME_READINGS`` holds them.
-* **Nothing is dropped.** Spaces and the middle dot of minority names separate syllables; any other character
-  pypinyin has no reading for (a Latin letter, a digit, or a Han character its dictionary lacks, such as 𠮷 U+20BB7
-  and many of CJK extension B and later) raises ``NoReading`` naming it: the suggestion is refused rather than given
-  without that character. Staff then type the Latin and Cyrillic names themselves.
+The conventions (passport ``YU`` for ü after l and n, the apostrophe before a, o, e, one word per name, Palladius'
+``нь`` / ``н`` and ``ъ``, surname readings, nothing dropped: ``NoReading``) and why each was chosen are decision 0007
+(docs/decisions/0007-transliteration-rules.md); ``students/tests/test_transliteration.py`` pins them.
 """
 
 from __future__ import annotations

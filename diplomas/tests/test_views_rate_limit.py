@@ -1,11 +1,22 @@
 """The public verification page's rate limit (django-ratelimit) counts per client, behind trusted proxies too
 (mobility/foundation/network.py)."""
 
+import datetime
+import time
+
 import pytest
 
 pytestmark = pytest.mark.django_db
 
 PROXY = "127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def within_one_window(time_machine):
+    """django-ratelimit counts in fixed one-minute windows of the clock: a test whose requests straddled a minute's
+    end would see its count start again. The clock stands still 20 s into the current minute, whatever the moment."""
+    start = (int(time.time()) // 60) * 60 + 20
+    time_machine.move_to(datetime.datetime.fromtimestamp(start, tz=datetime.UTC), tick=False)
 
 
 def _get(client, url, *, forwarded, peer=PROXY):

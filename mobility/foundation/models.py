@@ -200,7 +200,8 @@ class WebhookDelivery(models.Model):
 class OutboxMessage(models.Model):
     """A Celery task waiting to be handed to the broker: the transactional outbox (decision 0017).
 
-    ``mobility.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the task, so the
+    ``mobility.foundation.tasks.enqueue_on_commit`` writes the row in the transaction of the change that needs the
+    task, so the
     two commit or roll back together; the row is deleted once the broker has accepted the message, right after the
     commit or, when the broker was unreachable then, by the relay (``mobility.foundation.outbox.outbox_relay``, Celery
     beat).

@@ -4,7 +4,8 @@ Guarantees: a task a change needs is an ``OutboxMessage`` row written in that ch
 (``outbox_record``), so both commit or roll back together; ``outbox_flush`` hands the rows to the broker right after
 the commit with short timeouts and never raises into the caller; a row the broker did not take is sent by
 ``outbox_relay`` (Celery beat; ``relay_outbox`` for cron) once the broker is back. Delivery is at least once. With
-``task_always_eager`` (no broker) nothing is written: ``mobility.tasks.enqueue_on_commit`` runs the task in-process
+``task_always_eager`` (no broker) nothing is written: ``mobility.foundation.tasks.enqueue_on_commit`` runs the task
+in-process
 on commit. Why, timeouts and what else was weighed: docs/decisions/0017-tasks-go-through-a-transactional-outbox.md.
 """
 

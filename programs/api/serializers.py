@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..models import Cohort, Institution, Module, Track
+from ..services import TRACK_FIELDS
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
@@ -31,21 +32,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
 class TrackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Track
-        fields = [
-            "id",
-            "code",
-            "name_en",
-            "name_ru",
-            "name_zh",
-            "description_en",
-            "description_ru",
-            "description_zh",
-            "pass_score",
-            "good_score",
-            "excellent_score",
-            "is_active",
-            "modified_at",
-        ]
+        fields = ["id", *TRACK_FIELDS, "modified_at"]
         read_only_fields = fields
 
 

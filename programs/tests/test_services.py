@@ -176,7 +176,7 @@ def test_a_quota_with_places_taken_cannot_be_removed(clerk):
 
 
 def test_quota_usage_selector_agrees_with_quota_used():
-    """The set-wise ``used`` of every quota equals ``students.services.quota_used`` of that quota."""
+    """The set-wise ``used`` of every quota equals ``programs.participants.quota_used`` of that quota."""
     host = HostFactory()
     partner = InstitutionFactory()
     mech, soft = TrackFactory(code="MECHX"), TrackFactory(code="SOFTX")

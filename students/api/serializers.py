@@ -14,6 +14,7 @@ from programs.selectors import cohorts_visible_to, institutions_visible_to
 from ..models import Enrollment, ModuleResult, Student
 from ..names import normalize_names
 from ..selectors import student_list
+from ..services.records import STUDENT_EDITABLE_FIELDS
 
 
 def _viewer(serializer):
@@ -37,25 +38,8 @@ class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Student
-        fields = [
-            "id",
-            "home_institution",
-            "home_student_id",
-            "home_specialty",
-            "family_name_han",
-            "given_name_han",
-            "family_name_latin",
-            "given_name_latin",
-            "family_name_cyrillic",
-            "given_name_cyrillic",
-            "sex",
-            "citizenship",
-            "email",
-            "phone",
-            *Student.SENSITIVE_FIELDS,
-            "created_at",
-            "modified_at",
-        ]
+        # what the office may write on a student, the same list as the staff pages
+        fields = ["id", *STUDENT_EDITABLE_FIELDS, "created_at", "modified_at"]
         read_only_fields = ["id", "created_at", "modified_at"]
         extra_kwargs = {field: {"required": False} for field in Student.SENSITIVE_FIELDS}
         # Uniqueness (home id per institution, e-mail) is the service's to check, against the database.
