@@ -197,7 +197,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        pytest.skip(f"Playwright for Python cannot be imported ({exc}); pip install -r requirements-dev.txt")
+        pytest.skip(f"Playwright for Python cannot be imported ({exc}); ./dev setup installs requirements-dev.lock")
     playwright = sync_playwright().start()
     # Playwright's sync API keeps an asyncio loop marked as running in this thread while it is started, and Django
     # refuses ORM calls from a thread with a running loop. The tests' ORM calls are synchronous all the same, so the

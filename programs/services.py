@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -171,7 +171,7 @@ def _update(
     changed. It compares with the row as stored (locked), not with the caller's instance, which a form may already
     have changed. ``check(obj, changes)`` may refuse the change before it is saved."""
     with transaction.atomic():
-        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         changes = _assign(obj, data, fields)
         if not changes:
             return obj
@@ -255,7 +255,7 @@ def signed_document_check(file: UploadedFile) -> None:
     """A signed agreement is a PDF, by its content (it starts with ``%PDF-`` and a PDF reader opens it), whatever its
     name or the type the browser sent, of at most ``UPLOAD_MAX_PDF_MB``."""
     limit = uploads.pdf_max_bytes()
-    if file.size > limit:
+    if file.size is not None and file.size > limit:
         raise DomainError(uploads.too_large_message(file.size, limit), code="file_too_large", field="signed_document")
     if not uploads.starts_as_pdf(file):
         raise DomainError(
@@ -333,9 +333,10 @@ def _store_signed_document(agreement: Agreement, file: UploadedFile, stored: lis
     signed_document_check(file)
     name = get_valid_filename(f"{agreement.number}-signed.pdf")
     agreement.signed_document.save(name, file, save=False)
-    stored.append(agreement.signed_document.name)
+    stored_name = cast(str, agreement.signed_document.name)  # set by save()
+    stored.append(stored_name)
     agreement.save(update_fields=["signed_document", "modified_at"])
-    return agreement.signed_document.name
+    return stored_name
 
 
 @contextmanager
@@ -379,7 +380,8 @@ def _quotas_apply(agreement: Agreement, rows: Iterable[QuotaChange], *, by: Acto
             quota.delete()
             continue
         if quota is None:
-            quota = AgreementQuota(agreement=agreement, track=row.track, year=row.year, places=row.places)
+            # A missing year or number of places is refused by _validate below, with the form's message.
+            quota = AgreementQuota(agreement=agreement, track=row.track, year=row.year, places=row.places)  # type: ignore[misc]
             changes = {"track": (None, row.track), "year": (None, row.year), "places": (None, row.places)}
         else:
             used_before = quota_used(quota)
@@ -425,7 +427,7 @@ def agreements_expire_due(*, today: datetime.date | None = None, by: Actor = Non
                 obj=agreement,
                 action="agreement.expire",
                 changes={"status": (Agreement.Status.ACTIVE, Agreement.Status.EXPIRED)},
-                reason=f"valid until {agreement.valid_until.isoformat()}",
+                reason=f"valid until {agreement.valid_until}",  # the due ones have a date (ISO 8601 by str())
             )
             expired.append(agreement.pk)
     return expired
@@ -483,15 +485,14 @@ def module_update(*, module: Module, by: Actor, data: Data) -> Module:
 
 
 def _cohort_check(cohort: Cohort) -> None:
-    if cohort.agreement_id is not None:
-        agreement = cohort.agreement
-        if agreement.partner_id != cohort.partner_id or agreement.host_id != cohort.host_id:
-            raise DomainError(
-                _("Agreement %(agreement)s is not between this cohort's host and sending college.")
-                % {"agreement": agreement.number},
-                code="agreement_mismatch",
-                field="agreement",
-            )
+    agreement = cohort.agreement
+    if agreement is not None and (agreement.partner_id, agreement.host_id) != (cohort.partner_id, cohort.host_id):
+        raise DomainError(
+            _("Agreement %(agreement)s is not between this cohort's host and sending college.")
+            % {"agreement": agreement.number},
+            code="agreement_mismatch",
+            field="agreement",
+        )
     _validate(cohort)
 
 
@@ -528,7 +529,7 @@ def _cohort_change_allowed(cohort: Cohort, changes: dict) -> None:
         if field in changes and enrollments.exists():
             raise DomainError(
                 _("The %(field)s of a cohort with enrollments cannot change.")
-                % {"field": Cohort._meta.get_field(field).verbose_name},
+                % {"field": cast(models.Field, Cohort._meta.get_field(field)).verbose_name},
                 code="cohort_has_enrollments",
                 field=field,
             )

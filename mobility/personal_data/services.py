@@ -8,16 +8,19 @@ same functions, so a page and a service never disagree.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
@@ -231,10 +234,10 @@ def student_personal_data(*, student: Student) -> dict[str, Any]:
         for continuation in enrollment.continuations.all():
             enrollment_of[(Continuation, str(continuation.pk))] = enrollment.pk
     history: dict[int, list[dict]] = {enrollment.pk: [] for enrollment in related.enrollments}
-    audit_log = []
+    audit_log: list[dict] = []
     for entry in entries:
         model = object_type_of.get((entry.content_type_id, entry.object_id))
-        enrollment_pk = enrollment_of.get((model, entry.object_id))
+        enrollment_pk = enrollment_of.get((model, entry.object_id)) if model is not None else None
         (history[enrollment_pk] if enrollment_pk else audit_log).append(_audit_dict(entry, types))
 
     user = related.user
@@ -516,9 +519,19 @@ def _personal_strings(student: Student, user, *, names: bool) -> Replacements:
     return replacements
 
 
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for ``re.sub`` that is taken as it is (no backslash or group escapes)."""
+    return lambda _match: text
+
+
+def _delete_files(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        storage.delete(name)
+
+
 def _scrub_text(text: str, strings: Replacements) -> str:
     for pattern, new in strings:
-        text = pattern.sub(lambda _match, new=new: new, text)
+        text = pattern.sub(_constant(new), text)
     return text
 
 
@@ -589,10 +602,10 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
                 notes="", status_reason=ERASED if enrollment.status_reason else "", modified_at=now
             )
     CorrectionRequest.objects.filter(student=student).update(message=ERASED, answer="", modified_at=now)
-    pdfs = []
+    pdfs: list[tuple[Storage, str]] = []
     for diploma in related.diplomas:
         if diploma.status != Diploma.Status.ISSUED and diploma.pdf:
-            pdfs.append((diploma.pdf.storage, diploma.pdf.name))
+            pdfs.append((diploma.pdf.storage, cast(str, diploma.pdf.name)))  # a stored file has a name
             Diploma.objects.filter(pk=diploma.pk).update(pdf="", modified_at=now)
 
     # The record itself.
@@ -631,7 +644,7 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
     )
     erasure.save()
     if pdfs:
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in pdfs])
+        transaction.on_commit(functools.partial(_delete_files, pdfs))
     return ErasureResult(
         student=student,
         names_kept=plan.names_kept,

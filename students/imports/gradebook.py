@@ -29,6 +29,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -42,6 +43,9 @@ from programs.models import Cohort, Module
 from ..models import Enrollment, GradebookMapping, ModuleResult, Student
 from ..services import ResultInput, grade_for_score, results_record_bulk
 from .base import ImportFileError, RowError, Table, match_columns
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Moodle's user field names (core strings email, idnumber, firstname, lastname) in en, ru and zh_cn; older and newer
 # language packs word some differently, so both are listed.
@@ -129,7 +133,7 @@ class ScoreCell:
         return self.raw is not None and self.raw != self.score
 
     @property
-    def grade_label(self) -> str:
+    def grade_label(self) -> StrOrPromise:
         return ModuleResult.Grade(self.grade).label
 
 
@@ -176,7 +180,7 @@ class GradebookPreview:
 
     @property
     def mapped_items(self) -> list[tuple[str, Module]]:
-        return [(item, self.mapping[item]) for item in self.items if self.mapping.get(item) is not None]
+        return [(item, module) for item in self.items if (module := self.mapping.get(item)) is not None]
 
     def max_of(self, item: str) -> Decimal | None:
         """The maximum a Real item's points are out of (100 if not given); None for a Percentage item."""
@@ -244,7 +248,7 @@ def parse_gradebook(
         for row in GradebookMapping.objects.filter(cohort=cohort, item_name__in=items)
         if row.module_id is None or row.module_id in by_id
     ]
-    saved = {row.item_name: by_id.get(row.module_id) for row in saved_rows}
+    saved = {row.item_name: by_id.get(row.module_id) if row.module_id is not None else None for row in saved_rows}
     extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
     preview = GradebookPreview(
         cohort=cohort,
@@ -315,7 +319,7 @@ def _columns(headers: list[str]):
     for index, header in enumerate(headers):
         match = ITEM_HEADER.match(header)
         kind = DISPLAY_TYPES.get(match["type"].strip().lower()) if match else None
-        if kind is None:
+        if kind is None or match is None:
             continue  # an identity or profile column, "Last downloaded from this course", …
         name = match["name"].strip()
         if name.lower() in COURSE_TOTALS:
@@ -406,11 +410,13 @@ def _match(preview: GradebookPreview) -> None:
     # Student's default ordering, as one query would return them: the last of two equal e-mails wins below.
     students = sorted(found.values(), key=lambda s: (s.family_name_latin, s.given_name_latin, s.pk))
     cohort_enrollments: dict[int, list[Enrollment]] = {}
+    enrollment: Enrollment | None  # a loop variable here, then the row's enrollment below
     for chunk in _chunks([student.pk for student in students]):
         for enrollment in Enrollment.objects.filter(cohort=cohort, student_id__in=chunk):
             cohort_enrollments.setdefault(enrollment.student_id, []).append(enrollment)
     by_email = {student.email.lower(): student for student in students if student.email}
     by_id: dict[str, list[Student]] = {}
+    student: Student | None  # a loop variable here, then the row's match below
     for student in students:
         by_id.setdefault(student.home_student_id, []).append(student)
 
@@ -589,7 +595,7 @@ def gradebook_mapping_save(
                     field=name,
                 )
             used[module_id] = name
-        changes = {}
+        changes: dict[str, tuple[str | None, str]] = {}
         for name in [*cleaned, *(name for name in limits if name not in cleaned)]:
             current = saved.get(name)
             module, maximum = (current.module, current.max_points) if current else (None, None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from typing import cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import CheckConstraint, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -76,7 +78,7 @@ def parse_roster(
     _check_columns(preview, missing)
     if institution is None:
         preview.file_errors.append(_("Choose the cohort (or the sending college) the roster is for."))
-    if preview.file_errors:
+    if preview.file_errors or institution is None:
         return preview
     if cohort is not None and cohort.partner_id != institution.pk:
         preview.file_errors.append(_("Cohort %(cohort)s belongs to another sending college.") % {"cohort": cohort.code})
@@ -353,8 +355,8 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
     for constraint in Student._meta.constraints:
         if not isinstance(constraint, CheckConstraint):
             continue
-        name, message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
-        message = str(message)  # the lazy text, in this request's language
+        name, lazy_message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
+        message = str(lazy_message)  # the lazy text, in this request's language
         if name in flagged:
             continue
         holds = _condition_holds(constraint.condition, instance)
@@ -397,7 +399,7 @@ def _condition_holds(condition, instance) -> bool | None:
             except FieldDoesNotExist:
                 return None
             if isinstance(value, F):
-                right = getattr(instance, instance._meta.get_field(value.name).attname)
+                right = getattr(instance, cast(models.Field, instance._meta.get_field(value.name)).attname)  # type: ignore[attr-defined]  # F.name: the field it names
             elif hasattr(value, "resolve_expression"):
                 return None
             elif operator == "isnull":
@@ -426,7 +428,7 @@ def _plan_application(row: RosterRow, current: dict) -> None:
 
 def _warn_about_places(preview: RosterPreview) -> None:
     """More new applications than places left in a cohort or the agreement's quota: a warning (see the module doc)."""
-    new = Counter(row.cohort.pk for row in preview.rows if row.application and not row.errors)
+    new = Counter(row.cohort.pk for row in preview.rows if row.application and not row.errors and row.cohort)
     by_pk = {row.cohort.pk: row.cohort for row in preview.rows if row.cohort is not None}
     for pk, count in sorted(new.items()):
         cohort = by_pk[pk]
@@ -450,9 +452,9 @@ def _warn_about_places(preview: RosterPreview) -> None:
         if quota is None:
             preview.warnings.append(
                 _("Agreement %(agreement)s has no quota for %(track)s in %(year)d: nobody can be admitted yet.")
-                % {"agreement": cohort.agreement.number, "track": cohort.track.code, "year": cohort.intake_year}
+                % {"agreement": cohort.agreement.number, "track": cohort.track.code, "year": cohort.intake_year}  # type: ignore[union-attr]  # agreement_id checked
             )
-        elif count > quota.left:
+        elif count > quota.left:  # type: ignore[attr-defined]  # annotated by quotas_with_usage
             preview.warnings.append(
                 _(
                     "%(count)d new applications to cohort %(cohort)s, over the quota of agreement %(agreement)s "
@@ -461,8 +463,8 @@ def _warn_about_places(preview: RosterPreview) -> None:
                 % {
                     "count": count,
                     "cohort": cohort.code,
-                    "agreement": cohort.agreement.number,
-                    "left": max(quota.left, 0),
+                    "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
+                    "left": max(quota.left, 0),  # type: ignore[attr-defined]  # annotated by quotas_with_usage
                     "places": quota.places,
                     "track": cohort.track.code,
                     "year": quota.year,
