@@ -30,8 +30,10 @@ RUN apt-get update \
 RUN groupadd --system mobility && useradd --system --gid mobility --home-dir /app --shell /usr/sbin/nologin mobility
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# The runtime set from its lock (`./dev lock`): every package, transitive ones included, at its pinned version and
+# checked against its hashes. No test or lint tool.
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # Build steps need settings but no secret: a throw-away key and host for these commands only (not kept in the image).

@@ -90,17 +90,24 @@ def empty_cache():
 @pytest.fixture
 def broker_down():
     """Tasks go to a broker that is down (a closed local port) for the test, not run eagerly: the outbox keeps them."""
-    from mobility.testing import broker_at, closed_port
+    from mobility.tests.support import broker_at, closed_port
 
     with broker_at(f"redis://127.0.0.1:{closed_port()}/0"):
         yield
 
 
+# --- the staff roles and the partner: one definition each for every app's tests -----------------------------------
+# pytest-django's own ``admin_user`` / ``admin_client`` are a Django superuser (the admin site's tests use them);
+# the office's roles are these. ``office_client`` and ``office_admin_client`` are the same ``client`` logged in:
+# a test that needs both roles at once logs a second client in itself.
+
+
 @pytest.fixture
 def office():
-    """A clerk of the international office (the ``office`` group): the staff role most view tests act as."""
+    """A clerk of the international office (the ``office`` group, username ``clerk``): the staff role most view
+    tests act as."""
     from mobility.foundation.access import OFFICE
-    from mobility.testing import make_user
+    from mobility.tests.support import make_user
 
     return make_user("clerk", OFFICE)
 
@@ -108,6 +115,22 @@ def office():
 @pytest.fixture
 def office_client(client, office):
     client.force_login(office)
+    return client
+
+
+@pytest.fixture
+def office_admin():
+    """The head of the office (the ``office-admin`` group, username ``popova``): passport data, deletions, partners'
+    keys and webhooks, erasure."""
+    from mobility.foundation.access import OFFICE_ADMIN
+    from mobility.tests.support import make_user
+
+    return make_user("popova", OFFICE_ADMIN)
+
+
+@pytest.fixture
+def office_admin_client(client, office_admin):
+    client.force_login(office_admin)
     return client
 
 
@@ -137,9 +160,9 @@ def issued(fake_render, django_capture_on_commit_callbacks):
     """A completed enrollment's diploma, requested and issued (the eager task run on commit)."""
     from diplomas import services as diploma_services
     from diplomas.models import Diploma
-    from diplomas.tests.factories import completed_enrollment
+    from students.tests.factories import EnrollmentFactory
 
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     diploma.refresh_from_db()
@@ -174,7 +197,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        pytest.skip(f"Playwright for Python cannot be imported ({exc}); pip install -r requirements-dev.txt")
+        pytest.skip(f"Playwright for Python cannot be imported ({exc}); ./dev setup installs requirements-dev.lock")
     playwright = sync_playwright().start()
     # Playwright's sync API keeps an asyncio loop marked as running in this thread while it is started, and Django
     # refuses ORM calls from a thread with a running loop. The tests' ORM calls are synchronous all the same, so the

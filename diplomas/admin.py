@@ -1,6 +1,8 @@
 """Admin (raw data) for diplomas: read-only. Diplomas move by their services and tasks; issued things are revoked
 with a reason, never deleted, so nobody (superusers included) may delete a diploma here."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations  # a model with the attributes its queryset annotates
+
+    class BatchCounts(TypedDict):
+        _diplomas: int
+        _issued: int
+        _failed: int
 
 
 @admin.register(Diploma)
@@ -129,15 +141,15 @@ class DiplomaBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("diplomas"), ordering="_diplomas")
-    def diploma_count(self, batch: DiplomaBatch) -> int:
+    def diploma_count(self, batch: "WithAnnotations[DiplomaBatch, BatchCounts]") -> int:
         return batch._diplomas
 
     @admin.display(description=_("issued"), ordering="_issued")
-    def issued_count(self, batch: DiplomaBatch) -> int:
+    def issued_count(self, batch: "WithAnnotations[DiplomaBatch, BatchCounts]") -> int:
         return batch._issued
 
     @admin.display(description=_("failed"), ordering="_failed")
-    def failed_count(self, batch: DiplomaBatch) -> int:
+    def failed_count(self, batch: "WithAnnotations[DiplomaBatch, BatchCounts]") -> int:
         return batch._failed
 
 

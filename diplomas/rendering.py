@@ -22,6 +22,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
@@ -31,6 +32,9 @@ from django.utils import timezone, translation
 from diplomas import fonts, pdf_internals
 from students.models import Enrollment
 from students.progress import progress_for
+
+if TYPE_CHECKING:
+    import pikepdf  # imported where used: only layered rendering needs it
 
 RU_MONTHS = (
     "января",
@@ -111,7 +115,7 @@ def stylesheet():
 
 def _template_source(name: str) -> str:
     # The template's text as its loader reads it (Django's documented Origin and Loader.get_contents).
-    origin = get_template(name).origin
+    origin = get_template(name).origin  # type: ignore[attr-defined]  # every backend's Template has it; the stubs not
     return origin.loader.get_contents(origin)
 
 
@@ -248,7 +252,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class StaticLayer:
-    form: object  # the static page as a form XObject of ``pdf``
+    form: pikepdf.Object  # the static page as a form XObject of ``pdf``
     pdf: object  # pikepdf.Pdf, kept open for ``form``
     slots: tuple[Slot, ...]
 
@@ -269,7 +273,8 @@ class StaticLayer:
         variable = _write(document, variant)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
-            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form))
+            # rect=None: the whole page (pikepdf's default, which its .pyi does not declare).
+            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form), rect=None)
             # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
             pdf.save(
                 out,

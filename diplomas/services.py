@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -216,7 +217,7 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
             )
         old_status = diploma.status
         diploma.attempts += 1
-        changes = {"status": (old_status, S.RENDERING)}
+        changes: dict[str, tuple[Any, Any]] = {"status": (old_status, S.RENDERING)}
         if not diploma.number:
             diploma.issued_at = timezone.now()
             diploma.number = _next_number(timezone.localtime(diploma.issued_at).year)

@@ -120,7 +120,8 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     """The key itself is shown once, in a message after creation (the base class); only its hash is stored."""
 
     form = PartnerAPIKeyForm
-    list_display = (
+    # djangorestframework-api-key's admin has fixed-length tuples here, which its inferred types make the only length.
+    list_display = (  # type: ignore[assignment]
         "prefix",
         "name",
         "institution",
@@ -131,8 +132,8 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
         "revoked",
         "last_used_at",
     )
-    list_filter = ("institution", "revoked", "created", "expiry_date")
-    search_fields = ("name", "prefix", "institution__code", "institution__name_en", "institution__short_name")
+    list_filter = ("institution", "revoked", "created", "expiry_date")  # type: ignore[assignment]
+    search_fields = ("name", "prefix", "institution__code", "institution__name_en", "institution__short_name")  # type: ignore[assignment]
     list_select_related = ("institution",)
     fields = (
         "name",

@@ -25,6 +25,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, cast
 
 import django
 from django.apps import apps
@@ -103,6 +104,11 @@ def _table_names(cursor, engine: str) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
+def _column(field: Any) -> str:
+    """The column of a concrete field (a model's own field: never a relation's reverse side, always a column)."""
+    return cast(str, field.column)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -147,13 +153,13 @@ def file_references(cursor, tables: set[str]) -> dict[str, list[Reference]]:
         if table not in tables:
             continue
         label = model._meta.label_lower
-        hash_field = RECORDED_HASHES.get((model._meta.app_label, model._meta.model_name, model_field.name))
-        columns = [model._meta.pk.column, model_field.column]
+        hash_field = RECORDED_HASHES.get((model._meta.app_label, model._meta.model_name or "", model_field.name))
+        columns = [_column(model._meta.pk), _column(model_field)]
         if hash_field:
-            columns.append(model._meta.get_field(hash_field).column)
+            columns.append(_column(model._meta.get_field(hash_field)))
         cursor.execute(
             f"SELECT {', '.join(map(_quote, columns))} FROM {_quote(table)} "  # noqa: S608 - names from the models
-            f"WHERE {_quote(model_field.column)} <> '' ORDER BY 1"
+            f"WHERE {_quote(_column(model_field))} <> '' ORDER BY 1"
         )
         for row in cursor.fetchall():
             recorded = row[2] if hash_field else None
@@ -260,9 +266,9 @@ def backup_create(*, output: Path, using: str = "default", log: Callable[[str], 
         copy = sqlite3.connect(dump)
         try:
             connection.connection.backup(copy)
-            cursor = copy.cursor()
-            counts = row_counts(cursor, engine)
-            references = file_references(cursor, set(counts))
+            sqlite_cursor = copy.cursor()
+            counts = row_counts(sqlite_cursor, engine)
+            references = file_references(sqlite_cursor, set(counts))
         finally:
             copy.close()
 
@@ -277,7 +283,8 @@ def backup_create(*, output: Path, using: str = "default", log: Callable[[str], 
             problems.append(f"missing in the storage: {name} ({_describe(refs)})")
             continue
         sha, size = copied
-        entry = {"name": name, "size": size, "sha256": sha, "references": []}
+        entry_references: list[dict] = []
+        entry = {"name": name, "size": size, "sha256": sha, "references": entry_references}
         for ref in refs:
             data = ref.as_dict()
             if ref.recorded_sha256 is not None:
@@ -287,7 +294,7 @@ def backup_create(*, output: Path, using: str = "default", log: Callable[[str], 
                         f"not the recorded SHA-256: {name} ({ref.model} {ref.pk}): recorded "
                         f"{ref.recorded_sha256}, stored file {sha}"
                     )
-            entry["references"].append(data)
+            entry_references.append(data)
         files.append(entry)
     manifest = {
         "format": FORMAT,

@@ -7,7 +7,9 @@ query per row); ``dashboard_data`` runs ``DASHBOARD_QUERIES`` of them in all, a 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -91,7 +93,7 @@ def cohorts_with_counts(*, limit: int = COHORT_LIMIT) -> QuerySet[Cohort]:
     )
 
 
-def enrollments_per_track_by_month() -> list[dict]:
+def enrollments_per_track_by_month() -> list[Mapping[str, Any]]:
     """Rows ``{"month": date, "track_id": int, "n": int}``: applications per track and month of ``applied_on``."""
     return list(
         Enrollment.objects.annotate(month=TruncMonth("applied_on"))
@@ -140,7 +142,7 @@ def _month_range(first: datetime.date, last: datetime.date) -> list[datetime.dat
     return months
 
 
-def _per_track_series(rows: list[dict], tracks: list[Track]) -> tuple[list[str], list[dict]]:
+def _per_track_series(rows: list[Mapping[str, Any]], tracks: list[Track]) -> tuple[list[str], list[dict]]:
     """Pivot the month × track rows into chart labels and one zero-filled series per track that has enrollments."""
     # TruncMonth gives a date on SQLite and PostgreSQL for a DateField.
     counts = {(row["month"], row["track_id"]): row["n"] for row in rows}
@@ -150,7 +152,7 @@ def _per_track_series(rows: list[dict], tracks: list[Track]) -> tuple[list[str],
     series = [
         {"code": track.code, "label": track.name(), "data": [counts.get((month, track.pk), 0) for month in months]}
         for track in tracks
-        if track.total
+        if track.total  # type: ignore[attr-defined]  # annotated by tracks_with_counts
     ]
     return [month.strftime("%Y-%m") for month in months], series
 

@@ -18,7 +18,7 @@ class APIKeyForm(BootstrapFormMixin, forms.Form):
 
     compact = True
 
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None)
+    institution: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Institution"), queryset=None)
     name = forms.CharField(
         label=_("Name"), max_length=50, help_text=_("Which system uses it, e.g. “Chongqing SIS production”.")
     )
@@ -45,7 +45,7 @@ class APIKeyForm(BootstrapFormMixin, forms.Form):
 class APIKeyFilterForm(BootstrapFormMixin, forms.Form):
     compact = True
 
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None, required=False)
+    institution: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Institution"), queryset=None, required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -66,7 +66,12 @@ def check_broker() -> dict:
                 "max_retries": 0,
             },
         ) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
+            conn.ensure_connection(
+                max_retries=1,
+                interval_start=0,
+                interval_step=0,
+                timeout=BROKER_TIMEOUT,  # type: ignore[arg-type]  # kombu takes a float; celery-types says int
+            )
     except Exception as error:
         logger.warning("Health check: the broker failed: %r", error)
         return {"ok": False, "ms": _ms_since(start), "error": type(error).__name__, **_outbox()}

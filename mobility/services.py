@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -19,7 +20,7 @@ from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import PartnerAPIKey
 from programs.models import Institution
 
-API_KEY_NAME_MAX_LENGTH = PartnerAPIKey._meta.get_field("name").max_length
+API_KEY_NAME_MAX_LENGTH = cast(int, PartnerAPIKey._meta.get_field("name").max_length)  # declared on the field
 SCOPES = tuple(PartnerAPIKey.Scope.values)
 
 
@@ -77,9 +78,10 @@ def api_key_create(
             field="institution",
         )
     with transaction.atomic():
-        api_key, raw_key = PartnerAPIKey.objects.create_key(
+        key, raw_key = PartnerAPIKey.objects.create_key(
             institution=institution, name=name, scopes=scopes, expiry_date=expires_at, created_by=by
         )
+        api_key = cast(PartnerAPIKey, key)  # the library's manager is typed with its abstract model
         _audit(
             api_key,
             by=by,

@@ -8,6 +8,7 @@ refuses to start without ``DJANGO_SECRET_KEY`` and ``ALLOWED_HOSTS`` (docs/confi
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -189,11 +190,12 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # Where those files live (docs/scaling.md): "local" is MEDIA_ROOT, for one machine (or a file system mounted by every
 # machine); "s3" is an S3-compatible bucket (AWS, MinIO, Yandex Object Storage…) through django-storages, for web
-# servers and workers on several machines. boto3 is needed only then: pip install -r requirements-s3.txt. Its
-# credentials are boto3's own (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or the machine's role),
-# never a setting here. Files are private (no public ACL, signed URLs) and never overwritten: a name in use gets a
-# suffix, as on the local file system.
+# servers and workers on several machines. boto3 is needed only then (requirements-s3.lock, the runtime set with it).
+# Its credentials are boto3's own (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or the machine's
+# role), never a setting here. Files are private (no public ACL, signed URLs) and never overwritten: a name in use
+# gets a suffix, as on the local file system.
 FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+_default_storage: dict[str, Any]
 if FILE_STORAGE == "local":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 elif FILE_STORAGE == "s3":

@@ -1,5 +1,7 @@
 """Admin (raw data) for institutions, agreements, tracks, modules and cohorts."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
@@ -12,6 +14,17 @@ from mobility.foundation.exceptions import DomainError
 
 from . import participants, services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations  # a model with the attributes its queryset annotates
+
+    class ModuleCount(TypedDict):
+        _module_count: int
+
+    class EnrollmentCount(TypedDict):
+        _enrollment_count: int
 
 # --- institutions -----------------------------------------------------------------------------------------------
 
@@ -181,7 +194,7 @@ class TrackAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_module_count=Count("modules"))
 
     @admin.display(description=_("modules"), ordering="_module_count")
-    def module_count(self, track: Track) -> int:
+    def module_count(self, track: "WithAnnotations[Track, ModuleCount]") -> int:
         return track._module_count
 
 
@@ -285,5 +298,5 @@ class CohortAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_enrollment_count=Count("enrollments"))
 
     @admin.display(description=_("enrollments"), ordering="_enrollment_count")
-    def enrollment_count(self, cohort: Cohort) -> int:
+    def enrollment_count(self, cohort: "WithAnnotations[Cohort, EnrollmentCount]") -> int:
         return cohort._enrollment_count

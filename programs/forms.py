@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.forms import inlineformset_factory
@@ -141,7 +143,7 @@ class BaseQuotaFormSet(forms.BaseInlineFormSet):
         rows = []
         for form in self.forms:
             instance = form.instance if form.instance.pk else None
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and form.cleaned_data.get("DELETE", False):  # as BaseFormSet._should_delete_form
                 if instance is not None:
                     rows.append(services.QuotaChange(track=None, year=None, places=None, quota=instance, delete=True))
                 continue
@@ -231,8 +233,10 @@ class CohortForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, has_enrollments: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["track"].queryset = Track.objects.order_by("code")
-        self.fields["agreement"].queryset = Agreement.objects.select_related("partner").order_by("-valid_from")
+        cast(forms.ModelChoiceField, self.fields["track"]).queryset = Track.objects.order_by("code")
+        cast(forms.ModelChoiceField, self.fields["agreement"]).queryset = Agreement.objects.select_related(
+            "partner"
+        ).order_by("-valid_from")
         if has_enrollments:
             for name in services.COHORT_FIELDS_FIXED_BY_ENROLLMENTS:
                 self.fields[name].disabled = True

@@ -8,17 +8,20 @@ says about places: its ``status``, ``PLACE_STATUSES`` and ``Status``.
 
 from __future__ import annotations
 
-from django.db.models import Count, Model, OuterRef, Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet
 
 from programs.models import AgreementQuota, Cohort, Institution
 
 
-def enrollment_model() -> type[Model]:
+# The two models are Any to the type checker: their classes are a layer above, and even a type-only import would go up.
+def enrollment_model() -> Any:
     """``students.Enrollment``: the model behind ``Cohort.enrollments``."""
     return Cohort._meta.get_field("enrollments").related_model
 
 
-def student_model() -> type[Model]:
+def student_model() -> Any:
     """``students.Student``: the model behind ``Institution.students`` (home students)."""
     return Institution._meta.get_field("students").related_model
 

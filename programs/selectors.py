@@ -7,7 +7,7 @@ over a single join), never a query per row. The tests pin the number of queries 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import (
@@ -179,7 +179,7 @@ def track_modules(*, track: Track) -> list[Module]:
     return list(Module.objects.filter(track=track).order_by("order", "code"))
 
 
-def curriculum_totals(modules: list[Module]) -> dict[str, Any]:
+def curriculum_totals(modules: Sequence[Module]) -> dict[str, Any]:
     """Hours and credits of a curriculum already loaded, all and required only."""
     required = [m for m in modules if m.is_required]
     return {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
@@ -31,6 +34,9 @@ from .forms import (
 )
 from .models import Agreement, Cohort, Contact, Institution, Module, Track
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 50
 
 
@@ -41,7 +47,7 @@ class FilteredListView(StaffRequiredMixin, ListView):
     """A list filtered by a GET form and paginated; the selector does the reading."""
 
     paginate_by = PAGE_SIZE
-    filter_form_class = None
+    filter_form_class: type[forms.Form]  # set by each list
 
     def get_filters(self) -> dict:
         self.filter_form = self.filter_form_class(self.request.GET or None)
@@ -61,8 +67,8 @@ class ServiceFormView(StaffRequiredMixin, TemplateView):
     """GET shows the form; POST validates it and calls one service. A ``DomainError`` is shown on its field."""
 
     template_name = "programs/form.html"
-    form_class = None
-    title = ""
+    form_class: type[forms.BaseForm]  # set by each page
+    title: StrOrPromise = ""
 
     def get_object(self):
         return None
@@ -259,7 +265,7 @@ class AgreementDetailView(StaffRequiredMixin, TemplateView):
 
 
 class AgreementCreateView(ServiceFormView):
-    permission_required = ("programs.add_agreement", "programs.add_agreementquota")
+    permission_required: tuple[str, ...] = ("programs.add_agreement", "programs.add_agreementquota")
     form_class = AgreementForm
     template_name = "programs/agreement_form.html"
     title = gettext_lazy("New agreement")

@@ -5,6 +5,8 @@ Forms validate input only; the writes and their rules are in ``students.services
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +62,7 @@ class StudentFilterForm(BootstrapFormMixin, forms.Form):
         choices=[(n, n) for n in PER_PAGE_CHOICES],
         coerce=int,
         required=False,
-        empty_value=DEFAULT_PER_PAGE,
+        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
     )
 
     def __init__(self, data=None, *args, **kwargs):
@@ -126,9 +128,9 @@ class StudentForm(BootstrapFormMixin, forms.ModelForm):
         if not sensitive:
             for name in Student.SENSITIVE_FIELDS:
                 del self.fields[name]
-        self.fields["home_institution"].queryset = Institution.objects.filter(kind=Institution.Kind.SENDING).order_by(
-            "code"
-        )
+        cast(forms.ModelChoiceField, self.fields["home_institution"]).queryset = Institution.objects.filter(
+            kind=Institution.Kind.SENDING
+        ).order_by("code")
         self.fields["citizenship"].widget.attrs.update({"maxlength": 2})
 
     def clean_citizenship(self) -> str:
@@ -244,7 +246,9 @@ class ResultForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, enrollment: Enrollment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["module"].queryset = Module.objects.filter(track_id=enrollment.track_id).order_by("order", "code")
+        cast(forms.ModelChoiceField, self.fields["module"]).queryset = Module.objects.filter(
+            track_id=enrollment.track_id
+        ).order_by("order", "code")
         self.fields["score"].help_text = _("0–100; the grade follows from the track's scale unless chosen.")
 
     def clean(self):

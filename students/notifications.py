@@ -116,7 +116,7 @@ def results_notifications_batched() -> Iterator[None]:
         batch = _batch.get()
     finally:
         _batch.reset(token)
-    for student_id, ids in batch.items():
+    for student_id, ids in (batch or {}).items():  # set above, so never None here
         student_notify(kind=RESULTS, student_id=student_id, object_ids=ids)
 
 

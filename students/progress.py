@@ -124,9 +124,10 @@ def progress_for_many(*, enrollments: Iterable[Enrollment]) -> dict[int, Progres
         chunk = ids[start : start + _CHUNK]
         sql = _progress_sql().format(ids=", ".join(["%s"] * len(chunk)))
         for module in Module.objects.raw(sql, chunk):
-            modules[module.progress_enrollment_id].append(module)
-            if module.progress_passed:
-                passed[module.progress_enrollment_id].add(module.pk)
+            enrollment_id = module.progress_enrollment_id  # type: ignore[attr-defined]  # a column of the SQL
+            modules[enrollment_id].append(module)
+            if module.progress_passed:  # type: ignore[attr-defined]  # likewise
+                passed[enrollment_id].add(module.pk)
     return {pk: progress_from(enrollment_id=pk, modules=modules[pk], passed_module_ids=passed[pk]) for pk in ids}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -334,7 +335,7 @@ def portal_enrollment_get(*, viewer, pk) -> Enrollment:
 def _portal_diplomas() -> QuerySet:
     # The diplomas app's model, reached through the relation it declares (``enrollment.diplomas``): this app is
     # below it and does not import it (docs/architecture.md). Which ones a student sees is that model's rule.
-    diploma_model = Enrollment._meta.get_field("diplomas").related_model
+    diploma_model: Any = Enrollment._meta.get_field("diplomas").related_model  # a class this app cannot import
     return diploma_model.objects.shown_to_student()
 
 

@@ -10,6 +10,9 @@ The conventions (passport ``YU`` for ü after l and n, the apostrophe before a, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -150,6 +153,20 @@ def _is_separator(char: str) -> bool:
     return char.isspace() or char in (MIDDLE_DOT, "\u30fb")
 
 
+# pypinyin's ``errors`` callbacks: what it cannot read becomes the list they return (its documentation; its stubs say
+# str, hence Any).
+def _no_reading(_chars: str) -> Any:
+    return [""]
+
+
+def _collected_into(unread: list[str]) -> Callable[[str], Any]:
+    def collect(chars: str) -> Any:
+        unread.extend(chars)
+        return []
+
+    return collect
+
+
 def _syllables(han: str, *, surname: bool = False) -> list[str]:
     """Toneless pypinyin syllables (``lv`` spelling) of ``han``. Spaces and middle dots separate; any other character
     without a reading (not a Han character, or one pypinyin does not know) raises ``NoReading``."""
@@ -159,18 +176,18 @@ def _syllables(han: str, *, surname: bool = False) -> list[str]:
     unread = [char for char in han if not is_han(char)]
     if surname and han in COMPOUND_SURNAMES:
         return COMPOUND_SURNAMES[han].split()
-    syllables = []
+    syllables: list[str] = []
     if surname:
         # Read character by character: a surname is no phrase (陈曾 is Chen Zeng, not a word).
         for char in han:
-            reading = SURNAME_READINGS.get(char) or lazy_pinyin(char, style=Style.NORMAL, errors=lambda _: [""])[0]
+            reading = SURNAME_READINGS.get(char) or lazy_pinyin(char, style=Style.NORMAL, errors=_no_reading)[0]
             if reading and reading in PALLADIUS:
                 syllables.append(reading)
             else:
                 unread.append(char)
     else:
         # pypinyin hands characters it cannot read to ``errors`` (runs of them); they are collected, not dropped.
-        syllables = lazy_pinyin(han, style=Style.NORMAL, errors=lambda chars: unread.extend(chars) or [])
+        syllables = lazy_pinyin(han, style=Style.NORMAL, errors=_collected_into(unread))
     if unread:
         raise NoReading(list(dict.fromkeys(char for char in han if char in unread)))
     return syllables

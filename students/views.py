@@ -8,10 +8,13 @@ as a message; they are never swallowed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -114,6 +117,7 @@ class StudentExportView(StaffRequiredMixin, View):
         students = selectors.student_list(viewer=request.user, filters=filters)
         sensitive = can_view_sensitive(request.user)
         stamp = timezone.localdate().strftime("%Y%m%d")
+        response: HttpResponseBase
         if fmt == "csv":
             response = StreamingHttpResponse(
                 exports.students_csv(students, sensitive=sensitive), content_type="text/csv; charset=utf-8"
@@ -194,7 +198,7 @@ class StudentDetailView(StaffRequiredMixin, View):
 
 def detail_context(request, student: Student, *, application_form: ApplicationForm | None = None) -> dict:
     sensitive = can_view_sensitive(request.user)
-    enrollments = []
+    enrollments: list[dict[str, Any]] = []
     student_enrollments = list(student.enrollments.all())
     progress = progress_for_many(enrollments=student_enrollments)
     for enrollment in student_enrollments:

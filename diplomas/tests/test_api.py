@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
-from mobility.testing import api_client, make_api_key
+from mobility.tests.support import api_client, make_api_key
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory
 from students.tests.factories import EnrollmentFactory
 

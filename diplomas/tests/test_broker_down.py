@@ -16,10 +16,9 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from diplomas.tasks import CHUNK_SIZE
 from mobility.foundation.models import OutboxMessage
-from mobility.testing import broker_at, outbox_rows, relay_to_a_broker_that_is_back
+from mobility.tests.support import broker_at, outbox_rows, relay_to_a_broker_that_is_back
 from programs.tests.factories import CohortFactory
-
-from .factories import completed_enrollment
+from students.tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
@@ -29,7 +28,7 @@ S = Diploma.Status
 def test_a_diploma_requested_while_the_broker_is_down_is_queued_and_sent_when_it_is_back(
     client, office, broker_down, django_capture_on_commit_callbacks
 ):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     client.force_login(office)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,7 +58,7 @@ def test_a_cohort_requested_while_the_broker_is_down_is_queued_and_sent_once_whe
 ):
     cohort = CohortFactory()
     for _ in range(CHUNK_SIZE + 2):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     client.force_login(office)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/cohorts/{cohort.pk}/diplomas/request/", follow=True)
@@ -79,7 +78,7 @@ def test_issue_diplomas_keeps_the_batch_and_says_so_while_the_broker_is_down(
 ):
     cohort = CohortFactory(code="BROKER-DOWN")
     for _ in range(3):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     out, err = io.StringIO(), io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("issue_diplomas", "--cohort", "BROKER-DOWN", stdout=out, stderr=err)
@@ -91,7 +90,7 @@ def test_issue_diplomas_keeps_the_batch_and_says_so_while_the_broker_is_down(
 
 
 def test_sweep_diplomas_keeps_what_it_resends_while_the_broker_is_down(broker_down, django_capture_on_commit_callbacks):
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     Diploma.objects.filter(pk=diploma.pk).update(modified_at=timezone.now() - datetime.timedelta(hours=1))
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
@@ -104,7 +103,7 @@ def test_a_broker_that_accepts_connections_but_never_answers_does_not_hold_the_r
     client, office, settings, django_capture_on_commit_callbacks
 ):
     settings.OUTBOX_PUBLISH_TIMEOUT = 1.0
-    first, second = completed_enrollment(), completed_enrollment()
+    first, second = EnrollmentFactory(completed=True), EnrollmentFactory(completed=True)
     client.force_login(office)
     with socket.socket() as silent:  # the kernel completes the handshake; nothing ever answers
         silent.bind(("127.0.0.1", 0))

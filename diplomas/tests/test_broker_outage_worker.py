@@ -18,12 +18,12 @@ from django.conf import settings
 
 from diplomas.models import Diploma
 from mobility.foundation.models import OutboxMessage
-from mobility.testing import RedisServer, Workers, api_client, broker_at, make_api_key, worker_test_marks
+from mobility.tests.support import RedisServer, Workers, api_client, broker_at, make_api_key, worker_test_marks
 from programs.tests.factories import CohortFactory
 from students.models import Enrollment, Student
+from students.tests.factories import EnrollmentFactory
 
 from .assertions import assert_issued_exactly_once
-from .factories import completed_enrollment
 
 pytestmark = worker_test_marks()
 
@@ -56,10 +56,10 @@ def workers(tmp_path, redis):
 def test_requests_made_while_the_broker_is_down_are_all_issued_once_within_a_minute_of_its_return(
     redis, workers, office_client, college
 ):
-    single = completed_enrollment()
+    single = EnrollmentFactory(completed=True)
     cohort = CohortFactory()
     for _ in range(COHORT_SIZE):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     applying_to = CohortFactory(partner=college, application_deadline=None)
     _key, plain = make_api_key(college)
     partner = api_client(plain)

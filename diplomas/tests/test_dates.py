@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
-
-from .factories import completed_enrollment
+from students.tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock, pytest.mark.usefixtures("empty_cache")]
 
@@ -24,7 +23,7 @@ def test_a_diploma_issued_on_new_years_eve_late_in_utc_belongs_to_the_sites_new_
     year = datetime.datetime.now(datetime.UTC).year + 1
     with time_machine.travel(datetime.datetime(year, 12, 31, 22, 30, tzinfo=datetime.UTC), tick=False):
         assert timezone.localdate() == datetime.date(year + 1, 1, 1)
-        enrollment = completed_enrollment()
+        enrollment = EnrollmentFactory(completed=True)
         with django_capture_on_commit_callbacks(execute=True):
             diploma = services.diploma_request(enrollment=enrollment, requested_by=None)
         diploma.refresh_from_db()

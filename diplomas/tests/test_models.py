@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from diplomas.models import Diploma, new_verification_code
-from mobility.testing import refused_by_database
+from mobility.tests.support import refused_by_database
 from students.tests.factories import EnrollmentFactory
 
 from .factories import DiplomaFactory

@@ -18,8 +18,8 @@ from django.conf import settings
 
 from diplomas import pdf_internals, rendering, signing
 from diplomas.models import Diploma
-from diplomas.tests.factories import completed_enrollment
 from diplomas.tests.test_rendering import make_diploma
+from students.tests.factories import EnrollmentFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = ROOT / "diplomas" / "pdf_internals.py"
@@ -188,7 +188,7 @@ def test_the_key_preloaded_signer_signs_with_its_key_object_when_pyhanko_asks_fo
 
 @pytest.mark.django_db
 def test_loaded_relation_answers_from_what_is_loaded_without_a_query(django_assert_num_queries):
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())  # the cohort has no agreement
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))  # the cohort has no agreement
     bare = Diploma.objects.get(pk=diploma.pk)
     with_student = Diploma.objects.select_related("enrollment__student").get(pk=diploma.pk)
     with_all = Diploma.objects.select_related(*(f"enrollment__{path}" for path in rendering.ENROLLMENT_RELATED)).get(

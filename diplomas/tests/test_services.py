@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.test import override_settings
@@ -25,10 +26,9 @@ from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
 from programs.tests.factories import CohortFactory, ModuleFactory
-from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory
 
-from .factories import FAKE_PDF, completed_enrollment
+from .factories import FAKE_PDF
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -47,7 +47,7 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def test_request_creates_a_requested_diploma_and_sends_the_task_on_commit(office, django_capture_on_commit_callbacks):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with mock.patch("diplomas.tasks.render_diploma.apply_async") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             diploma = services.diploma_request(enrollment=enrollment, requested_by=office)
@@ -61,7 +61,7 @@ def test_request_creates_a_requested_diploma_and_sends_the_task_on_commit(office
 
 
 def test_a_rolled_back_request_sends_nothing(office, django_capture_on_commit_callbacks):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         try:
             with transaction.atomic():
@@ -74,9 +74,7 @@ def test_a_rolled_back_request_sends_nothing(office, django_capture_on_commit_ca
 
 @pytest.mark.parametrize("status", ["applied", "admitted", "enrolled", "withdrawn", "rejected", "failed"])
 def test_only_completed_enrollments_get_a_diploma(office, status, committed):
-    enrollment = EnrollmentFactory()
-    Enrollment.objects.filter(pk=enrollment.pk).update(status=status)
-    enrollment.refresh_from_db()
+    enrollment = EnrollmentFactory(status=status)
     with pytest.raises(DomainError) as refused:
         committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     assert refused.value.code == "not_completed"
@@ -84,7 +82,7 @@ def test_only_completed_enrollments_get_a_diploma(office, status, committed):
 
 
 def test_a_completed_enrollment_that_no_longer_meets_the_completion_rule_is_refused(office, fake_render, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     module = ModuleFactory(track=enrollment.track, code="M-REQ", is_required=True)
     with pytest.raises(DomainError) as refused:
         committed(services.diploma_request, enrollment=enrollment, requested_by=office)
@@ -94,7 +92,7 @@ def test_a_completed_enrollment_that_no_longer_meets_the_completion_rule_is_refu
 
 
 def test_a_second_request_returns_the_existing_diploma(office, fake_render, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     first = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     again = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     assert again.pk == first.pk and Diploma.objects.count() == 1
@@ -102,7 +100,7 @@ def test_a_second_request_returns_the_existing_diploma(office, fake_render, comm
 
 
 def test_a_request_that_loses_the_race_on_the_constraint_returns_the_winner(office, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     winner = Diploma.objects.create(enrollment=enrollment)
     real_filter = Diploma.objects.filter
     calls = []
@@ -119,7 +117,7 @@ def test_a_request_that_loses_the_race_on_the_constraint_returns_the_winner(offi
 
 
 def test_issue_assigns_a_formatted_number_stores_the_file_and_its_hash(office, fake_render, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     diploma = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     diploma.refresh_from_db()
     year = timezone.localtime(diploma.issued_at).year
@@ -143,7 +141,9 @@ def test_numbers_follow_the_setting_and_are_unique_per_year(office, fake_render,
     settings.DIPLOMA_NUMBER_FORMAT = "X-{year}/{seq:04d}"
     cohort = CohortFactory()
     diplomas = [
-        committed(services.diploma_request, enrollment=completed_enrollment(cohort=cohort), requested_by=office)
+        committed(
+            services.diploma_request, enrollment=EnrollmentFactory(completed=True, cohort=cohort), requested_by=office
+        )
         for _ in range(5)
     ]
     year = timezone.localdate().year
@@ -154,12 +154,12 @@ def test_numbers_follow_the_setting_and_are_unique_per_year(office, fake_render,
 
 def test_numbering_skips_a_number_already_taken(office, fake_render, committed):
     year = timezone.localdate().year
-    taken = completed_enrollment()
+    taken = EnrollmentFactory(completed=True)
     Diploma.objects.create(enrollment=taken)
     Diploma.objects.filter(enrollment=taken).update(
         status="issued", number=f"STK-IAM-{year}-000001", sha256="a" * 64, issued_at=timezone.now()
     )
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     diploma.refresh_from_db()
     assert diploma.number == f"STK-IAM-{year}-000002"
 
@@ -167,7 +167,7 @@ def test_numbering_skips_a_number_already_taken(office, fake_render, committed):
 def test_running_the_task_again_for_an_issued_diploma_changes_nothing(office, fake_render, committed):
     from diplomas.tasks import render_diploma
 
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     diploma.refresh_from_db()
     before = Diploma.objects.filter(pk=diploma.pk).values().get()
     audit_before = AuditEntry.objects.count()
@@ -180,7 +180,7 @@ def test_running_the_task_again_for_an_issued_diploma_changes_nothing(office, fa
 def test_a_run_interrupted_after_numbering_keeps_its_number_on_the_next_run(office, fake_render):
     """Killed while rendering (simulated: the render raises once, as if the process died): the next run reuses
     the number and issue time assigned by the first run."""
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     fake_render.side_effect = [KeyboardInterrupt, FAKE_PDF]
     with pytest.raises(KeyboardInterrupt):
         services.diploma_issue(diploma_id=diploma.pk)
@@ -194,7 +194,7 @@ def test_a_run_interrupted_after_numbering_keeps_its_number_on_the_next_run(offi
 
 
 def test_an_orphan_file_of_a_killed_run_is_replaced(office, fake_render):
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     fake_render.side_effect = [KeyboardInterrupt, FAKE_PDF]
     with pytest.raises(KeyboardInterrupt):
         services.diploma_issue(diploma_id=diploma.pk)
@@ -208,7 +208,7 @@ def test_an_orphan_file_of_a_killed_run_is_replaced(office, fake_render):
 
 def test_a_run_that_finds_the_diploma_issued_after_rendering_stores_nothing(office, fake_render):
     """Two runs at once: the loser renders too, but its phase 2 sees ``issued`` and discards its PDF."""
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
 
     def concurrent_winner(d):
         # While this run renders, another run completes the diploma.
@@ -226,7 +226,7 @@ def test_a_run_that_finds_the_diploma_issued_after_rendering_stores_nothing(offi
 
 def test_unexpected_errors_retry_up_to_the_bound_then_fail_with_the_reason(office, fake_render, committed):
     fake_render.side_effect = RuntimeError("font cache exploded")
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     diploma.refresh_from_db()
     assert fake_render.call_count == settings.DIPLOMA_RENDER_MAX_RETRIES + 1
     assert diploma.status == S.FAILED and diploma.attempts == settings.DIPLOMA_RENDER_MAX_RETRIES + 1
@@ -236,14 +236,14 @@ def test_unexpected_errors_retry_up_to_the_bound_then_fail_with_the_reason(offic
 
 def test_a_domain_error_is_recorded_at_once_without_retry(office, fake_render, committed):
     fake_render.side_effect = DomainError("The track has no Chinese name.")
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     diploma.refresh_from_db()
     assert fake_render.call_count == 1
     assert diploma.status == S.FAILED and diploma.failure_reason == "The track has no Chinese name."
 
 
 def test_a_diploma_whose_runs_keep_dying_is_failed_after_max_attempts(office, fake_render):
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     Diploma.objects.filter(pk=diploma.pk).update(attempts=settings.DIPLOMA_MAX_ATTEMPTS)
     services.diploma_issue(diploma_id=diploma.pk)
     diploma.refresh_from_db()
@@ -257,13 +257,13 @@ def test_the_limits_are_read_when_used_so_override_settings_changes_them(office,
     # Retries: one allowed, so two runs in all.
     fake_render.side_effect = RuntimeError("font cache exploded")
     with override_settings(DIPLOMA_RENDER_MAX_RETRIES=1):
-        retried = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+        retried = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     retried.refresh_from_db()
     assert fake_render.call_count == 2 and retried.status == S.FAILED and retried.attempts == 2
 
     # Runs in all: two, where the default allows eight.
     fake_render.reset_mock(side_effect=True)
-    tired = Diploma.objects.create(enrollment=completed_enrollment())
+    tired = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     Diploma.objects.filter(pk=tired.pk).update(attempts=2)
     with override_settings(DIPLOMA_MAX_ATTEMPTS=2):
         services.diploma_issue(diploma_id=tired.pk)
@@ -275,7 +275,7 @@ def test_the_limits_are_read_when_used_so_override_settings_changes_them(office,
         assert all(50 <= tasks.retry_countdown(0) <= 100 for _ in range(20))
 
     # The sweeper's delay: a diploma untouched for 7 minutes is stuck after 5, not after the default 10.
-    waiting = Diploma.objects.create(enrollment=completed_enrollment())
+    waiting = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     Diploma.objects.filter(pk=waiting.pk).update(modified_at=timezone.now() - timedelta(minutes=7))
     with mock.patch("diplomas.tasks.render_diploma.apply_async"):
         assert services.diplomas_sweep_stuck() == []
@@ -285,7 +285,7 @@ def test_the_limits_are_read_when_used_so_override_settings_changes_them(office,
 
 def test_retry_requests_a_failed_diploma_again_and_keeps_its_number(office, fake_render, committed):
     fake_render.side_effect = RuntimeError("disk full")
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     diploma.refresh_from_db()
     number = diploma.number
     assert diploma.status == S.FAILED and number
@@ -299,10 +299,10 @@ def test_retry_requests_a_failed_diploma_again_and_keeps_its_number(office, fake
 
 
 def test_the_sweeper_resends_only_diplomas_stuck_for_too_long(office, django_capture_on_commit_callbacks):
-    stuck_requested = Diploma.objects.create(enrollment=completed_enrollment())
-    stuck_rendering = Diploma.objects.create(enrollment=completed_enrollment())
-    fresh = Diploma.objects.create(enrollment=completed_enrollment())
-    failed = Diploma.objects.create(enrollment=completed_enrollment())
+    stuck_requested = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
+    stuck_rendering = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
+    fresh = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
+    failed = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     long_ago = timezone.now() - timedelta(minutes=30)
     Diploma.objects.filter(pk=stuck_requested.pk).update(modified_at=long_ago)
     Diploma.objects.filter(pk=stuck_rendering.pk).update(modified_at=long_ago, status="rendering")
@@ -324,8 +324,8 @@ def test_the_sweeper_task_and_command_issue_stuck_diplomas(office, fake_render):
 
     from diplomas.tasks import sweep_stuck
 
-    first = Diploma.objects.create(enrollment=completed_enrollment())
-    second = Diploma.objects.create(enrollment=completed_enrollment())
+    first = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
+    second = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     Diploma.objects.filter(pk__in=[first.pk, second.pk]).update(modified_at=timezone.now() - timedelta(hours=1))
     assert sweep_stuck.delay().get() == 2
     first.refresh_from_db()
@@ -336,7 +336,7 @@ def test_the_sweeper_task_and_command_issue_stuck_diplomas(office, fake_render):
 
 
 def test_revoke_needs_an_issued_diploma_and_a_reason(office, fake_render, committed):
-    diploma = committed(services.diploma_request, enrollment=completed_enrollment(), requested_by=office)
+    diploma = committed(services.diploma_request, enrollment=EnrollmentFactory(completed=True), requested_by=office)
     with pytest.raises(DomainError) as refused:
         services.diploma_revoke(diploma=diploma, by=office, reason="  ")
     assert refused.value.field == "reason"
@@ -347,13 +347,13 @@ def test_revoke_needs_an_issued_diploma_and_a_reason(office, fake_render, commit
     assert AuditEntry.objects.get(action="diploma.revoke").reason == "Name misspelt"
     with pytest.raises(DomainError):
         services.diploma_revoke(diploma=revoked, by=office, reason="again")
-    pending = Diploma.objects.create(enrollment=completed_enrollment())
+    pending = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     with pytest.raises(DomainError):
         services.diploma_revoke(diploma=pending, by=office, reason="not issued")
 
 
 def test_reissue_revokes_and_issues_a_new_diploma_keeping_the_old_one(office, fake_render, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     old = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     old.refresh_from_db()
     new = committed(services.diploma_reissue, diploma=old, by=office, reason="Cyrillic name corrected")
@@ -367,7 +367,7 @@ def test_reissue_revokes_and_issues_a_new_diploma_keeping_the_old_one(office, fa
 
 
 def test_reissue_is_all_or_nothing(office, fake_render, committed):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     old = committed(services.diploma_request, enrollment=enrollment, requested_by=office)
     ModuleFactory(track=enrollment.track, is_required=True)  # the new request will be refused
     with pytest.raises(DomainError):
@@ -378,9 +378,9 @@ def test_reissue_is_all_or_nothing(office, fake_render, committed):
 
 def test_cohort_request_makes_one_batch_of_the_eligible_enrollments(office, fake_render, committed):
     cohort = CohortFactory()
-    done = [completed_enrollment(cohort=cohort) for _ in range(3)]
+    done = [EnrollmentFactory(completed=True, cohort=cohort) for _ in range(3)]
     EnrollmentFactory(cohort=cohort)  # applied: not eligible
-    has_one = completed_enrollment(cohort=cohort)
+    has_one = EnrollmentFactory(completed=True, cohort=cohort)
     committed(services.diploma_request, enrollment=has_one, requested_by=office)
     batch = committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
     assert sorted(batch.diplomas.values_list("enrollment_id", flat=True)) == sorted(e.pk for e in done)
@@ -393,8 +393,8 @@ def test_cohort_request_makes_one_batch_of_the_eligible_enrollments(office, fake
 
 def test_cohort_request_skips_enrollments_the_completion_rule_refuses_and_says_which(office, fake_render, committed):
     cohort = CohortFactory()
-    ok = completed_enrollment(cohort=cohort)
-    refused = completed_enrollment(cohort=cohort, track=ok.track)
+    ok = EnrollmentFactory(completed=True, cohort=cohort)
+    refused = EnrollmentFactory(completed=True, cohort=cohort, track=ok.track)
     required = ModuleFactory(track=ok.track, is_required=True)
     ModuleResultFactory(enrollment=ok, module=required)  # passed; ``refused`` has no result for it
     batch = committed(services.diplomas_request_for_cohort, cohort=cohort, requested_by=office)
@@ -404,10 +404,14 @@ def test_cohort_request_skips_enrollments_the_completion_rule_refuses_and_says_w
 
 
 def test_cohort_request_costs_the_same_queries_for_2_or_12_diplomas(office):
+    # The audit entries' content types are cached per process: filled here, so that the first count does not
+    # depend on whether an earlier test in this process filled them.
+    ContentType.objects.get_for_models(Diploma, DiplomaBatch)
+
     def queries_for(size):
         cohort = CohortFactory()
         for _ in range(size):
-            completed_enrollment(cohort=cohort)
+            EnrollmentFactory(completed=True, cohort=cohort)
         with mock.patch.object(services, "enqueue_many_on_commit") as send, CaptureQueriesContext(connection) as seen:
             batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
         sent = sorted(pk for call in send.call_args_list for (chunk,) in call.args[1] for pk in chunk)
@@ -428,7 +432,7 @@ def test_a_cohort_s_diplomas_go_to_the_workers_in_chunks(office):
 
     cohort = CohortFactory()
     for _ in range(CHUNK_SIZE * 2 + 3):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     with mock.patch.object(services, "enqueue_many_on_commit") as send:
         batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
     assert [call.args[0] for call in send.call_args_list] == [render_diplomas]  # one call, one outbox insert
@@ -441,7 +445,7 @@ def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
     from diplomas.tasks import render_diplomas
 
     cohort = CohortFactory()
-    refused, crashing, fine = (completed_enrollment(cohort=cohort) for _ in range(3))
+    refused, crashing, fine = (EnrollmentFactory(completed=True, cohort=cohort) for _ in range(3))
     with mock.patch.object(services, "enqueue_many_on_commit"):
         batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
     by_enrollment = {d.enrollment_id: d.pk for d in batch.diplomas.all()}
@@ -465,8 +469,8 @@ def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
 
 def test_a_concurrent_cohort_request_that_loses_on_the_constraint_writes_nothing(office, fake_render, committed):
     cohort = CohortFactory()
-    enrollment = completed_enrollment(cohort=cohort)
-    completed_enrollment(cohort=cohort)
+    enrollment = EnrollmentFactory(completed=True, cohort=cohort)
+    EnrollmentFactory(completed=True, cohort=cohort)
     real_bulk_create = Diploma.objects.bulk_create
 
     def racing(objs, *args, **kwargs):
@@ -486,7 +490,7 @@ def test_issue_diplomas_command_waits_and_prints_numbers_and_paths(office, fake_
 
     cohort = CohortFactory(code="C-CMD")
     for _ in range(2):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     call_command("issue_diplomas", "--cohort", "C-CMD", "--wait", "--interval", "0.01")
     out = capsys.readouterr().out
     year = timezone.localdate().year

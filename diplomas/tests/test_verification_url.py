@@ -9,7 +9,7 @@ from diplomas import rendering
 from diplomas.api.serializers import DiplomaSerializer
 from diplomas.events import diploma_data
 from mobility.personal_data.services import student_personal_data
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.core.management.base import CommandError
 
 from diplomas import services
 from diplomas.integrity import diploma_files_check
-
-from .factories import completed_enrollment
+from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def _issue(n: int, committed_callbacks):
     diplomas = []
     for _ in range(n):
         with committed_callbacks(execute=True):
-            diploma = services.diploma_request(enrollment=completed_enrollment(), requested_by=None)
+            diploma = services.diploma_request(enrollment=EnrollmentFactory(completed=True), requested_by=None)
         diploma.refresh_from_db()
         diplomas.append(diploma)
     return diplomas

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
 
-from .factories import FAKE_PDF, completed_enrollment
+from .factories import FAKE_PDF, DiplomaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache"), pytest.mark.clock]
 
@@ -74,7 +74,7 @@ def test_download_permission_matrix(client, issued, who, expected):
 
 
 def test_a_diploma_not_yet_issued_or_unknown_cannot_be_downloaded(client, office):
-    pending = Diploma.objects.create(enrollment=completed_enrollment())
+    pending = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     client.force_login(office)
     assert client.get(f"/diplomas/{pending.pk}/pdf/").status_code == 404
     assert client.get("/diplomas/999999/pdf/").status_code == 404
@@ -133,8 +133,7 @@ def test_verification_of_a_revoked_diploma_shows_the_date_and_reason(client, iss
 
 @pytest.mark.parametrize("status", ["requested", "rendering", "failed"])
 def test_verification_of_a_diploma_not_issued_is_404_like_an_unknown_code(client, status):
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
-    Diploma.objects.filter(pk=diploma.pk).update(status=status)
+    diploma = DiplomaFactory(status=status)
     assert client.get(f"/verify/{diploma.verification_code}/").status_code == 404
     assert client.get("/verify/not-a-code-at-all-0000000000/").status_code == 404
 
@@ -218,7 +217,7 @@ def test_the_verification_page_is_rate_limited_per_client(client, issued, settin
 
 
 def test_staff_request_a_diploma_from_the_student_page(client, office, fake_render, django_capture_on_commit_callbacks):
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     client.force_login(office)
     page = client.get(f"/students/{enrollment.student_id}/").content.decode()
     assert f"/enrollments/{enrollment.pk}/diploma/request/" in page
@@ -245,7 +244,7 @@ def test_failed_diplomas_show_the_reason_and_a_retry_button(
     client, office, fake_render, django_capture_on_commit_callbacks
 ):
     fake_render.side_effect = RuntimeError("no CJK font")
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = services.diploma_request(enrollment=enrollment, requested_by=office)
     client.force_login(office)
@@ -290,7 +289,7 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
 ):
     cohort = CohortFactory()
     for _ in range(3):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     client.force_login(office)
     page = client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
     assert f'action="/cohorts/{cohort.pk}/diplomas/request/"' in page
@@ -322,7 +321,7 @@ def test_the_real_renderer_through_the_task_gives_a_pdf_whose_hash_verifies(
 ):
     """One pass through the real renderer and signer (the rest of this file uses a fake)."""
     pytest.importorskip("weasyprint")
-    enrollment = completed_enrollment()
+    enrollment = EnrollmentFactory(completed=True)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = services.diploma_request(enrollment=enrollment, requested_by=office)
     diploma.refresh_from_db()

@@ -28,11 +28,11 @@ from diplomas import services
 from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import render_diploma
 from mobility.foundation.tasks import enqueue_on_commit
-from mobility.testing import celery_workers, worker_test_marks
+from mobility.tests.support import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
+from students.tests.factories import EnrollmentFactory
 
 from .assertions import assert_issued_exactly_once
-from .factories import completed_enrollment
 
 S = Diploma.Status
 
@@ -48,7 +48,7 @@ def workers(tmp_path):
 
 def test_the_same_task_sent_twice_at_once_issues_one_diploma(workers):
     workers.start(concurrency=2)
-    diploma = Diploma.objects.create(enrollment=completed_enrollment())
+    diploma = Diploma.objects.create(enrollment=EnrollmentFactory(completed=True))
     with transaction.atomic():
         enqueue_on_commit(render_diploma, diploma.pk, queue=workers.queue)
         enqueue_on_commit(render_diploma, diploma.pk, queue=workers.queue)
@@ -67,7 +67,7 @@ def test_the_same_task_sent_twice_at_once_issues_one_diploma(workers):
 def test_a_batch_survives_kill_9_of_the_worker(workers):
     cohort = CohortFactory()
     for _ in range(20):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     first = workers.start(concurrency=2)
     batch = services.diplomas_request_for_cohort(cohort=cohort, requested_by=None)
     diplomas = list(batch.diplomas.all())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from typing import Any, overload
 
 from programs.models import Institution
 from students.models import Enrollment
@@ -48,8 +49,15 @@ class DemoCalendar:
         """The day the moved tables describe: ``DESIGN_DAY`` moved."""
         return DESIGN_DAY + self.shift
 
+    @overload
+    def day(self, day: datetime.date) -> datetime.date: ...
+    @overload
+    def day(self, day: None) -> None: ...
     def day(self, day: datetime.date | None) -> datetime.date | None:
         return None if day is None else day + self.shift
+
+    def days(self, between: tuple[datetime.date, datetime.date] | None) -> tuple[datetime.date, datetime.date] | None:
+        return None if between is None else (self.day(between[0]), self.day(between[1]))
 
     def intake_year(self, design_year: int) -> int:
         return (INTAKE_STARTS[design_year] + self.shift).year
@@ -158,7 +166,7 @@ CONTACTS = [
     ),
 ]
 
-AGREEMENTS = [
+AGREEMENTS: list[dict[str, Any]] = [
     {
         "number": "STK-IAM-{year}-001",  # the year it was signed
         "title": "Three-party agreement on international academic mobility (STANKIN – CQEVTC – HUATEC)",
@@ -246,11 +254,11 @@ class CohortSpec:
             key=f"{self.code}@{self.intake}",
             end=calendar.day(self.end),
             deadline=calendar.day(self.deadline),
-            applied_between=tuple(map(calendar.day, self.applied_between)) if self.applied_between else None,
+            applied_between=calendar.days(self.applied_between),
             decided_on=calendar.day(self.decided_on),
             graded_until=calendar.day(self.graded_until),
             withdrawal=(calendar.day(self.withdrawal[0]), self.withdrawal[1]) if self.withdrawal else None,
-            late_applied_between=tuple(map(calendar.day, late)) if late else None,
+            late_applied_between=calendar.days(late),
             late_decided_on=calendar.day(self.late_decided_on),
         )
 

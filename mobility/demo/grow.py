@@ -176,7 +176,7 @@ class _Context:
         tracks = {t.code: t for t in Track.objects.filter(code__in=[spec.code for spec in TRACKS])}
         if missing or len(tracks) < len(TRACKS):
             raise RuntimeError("The demo data is missing: run `manage.py seed_demo` first.")
-        modules = {}
+        modules: dict[int, list[Module]] = {}
         for module in Module.objects.filter(track__in=tracks.values()).order_by("order", "code"):
             modules.setdefault(module.track_id, []).append(module)
         cohorts: dict[str, list[_Cohort]] = {}

@@ -57,7 +57,7 @@ def build_plan(calendar: DemoCalendar | None = None) -> list[StudentPlan]:
     total = sum(count for spec in cohorts for _, count in spec.outcomes)
     names = rng.sample([(family, given) for family in FAMILY_NAMES for given in GIVEN_NAMES], total)
     passports = rng.sample(range(10_000_000, 100_000_000), total)
-    plans = []
+    plans: list[StudentPlan] = []
     for spec in cohorts:
         outcomes = [outcome for outcome, count in spec.outcomes for _ in range(count)]
         cohort_rng = random.Random(f"{SEED}:{spec.key}")

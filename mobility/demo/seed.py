@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from rest_framework_api_key.crypto import concatenate
 
@@ -66,7 +67,7 @@ DEMO_NOTES = "Demo data."
 
 
 # The tables whose counts the summary shows.
-SUMMARY_MODELS = [
+SUMMARY_MODELS: list[type[Model]] = [
     Institution,
     Contact,
     Agreement,
@@ -181,7 +182,7 @@ def _phase(spec: CohortSpec, day: datetime.date) -> str:
 
 
 def _counts() -> dict:
-    return {model: model.objects.count() for model in [*SUMMARY_MODELS, get_user_model()]}
+    return {model: model._default_manager.count() for model in [*SUMMARY_MODELS, get_user_model()]}
 
 
 def _seed_users() -> tuple[dict, set[str]]:

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from mobility.foundation.exceptions import DomainError
 
 
-def audit_log_link(obj: Model):
+def audit_log_link(obj: Model | None):
     """A link to the audit entries of one object (used as a read-only field on change pages)."""
     if obj is None or obj.pk is None:
         return "-"
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    query = urlencode({"content_type__id__exact": content_type.pk, "object_id": str(obj.pk)})
+    query = urlencode({"content_type__id__exact": str(content_type.pk), "object_id": str(obj.pk)})
     url = f"{reverse('admin:mobility_auditentry_changelist')}?{query}"
     return format_html('<a href="{}">{}</a>', url, _("Audit log of this object"))
 

@@ -250,7 +250,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, for machines: validation_error, not_found, …")
     message = serializers.CharField(help_text="For people, in the Accept-Language (en, ru, zh-Hans; default en).")
-    fields = serializers.DictField(
+    # A field named "fields": DRF's metaclass takes declared fields out of the class, so Serializer.fields stays.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → messages, for validation errors; empty otherwise.",
     )

@@ -7,6 +7,7 @@ import copy
 import datetime
 import functools
 import re
+from typing import Any
 
 from django import forms
 from django.db import models
@@ -246,12 +247,13 @@ class ValuesRepresentation:
         fields = self._fields
         if self._zoned:
             current = serializers.DateTimeField().default_timezone()
-            fields = list(fields)
+            zoned: list[tuple[str, str, Any]] = list(fields)  # a zoned column always has its converter
             for index in self._zoned:
-                name, column, convert = fields[index]
+                name, column, convert = zoned[index]
                 field = copy.copy(convert.__self__)
                 field.timezone = current
-                fields[index] = (name, column, field.to_representation)
+                zoned[index] = (name, column, field.to_representation)
+            fields = tuple(zoned)
         return [
             {
                 name: value if (value := row[column]) is None or convert is None else convert(value)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from mobility.foundation.models import AuditEntry, PartnerAPIKey
 
 Actor = AbstractBaseUser | PartnerAPIKey | None
+
+
+def actor_user(actor: Actor) -> User | None:
+    """The user behind an actor, for the "by whom" foreign keys; None for an API key or the system."""
+    return actor if isinstance(actor, User) else None
 
 
 def actor_label(actor: Actor) -> str:
@@ -26,7 +32,7 @@ def audit_record(
     actor: Actor,
     obj: models.Model,
     action: str,
-    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    changes: Mapping[str, tuple[Any, Any] | list[Any]] | None = None,
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry. ``changes`` maps a field to ``(old, new)``; values must be JSON-serialisable."""
@@ -40,7 +46,7 @@ def audit_entry_build(
     actor: Actor,
     obj: models.Model,
     action: str,
-    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    changes: Mapping[str, tuple[Any, Any] | list[Any]] | None = None,
     reason: str = "",
     object_repr: str | None = None,
 ) -> AuditEntry:
@@ -50,7 +56,7 @@ def audit_entry_build(
     ``object_repr`` is ``str(obj)`` when not given; a caller writing many entries about one object passes it once
     computed (``str()`` of a model with translated choices is not free at 100,000 entries)."""
     return AuditEntry(
-        actor=actor if isinstance(actor, AbstractBaseUser) else None,
+        actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),

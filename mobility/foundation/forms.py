@@ -1,6 +1,8 @@
 """What every form of the staff application shares: Bootstrap markup, a service's refusal next to its field, the
 date input."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 
 from mobility.foundation.exceptions import DomainError
@@ -14,7 +16,14 @@ def bootstrap_class(widget: forms.Widget, *, compact: bool) -> str:
     return "form-control form-control-sm" if compact else "form-control"
 
 
-class BootstrapFormMixin:
+# To the type checker the mixin is a form (it is only ever mixed into one); at run time it adds no base.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class BootstrapFormMixin(_FormBase):
     """Bootstrap classes on every widget (smaller ones with ``compact = True``), ``is-invalid`` on the fields with
     errors (the field include shows the message next to them), and ``add_domain_error`` for a service's refusal."""
 

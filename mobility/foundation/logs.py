@@ -12,6 +12,7 @@ import datetime
 import logging
 import re
 from collections.abc import Mapping
+from typing import cast
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
@@ -103,7 +104,7 @@ class GunicornAccessFields(logging.Filter):
             record.method = atoms.get("m")
             record.path = atoms.get("U")
             record.status_code = _int_or_none(atoms.get("s"))
-            record.duration_ms = round(atoms.get("D", 0) / 1000, 1)
+            record.duration_ms = round(cast(int, atoms.get("D", 0)) / 1000, 1)  # gunicorn: microseconds, an int
             record.bytes = atoms.get("B")
             record.remote_addr = atoms.get("h")
             record.user_agent = atoms.get("a")

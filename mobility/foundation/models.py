@@ -82,10 +82,11 @@ class PartnerAPIKey(AbstractAPIKey):
         related_name="+",
     )
 
+    # djangorestframework-api-key types its Meta's values narrowly (str, a tuple) where Django takes these.
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("partner API key")
-        verbose_name_plural = _("partner API keys")
-        ordering = ["institution__code", "name"]
+        verbose_name = _("partner API key")  # type: ignore[assignment]
+        verbose_name_plural = _("partner API keys")  # type: ignore[assignment]
+        ordering = ["institution__code", "name"]  # type: ignore[assignment]
 
     def __str__(self):
         return f"{self.institution.code}: {self.name}"

@@ -112,15 +112,15 @@ def _publish_locked(ids: Sequence[int] | None, *, older_than: timedelta | None, 
             rows = rows.filter(pk__in=ids)
         if older_than is not None:
             rows = rows.filter(created_at__lt=timezone.now() - older_than)
-        rows = list(rows[:limit])
-        if not rows:
+        batch = list(rows[:limit])
+        if not batch:
             return Publication()
-        sent, errors, broker_error = _publish(rows)
+        sent, errors, broker_error = _publish(batch)
         OutboxMessage.objects.filter(pk__in=sent).delete()
         for message in set(errors.values()):
             failed = [pk for pk, error in errors.items() if error == message]
             OutboxMessage.objects.filter(pk__in=failed).update(attempts=F("attempts") + 1, last_error=message)
-    return Publication(sent=sent, left=sorted(errors), error=broker_error, taken=len(rows))
+    return Publication(sent=sent, left=sorted(errors), error=broker_error, taken=len(batch))
 
 
 def _mark_broker_down() -> None:

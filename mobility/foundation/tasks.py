@@ -3,7 +3,7 @@ the outbox (``mobility.foundation.outbox``) so that a broker that is down loses 
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from celery import Task, shared_task
@@ -29,6 +29,15 @@ def enqueue_on_commit(task: Task, *args: Any, using: str | None = None, robust: 
     enqueue_many_on_commit(task, [args], using=using, robust=robust, **options)
 
 
+def _sender(task: Task, args: tuple, options: dict[str, Any]) -> Callable[[], Any]:
+    """One eager send, bound now; a function (not a partial), since Django logs a robust callback's __qualname__."""
+
+    def send() -> Any:
+        return task.apply_async(args=args, **options)
+
+    return send
+
+
 def enqueue_many_on_commit(
     task: Task, args_list: Iterable[Sequence[Any]], *, using: str | None = None, robust: bool = False, **options: Any
 ) -> None:
@@ -40,9 +49,7 @@ def enqueue_many_on_commit(
         return
     if task.app.conf.task_always_eager:
         for args in args_list:
-            transaction.on_commit(
-                lambda args=tuple(args): task.apply_async(args=args, **options), using=using, robust=robust
-            )
+            transaction.on_commit(_sender(task, tuple(args), options), using=using, robust=robust)
         return
     from mobility.foundation.outbox import outbox_record
 

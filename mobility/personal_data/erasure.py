@@ -4,14 +4,17 @@ delete the account), and the confirmation page's lists of what stays and what go
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,9 +170,19 @@ def _personal_strings(student: Student, user, *, names: bool) -> Replacements:
     return replacements
 
 
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement for ``re.sub`` that is taken as it is (no backslash or group escapes)."""
+    return lambda _match: text
+
+
+def _delete_files(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        storage.delete(name)
+
+
 def _scrub_text(text: str, strings: Replacements) -> str:
     for pattern, new in strings:
-        text = pattern.sub(lambda _match, new=new: new, text)
+        text = pattern.sub(_constant(new), text)
     return text
 
 
@@ -240,10 +253,10 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
                 notes="", status_reason=ERASED if enrollment.status_reason else "", modified_at=now
             )
     CorrectionRequest.objects.filter(student=student).update(message=ERASED, answer="", modified_at=now)
-    pdfs = []
+    pdfs: list[tuple[Storage, str]] = []
     for diploma in related.diplomas:
         if diploma.status != Diploma.Status.ISSUED and diploma.pdf:
-            pdfs.append((diploma.pdf.storage, diploma.pdf.name))
+            pdfs.append((diploma.pdf.storage, cast(str, diploma.pdf.name)))  # a stored file has a name
             Diploma.objects.filter(pk=diploma.pk).update(pdf="", modified_at=now)
 
     # The record itself.
@@ -282,7 +295,7 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
     )
     erasure.save()
     if pdfs:
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in pdfs])
+        transaction.on_commit(functools.partial(_delete_files, pdfs))
     return ErasureResult(
         student=student,
         names_kept=plan.names_kept,

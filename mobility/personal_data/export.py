@@ -67,10 +67,10 @@ def student_personal_data(*, student: Student) -> dict[str, Any]:
         for continuation in enrollment.continuations.all():
             enrollment_of[(Continuation, str(continuation.pk))] = enrollment.pk
     history: dict[int, list[dict]] = {enrollment.pk: [] for enrollment in related.enrollments}
-    audit_log = []
+    audit_log: list[dict] = []
     for entry in entries:
         model = object_type_of.get((entry.content_type_id, entry.object_id))
-        enrollment_pk = enrollment_of.get((model, entry.object_id))
+        enrollment_pk = enrollment_of.get((model, entry.object_id)) if model is not None else None
         (history[enrollment_pk] if enrollment_pk else audit_log).append(_audit_dict(entry, types))
 
     user = related.user

@@ -68,18 +68,7 @@ def _messages(response) -> list[str]:
 
 
 @pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root", "root@example.org", "not-a-real-password")
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
-def world(superuser):
+def row_of_every_model(admin_user):
     """At least one row of every registered model, made the way the product makes them (services for states)."""
     host = HostFactory()
     college = InstitutionFactory(
@@ -98,12 +87,12 @@ def world(superuser):
     AgreementQuotaFactory(agreement=agreement, track=track, year=2026)
     cohort = CohortFactory(track=track, host=host, partner=college, agreement=agreement)
     enrollment = EnrollmentFactory(cohort=cohort, student__family_name_latin="Zhang")
-    services.enrollment_admit(enrollment=enrollment, by=superuser)
-    services.enrollment_enroll(enrollment=enrollment, by=superuser)
+    services.enrollment_admit(enrollment=enrollment, by=admin_user)
+    services.enrollment_enroll(enrollment=enrollment, by=admin_user)
     services.result_record(
-        enrollment=enrollment, module=module, by=superuser, assessed_on=datetime.date(2026, 6, 1), score=92
+        enrollment=enrollment, module=module, by=admin_user, assessed_on=datetime.date(2026, 6, 1), score=92
     )
-    services.enrollment_complete(enrollment=enrollment, by=superuser)
+    services.enrollment_complete(enrollment=enrollment, by=admin_user)
     Continuation.objects.create(
         enrollment=enrollment,
         university=host,
@@ -111,9 +100,9 @@ def world(superuser):
         program_name="Mechatronics and robotics",
         applied_on=datetime.date(2026, 12, 1),
     )
-    gradebook_mapping_save(cohort=cohort, by=superuser, mapping={"Exam: Technical drawing": module})
-    batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=superuser)
-    DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=superuser)
+    gradebook_mapping_save(cohort=cohort, by=admin_user, mapping={"Exam: Technical drawing": module})
+    batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=admin_user)
+    DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=admin_user)
     DiplomaNumberCounter.objects.create(year=2026, last=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
     IdempotencyRecord.objects.create(
@@ -127,7 +116,7 @@ def world(superuser):
     correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
-    return types.SimpleNamespace(superuser=superuser, college=college, cohort=cohort, enrollment=enrollment)
+    return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)
 
 
 def test_every_project_model_is_in_the_admin():
@@ -146,10 +135,10 @@ def test_admin_site_is_titled_for_the_office():
 
 
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=[model._meta.label_lower for model in REGISTERED_MODELS])
-def test_admin_pages_load(client, world, model):
-    client.force_login(world.superuser)
+def test_admin_pages_load(client, row_of_every_model, model):
+    client.force_login(row_of_every_model.superuser)
     model_admin = admin.site._registry[model]
-    request = _request(world.superuser)
+    request = _request(row_of_every_model.superuser)
 
     for query in ("", "?q=Zhang", "?q=张伟", "?q=CQEVTC"):
         response = client.get(_url(model, "changelist") + query)
@@ -159,7 +148,9 @@ def test_admin_pages_load(client, world, model):
     assert client.get(_url(model, "add")).status_code == expected_add
 
     obj = model_admin.get_queryset(request).first()
-    assert obj is not None, f"the world fixture has no {model._meta.label}: add one so its change page is tested"
+    assert obj is not None, (
+        f"the row_of_every_model fixture has no {model._meta.label}: add one so its change page is tested"
+    )
     assert client.get(_url(model, "change", quote(obj.pk))).status_code == 200
 
 
@@ -250,7 +241,7 @@ def test_office_user_cannot_write_passport_data_with_a_crafted_post(client):
 # --- enrollments: only the services write status ----------------------------------------------------------------
 
 
-def test_admit_action_admits_through_the_service_and_reports_refusals(admin_client, superuser):
+def test_admit_action_admits_through_the_service_and_reports_refusals(admin_client, admin_user):
     applied = EnrollmentFactory()
     enrolled = EnrollmentFactory()
     services.enrollment_admit(enrollment=enrolled, by=None)
@@ -268,7 +259,7 @@ def test_admit_action_admits_through_the_service_and_reports_refusals(admin_clie
     assert applied.status == Enrollment.Status.ADMITTED
     assert applied.admitted_on is not None
     assert enrolled.status == Enrollment.Status.ENROLLED
-    assert AuditEntry.objects.filter(action="enrollment.admitted", object_id=str(applied.pk), actor=superuser).exists()
+    assert AuditEntry.objects.filter(action="enrollment.admitted", object_id=str(applied.pk), actor=admin_user).exists()
     messages = _messages(response)
     assert any(str(applied.student) in m and "Admitted" in m for m in messages), messages
     assert any(str(enrolled.student) in m and "cannot become" in m for m in messages), messages
@@ -313,7 +304,7 @@ def test_complete_action_reports_missing_modules(admin_client):
     assert any("MUST-1" in m for m in _messages(response))
 
 
-def test_enrollment_add_goes_through_the_service(admin_client, superuser):
+def test_enrollment_add_goes_through_the_service(admin_client, admin_user):
     cohort = CohortFactory()
     student = StudentFactory(home_institution=cohort.partner)
 
@@ -326,7 +317,7 @@ def test_enrollment_add_goes_through_the_service(admin_client, superuser):
     enrollment = Enrollment.objects.get(student=student)
     assert (enrollment.status, enrollment.source, enrollment.track_id) == ("applied", "staff", cohort.track_id)
     assert enrollment.applied_on == datetime.date(2026, 2, 3)
-    assert AuditEntry.objects.filter(action="enrollment.apply", object_id=str(enrollment.pk), actor=superuser).exists()
+    assert AuditEntry.objects.filter(action="enrollment.apply", object_id=str(enrollment.pk), actor=admin_user).exists()
 
 
 def test_enrollment_add_shows_the_service_refusal_on_the_form(admin_client):
@@ -376,7 +367,7 @@ def test_enrollment_change_page_shows_status_read_only_and_saves_notes_only(admi
 # --- module results: only result_record writes them -------------------------------------------------------------
 
 
-def test_result_add_goes_through_result_record(admin_client, superuser):
+def test_result_add_goes_through_result_record(admin_client, admin_user):
     enrollment = EnrollmentFactory()
     module = ModuleFactory(track=enrollment.track)
     services.enrollment_admit(enrollment=enrollment, by=None)
@@ -400,7 +391,7 @@ def test_result_add_goes_through_result_record(admin_client, superuser):
     result = ModuleResult.objects.get(enrollment=enrollment, module=module)
     assert result.grade == ModuleResult.Grade.EXCELLENT  # derived from the score by the service
     assert result.passed is True
-    assert result.recorded_by == superuser
+    assert result.recorded_by == admin_user
     assert AuditEntry.objects.filter(action="result.record", object_id=str(enrollment.pk)).exists()
 
 
@@ -429,7 +420,7 @@ def test_result_add_refused_by_the_service_is_a_form_error(admin_client):
 # --- partner API keys -------------------------------------------------------------------------------------------
 
 
-def test_partner_api_key_is_shown_once_and_stored_hashed(admin_client, superuser):
+def test_partner_api_key_is_shown_once_and_stored_hashed(admin_client, admin_user):
     college = InstitutionFactory()
 
     response = admin_client.post(
@@ -440,7 +431,7 @@ def test_partner_api_key_is_shown_once_and_stored_hashed(admin_client, superuser
 
     key = PartnerAPIKey.objects.get(institution=college)
     assert key.scopes == ["read", "write"]
-    assert key.created_by == superuser
+    assert key.created_by == admin_user
     shown = [m for m in _messages(response) if "The API key for" in m]
     assert len(shown) == 1
     plain_key = re.search(r"is: ([A-Za-z0-9]+\.[A-Za-z0-9]+)", shown[0]).group(1)
@@ -452,21 +443,21 @@ def test_partner_api_key_is_shown_once_and_stored_hashed(admin_client, superuser
 
 
 @pytest.mark.parametrize("model", [AuditEntry, Diploma, DiplomaBatch, ModuleResult])
-def test_nobody_deletes_in_the_admin(admin_client, superuser, world, model):
+def test_nobody_deletes_in_the_admin(admin_client, admin_user, row_of_every_model, model):
     obj = model.objects.first()
     model_admin = admin.site._registry[model]
 
-    assert model_admin.has_delete_permission(_request(superuser), obj) is False
+    assert model_admin.has_delete_permission(_request(admin_user), obj) is False
     assert admin_client.get(_url(model, "delete", quote(obj.pk))).status_code == 403
     assert admin_client.post(_url(model, "delete", quote(obj.pk)), {"post": "yes"}).status_code == 403
-    actions = dict(model_admin.get_action_choices(_request(superuser)))
+    actions = dict(model_admin.get_action_choices(_request(admin_user)))
     assert "delete_selected" not in actions
     admin_client.post(_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk]})
     assert model.objects.filter(pk=obj.pk).exists()
 
 
 @pytest.mark.parametrize("model", [AuditEntry, Diploma, DiplomaBatch])
-def test_read_only_models_cannot_be_added_or_changed(admin_client, world, model):
+def test_read_only_models_cannot_be_added_or_changed(admin_client, row_of_every_model, model):
     obj = model.objects.first()
     assert admin_client.get(_url(model, "add")).status_code == 403
     page = admin_client.get(_url(model, "change", quote(obj.pk)))
@@ -475,7 +466,7 @@ def test_read_only_models_cannot_be_added_or_changed(admin_client, world, model)
     assert admin_client.post(_url(model, "change", quote(obj.pk)), {}).status_code == 403
 
 
-def test_result_change_corrects_through_result_record(admin_client, superuser):
+def test_result_change_corrects_through_result_record(admin_client, admin_user):
     enrollment = EnrollmentFactory()
     module = ModuleFactory(track=enrollment.track)
     services.enrollment_admit(enrollment=enrollment, by=None)
@@ -493,6 +484,6 @@ def test_result_change_corrects_through_result_record(admin_client, superuser):
     assert response.status_code == 302
     result.refresh_from_db()
     assert (result.score, result.grade, result.passed) == (77, ModuleResult.Grade.GOOD, True)
-    assert result.recorded_by == superuser
+    assert result.recorded_by == admin_user
     entry = AuditEntry.objects.get(action="result.change", object_id=str(enrollment.pk))
-    assert entry.actor == superuser
+    assert entry.actor == admin_user

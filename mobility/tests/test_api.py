@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mobility.foundation.access import OFFICE
 from mobility.foundation.models import IdempotencyRecord, PartnerAPIKey
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import HostFactory
 from students.models import Student
 from students.tests.factories import StudentFactory

@@ -21,14 +21,14 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.foundation.access import OFFICE
 from mobility.foundation.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.models import Cohort
 from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory
 from students.models import Enrollment, Student
-from students.tests.factories import ModuleResultFactory, StudentFactory
+from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +132,12 @@ def test_every_api_endpoint_and_method_has_a_row():
     assert len(enumerated) >= 27
 
 
-# --- the world ---------------------------------------------------------------------------------------------------
+# --- two partners and a client of every kind -------------------------------------------------------------------
 
 
-def _partner_world(code: str) -> dict:
+def _partner_rows(code: str) -> dict:
     college = InstitutionFactory(code=code)
-    enrollment = completed_enrollment(cohort=CohortFactory(partner=college))
+    enrollment = EnrollmentFactory(completed=True, cohort=CohortFactory(partner=college))
     with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
         diploma = diploma_services.diploma_issue(diploma_id=diploma.pk)
@@ -165,9 +165,12 @@ def _partner_world(code: str) -> dict:
 
 
 @pytest.fixture
-def world():
+def partners_and_clients():
+    """Two partners, ``own`` and ``other``, each with a row of every kind the API shows (``_partner_rows``), and an
+    API client of every kind: the office's key and session, the own partner's keys (read-write, read-only, expired,
+    revoked), the other partner's key, a student's session and anonymous."""
     cache.clear()
-    own, other = _partner_world("OWNCOL"), _partner_world("OTHERCOL")
+    own, other = _partner_rows("OWNCOL"), _partner_rows("OTHERCOL")
     host = HostFactory()
     clients = {}
     _k, plain = make_api_key(host, name="Office systems")
@@ -273,7 +276,7 @@ def _expected(row: Row, role: str, method: str) -> int:
     return row.ok
 
 
-# Rows of a scoped list: which world objects' ids it lists.
+# Rows of a scoped list: which of the partners_and_clients objects' ids it lists.
 LIST_OBJECT = {
     "institution-list": "institution",
     "cohort-list": "cohort",
@@ -288,12 +291,12 @@ LIST_OBJECT = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("route", "name", "method"), API_PATTERNS)
-def test_access_matrix(world, route, name, method, role):
-    own, other = world["own"], world["other"]
+def test_access_matrix(partners_and_clients, route, name, method, role):
+    own, other = partners_and_clients["own"], partners_and_clients["other"]
     row = ROWS.get((name, method))
     if row is None:  # test_every_api_endpoint_and_method_has_a_row fails for it
         pytest.skip(f"no row for {name} {method}")
-    client = world["clients"][role]
+    client = partners_and_clients["clients"][role]
     url = _url(route, own)
     before = _snapshot(own)
     if method in WRITES:
@@ -320,14 +323,18 @@ def test_access_matrix(world, route, name, method, role):
             assert {own[kind].pk, other[kind].pk} <= ids
 
 
-def test_another_partners_write_pointing_at_own_objects_changes_nothing(world):
+def test_another_partners_write_pointing_at_own_objects_changes_nothing(partners_and_clients):
     """B names A's student and cohort, A's institution, A's student record: "does not exist" or 404, no row."""
-    own = world["own"]
-    client = world["clients"]["other_key"]
+    own = partners_and_clients["own"]
+    client = partners_and_clients["clients"]["other_key"]
     before = _snapshot(own)
     cases = [
         ("post", "/api/v1/enrollments/", {"student": own["free_student"].pk, "cohort": own["open_cohort"].pk}),
-        ("post", "/api/v1/enrollments/", {"student": world["other"]["student"].pk, "cohort": own["open_cohort"].pk}),
+        (
+            "post",
+            "/api/v1/enrollments/",
+            {"student": partners_and_clients["other"]["student"].pk, "cohort": own["open_cohort"].pk},
+        ),
         ("post", "/api/v1/students/", {**NEW_STUDENT, "home_institution": own["institution"].pk}),
         ("patch", f"/api/v1/students/{own['student'].pk}/", {"phone": "+86"}),
     ]

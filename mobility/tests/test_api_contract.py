@@ -128,7 +128,7 @@ def test_a_client_generated_from_the_schema_nominates_follows_and_downloads(part
 def partner_site(live_server, settings):
     """A partner college with a read-write key, and an open cohort of a one-module track it sends students to, all
     relative to today; the live server's URL."""
-    from mobility.testing import make_api_key
+    from mobility.tests.support import make_api_key
     from programs.tests.factories import CohortFactory, HostFactory, InstitutionFactory, ModuleFactory, TrackFactory
 
     settings.API_RATE_LIMIT = "100000/minute"

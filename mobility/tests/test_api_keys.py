@@ -9,20 +9,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from mobility import services
-from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, PartnerAPIKey
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
 NEXT_YEAR = timezone.localdate() + datetime.timedelta(days=365)
-
-
-@pytest.fixture
-def office_admin():
-    return make_user("head", OFFICE_ADMIN)
 
 
 def _create(college, **overrides):

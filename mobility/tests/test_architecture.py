@@ -1,6 +1,7 @@
 """Rules of the design that a code review would otherwise have to remember (DESIGN.md §3, STYLE.md)."""
 
 import ast
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -11,7 +12,7 @@ def _product_modules():
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
             parts = path.relative_to(ROOT).parts
-            if "tests" in parts or "migrations" in parts or path.name == "testing.py":
+            if "tests" in parts or "migrations" in parts:
                 continue
             yield path
 
@@ -156,3 +157,79 @@ def test_the_architecture_check_finds_gettext_at_import_time():
         "programs/views.py:7",
         "programs/views.py:9",
     ]
+
+
+# --- test tools stay out of the product (the test helpers live in mobility/tests/support.py) -------------------------
+
+TEST_TOOLS = {
+    "pytest",
+    "_pytest",
+    "pytest_django",
+    "pytest_env",
+    "xdist",
+    "factory",
+    "faker",
+    "time_machine",
+    "playwright",
+    "schemathesis",
+}
+# Where test tools may be imported: the tests, the pytest hooks and fixtures, the benches (they drive the tests' data).
+# Everything else is code that production imports or runs; ``.venv``, ``.git`` and the run-time output are not code.
+NOT_PRODUCT = {"tests", "bench", ".venv", ".git", ".ci", "var", "media", "staticfiles", "node_modules", "__pycache__"}
+
+
+def _python_modules_outside_the_tests():
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [name for name in subfolders if name not in NOT_PRODUCT]  # not walked at all
+        for name in files:
+            if name.endswith(".py") and name != "conftest.py":
+                yield Path(folder) / name
+
+
+def _test_tool_imports(modules) -> list[str]:
+    """``path:line module`` of every import of a test tool, at module level or inside a function."""
+    found = []
+    for path, source in modules:
+        for node in ast.walk(ast.parse(source, filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno} {name}" for name in names if name.split(".")[0] in TEST_TOOLS
+            ]
+    return found
+
+
+def test_no_product_module_imports_a_test_tool():
+    offenders = _test_tool_imports((path, path.read_text()) for path in _python_modules_outside_the_tests())
+    message = (
+        "test tools imported outside tests/, conftest.py and bench/ (test helpers go in mobility/tests/support.py): "
+    )
+    assert offenders == [], message + ", ".join(offenders)
+
+
+def test_the_architecture_check_finds_a_test_tool_import():
+    sample = (
+        "import os, pytest\n"  # 1
+        "from factory.django import DjangoModelFactory\n"  # 2
+        "from . import factory\n"  # a module of the app's own, not factory_boy
+        "from factoryish import x\n"
+        "def f():\n"
+        "    import time_machine\n"  # 6: inside a function counts too
+        "    from pytest_django.asserts import assertContains\n"  # 7
+    )
+    assert _test_tool_imports([(ROOT / "students" / "views.py", sample)]) == [
+        "students/views.py:1 pytest",
+        "students/views.py:2 factory.django",
+        "students/views.py:6 time_machine",
+        "students/views.py:7 pytest_django.asserts",
+    ]
+    # The scan reaches the product's packages and the top-level modules, and leaves the tests and benches out.
+    scanned = {path.relative_to(ROOT).as_posix() for path in _python_modules_outside_the_tests()}
+    assert {"manage.py", "gunicorn.conf.py", "students/services/enrollments.py", "mobility/settings.py"} <= scanned
+    assert not any(
+        path.startswith(("bench/", ".venv/")) or "/tests/" in path or path.endswith("conftest.py") for path in scanned
+    )

@@ -32,11 +32,11 @@ from django.db import connection
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import completed_enrollment
 from mobility.backups import pg_environment, row_counts
-from mobility.testing import postgresql_test_marks, worker_database_url
+from mobility.tests.support import postgresql_test_marks, worker_database_url
 from programs.models import Agreement
 from programs.tests.factories import AgreementFactory
+from students.tests.factories import EnrollmentFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,7 @@ def _data(*, real: int = 1, fake: int = 3) -> list[Diploma]:
     revoked, and an active agreement with its signed file."""
     diplomas = []
     for i in range(real + fake):
-        enrollment = completed_enrollment()
+        enrollment = EnrollmentFactory(completed=True)
         if i < real:
             diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
         else:

@@ -4,15 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
 from mobility.dashboard import DASHBOARD_QUERIES, dashboard_data
-from mobility.foundation.access import OFFICE
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment
@@ -21,15 +18,7 @@ from students.tests.factories import EnrollmentFactory, StudentFactory, enrollme
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 S = Enrollment.Status
-SHA = "a" * 64
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def office_user():
-    user = get_user_model().objects.create_user("clerk", password="pw-clerk-1")
-    user.groups.add(Group.objects.get(name=OFFICE))
-    return user
 
 
 def _move(enrollment: Enrollment, *steps: str) -> Enrollment:
@@ -39,19 +28,6 @@ def _move(enrollment: Enrollment, *steps: str) -> Enrollment:
         day += DAY
         enrollment_move(enrollment, step, on=day)
     return enrollment
-
-
-def _issued(enrollment: Enrollment, number: str, **extra) -> Diploma:
-    now = timezone.now()
-    return DiplomaFactory(
-        enrollment=enrollment,
-        status=Diploma.Status.ISSUED,
-        number=number,
-        sha256=SHA,
-        requested_at=now,
-        issued_at=now,
-        **extra,
-    )
 
 
 @pytest.fixture
@@ -81,12 +57,14 @@ def known():
     e["studying"] = enroll(cohort_mech, jan, S.ADMITTED, S.ENROLLED)
     e["completed_no_diploma"] = enroll(cohort_soft, jan, S.ADMITTED, S.ENROLLED, S.COMPLETED)
     e["completed_revoked"] = enroll(cohort_soft, jan, S.ADMITTED, S.ENROLLED, S.COMPLETED)
-    revoked = _issued(e["completed_revoked"], "STK-IAM-2026-000001")
-    Diploma.objects.filter(pk=revoked.pk).update(
-        status=Diploma.Status.REVOKED, revoked_at=timezone.now(), revoked_reason="Name misspelt"
+    DiplomaFactory(
+        enrollment=e["completed_revoked"],
+        status=Diploma.Status.REVOKED,
+        number="STK-IAM-2026-000001",
+        revoked_reason="Name misspelt",
     )
     e["completed_issued"] = enroll(cohort_soft, mar, S.ADMITTED, S.ENROLLED, S.COMPLETED)
-    _issued(e["completed_issued"], "STK-IAM-2026-000002")
+    DiplomaFactory(enrollment=e["completed_issued"], status=Diploma.Status.ISSUED, number="STK-IAM-2026-000002")
     e["completed_failed_render"] = enroll(cohort_soft, mar, S.ADMITTED, S.ENROLLED, S.COMPLETED)
     DiplomaFactory(
         enrollment=e["completed_failed_render"],
@@ -170,8 +148,8 @@ def test_empty_database():
     assert (data.to_decide, data.without_diploma, data.failed_renders) == ([], [], [])
 
 
-def test_page_shows_the_counts_lists_and_chart_data(client, office_user, known):
-    client.force_login(office_user)
+def test_page_shows_the_counts_lists_and_chart_data(client, office, known):
+    client.force_login(office)
     page = client.get("/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -187,8 +165,8 @@ def test_page_shows_the_counts_lists_and_chart_data(client, office_user, known):
     assert f'href="/students/{student.pk}/"' in html or f'href="/admin/students/student/{student.pk}/change/"' in html
 
 
-def test_no_inline_script_or_event_handler(client, office_user, known):
-    client.force_login(office_user)
+def test_no_inline_script_or_event_handler(client, office, known):
+    client.force_login(office)
     html = client.get("/").content.decode()
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag, tag
@@ -238,8 +216,8 @@ def test_fixed_number_of_queries(size, django_assert_num_queries):
     assert data.enrollments == size
 
 
-def test_page_queries_do_not_grow_with_the_data(client, office_user):
-    client.force_login(office_user)
+def test_page_queries_do_not_grow_with_the_data(client, office):
+    client.force_login(office)
     _population(5)
     with CaptureQueriesContext(connection) as small:
         assert client.get("/").status_code == 200

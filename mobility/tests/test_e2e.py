@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
-from mobility.testing import recorded_page
+from mobility.tests.support import recorded_page
 from programs.tests.factories import CohortFactory, TrackFactory
 from students import services
 from students.models import Enrollment

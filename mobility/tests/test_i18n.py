@@ -12,17 +12,14 @@ catalogs as they are in the tree, whether or not ``./dev setup`` compiled them.
 import re
 import shutil
 from pathlib import Path
-from unittest import mock
 
 import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from diplomas import services as diploma_services
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
 from mobility.foundation.access import OFFICE
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Student
 from students.tests.factories import StudentFactory
@@ -325,17 +322,6 @@ def test_institution_names_follow_the_language(client, translated, accept, main,
         r'>CQ</a></td>\s*<td>\s*([^<]+?)\s*<div class="small text-body-secondary">(.*?)</div>', listing, re.S
     )
     assert cell.group(1) == main and all(name in cell.group(2) for name in others)
-
-
-@pytest.fixture
-def issued(django_capture_on_commit_callbacks):
-    """A diploma issued through the services (the renderer replaced: the page is under test, not the PDF)."""
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
-        enrollment = completed_enrollment()
-        with django_capture_on_commit_callbacks(execute=True):
-            diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
-    diploma.refresh_from_db()
-    return diploma
 
 
 def test_the_verification_page_speaks_the_visitors_language(client, translated, issued):

@@ -59,8 +59,8 @@ def product_modules() -> dict[str, Path]:
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             parts = path.relative_to(ROOT).parts
-            if "tests" in parts or "migrations" in parts or path.name == "testing.py":
-                continue  # testing.py: the tests' helpers, not the product
+            if "tests" in parts or "migrations" in parts:
+                continue
             modules[_module_name(path)] = path
     return modules
 

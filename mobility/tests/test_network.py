@@ -9,7 +9,7 @@ from rest_framework.request import Request
 
 from mobility.foundation.api import ApiRateThrottle
 from mobility.foundation.network import client_ip
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 
 PROXY = "127.0.0.1"  # nginx on the same machine, as docs/deployment.md prescribes
 PASSWORD = "Str0ng-enough-pass!"

@@ -17,7 +17,7 @@ from mobility.foundation.outbox import outbox_relay
 from mobility.foundation.tasks import enqueue_on_commit
 from mobility.foundation.tasks import outbox_relay as outbox_relay_task
 from mobility.foundation.webhooks import services as webhook_services
-from mobility.testing import (
+from mobility.tests.support import (
     api_client,
     broker_at,
     broker_messages,

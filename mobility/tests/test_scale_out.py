@@ -18,10 +18,10 @@ from diplomas import services
 from diplomas.models import Diploma, DiplomaNumberCounter
 from diplomas.tasks import CHUNK_SIZE, render_diplomas
 from diplomas.tests.assertions import assert_issued_exactly_once
-from diplomas.tests.factories import completed_enrollment
 from mobility.foundation.tasks import enqueue_on_commit
-from mobility.testing import celery_workers, worker_test_marks
+from mobility.tests.support import celery_workers, worker_test_marks
 from programs.tests.factories import CohortFactory
+from students.tests.factories import EnrollmentFactory
 
 pytestmark = worker_test_marks()
 
@@ -32,7 +32,7 @@ SIZE = 40
 def test_two_worker_processes_issue_a_batch_once(tmp_path):
     cohort = CohortFactory()
     for _ in range(SIZE):
-        completed_enrollment(cohort=cohort)
+        EnrollmentFactory(completed=True, cohort=cohort)
     with celery_workers(tmp_path, enqueued_from="diplomas.services") as workers:
         # Nothing is killed here: Redis must not hand a chunk still running (seconds on a loaded machine) to the other
         # worker, which the helper's 4 s visibility timeout, meant for the kill tests, could do.

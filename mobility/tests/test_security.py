@@ -18,8 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
-from mobility.testing import api_client, make_api_key, make_user
 from mobility.tests.samples import EXE, HTML, tiny_pdf, xlsx, zip_of
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.models import Agreement
 from programs.tests.factories import (
     AgreementFactory,
@@ -597,7 +597,6 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
 
     from diplomas import services as diploma_services
     from diplomas.models import Diploma, DiplomaBatch
-    from diplomas.tests.factories import completed_enrollment
     from students import services
 
     page = csp_page
@@ -679,7 +678,7 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
     assert bar is not None and abs(bar["width"] - track_box["width"]) < 2
 
     page.context.clear_cookies()
-    issued = diploma_services.diploma_request(enrollment=completed_enrollment(), requested_by=None)
+    issued = diploma_services.diploma_request(enrollment=EnrollmentFactory(completed=True), requested_by=None)
     issued.refresh_from_db()
     page.goto(f"{base}/verify/{issued.verification_code}/")
     _settle(page)

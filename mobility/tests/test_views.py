@@ -1,50 +1,42 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-
-from mobility.foundation.access import OFFICE
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office_user():
-    user = get_user_model().objects.create_user("clerk", password="pw-clerk-1")
-    user.groups.add(Group.objects.get(name=OFFICE))
-    return user
-
-
-def test_login_page_renders_and_logs_in(client, office_user):
+def test_login_page_renders_and_logs_in(client, office):
     page = client.get("/accounts/login/?next=/")
     assert page.status_code == 200 and b'name="csrfmiddlewaretoken"' in page.content
     assert b'class="form-control" required id="id_username"' in page.content
-    response = client.post("/accounts/login/", {"username": "clerk", "password": "pw-clerk-1", "next": "/"})
+    response = client.post(
+        "/accounts/login/", {"username": "clerk", "password": "pw", "next": "/"}
+    )  # make_user's password
     assert response.status_code == 302 and response["Location"] == "/"
 
 
-def test_wrong_password_shows_an_error_on_the_form(client, office_user):
+def test_wrong_password_shows_an_error_on_the_form(client, office):
     response = client.post("/accounts/login/", {"username": "clerk", "password": "nope"})
     assert response.status_code == 200 and b"alert-danger" in response.content
 
 
-def test_staff_pages_need_office_staff(client, office_user):
+def test_staff_pages_need_office_staff(client, office):
     outsider = get_user_model().objects.create_user("someone")
     client.force_login(outsider)
     assert client.get("/").status_code == 403
-    client.force_login(office_user)
+    client.force_login(office)
     page = client.get("/")
     assert page.status_code == 200
     assert page.context["staff_navigation"][0] == {"url": "/", "label": "Dashboard", "active": True}
 
 
-def test_logout_is_a_post(client, office_user):
-    client.force_login(office_user)
+def test_logout_is_a_post(client, office):
+    client.force_login(office)
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and client.get("/").status_code == 302
 
 
-def test_the_menu_marks_the_most_specific_section(client, office_user):
-    client.force_login(office_user)
+def test_the_menu_marks_the_most_specific_section(client, office):
+    client.force_login(office)
     menu = client.get("/students/continuations/").context["staff_navigation"]
     active = [item["label"] for item in menu if item["active"]]
     assert active == ["Continuations"]

@@ -25,7 +25,7 @@ from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpo
 from mobility.foundation.tasks import webhook_send
 from mobility.foundation.webhooks import services
 from mobility.foundation.webhooks.signing import body_bytes, signature_header, verify_signature
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students import services as student_services
 from students.events import result_data
@@ -502,12 +502,6 @@ def test_unknown_or_no_event_types_are_refused():
 
 
 # --- which events reach whom ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake_render():
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=b"%PDF-1.7 fake\n%%EOF\n") as render:
-        yield render
 
 
 def _walk_keys(value):

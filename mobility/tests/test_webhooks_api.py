@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from mobility.foundation.access import OFFICE
 from mobility.foundation.models import AuditEntry, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.webhooks import services
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import InstitutionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]

@@ -23,7 +23,7 @@ from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
 from mobility.foundation.tasks import webhook_send
 from mobility.foundation.webhooks import services
 from mobility.foundation.webhooks.signing import verify_signature
-from mobility.testing import celery_workers, worker_test_marks
+from mobility.tests.support import celery_workers, worker_test_marks
 from programs.tests.factories import InstitutionFactory
 
 D = WebhookDelivery.Status

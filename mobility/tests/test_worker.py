@@ -10,7 +10,7 @@ from django.db import transaction
 
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.tasks import enqueue_on_commit
-from mobility.testing import Workers, worker_test_marks
+from mobility.tests.support import Workers, worker_test_marks
 from programs.models import Agreement
 from programs.tasks import agreements_expire
 from programs.tests.factories import AgreementFactory

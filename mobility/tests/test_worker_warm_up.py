@@ -14,9 +14,9 @@ from django.db import transaction
 from diplomas.models import Diploma
 from diplomas.tasks import render_diploma
 from diplomas.tests.assertions import assert_issued_exactly_once
-from diplomas.tests.factories import completed_enrollment
 from mobility.foundation.tasks import enqueue_on_commit
-from mobility.testing import Workers, worker_test_marks
+from mobility.tests.support import Workers, worker_test_marks
+from students.tests.factories import EnrollmentFactory
 
 pytestmark = worker_test_marks()
 
@@ -35,7 +35,7 @@ def workers(tmp_path):
 
 
 def test_children_that_warm_up_for_longer_than_celery_s_start_limit_start_and_render(workers):
-    diplomas = [Diploma.objects.create(enrollment=completed_enrollment()) for _ in range(2)]
+    diplomas = [Diploma.objects.create(enrollment=EnrollmentFactory(completed=True)) for _ in range(2)]
     workers.start(concurrency=1, app="mobility.tests.slow_warm_up", options=("--max-tasks-per-child", "1"))
     workers.wait_ready(timeout=90)
     with transaction.atomic():

@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 from collections.abc import Iterable
 from contextlib import contextmanager
+from typing import cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -40,7 +41,7 @@ def signed_document_check(file: UploadedFile) -> None:
     """A signed agreement is a PDF, by its content (it starts with ``%PDF-`` and a PDF reader opens it), whatever its
     name or the type the browser sent, of at most ``UPLOAD_MAX_PDF_MB``."""
     limit = uploads.pdf_max_bytes()
-    if file.size > limit:
+    if file.size is not None and file.size > limit:
         raise DomainError(uploads.too_large_message(file.size, limit), code="file_too_large", field="signed_document")
     if not uploads.starts_as_pdf(file):
         raise DomainError(
@@ -118,9 +119,10 @@ def _store_signed_document(agreement: Agreement, file: UploadedFile, stored: lis
     signed_document_check(file)
     name = get_valid_filename(f"{agreement.number}-signed.pdf")
     agreement.signed_document.save(name, file, save=False)
-    stored.append(agreement.signed_document.name)
+    stored_name = cast(str, agreement.signed_document.name)  # set by save()
+    stored.append(stored_name)
     agreement.save(update_fields=["signed_document", "modified_at"])
-    return agreement.signed_document.name
+    return stored_name
 
 
 @contextmanager
@@ -164,7 +166,8 @@ def _quotas_apply(agreement: Agreement, rows: Iterable[QuotaChange], *, by: Acto
             quota.delete()
             continue
         if quota is None:
-            quota = AgreementQuota(agreement=agreement, track=row.track, year=row.year, places=row.places)
+            # A missing year or number of places is refused by _validate below, with the form's message.
+            quota = AgreementQuota(agreement=agreement, track=row.track, year=row.year, places=row.places)  # type: ignore[misc]
             changes = {"track": (None, row.track), "year": (None, row.year), "places": (None, row.places)}
         else:
             used_before = quota_used(quota)
@@ -210,7 +213,7 @@ def agreements_expire_due(*, today: datetime.date | None = None, by: Actor = Non
                 obj=agreement,
                 action="agreement.expire",
                 changes={"status": (Agreement.Status.ACTIVE, Agreement.Status.EXPIRED)},
-                reason=f"valid until {agreement.valid_until.isoformat()}",
+                reason=f"valid until {agreement.valid_until}",  # the due ones have a date (ISO 8601 by str())
             )
             expired.append(agreement.pk)
     return expired

@@ -84,7 +84,7 @@ def _update(
     changed. It compares with the row as stored (locked), not with the caller's instance, which a form may already
     have changed. ``check(obj, changes)`` may refuse the change before it is saved."""
     with transaction.atomic():
-        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         changes = _assign(obj, data, fields)
         if not changes:
             return obj

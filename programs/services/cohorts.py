@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.db import models
 from django.utils.translation import gettext as _
 
 from mobility.foundation.audit import Actor
@@ -31,15 +34,14 @@ COHORT_FIELDS_FIXED_BY_ENROLLMENTS = ("track", "partner")
 
 
 def _cohort_check(cohort: Cohort) -> None:
-    if cohort.agreement_id is not None:
-        agreement = cohort.agreement
-        if agreement.partner_id != cohort.partner_id or agreement.host_id != cohort.host_id:
-            raise DomainError(
-                _("Agreement %(agreement)s is not between this cohort's host and sending college.")
-                % {"agreement": agreement.number},
-                code="agreement_mismatch",
-                field="agreement",
-            )
+    agreement = cohort.agreement
+    if agreement is not None and (agreement.partner_id, agreement.host_id) != (cohort.partner_id, cohort.host_id):
+        raise DomainError(
+            _("Agreement %(agreement)s is not between this cohort's host and sending college.")
+            % {"agreement": agreement.number},
+            code="agreement_mismatch",
+            field="agreement",
+        )
     _validate(cohort)
 
 
@@ -76,7 +78,7 @@ def _cohort_change_allowed(cohort: Cohort, changes: dict) -> None:
         if field in changes and enrollments.exists():
             raise DomainError(
                 _("The %(field)s of a cohort with enrollments cannot change.")
-                % {"field": Cohort._meta.get_field(field).verbose_name},
+                % {"field": cast(models.Field, Cohort._meta.get_field(field)).verbose_name},
                 code="cohort_has_enrollments",
                 field=field,
             )

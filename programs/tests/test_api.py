@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from mobility.foundation.access import OFFICE
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 
 from .factories import CohortFactory, HostFactory, InstitutionFactory, ModuleFactory, TrackFactory
 

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from mobility.testing import refused_by_database
+from mobility.tests.support import refused_by_database
 from programs.models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
 
 from .factories import (

@@ -41,22 +41,6 @@ def _entries(action):
     return list(AuditEntry.objects.filter(action=action))
 
 
-def _to(enrollment, status):
-    """Move an applied enrollment along the state machine to ``status`` through the services."""
-    steps = {
-        "admitted": ["admit"],
-        "enrolled": ["admit", "enroll"],
-        "rejected": ["reject"],
-        "withdrawn": ["admit", "withdraw"],
-    }[status]
-    for step in steps:
-        kwargs = {"enrollment": enrollment, "by": None, "on": DAY}
-        if step in ("reject", "withdraw"):
-            kwargs["reason"] = "test"
-        getattr(student_services, f"enrollment_{step}")(**kwargs)
-    return enrollment
-
-
 # --- institutions and contacts -----------------------------------------------------------------------------------
 
 
@@ -140,8 +124,8 @@ def test_agreement_update_is_all_or_nothing_when_a_quota_goes_below_used(clerk, 
     quota = AgreementQuotaFactory(places=5)
     agreement = quota.agreement
     cohort = CohortFactory(agreement=agreement, host=agreement.host, partner=agreement.partner, track=quota.track)
-    _to(EnrollmentFactory(cohort=cohort), "admitted")
-    _to(EnrollmentFactory(cohort=cohort), "enrolled")
+    EnrollmentFactory(cohort=cohort, status="admitted")
+    EnrollmentFactory(cohort=cohort, status="enrolled")
     with pytest.raises(DomainError) as refused:
         services.agreement_update(
             agreement=agreement,
@@ -164,7 +148,7 @@ def test_a_quota_with_places_taken_cannot_be_removed(clerk):
     cohort = CohortFactory(
         agreement=quota.agreement, host=quota.agreement.host, partner=quota.agreement.partner, track=quota.track
     )
-    _to(EnrollmentFactory(cohort=cohort), "admitted")
+    EnrollmentFactory(cohort=cohort, status="admitted")
     with pytest.raises(DomainError):
         services.agreement_update(
             agreement=quota.agreement,
@@ -201,12 +185,12 @@ def test_quota_usage_selector_agrees_with_quota_used():
     other_mech = CohortFactory(agreement=other, host=host, partner=partner, track=mech)
     no_agreement = CohortFactory(host=host, partner=partner, track=mech)
     for status in ("admitted", "enrolled", "enrolled", "rejected", "withdrawn"):
-        _to(EnrollmentFactory(cohort=mech_2026), status)
+        EnrollmentFactory(cohort=mech_2026, status=status)
     EnrollmentFactory(cohort=mech_2026)  # applied: takes no place
-    _to(EnrollmentFactory(cohort=mech_2027, applied_on=datetime.date(2026, 2, 1)), "admitted")
-    _to(EnrollmentFactory(cohort=soft_2026), "enrolled")
-    _to(EnrollmentFactory(cohort=other_mech), "admitted")
-    _to(EnrollmentFactory(cohort=no_agreement), "admitted")
+    EnrollmentFactory(cohort=mech_2027, applied_on=datetime.date(2026, 2, 1), status="admitted")
+    EnrollmentFactory(cohort=soft_2026, status="enrolled")
+    EnrollmentFactory(cohort=other_mech, status="admitted")
+    EnrollmentFactory(cohort=no_agreement, status="admitted")
 
     annotated = {q.pk: q for q in selectors.quotas_with_usage()}
     expected = {q.pk: student_services.quota_used(q) for q in quotas}
@@ -285,8 +269,8 @@ def test_cohort_track_and_partner_are_fixed_once_it_has_enrollments(clerk):
 
 def test_cohort_capacity_cannot_go_below_the_places_taken(clerk):
     cohort = CohortFactory(capacity=5)
-    _to(EnrollmentFactory(cohort=cohort), "admitted")
-    _to(EnrollmentFactory(cohort=cohort), "admitted")
+    EnrollmentFactory(cohort=cohort, status="admitted")
+    EnrollmentFactory(cohort=cohort, status="admitted")
     with pytest.raises(DomainError) as refused:
         services.cohort_update(cohort=cohort, by=clerk, data={"capacity": 1})
     assert refused.value.field == "capacity"
@@ -319,7 +303,7 @@ def test_cohort_progress_matches_the_completion_rule():
     required = [ModuleFactory(track=cohort.track, credits=Decimal("2.5")) for _ in range(3)]
     elective = ModuleFactory(track=cohort.track, is_required=False, credits=Decimal(1))
     ModuleFactory(is_required=True)  # another track's module never counts
-    done, partial, fresh = (_to(EnrollmentFactory(cohort=cohort), "enrolled") for _ in range(3))
+    done, partial, fresh = (EnrollmentFactory(cohort=cohort, status="enrolled") for _ in range(3))
     for module in required:
         ModuleResultFactory(enrollment=done, module=module)
     ModuleResultFactory(enrollment=done, module=elective)

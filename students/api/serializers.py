@@ -43,7 +43,7 @@ class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "modified_at"]
         extra_kwargs = {field: {"required": False} for field in Student.SENSITIVE_FIELDS}
         # Uniqueness (home id per institution, e-mail) is the service's to check, against the database.
-        validators = []
+        validators: list = []
 
     def to_internal_value(self, data):
         # Names are stored normalized (students/names.py) before the model's validators judge them: a 400 then
@@ -135,7 +135,8 @@ class ProgressSerializer(serializers.Serializer):
 
     enrollment = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Enrollment.Status.choices)
-    required = serializers.IntegerField(help_text="Required modules of the track.")
+    # A field named "required": DRF's metaclass takes declared fields out of the class, so Field.required stays.
+    required = serializers.IntegerField(help_text="Required modules of the track.")  # type: ignore[assignment]
     required_passed = serializers.IntegerField(help_text="Required modules with a passing result.")
     modules = serializers.IntegerField()
     modules_passed = serializers.IntegerField()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -172,6 +173,9 @@ class ConfirmForm(BootstrapFormMixin, forms.Form):
 
 class GradebookStepMixin(StaffRequiredMixin):
     permission_required = ("students.add_moduleresult", "students.change_moduleresult")
+    # Mixed into a View, which sets these.
+    request: HttpRequest
+    kwargs: dict[str, Any]
 
     def cohort(self) -> Cohort:
         try:

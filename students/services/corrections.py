@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.audit import Actor, actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
 
 from ..models import CorrectionRequest, Student
@@ -15,8 +17,9 @@ from ..models import CorrectionRequest, Student
 # A student may have this many requests waiting for an answer at once: enough for any honest need, and a bound on
 # what a stolen or careless session can file.
 MAX_OPEN_REQUESTS = 5
-MESSAGE_MAX_LENGTH = CorrectionRequest._meta.get_field("message").max_length
-ANSWER_MAX_LENGTH = CorrectionRequest._meta.get_field("answer").max_length
+# Both fields declare a max_length (int | None to a type checker, which cannot read the model).
+MESSAGE_MAX_LENGTH = cast(int, CorrectionRequest._meta.get_field("message").max_length)
+ANSWER_MAX_LENGTH = cast(int, CorrectionRequest._meta.get_field("answer").max_length)
 CLOSING_STATUSES = (CorrectionRequest.Status.DONE, CorrectionRequest.Status.DECLINED)
 
 
@@ -81,7 +84,7 @@ def correction_request_close(
             )
         locked.status = status
         locked.answer = answer
-        locked.closed_by = by if getattr(by, "is_authenticated", False) else None
+        locked.closed_by = actor_user(by)
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "answer", "closed_by", "closed_at", "modified_at"])
         audit_record(

@@ -19,10 +19,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +36,9 @@ from students.events import enrollment_events
 from ..models import Enrollment, Student
 from ..notifications import enrollment_admitted_notify
 from ..selectors import completion_missing_modules
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 S = Enrollment.Status
 
@@ -246,7 +249,9 @@ def _places_locked(cohort_id: int) -> tuple[Cohort, AgreementQuota | None]:
     locks both, so that two admissions never hold one each while waiting for the other (a deadlock). The cohort is
     read first without a lock to find its quota; if it moved to another agreement, track or year in between, the
     quota of its new key is locked too."""
-    key = Cohort.objects.filter(pk=cohort_id).values_list("agreement_id", "track_id", "start_date").get()
+    key: tuple[int | None, int, datetime.date] = (
+        Cohort.objects.filter(pk=cohort_id).values_list("agreement_id", "track_id", "start_date").get()
+    )
     while True:
         agreement_id, track_id, start_date = key
         quota = None
@@ -279,7 +284,7 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
         raise DomainError(
             _("Agreement %(agreement)s has no quota for %(track)s in %(year)d.")
             % {
-                "agreement": cohort.agreement.number,
+                "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
                 "track": cohort.track.code,
                 "year": cohort.intake_year,
             },
@@ -290,7 +295,7 @@ def _check_places(cohort: Cohort, quota: AgreementQuota | None) -> None:
         raise DomainError(
             _("The quota of agreement %(agreement)s for %(track)s in %(year)d is used up (%(used)d of %(places)d).")
             % {
-                "agreement": cohort.agreement.number,
+                "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
                 "track": cohort.track.code,
                 "year": quota.year,
                 "used": used,
@@ -313,9 +318,9 @@ class Transition:
     sources: tuple[str, ...]
     date_field: str  # the enrollment's date the transition writes
     service: Callable[..., Enrollment]
-    label: Promise  # the button
-    done: Promise  # the confirmation ("Admitted 3")
-    selected_label: Promise  # the admin's action on the selected rows
+    label: StrOrPromise  # the button
+    done: StrOrPromise  # the confirmation ("Admitted 3")
+    selected_label: StrOrPromise  # the admin's action on the selected rows
     style: str  # the button's colour, a Bootstrap contextual class
     reason_required: bool = False  # a reason (kept on the enrollment and in the audit log), else an optional note
     permission: str = "students.change_enrollment"

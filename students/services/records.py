@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from typing import cast
+
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from mobility.foundation.access import can_write_sensitive
@@ -127,17 +129,22 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
             )
         changes = {}
         for field, value in data.items():
-            attname = Student._meta.get_field(field).attname
+            attname = _attname(field)
             old = getattr(locked, attname)
             new = value.pk if hasattr(value, "pk") else value
             if old != new:
                 changes[field] = (_student_audit_value(field, old), _student_audit_value(field, new))
                 setattr(locked, attname, new)
         if changes:
-            _save_student(locked, fields=[*(Student._meta.get_field(f).attname for f in changes), "modified_at"])
+            _save_student(locked, fields=[*(_attname(f) for f in changes), "modified_at"])
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)
         if "email" in changes:
             student_user_sync(student=locked)
     for field in Student._meta.concrete_fields:
         setattr(student, field.attname, getattr(locked, field.attname))
     return locked
+
+
+def _attname(field: str) -> str:
+    """The attribute of one of the student's own fields (``home_institution`` → ``home_institution_id``)."""
+    return cast(models.Field, Student._meta.get_field(field)).attname

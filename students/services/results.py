@@ -8,13 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mobility.foundation.audit import Actor, audit_entry_build, audit_record
+from mobility.foundation.audit import Actor, actor_user, audit_entry_build, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
@@ -81,7 +80,7 @@ def result_record(
                 enrollment=enrollment,
                 module=module,
                 attempt=attempt,
-                recorded_by=_user_or_none(by),
+                recorded_by=actor_user(by),
                 **new_values,
             )
             changes = {field: (None, value) for field, value in new_values.items()}
@@ -96,7 +95,7 @@ def result_record(
                 return result
             for field, value in new_values.items():
                 setattr(result, field, value)
-            result.recorded_by = _user_or_none(by)
+            result.recorded_by = actor_user(by)
             result.save()
             action = "result.change"
         audit_record(
@@ -126,10 +125,6 @@ def _result_check(*, enrollment: Enrollment, module: Module) -> None:
             % {"status": enrollment.get_status_display()},
             code="not_enrolled",
         )
-
-
-def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) else None
 
 
 # --- results of a cohort at once --------------------------------------------------------------------------------
@@ -285,7 +280,7 @@ def results_record_bulk(
     rows = list(rows)
     if not rows:
         return BulkResult(created=[], changed=[], unchanged=0)
-    user = _user_or_none(by)
+    user = actor_user(by)
     with transaction.atomic():
         ids = sorted({row.enrollment_id for row in rows})
         enrollments: dict[int, Enrollment] = {}

@@ -4,6 +4,7 @@ import factory
 
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.models import Enrollment, ModuleResult, Student
+from students.selectors import completion_missing_modules
 from students.services import TRANSITIONS
 
 
@@ -36,16 +37,79 @@ class StudentFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"student{n}@example.cn")
 
 
+S = Enrollment.Status
+
+# The date of each step as the factories write it (a year of the default cohort, 2026-03-01 to 2026-12-20).
+STEP_DATES = {
+    "applied_on": datetime.date(2026, 2, 1),
+    "admitted_on": datetime.date(2026, 2, 10),
+    "enrolled_on": datetime.date(2026, 3, 1),
+    "completed_on": datetime.date(2026, 12, 1),
+}
+# closed_on: a rejection at admission time, a withdrawal or failure during the studies.
+CLOSED_ON = {
+    S.REJECTED: datetime.date(2026, 2, 10),
+    S.WITHDRAWN: datetime.date(2026, 6, 30),
+    S.FAILED: datetime.date(2026, 6, 30),
+}
+# The dates the state machine (students/services/enrollments.py) has written by the time an enrollment reaches each
+# status, on these paths: applied → rejected; applied → admitted → enrolled → withdrawn | failed | completed.
+STEPS = {
+    S.APPLIED: (),
+    S.ADMITTED: ("admitted_on",),
+    S.REJECTED: ("closed_on",),
+    S.ENROLLED: ("admitted_on", "enrolled_on"),
+    S.WITHDRAWN: ("admitted_on", "enrolled_on", "closed_on"),
+    S.FAILED: ("admitted_on", "enrolled_on", "closed_on"),
+    S.COMPLETED: ("admitted_on", "enrolled_on", "completed_on"),
+}
+# The services require a reason for these transitions and store it in status_reason.
+REASON_REQUIRED = tuple(transition.target for transition in TRANSITIONS.values() if transition.reason_required)
+
+
+def _step_date(field: str):
+    def date(enrollment):
+        if field not in STEPS[enrollment.status]:
+            return None
+        return CLOSED_ON[enrollment.status] if field == "closed_on" else STEP_DATES[field]
+
+    return factory.LazyAttribute(date)
+
+
 class EnrollmentFactory(factory.django.DjangoModelFactory):
-    """An enrollment in ``applied`` state; move it on with the services, as the product does."""
+    """An enrollment in ``status`` (default ``applied``) with the dates and reason the state machine would have
+    written on the way there (``STEPS``); any of them can be given. ``completed`` (``completed=True`` or
+    ``status=COMPLETED``) also holds the completion rule: a passing result of every required module of the track.
+
+    Rows are written directly, with no audit entry, e-mail or webhook: a test of a transition itself moves an
+    enrollment with the services, as the product does."""
 
     class Meta:
         model = Enrollment
+        skip_postgeneration_save = True
+
+    class Params:
+        completed = factory.Trait(status=S.COMPLETED)
 
     cohort = factory.SubFactory(CohortFactory)
     student = factory.SubFactory(StudentFactory, home_institution=factory.SelfAttribute("..cohort.partner"))
     track = factory.SelfAttribute("cohort.track")
-    applied_on = datetime.date(2026, 2, 1)
+    status = S.APPLIED
+    applied_on = STEP_DATES["applied_on"]
+    admitted_on = _step_date("admitted_on")
+    enrolled_on = _step_date("enrolled_on")
+    completed_on = _step_date("completed_on")
+    closed_on = _step_date("closed_on")
+    status_reason = factory.LazyAttribute(lambda o: f"Test: {o.status}" if o.status in REASON_REQUIRED else "")
+
+    @factory.post_generation
+    def passing_results(self, create, extracted, **kwargs):
+        """A completed enrollment gets a passing result (``ModuleResultFactory``) of every required module of its
+        track that has none, so that ``completion_missing_modules`` is empty, as ``enrollment_complete`` demands."""
+        if not create or self.status != S.COMPLETED:
+            return
+        for module in completion_missing_modules(enrollment=self):
+            ModuleResultFactory(enrollment=self, module=module, **kwargs)
 
 
 class ModuleResultFactory(factory.django.DjangoModelFactory):

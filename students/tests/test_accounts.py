@@ -20,8 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from mobility.foundation.access import OFFICE
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
-from mobility.testing import make_user
-from programs.tests.factories import CohortFactory
+from mobility.tests.support import make_user
 from students import accounts
 from students.accounts import invitation_path, invitation_token_generator
 from students.models import Enrollment, Student
@@ -35,11 +34,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 PASSWORD = "Kraftwerk-2026-Moskva"
 LINK = re.compile(r"https?://\S+/accounts/invitation/[^/\s]+/[^/\s]+/")
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.foundation.models import AuditEntry, IdempotencyRecord
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students import services
 from students.models import Enrollment, Student

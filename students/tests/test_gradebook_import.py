@@ -20,8 +20,7 @@ from django.core.management import CommandError, call_command
 from mobility.foundation.access import OFFICE
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
-from mobility.testing import make_user
-from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
+from mobility.tests.support import make_user
 from students import services
 from students.imports.base import ImportFileError, read_table
 from students.imports.gradebook import (
@@ -33,7 +32,6 @@ from students.imports.gradebook import (
 )
 from students.models import GradebookMapping, ModuleResult
 
-from .factories import EnrollmentFactory, StudentFactory
 from .test_import_files import moodle_csv
 
 pytestmark = pytest.mark.django_db
@@ -81,47 +79,12 @@ def gradebook_xlsx(rows, *, header=HEADER) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def staff():
-    return make_user("clerk", OFFICE)
-
-
-@pytest.fixture
-def world(staff):
-    """A cohort of track MECH (modules PLC, CAD, and a credit module SAFE) with three enrolled students, one who
-    only applied, one enrolled in another cohort, and a track OTHER with its own module."""
-    track = TrackFactory(code="MECH", pass_score=60, good_score=75, excellent_score=90)
-    plc = ModuleFactory(track=track, code="PLC", title_en="PLC programming", order=1)
-    cad = ModuleFactory(track=track, code="CAD", title_en="CAD design", order=2)
-    safe = ModuleFactory(track=track, code="SAFE", title_en="Safety", order=3, assessment_kind="credit")
-    partner = InstitutionFactory(code="CQEVTC")
-    cohort = CohortFactory(code="MECH26", track=track, partner=partner)
-    other_cohort = CohortFactory(code="MECH27", track=track, partner=partner)
-
-    def enroll(cohort_, enrolled=True, **student):
-        enrollment = EnrollmentFactory(cohort=cohort_, student=StudentFactory(home_institution=partner, **student))
-        if enrolled:
-            services.enrollment_admit(enrollment=enrollment, by=staff)
-            services.enrollment_enroll(enrollment=enrollment, by=staff)
-        return enrollment
-
-    other_track = TrackFactory(code="OTHER")
-    return {
-        "cohort": cohort,
-        "plc": plc,
-        "cad": cad,
-        "safe": safe,
-        "li": enroll(cohort, email="li.na@cqevtc.cn", home_student_id="2026001", family_name_latin="Li"),
-        "wang": enroll(cohort, email="wang.fang@cqevtc.cn", home_student_id="2026002", family_name_latin="Wang"),
-        "zhao": enroll(cohort, email="zhao.lei@cqevtc.cn", home_student_id="2026003", family_name_latin="Zhao"),
-        "applied": enroll(cohort, enrolled=False, email="chen.jie@cqevtc.cn", home_student_id="2026004"),
-        "elsewhere": enroll(other_cohort, email="sun.yu@cqevtc.cn", home_student_id="2026005"),
-        "foreign_module": ModuleFactory(track=other_track, code="FOREIGN"),
-    }
-
-
-def mapped(world, staff):
-    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={QUIZ: None, PLC: world["plc"], CAD: world["cad"]})
+def mapped(gradebook_cohort, office):
+    gradebook_mapping_save(
+        cohort=gradebook_cohort["cohort"],
+        by=office,
+        mapping={QUIZ: None, PLC: gradebook_cohort["plc"], CAD: gradebook_cohort["cad"]},
+    )
 
 
 def rows_ok():
@@ -139,8 +102,8 @@ def preview_of(data: bytes, cohort, **kwargs):
 # --- parsing ----------------------------------------------------------------------------------------------------
 
 
-def test_parsing_reads_items_scores_and_skips_no_grade(world):
-    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
+def test_parsing_reads_items_scores_and_skips_no_grade(gradebook_cohort):
+    preview = preview_of(gradebook_csv(rows_ok()), gradebook_cohort["cohort"])
     assert preview.items == [QUIZ, PLC, CAD]  # "Course total" is not an item; the display type is not in the name
     assert preview.errors == []
     li, wang, zhao = preview.rows
@@ -154,49 +117,52 @@ def test_parsing_reads_items_scores_and_skips_no_grade(world):
     ("value", "message"),
     [("abc", "is not a score"), ("101", "outside 0–100"), ("-5", "outside 0–100"), ("7..5", "is not a score")],
 )
-def test_bad_scores_are_errors_at_row_and_column(world, value, message):
+def test_bad_scores_are_errors_at_row_and_column(gradebook_cohort, value, message):
     rows = rows_ok()
     rows[1][7] = value
-    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    preview = preview_of(gradebook_csv(rows), gradebook_cohort["cohort"])
     assert len(preview.errors) == 1
     error = preview.errors[0]
     assert (error.row, error.column) == (3, f"{PLC} (Real)")
     assert message in error.message
 
 
-def test_letter_columns_are_listed_as_refused_never_as_items(world):
+def test_letter_columns_are_listed_as_refused_never_as_items(gradebook_cohort):
     header = [*HEADER[:-2], "Exam: Oral (Letter)", *HEADER[-2:]]
     rows = [[*row[:-2], "B", *row[-2:]] for row in rows_ok()]
-    preview = preview_of(gradebook_csv(rows, header=header), world["cohort"])
+    preview = preview_of(gradebook_csv(rows, header=header), gradebook_cohort["cohort"])
     assert preview.items == [QUIZ, PLC, CAD]
     assert preview.refused_items == ["Exam: Oral (Letter)"]
     assert preview.errors == []
 
 
-def test_a_file_without_identity_or_item_columns_is_refused(world):
+def test_a_file_without_identity_or_item_columns_is_refused(gradebook_cohort):
     with pytest.raises(ImportFileError, match="neither"):
-        preview_of(gradebook_csv([["Na", "78"]], header=["First name", f"{PLC} (Real)"]), world["cohort"])
+        preview_of(gradebook_csv([["Na", "78"]], header=["First name", f"{PLC} (Real)"]), gradebook_cohort["cohort"])
     with pytest.raises(ImportFileError, match="no gradebook item"):
-        preview_of(gradebook_csv([["a@b.c", "78"]], header=["Email address", "Course total (Real)"]), world["cohort"])
+        preview_of(
+            gradebook_csv([["a@b.c", "78"]], header=["Email address", "Course total (Real)"]),
+            gradebook_cohort["cohort"],
+        )
 
 
-def test_gbk_encoded_csv_and_xlsx_give_the_same_preview(world, staff):
-    mapped(world, staff)
+def test_gbk_encoded_csv_and_xlsx_give_the_same_preview(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     rows = rows_ok()
     rows[0][0], rows[0][4] = "娜", "机电一体化"
-    from_gbk = preview_of(gradebook_csv(rows, encoding="gbk"), world["cohort"])
+    from_gbk = preview_of(gradebook_csv(rows, encoding="gbk"), gradebook_cohort["cohort"])
     assert from_gbk.rows[0].first_name == "娜"
-    from_xlsx = preview_of(gradebook_xlsx(rows), world["cohort"])
+    from_xlsx = preview_of(gradebook_xlsx(rows), gradebook_cohort["cohort"])
     for preview in (from_gbk, from_xlsx):
         assert preview.errors == []
         assert [(r.student.pk, [(c.module.code, c.score) for c in r.cells]) for r in preview.matched] == [
-            (world["li"].student.pk, [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))]),
-            (world["wang"].student.pk, [("PLC", Decimal("59.99"))]),
-            (world["zhao"].student.pk, [("PLC", Decimal("75.00"))]),
+            (gradebook_cohort["li"].student.pk, [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))]),
+            (gradebook_cohort["wang"].student.pk, [("PLC", Decimal("59.99"))]),
+            (gradebook_cohort["zhao"].student.pk, [("PLC", Decimal("75.00"))]),
         ]
 
 
-def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(world, staff):
+def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(gradebook_cohort, office):
     """Moodle's export (PHP fputcsv) quotes such a name and doubles its quotes; every later column stays in place."""
     smart = 'Assignment: "Smart factory" project, part 1'
     header = [*HEADER[:6], f"{smart} (Real)", f"{CAD} (Percentage)", *HEADER[-2:]]
@@ -204,8 +170,12 @@ def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(world, sta
         ["Na", "Li", "2026001", "CQEVTC", "Mechatronics", "li.na@cqevtc.cn", "78.50", "91.00 %", "80.00", STAMP],
         ["Fang", "Wang", "", "CQEVTC", "Mechatronics", "wang.fang@cqevtc.cn", "-", "55.00 %", "55.00", STAMP],
     ]
-    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={smart: world["plc"], CAD: world["cad"]})
-    preview = preview_of(moodle_csv([header, *rows]), world["cohort"])
+    gradebook_mapping_save(
+        cohort=gradebook_cohort["cohort"],
+        by=office,
+        mapping={smart: gradebook_cohort["plc"], CAD: gradebook_cohort["cad"]},
+    )
+    preview = preview_of(moodle_csv([header, *rows]), gradebook_cohort["cohort"])
     assert preview.items == [smart, CAD] and preview.errors == []
     assert [[(c.module.code, c.score) for c in row.cells] for row in preview.matched] == [
         [("PLC", Decimal("78.50")), ("CAD", Decimal("91.00"))],
@@ -216,9 +186,9 @@ def test_a_moodle_item_named_with_quotes_and_a_comma_shifts_no_column(world, sta
 # --- mapping ----------------------------------------------------------------------------------------------------
 
 
-def test_mapping_is_saved_per_cohort_with_one_audit_entry(world, staff):
+def test_mapping_is_saved_per_cohort_with_one_audit_entry(gradebook_cohort, office):
     before = AuditEntry.objects.count()
-    mapped(world, staff)
+    mapped(gradebook_cohort, office)
     assert dict(GradebookMapping.objects.values_list("item_name", "module__code")) == {
         QUIZ: None,
         PLC: "PLC",
@@ -227,25 +197,29 @@ def test_mapping_is_saved_per_cohort_with_one_audit_entry(world, staff):
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.latest("pk")
     assert entry.action == "gradebook_mapping.save" and entry.changes[PLC] == [None, "PLC"]
-    mapped(world, staff)  # the same again: nothing changes, no entry
+    mapped(gradebook_cohort, office)  # the same again: nothing changes, no entry
     assert AuditEntry.objects.count() == before + 1
-    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={PLC: world["safe"]})
+    gradebook_mapping_save(cohort=gradebook_cohort["cohort"], by=office, mapping={PLC: gradebook_cohort["safe"]})
     assert AuditEntry.objects.latest("pk").changes == {PLC: ["PLC", "SAFE"]}
 
 
-def test_mapping_refuses_a_module_of_another_track_and_a_module_twice(world, staff):
+def test_mapping_refuses_a_module_of_another_track_and_a_module_twice(gradebook_cohort, office):
     with pytest.raises(DomainError, match="not part of track MECH"):
-        gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={PLC: world["foreign_module"]})
-    mapped(world, staff)
+        gradebook_mapping_save(
+            cohort=gradebook_cohort["cohort"], by=office, mapping={PLC: gradebook_cohort["foreign_module"]}
+        )
+    mapped(gradebook_cohort, office)
     with pytest.raises(DomainError, match="mapped to two gradebook items"):
-        gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping={"Other item": world["plc"]})
+        gradebook_mapping_save(
+            cohort=gradebook_cohort["cohort"], by=office, mapping={"Other item": gradebook_cohort["plc"]}
+        )
     assert GradebookMapping.objects.count() == 3
 
 
-def test_suggestions_match_module_code_or_title(world):
-    modules = [world["plc"], world["cad"], world["safe"]]
-    assert suggest_module(PLC, modules) == world["plc"]
-    assert suggest_module("Exam: cad design", modules) == world["cad"]
+def test_suggestions_match_module_code_or_title(gradebook_cohort):
+    modules = [gradebook_cohort["plc"], gradebook_cohort["cad"], gradebook_cohort["safe"]]
+    assert suggest_module(PLC, modules) == gradebook_cohort["plc"]
+    assert suggest_module("Exam: cad design", modules) == gradebook_cohort["cad"]
     assert suggest_module(QUIZ, modules) is None
     assert suggest_module("Assignment: PLCX", modules) is None  # a code counts only as a word
 
@@ -253,8 +227,8 @@ def test_suggestions_match_module_code_or_title(world):
 # --- matching and reconciliation -------------------------------------------------------------------------------
 
 
-def test_rows_match_by_email_then_by_id_number_and_unmatched_rows_have_reasons(world, staff):
-    mapped(world, staff)
+def test_rows_match_by_email_then_by_id_number_and_unmatched_rows_have_reasons(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     rows = [
         *rows_ok(),
         line("Jie", "Chen", "", "chen.jie@cqevtc.cn", plc="70"),  # applied, not enrolled
@@ -262,11 +236,11 @@ def test_rows_match_by_email_then_by_id_number_and_unmatched_rows_have_reasons(w
         line("No", "Body", "9999", "nobody@example.cn", plc="70"),
         line("No", "Identity", "", "", plc="70"),
     ]
-    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    preview = preview_of(gradebook_csv(rows), gradebook_cohort["cohort"])
     assert [(r.student.pk, r.matched_by) for r in preview.matched] == [
-        (world["li"].student.pk, "email"),  # case-insensitive
-        (world["wang"].student.pk, "email"),
-        (world["zhao"].student.pk, "id_number"),  # the e-mail is unknown, the ID number is his
+        (gradebook_cohort["li"].student.pk, "email"),  # case-insensitive
+        (gradebook_cohort["wang"].student.pk, "email"),
+        (gradebook_cohort["zhao"].student.pk, "id_number"),  # the e-mail is unknown, the ID number is his
     ]
     assert [(r.source.row, r.reason) for r in preview.unmatched] == [
         (5, "not_enrolled"),
@@ -274,31 +248,49 @@ def test_rows_match_by_email_then_by_id_number_and_unmatched_rows_have_reasons(w
         (7, "no_student"),
         (8, "no_identity"),
     ]
-    assert preview.unmatched[0].student == world["applied"].student
+    assert preview.unmatched[0].student == gradebook_cohort["applied"].student
     assert preview.missing == []
     assert preview.errors == []
 
 
-def test_enrolled_students_missing_from_the_file_are_reported(world, staff):
-    mapped(world, staff)
-    preview = preview_of(gradebook_csv(rows_ok()[:1]), world["cohort"])
-    assert {e.pk for e in preview.missing} == {world["wang"].pk, world["zhao"].pk}
+def test_enrolled_students_missing_from_the_file_are_reported(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    preview = preview_of(gradebook_csv(rows_ok()[:1]), gradebook_cohort["cohort"])
+    assert {e.pk for e in preview.missing} == {gradebook_cohort["wang"].pk, gradebook_cohort["zhao"].pk}
 
 
-def test_the_same_student_twice_is_an_error(world, staff):
-    mapped(world, staff)
+def test_the_same_student_twice_is_an_error(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     rows = [*rows_ok(), line("Na", "Li", "2026001", "", plc="80")]
-    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    preview = preview_of(gradebook_csv(rows), gradebook_cohort["cohort"])
     assert [(e.row, "row 2" in e.message) for e in preview.errors] == [(5, True)]
 
 
-def test_reconciliation_marks_new_changed_unchanged_and_kept(world, staff):
-    mapped(world, staff)
+def test_reconciliation_marks_new_changed_unchanged_and_kept(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     record = services.result_record
-    record(enrollment=world["li"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("78.50"))
-    record(enrollment=world["li"], module=world["cad"], by=staff, assessed_on=DAY, score=Decimal("80"))  # passed
-    record(enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("40"))  # failed
-    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
+    record(
+        enrollment=gradebook_cohort["li"],
+        module=gradebook_cohort["plc"],
+        by=office,
+        assessed_on=DAY,
+        score=Decimal("78.50"),
+    )
+    record(
+        enrollment=gradebook_cohort["li"],
+        module=gradebook_cohort["cad"],
+        by=office,
+        assessed_on=DAY,
+        score=Decimal("80"),
+    )  # passed
+    record(
+        enrollment=gradebook_cohort["wang"],
+        module=gradebook_cohort["plc"],
+        by=office,
+        assessed_on=DAY,
+        score=Decimal("40"),
+    )  # failed
+    preview = preview_of(gradebook_csv(rows_ok()), gradebook_cohort["cohort"])
     statuses = {
         (r.student.family_name_latin, c.module.code): (c.status, c.grade) for r in preview.matched for c in r.cells
     }
@@ -313,47 +305,53 @@ def test_reconciliation_marks_new_changed_unchanged_and_kept(world, staff):
 # --- apply ------------------------------------------------------------------------------------------------------
 
 
-def test_apply_records_results_and_a_reimport_changes_nothing(world, staff):
-    mapped(world, staff)
+def test_apply_records_results_and_a_reimport_changes_nothing(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     services.result_record(
-        enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=Decimal("40")
+        enrollment=gradebook_cohort["wang"],
+        module=gradebook_cohort["plc"],
+        by=office,
+        assessed_on=DAY,
+        score=Decimal("40"),
     )
     data = gradebook_csv(rows_ok())
-    outcome = apply_gradebook(preview_of(data, world["cohort"]), by=staff, assessed_on=DAY)
+    outcome = apply_gradebook(preview_of(data, gradebook_cohort["cohort"]), by=office, assessed_on=DAY)
     assert (outcome.written, outcome.new, outcome.changed) == (4, 3, 1)
-    li_plc = ModuleResult.objects.get(enrollment=world["li"], module=world["plc"])
+    li_plc = ModuleResult.objects.get(enrollment=gradebook_cohort["li"], module=gradebook_cohort["plc"])
     assert (li_plc.score, li_plc.grade, li_plc.source, li_plc.attempt) == (Decimal("78.50"), "4", "lms", 1)
-    wang = ModuleResult.objects.get(enrollment=world["wang"], module=world["plc"])
+    wang = ModuleResult.objects.get(enrollment=gradebook_cohort["wang"], module=gradebook_cohort["plc"])
     assert (wang.score, wang.attempt, wang.grade) == (Decimal("59.99"), 1, "2")  # the attempt is corrected
     results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
-    again = apply_gradebook(preview_of(data, world["cohort"]), by=staff, assessed_on=datetime.date(2026, 7, 1))
+    again = apply_gradebook(
+        preview_of(data, gradebook_cohort["cohort"]), by=office, assessed_on=datetime.date(2026, 7, 1)
+    )
     assert again.written == 0 and again.unchanged == 4
     assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
 
 
-def test_a_bad_last_row_saves_nothing(world, staff):
-    mapped(world, staff)
+def test_a_bad_last_row_saves_nothing(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
     rows = [*rows_ok(), line("Bad", "Row", "", "bad@example.cn", plc="eighty")]
     results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
     with pytest.raises(DomainError, match="1 error"):
-        apply_gradebook(preview_of(gradebook_csv(rows), world["cohort"]), by=staff, assessed_on=DAY)
+        apply_gradebook(preview_of(gradebook_csv(rows), gradebook_cohort["cohort"]), by=office, assessed_on=DAY)
     assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
 
 
-def test_a_refusal_in_the_middle_rolls_back_every_row(world, staff):
-    mapped(world, staff)
-    preview = preview_of(gradebook_csv(rows_ok()), world["cohort"])
-    services.enrollment_withdraw(enrollment=world["zhao"], by=staff, reason="left")  # after the preview
+def test_a_refusal_in_the_middle_rolls_back_every_row(gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    preview = preview_of(gradebook_csv(rows_ok()), gradebook_cohort["cohort"])
+    services.enrollment_withdraw(enrollment=gradebook_cohort["zhao"], by=office, reason="left")  # after the preview
     preview.matched[-1].enrollment.refresh_from_db()
     results, entries = ModuleResult.objects.count(), AuditEntry.objects.count()
     with pytest.raises(DomainError):
-        apply_gradebook(preview, by=staff, assessed_on=DAY)
+        apply_gradebook(preview, by=office, assessed_on=DAY)
     assert (ModuleResult.objects.count(), AuditEntry.objects.count()) == (results, entries)
 
 
-def test_apply_refuses_unmapped_items(world, staff):
+def test_apply_refuses_unmapped_items(gradebook_cohort, office):
     with pytest.raises(DomainError, match="Map these gradebook items"):
-        apply_gradebook(preview_of(gradebook_csv(rows_ok()), world["cohort"]), by=staff, assessed_on=DAY)
+        apply_gradebook(preview_of(gradebook_csv(rows_ok()), gradebook_cohort["cohort"]), by=office, assessed_on=DAY)
     assert not ModuleResult.objects.exists()
 
 
@@ -374,10 +372,10 @@ def _named(data, name):
     return file
 
 
-def test_the_flow_upload_mapping_preview_confirm(client, world, staff):
-    client.force_login(staff)
-    assert client.get(url(world["cohort"])).status_code == 200
-    response = upload(client, world["cohort"], gradebook_csv(rows_ok()))
+def test_the_flow_upload_mapping_preview_confirm(client, gradebook_cohort, office):
+    client.force_login(office)
+    assert client.get(url(gradebook_cohort["cohort"])).status_code == 200
+    response = upload(client, gradebook_cohort["cohort"], gradebook_csv(rows_ok()))
     assert response.status_code == 302 and response["Location"].endswith("/mapping/")
     token = re.search(r"/gradebook/([0-9a-f-]{36})/", response["Location"])[1]
     assert default_storage.exists(f"imports/tmp/{token}")
@@ -387,7 +385,7 @@ def test_the_flow_upload_mapping_preview_confirm(client, world, staff):
     assert QUIZ in html and "suggested" in html  # PLC and CAD are suggested from their code and title
     form = page.context["form"]
     fields = {field.label: name for name, field in form.fields.items()}
-    choice = {QUIZ: "none", PLC: str(world["plc"].pk), CAD: str(world["cad"].pk)}
+    choice = {QUIZ: "none", PLC: str(gradebook_cohort["plc"].pk), CAD: str(gradebook_cohort["cad"].pk)}
     assert form[fields[PLC]].initial == choice[PLC]
     response = client.post(page.request["PATH_INFO"], {fields[item]: value for item, value in choice.items()})
     assert response.status_code == 302 and response["Location"].endswith("/preview/")
@@ -402,11 +400,11 @@ def test_the_flow_upload_mapping_preview_confirm(client, world, staff):
     assert not default_storage.exists(f"imports/tmp/{token}")  # deleted after the import
 
 
-def test_a_mapped_cohort_goes_straight_to_the_preview_and_errors_block_the_confirm(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
+def test_a_mapped_cohort_goes_straight_to_the_preview_and_errors_block_the_confirm(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
     rows = [*rows_ok(), line("Bad", "Row", "", "bad@example.cn", plc="120")]
-    response = upload(client, world["cohort"], gradebook_csv(rows))
+    response = upload(client, gradebook_cohort["cohort"], gradebook_csv(rows))
     assert response["Location"].endswith("/preview/")
     page = client.get(response["Location"])
     assert "row 5" in page.content.decode() and "outside 0–100" in page.content.decode()
@@ -415,14 +413,14 @@ def test_a_mapped_cohort_goes_straight_to_the_preview_and_errors_block_the_confi
     assert not ModuleResult.objects.exists()
 
 
-def test_cancel_deletes_the_upload(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
-    location = upload(client, world["cohort"], gradebook_csv(rows_ok()))["Location"]
+def test_cancel_deletes_the_upload(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
+    location = upload(client, gradebook_cohort["cohort"], gradebook_csv(rows_ok()))["Location"]
     token = re.search(r"/gradebook/([0-9a-f-]{36})/", location)[1]
     assert client.post(location, {"cancel": "1"}).status_code == 302
     assert not default_storage.exists(f"imports/tmp/{token}")
-    assert client.get(location)["Location"] == url(world["cohort"])  # expired: back to the upload
+    assert client.get(location)["Location"] == url(gradebook_cohort["cohort"])  # expired: back to the upload
 
 
 @pytest.mark.parametrize(
@@ -434,23 +432,23 @@ def test_cancel_deletes_the_upload(client, world, staff):
         (b"First name,Score\nNa,1\n", "neither an"),
     ],
 )
-def test_bad_files_through_the_page_give_a_message(client, world, staff, data, message):
-    client.force_login(staff)
-    response = upload(client, world["cohort"], data)
+def test_bad_files_through_the_page_give_a_message(client, gradebook_cohort, office, data, message):
+    client.force_login(office)
+    response = upload(client, gradebook_cohort["cohort"], data)
     assert response.status_code == 400
     assert message in response.content.decode()
 
 
-def test_another_sessions_upload_is_not_reachable(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
-    location = upload(client, world["cohort"], gradebook_csv(rows_ok()))["Location"]
+def test_another_sessions_upload_is_not_reachable(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
+    location = upload(client, gradebook_cohort["cohort"], gradebook_csv(rows_ok()))["Location"]
     client.force_login(make_user("other", OFFICE))
     assert client.get(location).status_code == 302
 
 
-def test_permissions(client, world):
-    target = url(world["cohort"])
+def test_permissions(client, gradebook_cohort):
+    target = url(gradebook_cohort["cohort"])
     assert client.get(target)["Location"].startswith("/accounts/login/")
     client.force_login(make_user("outsider"))
     assert client.get(target).status_code == 403
@@ -460,9 +458,10 @@ def test_permissions(client, world):
     assert client.get(target).status_code == 403
 
 
-def test_the_cohort_page_links_to_the_import(client, world, staff):
-    client.force_login(staff)
-    assert url(world["cohort"]) in client.get(f"/students/cohorts/{world['cohort'].pk}/").content.decode()
+def test_the_cohort_page_links_to_the_import(client, gradebook_cohort, office):
+    client.force_login(office)
+    cohort = gradebook_cohort["cohort"]
+    assert url(cohort) in client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
 
 
 # --- the management command -------------------------------------------------------------------------------------
@@ -474,7 +473,7 @@ def run(*args):
     return out.getvalue() + err.getvalue()
 
 
-def test_command_refuses_unmapped_items_then_maps_and_imports(world, staff, tmp_path):
+def test_command_refuses_unmapped_items_then_maps_and_imports(gradebook_cohort, office, tmp_path):
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv(rows_ok()))
     with pytest.raises(CommandError, match=f"not mapped for cohort MECH26: {QUIZ}, {PLC}, {CAD}"):
@@ -485,13 +484,13 @@ def test_command_refuses_unmapped_items_then_maps_and_imports(world, staff, tmp_
     assert not ModuleResult.objects.exists() and not GradebookMapping.objects.exists()  # a dry run saves nothing
     output = run(str(path), "--cohort", "MECH26", *maps, "--by", "clerk", "--date", "2026-06-20")
     assert "4 result(s) saved" in output
-    assert ModuleResult.objects.filter(recorded_by=staff, assessed_on=DAY).count() == 4
+    assert ModuleResult.objects.filter(recorded_by=office, assessed_on=DAY).count() == 4
     output = run(str(path), "--cohort", "MECH26")  # the mapping is saved now; a re-import changes nothing
     assert "0 result(s) saved" in output
 
 
-def test_command_errors_exit_non_zero_and_save_nothing(world, staff, tmp_path):
-    mapped(world, staff)
+def test_command_errors_exit_non_zero_and_save_nothing(gradebook_cohort, office, tmp_path):
+    mapped(gradebook_cohort, office)
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv([*rows_ok(), line("Bad", "Row", "", "x@y.cn", plc="n/a")]))
     with pytest.raises(CommandError, match="1 error"):
@@ -527,24 +526,24 @@ def assert_refused_on_the_form(client, response, message):
     assert not ModuleResult.objects.exists()
 
 
-def test_an_upload_over_10_mb_is_refused_on_the_form(client, world, staff):
-    client.force_login(staff)
+def test_an_upload_over_10_mb_is_refused_on_the_form(client, gradebook_cohort, office):
+    client.force_login(office)
     head = gradebook_csv(rows_ok())
     data = head + b"," * (10 * 1024 * 1024 + 1 - len(head))  # a real gradebook, padded past the limit
     assert len(data) == 10 * 1024 * 1024 + 1
-    response = upload(client, world["cohort"], data)
+    response = upload(client, gradebook_cohort["cohort"], data)
     assert_refused_on_the_form(client, response, "larger than 10 MB")
     assert not GradebookMapping.objects.exists()
 
 
 # Slow on its own (reads a 10 MB workbook): ./dev test --fast leaves it out.
 @pytest.mark.slow
-def test_an_upload_of_exactly_10_mb_is_read(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
+def test_an_upload_of_exactly_10_mb_is_read(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
     head = gradebook_csv(rows_ok())
     data = head + b"\n" * (10 * 1024 * 1024 - len(head))  # blank lines are skipped
-    response = upload(client, world["cohort"], data)
+    response = upload(client, gradebook_cohort["cohort"], data)
     assert response.status_code == 302 and response["Location"].endswith("/preview/")
     assert len(stored_uploads()) == 1
 
@@ -592,51 +591,51 @@ def _docx_like_zip() -> bytes:
         (lambda: gradebook_csv([], header=["Email address", "Course total (Real)"]), "no gradebook item"),
     ],
 )
-def test_bad_files_are_refused_on_the_form_and_nothing_is_stored(client, world, staff, make, message):
-    client.force_login(staff)
-    assert_refused_on_the_form(client, upload(client, world["cohort"], make(), name="grades.xlsx"), message)
+def test_bad_files_are_refused_on_the_form_and_nothing_is_stored(client, gradebook_cohort, office, make, message):
+    client.force_login(office)
+    assert_refused_on_the_form(client, upload(client, gradebook_cohort["cohort"], make(), name="grades.xlsx"), message)
 
 
-def test_the_type_comes_from_the_content_not_the_name(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
-    response = upload(client, world["cohort"], gradebook_xlsx(rows_ok()), name="grades.csv")
+def test_the_type_comes_from_the_content_not_the_name(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
+    response = upload(client, gradebook_cohort["cohort"], gradebook_xlsx(rows_ok()), name="grades.csv")
     assert response.status_code == 302 and response["Location"].endswith("/preview/")
     assert "78.50" in client.get(response["Location"]).content.decode()
 
 
-def test_too_many_rows_are_refused_on_the_form(client, world, staff, monkeypatch):
+def test_too_many_rows_are_refused_on_the_form(client, gradebook_cohort, office, monkeypatch):
     monkeypatch.setattr("students.imports.base.MAX_ROWS", 5)
-    client.force_login(staff)
+    client.force_login(office)
     rows = [line("N", f"S{n}", f"9{n:04d}", f"s{n}@example.cn", plc="70") for n in range(6)]
-    response = upload(client, world["cohort"], gradebook_csv(rows))
+    response = upload(client, gradebook_cohort["cohort"], gradebook_csv(rows))
     assert_refused_on_the_form(client, response, "The file has 6 rows; at most 5 can be imported at once.")
 
 
-def test_gbk_csv_through_the_page_detected_or_chosen_and_a_wrong_choice_is_refused(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
+def test_gbk_csv_through_the_page_detected_or_chosen_and_a_wrong_choice_is_refused(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
     rows = [*rows_ok(), line("娜", "欧阳", "2026999", "ouyang.na@cqevtc.cn", plc="66")]  # not a student: unmatched
     data = gradebook_csv(rows, encoding="gbk")
     for encoding in ("auto", "gb18030"):
-        response = upload(client, world["cohort"], data, encoding=encoding)
+        response = upload(client, gradebook_cohort["cohort"], data, encoding=encoding)
         assert response.status_code == 302, response.content.decode()[:500]
         page = client.get(response["Location"]).content.decode()
         assert "娜 欧阳" in page  # the unmatched row's name, decoded, in the reconciliation report
     client.session.flush()
-    client.force_login(staff)
+    client.force_login(office)
     for name in stored_uploads():
         default_storage.delete(f"imports/tmp/{name}")
-    response = upload(client, world["cohort"], data, encoding="utf-8")
+    response = upload(client, gradebook_cohort["cohort"], data, encoding="utf-8")
     assert_refused_on_the_form(client, response, "cannot be read as utf-8")
 
 
-def test_a_reimport_through_the_page_changes_nothing(client, world, staff):
-    mapped(world, staff)
-    client.force_login(staff)
+def test_a_reimport_through_the_page_changes_nothing(client, gradebook_cohort, office):
+    mapped(gradebook_cohort, office)
+    client.force_login(office)
     data = gradebook_csv(rows_ok())
     for expected in ("4 result(s) saved", "0 result(s) saved"):
-        location = upload(client, world["cohort"], data)["Location"]
+        location = upload(client, gradebook_cohort["cohort"], data)["Location"]
         response = client.post(location, {"assessed_on": "2026-06-20", "confirm": "1"})
         assert response.status_code == 200 and expected in response.content.decode()
         if expected.startswith("4"):
@@ -645,19 +644,32 @@ def test_a_reimport_through_the_page_changes_nothing(client, world, staff):
     assert stored_uploads() == []
 
 
-def test_a_passed_result_is_kept_and_a_failed_attempt_is_corrected(world, staff):
+def test_a_passed_result_is_kept_and_a_failed_attempt_is_corrected(gradebook_cohort, office):
     """The attempt rule of students/imports/gradebook/__init__.py, end to end with a file."""
-    mapped(world, staff)
-    services.result_record(enrollment=world["li"], module=world["plc"], by=staff, assessed_on=DAY, score=95)
-    services.result_record(enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=30)
+    mapped(gradebook_cohort, office)
     services.result_record(
-        enrollment=world["wang"], module=world["plc"], by=staff, assessed_on=DAY, score=40, attempt=2
+        enrollment=gradebook_cohort["li"], module=gradebook_cohort["plc"], by=office, assessed_on=DAY, score=95
     )
-    outcome = apply_gradebook(preview_of(gradebook_csv(rows_ok()), world["cohort"]), by=staff, assessed_on=DAY)
+    services.result_record(
+        enrollment=gradebook_cohort["wang"], module=gradebook_cohort["plc"], by=office, assessed_on=DAY, score=30
+    )
+    services.result_record(
+        enrollment=gradebook_cohort["wang"],
+        module=gradebook_cohort["plc"],
+        by=office,
+        assessed_on=DAY,
+        score=40,
+        attempt=2,
+    )
+    outcome = apply_gradebook(
+        preview_of(gradebook_csv(rows_ok()), gradebook_cohort["cohort"]), by=office, assessed_on=DAY
+    )
     assert (outcome.new, outcome.changed, outcome.kept) == (2, 1, 1)
-    li = ModuleResult.objects.get(enrollment=world["li"], module=world["plc"])
+    li = ModuleResult.objects.get(enrollment=gradebook_cohort["li"], module=gradebook_cohort["plc"])
     assert (li.score, li.source) == (Decimal("95.00"), "manual")  # passed: the LMS does not replace it
-    wang = ModuleResult.objects.filter(enrollment=world["wang"], module=world["plc"]).order_by("attempt")
+    wang = ModuleResult.objects.filter(enrollment=gradebook_cohort["wang"], module=gradebook_cohort["plc"]).order_by(
+        "attempt"
+    )
     assert [(r.attempt, r.score, r.source) for r in wang] == [
         (1, Decimal("30.00"), "manual"),
         (2, Decimal("59.99"), "lms"),  # the latest, failed attempt is corrected; no attempt 3
@@ -676,31 +688,31 @@ def quiz_out_of_10():
     ]
 
 
-def quiz_mapped(world, staff):
-    mapping = {QUIZ: world["safe"], PLC: world["plc"], CAD: None}
-    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping=mapping)
+def quiz_mapped(gradebook_cohort, office):
+    mapping = {QUIZ: gradebook_cohort["safe"], PLC: gradebook_cohort["plc"], CAD: None}
+    gradebook_mapping_save(cohort=gradebook_cohort["cohort"], by=office, mapping=mapping)
 
 
-def test_a_real_item_whose_grades_look_like_points_out_of_less_than_100_asks_for_its_maximum(world, staff):
-    quiz_mapped(world, staff)
-    preview = preview_of(gradebook_csv(quiz_out_of_10()), world["cohort"])
+def test_a_real_item_whose_grades_look_like_points_out_of_less_than_100_asks_for_its_maximum(gradebook_cohort, office):
+    quiz_mapped(gradebook_cohort, office)
+    preview = preview_of(gradebook_csv(quiz_out_of_10()), gradebook_cohort["cohort"])
     assert preview.max_needed == [QUIZ]  # best grade 9 of "100": not plausible; PLC's best is 78.50
     assert not preview.can_apply
     with pytest.raises(DomainError, match="Give the maximum points of “Quiz: Week 1”: their best grade") as refused:
-        apply_gradebook(preview, by=staff, assessed_on=DAY)
+        apply_gradebook(preview, by=office, assessed_on=DAY)
     assert refused.value.code == "max_needed"
     assert not ModuleResult.objects.exists()
 
 
-def test_points_are_converted_to_percent_with_the_items_maximum(world, staff):
+def test_points_are_converted_to_percent_with_the_items_maximum(gradebook_cohort, office):
     gradebook_mapping_save(
-        cohort=world["cohort"],
-        by=staff,
-        mapping={QUIZ: world["safe"], PLC: world["plc"], CAD: None},
+        cohort=gradebook_cohort["cohort"],
+        by=office,
+        mapping={QUIZ: gradebook_cohort["safe"], PLC: gradebook_cohort["plc"], CAD: None},
         maxima={QUIZ: Decimal("10")},
     )
     assert AuditEntry.objects.latest("pk").changes[QUIZ] == [None, "SAFE@10"]
-    preview = preview_of(gradebook_csv(quiz_out_of_10()), world["cohort"])
+    preview = preview_of(gradebook_csv(quiz_out_of_10()), gradebook_cohort["cohort"])
     assert preview.max_needed == [] and preview.errors == []
     quiz = {r.student.family_name_latin: next(c for c in r.cells if c.item == QUIZ) for r in preview.matched}
     assert [(c.raw, c.max_points, c.score, c.grade) for c in quiz.values()] == [
@@ -710,21 +722,23 @@ def test_points_are_converted_to_percent_with_the_items_maximum(world, staff):
     ]
     plc = next(c for c in preview.matched[0].cells if c.item == PLC)
     assert (plc.raw, plc.score, plc.converted) == (Decimal("78.50"), Decimal("78.50"), False)  # out of 100
-    apply_gradebook(preview, by=staff, assessed_on=DAY)
-    assert ModuleResult.objects.get(enrollment=world["li"], module=world["safe"]).score == Decimal("85.00")
+    apply_gradebook(preview, by=office, assessed_on=DAY)
+    assert ModuleResult.objects.get(
+        enrollment=gradebook_cohort["li"], module=gradebook_cohort["safe"]
+    ).score == Decimal("85.00")
     # A grade above the maximum is an error at its row and column.
     rows = quiz_out_of_10()
     rows[1][6] = "10.50"
-    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    preview = preview_of(gradebook_csv(rows), gradebook_cohort["cohort"])
     assert [(e.row, e.column, e.message) for e in preview.errors] == [
         (3, f"{QUIZ} (Real)", "Score 10.50 is outside 0–10.")
     ]
 
 
-def test_the_preview_asks_for_the_maximum_and_shows_the_converted_score(client, world, staff):
-    quiz_mapped(world, staff)
-    client.force_login(staff)
-    location = upload(client, world["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
+def test_the_preview_asks_for_the_maximum_and_shows_the_converted_score(client, gradebook_cohort, office):
+    quiz_mapped(gradebook_cohort, office)
+    client.force_login(office)
+    location = upload(client, gradebook_cohort["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
     assert location.endswith("/mapping/")  # all items are mapped, but the quiz's maximum is asked
     page = client.get(location)
     html = page.content.decode()
@@ -740,14 +754,16 @@ def test_the_preview_asks_for_the_maximum_and_shows_the_converted_score(client, 
     assert "8.50/10 →" in html and "85.00" in html and "points out of 10" in html
     response = client.post(response["Location"], {"assessed_on": "2026-06-20", "confirm": "1"})
     assert response.status_code == 200
-    assert ModuleResult.objects.get(enrollment=world["li"], module=world["safe"]).score == Decimal("85.00")
+    assert ModuleResult.objects.get(
+        enrollment=gradebook_cohort["li"], module=gradebook_cohort["safe"]
+    ).score == Decimal("85.00")
 
 
-def test_the_preview_has_a_maximum_field_per_mapped_real_item(client, world, staff):
-    mapping = {QUIZ: world["safe"], PLC: world["plc"], CAD: world["cad"]}
-    gradebook_mapping_save(cohort=world["cohort"], by=staff, mapping=mapping, maxima={QUIZ: Decimal(10)})
-    client.force_login(staff)
-    location = upload(client, world["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
+def test_the_preview_has_a_maximum_field_per_mapped_real_item(client, gradebook_cohort, office):
+    mapping = {QUIZ: gradebook_cohort["safe"], PLC: gradebook_cohort["plc"], CAD: gradebook_cohort["cad"]}
+    gradebook_mapping_save(cohort=gradebook_cohort["cohort"], by=office, mapping=mapping, maxima={QUIZ: Decimal(10)})
+    client.force_login(office)
+    location = upload(client, gradebook_cohort["cohort"], gradebook_csv(quiz_out_of_10()))["Location"]
     assert location.endswith("/preview/")
     max_form = client.get(location).context["max_form"]
     names = {item: name for name, (item, _module) in max_form.items.items()}
@@ -767,7 +783,7 @@ def test_the_preview_has_a_maximum_field_per_mapped_real_item(client, world, sta
     assert GradebookMapping.objects.get(item_name=QUIZ).max_points == Decimal("20.00")
 
 
-def test_the_command_takes_the_maximum_after_an_at_sign(world, staff, tmp_path):
+def test_the_command_takes_the_maximum_after_an_at_sign(gradebook_cohort, office, tmp_path):
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv(quiz_out_of_10()))
     maps = ["--map", f"{PLC}=PLC", "--map", f"{CAD}=-"]
@@ -790,7 +806,7 @@ def snapshot():
     )
 
 
-def test_a_refused_command_saves_no_mapping_so_a_typo_blocks_nothing_later(world, staff, tmp_path):
+def test_a_refused_command_saves_no_mapping_so_a_typo_blocks_nothing_later(gradebook_cohort, office, tmp_path):
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv(rows_ok()))
     before = snapshot()
@@ -810,8 +826,8 @@ def test_a_refused_command_saves_no_mapping_so_a_typo_blocks_nothing_later(world
     assert "4 result(s) saved" in run(str(path), "--cohort", "MECH26", *maps)  # the correct mapping goes through
 
 
-def test_a_dry_run_checks_one_module_one_item_like_the_real_run_and_changes_nothing(world, staff, tmp_path):
-    mapped(world, staff)
+def test_a_dry_run_checks_one_module_one_item_like_the_real_run_and_changes_nothing(gradebook_cohort, office, tmp_path):
+    mapped(gradebook_cohort, office)
     path = tmp_path / "grades.csv"
     path.write_bytes(gradebook_csv(rows_ok()))
     before = snapshot()
@@ -860,26 +876,26 @@ ZH_HEADER = [
 
 
 @pytest.mark.parametrize("header", [RU_HEADER, ZH_HEADER], ids=["ru", "zh_cn"])
-def test_a_gradebook_exported_in_russian_or_chinese_is_read(world, staff, header):
+def test_a_gradebook_exported_in_russian_or_chinese_is_read(gradebook_cohort, office, header):
     rows = [
         ["Na", "Li", "2026001", "CQEVTC", "Mech", "li.na@cqevtc.cn", "8,50", "78,50", "91,00 %", "B", "80", STAMP],
         ["Lei", "Zhao", "2026003", "CQEVTC", "Mech", "", "-", "75", "-", "C", "70", STAMP],
     ]
     quiz, plc, cad = (re.sub(r"\s*[(（][^()（）]+[)）]$", "", name) for name in header[6:9])
     gradebook_mapping_save(
-        cohort=world["cohort"],
-        by=staff,
-        mapping={quiz: world["safe"], plc: world["plc"], cad: world["cad"]},
+        cohort=gradebook_cohort["cohort"],
+        by=office,
+        mapping={quiz: gradebook_cohort["safe"], plc: gradebook_cohort["plc"], cad: gradebook_cohort["cad"]},
         maxima={quiz: Decimal(10)},
     )
-    preview = preview_of(moodle_csv([header, *rows]), world["cohort"])
+    preview = preview_of(moodle_csv([header, *rows]), gradebook_cohort["cohort"])
     assert preview.items == [quiz, plc, cad]  # not the institution, the course total or the export time
     assert preview.kinds == {quiz: "Real", plc: "Real", cad: "Percentage"}
     assert preview.refused_items == [header[9]]  # letter grades
     assert preview.errors == []
     assert [(r.student.pk, r.matched_by) for r in preview.matched] == [
-        (world["li"].student.pk, "email"),
-        (world["zhao"].student.pk, "id_number"),
+        (gradebook_cohort["li"].student.pk, "email"),
+        (gradebook_cohort["zhao"].student.pk, "id_number"),
     ]
     assert preview.rows[0].first_name == "Na" and preview.rows[0].last_name == "Li"
     assert [(c.module.code, c.score) for c in preview.matched[0].cells] == [
@@ -889,10 +905,10 @@ def test_a_gradebook_exported_in_russian_or_chinese_is_read(world, staff, header
     ]
 
 
-def test_a_refusal_names_the_columns_it_looked_for_and_the_ones_it_found(world):
+def test_a_refusal_names_the_columns_it_looked_for_and_the_ones_it_found(gradebook_cohort):
     header = ["Имя", "Фамилия", "Логин", "Тест: Неделя 1 (Значение)"]
     with pytest.raises(ImportFileError) as refused:
-        preview_of(gradebook_csv([["Na", "Li", "lina", "8"]], header=header), world["cohort"])
+        preview_of(gradebook_csv([["Na", "Li", "lina", "8"]], header=header), gradebook_cohort["cohort"])
     message = refused.value.message
     assert "neither an e-mail nor an ID number column" in message
     for looked_for in ("“Email address”", "“Адрес электронной почты”", "“Email地址”", "“ID number”", "“学号”"):
@@ -900,11 +916,11 @@ def test_a_refusal_names_the_columns_it_looked_for_and_the_ones_it_found(world):
     assert "Columns found: “Имя”, “Фамилия”, “Логин”, “Тест: Неделя 1 (Значение)”." in message
 
 
-def test_an_item_that_is_not_a_module_is_not_read(world, staff):
+def test_an_item_that_is_not_a_module_is_not_read(gradebook_cohort, office):
     """A bonus item out of 150, or one with text grades, mapped to "not a module", blocks nothing."""
-    mapped(world, staff)  # the quiz is not a module
+    mapped(gradebook_cohort, office)  # the quiz is not a module
     rows = rows_ok()
     rows[0][6], rows[1][6] = "140", "n/a"
-    preview = preview_of(gradebook_csv(rows), world["cohort"])
+    preview = preview_of(gradebook_csv(rows), gradebook_cohort["cohort"])
     assert preview.errors == [] and preview.can_apply
     assert QUIZ not in preview.rows[0].scores

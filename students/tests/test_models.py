@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from mobility.testing import refused_by_database
+from mobility.tests.support import refused_by_database
 from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory
 from students.models import Continuation, Enrollment, ModuleResult, Student
 

@@ -6,12 +6,10 @@ import importlib
 import pytest
 from django.apps import apps
 
-from mobility.foundation.access import OFFICE_ADMIN
-from mobility.testing import api_client, make_api_key, make_user
-from programs.tests.factories import CohortFactory, InstitutionFactory
+from mobility.tests.support import api_client, make_api_key
+from programs.tests.factories import InstitutionFactory
 from students import selectors
 from students.imports.base import read_table
-from students.imports.roster import parse as roster_parse
 from students.imports.roster import parse_roster
 from students.models import Student
 from students.names import CYRILLIC, HAN, LATIN, name_problem, normalize_name
@@ -96,8 +94,8 @@ def _form(institution, **names):
 
 
 @pytest.mark.django_db
-def test_the_staff_form_stores_names_normalized_and_search_finds_them(client):
-    client.force_login(make_user("popova", OFFICE_ADMIN))
+def test_the_staff_form_stores_names_normalized_and_search_finds_them(client, office_admin):
+    client.force_login(office_admin)
     college = InstitutionFactory(code="CQEVTC")
     data = _form(
         college,
@@ -116,8 +114,8 @@ def test_the_staff_form_stores_names_normalized_and_search_finds_them(client):
 
 
 @pytest.mark.django_db
-def test_the_staff_form_refuses_a_mixed_script_name_on_its_field(client):
-    client.force_login(make_user("popova", OFFICE_ADMIN))
+def test_the_staff_form_refuses_a_mixed_script_name_on_its_field(client, office_admin):
+    client.force_login(office_admin)
     college = InstitutionFactory(code="CQEVTC")
     response = client.post("/students/new/", _form(college, family_name_latin="Zh\u0430ng", given_name_cyrillic="Вэй1"))
     assert response.status_code == 200
@@ -170,33 +168,26 @@ def test_the_api_refuses_what_cannot_be_a_name_with_the_field(college):
 # --- the roster import --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def roster_cohort(college):
-    return CohortFactory(code="MECH26", partner=college)
-
-
 def _parse(rows, cohort, viewer):
     return parse_roster(read_table(xlsx(rows)), cohort=cohort, viewer=viewer)
 
 
 @pytest.mark.django_db
-def test_the_roster_import_stores_names_normalized(roster_cohort, monkeypatch):
-    monkeypatch.setattr(roster_parse, "_suggester", lambda: None)
-    viewer = make_user("popova", OFFICE_ADMIN)
+def test_the_roster_import_stores_names_normalized(cohort, office_admin):
     rows = [person("2026001", f"{BOM}张", "伟", f"Zh{SHY}ang", "ＷＥＩ", **{"family name (Cyrillic)": f"Чжан{ZWSP}"})]
-    preview = _parse(rows, roster_cohort, viewer)
+    preview = _parse(rows, cohort, office_admin)
     assert not preview.has_errors, preview.errors
     assert preview.rows[0].data["family_name_han"] == "张"
     assert (preview.rows[0].data["family_name_latin"], preview.rows[0].data["given_name_latin"]) == ("Zhang", "WEI")
     assert preview.rows[0].data["family_name_cyrillic"] == "Чжан"
+    # The empty given name in Cyrillic is the transliterator's suggestion from the (normalized) Han name.
+    assert (preview.rows[0].data["given_name_cyrillic"], preview.rows[0].suggested) == ("Вэй", ["given_name_cyrillic"])
 
 
 @pytest.mark.django_db
-def test_the_roster_import_refuses_a_bad_name_naming_row_and_column(roster_cohort, monkeypatch):
-    monkeypatch.setattr(roster_parse, "_suggester", lambda: None)
-    viewer = make_user("popova", OFFICE_ADMIN)
+def test_the_roster_import_refuses_a_bad_name_naming_row_and_column(cohort, office_admin):
     rows = [person("2026001", "张", "伟", "Zhang", "Wei"), person("2026002", "李", "娜3", "Li", "N@")]
-    preview = _parse(rows, roster_cohort, viewer)
+    preview = _parse(rows, cohort, office_admin)
     errors = {(error.row, error.column): error.message for error in preview.errors}
     assert set(errors) == {(3, "given name (Han)"), (3, "given name (Latin)")}
     assert "“3” (U+0033)" in errors[(3, "given name (Han)")]
@@ -204,11 +195,10 @@ def test_the_roster_import_refuses_a_bad_name_naming_row_and_column(roster_cohor
 
 
 @pytest.mark.django_db
-def test_the_roster_import_says_which_han_character_has_no_reading(roster_cohort):
+def test_the_roster_import_says_which_han_character_has_no_reading(cohort, office_admin):
     # The real suggester: 𠮷 (U+20BB7) is unknown to pypinyin. Before, it was dropped and 𠮷田 became "Tian".
-    viewer = make_user("popova", OFFICE_ADMIN)
     rows = [person("2026001", "𠮷", "田", "", ""), person("2026002", "吉", "田", "", "")]
-    preview = _parse(rows, roster_cohort, viewer)
+    preview = _parse(rows, cohort, office_admin)
     errors = {(error.row, error.column): error.message for error in preview.errors}
     assert set(errors) == {(2, "family name (Latin)"), (2, "given name (Latin)")}
     assert "“𠮷” (U+20BB7)" in errors[(2, "family name (Latin)")]
@@ -221,11 +211,10 @@ def test_the_roster_import_says_which_han_character_has_no_reading(roster_cohort
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("typed", [f"Zh{ZWSP}ang", "ＺＨＡＮＧ", f"{BOM}zhang", f"张{ZWJ}伟"])
-def test_a_search_typed_with_invisible_or_full_width_characters_finds_the_student(typed):
+def test_a_search_typed_with_invisible_or_full_width_characters_finds_the_student(typed, office_admin):
     student = StudentFactory(family_name_latin="Zhang", family_name_han="张", given_name_han="伟")
     StudentFactory(family_name_latin="Li", family_name_han="李", given_name_han="娜")
-    viewer = make_user("popova", OFFICE_ADMIN)
-    assert list(selectors.student_list(viewer=viewer, filters={"q": typed})) == [student]
+    assert list(selectors.student_list(viewer=office_admin, filters={"q": typed})) == [student]
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from mobility.foundation.access import OFFICE_ADMIN
-from mobility.testing import api_client, make_api_key, make_user
+from mobility.tests.support import api_client, make_api_key, make_user
 from programs.models import Cohort
 from programs.selectors import cohorts_open_for_applications
 from programs.tests.factories import CohortFactory, TrackFactory

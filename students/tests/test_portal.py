@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
-from diplomas.tests.factories import FAKE_PDF, completed_enrollment
+from diplomas.tests.factories import FAKE_PDF
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import selectors, services
 from students.models import CorrectionRequest, Enrollment, ModuleResult, Student
@@ -37,13 +37,8 @@ ZH = "zh-hans"
 
 
 def _enrolled(student, track, *, cohort=None):
-    enrollment = EnrollmentFactory(
-        student=student, cohort=cohort or CohortFactory(track=track, partner=student.home_institution)
-    )
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 10))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    enrollment.refresh_from_db()
-    return enrollment
+    cohort = cohort or CohortFactory(track=track, partner=student.home_institution)
+    return EnrollmentFactory(student=student, cohort=cohort, status=Enrollment.Status.ENROLLED)
 
 
 @pytest.fixture
@@ -148,7 +143,7 @@ def test_another_students_diploma_is_404_and_their_requests_are_not_shown(
     fake_render,
     django_capture_on_commit_callbacks,
 ):
-    enrollment = completed_enrollment(student=other)
+    enrollment = EnrollmentFactory(completed=True, student=other)
     with django_capture_on_commit_callbacks(execute=True):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     diploma.refresh_from_db()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from diplomas.tests.factories import FAKE_PDF
-from mobility.testing import make_user, recorded_page
+from mobility.tests.support import make_user, recorded_page
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.accounts import invitation_path

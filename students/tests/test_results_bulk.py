@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from mobility.foundation.access import OFFICE
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.imports import gradebook
@@ -23,15 +23,13 @@ from students.services import results as results_module
 from . import test_gradebook_import as gb
 from .factories import EnrollmentFactory
 
+S = Enrollment.Status
+
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 6, 15)
 LATER = datetime.date(2026, 7, 1)
 LMS = ModuleResult.Source.LMS
-
-# The gradebook tests' world (a cohort of three enrolled students, modules PLC, CAD, SAFE) and its clerk.
-world = gb.world
-staff = gb.staff
 
 
 @pytest.fixture
@@ -45,13 +43,6 @@ def setting():
         "FOREIGN": ModuleFactory(track=TrackFactory(code="OTHER"), code="FOREIGN"),
     }
     return {"cohort": cohort, "modules": modules, "clerk": make_user("clerk", OFFICE)}
-
-
-def enrolled(cohort) -> Enrollment:
-    enrollment = EnrollmentFactory(cohort=cohort)
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 2))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    return enrollment
 
 
 def record(enrollment, module, score=None, *, attempt=1, grade=None, source=ModuleResult.Source.MANUAL):
@@ -119,7 +110,7 @@ def state_after(write) -> tuple:
 @pytest.mark.parametrize("source", [LMS, ModuleResult.Source.MANUAL])
 def test_bulk_gives_exactly_what_result_record_per_row_gives(setting, source):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b, c = enrolled(cohort), enrolled(cohort), enrolled(cohort)
+    a, b, c = EnrollmentFactory.create_batch(3, status=S.ENROLLED, cohort=cohort)
     record(a, m["CAD"], 40)  # failed attempt 1
     record(a, m["CAD"], 50, attempt=2)  # failed attempt 2
     record(b, m["CNC"], 80)  # passed, entered by staff
@@ -158,7 +149,7 @@ def test_bulk_gives_exactly_what_result_record_per_row_gives(setting, source):
 
 def test_bulk_is_idempotent_and_corrections_update_passed_and_modified_at(setting):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b = enrolled(cohort), enrolled(cohort)
+    a, b = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     failed = record(a, m["CAD"], 40)
     rows = [ResultInput(a.pk, m["CAD"], Decimal("80")), ResultInput(b.pk, m["CNC"], Decimal("95"))]
     first = services.results_record_bulk(rows=rows, by=setting["clerk"], assessed_on=DAY, source=LMS)
@@ -189,7 +180,7 @@ def test_bulk_is_idempotent_and_corrections_update_passed_and_modified_at(settin
 )
 def test_one_bad_row_writes_nothing(setting, bad, code):
     cohort, m = setting["cohort"], setting["modules"]
-    a, b = enrolled(cohort), enrolled(cohort)
+    a, b = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     record(a, m["CAD"], 40)
     rows = [ResultInput(a.pk, m["CAD"], Decimal("70")), ResultInput(a.pk, m["CNC"], Decimal("90"))]
     if bad == "withdrawn":
@@ -216,8 +207,8 @@ def queries_of(write) -> int:
 
 def test_the_query_count_does_not_grow_with_the_rows(setting, monkeypatch):
     cohort, m = setting["cohort"], setting["modules"]
-    few = [enrolled(cohort) for _ in range(2)]
-    many = [enrolled(cohort) for _ in range(12)]
+    few = [EnrollmentFactory(status=S.ENROLLED, cohort=cohort) for _ in range(2)]
+    many = [EnrollmentFactory(status=S.ENROLLED, cohort=cohort) for _ in range(12)]
     modules = [m["CAD"], m["CNC"], m["SAFE"]]
     for enrollment in few + many:
         record(enrollment, m["CAD"], 40)
@@ -242,8 +233,8 @@ def test_the_query_count_does_not_grow_with_the_rows(setting, monkeypatch):
 # --- the gradebook import through it ----------------------------------------------------------------------------
 
 
-def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(world, staff, monkeypatch):
-    gb.mapped(world, staff)
+def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(gradebook_cohort, office, monkeypatch):
+    gb.mapped(gradebook_cohort, office)
     rows = [*gb.rows_ok(), gb.line("Yu", "Sun", "2026005", "", plc="70"), gb.line("No", "Body", "9", "n@b.cn")]
     data = gb.gradebook_csv(rows)
 
@@ -254,18 +245,18 @@ def test_gradebook_lookups_and_locks_in_small_chunks_give_the_same_import(world,
         ]
         return matched, [(r.source.row, r.reason) for r in preview.unmatched], [e.pk for e in preview.missing]
 
-    expected = summary(gb.preview_of(data, world["cohort"]))
+    expected = summary(gb.preview_of(data, gradebook_cohort["cohort"]))
     monkeypatch.setattr(gradebook_parse, "IDS_PER_QUERY", 1)
     monkeypatch.setattr(results_module, "IDS_PER_QUERY", 1)
-    preview = gb.preview_of(data, world["cohort"])
+    preview = gb.preview_of(data, gradebook_cohort["cohort"])
     assert summary(preview) == expected
-    outcome = gradebook.apply_gradebook(preview, by=staff, assessed_on=DAY)
+    outcome = gradebook.apply_gradebook(preview, by=office, assessed_on=DAY)
     assert (outcome.written, outcome.new) == (4, 4)
-    entries = AuditEntry.objects.filter(action="result.record", actor=staff).order_by("pk")
+    entries = AuditEntry.objects.filter(action="result.record", actor=office).order_by("pk")
     assert [(e.object_id, sorted(e.changes)[-1]) for e in entries] == [  # jsonb keeps no key order
-        (str(world["li"].pk), "PLC#1.source"),
-        (str(world["li"].pk), "CAD#1.source"),
-        (str(world["wang"].pk), "PLC#1.source"),
-        (str(world["zhao"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["li"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["li"].pk), "CAD#1.source"),
+        (str(gradebook_cohort["wang"].pk), "PLC#1.source"),
+        (str(gradebook_cohort["zhao"].pk), "PLC#1.source"),
     ]
-    assert entries[0].changes["PLC#1.source"] == [None, "lms"] and entries[0].object_repr == str(world["li"])
+    assert entries[0].changes["PLC#1.source"] == [None, "lms"] and entries[0].object_repr == str(gradebook_cohort["li"])

@@ -9,7 +9,7 @@ import pytest
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
 from programs.models import Institution
-from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
+from programs.tests.factories import InstitutionFactory, ModuleFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult
 from students.progress import cohort_results_grid
@@ -24,11 +24,6 @@ DAY = datetime.date(2026, 6, 15)
 
 
 @pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"))
-
-
-@pytest.fixture
 def modules(cohort):
     return [
         ModuleFactory(track=cohort.track, code="CAD", order=1),
@@ -37,25 +32,10 @@ def modules(cohort):
     ]
 
 
-def enrolled(cohort, **kwargs) -> Enrollment:
-    enrollment = EnrollmentFactory(cohort=cohort, **kwargs)
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 2))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    return enrollment
-
-
 def record(enrollment, module, score, attempt=1):
     return services.result_record(
         enrollment=enrollment, module=module, by=None, assessed_on=DAY, score=Decimal(score), attempt=attempt
     )
-
-
-def completed(cohort, modules) -> Enrollment:
-    enrollment = enrolled(cohort)
-    for module in modules:
-        if module.is_required:
-            record(enrollment, module, 80)
-    return services.enrollment_complete(enrollment=enrollment, by=None, on=datetime.date(2026, 7, 1))
 
 
 # --- the results grid -------------------------------------------------------------------------------------------
@@ -63,7 +43,7 @@ def completed(cohort, modules) -> Enrollment:
 
 def test_grid_corrects_the_latest_attempt_and_adds_one_only_when_asked(cohort, modules):
     cad, cnc, _ = modules
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     record(enrollment, cad, 40)
     record(enrollment, cad, 50, attempt=2)
     saved = services.results_record_grid(
@@ -88,7 +68,7 @@ def test_grid_corrects_the_latest_attempt_and_adds_one_only_when_asked(cohort, m
 
 def test_grid_is_all_or_nothing_and_names_every_refused_cell(cohort, modules):
     cad, cnc, _ = modules
-    good, passed, withdrawn = enrolled(cohort), enrolled(cohort), enrolled(cohort)
+    good, passed, withdrawn = EnrollmentFactory.create_batch(3, status=S.ENROLLED, cohort=cohort)
     record(passed, cad, 95)
     services.enrollment_withdraw(enrollment=withdrawn, by=None, reason="went home")
     entries_before = AuditEntry.objects.count()
@@ -109,7 +89,7 @@ def test_grid_is_all_or_nothing_and_names_every_refused_cell(cohort, modules):
 
 
 def test_grid_audits_each_change(cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     services.results_record_grid(
         cells=[services.GridCell(enrollment_id=enrollment.pk, module=modules[0], score=Decimal(77))],
         by=None,
@@ -120,7 +100,7 @@ def test_grid_audits_each_change(cohort, modules):
 
 
 def test_grid_refuses_an_eleventh_attempt(cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     for attempt in range(1, 11):
         record(enrollment, modules[0], 10, attempt=attempt)
     with pytest.raises(DomainError) as refused:
@@ -134,7 +114,7 @@ def test_grid_refuses_an_eleventh_attempt(cohort, modules):
 
 def test_grid_selector_latest_attempt_progress_and_eligibility(cohort, modules, django_assert_num_queries):
     cad, cnc, rus = modules
-    ready, halfway = enrolled(cohort), enrolled(cohort)
+    ready, halfway = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     record(ready, cad, 90)
     record(ready, cnc, 40)
     record(ready, cnc, 65, attempt=2)
@@ -161,7 +141,8 @@ def test_grid_selector_latest_attempt_progress_and_eligibility(cohort, modules, 
 
 def test_complete_many_completes_the_eligible_and_reports_the_others(cohort, modules):
     cad, cnc, _ = modules
-    ready, missing_one, applied = enrolled(cohort), enrolled(cohort), EnrollmentFactory(cohort=cohort)
+    ready, missing_one = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
+    applied = EnrollmentFactory(cohort=cohort)
     for module in (cad, cnc):
         record(ready, module, 80)
     record(missing_one, cad, 80)
@@ -195,7 +176,7 @@ def _data(cohort, **changes):
 
 
 def test_continuation_only_for_a_completed_enrollment(cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     with pytest.raises(DomainError) as refused:
         services.continuation_record(enrollment=enrollment, by=None, data=_data(cohort))
     assert refused.value.code == "not_completed"
@@ -203,7 +184,7 @@ def test_continuation_only_for_a_completed_enrollment(cohort, modules):
 
 
 def test_continuation_record_and_decide_are_audited(cohort, modules):
-    enrollment = completed(cohort, modules)
+    enrollment = EnrollmentFactory(completed=True, cohort=cohort)
     continuation = services.continuation_record(enrollment=enrollment, by=None, data=_data(cohort))
     assert (continuation.decision, continuation.decided_on) == ("pending", None)
     entry = AuditEntry.objects.get(action="continuation.record")
@@ -231,7 +212,7 @@ def test_continuation_record_and_decide_are_audited(cohort, modules):
     ],
 )
 def test_continuation_rules(cohort, modules, changes, field, code):
-    enrollment = completed(cohort, modules)
+    enrollment = EnrollmentFactory(completed=True, cohort=cohort)
     if changes.get("university") == "sending":
         changes["university"] = InstitutionFactory(kind=Institution.Kind.SENDING)
     with pytest.raises(DomainError) as refused:
@@ -241,7 +222,7 @@ def test_continuation_rules(cohort, modules, changes, field, code):
 
 
 def test_continuation_same_program_twice_is_refused_on_the_code(cohort, modules):
-    enrollment = completed(cohort, modules)
+    enrollment = EnrollmentFactory(completed=True, cohort=cohort)
     services.continuation_record(enrollment=enrollment, by=None, data=_data(cohort))
     with pytest.raises(DomainError) as refused:
         services.continuation_record(enrollment=enrollment, by=None, data=_data(cohort, program_name="Again"))
@@ -249,7 +230,8 @@ def test_continuation_same_program_twice_is_refused_on_the_code(cohort, modules)
 
 
 def test_decision_date_not_before_application(cohort, modules):
-    continuation = services.continuation_record(enrollment=completed(cohort, modules), by=None, data=_data(cohort))
+    enrollment = EnrollmentFactory(completed=True, cohort=cohort)
+    continuation = services.continuation_record(enrollment=enrollment, by=None, data=_data(cohort))
     with pytest.raises(DomainError) as refused:
         services.continuation_decide(
             continuation=continuation, by=None, decision="rejected", decided_on=datetime.date(2026, 1, 1)
@@ -259,7 +241,7 @@ def test_decision_date_not_before_application(cohort, modules):
 
 
 def test_continuation_report_counts_students_once(cohort, modules, django_assert_num_queries):
-    first, second, third = (completed(cohort, modules) for _ in range(3))
+    first, second, third = (EnrollmentFactory(completed=True, cohort=cohort) for _ in range(3))
     services.continuation_record(enrollment=first, by=None, data=_data(cohort))
     services.continuation_record(
         enrollment=first,
@@ -271,7 +253,7 @@ def test_continuation_report_counts_students_once(cohort, modules, django_assert
         by=None,
         data=_data(cohort, decision="rejected", decided_on=datetime.date(2026, 8, 1)),
     )
-    enrolled(cohort)  # not completed: not counted
+    EnrollmentFactory(status=S.ENROLLED, cohort=cohort)  # not completed: not counted
     with django_assert_num_queries(1):
         rows = continuation_report()
     assert [(r["cohort"].code, r["completed"], r["applied"], r["accepted"]) for r in rows] == [("MECH26", 3, 2, 1)]

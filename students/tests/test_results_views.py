@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from mobility.foundation.access import OFFICE
-from mobility.testing import make_user
-from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
+from mobility.tests.support import make_user
+from programs.tests.factories import CohortFactory, ModuleFactory
 from students import services
 from students.models import Continuation, Enrollment, ModuleResult
 
@@ -22,11 +22,6 @@ DAY = datetime.date(2026, 6, 15)
 
 
 @pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"))
-
-
-@pytest.fixture
 def modules(cohort):
     return [
         ModuleFactory(track=cohort.track, code="CAD", title_en="Computer-aided design", order=1),
@@ -34,24 +29,10 @@ def modules(cohort):
     ]
 
 
-def enrolled(cohort) -> Enrollment:
-    enrollment = EnrollmentFactory(cohort=cohort)
-    services.enrollment_admit(enrollment=enrollment, by=None, on=datetime.date(2026, 2, 2))
-    services.enrollment_enroll(enrollment=enrollment, by=None, on=datetime.date(2026, 3, 1))
-    return enrollment
-
-
 def record(enrollment, module, score, attempt=1):
     return services.result_record(
         enrollment=enrollment, module=module, by=None, assessed_on=DAY, score=Decimal(score), attempt=attempt
     )
-
-
-def completed(cohort, modules) -> Enrollment:
-    enrollment = enrolled(cohort)
-    for module in modules:
-        record(enrollment, module, 80)
-    return services.enrollment_complete(enrollment=enrollment, by=None, on=datetime.date(2026, 7, 1))
 
 
 @pytest.fixture
@@ -92,7 +73,7 @@ def _urls(cohort, enrollment, continuation):
 
 @pytest.fixture
 def pages(cohort, modules):
-    done = completed(cohort, modules)
+    done = EnrollmentFactory(completed=True, cohort=cohort)
     continuation = services.continuation_record(
         enrollment=done,
         by=None,
@@ -130,7 +111,7 @@ def test_completion_needs_change_enrollment(limited, cohort):
 
 
 def test_grid_is_read_only_without_the_result_permissions(limited, cohort, modules):
-    enrolled(cohort)
+    EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     response = limited.get(f"/students/cohorts/{cohort.pk}/results/")
     assert response.status_code == 200
     assert response.context["form"] is None
@@ -142,7 +123,7 @@ def test_grid_is_read_only_without_the_result_permissions(limited, cohort, modul
 
 
 def test_record_a_result_from_the_student_page(office_client, cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     page = office_client.get(f"/students/{enrollment.student_id}/")
     assert f'action="/students/enrollments/{enrollment.pk}/results/record/"'.encode() in page.content
     response = office_client.post(
@@ -162,7 +143,7 @@ def test_record_a_result_from_the_student_page(office_client, cohort, modules):
 
 
 def test_result_errors_are_shown_next_to_the_fields(office_client, cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     url = f"/students/enrollments/{enrollment.pk}/results/record/"
     response = office_client.post(url, {"module": modules[0].pk, "attempt": 11, "score": "", "assessed_on": ""})
     form = response.context["form"]
@@ -177,7 +158,7 @@ def test_result_errors_are_shown_next_to_the_fields(office_client, cohort, modul
 
 
 def test_service_refusal_on_the_results_form(office_client, cohort, modules):
-    done = completed(cohort, modules)
+    done = EnrollmentFactory(completed=True, cohort=cohort)
     response = office_client.post(
         f"/students/enrollments/{done.pk}/results/record/",
         {"module": modules[0].pk, "attempt": 2, "score": "50", "assessed_on": "2026-07-02"},
@@ -187,7 +168,7 @@ def test_service_refusal_on_the_results_form(office_client, cohort, modules):
 
 
 def test_correct_link_fills_the_form(office_client, cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     record(enrollment, modules[1], 44, attempt=1)
     response = office_client.get(
         f"/students/enrollments/{enrollment.pk}/results/record/?module={modules[1].pk}&attempt=1"
@@ -209,7 +190,7 @@ def _grid_post(cohort, cells: dict, retakes=(), day="2026-06-20"):
 
 def test_grid_saves_the_changed_cells(office_client, cohort, modules):
     cad, cnc = modules
-    first, second = enrolled(cohort), enrolled(cohort)
+    first, second = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     record(first, cad, 40)
     url = f"/students/cohorts/{cohort.pk}/results/"
     response = office_client.post(
@@ -224,7 +205,7 @@ def test_grid_saves_the_changed_cells(office_client, cohort, modules):
 
 def test_grid_with_an_invalid_cell_saves_nothing_and_marks_the_cell(office_client, cohort, modules):
     cad, cnc = modules
-    first, second = enrolled(cohort), enrolled(cohort)
+    first, second = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     url = f"/students/cohorts/{cohort.pk}/results/"
     response = office_client.post(url, _grid_post(cohort, {(first, cad): "80", (second, cnc): "150"}))
     assert response.status_code == 200
@@ -235,7 +216,7 @@ def test_grid_with_an_invalid_cell_saves_nothing_and_marks_the_cell(office_clien
 
 def test_grid_service_refusal_rolls_back_every_cell(office_client, cohort, modules):
     cad, _ = modules
-    first, tenth = enrolled(cohort), enrolled(cohort)
+    first, tenth = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     for attempt in range(1, 11):
         record(tenth, cad, 10, attempt=attempt)
     url = f"/students/cohorts/{cohort.pk}/results/"
@@ -263,7 +244,7 @@ def test_grid_renders_with_a_fixed_number_of_queries(office_client, cohort, modu
 
     def grow(count):
         for _ in range(count):
-            enrollment = enrolled(cohort)
+            enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
             record(enrollment, modules[0], 30)
             record(enrollment, modules[0], 70, attempt=2)
             record(enrollment, modules[1], 55)
@@ -283,7 +264,7 @@ def test_grid_renders_with_a_fixed_number_of_queries(office_client, cohort, modu
 
 def test_complete_all_eligible_and_selected_with_refusals(office_client, cohort, modules):
     cad, cnc = modules
-    ready, short = enrolled(cohort), enrolled(cohort)
+    ready, short = EnrollmentFactory.create_batch(2, status=S.ENROLLED, cohort=cohort)
     record(ready, cad, 80)
     record(ready, cnc, 80)
     record(short, cad, 80)
@@ -308,7 +289,7 @@ def test_complete_selected_needs_a_selection(office_client, cohort, modules):
 
 
 def test_complete_ignores_enrollments_of_other_cohorts(office_client, cohort, modules):
-    other = enrolled(CohortFactory(track=cohort.track))
+    other = EnrollmentFactory(status=S.ENROLLED, cohort=CohortFactory(track=cohort.track))
     for module in modules:
         record(other, module, 90)
     office_client.post(f"/students/cohorts/{cohort.pk}/complete/", {"scope": "selected", "enrollment": [other.pk]})
@@ -332,7 +313,7 @@ def _continuation_data(cohort, **changes):
 
 
 def test_record_and_decide_a_continuation(office_client, cohort, modules):
-    done = completed(cohort, modules)
+    done = EnrollmentFactory(completed=True, cohort=cohort)
     page = office_client.get(f"/students/{done.student_id}/")
     assert f"/students/enrollments/{done.pk}/continuations/new/".encode() in page.content
     new = office_client.get(f"/students/enrollments/{done.pk}/continuations/new/")
@@ -360,7 +341,7 @@ def test_record_and_decide_a_continuation(office_client, cohort, modules):
     ],
 )
 def test_continuation_errors_next_to_fields(office_client, cohort, modules, changes, field):
-    done = completed(cohort, modules)
+    done = EnrollmentFactory(completed=True, cohort=cohort)
     response = office_client.post(
         f"/students/enrollments/{done.pk}/continuations/new/", _continuation_data(cohort, **changes)
     )
@@ -370,7 +351,7 @@ def test_continuation_errors_next_to_fields(office_client, cohort, modules, chan
 
 
 def test_continuation_refused_for_an_enrollment_not_completed(office_client, cohort, modules):
-    enrollment = enrolled(cohort)
+    enrollment = EnrollmentFactory(status=S.ENROLLED, cohort=cohort)
     response = office_client.post(
         f"/students/enrollments/{enrollment.pk}/continuations/new/", _continuation_data(cohort)
     )
@@ -382,7 +363,7 @@ def test_continuation_refused_for_an_enrollment_not_completed(office_client, coh
 def test_report_renders_with_a_fixed_number_of_queries(office_client, cohort, modules, django_assert_num_queries):
     def grow(count):
         for _ in range(count):
-            done = completed(cohort, modules)
+            done = EnrollmentFactory(completed=True, cohort=cohort)
             services.continuation_record(
                 enrollment=done,
                 by=None,

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from students import selectors, services
 
 from .factories import EnrollmentFactory, StudentFactory

@@ -334,7 +334,7 @@ def test_apply_after_the_application_deadline_is_refused(staff):
 
 
 def _office_user(name, group):
-    from mobility.testing import make_user
+    from mobility.tests.support import make_user
 
     return get_user_model().objects.get(pk=make_user(name, group).pk)  # fresh permission cache
 

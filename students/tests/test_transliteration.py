@@ -8,7 +8,7 @@ from pypinyin import Style, pinyin
 
 from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES
 from mobility.foundation.access import OFFICE
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from students.transliteration import (
     COMPOUND_SURNAMES,
     PALLADIUS,

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from mobility.foundation.access import OFFICE, OFFICE_ADMIN
+from mobility.foundation.access import OFFICE
 from mobility.foundation.models import AuditEntry
-from mobility.testing import make_user
+from mobility.tests.support import make_user
 from programs.tests.factories import (
     AgreementFactory,
     AgreementQuotaFactory,
@@ -31,22 +31,6 @@ S = Enrollment.Status
 LIST = "/students/"
 PASSPORT = "E77665544"
 BIRTH = datetime.date(2003, 11, 29)
-
-
-@pytest.fixture
-def admin_user():
-    return make_user("popova", OFFICE_ADMIN)
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def cohort():
-    return CohortFactory(code="MECH26", track=TrackFactory(code="MECH"), partner=InstitutionFactory(code="CQEVTC"))
 
 
 @pytest.fixture
@@ -279,10 +263,10 @@ def test_office_user_never_receives_passport_data(office_client, li):
     assert _names(office_client.get(LIST, {"q": PASSPORT})) == []
 
 
-def test_office_admin_sees_passport_data(admin_client, li):
-    detail = admin_client.get(f"/students/{li.pk}/").content.decode()
+def test_office_admin_sees_passport_data(office_admin_client, li):
+    detail = office_admin_client.get(f"/students/{li.pk}/").content.decode()
     assert PASSPORT in detail and "2003-11-29" in detail
-    assert f'value="{PASSPORT}"' in admin_client.get(f"/students/{li.pk}/edit/").content.decode()
+    assert f'value="{PASSPORT}"' in office_admin_client.get(f"/students/{li.pk}/edit/").content.decode()
 
 
 def test_office_user_cannot_write_passport_data_with_a_crafted_post(office_client, li):
@@ -399,8 +383,8 @@ def test_edit_with_errors_saves_nothing(office_client, li):
     assert not AuditEntry.objects.filter(action="student.change").exists()
 
 
-def test_office_admin_edits_passport_but_the_audit_log_keeps_no_value(admin_client, li):
-    response = admin_client.post(
+def test_office_admin_edits_passport_but_the_audit_log_keeps_no_value(office_admin_client, li):
+    response = office_admin_client.post(
         f"/students/{li.pk}/edit/", _form_data(li, passport_number="E00000001", birth_date="2003-11-29")
     )
     assert response.status_code == 302
@@ -600,8 +584,8 @@ def test_csv_export_applies_filters_and_keeps_chinese(office_client, li, zhang):
     assert [row[1] for row in filtered[1:]] == ["张伟"]
 
 
-def test_csv_export_has_sensitive_columns_only_for_office_admin(admin_client, li):
-    rows = _csv(admin_client)
+def test_csv_export_has_sensitive_columns_only_for_office_admin(office_admin_client, li):
+    rows = _csv(office_admin_client)
     header = rows[0]
     assert header[-4:] == ["Birth date", "Passport number", "Passport issued on", "Passport expires on"]
     assert rows[1][header.index("Passport number")] == PASSPORT
@@ -614,7 +598,7 @@ def test_csv_export_neutralises_formulas(office_client, cohort):
     assert rows[1][8].startswith("'=")
 
 
-def test_xlsx_export(client, li, zhang, office, admin_user):
+def test_xlsx_export(client, li, zhang, office, office_admin):
     client.force_login(office)
     response = client.get("/students/export.xlsx", {"status": "admitted"})
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -622,7 +606,7 @@ def test_xlsx_export(client, li, zhang, office, admin_user):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Name (Latin)" and "Passport number" not in rows[0]
     assert [row[:2] for row in rows[1:]] == [("Zhang Wei", "张伟")]
-    client.force_login(admin_user)
+    client.force_login(office_admin)
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/students/export.xlsx").content)).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]

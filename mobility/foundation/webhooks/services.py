@@ -281,7 +281,7 @@ def url_problem(url: str, *, resolve: bool, unresolved_ok: bool = False) -> str 
             if unresolved_ok:
                 return None
             return _("The host %(host)s cannot be resolved.") % {"host": parts.hostname}
-        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
     if any(not address.is_global for address in addresses):
         return _("The URL points into a private network.")
     return None

@@ -81,7 +81,7 @@ def _columns(headers: list[str]):
     for index, header in enumerate(headers):
         match = ITEM_HEADER.match(header)
         kind = DISPLAY_TYPES.get(match["type"].strip().lower()) if match else None
-        if kind is None:
+        if kind is None or match is None:
             continue  # an identity or profile column, "Last downloaded from this course", …
         name = match["name"].strip()
         if name.lower() in COURSE_TOTALS:

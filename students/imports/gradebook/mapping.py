@@ -95,7 +95,7 @@ def gradebook_mapping_save(
                     field=name,
                 )
             used[module_id] = name
-        changes = {}
+        changes: dict[str, tuple[str | None, str]] = {}
         for name in [*cleaned, *(name for name in limits if name not in cleaned)]:
             current = saved.get(name)
             module, maximum = (current.module, current.max_points) if current else (None, None)

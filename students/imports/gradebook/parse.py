@@ -41,7 +41,7 @@ def parse_gradebook(
         for row in GradebookMapping.objects.filter(cohort=cohort, item_name__in=items)
         if row.module_id is None or row.module_id in by_id
     ]
-    saved = {row.item_name: by_id.get(row.module_id) for row in saved_rows}
+    saved = {row.item_name: by_id.get(row.module_id) if row.module_id is not None else None for row in saved_rows}
     extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
     preview = GradebookPreview(
         cohort=cohort,
@@ -98,11 +98,13 @@ def _match(preview: GradebookPreview) -> None:
     # Student's default ordering, as one query would return them: the last of two equal e-mails wins below.
     students = sorted(found.values(), key=lambda s: (s.family_name_latin, s.given_name_latin, s.pk))
     cohort_enrollments: dict[int, list[Enrollment]] = {}
+    enrollment: Enrollment | None  # a loop variable here, then the row's enrollment below
     for chunk in _chunks([student.pk for student in students]):
         for enrollment in Enrollment.objects.filter(cohort=cohort, student_id__in=chunk):
             cohort_enrollments.setdefault(enrollment.student_id, []).append(enrollment)
     by_email = {student.email.lower(): student for student in students if student.email}
     by_id: dict[str, list[Student]] = {}
+    student: Student | None  # a loop variable here, then the row's match below
     for student in students:
         by_id.setdefault(student.home_student_id, []).append(student)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,9 @@ from programs.models import Cohort, Module
 from ...models import Enrollment, ModuleResult, Student
 from ..base import RowError
 from .columns import ASK_MAX_UP_TO, DEFAULT_MAX, REAL, points_label
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Status:
@@ -56,7 +60,7 @@ class ScoreCell:
         return self.raw is not None and self.raw != self.score
 
     @property
-    def grade_label(self) -> str:
+    def grade_label(self) -> StrOrPromise:
         return ModuleResult.Grade(self.grade).label
 
 
@@ -103,7 +107,7 @@ class GradebookPreview:
 
     @property
     def mapped_items(self) -> list[tuple[str, Module]]:
-        return [(item, self.mapping[item]) for item in self.items if self.mapping.get(item) is not None]
+        return [(item, module) for item in self.items if (module := self.mapping.get(item)) is not None]
 
     def max_of(self, item: str) -> Decimal | None:
         """The maximum a Real item's points are out of (100 if not given); None for a Percentage item."""

@@ -10,8 +10,8 @@ Rules a newcomer would ask about:
 - The same home student id at the same home institution is the same student: the row **updates** that student
   (the preview lists the fields that change, names included). Re-importing a file therefore never duplicates.
 - An empty cell leaves the stored value as it is (partner lists are often incomplete); it never erases.
-- Empty Latin/Cyrillic names are suggested from the Han characters by ``students.transliteration`` when that
-  module is installed; otherwise they stay as given (a Latin name is required by the model).
+- Empty Latin/Cyrillic names are suggested from the Han characters by ``students.transliteration``; a name it
+  cannot read stays as given, with the character named (a Latin name is required by the model).
 - Imports create applications (status ``applied``) and never admit. The quota and the cohort's capacity count
   admitted students, so more new applications than places left is a **warning**, not an error: staff choose whom
   to admit later, and admission itself refuses beyond the quota.

@@ -69,7 +69,7 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
                 if row.application:
                     services.enrollment_apply(
                         student=student,
-                        cohort=row.cohort,
+                        cohort=row.cohort,  # type: ignore[arg-type]  # an application row has its cohort
                         by=by,
                         source=Enrollment.Source.IMPORT,
                         applied_on=applied_on,
@@ -79,12 +79,12 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
         column = exc.field or ""
         if column in COLUMNS and column in preview.columns:
             column = preview.headers[preview.columns[column]]
-        error = RowError(current_row.row, column, exc.message)
+        error = RowError(current_row.row, column, exc.message)  # type: ignore[union-attr]  # raised by a row
         raise RosterRefused(
             _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
         ) from exc
     except IntegrityError as exc:
-        error = RowError(current_row.row, "", _("The database refused the row: %(error)s") % {"error": exc})
+        error = RowError(current_row.row, "", _("The database refused the row: %(error)s") % {"error": exc})  # type: ignore[union-attr]
         raise RosterRefused(
             _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
         ) from exc

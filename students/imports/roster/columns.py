@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import cast
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from programs.models import Cohort
@@ -145,10 +147,10 @@ def _clean_value(name: str, text: str):
         # in ``_plan_student``, on this row and column.
         return normalize_name(text, NAME_SCRIPTS[name])
     if name == "citizenship":
-        value = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
-        if not re.fullmatch(r"[A-Z]{2}", value):
+        code = COUNTRY_NAMES.get(text.strip().lower(), text.strip().upper())
+        if not re.fullmatch(r"[A-Z]{2}", code):
             raise ValueError(_("“%(value)s” is not a two-letter country code (ISO 3166-1, e.g. CN).") % {"value": text})
-        return value
+        return code
     return text.strip()
 
 
@@ -157,7 +159,7 @@ def _field_label(name: str) -> str:
         return _("cohort code")
     if name == "track_code":
         return _("track code")
-    return str(Student._meta.get_field(name).verbose_name)
+    return str(cast(models.Field, Student._meta.get_field(name)).verbose_name)
 
 
 # --- templates ----------------------------------------------------------------------------------------------------

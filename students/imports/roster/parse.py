@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
+from typing import cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import CheckConstraint, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -38,11 +39,6 @@ CONSTRAINT_MESSAGES = {
     "student_home_id_not_blank": ("home_student_id", gettext_lazy("The home student id is required.")),
 }
 _CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
-
-
-def _suggester() -> Callable[[str, str], dict] | None:
-    """What suggests the Latin and Cyrillic names of a Han name (``students.transliteration.suggest_names``)."""
-    return suggest_names
 
 
 def _no_reading(exc: Exception) -> str:
@@ -82,7 +78,7 @@ def parse_roster(
     _check_columns(preview, missing)
     if institution is None:
         preview.file_errors.append(_("Choose the cohort (or the sending college) the roster is for."))
-    if preview.file_errors:
+    if preview.file_errors or institution is None:
         return preview
     if cohort is not None and cohort.partner_id != institution.pk:
         preview.file_errors.append(_("Cohort %(cohort)s belongs to another sending college.") % {"cohort": cohort.code})
@@ -110,7 +106,6 @@ def parse_roster(
     email_owners = _email_owners({row.values.get("email", "").lower() for row in preview.rows} - {""})
     cohorts, tracks = _cohorts_and_tracks(preview, cohort)
     current = _current_enrollments([student.pk for student in existing.values()])
-    suggest = _suggester()
     suggestions: dict[tuple[str, str], dict] = {}
     closed_cohorts: list[Cohort] = []
     seen_ids: dict[str, int] = {}
@@ -138,7 +133,7 @@ def parse_roster(
             except ValueError as exc:
                 error(row, name, str(exc))
 
-        _suggest_names(row, suggest, suggestions, preview)
+        _suggest_names(row, suggestions, preview)
         _check_email(row, institution, email_owners, seen_emails, error)
         _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error, closed_cohorts)
         _plan_student(row, institution, error)
@@ -235,14 +230,14 @@ def _current_enrollments(student_ids: list[int]) -> dict[tuple[int, int], str]:
     return current
 
 
-def _suggest_names(row: RosterRow, suggest, cache: dict, preview: RosterPreview) -> None:
+def _suggest_names(row: RosterRow, cache: dict, preview: RosterPreview) -> None:
     """Fill empty Latin/Cyrillic names (in the file and, for an existing student, in the database) from Han.
 
     A suggestion refused because a character has no known reading (``NoReading``) fills nothing and says so: an
     empty Latin name is then refused naming the character (``_plan_student``), an empty Cyrillic one is a warning."""
     family_han = row.data.get("family_name_han") or (row.student.family_name_han if row.student else "")
     given_han = row.data.get("given_name_han") or (row.student.given_name_han if row.student else "")
-    if suggest is None or not (family_han or given_han):
+    if not (family_han or given_han):
         return
     if name_problem(family_han, HAN) or name_problem(given_han, HAN):
         return  # the Han name itself is refused on its column; nothing to suggest from
@@ -256,7 +251,7 @@ def _suggest_names(row: RosterRow, suggest, cache: dict, preview: RosterPreview)
     key = (family_han, given_han)
     if key not in cache:
         try:
-            cache[key] = suggest(family_han, given_han) or {}
+            cache[key] = suggest_names(family_han, given_han)
         except Exception as exc:  # a suggestion is a convenience: its failure alone never refuses a row
             cache[key] = {"": _no_reading(exc)}
     row.no_reading = cache[key].get("", "")
@@ -360,8 +355,8 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
     for constraint in Student._meta.constraints:
         if not isinstance(constraint, CheckConstraint):
             continue
-        name, message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
-        message = str(message)  # the lazy text, in this request's language
+        name, lazy_message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
+        message = str(lazy_message)  # the lazy text, in this request's language
         if name in flagged:
             continue
         holds = _condition_holds(constraint.condition, instance)
@@ -404,7 +399,7 @@ def _condition_holds(condition, instance) -> bool | None:
             except FieldDoesNotExist:
                 return None
             if isinstance(value, F):
-                right = getattr(instance, instance._meta.get_field(value.name).attname)
+                right = getattr(instance, cast(models.Field, instance._meta.get_field(value.name)).attname)  # type: ignore[attr-defined]  # F.name: the field it names
             elif hasattr(value, "resolve_expression"):
                 return None
             elif operator == "isnull":
@@ -433,7 +428,7 @@ def _plan_application(row: RosterRow, current: dict) -> None:
 
 def _warn_about_places(preview: RosterPreview) -> None:
     """More new applications than places left in a cohort or the agreement's quota: a warning (see the module doc)."""
-    new = Counter(row.cohort.pk for row in preview.rows if row.application and not row.errors)
+    new = Counter(row.cohort.pk for row in preview.rows if row.application and not row.errors and row.cohort)
     by_pk = {row.cohort.pk: row.cohort for row in preview.rows if row.cohort is not None}
     for pk, count in sorted(new.items()):
         cohort = by_pk[pk]
@@ -457,9 +452,9 @@ def _warn_about_places(preview: RosterPreview) -> None:
         if quota is None:
             preview.warnings.append(
                 _("Agreement %(agreement)s has no quota for %(track)s in %(year)d: nobody can be admitted yet.")
-                % {"agreement": cohort.agreement.number, "track": cohort.track.code, "year": cohort.intake_year}
+                % {"agreement": cohort.agreement.number, "track": cohort.track.code, "year": cohort.intake_year}  # type: ignore[union-attr]  # agreement_id checked
             )
-        elif count > quota.left:
+        elif count > quota.left:  # type: ignore[attr-defined]  # annotated by quotas_with_usage
             preview.warnings.append(
                 _(
                     "%(count)d new applications to cohort %(cohort)s, over the quota of agreement %(agreement)s "
@@ -468,8 +463,8 @@ def _warn_about_places(preview: RosterPreview) -> None:
                 % {
                     "count": count,
                     "cohort": cohort.code,
-                    "agreement": cohort.agreement.number,
-                    "left": max(quota.left, 0),
+                    "agreement": cohort.agreement.number,  # type: ignore[union-attr]  # agreement_id checked above
+                    "left": max(quota.left, 0),  # type: ignore[attr-defined]  # annotated by quotas_with_usage
                     "places": quota.places,
                     "track": cohort.track.code,
                     "year": quota.year,

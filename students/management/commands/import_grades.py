@@ -126,7 +126,8 @@ class Command(BaseCommand):
     def _mapping(self, cohort: Cohort, pairs: list[str]) -> tuple[dict[str, Module | None], dict[str, Decimal]]:
         """``--map "Item=CODE[@MAX]"`` options → (item → module or None, item → maximum points)."""
         modules = {module.code.upper(): module for module in Module.objects.filter(track_id=cohort.track_id)}
-        mapping, maxima = {}, {}
+        mapping: dict[str, Module | None] = {}
+        maxima: dict[str, Decimal] = {}
         for pair in pairs:
             item, sep, target = pair.rpartition("=")
             item = item.strip()
@@ -173,8 +174,9 @@ class Command(BaseCommand):
                 or "no scores"
             )
             out(f"  row {row.source.row}: {row.student.full_name_latin} — {cells}")
-        for row in preview.unmatched:
-            out(f"  row {row.source.row} not imported: {row.source.name or row.source.email} — {row.message}")
+        for unmatched in preview.unmatched:
+            source = unmatched.source
+            out(f"  row {source.row} not imported: {source.name or source.email} — {unmatched.message}")
         for enrollment in preview.missing:
             out(f"  missing from the file: {enrollment.student.full_name_latin} ({enrollment.student.home_student_id})")
         out(

@@ -1,4 +1,4 @@
-"""Helpers shared by the test suites of every app."""
+"""Helpers shared by the test suites of every app (test-only code: product modules never import it, nor pytest)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
