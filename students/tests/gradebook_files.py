@@ -1,6 +1,6 @@
 """The LMS gradebook import's test files and helpers: Moodle's export header and rows, files made from them (CSV
-in UTF-8 and GBK, XLSX by openpyxl), a saved mapping, a parsed preview, and an upload through the import page. Used by the ``test_gradebook_*`` modules and
-by the tests of the mail and the bulk writes an import causes."""
+in UTF-8 and GBK, XLSX by openpyxl), a saved mapping, a parsed preview, and an upload through the import page. Used
+by the ``test_gradebook_*`` modules and by the tests of the mail and the bulk writes an import causes."""
 
 from __future__ import annotations
 
