@@ -6,6 +6,7 @@ from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 from django.views.i18n import set_language as django_set_language
 
 from students.models import Student
+from students.services.accounts import student_language_remember
 
 
 def set_language(request):
@@ -19,7 +20,7 @@ def set_language(request):
         and language in dict(settings.LANGUAGES)
         and check_for_language(language)
     ):
-        Student.objects.filter(user=request.user).exclude(language=language).update(language=language)
+        student_language_remember(user=request.user, language=language)
     return response
 
 
@@ -31,8 +32,7 @@ def language_after_login(request, response):
         return response
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     if chosen in dict(settings.LANGUAGES):
-        if chosen != student.language:
-            Student.objects.filter(pk=student.pk).update(language=chosen)
+        student_language_remember(user=request.user, language=chosen)
     elif student.language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

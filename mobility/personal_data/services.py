@@ -33,6 +33,7 @@ from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
+from students.names import NAME_FIELDS as NAME_SCRIPTS
 
 EXPORT_FORMAT = "mobility.personal-data/1"
 EXPORT_FORMATS = ("json", "html")
@@ -49,14 +50,7 @@ ACTIVE_STATUSES = (Enrollment.Status.APPLIED, Enrollment.Status.ADMITTED, Enroll
 # Diplomas whose rendering may still read the student's names: erasure waits for them.
 DIPLOMA_BUSY_STATUSES = (Diploma.Status.REQUESTED, Diploma.Status.RENDERING)
 
-NAME_FIELDS = (
-    "family_name_han",
-    "given_name_han",
-    "family_name_latin",
-    "given_name_latin",
-    "family_name_cyrillic",
-    "given_name_cyrillic",
-)
+NAME_FIELDS = tuple(NAME_SCRIPTS)
 # Student fields erased in every case, with the value they take. ``home_student_id`` gets a placeholder (the
 # database wants it unique per institution and not blank); ``user`` is deleted apart.
 ALWAYS_ERASED = {

@@ -160,3 +160,9 @@ def student_user_sync(*, student: Student) -> bool:
 def student_account_activated(*, student: Student) -> None:
     """Record that the student set their password through an invitation link (audit entry, by the student)."""
     audit_record(actor=student.user, obj=student, action="student.account_activate")
+
+
+def student_language_remember(*, user, language: str) -> bool:
+    """Keep ``language`` as the chosen language of the student whose account ``user`` is (e-mails to them use it);
+    nothing for a user who is no student or who chose it already. Returns whether it changed."""
+    return bool(Student.objects.filter(user=user).exclude(language=language).update(language=language))

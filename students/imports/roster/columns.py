@@ -69,14 +69,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("cohort_code", "track_code"))
 DATE_FIELDS = ("birth_date", "passport_issued_on", "passport_expires_on")
-NAME_FIELDS = (
-    "family_name_han",
-    "given_name_han",
-    "family_name_latin",
-    "given_name_latin",
-    "family_name_cyrillic",
-    "given_name_cyrillic",
-)
+NAME_FIELDS = tuple(NAME_SCRIPTS)  # Han, Latin, Cyrillic; family name before given name
 EXAMPLE_ROW = {
     "home_student_id": "2026001",
     "family_name_han": "张",
