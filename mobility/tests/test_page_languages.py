@@ -43,7 +43,7 @@ NOT_PAGES = {
     "gradebook-mapping": "needs an uploaded gradebook",
     "gradebook-preview": "needs an uploaded gradebook",
     "roster-preview": "needs an uploaded roster",
-    # the student portal: for students only (superusers are redirected); its languages: students/tests/test_portal.py
+    # the student portal: for students only (superusers are redirected); its languages: students/tests/test_portal_*.py
     "home": "student portal",
     "enrollment": "student portal",
     "my-data": "student portal",

@@ -1,5 +1,5 @@
 """Services of ``mobility`` not covered elsewhere: the purge of idempotency records (API keys are in
-test_api_keys.py, webhooks in test_webhooks.py)."""
+test_api_keys.py, webhooks in test_webhooks_*.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from students.models import Student
 from students.names import CYRILLIC, HAN, LATIN, name_problem, normalize_name
 
 from .factories import StudentFactory
-from .test_roster_import import person, xlsx
+from .roster_files import person, xlsx
 
 ZWSP, ZWNJ, ZWJ, WJ, BOM, SHY = "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"
 

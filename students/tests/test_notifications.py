@@ -27,7 +27,7 @@ from students.notifications import notification_send, notifications_suppressed
 from students.services import GridCell, ResultInput
 from students.tasks import student_email_send
 
-from . import test_gradebook_import as gb
+from . import gradebook_files as gb
 from .factories import EnrollmentFactory, StudentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]

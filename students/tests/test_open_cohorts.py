@@ -20,7 +20,7 @@ from students.imports.base import read_table
 from students.imports.roster import parse_roster
 from students.models import Enrollment, Student
 
-from .test_roster_import import ROWS, rows_of, upload, xlsx
+from .roster_files import ROWS, rows_of, upload, xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 

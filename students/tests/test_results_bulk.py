@@ -20,7 +20,7 @@ from students.models import Enrollment, ModuleResult
 from students.services import ResultInput
 from students.services import results as results_module
 
-from . import test_gradebook_import as gb
+from . import gradebook_files as gb
 from .factories import EnrollmentFactory
 
 S = Enrollment.Status
