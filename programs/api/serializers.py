@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ..models import Cohort, Institution, Module, Track
-from ..services import TRACK_FIELDS
+from ..services import MODULE_FIELDS, TRACK_FIELDS
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
@@ -39,20 +39,7 @@ class TrackSerializer(serializers.ModelSerializer):
 class ModuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Module
-        fields = [
-            "id",
-            "track",
-            "code",
-            "title_en",
-            "title_ru",
-            "title_zh",
-            "hours",
-            "credits",
-            "assessment_kind",
-            "is_required",
-            "order",
-            "modified_at",
-        ]
+        fields = ["id", "track", *MODULE_FIELDS, "modified_at"]
         read_only_fields = fields
 
 
