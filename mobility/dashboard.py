@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 
 from diplomas.models import Diploma
 from programs.models import Cohort, Track
+from programs.participants import status_counts
 from students.models import Enrollment, Student
 from students.selectors import enrollments_eligible_for_completion
 
@@ -28,11 +29,6 @@ COHORT_LIMIT = 12
 DASHBOARD_QUERIES = 9
 
 FUNNEL_STAGES = (S.APPLIED, S.ADMITTED, S.ENROLLED, S.COMPLETED)
-
-
-def _status_counts(prefix: str = "") -> dict[str, Count]:
-    """``Count`` annotations, one per enrollment status, over ``<prefix>id`` (for aggregate or annotate)."""
-    return {f"n_{status}": Count(f"{prefix}id", filter=Q(**{f"{prefix}status": status})) for status in S.values}
 
 
 def _valid_diploma() -> Exists:
@@ -74,20 +70,20 @@ def enrollment_totals() -> dict[str, int]:
             "id",
             filter=(Q(status=S.COMPLETED) | Q(pk__in=eligible)) & ~Q(_valid_diploma()),
         ),
-        **_status_counts(),
+        **status_counts(),
     )
 
 
 def tracks_with_counts() -> QuerySet[Track]:
     """Every track with ``total`` and ``n_<status>`` of its enrollments."""
-    return Track.objects.annotate(total=Count("enrollments__id"), **_status_counts("enrollments__")).order_by("code")
+    return Track.objects.annotate(total=Count("enrollments__id"), **status_counts("enrollments__")).order_by("code")
 
 
 def cohorts_with_counts(*, limit: int = COHORT_LIMIT) -> QuerySet[Cohort]:
     """The latest cohorts that have enrollments, with ``total`` and ``n_<status>``."""
     return (
         Cohort.objects.select_related("track", "partner")
-        .annotate(total=Count("enrollments__id"), **_status_counts("enrollments__"))
+        .annotate(total=Count("enrollments__id"), **status_counts("enrollments__"))
         .filter(total__gt=0)
         .order_by("-start_date", "code")[:limit]
     )

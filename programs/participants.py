@@ -57,17 +57,21 @@ def cohort_places_taken(cohort: Cohort) -> int:
     return places_taken().filter(cohort=cohort).count()
 
 
-def cohort_status_counts(prefix: str = "") -> dict[str, Count]:
-    """Annotations ``n_<status>`` (enrollments in each status) and ``n_places`` (places taken) of cohorts, or of
-    another model through ``prefix`` (e.g. ``"cohorts__"``)."""
-    counts = {
-        f"n_{status}": Count(f"{prefix}enrollments", filter=Q(**{f"{prefix}enrollments__status": status}))
+def status_counts(prefix: str = "") -> dict[str, Count]:
+    """``Count`` annotations ``n_<status>``, one per enrollment status, over the enrollments at ``prefix``: ``""`` on
+    enrollments themselves (an aggregate), ``"enrollments__"`` from a cohort or a track."""
+    return {
+        f"n_{status}": Count(f"{prefix}id", filter=Q(**{f"{prefix}status": status}))
         for status, _label in enrollment_statuses()
     }
-    counts["n_places"] = Count(
-        f"{prefix}enrollments", filter=Q(**{f"{prefix}enrollments__status__in": place_statuses()})
-    )
-    return counts
+
+
+def cohort_status_counts() -> dict[str, Count]:
+    """Annotations of cohorts: ``n_<status>`` (``status_counts``) and ``n_places`` (places taken)."""
+    return {
+        **status_counts("enrollments__"),
+        "n_places": Count("enrollments__id", filter=Q(enrollments__status__in=place_statuses())),
+    }
 
 
 def home_students(institution_ref=None) -> QuerySet:

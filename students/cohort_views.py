@@ -11,6 +11,7 @@ from programs.models import Cohort
 
 from . import selectors
 from .models import Enrollment
+from .progress import cohort_enrollments_with_progress
 
 
 class CohortDetailView(StaffRequiredMixin, TemplateView):
@@ -22,7 +23,7 @@ class CohortDetailView(StaffRequiredMixin, TemplateView):
             cohort = program_selectors.cohort_detail(pk=self.kwargs["pk"])
         except Cohort.DoesNotExist:
             raise Http404 from None
-        enrollments = list(selectors.cohort_enrollments_with_progress(cohort=cohort))
+        enrollments = list(cohort_enrollments_with_progress(cohort=cohort))
         counts = selectors.status_counts(enrollments)
         return super().get_context_data(
             cohort=cohort,

@@ -13,7 +13,6 @@ from django.db.models.functions import Concat
 from mobility.foundation.access import partner_institution_id, sees_everything
 from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Module
-from programs.selectors import CREDITS_FIELD, SubqueryCount, subquery_sum
 
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 from .names import normalize_search
@@ -367,30 +366,6 @@ def correction_request_for_staff(*, viewer, student: Student, pk) -> CorrectionR
 
 
 # --- a cohort's enrollments (the cohort page) ---------------------------------------------------------------------
-
-
-def cohort_enrollments_with_progress(*, cohort: Cohort) -> QuerySet[Enrollment]:
-    """The cohort's enrollments with their students and progress, in one query:
-
-    - ``required_total``: required modules of the enrollment's track;
-    - ``required_passed``: those with a passing result (any attempt) — the completion rule's numbers
-      (``students.selectors.completion_missing_modules`` is empty exactly when the two are equal);
-    - ``credits_earned``: credits of the track's modules with a passing result, each module counted once.
-    """
-    passed_module = Exists(
-        ModuleResult.objects.filter(enrollment_id=OuterRef(OuterRef("pk")), module_id=OuterRef("pk"), passed=True)
-    )
-    track_modules_ = Module.objects.filter(track_id=OuterRef("track_id"))
-    return (
-        Enrollment.objects.filter(cohort=cohort)
-        .select_related("student")
-        .annotate(
-            required_total=SubqueryCount(track_modules_.filter(is_required=True).values("pk")),
-            required_passed=SubqueryCount(track_modules_.filter(is_required=True).filter(passed_module).values("pk")),
-            credits_earned=subquery_sum(track_modules_.filter(passed_module), "credits", "track_id", CREDITS_FIELD),
-        )
-        .order_by("student__family_name_latin", "student__given_name_latin", "pk")
-    )
 
 
 def status_counts(enrollments) -> dict[str, int]:

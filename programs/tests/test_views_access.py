@@ -141,7 +141,7 @@ PINNED_QUERIES = {
     "/tracks/": 6,
     "/cohorts/": 9,
     "agreement-detail": 8,
-    "cohort-detail": 7,
+    "cohort-detail": 8,  # the enrollments, then their progress (students.progress, one query for all)
     "track-detail": 8,
     "institution-detail": 10,
 }
