@@ -132,6 +132,8 @@ LOGOUT_REDIRECT_URL = "login"
 # exact user name failed); axes counts their attempts under the address in lower case.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Permissions only, read in one query instead of ModelBackend's two (ModelBackend still logs people in).
+    "mobility.foundation.access.PermissionsBackend",
     "django.contrib.auth.backends.ModelBackend",
     "students.accounts.StudentEmailBackend",
 ]

@@ -2,7 +2,10 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN, can_view_sensitive, roles_sync
 from mobility.foundation.audit import audit_record
@@ -54,6 +57,26 @@ def test_staff_groups_exist_after_migrate_and_only_office_admin_sees_sensitive_d
     assert not can_view_sensitive(clerk)
     assert can_view_sensitive(User.objects.get(pk=head.pk))
     assert not can_view_sensitive(None)
+
+
+def test_permissions_are_read_in_one_query_and_equal_django_s():
+    """PermissionsBackend: a user's own permissions and their groups' in one query, the same set ModelBackend reads
+    in two; a second question costs nothing; inactive users have none."""
+    user = get_user_model().objects.create_user("clerk2")
+    user.groups.add(Group.objects.get(name=OFFICE))
+    user.user_permissions.add(Permission.objects.get(codename="view_partnerapikey"))
+    expected = ModelBackend().get_all_permissions(get_user_model().objects.get(pk=user.pk))
+    assert "mobility.view_partnerapikey" in expected and "students.change_enrollment" in expected
+
+    user = get_user_model().objects.get(pk=user.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert user.get_all_permissions() == expected
+        assert user.has_perm("students.change_enrollment") and not user.has_perm("students.view_sensitive")
+    assert len(captured.captured_queries) == 1
+
+    user.is_active = False
+    user.save()
+    assert get_user_model().objects.get(pk=user.pk).get_all_permissions() == set()
 
 
 def test_roles_sync_is_idempotent_and_repairs_drifted_permissions():

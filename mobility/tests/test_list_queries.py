@@ -1,0 +1,78 @@
+"""Every list and report page reads in a fixed number of SQL queries, ten at most, whatever the number of rows and
+the page size: the count is taken with one unit of data and again with six, and must be the same and ≤ 10.
+
+A new list page joins ``LISTS`` (URL, and whether it is office-admin's).
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from diplomas.models import Diploma
+from diplomas.tests.factories import DiplomaFactory
+from mobility import services as api_keys
+from programs.tests.factories import AgreementFactory, AgreementQuotaFactory, HostFactory, ModuleFactory
+from students.models import Continuation, Enrollment
+from students.tests.factories import EnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 10
+S = Enrollment.Status
+
+# (URL, office-admin only)
+LISTS = [
+    ("/students/", False),
+    ("/students/?per_page=25", False),
+    ("/students/?per_page=200&sort=-name", False),
+    ("/students/?status=enrolled", False),
+    ("/students/continuations/", False),
+    ("/cohorts/", False),
+    ("/tracks/", False),
+    ("/institutions/", False),
+    ("/agreements/", False),
+    ("/api-keys/", True),
+]
+
+
+def _unit(n: int) -> None:
+    """One partner's worth of rows: a cohort with students in several states, a diploma, an agreement with a quota,
+    a continuation and an API key."""
+    completed = EnrollmentFactory(status=S.COMPLETED)
+    cohort = completed.cohort
+    ModuleFactory(track=cohort.track, code=f"M{n}-2")
+    for status in (S.APPLIED, S.ADMITTED, S.ENROLLED, S.WITHDRAWN):
+        EnrollmentFactory(cohort=cohort, status=status)
+    DiplomaFactory(enrollment=completed, status=Diploma.Status.ISSUED)
+    agreement = AgreementFactory(partner=cohort.partner)
+    AgreementQuotaFactory(agreement=agreement, track=cohort.track)
+    Continuation.objects.create(
+        enrollment=completed,
+        university=HostFactory(),
+        program_code="15.03.06",
+        program_name="Mechatronics and robotics",
+        applied_on=timezone.localdate() - datetime.timedelta(days=n),
+    )
+    api_keys.api_key_create(institution=cohort.partner, name=f"SIS {n}", scopes=["read"], expires_at=None, by=None)
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(("url", "admin_only"), LISTS)
+def test_list_pages_read_in_a_fixed_number_of_queries(url, admin_only, client, office, office_admin):
+    client.force_login(office_admin if admin_only else office)
+    _unit(0)
+    few = _queries(client, url)
+    for n in range(1, 6):
+        _unit(n)
+    many = _queries(client, url)
+    assert many == few, f"{url}: {few} queries with one unit of data, {many} with six"
+    assert many <= BUDGET, f"{url}: {many} queries (budget {BUDGET})"
