@@ -30,7 +30,7 @@ from django.template.loader import get_template, render_to_string, select_templa
 from django.utils import timezone, translation
 
 from diplomas import fonts, pdf_internals
-from students.models import Enrollment
+from students.models import Enrollment, Student
 from students.progress import progress_for
 
 if TYPE_CHECKING:
@@ -358,7 +358,8 @@ def _measure_slots(page):
 
 
 def _slots_needed(context: dict) -> frozenset[str]:
-    return frozenset({"names", "hours", "period"} if context["period"] else {"names", "hours"})
+    always = {"names", "completing", "hours"}
+    return frozenset(always | {"period"} if context["period"] else always)
 
 
 def compress_streams_once(document, pdf) -> None:
@@ -405,6 +406,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "student": student,
         "names": names,
         "name_sizes": name_sizes(names),
+        "completing_ru": completing_ru(student.sex),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
         "hours": progress_for(enrollment=enrollment).hours_passed,
@@ -446,6 +448,15 @@ def name_sizes(names: dict[str, str]) -> dict[str, str]:
     # The Latin and Cyrillic lines share one size, the longer one's, so they read as one name in two scripts.
     alphabetic = name_size("latin", max(names["latin"], names["cyrillic"], key=len))
     return {"han": name_size("han", names["han"]), "latin": alphabetic, "cyrillic": alphabetic}
+
+
+# "(who has) completed" in the dative, as the diploma's Russian sentence needs it ("выдан … завершившему обучение"):
+# by the student's recorded sex; both forms at once only when it is not recorded.
+_COMPLETING_RU = {Student.Sex.MALE: "завершившему", Student.Sex.FEMALE: "завершившей"}
+
+
+def completing_ru(sex: str) -> str:
+    return _COMPLETING_RU.get(sex, "завершившему(-ей)")
 
 
 def date_ru(day: datetime.date) -> str:
