@@ -308,3 +308,30 @@ def test_a_failed_render_gives_no_number(students, monkeypatch):
         services.certificate_issue(enrollment=students["li"], second_language="en", by=None, with_birth_date=False)
     assert not EnrollmentCertificate.objects.exists()
     assert not CertificateNumberCounter.objects.filter(last__gt=0).exists()
+
+
+@needs_poppler
+def test_without_a_signing_key_a_paper_is_handed_out_unsigned_and_says_so(tmp_path, settings, cohort, students):
+    settings.DIPLOMA_SIGNING_DEMO = False
+    settings.DIPLOMA_SIGNING_KEY = tmp_path / "missing-key.pem"
+    settings.DIPLOMA_SIGNING_CERT = tmp_path / "missing-cert.pem"
+    signing.reset_signer_cache()
+    paper = documents.roster_pdf(cohort=cohort, second_language="en", day=datetime.date(2026, 12, 7))
+    assert not signing.check_pdf(paper.content).signed
+    text = text_of(tmp_path, paper.content, "roster-unsigned")
+    assert "Cohort roster" in text and "electronic signature" not in text
+
+
+@needs_poppler
+def test_a_long_roster_runs_over_pages_with_the_header_on_each(tmp_path, cohort):
+    for n in range(40):
+        EnrollmentFactory(cohort=cohort, status=S.ENROLLED, student__family_name_latin=f"Student{chr(65 + n % 26)}")
+    paper = documents.roster_pdf(cohort=cohort, second_language="zh-hans", day=datetime.date(2026, 12, 7))
+    path = tmp_path / "long.pdf"
+    path.write_bytes(paper.content)
+    pages = pdftotext(path).split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert "Кириллица" in page and "学号" in page  # the table's header on every page
+        assert re.search(rf"(?m)^{number}\s*/\s*{len(pages)}$", page), page[-200:]
