@@ -98,11 +98,11 @@ def roster_rows(*, cohort: Cohort) -> list[RosterRow]:
 
 
 def certificate_enrollment(*, pk) -> Enrollment:
-    """An enrollment a certificate can be given for (``CERTIFICATE_STATUSES``), with its student, home institution
-    and cohort (raises ``Enrollment.DoesNotExist`` otherwise)."""
+    """An enrollment a certificate can be given for (``CERTIFICATE_STATUSES``, a student whose personal data were not
+    erased), with its student, home institution and cohort (raises ``Enrollment.DoesNotExist`` otherwise)."""
     return Enrollment.objects.select_related(
         "student__home_institution", *(f"cohort__{name}" for name in COHORT_RELATED)
-    ).get(pk=pk, status__in=CERTIFICATE_STATUSES)
+    ).get(pk=pk, status__in=CERTIFICATE_STATUSES, student__erased_at__isnull=True)
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,15 @@ def test_no_certificate_before_the_studies_began(office_client, status, monkeypa
     assert url not in detail
     assert office_client.post(url).status_code == 404
     assert not EnrollmentCertificate.objects.exists()
+
+
+def test_no_certificate_for_a_student_whose_personal_data_were_erased(office_client, enrollment):
+    from django.utils import timezone
+
+    enrollment.student.erased_at = timezone.now()
+    enrollment.student.save(update_fields=["erased_at"])
+    url = reverse("diplomas:enrollment-certificate", args=[enrollment.pk])
+    assert (
+        url not in office_client.get(reverse("students:student-detail", args=[enrollment.student_id])).content.decode()
+    )
+    assert office_client.post(url).status_code == 404
