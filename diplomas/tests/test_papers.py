@@ -277,6 +277,14 @@ def test_a_certificate_is_numbered_registered_and_lists_the_modules_passed(
         "108",
     ):
         assert expected in text, expected
+    # Every font embedded, and every glyph from the diplomas' fonts (no fallback face drew a missing character).
+    fonts = (
+        subprocess.run(["pdffonts", str(tmp_path / "certificate.pdf")], check=True, capture_output=True)
+        .stdout.decode()
+        .splitlines()[2:]
+    )
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+    assert {line.split()[0].split("+", 1)[1] for line in fonts} <= {"Mobility-Sans", "NotoSansCJKsc-Regular"}, fonts
     # The failed first attempt is no passed module.
     assert "2 (неудовлетворительно)" not in text
     entry = AuditEntry.objects.get(action="paper.certificate")
