@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
-from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
+from .models import CertificateNumberCounter, Diploma, DiplomaBatch, DiplomaNumberCounter, EnrollmentCertificate
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -156,5 +156,31 @@ class DiplomaBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DiplomaNumberCounter)
 class DiplomaNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last sequence number of each year; written only by ``diplomas.services`` while issuing."""
+
+    list_display = ("year", "last")
+
+
+@admin.register(EnrollmentCertificate)
+class EnrollmentCertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The register of certificates of study; written only by ``diplomas.papers.services.certificate_issue``."""
+
+    list_display = ("number", "enrollment", "issued_at", "issued_by", "language")
+    list_filter = ("enrollment__cohort", "issued_at")
+    search_fields = (
+        "number",
+        "enrollment__student__family_name_han",
+        "enrollment__student__given_name_han",
+        "enrollment__student__family_name_latin",
+        "enrollment__student__given_name_latin",
+        "enrollment__student__family_name_cyrillic",
+        "enrollment__student__given_name_cyrillic",
+        "enrollment__student__home_student_id",
+    )
+    list_select_related = ("enrollment__student", "enrollment__cohort", "issued_by")
+
+
+@admin.register(CertificateNumberCounter)
+class CertificateNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last certificate number of each year; written only while a certificate is issued."""
 
     list_display = ("year", "last")

@@ -175,3 +175,56 @@ class DiplomaNumberCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+class EnrollmentCertificate(models.Model):
+    """The register of certificates of study (справки об обучении): one row per certificate given, under its own
+    number, with who made it, the second language beside Russian, and the SHA-256 of the file handed out.
+
+    A certificate is generated on request and not stored (``diplomas.papers``); the row says that it exists, and the
+    hash lets the office recognise a copy shown back to it. Rows are never changed or deleted."""
+
+    enrollment = models.ForeignKey(
+        "students.Enrollment",
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    language = models.CharField(_("second language"), max_length=8, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+
+    class Meta:
+        verbose_name = _("certificate of study")
+        verbose_name_plural = _("certificates of study")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(Exact(Length("sha256"), 64)), name="certificate_sha256_length"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CertificateNumberCounter(models.Model):
+    """The last sequence number of the certificates of study given in a year: the diplomas' counter pattern
+    (``DiplomaNumberCounter``), its own sequence, under ``CERTIFICATE_NUMBER_FORMAT``."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    last = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate number counter")
+        verbose_name_plural = _("certificate number counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

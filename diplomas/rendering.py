@@ -30,26 +30,13 @@ from django.template.loader import get_template, render_to_string, select_templa
 from django.utils import timezone, translation
 
 from diplomas import fonts, pdf_internals
+from diplomas.wording import completing_ru, date_en, date_ru, date_zh
 from students.models import Enrollment
 from students.progress import progress_for
 
 if TYPE_CHECKING:
     import pikepdf  # imported where used: only layered rendering needs it
 
-RU_MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 
 # Related rows the page shows, fetched with the enrollment in one query.
 ENROLLMENT_RELATED = (
@@ -94,8 +81,9 @@ _stylesheet = None
 _stylesheet_lock = threading.Lock()
 
 
-def stylesheet():
-    """The default design's stylesheet (``templates/diplomas/pdf/default.css``) parsed once per process.
+def stylesheet(name: str = STYLESHEET):
+    """The default design's stylesheet (``templates/diplomas/pdf/default.css``) parsed once per process; another
+    ``name`` (the papers' sheet, ``diplomas.papers``) is parsed once per process too, with the same font rules.
 
     Passed to every render as a user stylesheet rather than inlined as ``<style>``: parsing it and compiling its
     selectors took about 5 ms a page. User rules rank below author rules, so a design's own ``<style>`` (the
@@ -103,6 +91,8 @@ def stylesheet():
     rules, as the inline sheet did. A user ``!important`` would beat every author rule: the file has none.
     """
     global _stylesheet
+    if name != STYLESHEET:
+        return _other_stylesheet(name)
     if _stylesheet is None:
         with _stylesheet_lock:
             if _stylesheet is None:
@@ -111,6 +101,23 @@ def stylesheet():
                 source = _template_source(STYLESHEET) + compact_font_rules()
                 _stylesheet = CSS(string=source, base_url=str(settings.BASE_DIR), font_config=font_config())
     return _stylesheet
+
+
+_other_stylesheets: dict[str, object] = {}
+
+
+def _other_stylesheet(name: str):
+    sheet = _other_stylesheets.get(name)
+    if sheet is None:
+        with _stylesheet_lock:
+            sheet = _other_stylesheets.get(name)
+            if sheet is None:
+                from weasyprint import CSS
+
+                source = _template_source(name) + compact_font_rules()
+                sheet = CSS(string=source, base_url=str(settings.BASE_DIR), font_config=font_config())
+                _other_stylesheets[name] = sheet
+    return sheet
 
 
 def _template_source(name: str) -> str:
@@ -195,22 +202,23 @@ def render_diploma_pdf(diploma) -> bytes:
     return html_to_pdf(_render_template(template, context, "page"))
 
 
-def html_to_pdf(html: str, *, pdf_variant: str | None | bool = True) -> bytes:
-    """WeasyPrint with the shared font configuration and stylesheet; ``pdf_variant=True`` means the configured
-    variant, ``None`` plain PDF (the benches' "bare" render of the same page)."""
+def html_to_pdf(html: str, *, pdf_variant: str | None | bool = True, stylesheet_name: str = STYLESHEET) -> bytes:
+    """WeasyPrint with the shared font configuration and stylesheet (the diploma's, or ``stylesheet_name``);
+    ``pdf_variant=True`` means the configured variant, ``None`` plain PDF (the benches' "bare" render of the same
+    page)."""
     variant = _variant(pdf_variant)
-    return _write(_layout(html, variant), variant)
+    return _write(_layout(html, variant, stylesheet_name), variant)
 
 
 def _variant(pdf_variant: str | None | bool) -> str | None:
     return settings.DIPLOMA_PDF_VARIANT if pdf_variant is True else (pdf_variant or None)
 
 
-def _layout(html: str, variant: str | None):
+def _layout(html: str, variant: str | None, stylesheet_name: str = STYLESHEET):
     from weasyprint import HTML
 
     return HTML(string=html, base_url=str(settings.BASE_DIR)).render(
-        stylesheets=[stylesheet()], font_config=font_config(), pdf_variant=variant
+        stylesheets=[stylesheet(stylesheet_name)], font_config=font_config(), pdf_variant=variant
     )
 
 
@@ -358,7 +366,8 @@ def _measure_slots(page):
 
 
 def _slots_needed(context: dict) -> frozenset[str]:
-    return frozenset({"names", "hours", "period"} if context["period"] else {"names", "hours"})
+    always = {"names", "completing", "hours"}
+    return frozenset(always | {"period"} if context["period"] else always)
 
 
 def compress_streams_once(document, pdf) -> None:
@@ -405,6 +414,7 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "student": student,
         "names": names,
         "name_sizes": name_sizes(names),
+        "completing_ru": completing_ru(student.sex),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
         "hours": progress_for(enrollment=enrollment).hours_passed,
@@ -446,18 +456,6 @@ def name_sizes(names: dict[str, str]) -> dict[str, str]:
     # The Latin and Cyrillic lines share one size, the longer one's, so they read as one name in two scripts.
     alphabetic = name_size("latin", max(names["latin"], names["cyrillic"], key=len))
     return {"han": name_size("han", names["han"]), "latin": alphabetic, "cyrillic": alphabetic}
-
-
-def date_ru(day: datetime.date) -> str:
-    return f"{day.day} {RU_MONTHS[day.month - 1]} {day.year} г."
-
-
-def date_en(day: datetime.date) -> str:
-    return f"{day.day} {day:%B} {day.year}"
-
-
-def date_zh(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _period(start: datetime.date | None, end: datetime.date | None) -> str:

@@ -167,14 +167,23 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
 
 
 def _next_number(year: int) -> str:
-    """The next number of the year, from the year's counter row locked until the caller's transaction ends."""
-    counter, _created = DiplomaNumberCounter.objects.select_for_update().get_or_create(year=year)
+    """The next diploma number of the year (``next_number``)."""
+    return next_number(
+        year=year, counter=DiplomaNumberCounter, numbered=Diploma, number_format=settings.DIPLOMA_NUMBER_FORMAT
+    )
+
+
+def next_number(*, year: int, counter, numbered, number_format: str) -> str:
+    """The next number of the year in ``number_format`` (``{year}``, ``{seq}``), from the year's row of the
+    ``counter`` model locked until the caller's transaction ends, skipping numbers a row of ``numbered`` already has.
+    Diplomas and certificates of study (``diplomas.papers``) each have their own counter."""
+    counter, _created = counter.objects.select_for_update().get_or_create(year=year)
     seq = counter.last
     while True:
         seq += 1
-        number = settings.DIPLOMA_NUMBER_FORMAT.format(year=year, seq=seq)
+        number = number_format.format(year=year, seq=seq)
         # Numbers written by hand or imported may already use a sequence number: skip them rather than fail.
-        if not Diploma.objects.filter(number=number).exists():
+        if not numbered.objects.filter(number=number).exists():
             break
     counter.last = seq
     counter.save(update_fields=["last"])

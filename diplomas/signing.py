@@ -46,14 +46,18 @@ _signers: dict[tuple[str, str], object] = {}
 _signers_lock = threading.Lock()
 
 
-def sign_pdf(pdf: bytes) -> bytes:
-    """The PDF with a PAdES signature (field ``Signature1``) over the whole file, appended as an incremental update."""
+DIPLOMA_REASON = "Diploma issued by the international office"
+
+
+def sign_pdf(pdf: bytes, *, reason: str = DIPLOMA_REASON) -> bytes:
+    """The PDF with a PAdES signature (field ``Signature1``) over the whole file, appended as an incremental update;
+    ``reason`` is the signature's stated reason (the office's papers give their own)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        reason="Diploma issued by the international office",
+        reason=reason,
         location="Moscow",
     )
     loaded = signer()
@@ -114,6 +118,13 @@ def check_pdf(pdf: bytes) -> SignatureCheck:
 
 
 # --- the signer ----------------------------------------------------------------------------------------------------
+
+
+def signing_configured() -> bool:
+    """Whether ``signer()`` can sign: the key and certificate exist, or the demo pair may be generated."""
+    if getattr(settings, "DIPLOMA_SIGNING_DEMO", False):
+        return True
+    return Path(settings.DIPLOMA_SIGNING_KEY).exists() and Path(settings.DIPLOMA_SIGNING_CERT).exists()
 
 
 def signer():

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .papers import views as paper_views
 
 app_name = "diplomas"
 
@@ -17,4 +18,13 @@ urlpatterns = [
     ),
     path("cohorts/<int:pk>/diplomas/request/", views.CohortDiplomasRequestView.as_view(), name="cohort-request"),
     path("cohorts/<int:pk>/diplomas/progress/", views.CohortDiplomaProgressView.as_view(), name="cohort-progress"),
+    # The office's papers (diplomas/papers/): a cohort's roster and grade sheets, a student's certificate of study.
+    path("cohorts/<int:pk>/papers/", paper_views.CohortPapersView.as_view(), name="cohort-papers"),
+    path("cohorts/<int:pk>/papers/roster/", paper_views.RosterView.as_view(), name="cohort-roster"),
+    path(
+        "cohorts/<int:pk>/papers/modules/<int:module_pk>/",
+        paper_views.GradeSheetView.as_view(),
+        name="cohort-grade-sheet",
+    ),
+    path("enrollments/<int:pk>/certificate/", paper_views.CertificateView.as_view(), name="enrollment-certificate"),
 ]

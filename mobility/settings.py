@@ -375,6 +375,8 @@ MOBILITY_HOST_CODE = env.str("MOBILITY_HOST_CODE", default="STANKIN")
 MOBILITY_PUBLIC_URL = env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8000")
 # Diploma numbers: "{year}" and "{seq}" are filled in when a diploma is issued.
 DIPLOMA_NUMBER_FORMAT = env.str("DIPLOMA_NUMBER_FORMAT", default="STK-IAM-{year}-{seq:06d}")
+# Certificates of study (справки об обучении, diplomas.papers): their own yearly sequence, the same placeholders.
+CERTIFICATE_NUMBER_FORMAT = env.str("CERTIFICATE_NUMBER_FORMAT", default="STK-IAM-S-{year}-{seq:05d}")
 
 # --- diplomas ----------------------------------------------------------------------------------------------------
 # Who signs the diploma, printed under the signature lines (ru and en; name_zh/title_zh are optional). A Python
@@ -395,6 +397,9 @@ DIPLOMA_SIGNATORIES = [
         "title_zh": "国际合作中心主任",
     },
 ]
+# Who signs the office's papers (grade sheets, certificates of study, rosters: diplomas.papers) as its head; the same
+# keys as a diploma signatory's. A Python setting, like DIPLOMA_SIGNATORIES.
+PAPERS_SIGNATORY = DIPLOMA_SIGNATORIES[-1]
 # The institution's signing key and certificate (PEM). Missing files are generated (a self-signed ECDSA P-256 pair)
 # on first use only when DIPLOMA_SIGNING_DEMO is on, which it is by default with DJANGO_DEBUG=1 and never otherwise.
 DIPLOMA_SIGNING_KEY = env.path("DIPLOMA_SIGNING_KEY", default=BASE_DIR / "var" / "signing" / "diploma-key.pem")

@@ -173,7 +173,7 @@ def test_the_slots_are_measured_on_the_static_page():
     diploma = make_diploma()
     html = rendering.render_diploma_html(diploma, layer="static")
     assert 'data-slot="names"' in html and "Zhang" not in html and "STK-IAM" not in html and "<img" not in html
-    layer = rendering.static_layer("t", html, frozenset({"names", "hours", "period"}))
+    layer = rendering.static_layer("t", html, frozenset({"names", "completing", "hours", "period"}))
     slots = {slot.name: slot for slot in layer.slots}
     px_per_mm = 96 / 25.4
     # The names' slot spans the text column (24 mm from each side) at its fixed height; the figures are one line.
@@ -181,13 +181,41 @@ def test_the_slots_are_measured_on_the_static_page():
     assert slots["names"].width == pytest.approx(249 * px_per_mm)
     assert slots["names"].height == pytest.approx(31.4 * px_per_mm)
     assert slots["hours"].top == slots["period"].top > slots["names"].top + slots["names"].height
+    # The line after the names, whose Russian agrees with the student's sex, is per student: one line, empty here.
+    assert slots["completing"].top >= slots["names"].top + slots["names"].height
+    assert slots["completing"].height == pytest.approx(10 * 96 / 72)
+    assert "завершивш" not in html
     assert {slot.text_align for slot in slots.values()} == {"center"}
 
     variable = rendering.render_diploma_html(diploma, layer="variable", slots=layer.slots)
     for slot in layer.slots:
         assert f'style="{slot.style}"' in variable
     assert "Zhang" in variable and "Мехатроника" not in variable and "Nadezhda Popova" not in variable
+    assert "успешно завершившему обучение" in variable  # the factory's student is male
     assert re.search(r"<title>STK-IAM-2026-000042", variable)
+
+
+@needs_poppler
+@pytest.mark.parametrize(("sex", "words"), [("M", "завершившему"), ("F", "завершившей"), ("", "завершившему(-ей)")])
+def test_the_russian_sentence_agrees_with_the_student_s_sex_on_one_static_layer(tmp_path, built, sex, words):
+    diploma = make_diploma(sex=sex)
+    path = tmp_path / "diploma.pdf"
+    path.write_bytes(rendering.render_diploma_pdf(diploma))
+    text = " ".join(pdftotext(path).split())
+    assert f"успешно {words} обучение по направлению" in text
+    assert text.count("завершивш") == 1
+    # The sex is in the student's slot, not on the static page: a student of the other sex shares the layer.
+    other = EnrollmentFactory(
+        cohort=diploma.enrollment.cohort,
+        student=StudentFactory(home_institution=diploma.enrollment.student.home_institution, sex="F" if sex else "M"),
+        admitted_on=diploma.enrollment.admitted_on,
+        enrolled_on=diploma.enrollment.enrolled_on,
+        completed_on=diploma.enrollment.completed_on,
+    )
+    second = DiplomaFactory(enrollment=other)
+    second.number, second.issued_at = "STK-IAM-2026-000043", diploma.issued_at
+    rendering.render_diploma_pdf(second)
+    assert len(built) == 1
 
 
 def test_another_pdf_variant_makes_another_static_layer(settings, built):

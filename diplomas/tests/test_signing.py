@@ -13,17 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_keys(settings, tmp_path):
-    """A demo pair generated into the test's own folder, and a signer cache that forgets it afterwards."""
-    settings.DIPLOMA_SIGNING_KEY = tmp_path / "signing" / "key.pem"
-    settings.DIPLOMA_SIGNING_CERT = tmp_path / "signing" / "cert.pem"
-    settings.DIPLOMA_SIGNING_DEMO = True
-    signing.reset_signer_cache()
-    yield settings
-    signing.reset_signer_cache()
-
-
-@pytest.fixture
 def unsigned_pdf():
     return rendering.render_diploma_pdf(make_diploma())
 

@@ -16,7 +16,8 @@ OFFICE_ADMIN = "office-admin"
 _EDITABLE = {
     "programs": ["institution", "contact", "agreement", "agreementquota", "track", "module", "cohort"],
     "students": ["student", "enrollment", "moduleresult", "continuation"],
-    "diplomas": ["diploma", "diplomabatch"],  # add = request, change = retry, revoke, reissue (never delete)
+    # diploma: add = request, change = retry, revoke, reissue (never delete); enrollmentcertificate: add = issue one
+    "diplomas": ["diploma", "diplomabatch", "enrollmentcertificate"],
 }
 _DELETABLE = {"programs": _EDITABLE["programs"], "students": ["continuation"]}
 _READ_ONLY = {"mobility": ["auditentry"]}

@@ -26,6 +26,7 @@ NOT_PAGES = {
     "enrollment-diploma-request": "POST only",
     "enrollment-bulk": "POST only",
     "cohort-complete": "POST only",
+    "enrollment-certificate": "POST only (each certificate is numbered and registered)",
     "toggle": "POST only (webhooks:toggle)",
     "replay": "POST only (webhooks:replay)",
     "cohort-detail-moved": "a permanent redirect to students:cohort-detail",
@@ -35,6 +36,8 @@ NOT_PAGES = {
     "export-json": "JSON",
     "student-export": "CSV",
     "roster-template": "XLSX",
+    "cohort-grade-sheet": "PDF (diplomas/papers/)",
+    "cohort-roster": "PDF (diplomas/papers/)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
     "student-corrections": "htmx fragment",
