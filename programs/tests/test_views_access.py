@@ -134,16 +134,17 @@ def _count(client, url):
     return len(queries)
 
 
-# Queries of each page: session, user, office-group check and permissions (4-5) plus the page's own reads.
+# Queries of each page: session, user, office-group check and permissions (4-5), the menu's unread notifications
+# (1), plus the page's own reads.
 PINNED_QUERIES = {
-    "/institutions/": 7,
-    "/agreements/": 8,
-    "/tracks/": 6,
-    "/cohorts/": 9,
-    "agreement-detail": 8,
-    "cohort-detail": 8,  # the enrollments, then their progress (students.progress, one query for all)
-    "track-detail": 8,
-    "institution-detail": 10,
+    "/institutions/": 8,
+    "/agreements/": 9,
+    "/tracks/": 7,
+    "/cohorts/": 10,
+    "agreement-detail": 9,
+    "cohort-detail": 9,  # the enrollments, then their progress (students.progress, one query for all)
+    "track-detail": 9,
+    "institution-detail": 11,
 }
 
 
