@@ -1,5 +1,6 @@
 """The admin site: its titles, and the admin of the foundation's models (the audit log, partners' API keys, idempotency
-records, the outbox, webhooks, staff notifications). The helpers the apps' admins share are in ``mobility.foundation.admin``.
+records, the outbox, webhooks, staff notifications). The helpers the apps' admins share are in
+``mobility.foundation.admin``.
 
 The Django admin is the raw-data view for staff; it is not the staff UI. Whatever the domain writes through a
 service (enrollment status, module results) is written here through the same service, never by a plain ``save()``.
@@ -237,8 +238,19 @@ class StaffNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("recipient__username", "kind")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-    fields = ("recipient", "kind", "params", "link_name", "link_args", "link_suffix", "content_type", "object_id")
-    fields += ("dedupe_key", "created_at", "read_at")
+    fields = (
+        "recipient",
+        "kind",
+        "params",
+        "link_name",
+        "link_args",
+        "link_suffix",
+        "content_type",
+        "object_id",
+        "dedupe_key",
+        "created_at",
+        "read_at",
+    )
     readonly_fields = fields
 
 

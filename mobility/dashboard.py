@@ -176,7 +176,9 @@ def dashboard_data() -> DashboardData:
     # One query for both: the students, and the correction requests waiting for the office (their card).
     people = Student.objects.aggregate(
         total=Count("id", distinct=True),
-        open_corrections=Count("correction_requests", filter=Q(correction_requests__status=CorrectionRequest.Status.OPEN)),
+        open_corrections=Count(
+            "correction_requests", filter=Q(correction_requests__status=CorrectionRequest.Status.OPEN)
+        ),
     )
     return DashboardData(
         students=people["total"],

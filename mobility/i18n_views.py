@@ -12,8 +12,8 @@ from students.services.accounts import student_language_remember
 
 def set_language(request):
     """Set the language cookie (and session) as Django's view does; a logged-in student's choice is also stored on
-    ``Student.language``, so that e-mails sent to them later use it, and a staff user's on their notification
-preferences, for their digest. Idempotent."""
+        ``Student.language``, so that e-mails sent to them later use it, and a staff user's on their notification
+    preferences, for their digest. Idempotent."""
     response = django_set_language(request)
     language = request.POST.get(LANGUAGE_QUERY_PARAMETER) if request.method == "POST" else None
     if (

@@ -171,9 +171,7 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
 
 
 def _open_correction() -> Exists:
-    return Exists(
-        CorrectionRequest.objects.filter(student=OuterRef("pk"), status=CorrectionRequest.Status.OPEN)
-    )
+    return Exists(CorrectionRequest.objects.filter(student=OuterRef("pk"), status=CorrectionRequest.Status.OPEN))
 
 
 def with_open_correction_flag(queryset: QuerySet[Student]) -> QuerySet[Student]:

@@ -26,16 +26,22 @@ def _applications_sentence(params) -> str:
     count = params.get("count") or 0
     values = {"count": count, "college": params.get("college", "")}
     if params.get("source") == Enrollment.Source.IMPORT:
-        return ngettext(
-            "%(count)s new application from %(college)s (import)",
-            "%(count)s new applications from %(college)s (import)",
+        return (
+            ngettext(
+                "%(count)s new application from %(college)s (import)",
+                "%(count)s new applications from %(college)s (import)",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(count)s new application from %(college)s (API)",
+            "%(count)s new applications from %(college)s (API)",
             count,
-        ) % values
-    return ngettext(
-        "%(count)s new application from %(college)s (API)",
-        "%(count)s new applications from %(college)s (API)",
-        count,
-    ) % values
+        )
+        % values
+    )
 
 
 def register() -> None:

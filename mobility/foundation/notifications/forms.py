@@ -34,9 +34,7 @@ class NotificationFilterForm(BootstrapFormMixin, forms.Form):
 
 
 class NotificationPreferenceForm(BootstrapFormMixin, forms.Form):
-    kinds = forms.MultipleChoiceField(
-        label=_("Notify me of"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    kinds = forms.MultipleChoiceField(label=_("Notify me of"), required=False, widget=forms.CheckboxSelectMultiple)
     digest = forms.BooleanField(
         label=_("Daily e-mail digest"),
         required=False,

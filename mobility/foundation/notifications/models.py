@@ -38,7 +38,7 @@ class StaffNotification(models.Model):
     )
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     about = GenericForeignKey("content_type", "object_id")
-    dedupe_key = models.CharField(_("deduplication key"), max_length=100, null=True, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -49,15 +49,13 @@ class StaffNotification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "kind", "content_type", "object_id", "dedupe_key"],
-                condition=Q(dedupe_key__isnull=False),
+                condition=~Q(dedupe_key=""),
                 name="staff_notification_dedupe_unique",
             )
         ]
         indexes = [
             models.Index(fields=["recipient", "created_at"], name="staff_notification_list_idx"),
-            models.Index(
-                fields=["recipient"], condition=Q(read_at__isnull=True), name="staff_notification_unread_idx"
-            ),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="staff_notification_unread_idx"),
         ]
 
     def __str__(self):

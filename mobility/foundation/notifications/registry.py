@@ -86,4 +86,3 @@ def names(obj: Any, field: str = "name") -> dict[str, str]:
 def date_param(day: datetime.date) -> dict[str, str]:
     """A parameter holding a date, shown in the reader's format."""
     return {"date": day.isoformat()}
-

@@ -61,6 +61,7 @@ def staff_notify(
     if not is_registered(kind):
         raise ValueError(f"Unknown staff notification kind {kind!r}")
     params = dict(params or {})
+    key = key or None  # "" is no key, as stored
     content_type = ContentType.objects.get_for_model(about) if about is not None else None
     object_id = str(about.pk) if about is not None else ""
     users = list(recipients) if recipients is not None else staff_recipients(kind=kind)
@@ -76,8 +77,11 @@ def staff_notify(
             found = {row.recipient_id: row for row in existing}
             if accumulate:
                 for row in found.values():
-                    row.params = {**row.params, **params, accumulate: _number(row.params.get(accumulate))
-                                  + _number(params.get(accumulate))}
+                    row.params = {
+                        **row.params,
+                        **params,
+                        accumulate: _number(row.params.get(accumulate)) + _number(params.get(accumulate)),
+                    }
                     row.read_at = None
                     row.created_at = now
                     row.save(update_fields=["params", "read_at", "created_at"])
@@ -93,7 +97,7 @@ def staff_notify(
                 link_suffix=link_suffix,
                 content_type=content_type,
                 object_id=object_id,
-                dedupe_key=key,
+                dedupe_key=key or "",
                 created_at=now,
             )
             for user in users
