@@ -28,6 +28,9 @@ NOT_PAGES = {
     "cohort-complete": "POST only",
     "toggle": "POST only (webhooks:toggle)",
     "replay": "POST only (webhooks:replay)",
+    "open": "POST only (notifications:open)",
+    "read": "POST only (notifications:read)",
+    "read-all": "POST only (notifications:read-all)",
     "cohort-detail-moved": "a permanent redirect to students:cohort-detail",
     # files
     "agreement-document": "a file (the fixture's agreement has none: 404)",
@@ -37,7 +40,6 @@ NOT_PAGES = {
     "roster-template": "XLSX",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
-    "student-corrections": "htmx fragment",
     "transliterate": "htmx fragment (the name fields' suggestions)",
     # the steps after an upload: they redirect to the upload form (or 404) without one in the session
     "gradebook-mapping": "needs an uploaded gradebook",
