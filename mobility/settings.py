@@ -303,8 +303,7 @@ OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
 OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=10.0)
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=20)
 CELERY_TIMEZONE = TIME_ZONE
-# The hour (TIME_ZONE) at which staff get the daily digest of their unread notifications.
-STAFF_DIGEST_HOUR = env.int("STAFF_DIGEST_HOUR", default=7)
+STAFF_DIGEST_HOUR = env.int("STAFF_DIGEST_HOUR", default=7)  # hour (TIME_ZONE) of the staff's daily digest
 CELERY_BEAT_SCHEDULE = {
     "agreements-expire": {
         "task": "programs.tasks.agreements_expire",
@@ -321,11 +320,8 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
     # Staff notifications (docs/staff-ui.md#notifications): the nightly checks, then the morning digest.
     "programs-staff-checks": {"task": "programs.tasks.staff_checks", "schedule": crontab(hour=2, minute=10)},
-    "students-passports-expiring": {
-        "task": "students.tasks.passports_expiring_check",
-        "schedule": crontab(hour=2, minute=20),
-    },
-    "staff-digests-send": {
+    "passports-expiring": {"task": "students.tasks.passports_expiring_check", "schedule": crontab(hour=2, minute=20)},
+    "staff-digests": {
         "task": "mobility.tasks.staff_digests_send",
         "schedule": crontab(hour=STAFF_DIGEST_HOUR, minute=0),
     },
