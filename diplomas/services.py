@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from diplomas.events import diploma_event
 from diplomas.notifications import diploma_issued_notify
+from diplomas.staff_notifications import render_failed_notify
 from mobility.foundation.audit import audit_entry_build, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
@@ -273,6 +274,7 @@ def _fail(diploma: Diploma, *, reason: str) -> Diploma:
     audit_record(
         actor=None, obj=diploma, action="diploma.fail", changes={"status": (old_status, S.FAILED)}, reason=reason[:2000]
     )
+    render_failed_notify(cohort=diploma.enrollment.cohort)
     return diploma
 
 

@@ -1,5 +1,6 @@
 """The admin site: its titles, and the admin of the foundation's models (the audit log, partners' API keys, idempotency
-records, the outbox, webhooks). The helpers the apps' admins share are in ``mobility.foundation.admin``.
+records, the outbox, webhooks, staff notifications). The helpers the apps' admins share are in
+``mobility.foundation.admin``.
 
 The Django admin is the raw-data view for staff; it is not the staff UI. Whatever the domain writes through a
 service (enrollment status, module results) is written here through the same service, never by a plain ``save()``.
@@ -26,6 +27,7 @@ from mobility.foundation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -221,4 +223,55 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "delivered_at",
         "payload",
     )
+    readonly_fields = fields
+
+
+# --- staff notifications (mobility.foundation.notifications) -------------------------------------------------------
+
+
+@admin.register(StaffNotification)
+class StaffNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Staff notifications; read-only (raised by the apps' services and nightly checks, read on /notifications/)."""
+
+    list_display = ("created_at", "recipient", "kind", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("recipient__username", "kind")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    fields = (
+        "recipient",
+        "kind",
+        "params",
+        "link_name",
+        "link_args",
+        "link_suffix",
+        "content_type",
+        "object_id",
+        "dedupe_key",
+        "created_at",
+        "read_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(StaffNotificationPreference)
+class StaffNotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each staff user's notification settings; read-only (the user's own settings page writes them)."""
+
+    list_display = ("user", "digest", "language")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "muted_kinds", "digest", "language")
+    readonly_fields = fields
+
+
+@admin.register(StaffDigest)
+class StaffDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The daily digests sent (one per user and day); read-only."""
+
+    list_display = ("day", "user", "count", "sent_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    date_hierarchy = "day"
+    fields = ("user", "day", "until", "count", "sent_at")
     readonly_fields = fields

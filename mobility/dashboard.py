@@ -17,7 +17,7 @@ from django.db.models.functions import TruncMonth
 from diplomas.models import Diploma
 from programs.models import Cohort, Track
 from programs.participants import status_counts
-from students.models import Enrollment, Student
+from students.models import CorrectionRequest, Enrollment, Student
 from students.selectors import enrollments_eligible_for_completion
 
 S = Enrollment.Status
@@ -52,6 +52,7 @@ class DashboardData:
     without_diploma_count: int
     failed_renders: list[Diploma]
     failed_renders_count: int
+    open_corrections: int = 0
 
 
 def enrollment_totals() -> dict[str, int]:
@@ -172,8 +173,15 @@ def dashboard_data() -> DashboardData:
         S.COMPLETED: totals[f"n_{S.COMPLETED}"],
     }
     failed = list(failed_renders())
+    # One query for both: the students, and the correction requests waiting for the office (their card).
+    people = Student.objects.aggregate(
+        total=Count("id", distinct=True),
+        open_corrections=Count(
+            "correction_requests", filter=Q(correction_requests__status=CorrectionRequest.Status.OPEN)
+        ),
+    )
     return DashboardData(
-        students=Student.objects.count(),
+        students=people["total"],
         enrollments=totals["total"],
         by_status=[{"status": value, "label": label, "count": totals[f"n_{value}"]} for value, label in S.choices],
         funnel=[{"stage": stage, "label": S(stage).label, "count": reached[stage]} for stage in FUNNEL_STAGES],
@@ -187,4 +195,5 @@ def dashboard_data() -> DashboardData:
         without_diploma_count=totals["without_diploma"],
         failed_renders=failed,
         failed_renders_count=Diploma.objects.filter(status=Diploma.Status.FAILED).count(),
+        open_corrections=people["open_corrections"],
     )

@@ -5,13 +5,15 @@ from django.utils.translation import check_for_language
 from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 from django.views.i18n import set_language as django_set_language
 
+from mobility.foundation.notifications.services import staff_language_remember
 from students.models import Student
 from students.services.accounts import student_language_remember
 
 
 def set_language(request):
     """Set the language cookie (and session) as Django's view does; a logged-in student's choice is also stored on
-    ``Student.language``, so that e-mails sent to them later use it. Idempotent."""
+        ``Student.language``, so that e-mails sent to them later use it, and a staff user's on their notification
+    preferences, for their digest. Idempotent."""
     response = django_set_language(request)
     language = request.POST.get(LANGUAGE_QUERY_PARAMETER) if request.method == "POST" else None
     if (
@@ -21,6 +23,7 @@ def set_language(request):
         and check_for_language(language)
     ):
         student_language_remember(user=request.user, language=language)
+        staff_language_remember(user=request.user, language=language)
     return response
 
 

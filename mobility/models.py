@@ -10,12 +10,16 @@ from mobility.foundation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 
 __all__ = [
     "AuditEntry",
     "IdempotencyRecord",
     "OutboxMessage",
     "PartnerAPIKey",
+    "StaffDigest",
+    "StaffNotification",
+    "StaffNotificationPreference",
     "TimeStampedModel",
     "WebhookDelivery",
     "WebhookEndpoint",

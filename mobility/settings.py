@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mobility.views.staff_navigation",
+                "mobility.foundation.notifications.views.unread_notifications",
             ],
         },
     },
@@ -303,6 +305,7 @@ OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
 OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=10.0)
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=20)
 CELERY_TIMEZONE = TIME_ZONE
+STAFF_DIGEST_HOUR = env.int("STAFF_DIGEST_HOUR", default=7)  # hour (TIME_ZONE) of the staff's daily digest
 CELERY_BEAT_SCHEDULE = {
     "agreements-expire": {
         "task": "programs.tasks.agreements_expire",
@@ -317,6 +320,13 @@ CELERY_BEAT_SCHEDULE = {
     "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
     "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},
     "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
+    # Staff notifications (docs/staff-ui.md#notifications): the nightly checks, then the morning digest.
+    "programs-staff-checks": {"task": "programs.tasks.staff_checks", "schedule": crontab(hour=2, minute=10)},
+    "passports-expiring": {"task": "students.tasks.passports_expiring_check", "schedule": crontab(hour=2, minute=20)},
+    "staff-digests": {
+        "task": "mobility.tasks.staff_digests_send",
+        "schedule": crontab(hour=STAFF_DIGEST_HOUR, minute=0),
+    },
 }
 
 # --- REST framework (the partner API, docs/api.md) ----------------------------------------------------------------

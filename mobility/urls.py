@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("mobility.webhook_urls")),
     path("", include("diplomas.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
+    path("notifications/", include("mobility.foundation.notifications.urls")),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

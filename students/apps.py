@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class StudentsConfig(AppConfig):
     name = "students"
     verbose_name = _("Students")
+
+    def ready(self):
+        from students import staff_notifications
+
+        # The kinds of staff notifications this app raises (the foundation's registry knows no app).
+        staff_notifications.register()

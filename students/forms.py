@@ -53,6 +53,11 @@ class StudentFilterForm(BootstrapFormMixin, forms.Form):
         choices=[("", _("Any status")), *Enrollment.Status.choices],
         required=False,
     )
+    corrections = forms.ChoiceField(
+        label=_("Correction requests"),
+        choices=[("", _("Any")), ("open", _("Open request"))],
+        required=False,
+    )
     sort = forms.ChoiceField(
         choices=[(key, key) for name in STUDENT_SORTS for key in (name, f"-{name}")],
         required=False,
@@ -81,7 +86,7 @@ class StudentFilterForm(BootstrapFormMixin, forms.Form):
         data = getattr(self, "cleaned_data", {})
         return {
             name: data.get(name)
-            for name in ("q", "partner", "track", "cohort", "status", "sort")
+            for name in ("q", "partner", "track", "cohort", "status", "corrections", "sort")
             if name not in self.errors
         }
 

@@ -139,7 +139,8 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     Office staff and staff API keys see every student; a partner's API key the students whose home institution is
     the key's; a student sees their own record; anyone else sees nothing (``visible_students_only``). ``filters`` keys
     (all optional): ``q`` (search), ``partner`` (home institution), ``track``, ``cohort``, ``status`` (the student
-    has one enrollment matching all three given), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
+    has one enrollment matching all three given), ``corrections`` (``"open"``: the student has an open correction
+    request), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
     The queryset brings its home institution and enrollments (with cohort and track) in a fixed number of queries.
     """
     filters = filters or {}
@@ -153,6 +154,8 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     }
     if enrollment_conditions:
         queryset = queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **enrollment_conditions)))
+    if filters.get("corrections") == "open":
+        queryset = queryset.filter(_open_correction())
     # Normalized as stored names are (students/names.py): a pasted name with a zero-width space or full-width
     # letters finds the student.
     text = normalize_search(filters.get("q") or "")
@@ -165,6 +168,21 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     if descending:
         ordering = tuple(f"-{field}" for field in ordering)
     return queryset.order_by(*ordering)
+
+
+def _open_correction() -> Exists:
+    return Exists(CorrectionRequest.objects.filter(student=OuterRef("pk"), status=CorrectionRequest.Status.OPEN))
+
+
+def with_open_correction_flag(queryset: QuerySet[Student]) -> QuerySet[Student]:
+    """Students annotated with ``has_open_correction`` (a correction request waits for the office): no extra
+    query, a column of the list's own."""
+    return queryset.annotate(has_open_correction=_open_correction())
+
+
+def open_correction_requests_count() -> int:
+    """Correction requests waiting for the office (the dashboard's card)."""
+    return CorrectionRequest.objects.filter(status=CorrectionRequest.Status.OPEN).count()
 
 
 def student_get(*, viewer, pk) -> Student:

@@ -25,3 +25,12 @@ def student_email_send(self, kind: str, student_id: int, object_ids: list[int]) 
             raise
         # After the last retry ``retry`` raises ``exc`` itself: the task fails and Celery logs it.
         raise self.retry(exc=exc, countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
+def passports_expiring_check() -> int:
+    """Nightly (Celery beat): notify staff of students whose passport expires before their cohort ends
+    (``students.staff_notifications.passports_expiring_notify``). Safe to run twice: each is said once."""
+    from .staff_notifications import passports_expiring_notify
+
+    return passports_expiring_notify()

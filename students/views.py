@@ -87,7 +87,7 @@ class StudentListView(StaffRequiredMixin, View):
     def get(self, request):
         form = StudentFilterForm(request.GET)
         filters = form.filters()
-        students = selectors.student_list(viewer=request.user, filters=filters)
+        students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
         page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
         sort = filters.get("sort") or "name"
         context = {

@@ -126,3 +126,13 @@ def idempotency_purge() -> int:
     from mobility.foundation.idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+@shared_task(name=f"{TASK_PREFIX}.staff_digests_send", acks_late=True, soft_time_limit=600, time_limit=660)
+def staff_digests_send() -> int:
+    """The daily e-mail digest of staff notifications (Celery beat, ``STAFF_DIGEST_HOUR``). Safe to run twice and
+    after a kill: each user's digest of the day is recorded with it (``notifications.digest``). Returns how many
+    were sent."""
+    from mobility.foundation.notifications.digest import digests_send
+
+    return digests_send()

@@ -11,6 +11,7 @@ from django.urls import URLResolver, get_resolver
 
 from diplomas.models import Diploma
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from mobility.foundation.notifications.models import StaffNotification
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation
 from students.tests.factories import EnrollmentFactory
@@ -84,6 +85,9 @@ def objects():
         ).pk,
         "webhook-deliveries": WebhookDelivery.objects.create(
             endpoint=hook, event=WebhookEndpoint.Event.DIPLOMA_ISSUED, event_id=uuid.uuid4(), payload={}
+        ).pk,
+        "notifications": StaffNotification.objects.create(
+            recipient=get_user_model().objects.create_user("notified"), kind="students.correction_requested"
         ).pk,
         "continuations": Continuation.objects.create(
             enrollment=enrollment,

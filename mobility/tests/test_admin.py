@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from diplomas.models import (
     CertificateNumberCounter,
@@ -34,6 +35,7 @@ from mobility.foundation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from mobility.foundation.notifications.models import StaffDigest, StaffNotificationPreference
 from programs.models import Institution
 from programs.tests.factories import (
     AgreementFactory,
@@ -121,7 +123,9 @@ def row_of_every_model(admin_user):
     )
     WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
     OutboxMessage.objects.create(task="diplomas.tasks.render_diploma", args=[1], last_error="OperationalError")
-    correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")
+    correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")  # notifies
+    StaffNotificationPreference.objects.create(user=admin_user, muted_kinds=["students.applications"])
+    StaffDigest.objects.create(user=admin_user, day=datetime.date(2026, 12, 1), until=timezone.now(), count=1)
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)

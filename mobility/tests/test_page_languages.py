@@ -29,6 +29,9 @@ NOT_PAGES = {
     "enrollment-certificate": "POST only (each certificate is numbered and registered)",
     "toggle": "POST only (webhooks:toggle)",
     "replay": "POST only (webhooks:replay)",
+    "open": "POST only (notifications:open)",
+    "read": "POST only (notifications:read)",
+    "read-all": "POST only (notifications:read-all)",
     "cohort-detail-moved": "a permanent redirect to students:cohort-detail",
     # files
     "agreement-document": "a file (the fixture's agreement has none: 404)",
@@ -40,7 +43,6 @@ NOT_PAGES = {
     "cohort-roster": "PDF (diplomas/papers/)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
-    "student-corrections": "htmx fragment",
     "transliterate": "htmx fragment (the name fields' suggestions)",
     # the steps after an upload: they redirect to the upload form (or 404) without one in the session
     "gradebook-mapping": "needs an uploaded gradebook",

@@ -27,6 +27,8 @@ class StudentCorrectionsView(StaffRequiredMixin, View):
 
     permission_required = "students.view_student"
     template_name = "portal/staff_corrections.html"
+    # Opened directly (a bookmark, a link, a new tab) rather than by htmx: the same list inside the staff layout.
+    page_template_name = "students/corrections_page.html"
 
     def student(self, request, pk) -> Student:
         try:
@@ -42,8 +44,10 @@ class StudentCorrectionsView(StaffRequiredMixin, View):
             "can_close": request.user.has_perm("students.change_student"),
             "form": CorrectionCloseForm(),
         }
-        response = render(request, self.template_name, context)
+        htmx = request.headers.get("HX-Request") == "true"
+        response = render(request, self.template_name if htmx else self.page_template_name, context)
         response["Cache-Control"] = "no-store"
+        response["Vary"] = "HX-Request"
         return response
 
     def post(self, request, pk):

@@ -13,6 +13,7 @@ from mobility.foundation.audit import Actor, actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
 
 from ..models import CorrectionRequest, Student
+from ..staff_notifications import correction_requested_notify
 
 # A student may have this many requests waiting for an answer at once: enough for any honest need, and a bound on
 # what a stolen or careless session can file.
@@ -56,6 +57,7 @@ def correction_request_create(*, student: Student, message: str) -> CorrectionRe
             action="correction.create",
             changes={"status": (None, request.status)},
         )
+        correction_requested_notify(request=request)
     return request
 
 

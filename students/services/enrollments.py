@@ -31,11 +31,13 @@ from mobility.foundation.exceptions import DomainError
 from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
 from programs.models import AgreementQuota, Cohort
 from programs.participants import cohort_places_taken, quota_used
+from programs.staff_notifications import quotas_nearly_full_notify
 from students.events import enrollment_events
 
 from ..models import Enrollment, Student
 from ..notifications import enrollment_admitted_notify
 from ..selectors import completion_missing_modules
+from ..staff_notifications import applications_received_notify
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -115,6 +117,9 @@ def enrollment_apply(
                 action="enrollment.apply",
                 changes={"status": (None, S.APPLIED)},
             )
+            if source == Enrollment.Source.API:
+                # Each API request is its own batch; a roster import tells staff once for all its rows (apply_roster).
+                applications_received_notify(college=cohort.partner, count=1, source=source)
     except IntegrityError as exc:
         # A concurrent application for the same student and track won the race; the constraint refused this one.
         if current.exists():
@@ -139,6 +144,8 @@ def enrollment_admit(
         _check_places(cohort, quota)
         admitted = _transition(enrollment, S.ADMITTED, by=by, reason=note, on=on)
         enrollment_admitted_notify(enrollment=admitted)
+        if quota is not None:
+            quotas_nearly_full_notify(quota_ids=[quota.pk])
         return admitted
 
 

@@ -12,6 +12,7 @@ from mobility.foundation.exceptions import DomainError
 from students import services
 
 from ...models import Enrollment
+from ...staff_notifications import applications_received_notify
 from ..base import RowError
 from .columns import COLUMNS
 from .preview import RosterPreview
@@ -75,6 +76,10 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
                         applied_on=applied_on,
                     )
                     applications += 1
+            if preview.institution is not None:  # one notice for the whole import, not one per row
+                applications_received_notify(
+                    college=preview.institution, count=applications, source=Enrollment.Source.IMPORT
+                )
     except DomainError as exc:
         column = exc.field or ""
         if column in COLUMNS and column in preview.columns:
