@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from mobility.foundation.models import PartnerAPIKey
 
@@ -70,16 +70,41 @@ def is_office_staff(user) -> bool:
         return True
     # Asked several times per request (access rule, selectors, menu): remembered on the user object, which lives
     # for one request, like Django's own permission cache.
-    if not hasattr(user, "_office_staff_cache"):
-        user._office_staff_cache = user.groups.filter(name__in=(OFFICE, OFFICE_ADMIN)).exists()
+    _access_load(user)
     return user._office_staff_cache
 
 
+# The prefix that marks a group's name among the permissions in ``_access_load``'s one query.
+_GROUP = "group:"
+
+
+def _access_load(user) -> None:
+    """Read an active, non-superuser user's permissions (their own and their groups') and whether they belong to an
+    office group, in one query, into Django's permission cache (``_perm_cache``) and ``_office_staff_cache``.
+
+    Every staff page asks both (the access rule, the menu): Django would read them in three queries."""
+    if hasattr(user, "_perm_cache") and hasattr(user, "_office_staff_cache"):
+        return
+    permissions = (
+        Permission.objects.filter(Q(user=user) | Q(group__user=user))
+        .order_by()
+        .values_list("content_type__app_label", "codename")
+        .union(Group.objects.filter(user=user).order_by().annotate(kind=Value(_GROUP)).values_list("kind", "name"))
+    )
+    perms, groups = set(), set()
+    for app_label, codename in permissions:
+        if app_label == _GROUP:
+            groups.add(codename)
+        else:
+            perms.add(f"{app_label}.{codename}")
+    user._perm_cache = perms
+    user._office_staff_cache = bool(groups & {OFFICE, OFFICE_ADMIN})
+
+
 class PermissionsBackend(ModelBackend):
-    """A user's permissions read in one query (their own and their groups', which ``ModelBackend`` reads in two):
-    every staff page asks for them, for the menu at least, and a list page has ten queries in all. Listed before
-    ``ModelBackend``, which still logs people in; the cache is Django's own (``_perm_cache``), so it finds it
-    filled."""
+    """A user's permissions read in the one query of ``_access_load`` (with their groups), where ``ModelBackend``
+    reads them in two. Listed before ``ModelBackend``, which still logs people in; the cache is Django's own
+    (``_perm_cache``), so it finds it filled."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         return None  # permissions only: ModelBackend, next in the list, checks passwords
@@ -87,13 +112,7 @@ class PermissionsBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
-        if not hasattr(user_obj, "_perm_cache"):
-            rows = (
-                Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
-                .values_list("content_type__app_label", "codename")
-                .distinct()
-            )
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        _access_load(user_obj)
         return user_obj._perm_cache
 
 

@@ -134,17 +134,17 @@ def _count(client, url):
     return len(queries)
 
 
-# Queries of each page: session, user, office-group check and permissions (4: PermissionsBackend reads the user's and
-# their groups' permissions in one), the menu's unread notifications (1), plus the page's own reads.
+# Queries of each page: session, user, the user's groups and permissions (one query: foundation.access._access_load),
+# the menu's unread notifications, plus the page's own reads.
 PINNED_QUERIES = {
-    "/institutions/": 7,
-    "/agreements/": 8,
-    "/tracks/": 6,
-    "/cohorts/": 9,
-    "agreement-detail": 8,
-    "cohort-detail": 8,  # the enrollments, then their progress (students.progress, one query for all)
-    "track-detail": 8,
-    "institution-detail": 10,
+    "/institutions/": 6,
+    "/agreements/": 7,
+    "/tracks/": 5,
+    "/cohorts/": 8,
+    "agreement-detail": 7,
+    "cohort-detail": 7,  # the enrollments, then their progress (students.progress, one query for all)
+    "track-detail": 7,
+    "institution-detail": 9,
 }
 
 

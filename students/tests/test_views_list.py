@@ -100,8 +100,8 @@ def _populate(count):
         EnrollmentFactory(student=student, cohort=cohort)
 
 
-LIST_QUERIES = 11
-EXPORT_QUERIES = 6
+LIST_QUERIES = 10
+EXPORT_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [5, 60])
