@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import register_views, views
 
 app_name = "diplomas"
 
 urlpatterns = [
+    path("diplomas/", register_views.DiplomaRegisterView.as_view(), name="register"),
+    re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
+    path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
     path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
@@ -17,4 +20,10 @@ urlpatterns = [
     ),
     path("cohorts/<int:pk>/diplomas/request/", views.CohortDiplomasRequestView.as_view(), name="cohort-request"),
     path("cohorts/<int:pk>/diplomas/progress/", views.CohortDiplomaProgressView.as_view(), name="cohort-progress"),
+    path("cohorts/<int:pk>/diplomas/zip/", register_views.CohortArchiveRequestView.as_view(), name="cohort-archive"),
+    path(
+        "cohorts/<int:pk>/diplomas/zip/progress/",
+        register_views.CohortArchiveProgressView.as_view(),
+        name="cohort-archive-progress",
+    ),
 ]
