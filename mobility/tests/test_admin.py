@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
+from diplomas.models import Diploma, DiplomaArchive, DiplomaBatch, DiplomaNumberCounter
 from diplomas.tests.factories import DiplomaFactory
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
 from mobility.foundation.models import (
@@ -104,6 +104,7 @@ def row_of_every_model(admin_user):
     batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=admin_user)
     DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=admin_user)
     DiplomaNumberCounter.objects.create(year=2026, last=1)
+    DiplomaArchive.objects.create(cohort=cohort, requested_by=admin_user, total=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
     IdempotencyRecord.objects.create(
         owner="api-key:abcdefgh", key="k-1", method="POST", path="/api/v1/students/", request_hash="0" * 64
