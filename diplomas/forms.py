@@ -108,7 +108,6 @@ class DiplomaRegisterFilterForm(BootstrapFormMixin, forms.Form):
             data = data.copy()
             data["per_page"] = str(DEFAULT_PER_PAGE)
         super().__init__(data, *args, **kwargs)
-        self.fields["year"].widget.attrs.update({"placeholder": _("Any year")})
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("Diploma number (or its beginning) or student's name"), "type": "search"}
         )
