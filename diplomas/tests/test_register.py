@@ -312,3 +312,12 @@ def test_the_students_export_carries_the_diploma_numbers(office_client, register
 def test_timezone_is_the_sites(settings):
     # The fixture's year boundary test means something only in a zone east of UTC.
     assert timezone.get_default_timezone_name() == settings.TIME_ZONE
+
+
+def test_the_register_and_its_exports_are_for_the_office_only(client, register, django_user_model):
+    for url in (REGISTER, "/diplomas/export.csv", "/diplomas/export.xlsx"):
+        assert client.get(url)["Location"].startswith("/accounts/login/")
+    client.force_login(django_user_model.objects.create_user("outsider"))
+    for url in (REGISTER, "/diplomas/export.csv", "/diplomas/export.xlsx"):
+        assert client.get(url).status_code == 403
+    assert f'href="{REGISTER}"' not in client.get("/accounts/password_change/").content.decode()
