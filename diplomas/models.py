@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -235,6 +236,14 @@ class DiplomaArchive(TimeStampedModel):
             return 100
         return round(100 * self.done / self.total) if self.total else 0
 
+    # Waiting or building with no progress for this long, the archive lost its task (a worker killed, a message
+    # lost): the office may ask for a new one, which marks this one failed.
+    STALE_AFTER = datetime.timedelta(minutes=15)
+
     @property
     def working(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.BUILDING)
+
+    @property
+    def stalled(self) -> bool:
+        return self.working and self.modified_at < timezone.now() - self.STALE_AFTER

@@ -109,7 +109,7 @@ class CohortArchiveProgressView(StaffRequiredMixin, View):
     def get(self, request, pk):
         archive = selectors.cohort_latest_archive(cohort_id=pk)
         response = render(request, "diplomas/_archive_progress.html", {"archive": archive, "cohort_id": pk})
-        if archive is None or not archive.working:
+        if archive is None or not archive.working or archive.stalled:
             response.status_code = HTMX_STOP_POLLING
         response["Cache-Control"] = "no-store"
         return response

@@ -44,13 +44,21 @@ def _build_task():
 def diploma_archive_request(*, cohort: Cohort, requested_by) -> DiplomaArchive:
     """Ask for a ZIP of the cohort's issued PDFs; the build task is sent when the transaction commits (through the
     outbox, like every task). While an archive of the cohort is waiting or being built, that one is returned and
-    nothing new is written. Refuses (``DomainError``) when the cohort has no issued diploma. Atomic; audited."""
+    nothing new is written, unless it has made no progress for ``DiplomaArchive.STALE_AFTER`` (its task was lost):
+    that one is marked failed and a new one requested. Refuses (``DomainError``) when the cohort has no issued
+    diploma. Atomic; audited."""
     with transaction.atomic():
         # The cohort's row serializes two requests of the same cohort, so only one archive is built at a time.
         Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
         running = DiplomaArchive.objects.filter(cohort=cohort, status__in=(A.PENDING, A.BUILDING)).first()
-        if running is not None:
+        if running is not None and not running.stalled:
             return running
+        if running is not None:
+            diploma_archive_mark_failed(
+                archive_id=running.pk,
+                reason=_("Interrupted: no progress for %(minutes)d minutes.")
+                % {"minutes": DiplomaArchive.STALE_AFTER.seconds // 60},
+            )
         total = archive_diplomas(cohort_id=cohort.pk).count()
         if not total:
             raise DomainError(
@@ -112,7 +120,9 @@ def diploma_archive_build(*, archive_id: int) -> DiplomaArchive:
                         ) from None
                     zipped.writestr(archive_entry_name(diploma), data)
                     if index % step == 0:
-                        DiplomaArchive.objects.filter(pk=archive_id, status=A.BUILDING).update(done=index)
+                        DiplomaArchive.objects.filter(pk=archive_id, status=A.BUILDING).update(
+                            done=index, modified_at=timezone.now()
+                        )
             temporary.seek(0)
             return _store(archive_id, temporary)
     except DomainError as error:

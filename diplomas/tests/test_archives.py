@@ -1,6 +1,7 @@
 """A cohort's ZIP of issued PDFs: built by the task with its progress, every PDF in it equal to its stored SHA-256,
 revoked and unissued diplomas left out, a failure shown with its reason and no file, the download for the office."""
 
+import datetime
 import hashlib
 import io
 import zipfile
@@ -181,3 +182,21 @@ def test_only_office_staff_download_an_archive(client, cohort_diplomas, django_u
     assert client.get(url)["Location"].startswith("/accounts/login/")
     client.force_login(django_user_model.objects.create_user("outsider"))
     assert client.get(url).status_code == 403
+
+
+def test_an_archive_that_lost_its_task_can_be_asked_for_again(
+    office_client, cohort_diplomas, django_capture_on_commit_callbacks
+):
+    cohort = cohort_diplomas["cohort"]
+    lost = DiplomaArchive.objects.create(cohort=cohort, status=A.BUILDING, total=3, done=1)
+    DiplomaArchive.objects.filter(pk=lost.pk).update(
+        modified_at=lost.modified_at - DiplomaArchive.STALE_AFTER - datetime.timedelta(seconds=1)
+    )
+    partial = office_client.get(f"/cohorts/{cohort.pk}/diplomas/zip/progress/")
+    assert partial.status_code == 286  # no more polling
+    assert "Stopped at 1 of 3" in partial.content.decode() and 'diplomas/zip/"' in partial.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        office_client.post(f"/cohorts/{cohort.pk}/diplomas/zip/")
+    lost.refresh_from_db()
+    assert lost.status == A.FAILED and lost.failure_reason == "Interrupted: no progress for 15 minutes."
+    assert DiplomaArchive.objects.filter(cohort=cohort, status=A.READY).count() == 1
