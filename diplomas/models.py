@@ -181,13 +181,15 @@ class DiplomaNumberCounter(models.Model):
 class DiplomaArchive(TimeStampedModel):
     """A ZIP of a cohort's issued PDFs, built by a Celery task (``diplomas.tasks.build_diploma_archive``) into a
     temporary file and stored whole when every PDF is in it and matched its SHA-256: the file is there only when
-    the archive is ``ready``. The progress counts (``done`` of ``total``) are written while it is built."""
+    the archive is ``ready``, until a newer ZIP of the cohort is ready (``replaced``: its file deleted). The progress
+    counts (``done`` of ``total``) are written while it is built."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
         BUILDING = "building", _("building")
         READY = "ready", _("ready")
         FAILED = "failed", _("failed")
+        REPLACED = "replaced", _("replaced by a newer ZIP")
 
     cohort = models.ForeignKey(
         "programs.Cohort",
@@ -218,7 +220,7 @@ class DiplomaArchive(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "building", "ready", "failed"]),
+                condition=Q(status__in=["pending", "building", "ready", "failed", "replaced"]),
                 name="diploma_archive_status_valid",
             ),
             models.CheckConstraint(

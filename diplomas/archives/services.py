@@ -99,7 +99,7 @@ def diploma_archive_build(*, archive_id: int) -> DiplomaArchive:
     stored; other errors propagate (the task records them with ``diploma_archive_mark_failed``). Safe to run twice."""
     with transaction.atomic():
         archive = DiplomaArchive.objects.select_for_update().select_related("cohort").get(pk=archive_id)
-        if archive.status in (A.READY, A.FAILED):
+        if archive.status in (A.READY, A.FAILED, A.REPLACED):
             return archive
         diplomas = list(archive_diplomas(cohort_id=archive.cohort_id))
         archive.status, archive.done, archive.total = A.BUILDING, 0, len(diplomas)
@@ -138,7 +138,29 @@ def _store(archive_id: int, temporary) -> DiplomaArchive:
         archive.file.save(f"{archive.cohort.code}-diplomas-{stamp}.zip", File(temporary), save=False)
         archive.status, archive.done, archive.finished_at = A.READY, archive.total, timezone.now()
         archive.save(update_fields=["file", "status", "done", "finished_at", "modified_at"])
+        _replace_older(archive)
     return archive
+
+
+def _replace_older(archive: DiplomaArchive) -> None:
+    """The cohort's older ready archives are ``replaced`` and their files deleted once this commits (a rollback
+    keeps them): only the newest ZIP of a cohort takes room in the storage."""
+    older = list(
+        DiplomaArchive.objects.select_for_update()
+        .filter(cohort_id=archive.cohort_id, status=A.READY)
+        .exclude(pk=archive.pk)
+    )
+    names = [old.file.name for old in older if old.file]
+    DiplomaArchive.objects.filter(pk__in=[old.pk for old in older]).update(
+        status=A.REPLACED, file="", modified_at=timezone.now()
+    )
+    storage = archive.file.storage
+
+    def delete_files():
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
 def diploma_archive_mark_failed(*, archive_id: int, reason: str) -> DiplomaArchive:
@@ -146,7 +168,7 @@ def diploma_archive_mark_failed(*, archive_id: int, reason: str) -> DiplomaArchi
     left as it is. No file is kept."""
     with transaction.atomic():
         archive = DiplomaArchive.objects.select_for_update().get(pk=archive_id)
-        if archive.status in (A.READY, A.FAILED):
+        if archive.status in (A.READY, A.FAILED, A.REPLACED):
             return archive
         archive.status, archive.failure_reason, archive.finished_at = A.FAILED, reason, timezone.now()
         archive.save(update_fields=["status", "failure_reason", "finished_at", "modified_at"])

@@ -4,6 +4,7 @@ revoked and unissued diplomas left out, a failure shown with its reason and no f
 import datetime
 import hashlib
 import io
+import os
 import zipfile
 from unittest import mock
 
@@ -200,3 +201,20 @@ def test_an_archive_that_lost_its_task_can_be_asked_for_again(
     lost.refresh_from_db()
     assert lost.status == A.FAILED and lost.failure_reason == "Interrupted: no progress for 15 minutes."
     assert DiplomaArchive.objects.filter(cohort=cohort, status=A.READY).count() == 1
+
+
+def test_a_newer_zip_replaces_the_older_one_and_deletes_its_file(cohort_diplomas, django_capture_on_commit_callbacks):
+    cohort = cohort_diplomas["cohort"]
+    first = DiplomaArchive.objects.create(cohort=cohort)
+    archive_services.diploma_archive_build(archive_id=first.pk)
+    first.refresh_from_db()
+    path = first.file.path
+    second = DiplomaArchive.objects.create(cohort=cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        archive_services.diploma_archive_build(archive_id=second.pk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == A.READY and first.status == A.REPLACED and not first.file
+    assert not os.path.exists(path) and os.path.exists(second.file.path)
+    # Building the replaced one again changes nothing.
+    assert archive_services.diploma_archive_build(archive_id=first.pk).status == A.REPLACED
