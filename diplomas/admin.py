@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
-from .models import CertificateNumberCounter, Diploma, DiplomaBatch, DiplomaNumberCounter, EnrollmentCertificate
+from .models import (
+    CertificateNumberCounter,
+    Diploma,
+    DiplomaArchive,
+    DiplomaBatch,
+    DiplomaNumberCounter,
+    EnrollmentCertificate,
+)
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -184,3 +191,25 @@ class CertificateNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last certificate number of each year; written only while a certificate is issued."""
 
     list_display = ("year", "last")
+
+
+@admin.register(DiplomaArchive)
+class DiplomaArchiveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A cohort's ZIP of issued PDFs; made from the cohort's page (``diplomas.archives.services``), downloaded there."""
+
+    list_display = ("cohort", "status", "done", "total", "created_at", "finished_at", "requested_by")
+    list_filter = ("status",)
+    search_fields = ("cohort__code",)
+    list_select_related = ("cohort", "requested_by")
+    fields = (
+        "cohort",
+        "requested_by",
+        "status",
+        "done",
+        "total",
+        "file",
+        "failure_reason",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields

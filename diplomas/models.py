@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -228,3 +229,76 @@ class CertificateNumberCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+class DiplomaArchive(TimeStampedModel):
+    """A ZIP of a cohort's issued PDFs, built by a Celery task (``diplomas.tasks.build_diploma_archive``) into a
+    temporary file and stored whole when every PDF is in it and matched its SHA-256: the file is there only when
+    the archive is ``ready``, until a newer ZIP of the cohort is ready (``replaced``: its file deleted). The progress
+    counts (``done`` of ``total``) are written while it is built."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        BUILDING = "building", _("building")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        REPLACED = "replaced", _("replaced by a newer ZIP")
+
+    cohort = models.ForeignKey(
+        "programs.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.PROTECT,
+        related_name="diploma_archives",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    total = models.PositiveIntegerField(_("diplomas"), default=0, editable=False)
+    done = models.PositiveIntegerField(_("diplomas archived"), default=0, editable=False)
+    file = models.FileField(_("ZIP file"), upload_to="diploma-archives/%Y/", blank=True, editable=False)
+    failure_reason = models.TextField(_("failure reason"), blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("diploma archive")
+        verbose_name_plural = _("diploma archives")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "building", "ready", "failed", "replaced"]),
+                name="diploma_archive_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(file=""),
+                name="diploma_archive_ready_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort.code} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.READY:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+    # Waiting or building with no progress for this long, the archive lost its task (a worker killed, a message
+    # lost): the office may ask for a new one, which marks this one failed.
+    STALE_AFTER = datetime.timedelta(minutes=15)
+
+    @property
+    def working(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.BUILDING)
+
+    @property
+    def stalled(self) -> bool:
+        return self.working and self.modified_at < timezone.now() - self.STALE_AFTER

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from mobility.foundation.access import is_office_staff, is_staff_key, partner_institution_id
-from students.selectors import visible_students_only
+from students.models import Student
+from students.selectors import student_search, visible_students_only
 
-from .models import Diploma, DiplomaBatch
+from .models import Diploma, DiplomaArchive, DiplomaBatch
 
 S = Diploma.Status
 
@@ -147,3 +150,86 @@ _LOOKUP_FIELDS = (
     "enrollment__track__name_ru",
     "enrollment__track__name_zh",
 )
+
+
+# --- the register: every diploma, for the office ---------------------------------------------------------------------
+
+# ``sort`` parameter → ordering; anything else falls back to the newest request first.
+REGISTER_SORTS: dict[str, tuple] = {
+    "number": (F("number").asc(nulls_last=True), "id"),
+    "-number": (F("number").desc(nulls_last=True), "-id"),
+    "requested": ("requested_at", "id"),
+    "-requested": ("-requested_at", "-id"),
+    "issued": (F("issued_at").asc(nulls_last=True), "id"),
+    "-issued": (F("issued_at").desc(nulls_last=True), "-id"),
+}
+DEFAULT_REGISTER_SORT = "-requested"
+
+
+def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of ``year`` and of the next one in the site's time zone (``TIME_ZONE``)."""
+    zone = timezone.get_default_timezone()
+    return (
+        datetime.datetime(year, 1, 1, tzinfo=zone),
+        datetime.datetime(year + 1, 1, 1, tzinfo=zone),
+    )
+
+
+def diploma_register(*, viewer, filters: dict | None = None) -> QuerySet[Diploma]:
+    """Every diploma the viewer may see (the office: all of them, in every status), with its student, cohort and
+    track in the same query, searched, filtered and sorted.
+
+    ``filters`` keys (all optional): ``q`` — a diploma number or its beginning (any letter case), or words of the
+    student's name in any script, home id or e-mail (``students.selectors.student_search``); ``year`` — the year of
+    issue, or of the request for a diploma not issued (yet), in the site's time zone; ``cohort``; ``track``;
+    ``status``; ``sort`` (a key of ``REGISTER_SORTS``)."""
+    filters = filters or {}
+    queryset: QuerySet[Diploma] = visible_students_only(
+        Diploma.objects.select_related("enrollment__student", "enrollment__cohort", "enrollment__track"),
+        viewer=viewer,
+        path="enrollment__student__",
+    )
+    text = (filters.get("q") or "").strip()
+    if text:
+        by_name = student_search(Student.objects.all(), text, diploma_numbers=False).values("pk")
+        by_number = Q(number__istartswith=text) if len(text.split()) == 1 else Q(pk__in=[])
+        queryset = queryset.filter(by_number | Q(enrollment__student__in=by_name))
+    if filters.get("year"):
+        start, end = _year_bounds(filters["year"])
+        queryset = queryset.filter(
+            Q(issued_at__gte=start, issued_at__lt=end)
+            | Q(issued_at__isnull=True, requested_at__gte=start, requested_at__lt=end)
+        )
+    if filters.get("cohort"):
+        queryset = queryset.filter(enrollment__cohort=filters["cohort"])
+    if filters.get("track"):
+        queryset = queryset.filter(enrollment__track=filters["track"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    return queryset.order_by(*REGISTER_SORTS.get(filters.get("sort") or "", REGISTER_SORTS[DEFAULT_REGISTER_SORT]))
+
+
+# --- a cohort's ZIP of issued PDFs -----------------------------------------------------------------------------------
+
+
+def archive_diplomas(*, cohort_id: int) -> QuerySet[Diploma]:
+    """What a cohort's archive holds: its issued diplomas (revoked, failed and waiting ones left out), by number."""
+    return (
+        Diploma.objects.filter(enrollment__cohort_id=cohort_id, status=S.ISSUED)
+        .exclude(pdf="")
+        .select_related("enrollment__student")
+        .order_by("number", "pk")
+    )
+
+
+def cohort_latest_archive(*, cohort_id: int) -> DiplomaArchive | None:
+    """The cohort's latest ZIP of issued PDFs, or None. One query."""
+    return DiplomaArchive.objects.filter(cohort_id=cohort_id).order_by("-created_at", "-pk").first()
+
+
+def archive_for_download(*, viewer, pk: int) -> DiplomaArchive:
+    """A ready archive, for office staff with ``diplomas.view_diploma``; ``DoesNotExist`` otherwise."""
+    queryset = DiplomaArchive.objects.filter(status=DiplomaArchive.Status.READY).select_related("cohort")
+    if not (is_office_staff(viewer) and viewer.has_perm("diplomas.view_diploma")):
+        queryset = queryset.none()
+    return queryset.get(pk=pk)

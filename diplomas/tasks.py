@@ -13,6 +13,7 @@ from mobility.foundation.exceptions import DomainError
 from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import services
+from .archives import services as archive_services
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +110,24 @@ def render_diplomas(self, diploma_ids: list[int]) -> None:
 def sweep_stuck() -> int:
     """Re-send diplomas stuck in requested/rendering (Celery beat, every 5 minutes; also ``sweep_diplomas``)."""
     return len(services.diplomas_sweep_stuck())
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Reading and zipping stored PDFs (about 100 KB each): a cohort of thousands takes seconds, not minutes.
+    soft_time_limit=600,
+    time_limit=660,
+)
+def build_diploma_archive(self, archive_id: int) -> None:
+    """Build a cohort's ZIP of issued PDFs (``archives.services.diploma_archive_build``, safe to run twice). An
+    unexpected error is recorded on the archive as ``failed`` with its reason: the office asks for a new one."""
+    try:
+        archive_services.diploma_archive_build(archive_id=archive_id)
+    except Exception as error:  # noqa: BLE001 - recorded on the archive, shown on the cohort's page
+        logger.exception("diploma archive %s failed", archive_id)
+        reason = (
+            "time limit exceeded" if isinstance(error, SoftTimeLimitExceeded) else f"{type(error).__name__}: {error}"
+        )
+        archive_services.diploma_archive_mark_failed(archive_id=archive_id, reason=reason)

@@ -1,11 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import register_views, views
 from .papers import views as paper_views
 
 app_name = "diplomas"
 
 urlpatterns = [
+    path("diplomas/", register_views.DiplomaRegisterView.as_view(), name="register"),
+    re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
+    path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
     path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
@@ -27,4 +30,10 @@ urlpatterns = [
         name="cohort-grade-sheet",
     ),
     path("enrollments/<int:pk>/certificate/", paper_views.CertificateView.as_view(), name="enrollment-certificate"),
+    path("cohorts/<int:pk>/diplomas/zip/", register_views.CohortArchiveRequestView.as_view(), name="cohort-archive"),
+    path(
+        "cohorts/<int:pk>/diplomas/zip/progress/",
+        register_views.CohortArchiveProgressView.as_view(),
+        name="cohort-archive-progress",
+    ),
 ]

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("students:student-list", _("Students")),
     ("students:continuation-report", _("Continuations")),
     ("programs:cohort-list", _("Cohorts")),
+    ("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
     ("programs:track-list", _("Tracks")),
     ("programs:institution-list", _("Institutions")),
     ("programs:agreement-list", _("Agreements")),

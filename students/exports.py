@@ -1,4 +1,5 @@
-"""The students list as CSV and XLSX: the same rows the list shows, plus contact data.
+"""The students list as CSV and XLSX: the same rows the list shows, plus contact data and diploma numbers; and the
+two writers (``csv_lines``, ``xlsx_bytes``) the other exports (the diploma register) use too.
 
 Passport data and the birth date are columns only when the viewer may see them (``sensitive=True``). Rows are read
 from a queryset that already brings the institution and the enrollments (``selectors.student_list``), in chunks, so
@@ -18,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .models import Student
+from .selectors import student_enrollments_prefetch
 
 CHUNK = 500
 # Excel runs a cell that starts with one of these as a formula; data typed by partners must stay text.
@@ -35,6 +37,7 @@ def export_columns(*, sensitive: bool) -> list[tuple[str, str]]:
         ("email", _("E-mail")),
         ("phone", _("Phone")),
         ("specialty", _("Home specialty")),
+        ("diplomas", _("Diploma numbers")),
     ]
     if sensitive:
         columns += [
@@ -59,6 +62,12 @@ def _row(student: Student, keys: list[str]) -> list:
         "email": student.email,
         "phone": student.phone,
         "specialty": student.home_specialty,
+        # ``diploma_number`` is annotated by ``selectors.with_diploma_number`` (the prefetch of ``export_rows``).
+        "diplomas": "; ".join(
+            enrollment.diploma_number  # type: ignore[attr-defined]
+            for enrollment in student.enrollments.all()
+            if enrollment.diploma_number  # type: ignore[attr-defined]
+        ),
     }
     sensitive = {field: getattr(student, field) for field in Student.SENSITIVE_FIELDS if field in keys}
     return [values[key] if key in values else sensitive[key] for key in keys]
@@ -68,6 +77,8 @@ def export_rows(students: QuerySet[Student], *, sensitive: bool) -> tuple[list[s
     """The header and the rows (an iterator: rows are read in chunks of ``CHUNK`` students)."""
     columns = export_columns(sensitive=sensitive)
     keys = [key for key, _label in columns]
+    # The same enrollments, each with its issued diploma's number (a subquery of the same query).
+    students = students.prefetch_related(None).prefetch_related(student_enrollments_prefetch(diploma_numbers=True))
     rows = (_row(student, keys) for student in students.iterator(chunk_size=CHUNK))
     return [label for _key, label in columns], rows
 
@@ -84,9 +95,9 @@ class _Echo:
         return value
 
 
-def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[str]:
-    """CSV lines, UTF-8 with a BOM first so that Excel (also a Chinese Excel) opens Han characters correctly."""
-    header, rows = export_rows(students, sensitive=sensitive)
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV lines, UTF-8 with a BOM first so that Excel (also a Chinese Excel) opens Han characters correctly; a cell
+    that Excel would run as a formula is kept as text."""
     writer = csv.writer(_Echo())
     yield "\ufeff"
     yield writer.writerow(header)
@@ -94,11 +105,10 @@ def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[st
         yield writer.writerow([_text_cell(value) for value in row])
 
 
-def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
-    """An XLSX workbook with one sheet; dates are real dates, the header bold and frozen."""
-    header, rows = export_rows(students, sensitive=sensitive)
+def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
+    """An XLSX workbook with one sheet named ``title``; dates are real dates, the header bold and frozen."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Students"))
+    sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header_cells = []
@@ -122,3 +132,13 @@ def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[str]:
+    header, rows = export_rows(students, sensitive=sensitive)
+    return csv_lines(header, rows)
+
+
+def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
+    header, rows = export_rows(students, sensitive=sensitive)
+    return xlsx_bytes(_("Students"), header, rows)

@@ -23,7 +23,7 @@ from programs.models import Cohort, Module
 from programs.selectors import curriculum_totals
 
 from .models import Enrollment, ModuleResult
-from .selectors import completion_missing_modules, enrollments_eligible_for_completion
+from .selectors import completion_missing_modules, enrollments_eligible_for_completion, with_diploma_number
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,10 @@ def progress_for_many(*, enrollments: Iterable[Enrollment]) -> dict[int, Progres
 def cohort_enrollments_with_progress(*, cohort: Cohort) -> list[Enrollment]:
     """The cohort's enrollments with their students, by name, in two queries; each carries its ``progress`` and, for
     the cohort's page, ``required_passed``, ``required_total`` (the completion rule's numbers: the rule is met
-    exactly when they are equal) and ``credits_earned``."""
+    exactly when they are equal), ``credits_earned`` and its issued diploma's ``diploma_number`` and ``diploma_pk``
+    (``selectors.with_diploma_number``)."""
     enrollments = list(
-        Enrollment.objects.filter(cohort=cohort)
+        with_diploma_number(Enrollment.objects.filter(cohort=cohort))
         .select_related("student")
         .order_by("student__family_name_latin", "student__given_name_latin", "pk")
     )

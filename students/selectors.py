@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Concat
 
 from mobility.foundation.access import partner_institution_id, sees_everything
@@ -98,22 +98,56 @@ def _term_variants(term: str) -> set[str]:
     return {term, term.lower(), term.upper(), term.capitalize()}
 
 
-def _search_q(text: str) -> Q:
+def _search_q(text: str, *, diploma_numbers: bool) -> Q:
     """Every whitespace-separated term must match one of the name, id or e-mail fields, so a name is found in
-    either order ("Zhang Wei", "Wei Zhang") and in any of the three scripts."""
+    either order ("Zhang Wei", "Wei Zhang") and in any of the three scripts. With ``diploma_numbers``, a term with a
+    digit also finds the student whose diploma has that number (any letter case), through the relation the diplomas
+    app declares (``Enrollment.diplomas``): this app does not import that one. Names have no digits, so a search by
+    name keeps to the one expression the trigram index serves."""
     condition = Q()
     for term in text.split():
         matches = Q()
         for variant in _term_variants(term):
             matches |= Q(_search__icontains=variant)
+        if diploma_numbers and any(character.isdigit() for character in term):
+            matches |= Q(Exists(Enrollment.objects.filter(student=OuterRef("pk"), diplomas__number__iexact=term)))
         condition &= matches
     return condition
 
 
-def student_enrollments_prefetch() -> Prefetch:
-    return Prefetch(
-        "enrollments",
-        queryset=Enrollment.objects.select_related("cohort", "track").order_by("-applied_on", "-id"),
+def student_search(queryset: QuerySet[Student], text: str, *, diploma_numbers: bool = True) -> QuerySet[Student]:
+    """``queryset`` narrowed to the students every term of ``text`` finds (``_search_q``); all of them for an empty
+    text. Normalized as stored names are (students/names.py): a pasted name with a zero-width space or full-width
+    letters finds the student."""
+    text = normalize_search(text or "")
+    if not text:
+        return queryset
+    return queryset.annotate(_search=student_search_document()).filter(_search_q(text, diploma_numbers=diploma_numbers))
+
+
+def student_enrollments_prefetch(*, diploma_numbers: bool = False) -> Prefetch:
+    """The student's enrollments with cohort and track, newest first; with ``diploma_numbers`` each also carries
+    its issued diploma's number (``with_diploma_number``), in the same query."""
+    enrollments = Enrollment.objects.select_related("cohort", "track").order_by("-applied_on", "-id")
+    return Prefetch("enrollments", queryset=with_diploma_number(enrollments) if diploma_numbers else enrollments)
+
+
+def _diploma_model() -> Any:
+    # The diplomas app's model, reached through the relation it declares (``enrollment.diplomas``): this app is
+    # below it and does not import it (docs/architecture.md).
+    return Enrollment._meta.get_field("diplomas").related_model
+
+
+def with_diploma_number(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Each enrollment with the number and id of its issued diploma (``diploma_number``, ``diploma_pk``; None when it
+    has none: not requested, not issued yet, or revoked), as subqueries of the same query. The cohort's page and the
+    exports show it; the diploma register (diplomas app) lists every diploma with its status."""
+    diploma_model = _diploma_model()
+    issued = diploma_model.objects.filter(enrollment=OuterRef("pk"), status=diploma_model.Status.ISSUED).order_by(
+        "-issued_at", "-pk"
+    )
+    return queryset.annotate(
+        diploma_number=Subquery(issued.values("number")[:1]), diploma_pk=Subquery(issued.values("pk")[:1])
     )
 
 
@@ -156,11 +190,7 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
         queryset = queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **enrollment_conditions)))
     if filters.get("corrections") == "open":
         queryset = queryset.filter(_open_correction())
-    # Normalized as stored names are (students/names.py): a pasted name with a zero-width space or full-width
-    # letters finds the student.
-    text = normalize_search(filters.get("q") or "")
-    if text:
-        queryset = queryset.annotate(_search=student_search_document()).filter(_search_q(text))
+    queryset = student_search(queryset, filters.get("q") or "")
 
     sort = filters.get("sort") or "name"
     descending = sort.startswith("-")
@@ -350,10 +380,8 @@ def portal_enrollment_get(*, viewer, pk) -> Enrollment:
 
 
 def _portal_diplomas() -> QuerySet:
-    # The diplomas app's model, reached through the relation it declares (``enrollment.diplomas``): this app is
-    # below it and does not import it (docs/architecture.md). Which ones a student sees is that model's rule.
-    diploma_model: Any = Enrollment._meta.get_field("diplomas").related_model  # a class this app cannot import
-    return diploma_model.objects.shown_to_student()
+    # Which diplomas a student sees is the diplomas model's rule.
+    return _diploma_model().objects.shown_to_student()
 
 
 def portal_correction_requests(*, viewer) -> QuerySet[CorrectionRequest]:

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 
-from diplomas.models import Diploma
+from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
@@ -77,6 +77,7 @@ def objects():
         "modules": ModuleFactory(track=enrollment.track).pk,
         "cohorts": enrollment.cohort.pk,
         "diplomas": Diploma.objects.create(enrollment=enrollment).pk,
+        "archives": DiplomaArchive.objects.create(cohort=enrollment.cohort).pk,
         "api-keys": PartnerAPIKey.objects.create_key(
             name="SIS", institution=enrollment.cohort.partner, scopes=["read"]
         )[0].prefix,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from diplomas.models import (
     CertificateNumberCounter,
     Diploma,
+    DiplomaArchive,
     DiplomaBatch,
     DiplomaNumberCounter,
     EnrollmentCertificate,
@@ -114,6 +115,7 @@ def row_of_every_model(admin_user):
     DiplomaNumberCounter.objects.create(year=2026, last=1)
     EnrollmentCertificate.objects.create(enrollment=enrollment, number="STK-IAM-S-2026-00001", sha256="0" * 64)
     CertificateNumberCounter.objects.create(year=2026, last=1)
+    DiplomaArchive.objects.create(cohort=cohort, requested_by=admin_user, total=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
     IdempotencyRecord.objects.create(
         owner="api-key:abcdefgh", key="k-1", method="POST", path="/api/v1/students/", request_hash="0" * 64

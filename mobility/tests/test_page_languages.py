@@ -22,6 +22,7 @@ NOT_PAGES = {
     # actions: POST only (405 to a GET)
     "student-invite": "POST only",
     "cohort-request": "POST only",
+    "cohort-archive": "POST only (a cohort's ZIP of issued PDFs)",
     "diploma-retry": "POST only",
     "enrollment-diploma-request": "POST only",
     "enrollment-bulk": "POST only",
@@ -38,11 +39,14 @@ NOT_PAGES = {
     "diploma-pdf": "a file (the fixture's diploma has none: 404)",
     "export-json": "JSON",
     "student-export": "CSV",
+    "export": "CSV (diplomas:export, the register's)",
+    "archive-download": "a file (the fixture's archive has none: 404)",
     "roster-template": "XLSX",
     "cohort-grade-sheet": "PDF (diplomas/papers/)",
     "cohort-roster": "PDF (diplomas/papers/)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
+    "cohort-archive-progress": "htmx fragment",
     "transliterate": "htmx fragment (the name fields' suggestions)",
     # the steps after an upload: they redirect to the upload form (or 404) without one in the session
     "gradebook-mapping": "needs an uploaded gradebook",
