@@ -143,14 +143,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every login against the failures recorded in the database before the password is checked.
-# Students log in with their e-mail in any case of letters (students.accounts.StudentEmailBackend, asked after the
-# exact user name failed); axes counts their attempts under the address in lower case.
+# Everyone logs in with the user name or the e-mail address in any case of letters (mobility.foundation.logins.
+# EmailBackend, asked after the exact user name failed; an address two users share logs nobody in); axes counts the
+# attempts under the user name the address belongs to, so the address and the name share one count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "students.accounts.StudentEmailBackend",
+    "mobility.foundation.logins.EmailBackend",
 ]
-AXES_USERNAME_CALLABLE = "students.accounts.login_username"
+AXES_USERNAME_CALLABLE = "mobility.foundation.logins.login_username"
 # The client's address as every per-client limit sees it (the lockout, the verification page's rate limit, the API's
 # throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/foundation/network.py).
 AXES_CLIENT_IP_CALLABLE = "mobility.foundation.network.client_ip"
