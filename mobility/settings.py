@@ -14,7 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from mobility.foundation.embedded_broker import embedded_broker_options, is_embedded_broker
+from mobility.foundation import embedded
 from mobility.foundation.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,19 +116,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60 if not DEBUG else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# SQLite shared by several processes (the demo's web server and its Celery worker): write-ahead logging lets readers
-# go on while one process writes; a transaction takes the write lock when it begins (IMMEDIATE), so two writers queue
-# on the busy timeout instead of one failing at once with "database is locked" when it tries to upgrade a read lock;
-# a writer waits up to 30 s for the lock (a diploma's write transactions last milliseconds: rendering holds none).
+# SQLite shared by processes (embedded.py); the test database in a file a worker can open with DATABASE_TEST_NAME.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
-    # The test database is in memory unless DATABASE_TEST_NAME names a file: the tests that start a worker process
-    # beside the live server (diplomas/tests/test_demo_worker.py) need one both can open.
+    DATABASES["default"]["OPTIONS"] = embedded.sqlite_options(DATABASES["default"].get("OPTIONS", {}))
     DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default="") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -143,9 +133,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every login against the failures recorded in the database before the password is checked.
-# Everyone logs in with the user name or the e-mail address in any case of letters (mobility.foundation.logins.
-# EmailBackend, asked after the exact user name failed; an address two users share logs nobody in); axes counts the
-# attempts under the user name the address belongs to, so the address and the name share one count.
+# The user name or the e-mail address in any case logs in (mobility.foundation.logins: an address two users share
+# logs nobody in); axes counts an address's attempts under its user name, so both share one count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -281,18 +270,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Celery ------------------------------------------------------------------------------------------------------
-# Without a broker the tasks run in-process, so the unit tests need no Redis. CELERY_BROKER_URL=filesystem:// is the
-# embedded broker of ./dev demo: kombu's filesystem transport, one file a message under CELERY_BROKER_FOLDER, no server
-# (docs/decisions/0020-demo-embedded-broker.md); development only.
+# No broker: tasks run in-process (unit tests). filesystem://: the demo's embedded broker, no server (decision 0020).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery-broker")))
-EMBEDDED_BROKER = is_embedded_broker(CELERY_BROKER_URL)
+EMBEDDED_BROKER = embedded.is_embedded_broker(CELERY_BROKER_URL)
 if EMBEDDED_BROKER and not DEBUG:
-    raise ImproperlyConfigured(
-        "CELERY_BROKER_URL=filesystem:// is the demo's embedded broker (one machine, a task in progress is lost if "
-        "the worker is killed): use Redis in production, or set DJANGO_DEBUG=1 for a development run."
-    )
+    raise ImproperlyConfigured(embedded.EMBEDDED_BROKER_REFUSED)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -320,7 +304,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 if EMBEDDED_BROKER:
-    CELERY_BROKER_TRANSPORT_OPTIONS |= embedded_broker_options(CELERY_BROKER_FOLDER)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= embedded.embedded_broker_options(CELERY_BROKER_FOLDER)
 # The outbox: seconds a web request or task waits at most for the broker when it hands over the tasks its
 # transaction wrote (then they wait for the relay); seconds a process then leaves new tasks to the relay; seconds
 # between two relay runs (Celery beat): a task the broker missed is sent within about this long after it is back.

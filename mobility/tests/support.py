@@ -309,7 +309,7 @@ def embedded_broker_at(folder: Path) -> Iterator[dict]:
     from django.test import override_settings
 
     from mobility.celery import app
-    from mobility.foundation.embedded_broker import embedded_broker_options
+    from mobility.foundation.embedded import embedded_broker_options
 
     options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **embedded_broker_options(folder)}
     saved = app.conf.broker_transport_options
