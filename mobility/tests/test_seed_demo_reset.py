@@ -16,7 +16,7 @@ from mobility import demo
 from mobility.demo.data import AGREEMENTS, DemoCalendar
 from mobility.demo.seed import DEMO_NOTES
 from programs.models import Agreement, Institution
-from programs.tests.factories import InstitutionFactory
+from programs.tests.factories import AgreementFactory, InstitutionFactory
 from students.models import Student
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -40,6 +40,7 @@ def _first_agreement_signed_on() -> datetime.date:
     return Agreement.objects.filter(notes=DEMO_NOTES, partner__code=first["partner"]).order_by("pk").first().signed_on
 
 
+@pytest.mark.slow  # two seeds
 def test_reset_starts_the_demo_over_dated_today():
     today = timezone.localdate()
     demo.seed_demo(today=today - datetime.timedelta(weeks=30))  # a demo seeded long ago keeps its dates...
@@ -62,22 +63,21 @@ def test_reset_starts_the_demo_over_dated_today():
 
 
 def test_reset_never_runs_without_debug_even_with_the_flag_for_seeding(settings):
-    demo.seed_demo()
+    InstitutionFactory(code="KEPT")
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         _reset("--allow-non-debug", "--yes-really")
-    assert Student.objects.exists()
+    assert Institution.objects.filter(code="KEPT").exists() and not Student.objects.exists()
 
 
 def test_reset_on_another_database_than_sqlite_needs_yes_really():
-    demo.seed_demo()
-    students = Student.objects.count()
+    AgreementFactory(partner=InstitutionFactory(code="HOSTX"), notes=DEMO_NOTES)  # the demo's mark, not on SQLite
     with mock.patch("mobility.demo.reset.database_vendor", return_value="postgresql"):
         with pytest.raises(CommandError, match="postgresql database.*--yes-really"):
             call_command("seed_demo", "--reset", stdout=StringIO())
-        assert Student.objects.count() == students
+        assert Institution.objects.filter(code="HOSTX").exists() and not Student.objects.exists()
         call_command("seed_demo", "--reset", "--yes-really", stdout=StringIO())
-    assert Student.objects.count() == students
+    assert not Institution.objects.filter(code="HOSTX").exists() and Student.objects.exists()
 
 
 def test_reset_of_a_database_with_other_data_needs_yes_really():
