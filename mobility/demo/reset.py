@@ -3,11 +3,15 @@ dated by today (decision 0016: a seeded database keeps the dates of its first se
 
 What is kept: the schema and what migrations made (content types, permissions, the staff groups). What goes: every
 other table's rows (people, users and their sessions, the audit log, diplomas, the outbox). Stored files (diploma
-PDFs) stay on disk; a diploma issued again under the same number replaces its file.
+PDFs) stay on disk; a diploma issued again under the same number replaces its file. Tasks waiting in the embedded
+broker's queue (they name rows that are gone) are dropped too.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
@@ -41,3 +45,17 @@ def demo_data_delete() -> int:
             connection.check_constraints()
         connection.ops.execute_sql_flush(statements)
     return len(tables)
+
+
+def embedded_broker_queue_empty() -> int:
+    """Delete the messages waiting in the embedded broker's queue (``CELERY_BROKER_URL=filesystem://``): after a
+    reset they would name rows that no longer exist, or rows of the new demo that reuse their ids. Returns how many;
+    0 with another broker, which is left alone."""
+    if not settings.EMBEDDED_BROKER:
+        return 0
+    queue = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    dropped = 0
+    for message in queue.glob("*.msg"):
+        message.unlink(missing_ok=True)
+        dropped += 1
+    return dropped

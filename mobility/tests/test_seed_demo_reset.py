@@ -94,3 +94,19 @@ def test_reset_of_an_empty_database_just_seeds():
     with mock.patch("mobility.demo.reset.database_vendor", return_value="sqlite"):
         call_command("seed_demo", "--reset", stdout=StringIO())
     assert Student.objects.exists()
+
+
+def test_reset_drops_the_tasks_waiting_in_the_embedded_broker(settings, tmp_path):
+    from mobility.foundation.embedded import embedded_broker_options
+
+    settings.EMBEDDED_BROKER = True
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = embedded_broker_options(tmp_path)
+    waiting = tmp_path / "queue" / "1_abc.mobility.msg"
+    waiting.write_text("{}")
+    kept = tmp_path / "processed" / "0_def.mobility.msg"
+    kept.write_text("{}")
+    with mock.patch("mobility.demo.reset.database_vendor", return_value="sqlite"):
+        printed = StringIO()
+        call_command("seed_demo", "--reset", stdout=printed)
+    assert not waiting.exists() and kept.exists()
+    assert "Dropped 1 tasks waiting in the embedded broker's queue." in printed.getvalue()

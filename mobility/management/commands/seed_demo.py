@@ -50,8 +50,11 @@ class Command(BaseCommand):
         if reset:
             self._check_reset_allowed(yes_really=yes_really)
             tables = demo_reset.demo_data_delete()
+            dropped = demo_reset.embedded_broker_queue_empty()
             if verbosity:
                 self.stdout.write(f"Deleted every row of {tables} tables: the demo starts over, dated today.\n")
+                if dropped:
+                    self.stdout.write(f"Dropped {dropped} tasks waiting in the embedded broker's queue.\n")
         report = demo.seed_demo()
         elapsed = time.monotonic() - started
         if verbosity:
