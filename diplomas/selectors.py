@@ -66,6 +66,13 @@ class BatchProgress:
         return round(100 * count / self.total) if self.total else 0
 
     @property
+    def done_percent(self) -> int:
+        """The share of the batch no longer waiting (issued, revoked or failed), rounded down: 100 only when done."""
+        if self.done:
+            return 100
+        return 100 * (self.total - self.waiting) // self.total
+
+    @property
     def issued_percent(self) -> int:
         return self.percent(self.issued + self.revoked)
 

@@ -92,7 +92,7 @@ class CohortDiplomasRequestView(StaffRequiredMixin, View):
 
 
 class CohortDiplomaProgressView(StaffRequiredMixin, View):
-    """The progress partial of the cohort's latest batch; polled every 2 s by htmx until the batch is done."""
+    """The progress partial of the cohort's latest batch; polled every second by htmx until the batch is done."""
 
     permission_required = "diplomas.view_diploma"
 

@@ -10,7 +10,12 @@ from programs.models import Institution
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The e-mail address works too (mobility.foundation.logins.EmailBackend); it is longer than a user name.
+        self.fields["username"].label = _("User name or e-mail")
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = "254"
 
 
 class APIKeyForm(BootstrapFormMixin, forms.Form):

@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mobility.foundation import embedded
 from mobility.foundation.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -117,6 +118,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60 if not DEBUG else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# SQLite shared by processes (embedded.py); the test database in a file a worker can open with DATABASE_TEST_NAME.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = embedded.sqlite_options(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default="") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth --------------------------------------------------------------------------------------------------------
@@ -130,16 +135,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every login against the failures recorded in the database before the password is checked.
-# Students log in with their e-mail in any case of letters (students.accounts.StudentEmailBackend, asked after the
-# exact user name failed); axes counts their attempts under the address in lower case.
+# The user name or the e-mail address in any case logs in (mobility.foundation.logins: an address two users share
+# logs nobody in); axes counts an address's attempts under its user name, so both share one count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # Permissions only, read in one query instead of ModelBackend's two (ModelBackend still logs people in).
+    # Permissions only, with the groups in one query (foundation.access._access_load); ModelBackend logs people in.
     "mobility.foundation.access.PermissionsBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "students.accounts.StudentEmailBackend",
+    "mobility.foundation.logins.EmailBackend",
 ]
-AXES_USERNAME_CALLABLE = "students.accounts.login_username"
+AXES_USERNAME_CALLABLE = "mobility.foundation.logins.login_username"
 # The client's address as every per-client limit sees it (the lockout, the verification page's rate limit, the API's
 # throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/foundation/network.py).
 AXES_CLIENT_IP_CALLABLE = "mobility.foundation.network.client_ip"
@@ -269,9 +274,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Celery ------------------------------------------------------------------------------------------------------
-# Without a broker the tasks run in-process, so the demo and the unit tests need no Redis.
+# No broker: tasks run in-process (unit tests). filesystem://: the demo's embedded broker, no server (decision 0020).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery-broker")))
+EMBEDDED_BROKER = embedded.is_embedded_broker(CELERY_BROKER_URL)
+if EMBEDDED_BROKER and not DEBUG:
+    raise ImproperlyConfigured(embedded.EMBEDDED_BROKER_REFUSED)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -298,6 +307,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+if EMBEDDED_BROKER:
+    CELERY_BROKER_TRANSPORT_OPTIONS |= embedded.embedded_broker_options(CELERY_BROKER_FOLDER)
 # The outbox: seconds a web request or task waits at most for the broker when it hands over the tasks its
 # transaction wrote (then they wait for the relay); seconds a process then leaves new tasks to the relay; seconds
 # between two relay runs (Celery beat): a task the broker missed is sent within about this long after it is back.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import constant_time_compare
@@ -106,30 +105,6 @@ def portal_path() -> str:
         return reverse("portal:home")
     except NoReverseMatch:
         return "/portal/"
-
-
-# --- logging in with the e-mail ------------------------------------------------------------------------------------
-
-
-def login_username(request, credentials: dict | None = None) -> str:
-    """The user name a login attempt is counted under by django-axes (``AXES_USERNAME_CALLABLE``): as typed, but an
-    e-mail address (a student's user name) trimmed and in lower case, as ``StudentEmailBackend`` accepts it, so
-    changing the case of letters buys no fresh attempts."""
-    source = credentials or getattr(request, "data", request.POST)
-    username = source.get("username") or ""
-    candidate = username.strip().lower()
-    return candidate if "@" in candidate else username
-
-
-class StudentEmailBackend(ModelBackend):
-    """Students log in with their e-mail address however it is typed (a phone capitalises the first letter, adds a
-    space): their user name is the address in lower case. Asked only after the exact user name failed."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        candidate = (username or "").strip().lower()
-        if "@" not in candidate or candidate == username:
-            return None  # the exact name was already tried by ModelBackend
-        return super().authenticate(request, username=candidate, password=password, **kwargs)
 
 
 # --- account state ------------------------------------------------------------------------------------------------

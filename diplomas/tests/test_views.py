@@ -293,7 +293,7 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
     client.force_login(office)
     page = client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
     assert f'action="/cohorts/{cohort.pk}/diplomas/request/"' in page
-    assert f'hx-get="/cohorts/{cohort.pk}/diplomas/progress/"' in page and 'hx-trigger="load, every 2s"' in page
+    assert f'hx-get="/cohorts/{cohort.pk}/diplomas/progress/"' in page and 'hx-trigger="load, every 1s"' in page
     assert "<script>" not in page  # no inline script
     empty = client.get(f"/cohorts/{cohort.pk}/diplomas/progress/")
     assert empty.status_code == 286  # no batch: stop polling
@@ -304,6 +304,7 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
     waiting = client.get(f"/cohorts/{cohort.pk}/diplomas/progress/")
     assert waiting.status_code == 200  # keep polling
     assert 'class="batch-waiting">3<' in waiting.content.decode()
+    assert 'role="progressbar"' in waiting.content.decode() and 'aria-valuenow="0"' in waiting.content.decode()
 
     first = Diploma.objects.order_by("pk").first()
     services.diploma_issue(diploma_id=first.pk)
@@ -312,8 +313,10 @@ def test_cohort_page_has_the_request_button_and_a_polling_progress_bar(
     assert (
         'class="batch-issued">1<' in html and 'class="batch-failed">1<' in html and 'class="batch-waiting">1<' in html
     )
+    assert 'aria-valuenow="66"' in html  # two of three no longer wait (rounded down: 100 only when done)
     services.diploma_issue(diploma_id=first.pk + 2)
-    assert client.get(f"/cohorts/{cohort.pk}/diplomas/progress/").status_code == 286  # done: stop polling
+    done = client.get(f"/cohorts/{cohort.pk}/diplomas/progress/")
+    assert done.status_code == 286 and 'aria-valuenow="100"' in done.content.decode()  # done: stop polling
 
 
 def test_the_real_renderer_through_the_task_gives_a_pdf_whose_hash_verifies(

@@ -91,6 +91,7 @@ class Login:
     password: str
     works: bool  # False when the user existed before with another password
     note: str = ""
+    email: str = ""  # logs in as well as the user name (mobility.foundation.logins)
 
 
 @dataclasses.dataclass
@@ -142,10 +143,10 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
         works = username in created_users or user.check_password(password)
         if username == "student":
             name = f"{login_student.full_name_latin} {login_student.full_name_han}"
-            note = f"{name}, {login_cohort} (the student portal; students log in with their e-mail too)"
+            note = f"{name}, {login_cohort} (the student portal)"
         else:
             note = "staff application and Django admin" if user.is_staff else ""
-        logins.append(Login(role, username, password, works, note))
+        logins.append(Login(role, username, password, works, note, user.email))
     statuses = dict.fromkeys(S.values, 0)
     for status in Enrollment.objects.values_list("status", flat=True):
         statuses[status] += 1
@@ -434,7 +435,7 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
     lines += [f"  {code:<14} {phase}" for code, phase in report.cohorts]
     lines += [
         "",
-        "Demo logins: public passwords, for a local development database only.",
+        "Demo logins: public passwords, for a local development database only. The user name or the e-mail logs in.",
         f"  Staff application: {base_url}/   Raw data (Django admin): {base_url}/admin/",
         f"  Student portal (on a phone too): {base_url}/portal/",
     ]
@@ -442,6 +443,8 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
         password = login.password if login.works else "(existed before the seed: password not changed)"
         note = f"  {login.note}" if login.note else ""
         lines.append(f"  {login.role:<13} {login.username:<8} {password:<13}{note}")
+        if login.email:
+            lines.append(f"  {'':<13} or e-mail {login.email}")
     lines += [
         f"  Partner API key ({report.api_key_note}):",
         f"    {report.api_key}",

@@ -90,9 +90,11 @@ def api_client(plain_key: str | None = None, *, user=None):
 
 
 def worker_database_url(name: str | None = None) -> str:
-    """The URL of the test database pytest-django created (PostgreSQL), for a worker process; of the database
-    ``name`` on the same server when given."""
+    """The URL of the test database pytest-django created (PostgreSQL, or SQLite in a file), for a worker process; of
+    the database ``name`` on the same server when given."""
     db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(name or db['NAME']).resolve()}"
     credentials = quote(db["USER"] or "")
     if db.get("PASSWORD"):
         credentials += ":" + quote(db["PASSWORD"])
@@ -111,6 +113,18 @@ def postgresql_test_marks() -> list[pytest.MarkDecorator]:
             reason="needs DATABASE_URL on PostgreSQL; .ci/run sets it and runs these tests",
         ),
     ]
+
+
+def shared_test_database() -> bool:
+    """True when another process can open the test database: PostgreSQL, or SQLite in a file (``DATABASE_TEST_NAME``)
+    rather than in memory."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "postgresql" in database["ENGINE"]:
+        return True
+    name = (database.get("TEST") or {}).get("NAME") or ""
+    return database["ENGINE"].endswith("sqlite3") and bool(name) and "memory" not in str(name)
 
 
 def worker_test_marks() -> list[pytest.MarkDecorator]:
@@ -285,6 +299,26 @@ def broker_at(url: str) -> Iterator[None]:
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
         outbox._broker_down_until = 0.0
+
+
+@contextmanager
+def embedded_broker_at(folder: Path) -> Iterator[dict]:
+    """``broker_at("filesystem://")`` with the embedded broker's files in ``folder`` (the demo's broker, decision
+    0020); yields the environment a worker process needs to share it."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from mobility.celery import app
+    from mobility.foundation.embedded import embedded_broker_options
+
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **embedded_broker_options(folder)}
+    saved = app.conf.broker_transport_options
+    app.conf.broker_transport_options = options
+    try:
+        with broker_at("filesystem://"), override_settings(CELERY_BROKER_TRANSPORT_OPTIONS=options):
+            yield {"CELERY_BROKER_URL": "filesystem://", "CELERY_BROKER_FOLDER": str(folder)}
+    finally:
+        app.conf.broker_transport_options = saved
 
 
 def broker_messages(queue: str | None = None) -> list[tuple[str, list]]:

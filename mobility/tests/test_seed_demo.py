@@ -156,6 +156,11 @@ def test_logins_and_api_key(seeded):
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request, username=username, password=password) is not None, username
         assert f"{username}  " in seeded and password in seeded
+        # The e-mail address printed beside the user name logs in too, as the login page says.
+        email = get_user_model().objects.get(username=username).email
+        assert f"or e-mail {email}\n" in seeded
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=email.upper(), password=password).username == username
     users = get_user_model().objects
     assert users.get(username="admin").is_superuser
     popova, office = users.get(username="popova"), users.get(username="office")
