@@ -141,7 +141,7 @@ PINNED_QUERIES = {
     "/tracks/": 6,
     "/cohorts/": 9,
     "agreement-detail": 8,
-    "cohort-detail": 8,  # the enrollments, then their progress (students.progress, one query for all)
+    "cohort-detail": 9,  # the enrollments, their progress (one query for all), whether diplomas can be requested
     "track-detail": 8,
     "institution-detail": 10,
 }
