@@ -58,9 +58,9 @@ NAVIGATION: list[tuple | MenuEntry] = [
 def staff_navigation(request):
     """Context processor: the menu of the staff pages, with the current section marked.
 
-    ``staff_navigation`` is every link the viewer may follow, flat (``url``, ``label``, ``active``);
-    ``staff_menu`` is what the navbar draws: links and groups (``label``, ``items``, ``active``), each group at the
-    place of its first entry."""
+    ``staff_navigation`` is every link the viewer may follow, flat (``url``, ``label``, ``active``); ``staff_menu``
+    is what the navbar draws: links and groups (``label``, ``links``, ``active``, ``split``), each group at the place
+    of its first entry."""
     if not is_office_staff(getattr(request, "user", None)):
         return {}
     items, groups = [], {}
@@ -78,11 +78,11 @@ def staff_navigation(request):
         if not group:
             menu.append(item)
         elif group in groups:
-            groups[group]["items"].append(item)
+            groups[group]["links"].append(item)
         else:
             groups[group] = {
                 "label": MENU_GROUPS[group],
-                "items": [item],
+                "links": [item],
                 "key": group,
                 "split": not MENU_GROUPS[group],
             }
@@ -92,9 +92,9 @@ def staff_navigation(request):
     for item in items:
         item["active"] = item["url"] == current
     for group in groups.values():
-        group["active"] = any(item["active"] for item in group["items"])
+        group["active"] = any(item["active"] for item in group["links"])
     # A split button with nothing to open is its link alone.
-    menu = [entry["items"][0] if entry.get("split") and len(entry["items"]) == 1 else entry for entry in menu]
+    menu = [entry["links"][0] if entry.get("split") and len(entry["links"]) == 1 else entry for entry in menu]
     return {"staff_navigation": items, "staff_menu": menu}
 
 
