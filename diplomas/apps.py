@@ -12,3 +12,8 @@ class DiplomasConfig(AppConfig):
         # The diploma's e-mail is a kind of the students app's notifications, which does not import this app.
         notifications.register()
         staff_notifications.register()
+        # Whether the cohort's page (students.cohort_views) offers "Request diplomas for all eligible".
+        from diplomas.views import cohort_page_context
+        from students.cohort_views import cohort_page_context_register
+
+        cohort_page_context_register(cohort_page_context)

@@ -112,6 +112,22 @@ def _cohort_candidates(cohort):
     ).exclude(pk__in=valid)
 
 
+def diplomas_request_for_cohort_refusal(*, cohort) -> DomainError | None:
+    """Why ``diplomas_request_for_cohort`` refuses the cohort now (no enrollment it would request a diploma for), or
+    None when it would request at least one: the same candidates and completion rule, asked in one query. The cohort
+    page asks it before offering the button."""
+    if enrollments_meeting_completion_rule(_cohort_candidates(cohort)).exists():
+        return None
+    return _nothing_to_request(cohort)
+
+
+def _nothing_to_request(cohort) -> DomainError:
+    return DomainError(
+        _("No completed enrollment of %(cohort)s is waiting for a diploma.") % {"cohort": cohort.code},
+        code="nothing_to_request",
+    )
+
+
 def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
     """Request, as one batch, a diploma for every completed enrollment of the cohort without a valid one.
 
@@ -128,10 +144,7 @@ def diplomas_request_for_cohort(*, cohort, requested_by) -> DiplomaBatch:
     eligible = [pk for pk in candidate_ids if pk in eligible_ids]
     skipped = [pk for pk in candidate_ids if pk not in eligible_ids]
     if not eligible:
-        raise DomainError(
-            _("No completed enrollment of %(cohort)s is waiting for a diploma.") % {"cohort": cohort.code},
-            code="nothing_to_request",
-        )
+        raise _nothing_to_request(cohort)
     try:
         with transaction.atomic():
             batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=requested_by)

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.core import get_usage
 
 from mobility.foundation import uploads
+from mobility.foundation.errors import PUBLIC_LAYOUT
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
@@ -63,6 +64,13 @@ class EnrollmentDiplomaRequestView(StaffRequiredMixin, View):
                     request, _("Diploma requested (%(status)s).") % {"status": diploma.get_status_display()}
                 )
         return redirect(reverse("students:student-detail", args=[enrollment.student_id]) + f"#enrollment-{pk}")
+
+
+def cohort_page_context(cohort) -> dict:
+    """The cohort page's part (registered in ``DiplomasConfig.ready``): why "Request diplomas for all eligible" would
+    be refused now, or "" when it would request at least one."""
+    refusal = services.diplomas_request_for_cohort_refusal(cohort=cohort)
+    return {"diploma_request_refusal": refusal.message if refusal else ""}
 
 
 class CohortDiplomasRequestView(StaffRequiredMixin, View):
@@ -217,6 +225,7 @@ class VerifyView(View):
     """Public: what the diploma with this code says, its status, and a check of an uploaded copy's SHA-256."""
 
     template_name = "diplomas/verify.html"
+    error_layout = PUBLIC_LAYOUT  # an unknown code is the public's 404, whoever is logged in
 
     def dispatch(self, request, *args, **kwargs):
         wait = rate_limit_wait(request, scope="verify")

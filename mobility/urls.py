@@ -4,10 +4,12 @@ from django.urls import include, path
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
-from mobility.views import DashboardView, LoginView
+from mobility.views import DashboardView, LoginView, favicon
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),  # load balancers and monitoring: database and broker (health.py)
+    path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: the site's icon is an SVG among the static files.
+    path("favicon.ico", favicon, name="favicon"),  # load balancers and monitoring: database and broker (health.py)
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
@@ -27,3 +29,9 @@ urlpatterns = [
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]
+
+# The site's own error pages, in the visitor's language and layout (mobility/foundation/errors.py).
+handler400 = "mobility.foundation.errors.bad_request"
+handler403 = "mobility.foundation.errors.permission_denied"
+handler404 = "mobility.foundation.errors.page_not_found"
+handler500 = "mobility.foundation.errors.server_error"

@@ -1,6 +1,12 @@
 """Cross-app views of the staff application: the menu, the dashboard and the login page."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -11,39 +17,86 @@ from mobility.foundation.access import is_office_staff
 from mobility.foundation.views import StaffRequiredMixin
 from mobility.i18n_views import language_after_login
 
-# The staff menu: (URL name, label[, permission]). Entries whose page is not installed, or whose permission the
-# viewer lacks, are left out.
-NAVIGATION = [
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# The staff menu. Each entry: (URL name, label[, permission[, group]]), or a ``MenuEntry`` with keywords. Entries
+# whose page is not installed, or whose permission the viewer lacks, are left out. An entry with a ``group`` goes
+# into that group's dropdown (``MENU_GROUPS``), drawn at the place of the group's first entry; the others stand on the
+# menu's row. A group without a label is a split button: its first entry is the link on the row (Students, one click
+# away as before) and a caret beside it opens the others. In Russian at 1280 px the row holds the brand, seven places
+# and the notifications' slot (test_pages_fit.py checks it with the entries planned: Diplomas and Reports on the row,
+# Messages under Students, Audit under Administration).
+
+
+class MenuEntry(NamedTuple):
+    name: str  # the URL name
+    label: StrOrPromise
+    permission: str = ""  # a Django permission the viewer must hold, if any
+    group: str = ""  # a key of MENU_GROUPS, or "" for the menu's row
+
+
+STUDENTS, PROGRAMS, ADMINISTRATION = "students", "programs", "administration"
+MENU_GROUPS: dict[str, StrOrPromise | None] = {
+    STUDENTS: None,
+    PROGRAMS: _("Programs"),
+    ADMINISTRATION: _("Administration"),
+}
+
+NAVIGATION: list[tuple | MenuEntry] = [
     ("dashboard", _("Dashboard")),
-    ("students:student-list", _("Students")),
-    ("students:continuation-report", _("Continuations")),
+    MenuEntry("students:student-list", _("Students"), group=STUDENTS),
+    MenuEntry("students:continuation-report", _("Continuations"), group=STUDENTS),
     ("programs:cohort-list", _("Cohorts")),
-    ("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
-    ("programs:track-list", _("Tracks")),
-    ("programs:institution-list", _("Institutions")),
-    ("programs:agreement-list", _("Agreements")),
-    ("api_keys:list", _("API keys"), "mobility.view_partnerapikey"),
+    MenuEntry("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
+    MenuEntry("programs:track-list", _("Tracks"), group=PROGRAMS),
+    MenuEntry("programs:institution-list", _("Institutions"), group=PROGRAMS),
+    MenuEntry("programs:agreement-list", _("Agreements"), group=PROGRAMS),
+    MenuEntry("api_keys:list", _("API keys"), "mobility.view_partnerapikey", group=ADMINISTRATION),
 ]
 
 
 def staff_navigation(request):
-    """Context processor: the menu of the staff pages, with the current section marked."""
+    """Context processor: the menu of the staff pages, with the current section marked.
+
+    ``staff_navigation`` is every link the viewer may follow, flat (``url``, ``label``, ``active``); ``staff_menu``
+    is what the navbar draws: links and groups (``label``, ``links``, ``active``, ``split``), each group at the place
+    of its first entry."""
     if not is_office_staff(getattr(request, "user", None)):
         return {}
-    items = []
-    for name, label, *permission in NAVIGATION:
-        if permission and not request.user.has_perm(permission[0]):
+    items, groups = [], {}
+    menu: list[dict] = []
+    for entry in NAVIGATION:
+        name, label, permission, group = MenuEntry(*entry)
+        if permission and not request.user.has_perm(permission):
             continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label})
+        item = {"url": url, "label": label}
+        items.append(item)
+        if not group:
+            menu.append(item)
+        elif group in groups:
+            groups[group]["links"].append(item)
+        else:
+            groups[group] = {
+                "label": MENU_GROUPS[group],
+                "links": [item],
+                "key": group,
+                "split": not MENU_GROUPS[group],
+            }
+            menu.append(groups[group])
     # The current section is the longest menu URL the path starts with (/students/continuations/ is not Students).
     current = max((item["url"] for item in items if _within(request.path, item["url"])), key=len, default=None)
     for item in items:
         item["active"] = item["url"] == current
-    return {"staff_navigation": items}
+    for group in groups.values():
+        group["active"] = any(item["active"] for item in group["links"])
+    # A split button with nothing to open is its link alone.
+    menu = [entry["links"][0] if entry.get("split") and len(entry["links"]) == 1 else entry for entry in menu]
+    return {"staff_navigation": items, "staff_menu": menu}
 
 
 def _within(path: str, url: str) -> bool:
@@ -87,3 +140,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         return language_after_login(self.request, super().form_valid(form))
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for whatever the page says: the site's icon is ``static/favicon.svg``."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

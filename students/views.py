@@ -45,6 +45,20 @@ def actions_for(enrollment: Enrollment, *, viewer) -> list[services.Transition]:
     ]
 
 
+def buttons_for(enrollment: Enrollment, *, viewer) -> tuple[list[services.Transition], list[tuple[str, str]]]:
+    """The viewer's transitions from the enrollment's status, split by the service's own check
+    (``Transition.refusal_for``): those it would run now (their buttons), and the others with the reason it would
+    refuse them (shown instead of a button that can only fail)."""
+    offered, refused = [], []
+    for transition in actions_for(enrollment, viewer=viewer):
+        error = transition.refusal_for(enrollment)
+        if error is None:
+            offered.append(transition)
+        else:
+            refused.append((str(transition.label), error.message))
+    return offered, refused
+
+
 def _transition_or_404(request, name: str) -> services.Transition:
     transition = services.TRANSITIONS_BY_NAME.get(name)
     if transition is None:
@@ -202,10 +216,12 @@ def detail_context(request, student: Student, *, application_form: ApplicationFo
     student_enrollments = list(student.enrollments.all())
     progress = progress_for_many(enrollments=student_enrollments)
     for enrollment in student_enrollments:
+        offered, refused = buttons_for(enrollment, viewer=request.user)
         enrollments.append(
             {
                 "enrollment": enrollment,
-                "actions": actions_for(enrollment, viewer=request.user),
+                "actions": offered,
+                "refusals": refused,
                 "results": list(enrollment.results.all()),
                 "diplomas": list(enrollment.diplomas.all()),
                 "progress": progress[enrollment.pk].as_dict(),
@@ -344,7 +360,14 @@ class EnrollmentTransitionView(StaffRequiredMixin, View):
 
     def render_confirm(self, request, enrollment, transition, form):
         allowed = transition.allows(enrollment.status)
-        context = {"enrollment": enrollment, "action": transition, "form": form, "allowed": allowed}
+        refusal = transition.refusal_for(enrollment) if allowed else None
+        context = {
+            "enrollment": enrollment,
+            "action": transition,
+            "form": form,
+            "allowed": allowed and refusal is None,
+            "refusal": refusal.message if refusal else "",
+        }
         return render(request, self.template_name, context)
 
     def get(self, request, pk, action):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from diplomas import services
 from diplomas.models import Diploma
+from mobility.foundation.exceptions import DomainError
 from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
@@ -338,3 +339,21 @@ def test_the_real_renderer_through_the_task_gives_a_pdf_whose_hash_verifies(
     client.logout()
     check = client.post(f"/verify/{diploma.verification_code}/", {"pdf": SimpleUploadedFile("d.pdf", pdf)})
     assert 'data-match="true"' in check.content.decode()
+
+
+def test_the_cohort_page_offers_the_batch_request_only_when_it_can_succeed(client, office, issued):
+    """The button and the service ask one rule (``diplomas_request_for_cohort_refusal``): with every completed
+    enrollment holding its diploma, the page shows why instead of a button that would only be refused."""
+    cohort = issued.enrollment.cohort
+    client.force_login(office)
+    page = client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
+    reason = f"No completed enrollment of {cohort.code} is waiting for a diploma."
+    assert f'action="/cohorts/{cohort.pk}/diplomas/request/"' not in page and reason in page
+    with pytest.raises(DomainError, match=reason):
+        services.diplomas_request_for_cohort(cohort=cohort, requested_by=office)
+
+    # A second completed enrollment without a diploma: the button is back, and the service would run.
+    EnrollmentFactory(completed=True, cohort=cohort)
+    page = client.get(f"/students/cohorts/{cohort.pk}/").content.decode()
+    assert f'action="/cohorts/{cohort.pk}/diplomas/request/"' in page and reason not in page
+    assert services.diplomas_request_for_cohort_refusal(cohort=cohort) is None

@@ -21,7 +21,7 @@ class StaffRequiredMixin(AccessMixin):
             return self.handle_no_permission()
         perms = (self.permission_required,) if isinstance(self.permission_required, str) else self.permission_required
         staff = is_office_staff(request.user)
-        if not staff and request.method in ("GET", "HEAD") and _is_student(request.user):
+        if not staff and request.method in ("GET", "HEAD") and is_student(request.user):
             return redirect("portal:home")
         if not staff or not request.user.has_perms(perms):
             self.raise_exception = True
@@ -29,6 +29,7 @@ class StaffRequiredMixin(AccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _is_student(user) -> bool:
+def is_student(user) -> bool:
+    """Whether a logged-in user is a student (has a student record)."""
     # Asked only of logged-in people who are not staff, so staff pages pay no query for it.
     return getattr(user, "student", None) is not None

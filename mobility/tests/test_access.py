@@ -33,6 +33,8 @@ PUBLIC = {
     "set_language",
     # Load balancers and monitoring: database and broker up, nothing else (mobility/health.py, test_health.py).
     "healthz",
+    # /favicon.ico: a redirect to the static icon (mobility/views.py).
+    "favicon",
 }
 # Pages for anyone logged in (staff now, students with the portal): changing one's own password.
 OWN_ACCOUNT = {"password_change", "password_change_done"}

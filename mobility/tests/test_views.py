@@ -40,3 +40,27 @@ def test_the_menu_marks_the_most_specific_section(client, office):
     menu = client.get("/students/continuations/").context["staff_navigation"]
     active = [item["label"] for item in menu if item["active"]]
     assert active == ["Continuations"]
+
+
+def test_the_menu_groups_its_entries(client, office, office_admin):
+    client.force_login(office_admin)
+    menu = client.get("/tracks/").context["staff_menu"]
+    shape = [
+        (str(entry["label"] or entry["links"][0]["label"]), [str(link["label"]) for link in entry["links"]])
+        if "links" in entry
+        else str(entry["label"])
+        for entry in menu
+    ]
+    assert shape == [
+        "Dashboard",
+        ("Students", ["Students", "Continuations"]),  # a split button: the list on the row, the rest behind a caret
+        "Cohorts",
+        ("Programs", ["Tracks", "Institutions", "Agreements"]),
+        ("Administration", ["API keys"]),
+    ]
+    programs = next(entry for entry in menu if entry.get("key") == "programs")
+    assert programs["active"] and [link["active"] for link in programs["links"]] == [True, False, False]
+    # A clerk holds no permission of the Administration group: no empty dropdown.
+    client.force_login(office)
+    keys = [entry.get("key") for entry in client.get("/").context["staff_menu"]]
+    assert "administration" not in keys and "programs" in keys

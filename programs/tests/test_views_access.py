@@ -142,7 +142,7 @@ PINNED_QUERIES = {
     "/tracks/": 5,
     "/cohorts/": 8,
     "agreement-detail": 7,
-    "cohort-detail": 7,  # the enrollments, then their progress (students.progress, one query for all)
+    "cohort-detail": 8,  # the enrollments, their progress (one query for all), whether diplomas can be requested
     "track-detail": 7,
     "institution-detail": 9,
 }

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.webhooks.services import webhook_endpoints_cached, webhooks_emit_many
-from programs.models import AgreementQuota, Cohort
+from programs.models import AgreementQuota, Cohort, Module
 from programs.participants import cohort_places_taken, quota_used
 from programs.staff_notifications import quotas_nearly_full_notify
 from students.events import enrollment_events
@@ -188,14 +188,27 @@ def enrollment_complete(
     passing result). Otherwise refused with the missing modules in ``details["missing"]``. Atomic."""
     with transaction.atomic():
         locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        missing = list(completion_missing_modules(enrollment=locked).values_list("code", flat=True))
-        if missing and locked.status == S.ENROLLED:
-            raise DomainError(
-                _("Not every required module is passed; missing: %(modules)s.") % {"modules": ", ".join(missing)},
-                code="not_eligible",
-                details={"missing": missing},
-            )
+        refusal = enrollment_complete_refusal(enrollment=locked) if locked.status == S.ENROLLED else None
+        if refusal is not None:
+            raise refusal
         return _transition(enrollment, S.COMPLETED, by=by, reason=note, on=on)
+
+
+def enrollment_complete_refusal(*, enrollment: Enrollment) -> DomainError | None:
+    """Why ``enrollment_complete`` refuses an enrolled enrollment now, or None when it would complete it: the
+    completion rule (``completion_missing_modules``), with how many required modules are passed and which are
+    missing. The service raises what this returns; the staff pages ask it before offering the button, and show
+    its message instead. Reads only (two queries)."""
+    missing = list(completion_missing_modules(enrollment=enrollment).values_list("code", flat=True))
+    if not missing:
+        return None
+    required = Module.objects.filter(track_id=enrollment.track_id, is_required=True).count()
+    return DomainError(
+        _("%(passed)s of %(required)s required modules passed; missing: %(modules)s.")
+        % {"passed": required - len(missing), "required": required, "modules": ", ".join(missing)},
+        code="not_eligible",
+        details={"missing": missing},
+    )
 
 
 def _transition(
@@ -333,8 +346,14 @@ class Transition:
     permission: str = "students.change_enrollment"
     in_list: bool = False  # offered by the student list's bulk form, which selects applications only
 
+    refusal: Callable[..., DomainError | None] | None = None  # why the service would refuse now (None: it would not)
+
     def allows(self, status: str) -> bool:
         return status in self.sources
+
+    def refusal_for(self, enrollment: Enrollment) -> DomainError | None:
+        """Why the service would refuse this enrollment now (its own check), or None."""
+        return self.refusal(enrollment=enrollment) if self.refusal else None
 
     def run(self, enrollment: Enrollment, *, by: Actor, text: str = "", on: datetime.date | None = None) -> Enrollment:
         """Call the service; ``text`` is its reason or its note."""
@@ -376,6 +395,7 @@ TRANSITIONS: dict[str, Transition] = {
             sources=(S.ENROLLED,),
             date_field="completed_on",
             service=enrollment_complete,
+            refusal=enrollment_complete_refusal,
             label=gettext_lazy("Complete"),
             done=gettext_lazy("Completed"),
             selected_label=gettext_lazy("Complete the selected enrollments"),

@@ -280,7 +280,10 @@ def test_completion_needs_every_required_module_passed(enrolled, staff):
         services.enrollment_complete(enrollment=enrolled, by=staff)
     assert refused.value.code == "not_eligible"
     assert refused.value.details == {"missing": ["MEC-02"]}
-    assert "MEC-02" in refused.value.message
+    assert refused.value.message == "1 of 2 required modules passed; missing: MEC-02."
+    # The staff pages ask the same check before offering the button (students.views.buttons_for).
+    assert services.enrollment_complete_refusal(enrollment=enrolled).message == refused.value.message
+    assert services.TRANSITIONS["completed"].refusal_for(enrolled).message == refused.value.message
     assert not enrollment_is_eligible_for_completion(enrollment=enrolled)
     assert list(enrollments_eligible_for_completion()) == []
 

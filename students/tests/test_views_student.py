@@ -128,8 +128,16 @@ def test_detail_shows_enrollments_results_progress_diplomas_and_history(office_c
     assert (progress["required_passed"], progress["required"]) == (1, 2)
     assert (progress["hours_passed"], progress["hours_total"]) == (72, 118)
     assert (progress["credits_passed"], progress["credits_total"]) == (2, 4)
+    # One of two required modules passed: "Complete" is not offered, and the page says why (the service's check).
     actions = [action.name for action in response.context["enrollments"][0]["actions"]]
-    assert actions == ["complete", "withdraw", "fail"]
+    assert actions == ["withdraw", "fail"]
+    [(label, reason)] = response.context["enrollments"][0]["refusals"]
+    assert (label, reason) == ("Complete", "1 of 2 required modules passed; missing: MEC102.")
+    assert reason in page
+    # With the second one passed, the button is there and nothing is refused.
+    ModuleResultFactory(enrollment=enrollment, module=track.modules.get(code="MEC102"), score=70, grade="3")
+    row = office_client.get(f"/students/{li.pk}/").context["enrollments"][0]
+    assert [action.name for action in row["actions"]] == ["complete", "withdraw", "fail"] and row["refusals"] == []
 
 
 def test_detail_queries_do_not_grow_per_result(office_client, li, django_assert_max_num_queries):
