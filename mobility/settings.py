@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mobility.beat_schedule import beat_schedule
 from mobility.foundation import embedded
 from mobility.foundation.logs import logging_config
 
@@ -317,28 +317,7 @@ OUTBOX_BACKOFF_SECONDS = env.float("OUTBOX_BACKOFF_SECONDS", default=10.0)
 OUTBOX_RELAY_SECONDS = env.int("OUTBOX_RELAY_SECONDS", default=20)
 CELERY_TIMEZONE = TIME_ZONE
 STAFF_DIGEST_HOUR = env.int("STAFF_DIGEST_HOUR", default=7)  # hour (TIME_ZONE) of the staff's daily digest
-CELERY_BEAT_SCHEDULE = {
-    "agreements-expire": {
-        "task": "programs.tasks.agreements_expire",
-        "schedule": 6 * 60 * 60,
-    },
-    # A trigger not run by the next one is dropped (expires): a worker that was away does not run a pile of them.
-    "outbox-relay": {
-        "task": "mobility.tasks.outbox_relay",
-        "schedule": OUTBOX_RELAY_SECONDS,
-        "options": {"expires": OUTBOX_RELAY_SECONDS},
-    },
-    "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
-    "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},
-    "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
-    # Staff notifications (docs/staff-ui.md#notifications): the nightly checks, then the morning digest.
-    "programs-staff-checks": {"task": "programs.tasks.staff_checks", "schedule": crontab(hour=2, minute=10)},
-    "passports-expiring": {"task": "students.tasks.passports_expiring_check", "schedule": crontab(hour=2, minute=20)},
-    "staff-digests": {
-        "task": "mobility.tasks.staff_digests_send",
-        "schedule": crontab(hour=STAFF_DIGEST_HOUR, minute=0),
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(outbox_relay_seconds=OUTBOX_RELAY_SECONDS, staff_digest_hour=STAFF_DIGEST_HOUR)
 
 # --- REST framework (the partner API, docs/api.md) ----------------------------------------------------------------
 REST_FRAMEWORK = {
