@@ -17,6 +17,7 @@ NAVIGATION = [
     ("dashboard", _("Dashboard")),
     ("students:student-list", _("Students")),
     ("students:continuation-report", _("Continuations")),
+    ("students:message-list", _("Messages")),
     ("programs:cohort-list", _("Cohorts")),
     ("programs:track-list", _("Tracks")),
     ("programs:institution-list", _("Institutions")),

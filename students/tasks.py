@@ -25,3 +25,18 @@ def student_email_send(self, kind: str, student_id: int, object_ids: list[int]) 
             raise
         # After the last retry ``retry`` raises ``exc`` itself: the task fails and Celery logs it.
         raise self.retry(exc=exc, countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=120, time_limit=180)
+def message_deliver(self, message_id: int, recipient_ids: list[int]) -> int:
+    """E-mail one chunk of a message's recipients (``students.messaging.services.message_deliver``); returns how
+    many errors the mail server gave. Safe to run twice: a recipient already e-mailed is skipped under its row's
+    lock. A mail server's error is retried with backoff; after the last retry (or at once without a broker) the
+    recipients still waiting are marked failed."""
+    from .messaging.services import message_deliver as deliver
+
+    final = self.request.is_eager or self.request.retries >= self.max_retries
+    errors = deliver(message_id=message_id, recipient_ids=recipient_ids, final=final)
+    if errors and not final:
+        raise self.retry(exc=errors[0], countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries)
+    return len(errors)
