@@ -45,7 +45,7 @@ class MessageForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["saved_filter"].queryset = saved_filter_list()  # type: ignore[attr-defined]
+        self.fields["saved_filter"].queryset = saved_filter_list()
         for language, suffix in VERSIONS:
             label = LANGUAGE_LABELS[language]
             self.fields[f"subject_{suffix}"] = forms.CharField(

@@ -22,14 +22,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.audit import Actor, actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.tasks import enqueue_many_on_commit
 
 from ..accounts import student_language
 from ..models import Message, MessageRecipient, SavedFilter
 from ..notifications import MESSAGE, notification_send
-from ..tasks import MAIL_ERRORS, message_deliver as message_deliver_task
+from ..tasks import MAIL_ERRORS
+from ..tasks import message_deliver as message_deliver_task
 from .models import VERSIONS
 from .selectors import filter_params, message_audience
 
@@ -61,7 +62,7 @@ def saved_filter_create(*, name: str, params: Mapping[str, str], by: Actor) -> S
         raise DomainError(_("Give the filter a name."), code="name_required", field="name")
     try:
         with transaction.atomic():
-            saved = SavedFilter.objects.create(name=name, params=params, created_by=by)
+            saved = SavedFilter.objects.create(name=name, params=params, created_by=actor_user(by))
             audit_record(actor=by, obj=saved, action="saved_filter.create", changes={"params": (None, params)})
     except IntegrityError:
         raise DomainError(
@@ -105,7 +106,7 @@ def message_send(
     for language, suffix in VERSIONS:
         subject, body = (part.strip() for part in versions.get(language, ("", "")))
         fields[f"subject_{suffix}"], fields[f"body_{suffix}"] = subject, body
-    message = Message(audience=audience, sent_by=by, token=token, **fields)
+    message = Message(audience=audience, sent_by=actor_user(by), token=token, **fields)
     written = message.languages()
     if not written:
         raise DomainError(_("Write the subject and the text in at least one language."), code="no_version")

@@ -13,6 +13,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.foundation.exceptions import DomainError
@@ -132,7 +133,10 @@ class MessageCreateView(StaffRequiredMixin, View):
         if request.POST.get("action") != "send":
             students = list(
                 selectors.message_audience(
-                    viewer=request.user, audience=audience, params=self._params(form), cohort=form.cleaned_data["cohort"]
+                    viewer=request.user,
+                    audience=audience,
+                    params=self._params(form),
+                    cohort=form.cleaned_data["cohort"],
                 ).order_by("family_name_latin", "given_name_latin", "id")
             )
             preview = message_preview(versions=form.versions(), students=students)
@@ -151,7 +155,10 @@ class MessageCreateView(StaffRequiredMixin, View):
             form.add_domain_error(error)
             return self.show(request, form, params=params)
         count = message.recipients.count()
-        messages.success(request, _("The message is sent to %(count)d students.") % {"count": count})
+        text = ngettext(
+            "The message is sent to %(count)d student.", "The message is sent to %(count)d students.", count
+        )
+        messages.success(request, text % {"count": count})
         return redirect("students:message-detail", pk=message.pk)
 
     @staticmethod

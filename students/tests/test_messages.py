@@ -226,7 +226,7 @@ def test_a_mail_error_is_retried_and_then_recorded_as_failed(cohort, people, off
 
 
 def test_the_tasks_go_in_chunks(cohort, office, monkeypatch):
-    for n in range(7):
+    for _n in range(7):
         EnrollmentFactory(student=StudentFactory(home_institution=cohort.partner), cohort=cohort)
     monkeypatch.setattr(services, "DELIVERY_CHUNK", 3)
     with mock.patch.object(services, "enqueue_many_on_commit") as enqueue:
