@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from mobility.foundation.access import is_office_staff
+from programs.models import Cohort, Institution, Track
 
 from ..forms import StudentFilterForm
 from ..models import Enrollment, Message, MessageRecipient, SavedFilter, Student
@@ -21,6 +23,43 @@ COHORT_EXCLUDED_STATUSES = (Enrollment.Status.REJECTED, Enrollment.Status.WITHDR
 def filter_params(query: QueryDict | dict) -> dict[str, str]:
     """The list's filter parameters of a query string, non-empty ones only, as strings."""
     return {name: str(query.get(name)).strip() for name in FILTER_PARAMETERS if str(query.get(name) or "").strip()}
+
+
+def filters_described(params_list: list[dict[str, str]]) -> list[list[tuple[str, str]]]:
+    """For each set of filter parameters, what a person reads: (label, value) pairs with the search text, the home
+    institution's, track's and cohort's codes and the status's name, in the active language. One query per kind of
+    id for the whole list."""
+    models = {"partner": Institution, "track": Track, "cohort": Cohort}
+    wanted: dict[str, set[int]] = {key: set() for key in models}
+    for params in params_list:
+        for key in models:
+            if str(params.get(key, "")).isdigit():
+                wanted[key].add(int(params[key]))
+    codes = {
+        key: dict(models[key].objects.filter(pk__in=ids).order_by().values_list("pk", "code")) if ids else {}
+        for key, ids in wanted.items()
+    }
+    labels = {
+        "q": _("Search"),
+        "partner": _("Home institution"),
+        "track": _("Track"),
+        "cohort": _("Cohort"),
+        "status": _("Status"),
+    }
+    described = []
+    for params in params_list:
+        rows = []
+        for key in FILTER_PARAMETERS:
+            value = str(params.get(key) or "")
+            if not value:
+                continue
+            if key in codes and value.isdigit():
+                value = codes[key].get(int(value), value)
+            elif key == "status" and value in Enrollment.Status.values:
+                value = str(Enrollment.Status(value).label)
+            rows.append((str(labels[key]), value))
+        described.append(rows)
+    return described
 
 
 def filters_from_params(params: dict[str, str]) -> dict:

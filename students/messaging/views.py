@@ -31,6 +31,13 @@ def _list_url(params: dict[str, str]) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
+def _describe(sent) -> None:
+    """Each message's audience filters as people read them (``described``), for all of them at once."""
+    sent = list(sent)
+    for message, described in zip(sent, selectors.filters_described([m.audience_params for m in sent]), strict=True):
+        message.described = described
+
+
 class SavedFiltersView(StaffRequiredMixin, View):
     """GET: the students list's bar of saved filters (loaded by htmx with the list's query string, so the list
     itself pays no query for it): each filter to apply, to write to, to delete, and the form that saves the current
@@ -40,8 +47,13 @@ class SavedFiltersView(StaffRequiredMixin, View):
 
     def get(self, request):
         params = selectors.filter_params(request.GET)
+        saved_filters = list(selectors.saved_filter_list())
+        for saved, described in zip(
+            saved_filters, selectors.filters_described([f.params for f in saved_filters]), strict=True
+        ):
+            saved.described = described
         context = {
-            "saved_filters": list(selectors.saved_filter_list()),
+            "saved_filters": saved_filters,
             "current": params,
             "query": urlencode(params),
             "form": SavedFilterForm(initial={"query": urlencode(params)}),
@@ -86,6 +98,7 @@ class MessageListView(StaffRequiredMixin, View):
 
     def get(self, request):
         page = Paginator(selectors.message_list(viewer=request.user), 50).get_page(request.GET.get("page"))
+        _describe(page.object_list)
         return render(request, "students/messages/message_list.html", {"page_obj": page, "sent": page.object_list})
 
 
@@ -98,6 +111,7 @@ class MessageDetailView(StaffRequiredMixin, View):
         message = selectors.message_list(viewer=request.user).filter(pk=pk).first()
         if message is None:
             raise Http404(_("No such message."))
+        _describe([message])
         recipients = Paginator(selectors.message_recipients(message=message), 100).get_page(request.GET.get("page"))
         versions = [(code, *message.version(code)) for code in message.languages()]
         context = {"message": message, "versions": versions, "page_obj": recipients, "recipients": recipients}
@@ -172,6 +186,7 @@ class MessageCreateView(StaffRequiredMixin, View):
         context = {
             "form": form,
             "params": params,
+            "params_described": selectors.filters_described([params])[0],
             "list_url": _list_url(params),
             "preview": preview,
             "has_saved_filters": form.fields["saved_filter"].queryset.exists(),  # type: ignore[attr-defined]

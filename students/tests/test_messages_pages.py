@@ -216,3 +216,34 @@ def test_read_counts_reach_the_staff_list(client, sent, office):
     client.force_login(office)
     (row,) = client.get(reverse("students:message-list")).context["sent"]
     assert row.read_count == 1
+
+
+def test_audiences_are_described_in_words(office_client, cohort, two, office):
+    services.message_send(
+        by=office,
+        token=uuid.uuid4(),
+        audience="query",
+        params={"cohort": str(cohort.pk), "status": "enrolled", "q": "Nurlan"},
+        versions={"en": ("S", "T")},
+    )
+    html = office_client.get(reverse("students:message-list"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"Поток: {cohort.code}" in html and "Статус: зачислен" in html and "Поиск: Nurlan" in html
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_messages_list_is_a_fixed_number_of_queries(
+    office_client, cohort, two, office, count, django_assert_num_queries
+):
+    for _n in range(count):
+        services.message_send(
+            by=office,
+            token=uuid.uuid4(),
+            audience="query",
+            params={"cohort": str(cohort.pk), "track": str(cohort.track_id), "partner": str(cohort.partner_id)},
+            versions={"en": ("S", "T")},
+        )
+    office_client.get(reverse("students:message-list"))
+    # session, user, office check, permissions (user's, groups'), count, the page with its counts, the codes of the
+    # institutions, tracks and cohorts in the audiences (one query each)
+    with django_assert_num_queries(10):
+        assert len(office_client.get(reverse("students:message-list")).context["sent"]) == count
