@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -29,7 +31,7 @@ def filters_described(params_list: list[dict[str, str]]) -> list[list[tuple[str,
     """For each set of filter parameters, what a person reads: (label, value) pairs with the search text, the home
     institution's, track's and cohort's codes and the status's name, in the active language. One query per kind of
     id for the whole list."""
-    models = {"partner": Institution, "track": Track, "cohort": Cohort}
+    models: dict[str, Any] = {"partner": Institution, "track": Track, "cohort": Cohort}
     wanted: dict[str, set[int]] = {key: set() for key in models}
     for params in params_list:
         for key in models:
