@@ -12,8 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.foundation.exceptions import DomainError
@@ -32,10 +32,14 @@ def _list_url(params: dict[str, str]) -> str:
 
 
 def _describe(sent) -> None:
-    """Each message's audience filters as people read them (``described``), for all of them at once."""
+    """Each message's subject in the viewer's language by the students' rule (``title``) and its audience filters as
+    people read them (``described``), for all of them at once."""
     sent = list(sent)
+    language = get_language()
     for message, described in zip(sent, selectors.filters_described([m.audience_params for m in sent]), strict=True):
         message.described = described
+        written = message.languages()
+        message.title = message.version(services.message_version_language(written=written, language=language))[0]
 
 
 class SavedFiltersView(StaffRequiredMixin, View):

@@ -90,7 +90,16 @@ def test_sending_reaches_the_audience_and_the_pages_say_what_was_sent(
     listing = office_client.get(reverse("students:message-list"), HTTP_ACCEPT_LANGUAGE="en")
     (row,) = listing.context["sent"]
     assert (row.recipients_count, row.sent_count, row.failed_count, row.read_count) == (2, 2, 0, 0)
-    assert cohort.code in listing.content.decode()
+    assert cohort.code in listing.content.decode() and row.title == "Visa documents"
+    # Each clerk reads the subject in their language, by the students' rule (no Russian version: English).
+    assert (
+        office_client.get(reverse("students:message-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").context["sent"][0].title
+        == "签证材料"
+    )
+    assert (
+        office_client.get(reverse("students:message-list"), HTTP_ACCEPT_LANGUAGE="ru").context["sent"][0].title
+        == "Visa documents"
+    )
 
     detail = office_client.get(reverse("students:message-detail", args=[message.pk]), HTTP_ACCEPT_LANGUAGE="en")
     html = detail.content.decode()
