@@ -95,7 +95,11 @@ def objects():
         # A message to students (staff: /students/messages/<id>/) and its copy (the portal: /portal/messages/<id>/).
         "messages": MessageRecipient.objects.create(
             message=Message.objects.create(
-                audience="cohort", sent_at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC), token=uuid.uuid4()
+                audience="cohort",
+                sent_at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC),
+                token=uuid.uuid4(),
+                subject_en="Visa",
+                body_en="Bring your passport.",
             ),
             student=enrollment.student,
             language="en",

@@ -41,6 +41,7 @@ from programs.tests.factories import (
 )
 from students import services
 from students.imports.gradebook import gradebook_mapping_save
+from students.messaging.services import message_send, saved_filter_create
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.services.corrections import correction_request_create
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
@@ -114,6 +115,8 @@ def row_of_every_model(admin_user):
     WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
     OutboxMessage.objects.create(task="diplomas.tasks.render_diploma", args=[1], last_error="OperationalError")
     correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")
+    saved = saved_filter_create(name="Completed", params={"status": "completed"}, by=admin_user)
+    message_send(by=admin_user, token=uuid.uuid4(), audience="filter", saved_filter=saved, versions={"en": ("S", "T")})
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)

@@ -39,7 +39,8 @@ def _describe(sent) -> None:
     for message, described in zip(sent, selectors.filters_described([m.audience_params for m in sent]), strict=True):
         message.described = described
         written = message.languages()
-        message.title = message.version(services.message_version_language(written=written, language=language))[0]
+        shown = services.message_version_language(written=written, language=language) if written else ""
+        message.title = message.version(shown)[0] if shown else f"#{message.pk}"
 
 
 class SavedFiltersView(StaffRequiredMixin, View):

@@ -12,6 +12,7 @@ from django.test import TestCase
 
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
+from mobility.personal_data.services import student_data_export, student_erase
 from programs.tests.factories import CohortFactory
 from students.messaging import services
 from students.messaging.services import message_version_language
@@ -253,3 +254,18 @@ def test_saved_filters_keep_only_the_lists_filters_and_refuse_duplicates(office)
         services.saved_filter_create(name="Nothing", params={"sort": "name"}, by=office)
     assert empty.value.code == "empty_filter"
     assert list(SavedFilter.objects.values_list("name", flat=True)) == ["Applied"]
+
+
+# --- personal data: the messages are in the export, their addresses go with an erasure -----------------------------
+
+
+def test_a_students_messages_are_exported_and_their_address_erased(left, office_admin):
+    """``left``: Li Na, rejected, with an e-mail address (students/tests/conftest.py)."""
+    message = send(office_admin, audience=Message.Audience.QUERY, params={"q": left.home_student_id})
+    (copy,) = message.recipients.all()
+    assert copy.student_id == left.pk and copy.email == left.email
+    exported = student_data_export(student=left, by=office_admin)["messages"]
+    assert [(m["id"], m["subject"], m["email"]) for m in exported] == [(copy.pk, copy.subject, left.email)]
+    student_erase(student=left, by=office_admin, reason="Asked for erasure")
+    copy.refresh_from_db()
+    assert copy.email == ""
