@@ -6,6 +6,7 @@ from smtplib import SMTPServerDisconnected
 from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.test import TestCase
@@ -269,3 +270,33 @@ def test_a_students_messages_are_exported_and_their_address_erased(left, office_
     student_erase(student=left, by=office_admin, reason="Asked for erasure")
     copy.refresh_from_db()
     assert copy.email == ""
+
+
+@pytest.mark.parametrize(
+    ("retries", "retried", "status"), [(0, [30], "pending"), (2, [120], "pending"), (3, [], "failed")]
+)
+def test_in_a_worker_the_task_retries_then_gives_up(cohort, people, office, monkeypatch, retries, retried, status):
+    monkeypatch.setattr("students.messaging.services.enqueue_many_on_commit", lambda *args, **kwargs: None)
+    message = send(office, cohort=cohort)
+    ids = list(message.recipients.filter(email_status="pending").values_list("pk", flat=True))
+    asked = []
+
+    def retry(exc, countdown):
+        asked.append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    message_deliver.push_request(id="in-a-worker", is_eager=False, retries=retries)
+    try:
+        with (
+            mock.patch.object(EmailMultiAlternatives, "send", side_effect=SMTPServerDisconnected("down")),
+            mock.patch.object(message_deliver, "retry", side_effect=retry),
+        ):
+            if retried:
+                with pytest.raises(Retry):
+                    message_deliver.run(message.pk, ids)
+            else:
+                assert message_deliver.run(message.pk, ids) == 3
+    finally:
+        message_deliver.pop_request()
+    assert asked == retried
+    assert set(MessageRecipient.objects.filter(pk__in=ids).values_list("email_status", flat=True)) == {status}
