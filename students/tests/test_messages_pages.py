@@ -256,3 +256,14 @@ def test_the_messages_list_is_a_fixed_number_of_queries(
     # institutions, tracks and cohorts in the audiences (one query each)
     with django_assert_num_queries(10):
         assert len(office_client.get(reverse("students:message-list")).context["sent"]) == count
+
+
+@pytest.mark.parametrize(
+    ("language", "rule", "button"),
+    [("ru", "он получает английскую, иначе русскую", "Предпросмотр"), ("zh-hans", "则收到英文版，其次俄文版", "预览")],
+)
+def test_the_pages_are_translated(office_client, cohort, two, language, rule, button):
+    html = office_client.get(NEW, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert rule in html and button in html and "they get the English one" not in html
+    preview = office_client.post(NEW, compose(cohort), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert {"ru": "Как это прочитают", "zh-hans": "阅读效果"}[language] in preview
