@@ -313,6 +313,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": OUTBOX_RELAY_SECONDS},
     },
     "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
+    "messages-sweep": {"task": "students.tasks.messages_sweep", "schedule": 5 * 60},
     "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},
     "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
 }

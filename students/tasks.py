@@ -40,3 +40,12 @@ def message_deliver(self, message_id: int, recipient_ids: list[int]) -> int:
     if errors and not final:
         raise self.retry(exc=errors[0], countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries)
     return len(errors)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def messages_sweep() -> int:
+    """Enqueue again the message e-mails left pending (``students.messaging.services.message_deliveries_sweep``;
+    Celery beat, every 5 minutes). Returns how many recipients were enqueued."""
+    from .messaging.services import message_deliveries_sweep
+
+    return message_deliveries_sweep()

@@ -10,13 +10,15 @@ row and only while the row says ``pending``, and the row says ``sent`` (with ``e
 transaction. A task run twice (a worker lost after the broker redelivered it) finds the rows already sent and skips
 them; a worker that dies mid-chunk leaves the rest ``pending`` for the redelivered task (``acks_late``). The one
 window left is a worker dying between the mail server's acceptance and the commit (milliseconds): that e-mail may go
-twice, as any e-mail can with SMTP.
+twice, as any e-mail can with SMTP. A task that ends without a retry (its time limit) leaves its rows ``pending``;
+``message_deliveries_sweep`` (Celery beat) enqueues them again.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +37,8 @@ from .models import VERSIONS
 from .selectors import filter_params, message_audience
 
 DELIVERY_CHUNK = 50
+# Longer than a delivery's whole retry chain (30 + 60 + 120 s) and its time limit: what is pending then was dropped.
+SWEEP_AFTER = timedelta(minutes=15)
 # The version a student gets: their own language's, else English, else Russian, else Chinese.
 FALLBACK_LANGUAGES = ("en", "ru", "zh-hans")
 
@@ -187,6 +191,30 @@ def message_deliver(*, message_id: int, recipient_ids: list[int], final: bool) -
                 recipient.emailed_at = timezone.now() if sent else None
             recipient.save(update_fields=["attempts", "error", "email_status", "emailed_at"])
     return errors
+
+
+def message_deliveries_sweep(*, older_than: timedelta = SWEEP_AFTER) -> int:
+    """Enqueue again the e-mails still ``pending`` of messages sent more than ``older_than`` ago: those of a task that
+    ended without a retry (its time limit, a message the broker lost). Returns how many recipients were enqueued.
+    Safe at any time, also beside a task still running: delivery skips, under each row's lock, what was sent
+    meanwhile. Celery beat runs it every 5 minutes (``students.tasks.messages_sweep``)."""
+    rows = (
+        MessageRecipient.objects.filter(
+            email_status=MessageRecipient.Email.PENDING, message__sent_at__lt=timezone.now() - older_than
+        )
+        .order_by("message_id", "pk")
+        .values_list("message_id", "pk")
+    )
+    by_message: dict[int, list[int]] = {}
+    for message_id, pk in rows:
+        by_message.setdefault(message_id, []).append(pk)
+    args = [
+        [message_id, ids[i : i + DELIVERY_CHUNK]]
+        for message_id, ids in by_message.items()
+        for i in range(0, len(ids), DELIVERY_CHUNK)
+    ]
+    enqueue_many_on_commit(message_deliver_task, args, robust=True)
+    return sum(len(ids) for ids in by_message.values())
 
 
 def message_mark_read(*, recipient: MessageRecipient) -> None:

@@ -2,6 +2,7 @@
 by the language rule, the e-mail and the portal copy, and delivery that never sends twice nor skips anyone."""
 
 import uuid
+from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 from unittest import mock
 
@@ -10,6 +11,7 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.test import TestCase
+from django.utils import timezone
 
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
@@ -18,7 +20,7 @@ from programs.tests.factories import CohortFactory
 from students.messaging import services
 from students.messaging.services import message_version_language
 from students.models import Enrollment, Message, MessageRecipient, SavedFilter, Student
-from students.tasks import message_deliver
+from students.tasks import message_deliver, messages_sweep
 
 from .factories import EnrollmentFactory, StudentFactory
 
@@ -300,3 +302,21 @@ def test_in_a_worker_the_task_retries_then_gives_up(cohort, people, office, monk
         message_deliver.pop_request()
     assert asked == retried
     assert set(MessageRecipient.objects.filter(pk__in=ids).values_list("email_status", flat=True)) == {status}
+
+
+def test_the_sweep_sends_what_a_dropped_task_left_pending(cohort, people, office, monkeypatch):
+    """A task that ended without a retry (its time limit) left the e-mails pending: the sweep sends them, once, and
+    only for messages sent long enough ago."""
+    monkeypatch.setattr("students.messaging.services.enqueue_many_on_commit", lambda *args, **kwargs: None)
+    old = send(office, cohort=cohort)
+    recent = send(office, cohort=cohort, versions={"en": ("Recent", "Still on its way.")})
+    Message.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(minutes=16))
+    monkeypatch.undo()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert messages_sweep.apply().get() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == ["i@x.ru", "n@x.kz", "wang@example.cn"]
+    assert all(m.subject != "Recent" for m in mail.outbox)
+    assert recent.recipients.filter(email_status="pending").count() == 3
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert messages_sweep.apply().get() == 0  # nothing twice
+    assert len(mail.outbox) == 3
