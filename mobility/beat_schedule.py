@@ -16,6 +16,7 @@ def beat_schedule(*, outbox_relay_seconds: int, staff_digest_hour: int) -> dict:
             "options": {"expires": outbox_relay_seconds},
         },
         "diplomas-sweep-stuck": {"task": "diplomas.tasks.sweep_stuck", "schedule": 5 * 60},
+        "messages-sweep": {"task": "students.tasks.messages_sweep", "schedule": 5 * 60},
         "webhooks-sweep-pending": {"task": "mobility.tasks.webhooks_sweep", "schedule": 60},
         "idempotency-records-purge": {"task": "mobility.tasks.idempotency_purge", "schedule": 60 * 60},
         # Staff notifications (docs/staff-ui.md#notifications): the nightly checks, then the morning digest.

@@ -47,6 +47,7 @@ NAVIGATION: list[tuple | MenuEntry] = [
     ("dashboard", _("Dashboard")),
     MenuEntry("students:student-list", _("Students"), group=STUDENTS),
     MenuEntry("students:continuation-report", _("Continuations"), group=STUDENTS),
+    MenuEntry("students:message-list", _("Messages"), group=STUDENTS),
     ("programs:cohort-list", _("Cohorts")),
     MenuEntry("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
     MenuEntry("programs:track-list", _("Tracks"), group=PROGRAMS),

@@ -490,3 +490,7 @@ class CorrectionRequest(TimeStampedModel):
 
     def __str__(self):
         return f"{self.student} · {self.get_status_display()}"
+
+
+# Messages to students: their own module, loaded here with the app's models.
+from .messaging.models import Message, MessageRecipient, SavedFilter  # noqa: E402, F401

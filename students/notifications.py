@@ -1,5 +1,6 @@
-"""E-mails to students: the invitation to their account, admission, new or corrected results; an issued diploma's
-e-mail is a kind the diplomas app registers here (``diplomas.notifications``).
+"""E-mails to students: the invitation to their account, admission, an application rejected, a withdrawal, a failed
+enrollment, new or corrected results, a message of the office (``students.messaging``); an issued diploma's e-mail is
+a kind the diplomas app registers here (``diplomas.notifications``).
 
 The services call the ``*_notify`` functions inside their transaction; the e-mail is sent by a Celery task
 (``students.tasks.student_email_send``, ids in, through the outbox: ``mobility.foundation.tasks.enqueue_on_commit``)
@@ -30,13 +31,16 @@ from django.utils import translation
 from mobility.foundation.tasks import enqueue_on_commit
 
 from . import accounts
-from .models import Enrollment, ModuleResult, Student
+from .models import Enrollment, MessageRecipient, ModuleResult, Student
 
 logger = logging.getLogger(__name__)
 
 INVITATION = "invitation"
 ADMITTED = "admitted"
 RESULTS = "results"
+MESSAGE = "message"
+# An enrollment closed by the office: the e-mail of each closing status, sent by ``enrollment_closed_notify``.
+CLOSED = {"rejected": "rejected", "withdrawn": "withdrawn", "failed": "failed"}
 
 
 # --- scheduling (called by the services, inside their transaction) ------------------------------------------------
@@ -77,6 +81,14 @@ def student_notify(*, kind: str, student_id: int, object_ids: Sequence[int] = ()
 def enrollment_admitted_notify(*, enrollment: Enrollment) -> None:
     """Tell the student they were admitted to the enrollment's cohort."""
     student_notify(kind=ADMITTED, student_id=enrollment.student_id, object_ids=[enrollment.pk])
+
+
+def enrollment_closed_notify(*, enrollment: Enrollment) -> None:
+    """Tell the student their application was rejected, or their enrollment withdrawn or recorded as failed (by
+    the enrollment's status; nothing for any other status)."""
+    kind = CLOSED.get(enrollment.status)
+    if kind is not None:
+        student_notify(kind=kind, student_id=enrollment.student_id, object_ids=[enrollment.pk])
 
 
 # The results announced inside ``results_notifications_batched``, by student; None outside it.
@@ -155,9 +167,7 @@ def notification_message(
                 "site_url": settings.SITE_URL.rstrip("/"),
             }
         )
-        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
-        text = render_to_string(f"emails/{kind}.txt", context)
-        html = render_to_string(f"emails/{kind}.html", context)
+        subject, text, html = notification_render(kind=kind, context=context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -167,6 +177,13 @@ def notification_message(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def notification_render(*, kind: str, context: dict) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of an e-mail of ``kind`` from its context, in the active language (also
+    what the office's preview of a message shows)."""
+    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+    return subject, render_to_string(f"emails/{kind}.txt", context), render_to_string(f"emails/{kind}.html", context)
 
 
 def _invitation_context(student: Student, object_ids: list[int]) -> dict | None:
@@ -190,6 +207,32 @@ def _admitted_context(student: Student, object_ids: list[int]) -> dict | None:
     return {"enrollment": enrollment, "cohort": enrollment.cohort, "track_name": enrollment.cohort.track.name()}
 
 
+def _closed_context(status: str) -> Callable[[Student, list[int]], dict | None]:
+    def context(student: Student, object_ids: list[int]) -> dict | None:
+        enrollment = (
+            Enrollment.objects.select_related("cohort__track")
+            .filter(pk__in=object_ids, student=student, status=status)
+            .first()
+        )
+        if enrollment is None:
+            return None  # its status changed since (an admin correction): the e-mail would no longer be true
+        # The reason stays with the office: it is written for the record and the partner, not worded for the student.
+        return {"enrollment": enrollment, "cohort": enrollment.cohort, "track_name": enrollment.cohort.track.name()}
+
+    return context
+
+
+def _message_context(student: Student, object_ids: list[int]) -> dict | None:
+    recipient = MessageRecipient.objects.select_related("message").filter(pk__in=object_ids, student=student).first()
+    if recipient is None:
+        return None
+    return {
+        "subject": recipient.subject,
+        "body": recipient.body,
+        "message_url": accounts.absolute_url(reverse("portal:message", args=[recipient.pk])),
+    }
+
+
 def _results_context(student: Student, object_ids: list[int]) -> dict | None:
     results = list(
         ModuleResult.objects.select_related("module", "enrollment__cohort__track")
@@ -208,6 +251,8 @@ _CONTEXTS: dict[str, Callable[[Student, list[int]], dict | None]] = {
     INVITATION: _invitation_context,
     ADMITTED: _admitted_context,
     RESULTS: _results_context,
+    MESSAGE: _message_context,
+    **{kind: _closed_context(status) for status, kind in CLOSED.items()},
 }
 
 

@@ -34,3 +34,27 @@ def passports_expiring_check() -> int:
     from .staff_notifications import passports_expiring_notify
 
     return passports_expiring_notify()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=120, time_limit=180)
+def message_deliver(self, message_id: int, recipient_ids: list[int]) -> int:
+    """E-mail one chunk of a message's recipients (``students.messaging.services.message_deliver``); returns how
+    many errors the mail server gave. Safe to run twice: a recipient already e-mailed is skipped under its row's
+    lock. A mail server's error is retried with backoff; after the last retry (or at once without a broker) the
+    recipients still waiting are marked failed."""
+    from .messaging.services import message_deliver as deliver
+
+    final = self.request.is_eager or self.request.retries >= self.max_retries
+    errors = deliver(message_id=message_id, recipient_ids=recipient_ids, final=final)
+    if errors and not final:
+        raise self.retry(exc=errors[0], countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries)
+    return len(errors)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def messages_sweep() -> int:
+    """Enqueue again the message e-mails left pending (``students.messaging.services.message_deliveries_sweep``;
+    Celery beat, every 5 minutes). Returns how many recipients were enqueued."""
+    from .messaging.services import message_deliveries_sweep
+
+    return message_deliveries_sweep()

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from . import cohort_views, results_views, views
 from .imports import gradebook_views, roster_views
+from .messaging import views as message_views
 from .portal import staff_views as correction_views
 
 app_name = "students"
@@ -12,6 +13,13 @@ urlpatterns = [
     path("transliterate/", views.TransliterationView.as_view(), name="transliterate"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.StudentExportView.as_view(), name="student-export"),
     path("bulk/", views.BulkActionView.as_view(), name="enrollment-bulk"),
+    # Messages to students and the list's saved filters (students/messaging/views.py).
+    path("messages/", message_views.MessageListView.as_view(), name="message-list"),
+    path("messages/new/", message_views.MessageCreateView.as_view(), name="message-create"),
+    path("messages/<int:pk>/", message_views.MessageDetailView.as_view(), name="message-detail"),
+    path("saved-filters/", message_views.SavedFiltersView.as_view(), name="saved-filters"),
+    path("saved-filters/<int:pk>/delete/", message_views.SavedFilterDeleteView.as_view(), name="saved-filter-delete"),
+    path("<int:pk>/messages/", message_views.StudentMessagesView.as_view(), name="student-messages"),
     path("<int:pk>/", views.StudentDetailView.as_view(), name="student-detail"),
     path("<int:pk>/edit/", views.StudentUpdateView.as_view(), name="student-update"),
     path("<int:pk>/apply/", views.EnrollmentApplyView.as_view(), name="enrollment-apply"),

@@ -15,7 +15,7 @@ OFFICE_ADMIN = "office-admin"
 # deleted by anyone: enrollments are closed by a transition, results corrected, diplomas revoked (services).
 _EDITABLE = {
     "programs": ["institution", "contact", "agreement", "agreementquota", "track", "module", "cohort"],
-    "students": ["student", "enrollment", "moduleresult", "continuation"],
+    "students": ["student", "enrollment", "moduleresult", "continuation", "message", "savedfilter"],
     # diploma: add = request, change = retry, revoke, reissue (never delete); enrollmentcertificate: add = issue one
     "diplomas": ["diploma", "diplomabatch", "enrollmentcertificate"],
 }
@@ -31,6 +31,7 @@ def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> list[str]:
 # disabling an endpoint, whose secret is a partner's credential, is office-admin's, like API keys.
 _WEBHOOKS_SEEN = ["mobility.view_webhookendpoint", "mobility.view_webhookdelivery", "mobility.change_webhookdelivery"]
 _OFFICE = _perms(_EDITABLE, ("view", "add", "change")) + _perms(_READ_ONLY, ("view",)) + _WEBHOOKS_SEEN
+_OFFICE += ["students.delete_savedfilter"]  # saved filters of the students list are the whole office's
 ROLE_PERMISSIONS = {
     OFFICE: _OFFICE,
     OFFICE_ADMIN: _OFFICE

@@ -25,7 +25,7 @@ from mobility.foundation.access import is_office_staff
 from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery
-from students.models import CorrectionRequest, Enrollment, Student
+from students.models import CorrectionRequest, Enrollment, MessageRecipient, Student
 
 from .related import _audit_query, _Related, _related, _webhook_deliveries
 from .rules import (
@@ -253,6 +253,7 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
                 notes="", status_reason=ERASED if enrollment.status_reason else "", modified_at=now
             )
     CorrectionRequest.objects.filter(student=student).update(message=ERASED, answer="", modified_at=now)
+    MessageRecipient.objects.filter(student=student).update(email="")  # the address the office's messages went to
     pdfs: list[tuple[Storage, str]] = []
     for diploma in related.diplomas:
         if diploma.status != Diploma.Status.ISSUED and diploma.pdf:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.models import AuditEntry
-from students.models import Continuation, Enrollment, ModuleResult, Student
+from students.models import Continuation, Enrollment, MessageRecipient, ModuleResult, Student
 
 from .related import _audit_query, _related, _webhook_deliveries
 from .rules import EXPORT_FORMAT, EXPORT_FORMATS, NAME_FIELDS, may_export_personal_data
@@ -126,6 +126,21 @@ def student_personal_data(*, student: Student) -> dict[str, Any]:
                 "closed_at": _iso(item.closed_at),
             }
             for item in related.corrections
+        ],
+        # What the office wrote to the student (students.messaging): the version they got, the e-mail, the reading.
+        "messages": [
+            {
+                "id": item.pk,
+                "sent_at": _iso(item.message.sent_at),
+                "language": item.language,
+                "subject": item.subject,
+                "text": item.body,
+                "email": item.email,
+                "email_status": item.email_status,
+                "emailed_at": _iso(item.emailed_at),
+                "read_at": _iso(item.read_at),
+            }
+            for item in MessageRecipient.objects.filter(student=student).select_related("message").order_by("id")
         ],
         "webhook_deliveries": [
             {

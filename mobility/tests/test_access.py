@@ -13,7 +13,7 @@ from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
-from students.models import Continuation
+from students.models import Continuation, Message, MessageRecipient, SavedFilter
 from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,19 @@ def objects():
             program_name="Mechatronics and robotics",
             applied_on=datetime.date(2026, 7, 1),
         ).pk,
+        # A message to students (staff: /students/messages/<id>/) and its copy (the portal: /portal/messages/<id>/).
+        "messages": MessageRecipient.objects.create(
+            message=Message.objects.create(
+                audience="cohort",
+                sent_at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC),
+                token=uuid.uuid4(),
+                subject_en="Visa",
+                body_en="Bring your passport.",
+            ),
+            student=enrollment.student,
+            language="en",
+        ).message_id,
+        "saved-filters": SavedFilter.objects.create(name="Applied", params={"status": "applied"}).pk,
     }
 
 

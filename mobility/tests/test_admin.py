@@ -50,6 +50,7 @@ from programs.tests.factories import (
 )
 from students import services
 from students.imports.gradebook import gradebook_mapping_save
+from students.messaging.services import message_send, saved_filter_create
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.services.corrections import correction_request_create
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
@@ -128,6 +129,8 @@ def row_of_every_model(admin_user):
     correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")  # notifies
     StaffNotificationPreference.objects.create(user=admin_user, muted_kinds=["students.applications"])
     StaffDigest.objects.create(user=admin_user, day=datetime.date(2026, 12, 1), until=timezone.now(), count=1)
+    saved = saved_filter_create(name="Completed", params={"status": "completed"}, by=admin_user)
+    message_send(by=admin_user, token=uuid.uuid4(), audience="filter", saved_filter=saved, versions={"en": ("S", "T")})
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)

@@ -28,6 +28,7 @@ NOT_PAGES = {
     "enrollment-bulk": "POST only",
     "cohort-complete": "POST only",
     "enrollment-certificate": "POST only (each certificate is numbered and registered)",
+    "saved-filter-delete": "POST only",
     "toggle": "POST only (webhooks:toggle)",
     "replay": "POST only (webhooks:replay)",
     "open": "POST only (notifications:open)",
@@ -47,6 +48,8 @@ NOT_PAGES = {
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
     "cohort-archive-progress": "htmx fragment",
+    "student-messages": "htmx fragment",
+    "saved-filters": "htmx fragment (the students list's saved filters)",
     "transliterate": "htmx fragment (the name fields' suggestions)",
     # the steps after an upload: they redirect to the upload form (or 404) without one in the session
     "gradebook-mapping": "needs an uploaded gradebook",
@@ -56,6 +59,8 @@ NOT_PAGES = {
     "home": "student portal",
     "enrollment": "student portal",
     "my-data": "student portal",
+    "messages": "student portal",
+    "message": "student portal",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
@@ -65,6 +70,8 @@ DATA_ONLY = {
     ("institution-detail", "title"),
     ("student-detail", "h1"),
     ("track-detail", "title"),
+    ("message-detail", "title"),  # the message's subject
+    ("message-detail", "h1"),
 }
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("enrollments/<int:pk>/", views.EnrollmentView.as_view(), name="enrollment"),
     path("my-data/", views.MyDataView.as_view(), name="my-data"),
+    path("messages/", views.MessagesView.as_view(), name="messages"),
+    path("messages/<int:pk>/", views.MessageView.as_view(), name="message"),
 ]

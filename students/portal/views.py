@@ -21,7 +21,9 @@ from mobility.foundation.access import is_office_staff
 from mobility.foundation.exceptions import DomainError
 
 from .. import selectors
-from ..models import Enrollment
+from ..messaging import selectors as message_selectors
+from ..messaging.services import message_mark_read
+from ..models import Enrollment, MessageRecipient
 from ..progress import portal_enrollment_progress
 from ..services.corrections import correction_request_create
 from .forms import CorrectionRequestForm
@@ -59,7 +61,8 @@ class HomeView(PortalView):
         enrollments = list(selectors.portal_enrollments(viewer=request.user))
         for enrollment in enrollments:
             enrollment.current_diploma = next(iter(enrollment.diplomas.all()), None)
-        return self.render(request, {"enrollments": enrollments}, section="home")
+        unread = message_selectors.portal_unread_count(viewer=request.user)
+        return self.render(request, {"enrollments": enrollments, "unread": unread}, section="home")
 
 
 class EnrollmentView(PortalView):
@@ -108,3 +111,28 @@ class MyDataView(PortalView):
             "home_institution": self.student.home_institution,
         }
         return self.render(request, context, section="my-data")
+
+
+class MessagesView(PortalView):
+    """The office's messages to the student, newest first, unread ones marked, each in the version they got."""
+
+    template_name = "portal/messages.html"
+
+    def get(self, request):
+        received = list(message_selectors.portal_messages(viewer=request.user))
+        return self.render(request, {"received": received}, section="messages")
+
+
+class MessageView(PortalView):
+    """One message; opening it marks it read."""
+
+    template_name = "portal/message.html"
+
+    def get(self, request, pk):
+        try:
+            recipient = message_selectors.portal_messages(viewer=request.user).get(pk=pk)
+        except MessageRecipient.DoesNotExist:
+            raise Http404 from None
+        unread = recipient.read_at is None
+        message_mark_read(recipient=recipient)
+        return self.render(request, {"recipient": recipient, "was_unread": unread}, section="messages")

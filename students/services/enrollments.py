@@ -35,7 +35,7 @@ from programs.staff_notifications import quotas_nearly_full_notify
 from students.events import enrollment_events
 
 from ..models import Enrollment, Student
-from ..notifications import enrollment_admitted_notify
+from ..notifications import enrollment_admitted_notify, enrollment_closed_notify
 from ..selectors import completion_missing_modules
 from ..staff_notifications import applications_received_notify
 
@@ -257,6 +257,7 @@ def _transition(
             reason=reason.strip(),
         )
         webhooks_emit_many(events=enrollment_events(enrollment=locked, previous_status=old))
+        enrollment_closed_notify(enrollment=locked)  # rejected, withdrawn, failed: the student is told
     # The caller's instance reflects the new state too.
     for field in ("status", date_field, "status_reason", "modified_at"):
         setattr(enrollment, field, getattr(locked, field))

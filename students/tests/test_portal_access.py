@@ -1,5 +1,7 @@
 """The student portal (students/portal/): who reaches which page, and the query counts."""
 
+from uuid import uuid4
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +11,8 @@ from diplomas.models import Diploma
 from mobility.tests.support import make_user
 from programs.tests.factories import ModuleFactory, TrackFactory
 from students import selectors
+from students.messaging import selectors as message_selectors
+from students.messaging.services import message_send
 from students.models import Enrollment, Student
 from students.services.corrections import correction_request_close, correction_request_create
 
@@ -109,11 +113,11 @@ def test_logging_in_as_a_student_lands_on_the_portal(client, me):
 
 def test_home_is_a_fixed_number_of_queries(me_client, me, django_assert_num_queries):
     # session, user, the student, the scoping rule's staff check, enrollments (with cohort, host, track), their
-    # diplomas, the home institution of the greeting
-    with django_assert_num_queries(7):
+    # diplomas, the unread messages' count, the home institution of the greeting
+    with django_assert_num_queries(8):
         me_client.get("/portal/")
     _enrolled(me, TrackFactory(code="IND"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert len(me_client.get("/portal/").context["enrollments"]) == 3
 
 
@@ -148,3 +152,65 @@ def test_a_student_without_enrollments_is_told_so(client):
     response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.context["enrollments"] == []
     assert "You have no enrollment yet." in response.content.decode()
+
+
+# --- messages from the office (students/messaging/) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def messages_to_both(me, other, office):
+    """A message of the office to ``me`` (Zhang Wei) and one to ``other`` (Li Na), in the portal only."""
+    Student.objects.filter(pk__in=[me.pk, other.pk]).update(
+        email=""
+    )  # portal only: the e-mails are not under test here
+    message = message_send(
+        by=office,
+        token=uuid4(),
+        audience="query",
+        params={"q": "Zhang"},
+        versions={"en": ("For Zhang only", "Text for Zhang.")},
+    )
+    message_send(
+        by=office,
+        token=uuid4(),
+        audience="query",
+        params={"q": "Li Na"},
+        versions={"en": ("For Li only", "Text for Li.")},
+    )
+    return message
+
+
+def test_anonymous_visitors_are_sent_to_log_in_from_messages(client, me, messages_to_both):
+    copy = me.messages_received.get()
+    for url in (reverse("portal:messages"), reverse("portal:message", args=[copy.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_a_student_sees_only_their_own_messages(me_client, me, other, messages_to_both):
+    page = me_client.get(reverse("portal:messages"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "no-store" in page["Cache-Control"]
+    html = page.content.decode()
+    assert "For Zhang only" in html and "For Li only" not in html
+    theirs = other.messages_received.get()
+    assert me_client.get(reverse("portal:message", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None  # a refused look marks nothing read
+    assert list(message_selectors.portal_messages(viewer=me.user)) == list(me.messages_received.all())
+    assert list(message_selectors.portal_messages(viewer=other.user)) == [theirs]
+
+
+def test_office_staff_see_no_messages_in_the_portal(client, office, me, messages_to_both):
+    client.force_login(office)
+    assert client.get(reverse("portal:messages"))["Location"] == reverse("dashboard")
+    assert list(message_selectors.portal_messages(viewer=office)) == []
+
+
+def test_messages_is_a_fixed_number_of_queries(me_client, me, office, messages_to_both, django_assert_num_queries):
+    # session, user, the student, the scoping rule's staff check, the copies with their messages
+    with django_assert_num_queries(5):
+        me_client.get(reverse("portal:messages"))
+    for _n in range(3):
+        message_send(by=office, token=uuid4(), audience="query", params={"q": "Zhang"}, versions={"en": ("S", "T")})
+    with django_assert_num_queries(5):
+        assert len(me_client.get(reverse("portal:messages")).context["received"]) == 4
