@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("mobility.webhook_urls")),
     path("", include("diplomas.urls")),
+    path("reports/", include("mobility.reports.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),

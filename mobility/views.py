@@ -21,6 +21,7 @@ NAVIGATION = [
     ("programs:track-list", _("Tracks")),
     ("programs:institution-list", _("Institutions")),
     ("programs:agreement-list", _("Agreements")),
+    ("reports:report", _("Reports")),
     ("api_keys:list", _("API keys"), "mobility.view_partnerapikey"),
 ]
 
