@@ -85,6 +85,21 @@ def _chart_data(report: Report) -> dict:
     }
 
 
+def report_page_context(report: Report, form: PeriodForm) -> dict:
+    """The template's context for a report (also used by the benchmark's floor, bench/benchurls.py)."""
+    for row in report.rows:
+        row.cells = _cells(row, report.period)
+    return {
+        "form": form,
+        "report": report,
+        "columns": FIGURE_COLUMNS,
+        "totals_cells": _cells(report.totals, report.period),
+        "quotas": [quota_cells(quota) for quota in report.quotas],
+        "export_query": urlencode(_period_query(report.period)),
+        "chart_data": _chart_data(report),
+    }
+
+
 class ReportView(StaffRequiredMixin, View):
     """Figures by intake year × sending college × track for the period, the quotas, two charts."""
 
@@ -93,20 +108,7 @@ class ReportView(StaffRequiredMixin, View):
 
     def get(self, request):
         form = PeriodForm(request.GET)
-        report = report_data(form.period())
-        for row in report.rows:
-            row.cells = _cells(row, report.period)
-        totals_cells = _cells(report.totals, report.period)
-        context = {
-            "form": form,
-            "report": report,
-            "columns": FIGURE_COLUMNS,
-            "totals_cells": totals_cells,
-            "quotas": [quota_cells(quota) for quota in report.quotas],
-            "export_query": urlencode(_period_query(report.period)),
-            "chart_data": _chart_data(report),
-        }
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, report_page_context(report_data(form.period()), form))
 
 
 class ReportExportView(StaffRequiredMixin, View):
