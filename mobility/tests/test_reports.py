@@ -268,3 +268,37 @@ def test_pages_are_for_office_staff(known, office_client):
     for name in ("reports:report", "reports:report-export", "reports:enrollment-list"):
         assert Client().get(reverse(name)).status_code == 302  # to the login page
         assert office_client.get(reverse(name)).status_code == 200
+
+
+def test_the_list_of_enrollments_runs_a_fixed_number_of_queries(office_client):
+    cohort = CohortFactory()
+    for status in (S.APPLIED, S.ENROLLED, S.COMPLETED):
+        _enrollment(cohort, status, days=40)
+    url = reverse("reports:enrollment-list")
+    office_client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert office_client.get(url).context["page_obj"].paginator.count == 3
+    for _ in range(9):
+        for status in (S.APPLIED, S.ENROLLED, S.COMPLETED):
+            _enrollment(CohortFactory(), status, days=40)
+    with CaptureQueriesContext(connection) as large:
+        assert office_client.get(url).context["page_obj"].paginator.count == 30
+    assert len(large) == len(small) <= 10
+
+
+def test_the_list_of_enrollments_filters(known, office_client):
+    url = reverse("reports:enrollment-list")
+
+    def count(**query):
+        return office_client.get(url, query).context["page_obj"].paginator.count
+
+    assert count() == 17
+    assert count(year=2025) == 11 and count(year=2026, track=TrackFactory(code="MECH").pk) == 2
+    assert count(partner=InstitutionFactory(code="P2").pk) == 4
+    assert count(reached="admitted") == 14 and count(reached="enrolled") == 12
+    assert count(diploma="issued") == 2 and count(diploma="failed") == 1
+    # Needing a diploma without one that counts: C1's completed with a revoked one and with none (2), C4's three
+    # with none (a requested one counts), and C2's enrolled student, whose track has no required module (1).
+    assert count(diploma="missing") == 6
+    assert count(start="2025-06-01", end="2025-12-31") == 4
+    assert count(year="not a year", status="nonsense") == 17  # invalid values are dropped
