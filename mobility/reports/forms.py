@@ -53,7 +53,12 @@ class EnrollmentFilterForm(PeriodForm):
     track = forms.ModelChoiceField(
         label=_("Track"), queryset=Track.objects.order_by("code"), required=False, empty_label=_("All tracks")
     )
-    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.all(), required=False)
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"),
+        queryset=Cohort.objects.order_by("-start_date", "code"),
+        required=False,
+        empty_label=_("All cohorts"),
+    )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *Enrollment.Status.choices], required=False
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -27,15 +28,17 @@ class Column:
     drill: dict[str, str] | None = field(default=None)
 
 
+# The counts of enrollments say "how many students" (Russian: "Зачислены", not the status "зачислен"): their own
+# context, apart from the statuses' and the buttons' words.
 FIGURE_COLUMNS = (
-    Column("applications", _("Applications"), drill={}),
-    Column("admitted", _("Admitted"), drill={"reached": "admitted"}),
-    Column("enrolled", _("Enrolled"), drill={"reached": "enrolled"}),
-    Column("in_progress", _("In progress")),
-    Column("completed", _("Completed"), drill={"status": "completed"}),
-    Column("failed", _("Failed"), drill={"status": "failed"}),
-    Column("withdrawn", _("Withdrawn"), drill={"status": "withdrawn"}),
-    Column("rejected", _("Rejected"), drill={"status": "rejected"}),
+    Column("applications", pgettext_lazy("report column", "Applications"), drill={}),
+    Column("admitted", pgettext_lazy("report column", "Admitted"), drill={"reached": "admitted"}),
+    Column("enrolled", pgettext_lazy("report column", "Enrolled"), drill={"reached": "enrolled"}),
+    Column("in_progress", pgettext_lazy("report column", "In progress")),
+    Column("completed", pgettext_lazy("report column", "Completed"), drill={"status": "completed"}),
+    Column("failed", pgettext_lazy("report column", "Failed"), drill={"status": "failed"}),
+    Column("withdrawn", pgettext_lazy("report column", "Withdrawn"), drill={"status": "withdrawn"}),
+    Column("rejected", pgettext_lazy("report column", "Rejected"), drill={"status": "rejected"}),
     Column("completion_rate", _("Completion rate"), kind="rate"),
     Column("median_days", _("Median days to complete"), kind="days"),
     Column("diplomas", _("Diplomas issued"), drill={"diploma": "issued"}),
