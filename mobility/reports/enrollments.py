@@ -29,7 +29,7 @@ def enrollment_list(*, viewer, filters: dict | None = None) -> QuerySet[Enrollme
     """Enrollments the viewer may see (``visible_students_only``), filtered by ``period`` (a ``Period``: the
     cohort's start), ``year`` (intake year), ``partner`` (the cohort's sending college), ``track``, ``cohort``,
     ``status``, ``reached`` (``admitted`` or ``enrolled``: the step's date is set) and ``diploma`` (``issued``,
-    ``failed``, ``missing``); the latest intake first, with student, cohort and track."""
+    ``failed``, ``missing``); the latest recorded first, with student, cohort and track."""
     filters = filters or {}
     queryset = visible_students_only(Enrollment.objects.all(), viewer=viewer, path="student__")
     period: Period | None = filters.get("period")
@@ -46,6 +46,7 @@ def enrollment_list(*, viewer, filters: dict | None = None) -> QuerySet[Enrollme
         queryset = queryset.filter(**{f"{field}__isnull": False})
     if condition := DIPLOMA_CONDITIONS.get(filters.get("diploma") or ""):
         queryset = queryset.filter(condition())
-    return queryset.select_related("student", "cohort__partner", "track").order_by(
-        "-cohort__start_date", "cohort__code", "student__family_name_latin", "id"
-    )
+    # The latest recorded first: the primary key's order, which PostgreSQL reads backwards and stops after a page.
+    # Sorting by cohort and name sorted every matching enrollment joined to its student before taking 50 (0.3 s for
+    # the 70,000 completed ones of 100,000).
+    return queryset.select_related("student", "cohort__partner", "track").order_by("-id")
