@@ -322,3 +322,15 @@ def test_the_window_median_gives_the_same_figures_on_any_database(known):
         key: figures[13] for key, figures in EXPECTED.items() if figures[13] is not None
     }
     assert overall == 50
+
+
+def test_the_page_and_the_xlsx_with_no_enrollments(office_client):
+    response = office_client.get(reverse("reports:report"), {"start": "2031-01-01", "end": "2030-01-01"})
+    assert response.status_code == 200
+    report = response.context["report"]
+    # Ends in the wrong order are swapped.
+    assert report.period == Period(start=datetime.date(2030, 1, 1), end=datetime.date(2031, 1, 1))
+    assert report.rows == [] and report.totals.applications == 0 and report.totals.median_days is None
+    assert 'id="outcomes-chart"' not in response.content.decode()
+    workbook = load_workbook(io.BytesIO(office_client.get(reverse("reports:report-export")).content))
+    assert [len(list(sheet.iter_rows())) for sheet in workbook.worksheets] == [2, 1]  # header (+ totals), header
