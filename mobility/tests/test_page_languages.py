@@ -35,6 +35,7 @@ NOT_PAGES = {
     "export-json": "JSON",
     "student-export": "CSV",
     "roster-template": "XLSX",
+    "report-export": "XLSX (reports:report-export)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
     "student-corrections": "htmx fragment",
