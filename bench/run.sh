@@ -1,5 +1,5 @@
 #!/bin/sh
-# The benchmark data and the two load benchmarks at one size, on PostgreSQL, each printing its table:
+# The benchmark data and the load benchmarks at one size, on PostgreSQL, each printing its table:
 #
 #     bench/run.sh 100000 [requests per page]
 #
@@ -19,3 +19,5 @@ echo "== $(date -u '+%F %T') load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 .venv/bin/python bench/generate.py --students "$N"
 .venv/bin/python bench/api.py --students "$N" --requests "$REQUESTS"
 .venv/bin/python bench/staff.py --students "$N" --requests "$REQUESTS"
+# The report's pages are slower (aggregates over every enrollment): a fifth of the requests.
+.venv/bin/python bench/reports.py --students "$N" --requests "$((REQUESTS / 5))"

@@ -55,6 +55,14 @@ class DashboardData:
     open_corrections: int = 0
 
 
+def without_diploma_condition() -> Q:
+    """Enrollments that need a diploma and have none that counts: completed ones, and enrolled ones that satisfy the
+    completion rule. The card "Eligible without a diploma" counts them; its list (``reports:enrollment-list``
+    with ``diploma=missing``) shows them."""
+    eligible = enrollments_eligible_for_completion().values("pk")
+    return (Q(status=S.COMPLETED) | Q(pk__in=eligible)) & ~Q(_valid_diploma())
+
+
 def enrollment_totals() -> dict[str, int]:
     """One query: enrollments by status, the funnel stages and the action counts.
 
@@ -62,15 +70,11 @@ def enrollment_totals() -> dict[str, int]:
     applied; admitted/enrolled are those with the step's date set (a later rejection or withdrawal keeps the date);
     completed are those in status completed.
     """
-    eligible = enrollments_eligible_for_completion().values("pk")
     return Enrollment.objects.aggregate(
         total=Count("id"),
         reached_admitted=Count("id", filter=Q(admitted_on__isnull=False)),
         reached_enrolled=Count("id", filter=Q(enrolled_on__isnull=False)),
-        without_diploma=Count(
-            "id",
-            filter=(Q(status=S.COMPLETED) | Q(pk__in=eligible)) & ~Q(_valid_diploma()),
-        ),
+        without_diploma=Count("id", filter=without_diploma_condition()),
         **status_counts(),
     )
 
@@ -112,10 +116,8 @@ def applications_to_decide(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enroll
 def enrollments_without_diploma(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enrollment]:
     """Completed enrollments with no diploma that counts (a revoked one does not), and enrolled ones that satisfy
     the completion rule (``ready_to_complete`` is true on those); completed ones first, the earliest first."""
-    eligible = enrollments_eligible_for_completion().values("pk")
     return (
-        Enrollment.objects.filter(Q(status=S.COMPLETED) | Q(pk__in=eligible))
-        .exclude(_valid_diploma())
+        Enrollment.objects.filter(without_diploma_condition())
         .annotate(ready_to_complete=Q(status=S.ENROLLED))
         .select_related("student", "cohort", "track")
         .order_by("ready_to_complete", "completed_on", "enrolled_on", "id")[:limit]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("mobility.webhook_urls")),
     path("", include("diplomas.urls")),
+    path("reports/", include("mobility.reports.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
     path("notifications/", include("mobility.foundation.notifications.urls")),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),

@@ -50,6 +50,7 @@ NAVIGATION: list[tuple | MenuEntry] = [
     MenuEntry("students:message-list", _("Messages"), group=STUDENTS),
     ("programs:cohort-list", _("Cohorts")),
     MenuEntry("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
+    MenuEntry("reports:report", _("Reports")),
     MenuEntry("programs:track-list", _("Tracks"), group=PROGRAMS),
     MenuEntry("programs:institution-list", _("Institutions"), group=PROGRAMS),
     MenuEntry("programs:agreement-list", _("Agreements"), group=PROGRAMS),

@@ -225,3 +225,23 @@ def test_page_queries_do_not_grow_with_the_data(client, office):
     with CaptureQueriesContext(connection) as large:
         assert client.get("/").status_code == 200
     assert len(small) == len(large)
+
+
+def test_each_card_links_to_the_list_of_exactly_what_it_counts(client, office, known):
+    """Every count card and every row of "Enrollments by status" is a link; the list it opens holds as many rows as
+    the number shown (students for the students card, enrollments for the others: one student has two)."""
+    client.force_login(office)
+    html = client.get("/").content.decode()
+    links = re.findall(r'data-count="([\w-]+)"><a [^>]*href="([^"]+)">(\d+)</a>', html)
+    links += re.findall(r'<tr data-status="(\w+)"><td>[^<]*</td><td class="text-end"><a href="([^"]+)">(\d+)</a>', html)
+    assert {name for name, _url, _n in links} == {
+        "students", "enrollments", "to-decide", "without-diploma", "failed-renders", *S.values,
+    }  # fmt: skip
+    numbers = {}
+    for name, url, number in links:
+        listed = client.get(url.replace("&amp;", "&"))
+        assert listed.status_code == 200, url
+        assert listed.context["page_obj"].paginator.count == int(number), (name, url)
+        numbers[name] = int(number)
+    assert numbers["students"] == 11 and numbers["enrollments"] == 12
+    assert (numbers["to-decide"], numbers["without-diploma"], numbers["failed-renders"]) == (2, 3, 1)

@@ -74,6 +74,15 @@ def test_log_in_and_see_the_dashboard_charts_drawn(page, live_server, screenshot
     assert page.locator("[data-count=enrollments]").inner_text() == "8"
     screenshot(page, "dashboard")
 
+    # The card opens the list of the enrollments it counts; the menu leads to the reports, whose charts draw.
+    page.click("[data-count=enrollments] a")
+    page.wait_for_url(re.compile(r".*/reports/enrollments/$"))
+    assert page.locator("[data-count=enrollments]").inner_text() == "8"
+    page.click("nav >> text=Reports")
+    page.wait_for_selector("#outcomes-chart[data-drawn='1']")
+    assert page.locator("#report-figures tbody tr").count() == 2  # the two cohorts: one intake year each
+    screenshot(page, "reports")
+
 
 def test_find_a_student_by_chinese_name_and_admit_the_application(page, live_server, screenshot):
     try:

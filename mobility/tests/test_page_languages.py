@@ -45,6 +45,7 @@ NOT_PAGES = {
     "roster-template": "XLSX",
     "cohort-grade-sheet": "PDF (diplomas/papers/)",
     "cohort-roster": "PDF (diplomas/papers/)",
+    "report-export": "XLSX (reports:report-export)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
     "cohort-archive-progress": "htmx fragment",

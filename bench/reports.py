@@ -1,0 +1,127 @@
+"""Reports page (``/reports/``) benchmark: requests/s and latency percentiles of the office head's report (every
+intake; one year's period), its XLSX export and the list of enrollments behind a figure, next to two floors in the
+same run on the same server: a bare staff view, and the report's own template with made-up figures of the same
+number of rows (``bench/benchurls.py``'s ``ReportFloorView``: the page minus its queries).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mobility_bench_100000 DJANGO_DEBUG=1 \\
+        .venv/bin/python bench/reports.py --students 100000 [--requests 200] [--concurrency 2]
+    DJANGO_DEBUG=1 .venv/bin/python bench/reports.py --throwaway --students 50 --requests 20   # smoke run, SQLite
+
+Data, server and load are ``bench/staff.py``'s (``seed_demo`` grown to ``--students`` generated students, the demo's
+``office`` clerk logged in, Django's threaded WSGI server with production settings); the queries of one request of
+each page and the time of ``report_data`` alone (in-process, the best of five) are printed beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import api  # bench/api.py, beside this script
+import benchsetup  # bench/benchsetup.py, beside this script
+import staff  # bench/staff.py, beside this script
+
+URLCONF = "benchurls"  # bench/benchurls.py
+
+
+def prepare(students: int) -> dict[str, str]:
+    """The data; returns page name → path."""
+    from mobility.demo import seed_demo
+    from mobility.demo.grow import grow_demo
+    from mobility.reports.figures import report_data
+
+    started = time.monotonic()
+    seed_demo()
+    report = grow_demo(students=students)
+    print(report.format() if report.created["students"] else f"Generated students: {report.students_after}")
+    api.analyze_tables()
+    print(f"data ready in {time.monotonic() - started:.1f} s")
+    figures = report_data()
+    timings = []
+    for _ in range(5):
+        step = time.monotonic()
+        report_data()
+        timings.append(time.monotonic() - step)
+    print(
+        f"report_data(): {len(figures.rows)} rows, {len(figures.quotas)} quotas, "
+        f"{figures.totals.applications} enrollments; best of 5: {1000 * min(timings):.1f} ms"
+    )
+    year = max((row.year for row in figures.rows), default=2025)
+    return {
+        "floor": "/bench/floor/",
+        "report_floor": "/bench/report-floor/?" + urlencode({"rows": len(figures.rows), "quotas": len(figures.quotas)}),
+        "report": "/reports/",
+        "report_year": "/reports/?" + urlencode({"start": f"{year}-01-01", "end": f"{year}-12-31"}),
+        "report_xlsx": "/reports/report.xlsx",
+        "enrollments_done": "/reports/enrollments/?status=completed",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=1000, help="generated students (1k, 10k, 100k)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per page, after the warm-up")
+    parser.add_argument("--concurrency", type=int, default=2, help="client threads (connections)")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
+    parser.add_argument("--throwaway", action="store_true", help="a temporary SQLite database (smoke run)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the server's own process
+    args = parser.parse_args()
+    if args.serve:
+        api.serve(args.serve, urlconf=URLCONF)
+        return
+
+    os.environ["DJANGO_SECRET_KEY"] = api.BENCH_SECRET_KEY  # the server must accept the cookie made here
+    folder = benchsetup.setup_django(not args.throwaway, prefix="bench-reports-")
+    from django.conf import settings
+    from django.db import connection
+
+    settings.ROOT_URLCONF = URLCONF
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    paths = prepare(args.students)
+    client = staff.staff_client()
+    queries, rows = staff.queries_per_request(client, paths)
+    headers = {
+        "Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "Accept-Language": "en",
+    }
+    connection.close()  # the server gets the database to itself
+    print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
+    print(os.getloadavg())
+    args.port = api.free_port(args.port)
+    server = api.start_server(args.port, script=Path(__file__).resolve())
+    results = {}
+    try:
+        for path in paths.values():
+            api.load(args.port, path, headers, requests=max(5, args.requests // 10), concurrency=args.concurrency)
+        for name, path in paths.items():
+            results[name] = api.load(args.port, path, headers, requests=args.requests, concurrency=args.concurrency)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    floor, layout = results["floor"]["rps"], results["report_floor"]["rps"]
+    print(
+        f"\n{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8} {'rows':>5}"
+        "  × floor  × layout"
+    )
+    for name, figures in results.items():
+        print(
+            f"{name:<18} {figures['rps']:>8.1f} {figures['p50']:>8.1f} {figures['p95']:>8.1f} {figures['p99']:>8.1f} "
+            f"{queries[name]:>8} {max(0, rows[name] - 1):>5}  "
+            f"{figures['rps'] / floor:>7.2f}  {figures['rps'] / layout:>7.2f}"
+        )
+    print(f"paths: {paths}")
+    if folder is not None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

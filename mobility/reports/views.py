@@ -1,0 +1,142 @@
+"""The reports' pages: the office head's report (figures, charts, XLSX) and the list of enrollments behind a figure.
+
+Open to all office staff: the figures are counts the dashboard already shows in part, and the list behind them
+shows what the students list shows (names, cohort, status), through the same viewer rule."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from mobility.foundation.views import StaffRequiredMixin
+
+from .enrollments import enrollment_list
+from .figures import Period, Report, ReportRow, report_data
+from .forms import PER_PAGE, EnrollmentFilterForm, PeriodForm
+from .tables import FIGURE_COLUMNS, quota_cells, report_xlsx
+
+PERMISSION = "students.view_student"
+OUTCOMES = (  # the stacked bars of the chart "outcomes by intake year": (ReportRow attribute, colour)
+    ("completed", "#3c8d5a"),
+    ("in_progress", "#5b9bd5"),
+    ("failed", "#c0392b"),
+    ("withdrawn", "#d9822b"),
+    ("rejected", "#7f8c8d"),
+)
+
+
+def _period_query(period: Period) -> dict[str, str]:
+    return {
+        name: value.isoformat() for name, value in (("start", period.start), ("end", period.end)) if value is not None
+    }
+
+
+def _cells(row: ReportRow, period: Period) -> list[dict]:
+    """The figures of a row for the template: value, kind and the link to the enrollments counted (if any)."""
+    base = reverse("reports:enrollment-list")
+    group = _period_query(period)
+    if row.year is not None:
+        group |= {
+            "year": str(row.year),
+            "partner": str(row.partner.pk) if row.partner else "",
+            "track": str(row.track.pk) if row.track else "",
+        }
+    cells = []
+    for column in FIGURE_COLUMNS:
+        value = getattr(row, column.key)
+        if value is not None and column.kind == "rate":
+            value = 100 * value
+        url = None
+        if column.drill is not None and value:
+            url = f"{base}?{urlencode({**group, **column.drill})}"
+        cells.append({"key": column.key, "value": value, "kind": column.kind, "url": url})
+    return cells
+
+
+def _chart_data(report: Report) -> dict:
+    """Plain numbers and strings for static/js/reports.js (translated here, in the viewer's language)."""
+    years = sorted({row.year for row in report.rows if row.year is not None})
+    labels = {column.key: str(column.label) for column in FIGURE_COLUMNS}
+    outcomes = [
+        {
+            "label": labels[key],
+            "colour": colour,
+            "data": [sum(getattr(row, key) for row in report.rows if row.year == year) for year in years],
+        }
+        for key, colour in OUTCOMES
+    ]
+    quotas = [quota_cells(quota) for quota in report.quotas]
+    return {
+        "outcomes": {"labels": [str(year) for year in years], "series": outcomes},
+        "quotas": {
+            "labels": [f"{cells[0]} {cells[2].split(' ')[0]} {cells[3]}" for cells in quotas],
+            "places": [cells[4] for cells in quotas],
+            "used": [cells[5] for cells in quotas],
+            "placesLabel": str(_("Places")),
+            "usedLabel": str(_("Used")),
+        },
+    }
+
+
+def report_page_context(report: Report, form: PeriodForm) -> dict:
+    """The template's context for a report (also used by the benchmark's floor, bench/benchurls.py)."""
+    for row in report.rows:
+        row.cells = _cells(row, report.period)
+    return {
+        "form": form,
+        "report": report,
+        "columns": FIGURE_COLUMNS,
+        "totals_cells": _cells(report.totals, report.period),
+        "quotas": [quota_cells(quota) for quota in report.quotas],
+        "export_query": urlencode(_period_query(report.period)),
+        "chart_data": _chart_data(report),
+    }
+
+
+class ReportView(StaffRequiredMixin, View):
+    """Figures by intake year × sending college × track for the period, the quotas, two charts."""
+
+    permission_required = PERMISSION
+    template_name = "mobility/reports/report.html"
+
+    def get(self, request):
+        form = PeriodForm(request.GET)
+        return render(request, self.template_name, report_page_context(report_data(form.period()), form))
+
+
+class ReportExportView(StaffRequiredMixin, View):
+    permission_required = PERMISSION
+
+    def get(self, request):
+        report = report_data(PeriodForm(request.GET).period())
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        response = HttpResponse(
+            report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="report-{stamp}.xlsx"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class EnrollmentListView(StaffRequiredMixin, View):
+    """The enrollments a dashboard card or a report cell counts, with its filters; paginated."""
+
+    permission_required = PERMISSION
+    template_name = "mobility/reports/enrollment_list.html"
+
+    def get(self, request):
+        form = EnrollmentFilterForm(request.GET)
+        enrollments = enrollment_list(viewer=request.user, filters=form.filters())
+        page = Paginator(enrollments, PER_PAGE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "page_obj": page, "enrollments": page.object_list, "filtered": bool(form.filters())},
+        )
