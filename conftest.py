@@ -66,6 +66,17 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request in Russian leaves Russian active in the thread (Django's
+    LocaleMiddleware activates, nothing deactivates), and a later test's lazy strings would read Russian."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Unit tests run Celery tasks in-process even when a broker is configured (as in CI); only tests marked
     ``worker`` talk to the broker and a real worker process."""

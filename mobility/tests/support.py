@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -397,3 +398,9 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def admin_url(model, view: str, *args) -> str:
+    """The URL of one of the Django admin's pages of ``model`` (``changelist``, ``add``, ``change``, ``delete``)."""
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)

@@ -37,6 +37,7 @@ from mobility.foundation.models import (
     WebhookEndpoint,
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotificationPreference
+from mobility.tests.support import admin_url as _url
 from programs.models import Institution
 from programs.tests.factories import (
     AgreementFactory,
@@ -60,11 +61,6 @@ User = get_user_model()
 # Enumerated from the registry, so a model registered later gets its pages loaded without touching this file.
 REGISTERED_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 PROJECT_APPS = ("mobility", "programs", "students", "diplomas")
-
-
-def _url(model, view, *args):
-    opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
 def _request(user):
@@ -384,56 +380,6 @@ def test_enrollment_change_page_shows_status_read_only_and_saves_notes_only(admi
 # --- module results: only result_record writes them -------------------------------------------------------------
 
 
-def test_result_add_goes_through_result_record(admin_client, admin_user):
-    enrollment = EnrollmentFactory()
-    module = ModuleFactory(track=enrollment.track)
-    services.enrollment_admit(enrollment=enrollment, by=None)
-    services.enrollment_enroll(enrollment=enrollment, by=None)
-
-    response = admin_client.post(
-        _url(ModuleResult, "add"),
-        {
-            "enrollment": enrollment.pk,
-            "module": module.pk,
-            "attempt": 1,
-            "score": "92",
-            "grade": "",
-            "assessed_on": "2026-06-01",
-            "source": "manual",
-            "_save": "Save",
-        },
-    )
-
-    assert response.status_code == 302
-    result = ModuleResult.objects.get(enrollment=enrollment, module=module)
-    assert result.grade == ModuleResult.Grade.EXCELLENT  # derived from the score by the service
-    assert result.passed is True
-    assert result.recorded_by == admin_user
-    assert AuditEntry.objects.filter(action="result.record", object_id=str(enrollment.pk)).exists()
-
-
-def test_result_add_refused_by_the_service_is_a_form_error(admin_client):
-    enrollment = EnrollmentFactory()  # applied, not enrolled
-    module = ModuleFactory(track=enrollment.track)
-
-    response = admin_client.post(
-        _url(ModuleResult, "add"),
-        {
-            "enrollment": enrollment.pk,
-            "module": module.pk,
-            "attempt": 1,
-            "score": "92",
-            "assessed_on": "2026-06-01",
-            "source": "manual",
-            "_save": "Save",
-        },
-    )
-
-    assert response.status_code == 200
-    assert "only for enrolled students" in " ".join(response.context["adminform"].form.non_field_errors())
-    assert not ModuleResult.objects.exists()
-
-
 # --- partner API keys -------------------------------------------------------------------------------------------
 
 
@@ -481,26 +427,3 @@ def test_read_only_models_cannot_be_added_or_changed(admin_client, row_of_every_
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.post(_url(model, "change", quote(obj.pk)), {}).status_code == 403
-
-
-def test_result_change_corrects_through_result_record(admin_client, admin_user):
-    enrollment = EnrollmentFactory()
-    module = ModuleFactory(track=enrollment.track)
-    services.enrollment_admit(enrollment=enrollment, by=None)
-    services.enrollment_enroll(enrollment=enrollment, by=None)
-    result = services.result_record(
-        enrollment=enrollment, module=module, by=None, assessed_on=datetime.date(2026, 6, 1), score=50
-    )
-    assert result.grade == ModuleResult.Grade.UNSATISFACTORY
-
-    response = admin_client.post(
-        _url(ModuleResult, "change", result.pk),
-        {"score": "77", "grade": "", "assessed_on": "2026-06-20", "source": "manual", "_save": "Save"},
-    )
-
-    assert response.status_code == 302
-    result.refresh_from_db()
-    assert (result.score, result.grade, result.passed) == (77, ModuleResult.Grade.GOOD, True)
-    assert result.recorded_by == admin_user
-    entry = AuditEntry.objects.get(action="result.change", object_id=str(enrollment.pk))
-    assert entry.actor == admin_user

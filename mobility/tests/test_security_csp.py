@@ -16,8 +16,9 @@ from .security_support import ROOT, csp_problems
 TEMPLATES = ROOT / "templates"
 
 
-# Not served as pages: WeasyPrint renders the diploma templates to PDF (their <style> is fine), e-mails are e-mails.
-NOT_PAGES = ("diplomas/pdf/", "emails/")
+# Not served as pages: WeasyPrint renders the diploma templates and the papers' frame to PDF (their <style> is
+# fine), e-mails are e-mails.
+NOT_PAGES = ("diplomas/pdf/", "diplomas/papers/_paper.html", "emails/")
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,10 @@ def test_the_menu_groups_its_entries(client, office, office_admin):
     ]
     assert shape == [
         "Dashboard",
-        ("Students", ["Students", "Continuations"]),  # a split button: the list on the row, the rest behind a caret
+        ("Students", ["Students", "Continuations", "Messages"]),  # a split button: the list, the rest behind a caret
         "Cohorts",
+        "Diplomas",
+        "Reports",
         ("Programs", ["Tracks", "Institutions", "Agreements"]),
         ("Administration", ["API keys"]),
     ]

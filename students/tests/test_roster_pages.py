@@ -51,9 +51,9 @@ def test_upload_preview_confirm(client, cohort_with_quota, office_admin):
     assert response.status_code == 302 and response["Location"] == f"/students/cohorts/{cohort_with_quota.pk}/"
     assert Student.objects.count() == 3 and Enrollment.objects.filter(source="import").count() == 3
     assert not default_storage.exists(path)
-    assert client.get(preview_url).status_code == 404  # the upload is gone with the import
-    message = str(list(client.get("/students/").context["messages"])[0])
+    message = str(list(client.get(response["Location"]).context["messages"])[0])
     assert "3 students created" in message
+    assert client.get(preview_url).status_code == 404  # the upload is gone with the import
 
 
 def test_preview_with_errors_has_no_confirm_and_confirm_is_refused(client, cohort_with_quota, office_admin):
