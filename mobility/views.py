@@ -22,6 +22,7 @@ NAVIGATION = [
     ("programs:institution-list", _("Institutions")),
     ("programs:agreement-list", _("Agreements")),
     ("api_keys:list", _("API keys"), "mobility.view_partnerapikey"),
+    ("audit-log", _("Audit log"), "mobility.browse_auditentry"),
 ]
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = _("Programs")
+
+    def ready(self):
+        from programs import audit
+
+        audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)

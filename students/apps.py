@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class StudentsConfig(AppConfig):
     name = "students"
     verbose_name = _("Students")
+
+    def ready(self):
+        from students import audit
+
+        audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)

@@ -7,21 +7,16 @@ an export makes a fixed number of queries per 500 students and never one per row
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from mobility.foundation.tables import table_csv, table_xlsx
 
 from .models import Student
 
 CHUNK = 500
-# Excel runs a cell that starts with one of these as a formula; data typed by partners must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_columns(*, sensitive: bool) -> list[tuple[str, str]]:
@@ -72,53 +67,13 @@ def export_rows(students: QuerySet[Student], *, sensitive: bool) -> tuple[list[s
     return [label for _key, label in columns], rows
 
 
-def _text_cell(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[str]:
-    """CSV lines, UTF-8 with a BOM first so that Excel (also a Chinese Excel) opens Han characters correctly."""
+    """CSV lines (``mobility.foundation.tables``: UTF-8 with a BOM, formulas kept as text)."""
     header, rows = export_rows(students, sensitive=sensitive)
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_text_cell(value) for value in row])
+    return table_csv(header, rows)
 
 
 def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
     """An XLSX workbook with one sheet; dates are real dates, the header bold and frozen."""
     header, rows = export_rows(students, sensitive=sensitive)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Students"))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if hasattr(value, "isoformat"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            else:
-                # Typed as text, so "=…" stays text here without the CSV's apostrophe.
-                cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx(_("Students"), header, rows)

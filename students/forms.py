@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
 from .models import Continuation, Enrollment, ModuleResult, Student
@@ -296,7 +297,7 @@ class ResultsGridForm(BootstrapFormMixin, forms.Form):
                     max_value=100,
                     max_digits=5,
                     decimal_places=2,
-                    initial=latest.score if latest is not None else None,
+                    initial=score_plain(latest.score) if latest is not None else None,
                     widget=forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 100}),
                 )
                 if latest is not None and not latest.passed:
