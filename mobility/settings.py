@@ -7,6 +7,7 @@ refuses to start without ``DJANGO_SECRET_KEY`` and ``ALLOWED_HOSTS`` (docs/confi
 """
 
 import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,10 @@ if not DEBUG and EMAIL_BACKEND in ("", _CONSOLE_EMAIL_BACKEND):
         )
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International Office <mobility@localhost>")
+# The international office as students reach it (the portal's footer): an e-mail address (default: the sender's
+# address of DEFAULT_FROM_EMAIL) and a phone number (none by default).
+OFFICE_EMAIL = env.str("OFFICE_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
+OFFICE_PHONE = env.str("OFFICE_PHONE", default="")
 # SMTP, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend in production.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
