@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from mobility import selectors
@@ -33,12 +33,12 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
     who = forms.CharField(label=gettext_lazy("Who"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     content_type: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=gettext_lazy("Object type"), queryset=None, required=False
+        label=gettext_lazy("Object type"), queryset=None, required=False, empty_label=gettext_lazy("all")
     )
     object_id = forms.CharField(label=gettext_lazy("Object id"), required=False, max_length=64)
     q = forms.CharField(label=gettext_lazy("Object or reason contains"), required=False, max_length=100)
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -171,7 +171,10 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
 def student_get(*, viewer, pk) -> Student:
     """One student the viewer may see, with enrollments (cohort, track, agreement), their results (module) and
     diplomas; raises ``Student.DoesNotExist`` otherwise."""
-    enrollments = Enrollment.objects.select_related("cohort__agreement", "track").prefetch_related(
+    # cohort__track and cohort__partner: the cohort's title (Cohort.title)
+    enrollments = Enrollment.objects.select_related(
+        "cohort__agreement", "cohort__track", "cohort__partner", "track"
+    ).prefetch_related(
         Prefetch(
             "results", queryset=ModuleResult.objects.select_related("module").order_by("module__order", "attempt")
         ),
@@ -344,7 +347,12 @@ def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
     (newest first) in two queries."""
     diplomas = Prefetch("diplomas", queryset=_portal_diplomas())
     return (
-        _own_only(Enrollment.objects.select_related("cohort__host", "track"), viewer=viewer, path="student__")
+        _own_only(
+            # cohort__track and cohort__partner: the cohort's title (Cohort.title)
+            Enrollment.objects.select_related("cohort__host", "cohort__track", "cohort__partner", "track"),
+            viewer=viewer,
+            path="student__",
+        )
         .prefetch_related(diplomas)
         .order_by("-applied_on", "-id")
     )

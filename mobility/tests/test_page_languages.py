@@ -34,6 +34,7 @@ NOT_PAGES = {
     "diploma-pdf": "a file (the fixture's diploma has none: 404)",
     "export-json": "JSON",
     "student-export": "CSV",
+    "audit-export": "CSV",
     "roster-template": "XLSX",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
@@ -51,8 +52,7 @@ NOT_PAGES = {
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
     ("agreement-detail", "title"),
-    ("cohort-detail", "title"),
-    ("cohort-detail", "h1"),
+    ("cohort-detail", "title"),  # its h1 adds the cohort's title, in the page's language (Cohort.title)
     ("institution-detail", "title"),
     ("student-detail", "h1"),
     ("track-detail", "title"),
