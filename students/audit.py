@@ -74,7 +74,9 @@ def _result_value(fields: dict[str, list]) -> str:
     grade = (fields.get("grade") or [None, None])[1]
     grade_text = value_text(grade, model_field(ModuleResult, "grade")) if grade else ""
     if score not in (None, ""):
-        return f"{score_text(score)}, {grade_text}" if grade_text else score_text(score)
+        if not grade_text:
+            return score_text(score)
+        return _("%(score)s, %(grade)s") % {"score": score_text(score), "grade": grade_text}
     return grade_text
 
 

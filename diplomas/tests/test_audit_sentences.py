@@ -1,6 +1,7 @@
 """The diplomas app's audit entries as sentences, and the diploma's events in the student's history."""
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from diplomas import services
@@ -9,6 +10,14 @@ from mobility.tests.support import make_user
 from students.selectors import student_audit_history
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _sentences(student, language):

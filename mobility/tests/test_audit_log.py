@@ -6,6 +6,7 @@ import io
 import zoneinfo
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from openpyxl import load_workbook
@@ -17,6 +18,16 @@ from programs.models import Cohort, Track
 from programs.tests.factories import CohortFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 URL = "/audit/"
 
 

@@ -17,6 +17,15 @@ from students.services.enrollments import TRANSITIONS
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 ROOT = Path(settings.BASE_DIR)
 _ACTION_LINE = re.compile(r"\baction\s*=")
 _DOTTED = re.compile(r"""f?["']([a-z_]+\.[a-z_{}]+)["']""")

@@ -4,6 +4,7 @@ language."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from mobility.foundation.audit_sentences import audit_sentence
@@ -13,6 +14,14 @@ from programs import services
 from programs.tests.factories import CohortFactory, InstitutionFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

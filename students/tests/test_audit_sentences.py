@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from mobility.foundation.audit_sentences import audit_sentence
@@ -15,6 +16,16 @@ from students.models import Enrollment
 from .factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 DAY = datetime.date(2026, 6, 19)
 
 
@@ -47,6 +58,7 @@ def test_a_recorded_result_reads_with_its_score_and_grade(enrollment, popova):
     assert entry.action == "result.record"
     assert _read(entry, "en") == "Nadezhda Popova recorded the result of Chen Xinyi: MECH-12: 85, 4 (good)"
     assert _read(entry, "ru") == "Nadezhda Popova: записан результат Chen Xinyi — MECH-12: 85, 4 (хорошо)"
+    assert _read(entry, "zh-hans") == "Nadezhda Popova 记录了 Chen Xinyi 的成绩：MECH-12：85，4（良好）"
 
 
 def test_a_corrected_result_reads_old_and_new_values_with_verbose_names(enrollment, popova):

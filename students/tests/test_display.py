@@ -21,6 +21,14 @@ from .portal_support import ZH
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves it active in this thread (LocaleMiddleware): later tests start in the
+    default language again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def test_russian_long_dates_end_without_an_abbreviation_so_a_sentence_ends_with_one_dot():
     day = datetime.date(2026, 6, 30)
     with translation.override("ru"):
