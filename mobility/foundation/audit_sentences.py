@@ -10,6 +10,7 @@ describer still reads as a translated sentence built from the model's verbose fi
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -29,6 +30,7 @@ Describer = Callable[[AuditEntry, bool], str]
 """``describer(entry, sensitive) -> sentence``; ``sensitive``: the reader may see passport data."""
 
 _DESCRIBERS: dict[str, Describer] = {}
+logger = logging.getLogger(__name__)
 MASK = "•••"
 
 
@@ -46,7 +48,11 @@ def audit_sentence(entry: AuditEntry, *, sensitive: bool = False) -> str:
     describer = _DESCRIBERS.get(entry.action)
     if describer is None:
         return audit_fallback(entry, sensitive)
-    return describer(entry, sensitive)
+    try:
+        return describer(entry, sensitive)
+    except Exception:  # noqa: BLE001 - an old entry of another shape must not break the page that lists it
+        logger.exception("audit entry %s (%s) does not fit its describer", entry.pk, entry.action)
+        return audit_fallback(entry, sensitive)
 
 
 # --- the parts of a sentence ---------------------------------------------------------------------------------------

@@ -96,3 +96,11 @@ def test_scores_have_no_trailing_zeros():
         ]
     with translation.override("ru"):
         assert score_text(Decimal("80.50")) == "80,5"
+
+
+def test_an_entry_its_describer_cannot_read_falls_back_to_the_plain_sentence():
+    track = TrackFactory(code="MECH", name_en="Mechatronics")
+    entry = audit_record(actor=None, obj=track, action="result.record", changes={"MECH-1#1.score": (None, 80)})
+    entry.changes = {"MECH-1#1.score": {"an old": "shape"}}
+    with translation.override("en"):
+        assert audit_sentence(entry).startswith("The system changed Mechatronics: ")
