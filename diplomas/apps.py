@@ -7,11 +7,12 @@ class DiplomasConfig(AppConfig):
     verbose_name = _("Diplomas")
 
     def ready(self):
-        from diplomas import notifications, staff_notifications
+        from diplomas import audit, notifications, staff_notifications
 
         # The diploma's e-mail is a kind of the students app's notifications, which does not import this app.
         notifications.register()
         staff_notifications.register()
+        audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)
         # Whether the cohort's page (students.cohort_views) offers "Request diplomas for all eligible".
         from diplomas.views import cohort_page_context
         from students.cohort_views import cohort_page_context_register

@@ -1,7 +1,7 @@
 """The diploma register as CSV and XLSX: the rows the register shows with its search, filters and sort, every page.
 
-The writers are the students list's (``students.exports.csv_lines``, ``xlsx_bytes``: a UTF-8 BOM for Excel, formulas
-kept as text). Rows are read in chunks from a queryset that brings the student, cohort and track in the same query
+The writers are ``mobility.foundation.tables``' (``table_csv``, ``table_xlsx``: a UTF-8 BOM for Excel, formulas kept
+as text). Rows are read in chunks from a queryset that brings the student, cohort and track in the same query
 (``selectors.diploma_register``), so an export makes one query per ``CHUNK`` diplomas.
 """
 
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from students.exports import csv_lines, xlsx_bytes
+from mobility.foundation.tables import table_csv, table_xlsx
 
 from .models import Diploma
 
@@ -68,8 +68,8 @@ def register_rows(diplomas: QuerySet[Diploma]) -> Iterator[list]:
 
 
 def register_csv(diplomas: QuerySet[Diploma]) -> Iterable[str]:
-    return csv_lines(register_header(), register_rows(diplomas))
+    return table_csv(register_header(), register_rows(diplomas))
 
 
 def register_xlsx(diplomas: QuerySet[Diploma]) -> bytes:
-    return xlsx_bytes(_("Diplomas"), register_header(), register_rows(diplomas))
+    return table_xlsx(_("Diplomas"), register_header(), register_rows(diplomas))

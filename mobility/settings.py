@@ -7,6 +7,7 @@ refuses to start without ``DJANGO_SECRET_KEY`` and ``ALLOWED_HOSTS`` (docs/confi
 """
 
 import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,9 @@ if not DEBUG and EMAIL_BACKEND in ("", _CONSOLE_EMAIL_BACKEND):
         )
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="International Office <mobility@localhost>")
+# The international office as students reach it (the portal's footer); the address defaults to the sender's.
+OFFICE_EMAIL = env.str("OFFICE_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
+OFFICE_PHONE = env.str("OFFICE_PHONE", default="")
 # SMTP, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend in production.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -484,9 +488,8 @@ LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INF
 
 # --- webhooks ----------------------------------------------------------------------------------------------------
 # Deliveries to partners' endpoints (mobility.foundation.webhooks, docs/webhooks.md): seconds to connect and to wait
-# for the
-# answer; retries after a failed attempt with exponential backoff (base seconds, doubling, capped: keep the cap well
-# under CELERY_VISIBILITY_TIMEOUT, or Redis hands out a waiting retry twice), then the delivery is "failed".
+# for the answer; retries after a failed attempt with exponential backoff (base seconds, doubling, capped: keep the
+# cap well under CELERY_VISIBILITY_TIMEOUT, or Redis hands out a waiting retry twice), then the delivery is "failed".
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
 WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=10)

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from mobility import audit_views
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
@@ -27,6 +28,8 @@ urlpatterns = [
     path("reports/", include("mobility.reports.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
     path("notifications/", include("mobility.foundation.notifications.urls")),
+    path("audit/", audit_views.AuditLogView.as_view(), name="audit-log"),
+    re_path(r"^audit/export\.(?P<fmt>csv|xlsx)$", audit_views.AuditExportView.as_view(), name="audit-export"),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

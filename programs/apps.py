@@ -7,7 +7,8 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self):
-        from programs import staff_notifications
+        from programs import audit, staff_notifications
 
         # The kinds of staff notifications this app raises (the foundation's registry knows no app).
         staff_notifications.register()
+        audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)

@@ -10,7 +10,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.exceptions import DomainError
-from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.forms import BootstrapFormMixin, DateInput
 
 from . import services
 from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
@@ -20,13 +20,6 @@ class StyledFormMixin(BootstrapFormMixin):
     compact = True
     # Fields given a full row in the form layout (long texts).
     wide_fields: tuple[str, ...] = ()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _upper_code(value: str) -> str:

@@ -7,7 +7,8 @@ import datetime
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.languages import name_in
@@ -359,6 +360,17 @@ class Cohort(TimeStampedModel):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def title(self, language: str | None = None) -> str:
+        """The cohort as a reader names it, in their language: the track, the sending college and the intake year
+        ("Mechatronics, Chongqing Industry Polytechnic College, intake 2025"; "机电一体化，…，2025级"). ``name`` is
+        the office's own label, typed once in one language. Reads ``track`` and ``partner``: select them."""
+        with translation.override(language or translation.get_language()):
+            return gettext("%(track)s, %(college)s, intake %(year)s") % {
+                "track": self.track.name(language),
+                "college": self.partner.name(language),
+                "year": self.start_date.year,
+            }
 
     def is_open_for_applications(self, *, today: datetime.date | None = None) -> bool:
         """Whether the cohort accepts applications on ``today`` (default: the site's local date); see

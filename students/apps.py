@@ -7,7 +7,8 @@ class StudentsConfig(AppConfig):
     verbose_name = _("Students")
 
     def ready(self):
-        from students import staff_notifications
+        from students import audit, staff_notifications
 
         # The kinds of staff notifications this app raises (the foundation's registry knows no app).
         staff_notifications.register()
+        audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)

@@ -1,5 +1,5 @@
-"""The students list as CSV and XLSX: the same rows the list shows, plus contact data and diploma numbers; and the
-two writers (``csv_lines``, ``xlsx_bytes``) the other exports (the diploma register) use too.
+"""The students list as CSV and XLSX: the same rows the list shows, plus contact data and diploma numbers (the
+writers are ``mobility.foundation.tables``'s, which the diploma register's and the audit log's exports use too).
 
 Passport data and the birth date are columns only when the viewer may see them (``sensitive=True``). Rows are read
 from a queryset that already brings the institution and the enrollments (``selectors.student_list``), in chunks, so
@@ -8,22 +8,17 @@ an export makes a fixed number of queries per 500 students and never one per row
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from mobility.foundation.tables import table_csv, table_xlsx
 
 from .models import Student
 from .selectors import student_enrollments_prefetch
 
 CHUNK = 500
-# Excel runs a cell that starts with one of these as a formula; data typed by partners must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_columns(*, sensitive: bool) -> list[tuple[str, str]]:
@@ -83,62 +78,13 @@ def export_rows(students: QuerySet[Student], *, sensitive: bool) -> tuple[list[s
     return [label for _key, label in columns], rows
 
 
-def _text_cell(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV lines, UTF-8 with a BOM first so that Excel (also a Chinese Excel) opens Han characters correctly; a cell
-    that Excel would run as a formula is kept as text."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_text_cell(value) for value in row])
-
-
-def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
-    """An XLSX workbook with one sheet named ``title``; dates are real dates, the header bold and frozen."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if hasattr(value, "isoformat"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            else:
-                # Typed as text, so "=…" stays text here without the CSV's apostrophe.
-                cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def students_csv(students: QuerySet[Student], *, sensitive: bool) -> Iterable[str]:
+    """CSV lines (``mobility.foundation.tables``: UTF-8 with a BOM, formulas kept as text)."""
     header, rows = export_rows(students, sensitive=sensitive)
-    return csv_lines(header, rows)
+    return table_csv(header, rows)
 
 
 def students_xlsx(students: QuerySet[Student], *, sensitive: bool) -> bytes:
+    """An XLSX workbook with one sheet; dates are real dates, the header bold and frozen."""
     header, rows = export_rows(students, sensitive=sensitive)
-    return xlsx_bytes(_("Students"), header, rows)
+    return table_xlsx(_("Students"), header, rows)

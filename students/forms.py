@@ -11,7 +11,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from mobility.foundation.forms import BootstrapFormMixin
+from mobility.foundation.forms import BootstrapFormMixin, DateInput
+from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
 from .models import Continuation, Enrollment, ModuleResult, Student
@@ -123,9 +124,9 @@ class StudentForm(BootstrapFormMixin, forms.ModelForm):
             "passport_expires_on",
         )
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "passport_issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "passport_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "birth_date": DateInput(),
+            "passport_issued_on": DateInput(),
+            "passport_expires_on": DateInput(),
         }
 
     def __init__(self, *args, sensitive: bool, **kwargs):
@@ -245,9 +246,7 @@ class ResultForm(BootstrapFormMixin, forms.Form):
         required=False,
         choices=[("", _("from the score")), *ModuleResult.Grade.choices],
     )
-    assessed_on = forms.DateField(
-        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
 
     def __init__(self, *args, enrollment: Enrollment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -280,9 +279,7 @@ class ResultsGridForm(BootstrapFormMixin, forms.Form):
     nothing."""
 
     compact = True
-    assessed_on = forms.DateField(
-        label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
 
     def __init__(self, *args, grid, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,7 +298,7 @@ class ResultsGridForm(BootstrapFormMixin, forms.Form):
                     max_value=100,
                     max_digits=5,
                     decimal_places=2,
-                    initial=latest.score if latest is not None else None,
+                    initial=score_plain(latest.score) if latest is not None else None,
                     widget=forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 100}),
                 )
                 if latest is not None and not latest.passed:
@@ -366,16 +363,14 @@ class ContinuationForm(BootstrapFormMixin, forms.Form):
         error_messages={"invalid": _("A program code looks like 15.03.06.")},
     )
     program_name = forms.CharField(label=_("Program name"), max_length=255)
-    applied_on = forms.DateField(
-        label=_("Applied on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    applied_on = forms.DateField(label=_("Applied on"), widget=DateInput())
     decision = forms.ChoiceField(
         label=_("Decision"), choices=Continuation.Decision.choices, initial=Continuation.Decision.PENDING
     )
     decided_on = forms.DateField(
         label=_("Decided on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, **kwargs):
@@ -395,7 +390,7 @@ class ContinuationDecisionForm(BootstrapFormMixin, forms.Form):
     decided_on = forms.DateField(
         label=_("Decided on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 

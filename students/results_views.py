@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.numbers import score_plain
 from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort, Module
 
@@ -72,7 +73,7 @@ class EnrollmentResultsView(StaffRequiredMixin, View):
             initial.update(
                 module=result.module_id,
                 attempt=result.attempt,
-                score=result.score,
+                score=score_plain(result.score),
                 grade=result.grade,
                 assessed_on=result.assessed_on,
             )

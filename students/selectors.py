@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 
 from mobility.foundation.access import partner_institution_id, sees_everything
 from mobility.foundation.models import AuditEntry
@@ -218,7 +232,10 @@ def open_correction_requests_count() -> int:
 def student_get(*, viewer, pk) -> Student:
     """One student the viewer may see, with enrollments (cohort, track, agreement), their results (module) and
     diplomas; raises ``Student.DoesNotExist`` otherwise."""
-    enrollments = Enrollment.objects.select_related("cohort__agreement", "track").prefetch_related(
+    # cohort__track and cohort__partner: the cohort's title (Cohort.title)
+    enrollments = Enrollment.objects.select_related(
+        "cohort__agreement", "cohort__track", "cohort__partner", "track"
+    ).prefetch_related(
         Prefetch(
             "results", queryset=ModuleResult.objects.select_related("module").order_by("module__order", "attempt")
         ),
@@ -232,15 +249,38 @@ def student_get(*, viewer, pk) -> Student:
     )
 
 
+# Objects of higher apps that belong to a student's history (the diplomas app registers its diplomas): each source
+# takes the student and returns the content type and the ids of its objects about them.
+HistorySource = Callable[[Student], tuple[ContentType, QuerySet]]
+_HISTORY_SOURCES: list[HistorySource] = []
+
+
+def student_history_source_register(source: HistorySource) -> None:
+    """Add the audit entries of another app's objects to the student's history (called from ``AppConfig.ready``)."""
+    if source not in _HISTORY_SOURCES:
+        _HISTORY_SOURCES.append(source)
+
+
+def _ids(queryset: QuerySet) -> QuerySet:
+    # AuditEntry.object_id is text: the ids are compared as text, inside the one query.
+    return queryset.values_list(Cast("pk", output_field=CharField()), flat=True)
+
+
 def student_audit_history(*, student: Student) -> QuerySet[AuditEntry]:
-    """Audit entries of the student and of their enrollments, newest first."""
-    student_type = ContentType.objects.get_for_model(Student)
-    enrollment_type = ContentType.objects.get_for_model(Enrollment)
-    enrollment_ids = [str(pk) for pk in Enrollment.objects.filter(student=student).values_list("pk", flat=True)]
-    return AuditEntry.objects.filter(
-        Q(content_type=student_type, object_id=str(student.pk))
-        | Q(content_type=enrollment_type, object_id__in=enrollment_ids)
-    ).order_by("-at", "-id")
+    """Audit entries of the student, their enrollments (results, continuations), their correction requests and the
+    registered sources' objects (diplomas), newest first, with the actor in the same query."""
+    types = ContentType.objects.get_for_models(Student, Enrollment, CorrectionRequest)
+    condition = (
+        Q(content_type=types[Student], object_id=str(student.pk))
+        | Q(content_type=types[Enrollment], object_id__in=_ids(Enrollment.objects.filter(student=student)))
+        | Q(
+            content_type=types[CorrectionRequest], object_id__in=_ids(CorrectionRequest.objects.filter(student=student))
+        )
+    )
+    for source in _HISTORY_SOURCES:
+        content_type, objects = source(student)
+        condition |= Q(content_type=content_type, object_id__in=_ids(objects))
+    return AuditEntry.objects.filter(condition).select_related("actor", "content_type").order_by("-at", "-id")
 
 
 def cohorts_open_for_student(*, student: Student, on: datetime.date | None = None) -> QuerySet[Cohort]:
@@ -368,7 +408,12 @@ def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
     (newest first) in two queries."""
     diplomas = Prefetch("diplomas", queryset=_portal_diplomas())
     return (
-        _own_only(Enrollment.objects.select_related("cohort__host", "track"), viewer=viewer, path="student__")
+        _own_only(
+            # cohort__track and cohort__partner: the cohort's title (Cohort.title)
+            Enrollment.objects.select_related("cohort__host", "cohort__track", "cohort__partner", "track"),
+            viewer=viewer,
+            path="student__",
+        )
         .prefetch_related(diplomas)
         .order_by("-applied_on", "-id")
     )

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from mobility.foundation.access import can_view_sensitive
+from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Module
@@ -189,17 +190,8 @@ class BulkActionView(StaffRequiredMixin, View):
 
 
 def _history_rows(entries, *, sensitive: bool) -> list[dict]:
-    rows = []
-    for entry in entries:
-        changes = []
-        for field, pair in (entry.changes or {}).items():
-            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            if field in Student.SENSITIVE_FIELDS and not sensitive:
-                # Older entries may hold values; whoever may not see passport data sees only that it changed.
-                old, new = ("•••" if value not in (None, "") else value for value in (old, new))
-            changes.append({"field": field, "old": old, "new": new})
-        rows.append({"entry": entry, "changes": changes})
-    return rows
+    """Each entry as a sentence in the viewer's language; passport data only for whoever may see it."""
+    return [{"entry": entry, "sentence": audit_sentence(entry, sensitive=sensitive)} for entry in entries]
 
 
 class StudentDetailView(StaffRequiredMixin, View):

@@ -38,7 +38,7 @@ ROLE_PERMISSIONS = {
     + _perms(_DELETABLE, ("delete",))
     + _perms({"mobility": ["partnerapikey"]}, ("view", "add", "change"))
     + _perms({"mobility": ["webhookendpoint"]}, ("add", "change"))
-    + ["students.view_sensitive"],
+    + ["students.view_sensitive", "mobility.browse_auditentry"],
 }
 
 

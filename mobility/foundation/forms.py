@@ -1,9 +1,12 @@
 """What every form of the staff application shares: Bootstrap markup, a service's refusal next to its field, the
 date input."""
 
+import re
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.formats import get_format
+from django.utils.translation import gettext
 
 from mobility.foundation.exceptions import DomainError
 
@@ -49,7 +52,29 @@ class BootstrapFormMixin(_FormBase):
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed as text in the page language's own date form (ru 30.06.2026, en 2026-06-30, zh 2026/06/30: the
+    first of the language's ``DATE_INPUT_FORMATS``), with a placeholder that shows the form; ISO 8601 is accepted in
+    every language (Django's ``DateField``).
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+    Not ``<input type="date">``: Chromium shows that in the browser's own locale, whatever the page's language or
+    its ``lang`` attribute, so a Russian page in an English browser asked for mm/dd/yyyy beside dates printed
+    30.06.2026 (docs/decisions/0022-date-inputs-as-text.md)."""
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})}, format=format)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("placeholder", date_placeholder())
+        return context
+
+
+def date_input_format() -> str:
+    """The strftime form a date field shows and expects first in the active language."""
+    return get_format("DATE_INPUT_FORMATS")[0]
+
+
+def date_placeholder() -> str:
+    """The active language's date form in words: ДД.ММ.ГГГГ, YYYY-MM-DD, YYYY/MM/DD."""
+    parts = {"%d": gettext("DD"), "%m": gettext("MM"), "%Y": gettext("YYYY"), "%y": gettext("YY")}
+    return re.sub(r"%[dmYy]", lambda match: parts[match.group(0)], date_input_format())

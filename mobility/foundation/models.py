@@ -52,6 +52,8 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+        # The office reads the history of what it opens; the whole log, with its filters and export, is office-admin's.
+        permissions = [("browse_auditentry", _("Can browse and export the whole audit log"))]
         indexes = [models.Index(fields=["content_type", "object_id", "at"], name="audit_object_at_idx")]
 
     def __str__(self):

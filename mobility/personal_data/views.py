@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from diplomas.models import Diploma
+from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.forms import BootstrapFormMixin
 from mobility.foundation.views import StaffRequiredMixin
 from mobility.personal_data import services as personal_data
+from mobility.personal_data.page import personal_data_readable
 from students import selectors
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
@@ -83,7 +85,8 @@ class PersonalDataPageView(StaffRequiredMixin, View):
     def get(self, request, pk):
         student = _student_or_404(request, pk)
         data = personal_data.student_data_export(student=student, by=request.user, fmt="html")
-        response = render(request, self.template_name, {"student": student, "data": with_labels(data)})
+        page = personal_data_readable(with_labels(data), sensitive=can_view_sensitive(request.user))
+        response = render(request, self.template_name, {"student": student, "data": page})
         response["Cache-Control"] = "no-store"
         return response
 

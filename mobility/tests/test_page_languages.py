@@ -42,6 +42,7 @@ NOT_PAGES = {
     "student-export": "CSV",
     "export": "CSV (diplomas:export, the register's)",
     "archive-download": "a file (the fixture's archive has none: 404)",
+    "audit-export": "CSV",
     "roster-template": "XLSX",
     "cohort-grade-sheet": "PDF (diplomas/papers/)",
     "cohort-roster": "PDF (diplomas/papers/)",
@@ -66,8 +67,7 @@ NOT_PAGES = {
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
     ("agreement-detail", "title"),
-    ("cohort-detail", "title"),
-    ("cohort-detail", "h1"),
+    ("cohort-detail", "title"),  # its h1 adds the cohort's title, in the page's language (Cohort.title)
     ("institution-detail", "title"),
     ("student-detail", "h1"),
     ("track-detail", "title"),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from mobility.foundation.exceptions import DomainError
-from mobility.foundation.forms import BootstrapFormMixin, bootstrap_class
+from mobility.foundation.forms import BootstrapFormMixin, DateInput, bootstrap_class
 from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
 
@@ -167,7 +167,7 @@ class ConfirmForm(BootstrapFormMixin, forms.Form):
     assessed_on = forms.DateField(
         label=gettext_lazy("Assessed on"),
         help_text=gettext_lazy("The date recorded with every new or corrected result."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 

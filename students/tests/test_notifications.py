@@ -215,7 +215,8 @@ def test_one_result_one_mail_and_the_same_values_again_none(
         services.result_record(**kwargs)
     (message,) = mail.outbox
     assert message.subject == "New result: Mechatronics"
-    assert "CAD en" in message.body and "91.00" in message.body and "passed" in message.body
+    assert "CAD en" in message.body and ": 91 · " in message.body and "passed" in message.body
+    assert "91.00" not in message.body
 
     with django_capture_on_commit_callbacks(execute=True):
         services.result_record(**kwargs)  # unchanged: nothing written, nothing sent

@@ -6,3 +6,6 @@ English pages use the unambiguous ISO form instead. Russian (d.m.Y) and Chinese 
 
 SHORT_DATE_FORMAT = "Y-m-d"
 SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+# What a date field accepts: ISO 8601 first (shown in the inputs and their placeholder), then the Russian form; never
+# the American m/d/Y, which would read 03/04/2026 as the 4th of March.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
