@@ -60,6 +60,40 @@ def _describe_reissue(entry: AuditEntry, sensitive: bool) -> str:
     }
 
 
+def _change(entry: AuditEntry, name: str):
+    return ((entry.changes or {}).get(name) or [None, None])[1]
+
+
+def _describe_grade_sheet(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s printed the grade sheet of %(module)s for the cohort %(cohort)s") % {
+        "actor": actor_name(entry),
+        "module": _change(entry, "module") or "—",
+        "cohort": entry.object_repr,
+    }
+
+
+def _describe_roster(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s printed the roster of the cohort %(cohort)s") % {
+        "actor": actor_name(entry),
+        "cohort": entry.object_repr,
+    }
+
+
+def _describe_certificate(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s issued the certificate of study %(number)s") % {
+        "actor": actor_name(entry),
+        "number": _change(entry, "certificate") or "—",
+    }
+
+
+def _describe_archive(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s asked for a ZIP of the %(count)s issued diplomas of the cohort %(cohort)s") % {
+        "actor": actor_name(entry),
+        "count": _change(entry, "diplomas") or 0,
+        "cohort": entry.object_repr.split(" ")[0],
+    }
+
+
 def _student_diplomas(student):
     return ContentType.objects.get_for_model(Diploma), Diploma.objects.filter(enrollment__student=student)
 
@@ -75,3 +109,7 @@ def register() -> None:
     audit_sentence_register("diploma.retry", _diploma(gettext_lazy("%(actor)s rendered the diploma %(object)s again")))
     audit_sentence_register("diploma.revoke", _diploma(gettext_lazy("%(actor)s revoked the diploma %(object)s")))
     audit_sentence_register("diploma.reissue", _describe_reissue)
+    audit_sentence_register("paper.grade_sheet", _describe_grade_sheet)
+    audit_sentence_register("paper.roster", _describe_roster)
+    audit_sentence_register("paper.certificate", _describe_certificate)
+    audit_sentence_register("diploma_archive.request", _describe_archive)

@@ -181,7 +181,33 @@ def describe_gradebook_mapping(entry: AuditEntry, sensitive: bool) -> str:
     return with_changes(sentence, items)
 
 
+def _change(entry: AuditEntry, name: str, *, old: bool = False):
+    pair = (entry.changes or {}).get(name) or [None, None]
+    return pair[0] if old else pair[1]
+
+
+def describe_saved_filter_create(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s saved the students filter “%(name)s”") % {"actor": actor_name(entry), "name": entry.object_repr}
+
+
+def describe_saved_filter_delete(entry: AuditEntry, sensitive: bool) -> str:
+    name = _change(entry, "name", old=True) or entry.object_repr
+    return _("%(actor)s deleted the saved filter “%(name)s”") % {"actor": actor_name(entry), "name": name}
+
+
+def describe_message_send(entry: AuditEntry, sensitive: bool) -> str:
+    return _("%(actor)s sent the message “%(subject)s” to %(count)s students (%(audience)s)") % {
+        "actor": actor_name(entry),
+        "subject": entry.object_repr,
+        "count": _change(entry, "recipients") or 0,
+        "audience": _change(entry, "audience") or "—",
+    }
+
+
 def register() -> None:
+    audit_sentence_register("saved_filter.create", describe_saved_filter_create)
+    audit_sentence_register("saved_filter.delete", describe_saved_filter_delete)
+    audit_sentence_register("message.send", describe_message_send)
     for action, message in ENROLLMENT_SENTENCES.items():
         audit_sentence_register(action, _enrollment(message))
     audit_sentence_register("result.record", describe_result_record)
