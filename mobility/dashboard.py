@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber, TruncMonth
 
 from diplomas.models import Diploma
 from programs.models import Cohort, Track
@@ -26,7 +26,7 @@ S = Enrollment.Status
 ACTION_LIST_LIMIT = 10
 # How many cohorts the cohort table shows, the latest intakes first.
 COHORT_LIMIT = 12
-DASHBOARD_QUERIES = 9
+DASHBOARD_QUERIES = 7
 
 FUNNEL_STAGES = (S.APPLIED, S.ADMITTED, S.ENROLLED, S.COMPLETED)
 
@@ -124,10 +124,43 @@ def enrollments_without_diploma(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[E
     )
 
 
+def action_lists(*, limit: int = ACTION_LIST_LIMIT) -> tuple[list[Enrollment], list[Enrollment]]:
+    """The first ``limit`` of ``applications_to_decide`` and of ``enrollments_without_diploma``, in one query: each
+    row is ranked within its list (a window function) and the query keeps the ranks up to ``limit``."""
+    to_decide = Q(status=S.APPLIED)
+    in_list = Case(When(to_decide, then=Value(0)), default=Value(1))
+    # One order serves both lists: an application has no completion or enrollment date, so it is ordered by its
+    # application date; an enrollment without a diploma as enrollments_without_diploma orders them.
+    order = [
+        Case(When(status=S.ENROLLED, then=Value(1)), default=Value(0)).asc(),
+        F("completed_on").asc(),
+        F("enrolled_on").asc(),
+        F("applied_on").asc(),
+        F("id").asc(),
+    ]
+    rows = (
+        Enrollment.objects.filter(to_decide | without_diploma_condition())
+        .annotate(
+            in_list=in_list,
+            ready_to_complete=Q(status=S.ENROLLED),
+            rank=Window(RowNumber(), partition_by=[in_list], order_by=order),
+        )
+        .filter(rank__lte=limit)
+        .select_related("student", "cohort", "track")
+        .order_by("in_list", "rank")
+    )
+    lists: tuple[list[Enrollment], list[Enrollment]] = ([], [])
+    for row in rows:
+        lists[row.in_list].append(row)
+    return lists
+
+
 def failed_renders(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Diploma]:
-    """Diplomas whose rendering failed, the latest failure first."""
+    """Diplomas whose rendering failed, the latest failure first; each row also carries ``total``, how many there are
+    in all (a window over the whole filtered set, counted before the limit)."""
     return (
         Diploma.objects.filter(status=Diploma.Status.FAILED)
+        .annotate(total=Window(Count("id")))
         .select_related("enrollment__student", "enrollment__cohort")
         .order_by("-modified_at", "-id")[:limit]
     )
@@ -175,6 +208,7 @@ def dashboard_data() -> DashboardData:
         S.COMPLETED: totals[f"n_{S.COMPLETED}"],
     }
     failed = list(failed_renders())
+    to_decide, without_diploma = action_lists()
     # One query for both: the students, and the correction requests waiting for the office (their card).
     people = Student.objects.aggregate(
         total=Count("id", distinct=True),
@@ -191,11 +225,11 @@ def dashboard_data() -> DashboardData:
         cohorts=_with_status_counts(list(cohorts_with_counts())),
         months=months,
         per_track_series=series,
-        to_decide=list(applications_to_decide()),
+        to_decide=to_decide,
         to_decide_count=totals[f"n_{S.APPLIED}"],
-        without_diploma=list(enrollments_without_diploma()),
+        without_diploma=without_diploma,
         without_diploma_count=totals["without_diploma"],
         failed_renders=failed,
-        failed_renders_count=Diploma.objects.filter(status=Diploma.Status.FAILED).count(),
+        failed_renders_count=failed[0].total if failed else 0,
         open_corrections=people["open_corrections"],
     )

@@ -190,7 +190,7 @@ def test_pages(office_client, register):
     assert b"page=2" in first.content
 
 
-REGISTER_QUERIES = 8
+REGISTER_QUERIES = 7
 
 
 @pytest.mark.parametrize(("count", "shown"), [(1, 1), (60, 50)])

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q, Value
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Cast
 
 from mobility.foundation.models import PartnerAPIKey
+from mobility.foundation.notifications.models import StaffNotification
 
 OFFICE = "office"
 OFFICE_ADMIN = "office-admin"
@@ -75,31 +77,44 @@ def is_office_staff(user) -> bool:
     return user._office_staff_cache
 
 
-# The prefix that marks a group's name among the permissions in ``_access_load``'s one query.
-_GROUP = "group:"
+# The prefixes that mark a group's name and the unread notifications' count among the permissions in
+# ``_access_load``'s one query.
+_GROUP, _UNREAD = "group:", "unread:"
 
 
 def _access_load(user) -> None:
-    """Read an active, non-superuser user's permissions (their own and their groups') and whether they belong to an
-    office group, in one query, into Django's permission cache (``_perm_cache``) and ``_office_staff_cache``.
+    """Read an active, non-superuser user's permissions (their own and their groups'), whether they belong to an
+    office group, and how many of their staff notifications are unread (the menu's bell), in one query: into
+    Django's permission cache (``_perm_cache``), ``_office_staff_cache`` and ``_unread_notifications``.
 
-    Every staff page asks both (the access rule, the menu): Django would read them in three queries."""
+    Every staff page asks all three (the access rule, the menu, the bell): Django would read them in four queries."""
     if hasattr(user, "_perm_cache") and hasattr(user, "_office_staff_cache"):
         return
-    permissions = (
+    unread = (
+        StaffNotification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(kind=Value(_UNREAD), n=Cast(Count("id"), CharField()))
+        .values_list("kind", "n")
+    )
+    rows = (
         Permission.objects.filter(Q(user=user) | Q(group__user=user))
         .order_by()
         .values_list("content_type__app_label", "codename")
         .union(Group.objects.filter(user=user).order_by().annotate(kind=Value(_GROUP)).values_list("kind", "name"))
+        .union(unread, all=True)
     )
-    perms, groups = set(), set()
-    for app_label, codename in permissions:
-        if app_label == _GROUP:
-            groups.add(codename)
+    perms, groups, unread_count = set(), set(), 0
+    for first, second in rows:
+        if first == _GROUP:
+            groups.add(second)
+        elif first == _UNREAD:
+            unread_count = int(second)
         else:
-            perms.add(f"{app_label}.{codename}")
+            perms.add(f"{first}.{second}")
     user._perm_cache = perms
     user._office_staff_cache = bool(groups & {OFFICE, OFFICE_ADMIN})
+    user._unread_notifications = unread_count
 
 
 class PermissionsBackend(ModelBackend):

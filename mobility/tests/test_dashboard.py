@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
-from mobility.dashboard import DASHBOARD_QUERIES, dashboard_data
+from mobility.dashboard import ACTION_LIST_LIMIT, DASHBOARD_QUERIES, dashboard_data
 from programs.tests.factories import CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment
@@ -210,10 +210,14 @@ def _population(n: int) -> None:
 @pytest.mark.parametrize("size", [5, 50])
 def test_fixed_number_of_queries(size, django_assert_num_queries):
     _population(size)
-    assert DASHBOARD_QUERIES == 9
-    with django_assert_num_queries(9):
+    assert DASHBOARD_QUERIES == 7
+    with django_assert_num_queries(DASHBOARD_QUERIES):
         data = dashboard_data()
     assert data.enrollments == size
+    # Each action list stops at its limit; its card counts them all.
+    for rows, count in ((data.to_decide, data.to_decide_count), (data.without_diploma, data.without_diploma_count)):
+        assert len(rows) == min(count, ACTION_LIST_LIMIT)
+    assert len(data.failed_renders) == min(data.failed_renders_count, ACTION_LIST_LIMIT)
 
 
 def test_page_queries_do_not_grow_with_the_data(client, office):

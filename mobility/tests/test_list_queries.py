@@ -25,6 +25,7 @@ S = Enrollment.Status
 
 # (URL, office-admin only)
 LISTS = [
+    ("/", False),  # the dashboard: counts, charts and the lists of what needs action
     ("/students/", False),
     ("/students/?per_page=25", False),
     ("/students/?per_page=200&sort=-name", False),

@@ -134,17 +134,17 @@ def _count(client, url):
     return len(queries)
 
 
-# Queries of each page: session, user, the user's groups and permissions (one query: foundation.access._access_load),
-# the menu's unread notifications, plus the page's own reads.
+# Queries of each page: session, user, and one for the user's groups, permissions and unread notifications
+# (foundation.access._access_load), plus the page's own reads.
 PINNED_QUERIES = {
-    "/institutions/": 6,
-    "/agreements/": 7,
-    "/tracks/": 5,
-    "/cohorts/": 8,
-    "agreement-detail": 7,
-    "cohort-detail": 8,  # the enrollments, their progress (one query for all), whether diplomas can be requested
-    "track-detail": 7,
-    "institution-detail": 9,
+    "/institutions/": 5,
+    "/agreements/": 6,
+    "/tracks/": 4,
+    "/cohorts/": 7,
+    "agreement-detail": 6,
+    "cohort-detail": 7,  # the enrollments, their progress (one query for all), whether diplomas can be requested
+    "track-detail": 6,
+    "institution-detail": 8,
 }
 
 

@@ -252,9 +252,9 @@ def test_the_messages_list_is_a_fixed_number_of_queries(
             versions={"en": ("S", "T")},
         )
     office_client.get(reverse("students:message-list"))
-    # session, user, the user's groups and permissions, the menu's unread notifications, count, the page with its
-    # counts, the codes of the institutions, tracks and cohorts in the audiences (one query each)
-    with django_assert_num_queries(9):
+    # session, user, the user's groups, permissions and unread notifications, count, the page with its counts, the
+    # codes of the institutions, tracks and cohorts in the audiences (one query each)
+    with django_assert_num_queries(8):
         assert len(office_client.get(reverse("students:message-list")).context["sent"]) == count
 
 

@@ -100,7 +100,7 @@ def _populate(count):
         EnrollmentFactory(student=student, cohort=cohort)
 
 
-LIST_QUERIES = 10
+LIST_QUERIES = 9
 EXPORT_QUERIES = 5
 
 

@@ -28,11 +28,16 @@ PAGE_SIZE = 50
 
 def unread_notifications(request):
     """Context processor: ``staff_notifications_unread``, the viewer's unread count, for office staff only. A function,
-    which a template calls: the one query runs only where a page shows the count (the bell,
-    ``includes/nav_notifications.html``), and once per request however often it is read."""
+    which a template calls. The count comes with the viewer's permissions, in the access check's one query; for a
+    superuser (whose permissions need no query) one query runs where a page shows the count (the bell,
+    ``includes/nav_notifications.html``), once per request however often it is read."""
     user = getattr(request, "user", None)
     if not is_office_staff(user):
         return {}
+    # Read with the viewer's permissions by the access check (foundation.access._access_load), superusers aside.
+    known = getattr(user, "_unread_notifications", None)
+    if known is not None:
+        return {"staff_notifications_unread": lambda: known}
     return {"staff_notifications_unread": functools.cache(lambda: selectors.unread_count(viewer=user))}
 
 
