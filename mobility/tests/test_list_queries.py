@@ -36,6 +36,15 @@ LISTS = [
     ("/institutions/", False),
     ("/agreements/", False),
     ("/api-keys/", True),
+    ("/diplomas/", False),
+    ("/diplomas/?status=issued&per_page=200", False),
+    ("/reports/", False),
+    ("/reports/enrollments/", False),
+    ("/reports/enrollments/?status=completed", False),
+    ("/students/messages/", False),
+    ("/notifications/", False),
+    ("/audit/", True),
+    ("/audit/?action=diploma.request", True),
 ]
 
 
