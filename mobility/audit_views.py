@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from mobility import selectors
+from mobility.audit_labels import action_label
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.audit_sentences import actor_name, audit_actions_described, audit_sentence
 from mobility.foundation.forms import BootstrapFormMixin, DateInput
@@ -42,7 +43,8 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("all")), *((a, a) for a in sorted(audit_actions_described()))]
+        actions = sorted(((action_label(a), a) for a in audit_actions_described()), key=lambda pair: str(pair[0]))
+        self.fields["action"].choices = [("", _("all")), *((action, label) for label, action in actions)]
         self.fields["content_type"].queryset = selectors.audit_object_types()
         self.fields["content_type"].label_from_instance = _type_label
 

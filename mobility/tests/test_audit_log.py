@@ -11,7 +11,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from mobility.audit_labels import action_label
 from mobility.foundation.audit import audit_record
+from mobility.foundation.audit_sentences import audit_actions_described
 from mobility.foundation.models import AuditEntry
 from mobility.tests.support import make_user
 from programs.models import Cohort, Track
@@ -112,3 +114,23 @@ def test_the_page_makes_at_most_ten_queries_whatever_its_size(
     assert len(response.context["rows"]) == 50
     with translation.override("en"), django_assert_max_num_queries(10):
         office_admin_client.get(URL, {"page": 2})
+
+
+def test_every_action_has_a_label_in_the_reader_s_language():
+    """The action filter names each action in words, never by its code; a new action needs its words in
+    mobility/audit_labels.py."""
+    assert [action for action in audit_actions_described() if action_label(action) == action] == []
+    with translation.override("ru"):
+        assert action_label("diploma.revoke") == "Диплом: отзыв"
+    with translation.override("zh-hans"):
+        assert action_label("result.record") == "成绩：记录"
+    assert action_label("nobody.knows") == "nobody.knows"
+
+
+def test_the_action_filter_lists_labels_and_filters_by_code(client):
+    client.force_login(make_user("popova", "office-admin"))
+    audit_record(actor=None, obj=TrackFactory(code="MECH"), action="track.create", changes={})
+    page = client.get("/audit/", {"action": "track.create"}, HTTP_ACCEPT_LANGUAGE="ru")
+    html = page.content.decode()
+    assert '<option value="track.create" selected>Направление: создание</option>' in html
+    assert [row["entry"].action for row in page.context["rows"]] == ["track.create"]
