@@ -68,13 +68,18 @@ OVERFLOW_JS = """() => {
 # The staff menu at a laptop's width: its rows (the tops of its entries), where "Log out" ends, and the room left
 # between the menu and the user's name (where the notifications' bell goes).
 MENU_JS = """() => {
+  // Every link and caret of the row (a split button's caret too): their vertical centres, 10 px apart or more, are
+  // rows.
+  const links = [...document.querySelectorAll('#main-nav > .navbar-nav > .nav-item > .nav-link')];
+  const centres = links.map((link) => { const box = link.getBoundingClientRect(); return box.top + box.height / 2; });
+  centres.sort((a, b) => a - b);
+  const rows = centres.filter((centre, i) => i === 0 || centre - centres[i - 1] >= 10).length;
   const items = [...document.querySelectorAll('#main-nav > .navbar-nav > .nav-item')];
-  const tops = new Set(items.map((item) => Math.round(item.getBoundingClientRect().top)));
   const logout = document.querySelector('.app-navbar .navbar-user button').getBoundingClientRect();
   const menu = document.querySelector('#main-nav > .navbar-nav').getBoundingClientRect();
   const user = document.querySelector('.app-navbar .navbar-user').getBoundingClientRect();
   const last = items.length ? items[items.length - 1].getBoundingClientRect().right : menu.left;
-  return {rows: tops.size, right: Math.round(logout.right), room: Math.round(user.left - last)};
+  return {rows: rows, right: Math.round(logout.right), room: Math.round(user.left - last)};
 }"""
 
 
