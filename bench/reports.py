@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -84,27 +83,7 @@ def main() -> None:
     paths = prepare(args.students)
     client = staff.staff_client()
     queries, rows = staff.queries_per_request(client, paths)
-    headers = {
-        "Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
-        "Accept-Language": "en",
-    }
-    connection.close()  # the server gets the database to itself
-    print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
-    print(os.getloadavg())
-    args.port = api.free_port(args.port)
-    server = api.start_server(args.port, script=Path(__file__).resolve())
-    results = {}
-    try:
-        for path in paths.values():
-            api.load(args.port, path, headers, requests=max(5, args.requests // 10), concurrency=args.concurrency)
-        for name, path in paths.items():
-            results[name] = api.load(args.port, path, headers, requests=args.requests, concurrency=args.concurrency)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    results = staff.serve_and_load(client, paths, args, script=Path(__file__).resolve(), warm_up=5)
     floor, layout = results["floor"]["rps"], results["report_floor"]["rps"]
     print(
         f"\n{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8} {'rows':>5}"

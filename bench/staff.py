@@ -86,6 +86,37 @@ def queries_per_request(client, paths: dict[str, str]) -> tuple[dict[str, int], 
     return counts, rows
 
 
+def serve_and_load(client, paths: dict, args, *, script: Path, warm_up: int) -> dict:
+    """Serve ``script``'s URLs in a server process of their own and load each path with the session of ``client``
+    (``api.load``): a warm-up of ``max(warm_up, args.requests // 10)`` requests, then ``args.requests``. Returns each
+    path's figures by name. Shared by the staff pages' and the reports' benches."""
+    from django.conf import settings
+    from django.db import connection
+
+    headers = {
+        "Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "Accept-Language": "en",
+    }
+    connection.close()  # the server gets the database to itself
+    print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
+    print(os.getloadavg())
+    args.port = api.free_port(args.port)
+    server = api.start_server(args.port, script=script)
+    results = {}
+    try:
+        for path in paths.values():
+            api.load(args.port, path, headers, requests=max(warm_up, args.requests // 10), concurrency=args.concurrency)
+        for name, path in paths.items():
+            results[name] = api.load(args.port, path, headers, requests=args.requests, concurrency=args.concurrency)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=1000, help="generated students (1k, 10k, 100k)")
@@ -120,27 +151,7 @@ def main() -> None:
             print(f"\n-- {name} {path}")
             for query in captured.captured_queries:
                 print(f"{query['time']}s  {query['sql'][:400]}")
-    headers = {
-        "Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
-        "Accept-Language": "en",
-    }
-    connection.close()  # the server gets the database to itself
-    print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
-    print(os.getloadavg())
-    args.port = api.free_port(args.port)
-    server = api.start_server(args.port, script=Path(__file__).resolve())
-    results = {}
-    try:
-        for path in paths.values():
-            api.load(args.port, path, headers, requests=max(10, args.requests // 10), concurrency=args.concurrency)
-        for name, path in paths.items():
-            results[name] = api.load(args.port, path, headers, requests=args.requests, concurrency=args.concurrency)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    results = serve_and_load(client, paths, args, script=Path(__file__).resolve(), warm_up=10)
     floor = results["floor"]["rps"]
     print(f"\n{'page':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8} {'rows':>5}  × floor")
     for name, figures in results.items():

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from mobility.foundation import uploads
 from mobility.foundation.forms import BootstrapFormMixin
 from programs.models import Cohort, Track
-from students.forms import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, CohortChoiceField
+from students.forms import CohortChoiceField, ListFilterForm
 
 from .models import Diploma
 from .selectors import REGISTER_SORTS
@@ -72,13 +72,13 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
         return digest.hexdigest()
 
 
-class DiplomaRegisterFilterForm(BootstrapFormMixin, forms.Form):
+class DiplomaRegisterFilterForm(ListFilterForm):
     """The register's query string: search, filters, sort and page size. Invalid values are dropped, never an
     error (as in the students list)."""
 
-    compact = True
+    FILTERS = ("year", "cohort", "track", "status")
+    search_placeholder = _("Diploma number (or its beginning) or student's name")
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     # Typed, not chosen from a list: a list of the years with diplomas would cost the page a query.
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     cohort = CohortChoiceField(
@@ -94,36 +94,3 @@ class DiplomaRegisterFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Status"), choices=[("", _("Any status")), *Diploma.Status.choices], required=False
     )
     sort = forms.ChoiceField(choices=[(key, key) for key in REGISTER_SORTS], required=False)
-    per_page = forms.TypedChoiceField(
-        label=_("Per page"),
-        choices=[(n, n) for n in PER_PAGE_CHOICES],
-        coerce=int,
-        required=False,
-        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
-    )
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and not data.get("per_page"):
-            # The select must show the page size in use, not its first choice.
-            data = data.copy()
-            data["per_page"] = str(DEFAULT_PER_PAGE)
-        super().__init__(data, *args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Diploma number (or its beginning) or student's name"), "type": "search"}
-        )
-
-    def filters(self) -> dict:
-        """The valid filters, for ``selectors.diploma_register``; a bad value is ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {
-            name: data.get(name)
-            for name in ("q", "year", "cohort", "track", "status", "sort")
-            if name not in self.errors
-        }
-
-    def page_size(self) -> int:
-        self.is_valid()
-        if "per_page" in self.errors:
-            return DEFAULT_PER_PAGE
-        return self.cleaned_data.get("per_page") or DEFAULT_PER_PAGE

@@ -9,6 +9,7 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.forms import BootstrapFormMixin, DateInput
@@ -29,11 +30,51 @@ class CohortChoiceField(forms.ModelChoiceField):
         return f"{cohort.code} · {cohort.name}"
 
 
-class StudentFilterForm(BootstrapFormMixin, forms.Form):
+class ListFilterForm(BootstrapFormMixin, forms.Form):
+    """A list page's query string: a search ``q``, the filters named in ``FILTERS``, a sort and a page size.
+    Invalid values are dropped, never an error. ``search_placeholder`` is the search box's hint."""
+
     compact = True
-    """The list's query string: search, filters, sort and page size. Invalid values are dropped, never an error."""
+    FILTERS: tuple[str, ...] = ()
+    search_placeholder: str | Promise = ""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    per_page = forms.TypedChoiceField(
+        label=_("Per page"),
+        choices=[(n, n) for n in PER_PAGE_CHOICES],
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # The select must show the page size in use, not its first choice.
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PER_PAGE)
+        super().__init__(data, *args, **kwargs)
+        self.fields["per_page"] = self.fields.pop("per_page")  # after the list's own filters, as on the page
+        self.fields["q"].widget.attrs.update({"placeholder": self.search_placeholder, "type": "search"})
+
+    def filters(self) -> dict:
+        """The valid filters, for the list's selector; a bad value (an unknown cohort id) is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) for name in ("q", *self.FILTERS, "sort") if name not in self.errors}
+
+    def page_size(self) -> int:
+        self.is_valid()
+        if "per_page" in self.errors:
+            return DEFAULT_PER_PAGE
+        return self.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
+
+
+class StudentFilterForm(ListFilterForm):
+    """The students list's query string (``student_list``)."""
+
+    FILTERS = ("partner", "track", "cohort", "status", "corrections")
+    search_placeholder = _("Name (张伟, Zhang Wei, Чжан), home id or e-mail")
+
     partner = forms.ModelChoiceField(
         label=_("Home institution"),
         queryset=Institution.objects.filter(kind=Institution.Kind.SENDING).order_by("code"),
@@ -63,39 +104,6 @@ class StudentFilterForm(BootstrapFormMixin, forms.Form):
         choices=[(key, key) for name in STUDENT_SORTS for key in (name, f"-{name}")],
         required=False,
     )
-    per_page = forms.TypedChoiceField(
-        label=_("Per page"),
-        choices=[(n, n) for n in PER_PAGE_CHOICES],
-        coerce=int,
-        required=False,
-        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
-    )
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and not data.get("per_page"):
-            # The select must show the page size in use, not its first choice.
-            data = data.copy()
-            data["per_page"] = str(DEFAULT_PER_PAGE)
-        super().__init__(data, *args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Name (张伟, Zhang Wei, Чжан), home id or e-mail"), "type": "search"}
-        )
-
-    def filters(self) -> dict:
-        """The valid filters, for ``student_list``; a bad value (an unknown cohort id) is ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {
-            name: data.get(name)
-            for name in ("q", "partner", "track", "cohort", "status", "corrections", "sort")
-            if name not in self.errors
-        }
-
-    def page_size(self) -> int:
-        self.is_valid()
-        if "per_page" in self.errors:
-            return DEFAULT_PER_PAGE
-        return self.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
 
 
 class StudentForm(BootstrapFormMixin, forms.ModelForm):

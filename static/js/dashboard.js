@@ -3,24 +3,14 @@
 (function () {
   "use strict";
   const source = document.getElementById("dashboard-data");
-  if (!source || typeof window.Chart === "undefined") return;
+  if (!source || typeof window.Chart === "undefined" || !window.mobilityCharts) return;
   const data = JSON.parse(source.textContent);
 
   // One colour per track, stable across pages: the same track keeps its colour as tracks are added.
   const PALETTE = ["#1f4e79", "#d9822b", "#3c8d5a", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b"];
   const FUNNEL_COLOURS = ["#9ec5e8", "#5b9bd5", "#2e75b6", "#1f4e79"];
 
-  // Marks the canvas once Chart.js has rendered it, so that people and tests can tell the chart is there.
-  const markDrawn = {
-    id: "markDrawn",
-    afterRender: function (chart) {
-      chart.canvas.dataset.drawn = "1";
-    },
-  };
-
-  Chart.defaults.font.family =
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans", sans-serif';
-  Chart.defaults.maintainAspectRatio = false;
+  const markDrawn = window.mobilityCharts.markDrawn; // static/js/charts.js, with the site's Chart.js defaults
 
   const funnelCanvas = document.getElementById("funnel-chart");
   if (funnelCanvas && data.funnel) {

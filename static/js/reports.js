@@ -3,19 +3,10 @@
 (function () {
   "use strict";
   const source = document.getElementById("reports-data");
-  if (!source || typeof window.Chart === "undefined") return;
+  if (!source || typeof window.Chart === "undefined" || !window.mobilityCharts) return;
   const data = JSON.parse(source.textContent);
 
-  const markDrawn = {
-    id: "markDrawn",
-    afterRender: function (chart) {
-      chart.canvas.dataset.drawn = "1";
-    },
-  };
-
-  Chart.defaults.font.family =
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", "Noto Sans", sans-serif';
-  Chart.defaults.maintainAspectRatio = false;
+  const markDrawn = window.mobilityCharts.markDrawn; // static/js/charts.js, with the site's Chart.js defaults
 
   const outcomesCanvas = document.getElementById("outcomes-chart");
   if (outcomesCanvas && data.outcomes) {
