@@ -21,7 +21,7 @@ from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFa
 from students.models import Enrollment, ModuleResult
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 S = Enrollment.Status
 G = ModuleResult.Grade

@@ -12,7 +12,7 @@ from mobility.foundation.notifications.models import StaffNotification
 from programs.tests.factories import CohortFactory
 from students.tests.factories import EnrollmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 
 @pytest.fixture

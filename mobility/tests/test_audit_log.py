@@ -19,7 +19,7 @@ from mobility.tests.support import make_user
 from programs.models import Cohort, Track
 from programs.tests.factories import CohortFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from programs.staff_notifications import AGREEMENT_EXPIRING
 from programs.tests.factories import AgreementFactory, InstitutionFactory
 from students.staff_notifications import APPLICATIONS, CORRECTION_REQUESTED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 LIST = "/notifications/"
 SENTENCES = {

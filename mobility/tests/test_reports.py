@@ -26,7 +26,7 @@ from programs.tests.factories import (
 from students.models import Continuation, Enrollment
 from students.tests.factories import EnrollmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 S = Enrollment.Status
 D = Diploma.Status

@@ -14,7 +14,7 @@ from programs.tests.factories import AgreementFactory, AgreementQuotaFactory, Co
 from students.models import Enrollment
 from students.tests.factories import EnrollmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 
 def _ending_in(days, **fields):

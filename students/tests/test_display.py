@@ -18,7 +18,7 @@ from students.models import Enrollment
 from .factories import EnrollmentFactory, ModuleResultFactory
 from .portal_support import ZH
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 
 @pytest.fixture(autouse=True)

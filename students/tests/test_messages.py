@@ -24,7 +24,7 @@ from students.tasks import message_deliver, messages_sweep
 
 from .factories import EnrollmentFactory, StudentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 VERSIONS = {
     "ru": ("Собрание в пятницу", "Собрание группы в пятницу в 10:00, ауд. 301."),

@@ -21,7 +21,7 @@ from students.tasks import passports_expiring_check
 from .factories import EnrollmentFactory, StudentFactory
 from .roster_files import ROWS, parse, rows_of, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]  # dates: run again at 23:30 UTC and a year ahead
 
 
 def _sentences(user, kind):
