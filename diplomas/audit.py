@@ -33,7 +33,7 @@ def _describe_batch(entry: AuditEntry, sensitive: bool) -> str:
     return _("%(actor)s requested %(count)s diplomas for the cohort %(cohort)s") % {
         "actor": actor_name(entry),
         "count": count,
-        "cohort": entry.object_repr.split(" ")[0],
+        "cohort": _cohort_code(entry),
     }
 
 
@@ -64,18 +64,23 @@ def _change(entry: AuditEntry, name: str):
     return ((entry.changes or {}).get(name) or [None, None])[1]
 
 
+def _cohort_code(entry: AuditEntry) -> str:
+    """The cohort's code: the first word of the label the entry stored (the rest is in the writer's language)."""
+    return entry.object_repr.split(" ")[0]
+
+
 def _describe_grade_sheet(entry: AuditEntry, sensitive: bool) -> str:
     return _("%(actor)s printed the grade sheet of %(module)s for the cohort %(cohort)s") % {
         "actor": actor_name(entry),
         "module": _change(entry, "module") or "—",
-        "cohort": entry.object_repr,
+        "cohort": _cohort_code(entry),
     }
 
 
 def _describe_roster(entry: AuditEntry, sensitive: bool) -> str:
     return _("%(actor)s printed the roster of the cohort %(cohort)s") % {
         "actor": actor_name(entry),
-        "cohort": entry.object_repr,
+        "cohort": _cohort_code(entry),
     }
 
 
@@ -90,7 +95,7 @@ def _describe_archive(entry: AuditEntry, sensitive: bool) -> str:
     return _("%(actor)s asked for a ZIP of the %(count)s issued diplomas of the cohort %(cohort)s") % {
         "actor": actor_name(entry),
         "count": _change(entry, "diplomas") or 0,
-        "cohort": entry.object_repr.split(" ")[0],
+        "cohort": _cohort_code(entry),
     }
 
 

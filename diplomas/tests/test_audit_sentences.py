@@ -47,3 +47,20 @@ def test_another_students_diploma_stays_out_of_the_history(issued):
 
     assert not [e for e in student_audit_history(student=StudentFactory()) if e.action.startswith("diploma")]
     assert any(e.action == "diploma.issue" for e in student_audit_history(student=issued.enrollment.student))
+
+
+def test_papers_and_zips_read_with_the_cohort_s_code_in_the_reader_s_language():
+    from mobility.foundation.audit import audit_record
+    from mobility.foundation.models import AuditEntry
+    from programs.tests.factories import CohortFactory
+
+    popova = make_user("n.popova", first_name="Nadezhda", last_name="Popova")
+    cohort = CohortFactory(code="CQ-MECH-2025", name="Mechatronics, Chongqing, intake 2025")
+    audit_record(actor=popova, obj=cohort, action="paper.grade_sheet", changes={"module": (None, "MECH-01")})
+    audit_record(actor=popova, obj=cohort, action="paper.roster", changes={"language": (None, "zh-hans")})
+    sheet, roster = (AuditEntry.objects.get(action=action) for action in ("paper.grade_sheet", "paper.roster"))
+    with translation.override("ru"):
+        assert audit_sentence(sheet) == "Nadezhda Popova: сформирована ведомость по MECH-01 для потока CQ-MECH-2025"
+        assert audit_sentence(roster) == "Nadezhda Popova: сформирован список потока CQ-MECH-2025"
+    with translation.override("en"):
+        assert audit_sentence(roster) == "Nadezhda Popova printed the roster of the cohort CQ-MECH-2025"
