@@ -77,6 +77,7 @@ class DiplomaRegisterFilterForm(ListFilterForm):
     error (as in the students list)."""
 
     FILTERS = ("year", "cohort", "track", "status")
+    NARROW = ("year", "status")
     search_placeholder = _("Diploma number (or its beginning) or student's name")
 
     # Typed, not chosen from a list: a list of the years with diplomas would cost the page a query.

@@ -31,11 +31,13 @@ class CohortChoiceField(forms.ModelChoiceField):
 
 
 class ListFilterForm(BootstrapFormMixin, forms.Form):
-    """A list page's query string: a search ``q``, the filters named in ``FILTERS``, a sort and a page size.
+    """A list page's query string: a search ``q``, the filters named in ``FILTERS``, a sort and a page size; drawn by
+    ``templates/includes/list_filters.html``.
     Invalid values are dropped, never an error. ``search_placeholder`` is the search box's hint."""
 
     compact = True
     FILTERS: tuple[str, ...] = ()
+    NARROW: tuple[str, ...] = ()  # filters as wide as their content on a laptop (templates/includes/list_filters.html)
     search_placeholder: str | Promise = ""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -73,6 +75,7 @@ class StudentFilterForm(ListFilterForm):
     """The students list's query string (``student_list``)."""
 
     FILTERS = ("partner", "track", "cohort", "status", "corrections")
+    NARROW = ("status", "corrections")
     search_placeholder = _("Name (张伟, Zhang Wei, Чжан), home id or e-mail")
 
     partner = forms.ModelChoiceField(

@@ -14,10 +14,10 @@ from diplomas import signing
 from diplomas.models import CertificateNumberCounter, EnrollmentCertificate
 from diplomas.papers import documents, services
 from diplomas.tests.factories import DiplomaFactory
-from diplomas.tests.test_rendering import needs_poppler, pdftotext, screenshot
+from diplomas.tests.test_rendering import needs_poppler, pdftotext, screenshot, trilingual_track_and_college
 from mobility.foundation.models import AuditEntry
 from programs.models import Module
-from programs.tests.factories import CohortFactory, InstitutionFactory, ModuleFactory, TrackFactory
+from programs.tests.factories import CohortFactory, ModuleFactory
 from students.models import Enrollment, ModuleResult
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
 
@@ -30,18 +30,7 @@ TODAY = datetime.datetime(2026, 12, 7, 10, 0, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def cohort():
-    track = TrackFactory(
-        code="MECH",
-        name_en="Mechatronics and Robotics",
-        name_ru="Мехатроника и робототехника",
-        name_zh="机电一体化与机器人技术",
-    )
-    partner = InstitutionFactory(
-        code="CQVIE",
-        name_en="Chongqing Vocational Institute of Engineering",
-        name_ru="Чунцинский профессиональный инженерный институт",
-        name_zh="重庆工程职业技术学院",
-    )
+    track, partner = trilingual_track_and_college()
     return CohortFactory(track=track, partner=partner, code="MECH-2026")
 
 

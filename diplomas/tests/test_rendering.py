@@ -32,20 +32,26 @@ needs_poppler = pytest.mark.skipif(
 )
 
 
-def make_diploma(*, student=None, number="STK-IAM-2026-000042", **student_fields):
-    """An issued-to-be diploma of a completed enrollment (moved on through the services), with two passed modules."""
+def trilingual_track_and_college():
+    """Track MECH and the college CQVIE with their names in English, Russian and Chinese."""
     track = TrackFactory(
         code="MECH",
         name_en="Mechatronics and Robotics",
         name_ru="Мехатроника и робототехника",
         name_zh="机电一体化与机器人技术",
     )
-    partner = InstitutionFactory(
+    college = InstitutionFactory(
         code="CQVIE",
         name_en="Chongqing Vocational Institute of Engineering",
         name_ru="Чунцинский профессиональный инженерный институт",
         name_zh="重庆工程职业技术学院",
     )
+    return track, college
+
+
+def make_diploma(*, student=None, number="STK-IAM-2026-000042", **student_fields):
+    """An issued-to-be diploma of a completed enrollment (moved on through the services), with two passed modules."""
+    track, partner = trilingual_track_and_college()
     facilitator = InstitutionFactory(
         code="EDUBRIDGE",
         kind="facilitator",
