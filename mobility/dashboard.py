@@ -104,33 +104,16 @@ def enrollments_per_track_by_month() -> list[Mapping[str, Any]]:
     )
 
 
-def applications_to_decide(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enrollment]:
-    """Enrollments in status applied, the oldest application first."""
-    return (
-        Enrollment.objects.filter(status=S.APPLIED)
-        .select_related("student", "cohort", "track")
-        .order_by("applied_on", "id")[:limit]
-    )
-
-
-def enrollments_without_diploma(*, limit: int = ACTION_LIST_LIMIT) -> QuerySet[Enrollment]:
-    """Completed enrollments with no diploma that counts (a revoked one does not), and enrolled ones that satisfy
-    the completion rule (``ready_to_complete`` is true on those); completed ones first, the earliest first."""
-    return (
-        Enrollment.objects.filter(without_diploma_condition())
-        .annotate(ready_to_complete=Q(status=S.ENROLLED))
-        .select_related("student", "cohort", "track")
-        .order_by("ready_to_complete", "completed_on", "enrolled_on", "id")[:limit]
-    )
-
-
 def action_lists(*, limit: int = ACTION_LIST_LIMIT) -> tuple[list[Enrollment], list[Enrollment]]:
-    """The first ``limit`` of ``applications_to_decide`` and of ``enrollments_without_diploma``, in one query: each
-    row is ranked within its list (a window function) and the query keeps the ranks up to ``limit``."""
+    """The dashboard's two action lists, the first ``limit`` of each, in one query: the applications to decide (the
+    oldest application first) and the enrollments without a diploma that counts (``without_diploma_condition``:
+    completed ones first, the earliest completion first, then the enrolled ones ready to complete, with
+    ``ready_to_complete`` true). Each row is ranked within its list (a window function); ranks up to ``limit`` are
+    kept."""
     to_decide = Q(status=S.APPLIED)
     in_list = Case(When(to_decide, then=Value(0)), default=Value(1))
     # One order serves both lists: an application has no completion or enrollment date, so it is ordered by its
-    # application date; an enrollment without a diploma as enrollments_without_diploma orders them.
+    # application date.
     order = [
         Case(When(status=S.ENROLLED, then=Value(1)), default=Value(0)).asc(),
         F("completed_on").asc(),
