@@ -88,8 +88,10 @@ def test_a_cohorts_diplomas_render_in_a_worker_on_the_embedded_broker_with_a_liv
                 time.sleep(0.1)
             assert values and values[-1] == 100, f"the bar stopped at {values}:\n{workers.output()}"
             assert values == sorted(values), values
+            # Seen part-way at least once: the renders finish while the page polls. How many steps it catches depends on
+            # the machine's load (two chunks finishing together are one step), so one is the bound, not more.
             between = [value for value in values if 0 < value < 100]
-            assert len(between) >= 2, f"the bar did not move live: {values}"
+            assert between, f"the bar did not move live: {values}"
             assert "issued: 24" in " ".join(page.locator(".diploma-batch").inner_text().split())
 
     diplomas = Diploma.objects.filter(enrollment__cohort=cohort)
