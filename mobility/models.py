@@ -11,10 +11,12 @@ from mobility.foundation.models import (
     WebhookEndpoint,
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
+from mobility.foundation.people.models import Membership
 
 __all__ = [
     "AuditEntry",
     "IdempotencyRecord",
+    "Membership",
     "OutboxMessage",
     "PartnerAPIKey",
     "StaffDigest",

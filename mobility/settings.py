@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "django_filters",
     "axes",
+    *("django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"),  # two-factor sign-in
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mobility",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed (django-otp)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -126,12 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth --------------------------------------------------------------------------------------------------------
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+_VALIDATORS = ("UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")
+AUTH_PASSWORD_VALIDATORS = [{"NAME": f"django.contrib.auth.password_validation.{v}Validator"} for v in _VALIDATORS]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -149,8 +147,7 @@ AXES_USERNAME_CALLABLE = "mobility.foundation.logins.login_username"
 # The client's address as every per-client limit sees it (the lockout, the verification page's rate limit, the API's
 # throttle): REMOTE_ADDR, or behind TRUSTED_PROXIES the address they forwarded (mobility/foundation/network.py).
 AXES_CLIENT_IP_CALLABLE = "mobility.foundation.network.client_ip"
-# Login lockout: after this many failed attempts for one user name from one address, that pair is refused for the
-# cool-off time; a successful login resets the count.
+# Lockout: this many failures for one user name from one address refuse the pair for the cool-off time.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -159,8 +156,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Students' invitations: the one-time link to set a password is valid this many days (a password reset link
-# follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
+# Invitations (students and the partnership's people): the one-time link to set a password is valid this many days
+# (a password reset link follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
 STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
 # The site's public address, for the absolute links in e-mails to students (invitations, notifications). Falls back
 # to MOBILITY_PUBLIC_URL, the base of the diplomas' QR links, so a deployment sets one address for both.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -393,3 +394,33 @@ class Cohort(TimeStampedModel):
     @property
     def intake_year(self) -> int:
         return self.start_date.year
+
+
+class TeachingAssignment(TimeStampedModel):
+    """A teacher (a user with a ``teacher`` membership) assigned by the office to one module of one cohort: they see
+    that cohort's students and record and import that module's results, nothing else."""
+
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="teaching_assignments",
+        limit_choices_to={"membership__role": "teacher"},
+    )
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+    module = models.ForeignKey(
+        Module, verbose_name=_("module"), on_delete=models.CASCADE, related_name="teaching_assignments"
+    )
+
+    class Meta:
+        verbose_name = _("teaching assignment")
+        verbose_name_plural = _("teaching assignments")
+        ordering = ["cohort", "module__order", "module__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "cohort", "module"], name="teaching_assignment_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort.code} {self.module.code}: {self.teacher}"

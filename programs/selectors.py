@@ -25,10 +25,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractYear
 
-from mobility.foundation.access import partner_institution_id, sees_everything
+from mobility.foundation.access import facilitator_institution_id, partner_institution_id, sees_everything, teacher_id
 
 from . import participants
-from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, TeachingAssignment, Track
 
 Filters = Mapping[str, Any]
 
@@ -227,18 +227,39 @@ def cohort_detail(*, pk: int) -> Cohort:
 
 
 def institutions_visible_to(*, viewer) -> QuerySet[Institution]:
-    partner = partner_institution_id(viewer)
-    if partner is not None:
-        return Institution.objects.filter(pk=partner).order_by("id")
+    """Office staff and staff keys every institution; a partner's key, coordinator, observer or facilitator their
+    own; anyone else (teachers included: the host is theirs) none."""
+    own = partner_institution_id(viewer) or facilitator_institution_id(viewer)
+    if own is not None:
+        return Institution.objects.filter(pk=own).order_by("id")
     return Institution.objects.order_by("id") if sees_everything(viewer) else Institution.objects.none()
 
 
 def cohorts_visible_to(*, viewer) -> QuerySet[Cohort]:
-    """Cohorts of the viewer's partner (``Cohort.partner``); with ids of track, host and partner, no joins."""
+    """Cohorts a viewer may see, with ids of track, host and partner, no joins: every one for office staff and staff
+    keys; a partner's (key, coordinator, observer) the cohorts it sends students to (``Cohort.partner``); a
+    facilitator's those under the agreements it facilitates; a teacher's those they teach a module of; else none."""
+    ordered = Cohort.objects.order_by("-start_date", "code")
     partner = partner_institution_id(viewer)
     if partner is not None:
-        return Cohort.objects.filter(partner_id=partner).order_by("-start_date", "code")
-    return Cohort.objects.order_by("-start_date", "code") if sees_everything(viewer) else Cohort.objects.none()
+        return ordered.filter(partner_id=partner)
+    facilitator = facilitator_institution_id(viewer)
+    if facilitator is not None:
+        return ordered.filter(agreement__facilitator_id=facilitator)
+    teacher = teacher_id(viewer)
+    if teacher is not None:
+        return ordered.filter(pk__in=TeachingAssignment.objects.filter(teacher_id=teacher).values("cohort_id"))
+    return ordered if sees_everything(viewer) else Cohort.objects.none()
+
+
+def teaching_assignments_visible_to(*, viewer) -> QuerySet[TeachingAssignment]:
+    """Teaching assignments: all for office staff, a teacher's own for a teacher, none for anyone else; with the
+    cohort (track, partner) and module."""
+    queryset = TeachingAssignment.objects.select_related("cohort__track", "cohort__partner", "module", "teacher")
+    teacher = teacher_id(viewer)
+    if teacher is not None:
+        return queryset.filter(teacher_id=teacher)
+    return queryset if sees_everything(viewer) else queryset.none()
 
 
 def tracks_visible_to(*, viewer) -> QuerySet[Track]:

@@ -4,13 +4,19 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db.models import CharField, Count, Q, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from mobility.foundation.models import PartnerAPIKey
 from mobility.foundation.notifications.models import StaffNotification
+from mobility.foundation.people.models import Membership
 
 OFFICE = "office"
 OFFICE_ADMIN = "office-admin"
+# The partnership's people (``Membership.Role``): not groups, a membership of their own with their institution.
+COORDINATOR = Membership.Role.COORDINATOR.value
+OBSERVER = Membership.Role.OBSERVER.value
+FACILITATOR = Membership.Role.FACILITATOR.value
+TEACHER = Membership.Role.TEACHER.value
 
 # Permissions of each staff group, as "app_label.codename". ``office`` runs the program day to day;
 # ``office-admin`` also deletes reference data, sees passport data and manages partners' API keys. History is never
@@ -77,17 +83,18 @@ def is_office_staff(user) -> bool:
     return user._office_staff_cache
 
 
-# The prefixes that mark a group's name and the unread notifications' count among the permissions in
-# ``_access_load``'s one query.
-_GROUP, _UNREAD = "group:", "unread:"
+# The prefixes that mark a group's name, the unread notifications' count and the membership (role, institution)
+# among the permissions in ``_access_load``'s one query.
+_GROUP, _UNREAD, _MEMBER = "group:", "unread:", "member:"
 
 
 def _access_load(user) -> None:
     """Read an active, non-superuser user's permissions (their own and their groups'), whether they belong to an
-    office group, and how many of their staff notifications are unread (the menu's bell), in one query: into
-    Django's permission cache (``_perm_cache``), ``_office_staff_cache`` and ``_unread_notifications``.
+    office group, how many of their staff notifications are unread (the menu's bell) and their membership in the
+    partnership (role and institution), in one query: into Django's permission cache (``_perm_cache``),
+    ``_office_staff_cache``, ``_unread_notifications`` and ``_membership_cache``.
 
-    Every staff page asks all three (the access rule, the menu, the bell): Django would read them in four queries."""
+    Every page asks them (the access rule, the menu, the bell): Django would read them in five queries."""
     if hasattr(user, "_perm_cache") and hasattr(user, "_office_staff_cache"):
         return
     unread = (
@@ -103,18 +110,30 @@ def _access_load(user) -> None:
         .values_list("content_type__app_label", "codename")
         .union(Group.objects.filter(user=user).order_by().annotate(kind=Value(_GROUP)).values_list("kind", "name"))
         .union(unread, all=True)
+        .union(
+            Membership.objects.filter(user=user)
+            .order_by()
+            .annotate(kind=Concat(Value(_MEMBER), "role", output_field=CharField()))
+            .annotate(place=Cast("institution_id", CharField()))
+            .values_list("kind", "place"),
+            all=True,
+        )
     )
-    perms, groups, unread_count = set(), set(), 0
+    perms, groups, unread_count, membership = set(), set(), 0, None
     for first, second in rows:
         if first == _GROUP:
             groups.add(second)
         elif first == _UNREAD:
             unread_count = int(second)
+        elif first.startswith(_MEMBER):
+            membership = (first.removeprefix(_MEMBER), None if second is None else int(second))
         else:
             perms.add(f"{first}.{second}")
     user._perm_cache = perms
     user._office_staff_cache = bool(groups & {OFFICE, OFFICE_ADMIN})
+    user._office_admin_cache = OFFICE_ADMIN in groups
     user._unread_notifications = unread_count
+    user._membership_cache = membership
 
 
 class PermissionsBackend(ModelBackend):
@@ -152,11 +171,67 @@ def is_staff_key(viewer) -> bool:
     return _is_api_key(viewer) and viewer.institution.code == settings.MOBILITY_HOST_CODE
 
 
+def _membership(viewer) -> tuple[str, int | None] | None:
+    """(role, institution id) of a logged-in, active member of the partnership; None for anyone else."""
+    if _is_api_key(viewer) or not (viewer and getattr(viewer, "is_authenticated", False) and viewer.is_active):
+        return None
+    if viewer.is_superuser:
+        return None
+    _access_load(viewer)
+    return viewer._membership_cache
+
+
+def member_role(viewer) -> str | None:
+    """``coordinator``, ``observer``, ``facilitator`` or ``teacher`` for a member of the partnership; else None."""
+    membership = _membership(viewer)
+    return membership[0] if membership else None
+
+
 def partner_institution_id(viewer) -> int | None:
-    """The institution a partner system's key is limited to; None for every other viewer (staff keys included)."""
-    if _is_api_key(viewer) and not is_staff_key(viewer):
-        return viewer.institution_id
+    """The sending college a viewer is limited to: a partner system's key (staff keys excluded), or a coordinator's
+    or observer's own college; None for every other viewer."""
+    if _is_api_key(viewer):
+        return None if is_staff_key(viewer) else viewer.institution_id
+    membership = _membership(viewer)
+    if membership and membership[0] in (COORDINATOR, OBSERVER):
+        return membership[1]
     return None
+
+
+def facilitator_institution_id(viewer) -> int | None:
+    """The facilitator institution whose agreements' cohorts a facilitator's staff see; None for anyone else."""
+    membership = _membership(viewer)
+    return membership[1] if membership and membership[0] == FACILITATOR else None
+
+
+def teacher_id(viewer) -> int | None:
+    """A teacher's user id (what ``programs.TeachingAssignment.teacher`` points at); None for anyone else."""
+    membership = _membership(viewer)
+    return viewer.pk if membership and membership[0] == TEACHER else None
+
+
+def partner_can_write(viewer) -> bool:
+    """Whether a partner's viewer may nominate, import and manage its own keys and webhooks: a coordinator, or a key
+    (whose write scope ``ApiAccess`` checks); an observer only reads."""
+    if _is_api_key(viewer):
+        return partner_institution_id(viewer) is not None
+    return member_role(viewer) == COORDINATOR
+
+
+def viewer_role(viewer) -> str:
+    """The one word for who a viewer is, as the access matrix and the pages' layouts name them: ``anonymous``,
+    ``office-admin``, ``office``, ``staff-key``, ``partner-key``, ``coordinator``, ``observer``, ``facilitator``,
+    ``teacher``, ``student``, or ``nobody`` (logged in, but none of these)."""
+    if _is_api_key(viewer):
+        return "staff-key" if is_staff_key(viewer) else "partner-key"
+    if not (viewer and getattr(viewer, "is_authenticated", False) and viewer.is_active):
+        return "anonymous"
+    if is_office_staff(viewer):
+        return OFFICE_ADMIN if viewer.is_superuser or viewer._office_admin_cache else OFFICE
+    role = member_role(viewer)
+    if role:
+        return role
+    return "student" if getattr(viewer, "student", None) is not None else "nobody"
 
 
 def sees_everything(viewer) -> bool:

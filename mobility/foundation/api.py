@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
 
-from mobility.foundation.access import is_office_staff, is_staff_key
+from mobility.foundation.access import is_office_staff, is_staff_key, partner_can_write, partner_institution_id
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import PartnerAPIKey
 from mobility.foundation.network import client_ip
@@ -120,11 +120,20 @@ class ApiAccess(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             raise exceptions.NotAuthenticated()
-        if not is_office_staff(user):
-            raise exceptions.PermissionDenied(
-                _("The API is for partner systems (API keys) and office staff."), code="not_api_user"
-            )
-        return True
+        if is_office_staff(user):
+            return True
+        # A partner coordinator's session uses the API as its college's key would, with both scopes; an observer's
+        # with the read scope only.
+        if partner_institution_id(user) is not None:
+            if request.method not in SAFE_METHODS and not partner_can_write(user):
+                raise exceptions.PermissionDenied(
+                    _("A partner observer reads only: this needs a coordinator."), code="insufficient_scope"
+                )
+            return True
+        raise exceptions.PermissionDenied(
+            _("The API is for partner systems (API keys), partner coordinators and office staff."),
+            code="not_api_user",
+        )
 
 
 class ApiRateThrottle(SimpleRateThrottle):
