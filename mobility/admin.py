@@ -28,6 +28,7 @@ from mobility.foundation.models import (
     WebhookEndpoint,
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
+from mobility.foundation.people.models import Membership
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -275,3 +276,13 @@ class StaffDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "day"
     fields = ("user", "day", "until", "count", "sent_at")
     readonly_fields = fields
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Raw data: the office invites, deactivates and assigns the partnership's people on its own pages (audited)."""
+
+    list_display = ("full_name", "role", "institution", "user", "language", "invited_at")
+    list_filter = ("role",)
+    list_select_related = ("institution", "user")
+    search_fields = ("full_name", "user__username", "user__email", "institution__code", "institution__name_en")

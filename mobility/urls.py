@@ -20,6 +20,10 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("students.portal.urls")),
+    # The partnership's people: partner coordinators and observers, the facilitator, teachers.
+    path("partner/", include("mobility.partner_portal.urls")),
+    path("facilitator/", include("mobility.facilitation.urls")),
+    path("teaching/", include("students.teaching.urls")),
     path("students/", include("mobility.personal_data.urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),

@@ -9,11 +9,11 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from mobility.foundation.admin import ReadOnlyInline, audit_log_link
+from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline, audit_log_link
 from mobility.foundation.exceptions import DomainError
 
 from . import participants, services
-from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, TeachingAssignment, Track
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -300,3 +300,12 @@ class CohortAdmin(admin.ModelAdmin):
     @admin.display(description=_("enrollments"), ordering="_enrollment_count")
     def enrollment_count(self, cohort: "WithAnnotations[Cohort, EnrollmentCount]") -> int:
         return cohort._enrollment_count
+
+
+@admin.register(TeachingAssignment)
+class TeachingAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Raw data: the office assigns teachers on the people pages (audited)."""
+
+    list_display = ("teacher", "cohort", "module")
+    list_select_related = ("teacher", "cohort", "module")
+    search_fields = ("teacher__username", "teacher__email", "cohort__code", "module__code")

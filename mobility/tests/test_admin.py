@@ -17,6 +17,8 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diplomas.models import (
     CertificateNumberCounter,
@@ -37,8 +39,10 @@ from mobility.foundation.models import (
     WebhookEndpoint,
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotificationPreference
+from mobility.foundation.people.models import Membership
+from mobility.tests.partnership import make_member
 from mobility.tests.support import admin_url as _url
-from programs.models import Institution
+from programs.models import Institution, TeachingAssignment
 from programs.tests.factories import (
     AgreementFactory,
     AgreementQuotaFactory,
@@ -127,6 +131,12 @@ def row_of_every_model(admin_user):
     StaffDigest.objects.create(user=admin_user, day=datetime.date(2026, 12, 1), until=timezone.now(), count=1)
     saved = saved_filter_create(name="Completed", params={"status": "completed"}, by=admin_user)
     message_send(by=admin_user, token=uuid.uuid4(), audience="filter", saved_filter=saved, versions={"en": ("S", "T")})
+    teacher = make_member("teacher-zhang", Membership.Role.TEACHER, full_name="Zhang Wei")
+    make_member("coordinator-cq", Membership.Role.COORDINATOR, college, full_name="Li Na")
+    TeachingAssignment.objects.create(teacher=teacher, cohort=cohort, module=module)
+    # Two-factor devices (django-otp's admin is how the office removes a lost phone's device).
+    TOTPDevice.objects.create(user=teacher, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=teacher, name="recovery codes")
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)

@@ -1,0 +1,11 @@
+"""The facilitator's view, under /facilitator/ (mobility/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "facilitator"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+]

@@ -1,0 +1,57 @@
+"""The partner portal's access rule and layout (``PartnerView``)."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from mobility.foundation.access import COORDINATOR, OBSERVER, partner_can_write, partner_institution_id
+from mobility.foundation.views import MemberRequiredMixin
+from programs.models import Institution
+
+# The portal's menu: (URL name, label function, section). A page names its section; the coordinator-only entries
+# are hidden from observers.
+NAV = (("partner:home", lambda: _("Overview"), "home", False),)
+
+
+class PartnerView(MemberRequiredMixin, View):
+    """A page of the partner portal: coordinators and observers of a sending college. ``self.institution`` is the
+    viewer's college; ``self.can_write`` whether they may change anything (coordinators; observers read).
+    Observers only read: any POST of theirs is refused (403) before the view runs."""
+
+    roles = (COORDINATOR, OBSERVER)
+    template_name = ""
+    section = ""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.institution = None
+        self.can_write = False
+        institution_id = partner_institution_id(request.user) if request.user.is_authenticated else None
+        if institution_id is not None:
+            self.institution = Institution.objects.get(pk=institution_id)
+            self.can_write = partner_can_write(request.user)
+
+    def allowed(self, request) -> bool:
+        return request.method in ("GET", "HEAD", "OPTIONS") or self.can_write
+
+    def render(self, request, context: dict | None = None, *, template_name: str | None = None, status: int = 200):
+        membership = request.user.membership
+        nav = [
+            (reverse(name), label(), section)
+            for name, label, section, writes_only in NAV
+            if self.can_write or not writes_only
+        ]
+        base = {
+            "area_name": _("Partner portal"),
+            "home_url": reverse("partner:home"),
+            "place_name": self.institution.name() if self.institution else "",
+            "person_name": membership.full_name,
+            "nav": nav,
+            "section": self.section,
+            "institution": self.institution,
+            "can_write": self.can_write,
+        }
+        return render(request, template_name or self.template_name, {**base, **(context or {})}, status=status)
