@@ -203,7 +203,9 @@ class GradebookPreviewView(TeachingView):
             "entry": entry,
             "form": form,
             "preview": preview,
-            "counts": preview.counts() if preview else {},
+            "counts": preview.counts()
+            if preview
+            else dict.fromkeys(Status.WRITTEN + (Status.UNCHANGED, Status.KEPT), 0),
             "real": bool(preview) and preview.kinds.get(form.data.get("item")) == REAL,
             "Status": Status,
         }

@@ -277,3 +277,12 @@ def test_the_pages_read_in_a_fixed_number_of_queries(teacher_m, world, extra, dj
             response = teacher_m.get(url)
         assert response.status_code == 200
     assert len(response.context["entries"]) == min(extra, 25)
+
+
+@pytest.mark.parametrize(("language", "heading"), [("ru", "Мои модули"), ("zh-hans", "我的模块"), ("en", "My modules")])
+def test_the_pages_speak_the_teacher_s_language(teacher_m, world, language, heading):
+    teacher_m.cookies["django_language"] = language
+    html = teacher_m.get(reverse("teaching:home")).content.decode()
+    assert f'lang="{language}"' in html and heading in html
+    history = teacher_m.get(reverse("teaching:history")).content.decode()
+    assert {"ru": "Моя история", "zh-hans": "我的记录", "en": "My history"}[language] in history

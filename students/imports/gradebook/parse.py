@@ -36,6 +36,7 @@ def parse_gradebook(
     Writes nothing. Problems in cells are ``RowError``s in ``preview.errors``; a file without an e-mail or ID number
     column, or without any score column, is refused with ``ImportFileError``.
     """
+    only = None if modules is None else {module.pk for module in modules}
     found, item_columns, refused, notes = _columns(table.headers)
     modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
     by_id = {module.pk: module for module in modules}
@@ -48,10 +49,9 @@ def parse_gradebook(
     saved = {row.item_name: by_id.get(row.module_id) if row.module_id is not None else None for row in saved_rows}
     extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
     combined = saved | extra
-    if modules is not None:
-        allowed = {module.pk for module in modules}
+    if only is not None:
         combined = {
-            item: module if module is not None and module.pk in allowed else None
+            item: module if module is not None and module.pk in only else None
             for item in items
             for module in [combined.get(item)]
         }
