@@ -1,6 +1,6 @@
 """The teacher's workspace in a real headless chromium against the live server: a teacher logs in, opens their
 module's grid and records a result (Russian, 1280 px), then reads it on a phone (Chinese, 360 px) with no sideways
-scroll. Screenshots go to /tmp/teach-*.png for a person to look at.
+scroll and imports the module's gradebook column there. Screenshots go to /tmp/teach-*.png for a person to look at.
 
 Run alone with ``pytest -m e2e students/tests/test_teaching_e2e.py``.
 """
@@ -17,6 +17,7 @@ from programs.models import TeachingAssignment
 from students.models import Enrollment, ModuleResult
 
 from .factories import EnrollmentFactory, StudentFactory
+from .gradebook_files import gradebook_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ def test_a_teacher_records_a_module_s_result(browser, live_server):
         given_name_cyrillic="На",
     )
     newcomer = EnrollmentFactory(cohort=world.cohort_a, student=student, status=Enrollment.Status.ENROLLED)
+    later = EnrollmentFactory(cohort=world.cohort_a, status=Enrollment.Status.ENROLLED)  # no result yet
     assignment = TeachingAssignment.objects.get(teacher=world.user("teacher-m"))
     grid = f"{live_server.url}{reverse('teaching:grid', args=[assignment.pk])}"
 
@@ -89,3 +91,28 @@ def test_a_teacher_records_a_module_s_result(browser, live_server):
             page.screenshot(path=f"/tmp/teach-{name}-zh-360.png", full_page=True)
 
         expect(page.locator(".teaching-history")).to_contain_text(newcomer.student.full_name_latin)
+
+        # the module's gradebook column on the phone: upload, preview, import
+        page.goto(f"{live_server.url}{reverse('teaching:gradebook', args=[assignment.pk])}")
+        item = f"{world.module_m.code} exam"
+        data = gradebook_csv(
+            [
+                ["Na", "Li", "", student.email, "64", "99"],
+                ["A", "B", "", later.student.email, "58", "1"],
+                ["X", "Y", "", world.student_b.email, "10", "10"],  # cohort B: not imported
+            ],
+            header=["First name", "Last name", "ID number", "Email address", f"{item} (Percentage)", "Other (Real)"],
+        )
+        page.set_input_files("input[name=file]", files=[{"name": "grades.csv", "mimeType": "text/csv", "buffer": data}])
+        page.click("form.gradebook-upload button[type=submit]")
+        expect(page.locator(".gradebook-counts")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"gradebook preview: {width} px wide at 360: {page.evaluate(WIDEST)}"
+        page.screenshot(path="/tmp/teach-gradebook-zh-360.png", full_page=True)
+        page.click("form.gradebook-confirm button[name=confirm]")
+        expect(page.locator(".gradebook-result")).to_be_visible()
+    kept = ModuleResult.objects.get(enrollment=newcomer, module=world.module_m)  # passed: the LMS does not replace it
+    assert (kept.score, kept.source) == (Decimal("72.50"), ModuleResult.Source.MANUAL)
+    imported = ModuleResult.objects.get(enrollment=later, module=world.module_m)
+    assert (imported.score, imported.source) == (Decimal("58.00"), ModuleResult.Source.LMS)
+    assert ModuleResult.objects.get(enrollment=world.enrollment_b, module=world.module_m).score == 80
