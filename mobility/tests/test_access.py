@@ -12,6 +12,7 @@ from django.urls import URLResolver, get_resolver
 from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
+from programs.models import TeachingAssignment
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation, Message, MessageRecipient, SavedFilter
 from students.tests.factories import EnrollmentFactory
@@ -112,6 +113,12 @@ def objects():
             language="en",
         ).message_id,
         "saved-filters": SavedFilter.objects.create(name="Applied", params={"status": "applied"}).pk,
+        # A teacher's assignment (/teaching/assignments/<id>/): the teacher's pages send everyone else home.
+        "assignments": TeachingAssignment.objects.create(
+            teacher=get_user_model().objects.create_user("teacher"),
+            cohort=enrollment.cohort,
+            module=ModuleFactory(track=enrollment.track),
+        ).pk,
     }
 
 

@@ -63,6 +63,11 @@ NOT_PAGES = {
     "my-data": "student portal",
     "messages": "student portal",
     "message": "student portal",
+    # the teacher's workspace: for teachers only (others are sent to their home); its languages:
+    # students/tests/test_teaching.py (its "home" is the partnership's pages' name above)
+    "grid": "teacher's workspace",
+    "history": "teacher's workspace",
+    "gradebook": "teacher's workspace",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {

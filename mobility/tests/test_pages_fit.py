@@ -176,8 +176,10 @@ def demo(settings):
 # Values for the URL parameters of staff pages, by the path segment before the parameter (as in test_access.py);
 # a new kind of segment gets its line here. Each picks the demo's richest object of its kind.
 def _page_objects(demo: dict) -> dict:
+    from django.contrib.auth import get_user_model
+
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
-    from programs.models import Agreement, Contact, Module, Track
+    from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
     from students.models import Continuation
 
     enrollment = demo["enrollment"]
@@ -193,6 +195,14 @@ def _page_objects(demo: dict) -> dict:
             endpoint=hook, event=WebhookEndpoint.Event.DIPLOMA_ISSUED, event_id=uuid.uuid4(), payload={"a": 1}
         )
     message = demo["message"]
+    # A teacher's assignment: office staff opening /teaching/assignments/<id>/ are sent to the dashboard.
+    assignment = TeachingAssignment.objects.filter(cohort_id=enrollment.cohort_id).first()
+    if assignment is None:
+        assignment = TeachingAssignment.objects.create(
+            teacher=get_user_model().objects.get_or_create(username="crawl-teacher")[0],
+            cohort_id=enrollment.cohort_id,
+            module=Module.objects.filter(track_id=enrollment.track_id).first(),
+        )
     return {
         "messages": message.pk,
         "students": demo["student"].pk,
@@ -208,6 +218,7 @@ def _page_objects(demo: dict) -> dict:
         "webhooks": hook.pk,
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
+        "assignments": assignment.pk,
     }
 
 

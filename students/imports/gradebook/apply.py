@@ -103,11 +103,15 @@ def gradebook_import(
     assessed_on: datetime.date,
     mapping: dict[str, Module | None] | None = None,
     maxima: dict[str, Decimal | None] | None = None,
+    modules: list[Module] | None = None,
     dry_run: bool = False,
 ) -> GradebookImport:
     """Save the given mapping (and maxima), read the file against it and import it: ONE transaction, so a refusal
     changes nothing, the mapping included. A dry run goes through exactly the same steps and checks (the mapping's
     "one module, one item", every score under the enrollments' lock) and then rolls everything back.
+
+    ``modules`` restricts the import to those modules (``parse_gradebook``): only their scores are written, and a
+    mapping to any other module is refused (``wrong_module``).
 
     Refuses (``DomainError``, nothing saved) a mapping or maximum of an item that is not in the file (a typo would
     otherwise be saved for the cohort), whatever ``gradebook_mapping_save`` refuses, and (``GradebookRefused``, with
@@ -122,10 +126,20 @@ def gradebook_import(
             code="unknown_item",
             field=unknown[0],
         )
+    if modules is not None:
+        allowed = {module.pk for module in modules}
+        outside = [item for item, module in (mapping or {}).items() if module is not None and module.pk not in allowed]
+        if outside:
+            raise DomainError(
+                _("“%(item)s” may be mapped only to %(modules)s.")
+                % {"item": outside[0], "modules": ", ".join(module.code for module in modules)},
+                code="wrong_module",
+                field=outside[0],
+            )
     with transaction.atomic():
         if mapping or maxima:
             gradebook_mapping_save(cohort=cohort, by=by, mapping=mapping or {}, maxima=maxima)
-        preview = parse_gradebook(table, cohort=cohort)
+        preview = parse_gradebook(table, cohort=cohort, modules=modules)
         try:
             outcome = apply_gradebook(preview, by=by, assessed_on=assessed_on)
         except DomainError as error:

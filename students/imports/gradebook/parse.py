@@ -3,6 +3,7 @@ students and reconcile each score with the stored results; writes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models.functions import Lower
@@ -25,13 +26,17 @@ def parse_gradebook(
     cohort: Cohort,
     mapping: dict[str, Module | None] | None = None,
     maxima: dict[str, Decimal | None] | None = None,
+    modules: Iterable[Module] | None = None,
 ) -> GradebookPreview:
     """Read a gradebook table, match its rows to the cohort's students and compare it with the stored results.
 
-    ``mapping`` and ``maxima`` (unsaved choices) are laid over the cohort's saved mapping. Writes nothing. Problems in
-    cells are ``RowError``s in ``preview.errors``; a file without an e-mail or ID number column, or without any
-    score column, is refused with ``ImportFileError``.
+    ``mapping`` and ``maxima`` (unsaved choices) are laid over the cohort's saved mapping. ``modules`` restricts the
+    reading to those modules (a teacher's import of their module's column): every other item, mapped or not, counts
+    as "not a module" here (not read, not asked for), so only those modules' scores are compared and written.
+    Writes nothing. Problems in cells are ``RowError``s in ``preview.errors``; a file without an e-mail or ID number
+    column, or without any score column, is refused with ``ImportFileError``.
     """
+    only = None if modules is None else {module.pk for module in modules}
     found, item_columns, refused, notes = _columns(table.headers)
     modules = list(Module.objects.filter(track_id=cohort.track_id).order_by("order", "code"))
     by_id = {module.pk: module for module in modules}
@@ -43,6 +48,13 @@ def parse_gradebook(
     ]
     saved = {row.item_name: by_id.get(row.module_id) if row.module_id is not None else None for row in saved_rows}
     extra = {item: module for item, module in (mapping or {}).items() if module is None or module.pk in by_id}
+    combined = saved | extra
+    if only is not None:
+        combined = {
+            item: module if module is not None and module.pk in only else None
+            for item in items
+            for module in [combined.get(item)]
+        }
     preview = GradebookPreview(
         cohort=cohort,
         items=items,
@@ -50,7 +62,7 @@ def parse_gradebook(
         errors=[],
         refused_items=refused,
         duplicate_columns=notes,
-        mapping=saved | extra,
+        mapping=combined,
         modules=modules,
         kinds=dict(item_columns.values()),
         maxima={row.item_name: row.max_points for row in saved_rows} | dict(maxima or {}),
