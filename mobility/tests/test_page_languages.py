@@ -63,6 +63,8 @@ NOT_PAGES = {
     "my-data": "student portal",
     "messages": "student portal",
     "message": "student portal",
+    # the facilitator's pages: for facilitators only (superusers are redirected); languages: test_facilitation.py
+    "cohort": "the facilitator's cohort page",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
