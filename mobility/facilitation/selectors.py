@@ -4,7 +4,7 @@ Every row comes through the one access rule (``programs.selectors.cohorts_visibl
 ``students.selectors.visible_enrollments_only``, with ``viewer``): for a facilitator's staff, the cohorts under the
 agreements their institution facilitates. The figures are the office report's (``mobility.reports.figures``:
 the same aggregates over a different set of enrollments), plus the progress distribution of the students studying
-now, counted in the same grouped query (``progress_band``): nothing loops over students in Python.
+now, counted in the same grouped query (``with_progress_band``): nothing loops over students in Python.
 
 What a student row holds is a whitelist (``StudentProgressRow``): names, status, progress, completion date and
 diploma number. The page cannot show a passport, a birth date or contact details because it is never given them.
