@@ -146,7 +146,7 @@ def cohort_figures(*, viewer, cohorts: Iterable[Cohort]) -> dict[int, Figures]:
     aggregates = {name: aggregate for name, aggregate in enrollment_figures().items() if name in COUNTS}
     rows = (
         with_issued_diploma(with_progress_band(enrollments))
-        .values("cohort_id", "progress_band")
+        .values("cohort_id", "progress_band")  # type: ignore[misc]  # an annotation, which the stubs cannot follow
         .annotate(**aggregates)
         .order_by()
     )
@@ -204,7 +204,7 @@ def cohort_students(*, viewer, cohort: Cohort) -> list[StudentProgressRow]:
                 name_latin=student.full_name_latin,
                 name_cyrillic=student.full_name_cyrillic,
                 status=enrollment.status,
-                status_label=S(enrollment.status).label,
+                status_label=str(S(enrollment.status).label),  # in the request's language
                 required_passed=done.required_passed,
                 required=done.required,
                 percent=done.percent,
