@@ -8,4 +8,5 @@ app_name = "facilitator"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("cohorts/<int:pk>/", views.CohortView.as_view(), name="cohort"),
 ]

@@ -68,6 +68,8 @@ NOT_PAGES = {
     "grid": "teacher's workspace",
     "history": "teacher's workspace",
     "gradebook": "teacher's workspace",
+    # the facilitator's pages: for facilitators only (superusers are redirected); languages: test_facilitation.py
+    "cohort": "the facilitator's cohort page",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
