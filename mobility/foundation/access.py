@@ -119,14 +119,15 @@ def _access_load(user) -> None:
             all=True,
         )
     )
-    perms, groups, unread_count, membership = set(), set(), 0, None
+    perms, groups, unread_count = set(), set(), 0
+    membership: tuple[str, int | None] | None = None
     for first, second in rows:
         if first == _GROUP:
             groups.add(second)
         elif first == _UNREAD:
             unread_count = int(second)
         elif first.startswith(_MEMBER):
-            membership = (first.removeprefix(_MEMBER), None if second is None else int(second))
+            membership = (first.removeprefix(_MEMBER), int(second) if second else None)  # None: a teacher
         else:
             perms.add(f"{first}.{second}")
     user._perm_cache = perms

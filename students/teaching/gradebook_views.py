@@ -59,7 +59,7 @@ class ColumnForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, items: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = [(item, item) for item in items]
+        self.fields["item"].choices = [(item, item) for item in items]  # type: ignore[attr-defined]
 
 
 def column_choices(table, assignment: TeachingAssignment) -> tuple[list[str], str, list[str]]:
