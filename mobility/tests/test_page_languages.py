@@ -63,6 +63,10 @@ NOT_PAGES = {
     "my-data": "student portal",
     "messages": "student portal",
     "message": "student portal",
+    # the partner portal: for coordinators only (superusers are redirected); its languages:
+    # mobility/tests/test_partner_nominations.py
+    "nominate": "partner portal",
+    "roster-import": "partner portal",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {
