@@ -185,7 +185,7 @@ class NominateView(CoordinatorView):
                         request,
                         _("%(student)s is already in cohort %(cohort)s (%(status)s); nothing was changed.")
                         % {
-                            "student": nomination.student,
+                            "student": nomination.student.name_in(),
                             "cohort": nomination.enrollment.cohort.code,
                             "status": nomination.enrollment.get_status_display(),
                         },
@@ -194,7 +194,7 @@ class NominateView(CoordinatorView):
                     messages.success(
                         request,
                         _("%(student)s applied to cohort %(cohort)s. The office will decide on the application.")
-                        % {"student": nomination.student, "cohort": nomination.enrollment.cohort.code},
+                        % {"student": nomination.student.name_in(), "cohort": nomination.enrollment.cohort.code},
                     )
                 return redirect(student_page(nomination.student))
         return self.render(request, {"form": form, "has_cohorts": True}, status=400)
