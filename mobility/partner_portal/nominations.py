@@ -131,12 +131,17 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields if name != "cohort"}
 
 
-def student_page(student: Student) -> str:
-    """The student's page in the portal, or the portal's first page where there is none."""
+def _page(name: str, *args) -> str:
+    """A page of the portal, or its first page where there is none (the reading pages are built beside these)."""
     try:
-        return reverse("partner:student", args=[student.pk])
+        return reverse(name, args=args)
     except NoReverseMatch:
         return reverse("partner:home")
+
+
+def student_page(student: Student) -> str:
+    """The student's page in the portal."""
+    return _page("partner:student", student.pk)
 
 
 class CoordinatorView(PartnerView):
@@ -278,7 +283,7 @@ class RosterPreviewView(CoordinatorView):
             return self.render(request, context, status=400)
         roster_upload_forget(request, token)
         messages.success(request, roster_imported_message(preview, result))
-        return redirect("partner:home")
+        return redirect(_page("partner:applications"))
 
 
 class RosterTemplateView(CoordinatorView):
@@ -286,6 +291,6 @@ class RosterTemplateView(CoordinatorView):
 
     def get(self, request):
         cohort_id = request.GET.get("cohort", "")
-        cohorts = cohorts_visible_to(viewer=request.user).select_related("track")
+        cohorts = cohorts_visible_to(viewer=request.user).select_related("track", "partner")
         cohort = cohorts.filter(pk=cohort_id).first() if cohort_id.isdigit() else None
         return roster_template_response(request.GET.get("format", "xlsx"), cohort=cohort)

@@ -254,7 +254,7 @@ def test_roster_upload_preview_and_apply(client, world, open_cohort):
     preview = client.get(response["Location"])
     html = preview.content.decode()
     assert preview.status_code == 200 and "Confirm import" in html and "张伟" in html
-    assert "were ignored" in html  # passport columns: as for office staff without the sensitive-data permission
+    assert "were ignored" not in html  # passport columns: a partner writes them for its own students
     applied = client.post(response["Location"])
     assert applied.status_code == 302
     students = Student.objects.filter(home_student_id__in=["2026001", "2026002", "2026003"])
@@ -264,6 +264,20 @@ def test_roster_upload_preview_and_apply(client, world, open_cohort):
     actors = set(AuditEntry.objects.filter(action="enrollment.apply").values_list("actor_id", flat=True))
     assert actors == {world.user("coordinator-a").pk}
     assert "3 students created" in client_page_text(client, applied)
+    assert students.get(home_student_id="2026001").passport_number == "E2026001"
+
+
+def test_a_roster_update_does_not_show_stored_passport_data(client, world, open_cohort):
+    login(client, world)
+    Student.objects.create(
+        home_institution=world.college_a, home_student_id="2026001", family_name_latin="Zhang",
+        given_name_latin="Wei", passport_number="G00000001",
+    )  # fmt: skip
+    preview_url = upload(client, xlsx(rows_of(ROWS[:1])), open_cohort)["Location"]
+    html = client.get(preview_url).content.decode()
+    assert "E2026001" in html and "G00000001" not in html and "***" in html
+    client.post(preview_url)
+    assert Student.objects.get(home_student_id="2026001").passport_number == "E2026001"
 
 
 def test_a_roster_with_errors_changes_nothing(client, world, open_cohort):
@@ -280,17 +294,26 @@ def test_a_roster_with_errors_changes_nothing(client, world, open_cohort):
 
 
 def test_a_row_of_another_college_is_refused(client, world, open_cohort):
-    """A row naming another college's cohort, or the e-mail of another college's student: row errors."""
+    """A row naming another college, another college's cohort, or the e-mail of another college's student: row
+    errors; a row naming the coordinator's own college is fine."""
     login(client, world)
-    rows = rows_of(ROWS[:2])
+    rows = rows_of(ROWS)
+    for row in rows:
+        row["college"] = world.college_a.code.lower()
     rows[0]["cohort code"] = world.cohort_b.code
     rows[1]["e-mail"] = world.student_b.email
+    rows[2]["college"] = world.college_b.code
     before = counts()
     preview_url = upload(client, xlsx(rows), open_cohort)["Location"]
     preview = client.get(preview_url).context["preview"]
-    errors = {error.row: error.message for error in preview.errors}
-    assert set(errors) == {2, 3}
-    assert world.cohort_b.code in errors[2] and "another student" in errors[3]
+    errors = {error.row: (error.column, error.message) for error in preview.errors}
+    assert set(errors) == {2, 3, 4}
+    assert world.cohort_b.code in errors[2][1] and "another student" in errors[3][1]
+    assert errors[4] == (
+        "college",
+        f"{world.college_b.code} is not {world.college_a.code}, the sending college of this import: "
+        "a college nominates its own students.",
+    )
     assert client.post(preview_url).status_code == 400
     assert counts() == before
 

@@ -21,6 +21,7 @@ from mobility.tests.support import recorded_page
 from programs.tests.factories import AgreementQuotaFactory, CohortFactory, ModuleFactory, TrackFactory
 from students import services
 from students.models import Enrollment, Student
+from students.tests.roster_files import ROWS, rows_of, xlsx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -141,3 +142,43 @@ def test_a_coordinator_on_a_phone_in_chinese_nominates_and_follows_to_a_diploma(
     saved = Path(tmp_path) / "diploma.pdf"
     caught.value.save_as(saved)
     assert saved.read_bytes() == FAKE_PDF
+
+
+def test_a_coordinator_on_a_phone_imports_a_roster(phone, live_server, world, tmp_path):
+    """The office's import on the coordinator's phone: upload, the preview with a row error (nothing saved), the
+    file corrected, confirmed: every row applied."""
+    page = phone
+    coordinator = world.user("coordinator-a")
+    page.goto(live_server.url + reverse("partner:roster-import"))
+    page.fill("input[name=username]", coordinator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(f"**{reverse('partner:roster-import')}")
+    expect(page.locator("h1")).to_have_text("导入名单")
+
+    rows = rows_of(ROWS)
+    rows[2]["e-mail"] = world.student_b.email  # another college's student's e-mail: a row error
+    bad = tmp_path / "名单.xlsx"
+    bad.write_bytes(xlsx(rows))
+    page.set_input_files("input[name=file]", str(bad))
+    page.select_option("select[name=cohort]", str(world.open_cohort.pk))
+    page.click("#roster-form button[type=submit]")
+    expect(page.locator("#roster-rows tr.table-danger")).to_have_count(1)
+    expect(page.locator("#row-errors")).to_contain_text("第 4 行")
+    expect(page.locator("form button[type=submit]", has_text="确认导入")).to_have_count(0)
+    shoot(page, "10-roster-errors")
+    assert not Student.objects.filter(home_student_id__in=["2026001", "2026002", "2026003"]).exists()
+
+    page.goto(live_server.url + reverse("partner:roster-import"))
+    good = tmp_path / "roster.xlsx"
+    good.write_bytes(xlsx(rows_of(ROWS)))
+    page.set_input_files("input[name=file]", str(good))
+    page.select_option("select[name=cohort]", str(world.open_cohort.pk))
+    page.click("#roster-form button[type=submit]")
+    expect(page.locator("#roster-rows tbody tr")).to_have_count(3)
+    shoot(page, "11-roster-preview")
+    page.locator("form button[type=submit]", has_text="确认导入").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    shoot(page, "12-roster-imported")
+    applied = Enrollment.objects.filter(cohort=world.open_cohort, status="applied")
+    assert applied.count() == 3

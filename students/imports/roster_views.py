@@ -243,7 +243,8 @@ class RosterTemplateView(StaffRequiredMixin, View):
 
     def get(self, request):
         cohort_id = request.GET.get("cohort", "")
-        cohort = Cohort.objects.select_related("track").filter(pk=cohort_id).first() if cohort_id.isdigit() else None
+        cohorts = Cohort.objects.select_related("track", "partner")
+        cohort = cohorts.filter(pk=cohort_id).first() if cohort_id.isdigit() else None
         return roster_template_response(request.GET.get("format", "xlsx"), cohort=cohort)
 
 
