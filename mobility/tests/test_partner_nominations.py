@@ -344,3 +344,24 @@ def test_another_coordinator_cannot_use_an_upload(client, world, open_cohort):
     preview_url = upload(client, xlsx([person("2026009", "赵", "六", "Zhao", "Liu")]), open_cohort)["Location"]
     login(client, world, "coordinator-b")
     assert client.get(preview_url).status_code == 404  # the token is in the other coordinator's session only
+
+
+@pytest.mark.parametrize("size", [1, 60])
+def test_the_roster_preview_reads_a_fixed_number_of_queries(
+    client, world, open_cohort, size, django_assert_max_num_queries
+):
+    """Parsing reads set-wise (students/imports/roster/__init__.py): the same queries for 1 row and for 60."""
+    login(client, world)
+    rows = [person(f"20269{n:03d}", "张", "伟", "Zhang", "Wei") for n in range(size)]
+    preview_url = upload(client, xlsx(rows), open_cohort)["Location"]
+    with django_assert_max_num_queries(10):
+        assert client.get(preview_url).status_code == 200
+
+
+@pytest.mark.parametrize("cohorts", [1, 30])
+def test_the_nomination_form_reads_a_fixed_number_of_queries(client, world, cohorts, django_assert_max_num_queries):
+    for _ in range(cohorts):
+        CohortFactory(host=world.host, partner=world.college_a)
+    login(client, world)
+    with django_assert_max_num_queries(8):
+        assert client.get(NOMINATE).status_code == 200
