@@ -179,6 +179,7 @@ class Enrollment(TimeStampedModel):
         STAFF = "staff", _("office staff")
         IMPORT = "import", _("roster import")
         API = "api", _("partner API")
+        PORTAL = "portal", _("partner portal")
 
     student = models.ForeignKey(
         Student,

@@ -34,6 +34,15 @@ def _applications_sentence(params) -> str:
             )
             % values
         )
+    if params.get("source") == Enrollment.Source.PORTAL:
+        return (
+            ngettext(
+                "%(count)s new application from %(college)s (partner portal)",
+                "%(count)s new applications from %(college)s (partner portal)",
+                count,
+            )
+            % values
+        )
     return (
         ngettext(
             "%(count)s new application from %(college)s (API)",

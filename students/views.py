@@ -286,22 +286,28 @@ class StudentUpdateView(StaffRequiredMixin, StudentFormMixin, View):
         return redirect("students:student-detail", pk=student.pk)
 
 
+def transliteration_response(request) -> JsonResponse:
+    """Suggested Latin and Cyrillic names for the Han names of ``?family=&given=`` (JSON; reads nothing): what
+    ``static/js/transliteration.js`` asks of the staff student form and of the partner portal's nomination form."""
+    form = TransliterationQueryForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    family, given = form.cleaned_data["family"], form.cleaned_data["given"]
+    try:
+        suggestion = transliteration.suggest_names(family, given)
+    except transliteration.NoReading as exc:
+        # Refused, never made without the character: the four fields stay empty and the page says why.
+        suggestion = dict.fromkeys(NAME_FIELDS, "")
+        suggestion |= {"family_name_han": family.strip(), "given_name_han": given.strip()}
+        suggestion["message"] = transliteration.no_reading_message(exc)
+    return JsonResponse(suggestion, json_dumps_params={"ensure_ascii": False})
+
+
 class TransliterationView(StaffRequiredMixin, View):
-    """Suggested Latin and Cyrillic names for the Han names typed in the student form (JSON; reads nothing)."""
+    """Suggested Latin and Cyrillic names for the Han names typed in the student form (``transliteration_response``)."""
 
     def get(self, request):
-        form = TransliterationQueryForm(request.GET)
-        if not form.is_valid():
-            return JsonResponse({"errors": form.errors}, status=400)
-        family, given = form.cleaned_data["family"], form.cleaned_data["given"]
-        try:
-            suggestion = transliteration.suggest_names(family, given)
-        except transliteration.NoReading as exc:
-            # Refused, never made without the character: the four fields stay empty and the page says why.
-            suggestion = dict.fromkeys(NAME_FIELDS, "")
-            suggestion |= {"family_name_han": family.strip(), "given_name_han": given.strip()}
-            suggestion["message"] = transliteration.no_reading_message(exc)
-        return JsonResponse(suggestion, json_dumps_params={"ensure_ascii": False})
+        return transliteration_response(request)
 
 
 # --- applications and the enrollment workflow -------------------------------------------------------------------

@@ -13,7 +13,11 @@ from programs.models import Institution
 
 # The portal's menu: (URL name, label function, section). A page names its section; the coordinator-only entries
 # are hidden from observers.
-NAV = (("partner:home", lambda: _("Overview"), "home", False),)
+NAV = (
+    ("partner:home", lambda: _("Overview"), "home", False),
+    ("partner:nominate", lambda: _("Nominate a student"), "nominate", True),
+    ("partner:roster-import", lambda: _("Import a roster"), "roster", True),
+)
 
 
 class PartnerView(MemberRequiredMixin, View):

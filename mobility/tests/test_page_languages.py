@@ -70,6 +70,10 @@ NOT_PAGES = {
     "gradebook": "teacher's workspace",
     # the facilitator's pages: for facilitators only (superusers are redirected); languages: test_facilitation.py
     "cohort": "the facilitator's cohort page",
+    # the partner portal: for coordinators only (superusers are redirected); its languages:
+    # mobility/tests/test_partner_nominations.py
+    "nominate": "partner portal",
+    "roster-import": "partner portal",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {

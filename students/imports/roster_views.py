@@ -3,6 +3,10 @@
 The uploaded file is kept between preview and confirm in private storage (``imports/tmp/<uuid>``: ``MEDIA_ROOT``
 has no URL route), named only in the uploader's session, and parsed again on confirm: the preview page's rendered
 data is never trusted. It is removed after the import, and files left by abandoned previews are removed after a day.
+
+The partner portal offers the same import to a college's coordinators (``mobility.partner_portal.nominations``)
+with these functions (``roster_upload_store``, ``roster_upload_entry``, ``roster_upload_preview``…) and the same
+preview template, limited to the cohorts the coordinator may import into (``cohorts=``).
 """
 
 from __future__ import annotations
@@ -64,10 +68,11 @@ class RosterUploadForm(BootstrapFormMixin, forms.Form):
         help_text=gettext_lazy("Only for CSV files; XLSX files carry their own."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cohorts=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only cohorts open today (switch on, deadline not past): a closed one would refuse every row.
-        self.fields["cohort"].queryset = cohorts_open_for_applications()
+        # Only cohorts open today (switch on, deadline not past): a closed one would refuse every row. ``cohorts``
+        # narrows them further (a coordinator: their college's cohorts).
+        self.fields["cohort"].queryset = cohorts if cohorts is not None else cohorts_open_for_applications()
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv,text/csv"
 
     def clean_file(self):
@@ -79,14 +84,16 @@ class RosterUploadForm(BootstrapFormMixin, forms.Form):
         return upload
 
 
-def _stored(request, token: str) -> dict:
+def roster_upload_entry(request, token: str) -> dict:
+    """The session's record of a stored upload (path, name, cohort, encoding), or 404."""
     entry = request.session.get(SESSION_KEY, {}).get(token) if re.fullmatch(r"[0-9a-f]{32}", token) else None
     if entry is None:
         raise Http404(_("This upload is no longer available; upload the file again."))
     return entry
 
 
-def _forget(request, token: str) -> None:
+def roster_upload_forget(request, token: str) -> None:
+    """Remove a stored upload and its record in the session."""
     entry = request.session.get(SESSION_KEY, {}).pop(token, None)
     request.session.modified = True
     if entry:
@@ -108,9 +115,34 @@ def _remove_stale_uploads() -> None:
             continue
 
 
-def _preview(request, entry: dict) -> tuple[RosterPreview | None, str]:
-    """Parse the stored file again: ``(preview, "")`` or ``(None, the file's refusal)``."""
-    cohort = Cohort.objects.select_related("track", "partner", "agreement").filter(pk=entry["cohort"]).first()
+def roster_upload_store(request, form: RosterUploadForm) -> str | None:
+    """Keep a valid form's readable file in private storage, named in the session: its token, or None with the
+    file's refusal added to the form."""
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        read_table(data, encoding=form.cleaned_data["encoding"])  # refuse a bad file here, next to the field
+    except ImportFileError as exc:
+        form.add_domain_error(exc)
+        return None
+    _remove_stale_uploads()
+    token = uuid.uuid4().hex
+    path = default_storage.save(f"{TMP_DIR}/{token}", ContentFile(data))
+    request.session.setdefault(SESSION_KEY, {})[token] = {
+        "path": path,
+        "name": upload.name[:200],
+        "cohort": form.cleaned_data["cohort"].pk,
+        "encoding": form.cleaned_data["encoding"],
+    }
+    request.session.modified = True
+    return token
+
+
+def roster_upload_preview(request, entry: dict, *, cohorts=None) -> tuple[RosterPreview | None, str]:
+    """Parse the stored file again: ``(preview, "")`` or ``(None, the file's refusal)``. ``cohorts`` (a queryset)
+    is where the upload's cohort is looked up: a cohort outside it "no longer exists" for this uploader."""
+    cohorts = Cohort.objects.all() if cohorts is None else cohorts
+    cohort = cohorts.select_related("track", "partner", "agreement").filter(pk=entry["cohort"]).first()
     if cohort is None:
         return None, _("The cohort of this import no longer exists.")
     try:
@@ -125,7 +157,7 @@ def _preview(request, entry: dict) -> tuple[RosterPreview | None, str]:
     return parse_roster(table, cohort=cohort, viewer=request.user), ""
 
 
-def _preview_context(preview: RosterPreview, entry: dict, token: str) -> dict:
+def roster_preview_context(preview: RosterPreview, entry: dict, token: str) -> dict:
     shown = [row for index, row in enumerate(preview.rows) if row.errors or index < PREVIEW_ROWS]
     return {
         "preview": preview,
@@ -134,6 +166,18 @@ def _preview_context(preview: RosterPreview, entry: dict, token: str) -> dict:
         "rows": shown,
         "hidden_rows": len(preview.rows) - len(shown),
         "counts": preview.counts,
+    }
+
+
+def roster_imported_message(preview: RosterPreview, result) -> str:
+    return _(
+        "Roster imported into %(cohort)s: %(created)d students created, %(updated)d updated, "
+        "%(applications)d new applications."
+    ) % {
+        "cohort": preview.cohort.code,  # type: ignore[union-attr]  # an applied preview has its cohort
+        "created": result.created,
+        "updated": result.updated,
+        "applications": result.applications,
     }
 
 
@@ -151,23 +195,9 @@ class RosterImportView(StaffRequiredMixin, View):
         form = RosterUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            read_table(data, encoding=form.cleaned_data["encoding"])  # refuse a bad file here, next to the field
-        except ImportFileError as exc:
-            form.add_domain_error(exc)
+        token = roster_upload_store(request, form)
+        if token is None:
             return render(request, self.template_name, {"form": form}, status=400)
-        _remove_stale_uploads()
-        token = uuid.uuid4().hex
-        path = default_storage.save(f"{TMP_DIR}/{token}", ContentFile(data))
-        request.session.setdefault(SESSION_KEY, {})[token] = {
-            "path": path,
-            "name": upload.name[:200],
-            "cohort": form.cleaned_data["cohort"].pk,
-            "encoding": form.cleaned_data["encoding"],
-        }
-        request.session.modified = True
         return redirect("students:roster-preview", token=token)
 
 
@@ -178,40 +208,28 @@ class RosterPreviewView(StaffRequiredMixin, View):
     template_name = "students/imports/roster_preview.html"
 
     def get(self, request, token):
-        entry = _stored(request, token)
-        preview, refusal = _preview(request, entry)
+        entry = roster_upload_entry(request, token)
+        preview, refusal = roster_upload_preview(request, entry)
         if preview is None:
-            _forget(request, token)
+            roster_upload_forget(request, token)
             messages.error(request, refusal)
             return redirect("students:roster-import")
-        return render(request, self.template_name, _preview_context(preview, entry, token))
+        return render(request, self.template_name, roster_preview_context(preview, entry, token))
 
     def post(self, request, token):
-        entry = _stored(request, token)
-        preview, refusal = _preview(request, entry)
+        entry = roster_upload_entry(request, token)
+        preview, refusal = roster_upload_preview(request, entry)
         if preview is None:
-            _forget(request, token)
+            roster_upload_forget(request, token)
             messages.error(request, refusal)
             return redirect("students:roster-import")
         try:
             result = apply_roster(preview, by=request.user)
         except RosterRefused as exc:
-            context = {**_preview_context(preview, entry, token), "refusal": exc}
+            context = {**roster_preview_context(preview, entry, token), "refusal": exc}
             return render(request, self.template_name, context, status=400)
-        _forget(request, token)
-        messages.success(
-            request,
-            _(
-                "Roster imported into %(cohort)s: %(created)d students created, %(updated)d updated, "
-                "%(applications)d new applications."
-            )
-            % {
-                "cohort": preview.cohort.code,
-                "created": result.created,
-                "updated": result.updated,
-                "applications": result.applications,
-            },
-        )
+        roster_upload_forget(request, token)
+        messages.success(request, roster_imported_message(preview, result))
         try:
             return redirect(reverse("students:cohort-detail", args=[preview.cohort.pk]))
         except NoReverseMatch:
@@ -224,31 +242,36 @@ class RosterTemplateView(StaffRequiredMixin, View):
     permission_required = "students.add_student"
 
     def get(self, request):
-        fmt = request.GET.get("format", "xlsx")
-        if fmt not in ("xlsx", "csv"):
-            raise Http404(_("Unknown format."))
         cohort_id = request.GET.get("cohort", "")
-        cohort = Cohort.objects.select_related("track").filter(pk=cohort_id).first() if cohort_id.isdigit() else None
-        headers, example = template_headers(), template_example(cohort=cohort)
-        if fmt == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows([headers, example])
-            # A BOM: spreadsheet programs then open the UTF-8 file with the Chinese and Cyrillic intact.
-            response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        else:
-            from openpyxl import Workbook
+        cohorts = Cohort.objects.select_related("track", "partner")
+        cohort = cohorts.filter(pk=cohort_id).first() if cohort_id.isdigit() else None
+        return roster_template_response(request.GET.get("format", "xlsx"), cohort=cohort)
 
-            workbook = Workbook()
-            sheet = workbook.active
-            sheet.title = "roster"
-            sheet.append(headers)
-            sheet.append(example)
-            for cell in sheet[2]:
-                cell.number_format = "@"  # text: ids and dates stay as written
-            buffer = io.BytesIO()
-            workbook.save(buffer)
-            response = HttpResponse(
-                buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-        response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'
-        return response
+
+def roster_template_response(fmt: str, *, cohort: Cohort | None) -> HttpResponse:
+    """An empty roster (``fmt`` xlsx or csv, else 404) with the expected columns and one example row."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404(_("Unknown format."))
+    headers, example = template_headers(), template_example(cohort=cohort)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([headers, example])
+        # A BOM: spreadsheet programs then open the UTF-8 file with the Chinese and Cyrillic intact.
+        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "roster"
+        sheet.append(headers)
+        sheet.append(example)
+        for cell in sheet[2]:
+            cell.number_format = "@"  # text: ids and dates stay as written
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'
+    return response

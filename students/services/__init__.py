@@ -5,6 +5,7 @@
 - ``results``: module results, one at a time, a cohort's results grid all or nothing, or many at once.
 - ``records``: student records, with passport data kept from those without the permission.
 - ``continuations``: a completed student's applications to a bachelor's program.
+- ``nominations``: a partner college nominates a student (record and application in one step).
 """
 
 from .continuations import CONTINUATION_FIELDS, continuation_decide, continuation_record
@@ -25,6 +26,7 @@ from .enrollments import (
     enrollments_transition_many,
     quota_used,
 )
+from .nominations import Nomination, student_nominate
 from .records import STUDENT_EDITABLE_FIELDS, student_create, student_update
 from .results import (
     MAX_ATTEMPTS,
@@ -40,6 +42,7 @@ from .results import (
 __all__ = [
     "CONTINUATION_FIELDS",
     "MAX_ATTEMPTS",
+    "Nomination",
     "STUDENT_EDITABLE_FIELDS",
     "TRANSITIONS",
     "TRANSITIONS_BY_NAME",
@@ -66,5 +69,6 @@ __all__ = [
     "results_record_bulk",
     "results_record_grid",
     "student_create",
+    "student_nominate",
     "student_update",
 ]

@@ -117,8 +117,9 @@ def enrollment_apply(
                 action="enrollment.apply",
                 changes={"status": (None, S.APPLIED)},
             )
-            if source == Enrollment.Source.API:
-                # Each API request is its own batch; a roster import tells staff once for all its rows (apply_roster).
+            if source in (Enrollment.Source.API, Enrollment.Source.PORTAL):
+                # Each API request or portal nomination is its own batch; a roster import tells staff once for all
+                # its rows (apply_roster).
                 applications_received_notify(college=cohort.partner, count=1, source=source)
     except IntegrityError as exc:
         # A concurrent application for the same student and track won the race; the constraint refused this one.

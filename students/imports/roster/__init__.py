@@ -16,8 +16,12 @@ Rules a newcomer would ask about:
   admitted students, so more new applications than places left is a **warning**, not an error: staff choose whom
   to admit later, and admission itself refuses beyond the quota.
 - A student who already holds a current enrollment in the cohort's track keeps it; no second application.
-- Passport data and the birth date are imported only for holders of ``students.view_sensitive``; for anyone else
-  those columns are ignored with a warning (the services would refuse them).
+- An optional home institution column must name the import's college (code or a name): a college nominates only
+  its own students (the partner portal's coordinators import through the same code, for their college's cohorts).
+- Passport data and the birth date are imported only from those who may write them (``can_write_sensitive``: staff
+  with ``students.view_sensitive``, a partner's coordinator for its own students); for anyone else those columns are
+  ignored with a warning (the services would refuse them). A preview never shows stored values to a viewer who may
+  not read them (``***``).
 - Parsing runs a fixed number of queries whatever the number of rows (existing students, e-mails, enrollments,
   cohorts and tracks are fetched set-wise); the model's check constraints are evaluated in Python from their own
   ``Q`` conditions (``_condition_holds``), falling back to Django's per-row query for anything it cannot read.

@@ -64,10 +64,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("e-mail", "email", "электронная почта", "эл. почта", "邮箱", "电子邮箱"),
     "phone": ("phone", "телефон", "电话", "手机"),
     "home_specialty": ("home specialty", "specialty", "специальность", "专业"),
+    # Optional: when given, the college of the import (its code or a name); a college nominates only its own students.
+    "home_institution": ("home institution", "home college", "college", "колледж", "учебное заведение", "院校", "学校"),
     "cohort_code": ("cohort code", "cohort", "код группы", "группа", "班级代码"),
     "track_code": ("track code", "track", "код направления", "направление", "方向代码"),
 }
-STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("cohort_code", "track_code"))
+STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("home_institution", "cohort_code", "track_code"))
 DATE_FIELDS = ("birth_date", "passport_issued_on", "passport_expires_on")
 NAME_FIELDS = tuple(NAME_SCRIPTS)  # Han, Latin, Cyrillic; family name before given name
 EXAMPLE_ROW = {
@@ -87,6 +89,7 @@ EXAMPLE_ROW = {
     "email": "zhang.wei@example.cn",
     "phone": "+86 138 0000 0000",
     "home_specialty": "机械设计制造及其自动化",
+    "home_institution": "",
     "cohort_code": "",
     "track_code": "",
 }
@@ -165,6 +168,7 @@ def template_headers() -> list[str]:
 def template_example(*, cohort: Cohort | None = None) -> list[str]:
     example = dict(EXAMPLE_ROW)
     if cohort is not None:
+        example["home_institution"] = cohort.partner.code
         example["cohort_code"] = cohort.code
         example["track_code"] = cohort.track.code
     return [example[name] for name in COLUMNS]

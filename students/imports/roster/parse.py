@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mobility.foundation.access import can_view_sensitive
+from mobility.foundation.access import can_view_sensitive, can_write_sensitive
 from programs.models import AgreementQuota, Cohort, Institution, Track
 from programs.selectors import quotas_with_usage
 
@@ -87,7 +87,7 @@ def parse_roster(
         # Said once for the file: every row would be refused for the same reason.
         preview.file_errors.append(_closed_message(cohort, today))
         return preview
-    if not can_view_sensitive(viewer):
+    if not can_write_sensitive(viewer):
         ignored = [name for name in Student.SENSITIVE_FIELDS if name in columns]
         for name in ignored:
             del columns[name]
@@ -135,10 +135,15 @@ def parse_roster(
 
         _suggest_names(row, suggestions, preview)
         _check_email(row, institution, email_owners, seen_emails, error)
+        _check_home_institution(row, institution, error)
         _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error, closed_cohorts)
         _plan_student(row, institution, error)
         _plan_application(row, current)
 
+    if not can_view_sensitive(viewer):  # a partner writes its students' passport data but does not read them back
+        for row in preview.rows:
+            for name in set(row.changes) & set(Student.SENSITIVE_FIELDS):
+                row.changes[name] = ("***", row.changes[name][1])
     for closed in dict.fromkeys(closed_cohorts):  # each closed cohort named in a cohort code column, once
         preview.file_errors.append(_closed_message(closed, today))
     _warn_about_places(preview)
@@ -280,6 +285,19 @@ def _check_email(row: RosterRow, institution, owners, seen, error) -> None:
             row,
             "email",
             _("The e-mail %(email)s belongs to another student (home id %(id)s).") % {"email": email, "id": owner[1]},
+        )
+
+
+def _check_home_institution(row: RosterRow, institution: Institution, error) -> None:
+    """The optional home institution column names the college of the import (its code or one of its names)."""
+    value = row.values.get("home_institution", "")
+    names = (institution.code, institution.short_name, institution.name_en, institution.name_ru, institution.name_zh)
+    if value and value.casefold() not in {name.casefold() for name in names if name}:
+        error(
+            row,
+            "home_institution",
+            _("%(value)s is not %(college)s, the sending college of this import: a college nominates its own students.")
+            % {"value": value, "college": institution.code},
         )
 
 
