@@ -63,6 +63,13 @@ NOT_PAGES = {
     "my-data": "student portal",
     "messages": "student portal",
     "message": "student portal",
+    # the partner portal: for coordinators and observers (staff are redirected to the dashboard); its languages:
+    # mobility/tests/test_partner_portal.py
+    "agreements": "partner portal",
+    "cohorts": "partner portal",
+    "applications": "partner portal",
+    "students": "partner portal",
+    "student": "partner portal",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {

@@ -311,3 +311,23 @@ def test_the_students_list_speaks_the_language(client, world, settings, language
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = _login(client, world, "coordinator-a").get("/partner/students/").content.decode()
     assert re.search(r"<h1[^>]*>(.*?)</h1>", page).group(1) == heading
+
+
+def _title_and_h1(client, settings, url: str, language: str) -> tuple[str, str]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(url).content.decode()
+    assert f'lang="{language}"' in page, url
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    h1 = re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1))
+    return " ".join(title.split()), " ".join(h1.split())
+
+
+def test_every_page_speaks_the_requests_language(client, world, settings):
+    """Each page's title and heading change with the language (a student's page's heading is their name, in the
+    script of the language); no English is left on the Chinese pages' titles."""
+    _login(client, world, "coordinator-a")
+    for url in (*PAGES, f"/partner/students/{world.student_a.pk}/"):
+        seen = {language: _title_and_h1(client, settings, url, language) for language in ("en", "ru", "zh-hans")}
+        assert len({seen[language][0] for language in seen}) == 3, (url, seen)
+        assert len({seen[language][1] for language in seen}) == 3, (url, seen)
+        assert not re.search(r"[A-Za-z]{4,}", seen["zh-hans"][1]), (url, seen)
