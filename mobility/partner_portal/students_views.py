@@ -102,14 +102,36 @@ _PROGRESS_STATUSES = (
 
 
 def _history(enrollment: Enrollment) -> list[dict]:
-    """The enrollment's steps (application and each decision), oldest first: the day (site's time zone), the
-    status it moved to and the reason given. Who decided is the office's business: not shown."""
+    """The enrollment's steps (application and each decision), oldest first: the day, the status it moved to and
+    the reason given, from its status history (``enrollment_status_history``); for an enrollment written without
+    one (imported from before the audit log), from its step dates, with the last decision's reason. Who decided is
+    the office's business: not shown."""
     labels = dict(Enrollment.Status.choices)
     steps = []
     for entry in enrollment_status_history(enrollment=enrollment):
         status = (entry.changes.get("status") or [None, None])[-1]
         steps.append({"at": entry.at, "status": status, "label": labels.get(status, status), "reason": entry.reason})
+    if steps:
+        return steps
+    for field, status in _STEP_DATES:
+        day = getattr(enrollment, field)
+        if day is not None:
+            status = status or enrollment.status
+            steps.append({"at": day, "status": status, "label": labels[status], "reason": ""})
+    if steps and enrollment.status_reason:
+        steps[-1]["reason"] = enrollment.status_reason
     return steps
+
+
+# The step dates of an enrollment and the status each one records (``closed_on``: rejected, withdrawn or failed, the
+# enrollment's own status).
+_STEP_DATES = (
+    ("applied_on", Enrollment.Status.APPLIED),
+    ("admitted_on", Enrollment.Status.ADMITTED),
+    ("enrolled_on", Enrollment.Status.ENROLLED),
+    ("completed_on", Enrollment.Status.COMPLETED),
+    ("closed_on", None),
+)
 
 
 def _diplomas(enrollment: Enrollment) -> list[Diploma]:

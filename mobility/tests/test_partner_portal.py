@@ -331,3 +331,13 @@ def test_every_page_speaks_the_requests_language(client, world, settings):
         assert len({seen[language][0] for language in seen}) == 3, (url, seen)
         assert len({seen[language][1] for language in seen}) == 3, (url, seen)
         assert not re.search(r"[A-Za-z]{4,}", seen["zh-hans"][1]), (url, seen)
+
+
+def test_an_enrollment_without_a_status_history_shows_its_step_dates_and_last_reason(client, world):
+    """Rows written without the audit log (the factories, data from before it): the steps from the enrollment's
+    dates, the reason of the last decision on the last one."""
+    page = _login(client, world, "coordinator-a").get(f"/partner/students/{world.rejected_a.student_id}/").content
+    history = re.search(r'<ol class="[^"]*status-history">(.*?)</ol>', page.decode(), re.S).group(1)
+    steps = re.findall(r'badge status-(\w+)">', history)
+    assert steps == [S.APPLIED, S.REJECTED]
+    assert history.index("Documents incomplete: no transcript") > history.index(f"status-{S.REJECTED}")
