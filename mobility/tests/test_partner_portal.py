@@ -157,7 +157,7 @@ def test_open_cohorts_follow_the_deadline_and_show_places_left(client, world):
     CohortFactory(track=world.track, partner=world.college_a, accepts_applications=False)
     page = _login(client, world, "coordinator-a").get("/partner/cohorts/").content
     assert _ids(page, "cohort") == {world.cohort_a.pk, closing_today.pk}
-    row = re.search(rf'id="cohort-{world.cohort_a.pk}">(.*?)</tr>', page.decode(), re.S).group(1)
+    row = re.search(rf'id="cohort-{world.cohort_a.pk}">(.*?)</section>', page.decode(), re.S).group(1)
     assert re.search(r'places-left[^"]*">(\d+)<', row).group(1) == str(world.cohort_a.capacity - 2)
 
 
