@@ -152,9 +152,11 @@ def test_agreement_quotas_are_counted_as_the_office_counts_them(client, world):
 @pytest.mark.clock
 def test_open_cohorts_follow_the_deadline_and_show_places_left(client, world):
     today = timezone.localdate()
-    closing_today = CohortFactory(track=world.track, partner=world.college_a, application_deadline=today)
-    CohortFactory(track=world.track, partner=world.college_a, application_deadline=today - datetime.timedelta(1))
-    CohortFactory(track=world.track, partner=world.college_a, accepts_applications=False)
+    dates = {"start_date": today + datetime.timedelta(30), "end_date": today + datetime.timedelta(300)}
+    closing_today = CohortFactory(track=world.track, partner=world.college_a, application_deadline=today, **dates)
+    yesterday = today - datetime.timedelta(1)
+    CohortFactory(track=world.track, partner=world.college_a, application_deadline=yesterday, **dates)
+    CohortFactory(track=world.track, partner=world.college_a, accepts_applications=False, **dates)
     page = _login(client, world, "coordinator-a").get("/partner/cohorts/").content
     assert _ids(page, "cohort") == {world.cohort_a.pk, closing_today.pk}
     row = re.search(rf'id="cohort-{world.cohort_a.pk}">(.*?)</section>', page.decode(), re.S).group(1)
