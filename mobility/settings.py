@@ -159,6 +159,9 @@ AXES_VERBOSE = False
 # Invitations (students and the partnership's people): the one-time link to set a password is valid this many days
 # (a password reset link follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
 STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
+# An enrolled student with no module result for this many weeks (since the later of their enrollment and their last
+# result) is flagged at risk on the partner portal (students.progress.enrollments_at_risk).
+AT_RISK_WEEKS_WITHOUT_RESULT = env.int("AT_RISK_WEEKS_WITHOUT_RESULT", default=4)
 # The site's public address, for the absolute links in e-mails to students (invitations, notifications). Falls back
 # to MOBILITY_PUBLIC_URL, the base of the diplomas' QR links, so a deployment sets one address for both.
 SITE_URL = env.str("SITE_URL", default=env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8000"))

@@ -17,6 +17,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -270,3 +271,35 @@ def tracks_visible_to(*, viewer) -> QuerySet[Track]:
 def modules_visible_to(*, viewer) -> QuerySet[Module]:
     visible = partner_institution_id(viewer) is not None or sees_everything(viewer)
     return Module.objects.order_by("track_id", "order", "code") if visible else Module.objects.none()
+
+
+def agreements_visible_to(*, viewer) -> QuerySet[Agreement]:
+    """Agreements a viewer may see, newest first, with host, partner and facilitator: every one for office staff and
+    staff keys; a partner's (key, coordinator, observer) those it is the sending college of; a facilitator's those it
+    facilitates; else none. Each brings its quotas (``quotas``) with places used and left as the office's agreement
+    page counts them (``quotas_with_usage``): two queries whatever the number of agreements and quotas."""
+    queryset = (
+        Agreement.objects.select_related("host", "partner", "facilitator")
+        .prefetch_related(Prefetch("quotas", queryset=quotas_with_usage()))
+        .order_by("-valid_from", "number")
+    )
+    partner = partner_institution_id(viewer)
+    if partner is not None:
+        return queryset.filter(partner_id=partner)
+    facilitator = facilitator_institution_id(viewer)
+    if facilitator is not None:
+        return queryset.filter(facilitator_id=facilitator)
+    return queryset if sees_everything(viewer) else queryset.none()
+
+
+def open_cohorts_visible_to(*, viewer, today: datetime.date | None = None) -> QuerySet[Cohort]:
+    """The cohorts of ``cohorts_visible_to`` that accept applications on ``today`` (``open_for_applications``;
+    default: the site's local date), with their track and ``places_taken`` (what fills their capacity,
+    ``participants.places_taken``), in one query."""
+    taken = participants.places_taken().filter(cohort_id=OuterRef("pk")).values("pk")
+    return (
+        cohorts_visible_to(viewer=viewer)
+        .open_for_applications(today=today)
+        .select_related("track", "agreement")
+        .annotate(places_taken=SubqueryCount(taken))
+    )

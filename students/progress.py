@@ -12,17 +12,22 @@ Whether an enrollment may be completed is the completion rule's to say (``select
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from programs.models import Cohort, Module
 from programs.selectors import curriculum_totals
 
-from .models import Enrollment, ModuleResult
+from .models import Enrollment, ModuleResult, Student
 from .selectors import completion_missing_modules, enrollments_eligible_for_completion, with_diploma_number
 
 
@@ -309,3 +314,55 @@ def portal_enrollment_progress(*, enrollment: Enrollment) -> PortalProgress:
         modules=rows,
         missing=list(completion_missing_modules(enrollment=enrollment).order_by("order", "code")),
     )
+
+
+# --- students at risk ------------------------------------------------------------------------------------------------
+
+
+def at_risk_cutoff(*, now: datetime.datetime | None = None) -> datetime.date:
+    """The last day whose results still count as recent: ``AT_RISK_WEEKS_WITHOUT_RESULT`` weeks before the site's
+    local date of ``now`` (default: ``timezone.now()``)."""
+    today = timezone.localdate(now or timezone.now())
+    return today - datetime.timedelta(weeks=settings.AT_RISK_WEEKS_WITHOUT_RESULT)
+
+
+def at_risk_condition(*, now: datetime.datetime | None = None) -> Q:
+    """The at-risk rule as a condition on enrollments (whatever their status; ``enrollments_at_risk`` keeps the
+    enrolled ones): a failed attempt of a module with no passing attempt of that module after it, or no result
+    recorded for ``AT_RISK_WEEKS_WITHOUT_RESULT`` weeks, counted from the later of the enrollment date and the last
+    result's date (``assessed_on``). On the cutoff day itself (exactly N weeks) the student is at risk."""
+    later_pass = ModuleResult.objects.filter(
+        enrollment_id=OuterRef("enrollment_id"),
+        module_id=OuterRef("module_id"),
+        passed=True,
+        attempt__gt=OuterRef("attempt"),
+    )
+    failed_unrecovered = ModuleResult.objects.filter(enrollment_id=OuterRef("pk"), passed=False).exclude(
+        Exists(later_pass)
+    )
+    cutoff = at_risk_cutoff(now=now)
+    recent = ModuleResult.objects.filter(enrollment_id=OuterRef("pk"), assessed_on__gt=cutoff)
+    started_before = Q(_risk_start__lte=cutoff)
+    return Q(Exists(failed_unrecovered)) | (started_before & ~Q(Exists(recent)))
+
+
+def enrollments_at_risk(queryset: QuerySet[Enrollment] | None = None, *, now=None) -> QuerySet[Enrollment]:
+    """The enrolled enrollments of ``queryset`` (default: all) that are at risk (``at_risk_condition``), in one
+    query. The one rule: the partner portal's list, its filter and its overview all ask it."""
+    queryset = Enrollment.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(status=Enrollment.Status.ENROLLED)
+        .alias(_risk_start=Coalesce("enrolled_on", "admitted_on", "applied_on"))
+        .filter(at_risk_condition(now=now))
+    )
+
+
+def student_at_risk(*, now=None) -> Exists:
+    """Whether the outer student has an enrollment at risk (``enrollments_at_risk``): a subquery to annotate or
+    filter students with, in the students' own query."""
+    return Exists(enrollments_at_risk(Enrollment.objects.filter(student_id=OuterRef("pk")), now=now))
+
+
+def with_at_risk_flag(queryset: QuerySet[Student], *, now=None) -> QuerySet[Student]:
+    """Students annotated with ``at_risk`` (``student_at_risk``): a column of the list's own query."""
+    return queryset.annotate(at_risk=student_at_risk(now=now))

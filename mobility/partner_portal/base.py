@@ -8,15 +8,19 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from mobility.foundation.access import COORDINATOR, OBSERVER, partner_can_write, partner_institution_id
+from mobility.foundation.people.models import Membership
 from mobility.foundation.views import MemberRequiredMixin
-from programs.models import Institution
 
-# The portal's menu: (URL name, label function, section). A page names its section; the coordinator-only entries
-# are hidden from observers.
+# The portal's menu: (URL name, label function, section, coordinators only). A page names its section; the
+# coordinator-only entries are hidden from observers.
 NAV = (
     ("partner:home", lambda: _("Overview"), "home", False),
+    ("partner:students", lambda: _("Students"), "students", False),
+    ("partner:applications", lambda: _("Applications"), "applications", False),
     ("partner:nominate", lambda: _("Nominate a student"), "nominate", True),
     ("partner:roster-import", lambda: _("Import a roster"), "roster", True),
+    ("partner:cohorts", lambda: _("Open cohorts"), "cohorts", False),
+    ("partner:agreements", lambda: _("Agreements"), "agreements", False),
 )
 
 
@@ -32,17 +36,19 @@ class PartnerView(MemberRequiredMixin, View):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.institution = None
+        self.membership = None
         self.can_write = False
         institution_id = partner_institution_id(request.user) if request.user.is_authenticated else None
         if institution_id is not None:
-            self.institution = Institution.objects.get(pk=institution_id)
+            # The membership (the person's name) and the college in one query.
+            self.membership = Membership.objects.select_related("institution").get(user_id=request.user.pk)
+            self.institution = self.membership.institution
             self.can_write = partner_can_write(request.user)
 
     def allowed(self, request) -> bool:
         return request.method in ("GET", "HEAD", "OPTIONS") or self.can_write
 
     def render(self, request, context: dict | None = None, *, template_name: str | None = None, status: int = 200):
-        membership = request.user.membership
         nav = [
             (reverse(name), label(), section)
             for name, label, section, writes_only in NAV
@@ -52,7 +58,7 @@ class PartnerView(MemberRequiredMixin, View):
             "area_name": _("Partner portal"),
             "home_url": reverse("partner:home"),
             "place_name": self.institution.name() if self.institution else "",
-            "person_name": membership.full_name,
+            "person_name": self.membership.full_name if self.membership else "",
             "nav": nav,
             "section": self.section,
             "institution": self.institution,

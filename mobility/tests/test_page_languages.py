@@ -74,6 +74,13 @@ NOT_PAGES = {
     # mobility/tests/test_partner_nominations.py
     "nominate": "partner portal",
     "roster-import": "partner portal",
+    # the partner portal: for coordinators and observers (staff are redirected to the dashboard); its languages:
+    # mobility/tests/test_partner_portal.py
+    "agreements": "partner portal",
+    "cohorts": "partner portal",
+    "applications": "partner portal",
+    "students": "partner portal",
+    "student": "partner portal",
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {

@@ -36,6 +36,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from mobility.foundation.people.models import Membership
+from mobility.tests.partnership import make_member
 from mobility.tests.test_access import STAFF_PATTERNS, _url
 from mobility.tests.test_page_languages import NOT_PAGES
 
@@ -47,6 +49,7 @@ CATALOGS = {"ru": "ru", "zh-hans": "zh_Hans"}
 MIN_MSGID_LENGTH = 12
 TIMEOUT_MS = 15000
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+PARTNER_CRAWLER = "fit-coordinator"
 
 # The elements that stick out of the window, outermost first (an element whose parent still fits): what to fix.
 OVERFLOW_JS = """() => {
@@ -170,6 +173,9 @@ def demo(settings):
             "zh-hans": ("证书颁发仪式", "证书将在学院会议厅颁发。"),
         },
     )
+    # The partner portal's pages are crawled as a coordinator of the demo student's college (office staff are sent
+    # to their dashboard from them).
+    make_member(PARTNER_CRAWLER, Membership.Role.COORDINATOR, student.home_institution, full_name="王丽 Wang Li Ван Ли")
     return {"student": student, "enrollment": enrollment, "diploma": second, "message": message}
 
 
@@ -234,12 +240,22 @@ def _session_cookie(live_server, username: str) -> dict:
     }
 
 
+def _crawled(route: str, name: str) -> bool:
+    """Whether a route is a page to crawl: not named in NOT_PAGES, or a page of the student portal, or of the partner
+    portal (named there for the staff's checks: names like "home" are shared with the student portal; its files are
+    not pages)."""
+    if name not in NOT_PAGES or route.startswith("portal/"):
+        return True
+    return route.startswith("partner/") and NOT_PAGES[name] in ("partner portal", "student portal")
+
+
 def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
-    """(name, path) of the pages to open, by who opens them: the office admin, the student, an anonymous visitor."""
+    """(name, path) of the pages to open, by who opens them: the office admin, the student, a partner college's
+    coordinator, an anonymous visitor."""
     objects = _page_objects(demo)
-    staff, portal = [], []
+    staff, portal, partner = [], [], []
     for route, name in STAFF_PATTERNS:
-        if name in NOT_PAGES and not route.startswith("portal/"):
+        if not _crawled(route, name):
             continue
         # The portal shows the student's own copy of a message (its recipient row), the staff pages the message.
         portal_objects = objects | {"messages": demo["message"].recipients.get(student=demo["student"]).pk}
@@ -250,7 +266,10 @@ def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
                 f"{route} ({name}): no value for the URL parameter after the segment {missing}: add one to "
                 "_page_objects in test_pages_fit.py (or to VALUES in test_access.py)"
             ) from None
-        (portal if route.startswith("portal/") else staff).append((name, path))
+        if route.startswith("partner/"):
+            partner.append((name, path))
+        else:
+            (portal if route.startswith("portal/") else staff).append((name, path))
     staff.append(("not-found", "/no-such-page/"))
     portal.append(("not-found", "/portal/no-such-page/"))
     public = [
@@ -260,7 +279,7 @@ def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
         ("verify-unknown", "/verify/no-such-code-0000000000000000/"),
         ("not-found", "/no-such-page/"),
     ]
-    return {"popova": staff, "student": portal, "": public}
+    return {"popova": staff, "student": portal, PARTNER_CRAWLER: partner, "": public}
 
 
 def test_every_page_fits_and_speaks_the_language(browser, live_server, demo):
