@@ -34,6 +34,7 @@ VALUES = {
 SEGMENTS = {
     "students": "student",
     "enrollments": "enrollment",
+    "results": "result",
     "institutions": "institution",
     "contacts": "contact",
     "agreements": "agreement",
@@ -45,6 +46,7 @@ SEGMENTS = {
     "api-keys": "api-key",
     "webhooks": "webhook",
     "webhook-deliveries": "webhook-delivery",
+    "webhook-endpoints": "webhook",  # the API's name for them
     "notifications": "notification",
     "continuations": "continuation",
     "messages": "message",
@@ -157,6 +159,7 @@ def build_world():
     objects = {
         "student": pair(lambda e, _c: e.student),
         "enrollment": pair(lambda e, _c: e),
+        "result": pair(lambda e, _c: e.results.order_by("pk").first()),
         "institution": (world.college_a, world.college_b),
         "contact": pair(lambda _e, c: ContactFactory(institution=c)),
         "agreement": (world.agreement_a, world.cohort_b.agreement),
