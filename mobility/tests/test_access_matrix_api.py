@@ -233,7 +233,7 @@ def _cases():
             yield pytest.param(operation_id, method, path, caller, id=f"{operation_id}-{caller}", marks=marks)
 
 
-@pytest.mark.parametrize(("operation_id", "method", "path", "caller"), _cases())
+@pytest.mark.parametrize(("operation_id", "method", "path", "caller"), list(_cases()))
 def test_operation(world, operation_id, method, path, caller):
     op = OPERATIONS.get(operation_id)
     if op is None:
@@ -293,7 +293,7 @@ PASSPORT_WRITES = {
 }
 
 
-@pytest.mark.parametrize(("caller", "status"), PASSPORT_WRITES.items())
+@pytest.mark.parametrize(("caller", "status"), list(PASSPORT_WRITES.items()))
 def test_passport_data_are_written_by_partners_and_read_back_only_in_that_answer(world, caller, status):
     _partnership, objects, _keys = world
     student = objects["student"][0]
