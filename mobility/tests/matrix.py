@@ -115,7 +115,11 @@ def build_url(route: str, objects: dict, *, other: bool = False, ids: dict | Non
         if name in VALUES and not (ids and name in ids):
             value = VALUES[name]
         else:
-            kind = (ids or {}).get(name) or SEGMENTS[parts[-1]]
+            kind = (ids or {}).get(name) or SEGMENTS.get(parts[-1])
+            assert kind in objects, (
+                f"{route}: the id after {parts[-1]!r} names no kind of object: add the segment to matrix.SEGMENTS "
+                "(and the kind's pair to build_world), or give the rule ids={...}"
+            )
             value = objects[kind][1 if other else 0]
         parts.append(f"{before}{value}{after}")
     return "/" + "/".join(parts)
