@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.urls import URLResolver, get_resolver
 
 from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
+from mobility.tests.matrix import resolver_routes
 from programs.models import TeachingAssignment
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation, Message, MessageRecipient, SavedFilter
@@ -50,17 +50,9 @@ VALUES = {
 
 
 def _staff_patterns():
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                # The admin has its own access rule (is_staff); the partner API answers in JSON, with its own
-                # matrix in test_api_access.py.
-                if str(pattern.pattern) not in ("admin/", "api/"):
-                    yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif pattern.name not in PUBLIC | OWN_ACCOUNT:
-                yield prefix + str(pattern.pattern), pattern.name
-
-    return sorted(set(walk(get_resolver().url_patterns)))
+    # The admin has its own access rule (is_staff); the partner API answers in JSON, with its own matrix in
+    # test_api_access.py. Every role's expectations, page by page: test_access_matrix.py.
+    return sorted({(route, name) for route, _qualified, name in resolver_routes() if name not in PUBLIC | OWN_ACCOUNT})
 
 
 STAFF_PATTERNS = _staff_patterns()
