@@ -116,6 +116,29 @@ PAGES: dict[str, Rule] = {
     "partner:home": PARTNER,
     "facilitator:home": FACILITATOR,
     "teaching:home": TEACHER,
+    # The partner portal (mobility/partner_portal/): a college's coordinators and observers, each their own rows.
+    "partner:agreements": PARTNER,
+    "partner:cohorts": PARTNER,
+    "partner:applications": PARTNER,
+    "partner:students": PARTNER,
+    "partner:student": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
+    "partner:diploma-pdf": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
+    # Nominating and importing: coordinators only (observers are refused the pages too).
+    "partner:nominate": PARTNER.but(roles={"observer-a": 403}),
+    "partner:transliterate": PARTNER.but(roles={"observer-a": 403}),
+    "partner:roster-import": PARTNER.but(roles={"observer-a": 403}),
+    "partner:roster-template": PARTNER.but(roles={"observer-a": 403}),
+    "partner:roster-preview": PARTNER.but(ok=404, roles={"observer-a": 403}),  # no such upload token
+    # The facilitator's cohort page: the cohorts under agreements it facilitates (A's).
+    "facilitator:cohort": FACILITATOR.but(roles={"facilitator": OWN_A}),
+    # The teacher's workspace: teacher M's assignment is A's object, teacher N's B's.
+    "teaching:history": TEACHER,
+    "teaching:grid": TEACHER.but(own_a=("teacher-m",), own_b=("teacher-n",)),
+    "teaching:gradebook": TEACHER.but(own_a=("teacher-m",), own_b=("teacher-n",)),
+    # No such upload: the assignment's own teacher is sent back to the upload page, the other gets 404.
+    "teaching:gradebook-preview": TEACHER.but(
+        own_a=("teacher-m",), own_b=("teacher-n",), roles={"teacher-m": (302, 404), "teacher-n": (404, 302)}
+    ),
     # The student portal.
     "portal:home": STUDENT,
     "portal:my-data": STUDENT,
