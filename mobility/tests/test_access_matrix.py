@@ -90,8 +90,8 @@ PUBLIC = rule(ROLES)
 OWN_ACCOUNT = rule(LOGGED_IN)
 STAFF = rule(OFFICE)  # StaffRequiredMixin: the partnership's people and students are sent to their first page
 STAFF_ADMIN = STAFF.but(roles={"office": 403})  # a permission office-admin has (permission_required)
-# The student portal (students/portal/): office staff are sent to the dashboard, the partnership's people refused.
-STUDENT = rule(STUDENTS, roles=dict.fromkeys(MEMBERS, 403))
+# The student portal (students/portal/): office staff and the partnership's people are sent to their first page.
+STUDENT = rule(STUDENTS)
 PARTNER = rule(PARTNERS, post=("coordinator-a", "coordinator-b"))  # observers read
 FACILITATOR = rule(("facilitator",))
 TEACHER = rule(("teacher-m", "teacher-n"))

@@ -17,8 +17,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
 
-from mobility.foundation.access import is_office_staff
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.views import home_url_name
 
 from .. import selectors
 from ..messaging import selectors as message_selectors
@@ -40,8 +40,11 @@ class PortalView(View):
             return redirect_to_login(request.get_full_path())
         self.student = selectors.portal_student(viewer=request.user)
         if self.student is None:
-            if is_office_staff(request.user):
-                return redirect("dashboard")
+            # Office staff and the partnership's people have pages of their own: a GET is sent there (a student
+            # whose data were erased has none left).
+            home = home_url_name(request.user)
+            if home and home != "portal:home" and request.method in ("GET", "HEAD"):
+                return redirect(home)
             raise PermissionDenied
         response = super().dispatch(request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
