@@ -4,7 +4,7 @@ up among the rows the caller may see, so another partner's student or cohort "do
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from mobility.foundation.access import can_view_sensitive, partner_institution_id
+from mobility.foundation.access import COORDINATOR, OBSERVER, can_view_sensitive, partner_institution_id
 from mobility.foundation.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField
 from mobility.foundation.api_lists import ValuesRepresentation
 from mobility.foundation.models import AuditEntry
@@ -119,7 +119,9 @@ class StatusChangeSerializer(serializers.Serializer):
     def to_representation(self, entry: AuditEntry):
         old, new = entry.changes["status"]
         label = entry.actor_label
-        by = "system" if label == "system" else "partner" if label.startswith("api-key:") else "office"
+        # A partner's key, or one of the college's people in the partner portal (a coordinator's nomination).
+        partner = label.startswith("api-key:") or getattr(entry, "actor_role", None) in (COORDINATOR, OBSERVER)
+        by = "system" if label == "system" else "partner" if partner else "office"
         return {
             "at": serializers.DateTimeField().to_representation(entry.at),
             "action": entry.action,
