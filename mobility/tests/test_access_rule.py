@@ -158,3 +158,19 @@ def test_diplomas_only_the_office_the_college_and_the_holder_download(world):
     assert seen["coordinator-b"] == seen["other-student"] == [db]
     assert seen["facilitator"] == seen["teacher-m"] == seen["anonymous"] == []
     assert seen["office"] == sorted([da, db])
+
+
+def test_the_api_history_names_a_coordinators_nomination_as_the_partners(world):
+    from mobility.tests.support import api_client
+    from programs.tests.factories import CohortFactory
+    from students.models import Enrollment
+    from students.services.enrollments import enrollment_admit, enrollment_apply
+
+    coordinator = world.user("coordinator-a")
+    cohort = CohortFactory(host=world.host, partner=world.college_a)
+    enrollment = enrollment_apply(
+        student=world.student_a, cohort=cohort, by=coordinator, source=Enrollment.Source.PORTAL
+    )
+    enrollment_admit(enrollment=enrollment, by=world.user("office"))
+    history = api_client(user=coordinator).get(f"/api/v1/enrollments/{enrollment.pk}/history/").json()
+    assert [(h["to_status"], h["by"]) for h in history] == [("applied", "partner"), ("admitted", "office")]
