@@ -13,7 +13,12 @@ from programs.models import Institution
 
 # The portal's menu: (URL name, label function, section). A page names its section; the coordinator-only entries
 # are hidden from observers.
-NAV = (("partner:home", lambda: _("Overview"), "home", False),)
+NAV = (
+    ("partner:home", lambda: _("Overview"), "home", False),
+    ("partner:threads", lambda: _("Messages"), "threads", False),
+    ("partner:api-keys", lambda: _("API keys"), "api-keys", False),
+    ("partner:webhooks", lambda: _("Webhooks"), "webhooks", False),
+)
 
 
 class PartnerView(MemberRequiredMixin, View):

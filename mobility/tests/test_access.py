@@ -13,7 +13,7 @@ from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
-from students.models import Continuation, Message, MessageRecipient, SavedFilter
+from students.models import Continuation, Message, MessageRecipient, SavedFilter, Thread
 from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +112,8 @@ def objects():
             language="en",
         ).message_id,
         "saved-filters": SavedFilter.objects.create(name="Applied", params={"status": "applied"}).pk,
+        # A partner college's thread with the office (staff: /students/threads/<id>/).
+        "threads": Thread.objects.create(institution=enrollment.cohort.partner, student=enrollment.student).pk,
     }
 
 

@@ -178,7 +178,7 @@ def demo(settings):
 def _page_objects(demo: dict) -> dict:
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
     from programs.models import Agreement, Contact, Module, Track
-    from students.models import Continuation
+    from students.models import Continuation, Thread
 
     enrollment = demo["enrollment"]
     partner = enrollment.cohort.partner
@@ -208,6 +208,7 @@ def _page_objects(demo: dict) -> dict:
         "webhooks": hook.pk,
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
+        "threads": Thread.objects.get_or_create(institution=partner, student=demo["student"])[0].pk,
     }
 
 

@@ -4,7 +4,7 @@ up among the rows the caller may see, so another partner's student or cohort "do
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from mobility.foundation.access import can_view_sensitive, partner_institution_id
+from mobility.foundation.access import COORDINATOR, OBSERVER, can_view_sensitive, partner_institution_id
 from mobility.foundation.api import JSONTypesMixin, ScopedPrimaryKeyRelatedField
 from mobility.foundation.api_lists import ValuesRepresentation
 from mobility.foundation.models import AuditEntry
@@ -54,9 +54,11 @@ class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and "home_institution" not in attrs:
-            if partner_institution_id(_viewer(self)) is None:
+            own = partner_institution_id(_viewer(self))
+            if own is None:
                 raise serializers.ValidationError({"home_institution": [_("This field is required.")]})
-            attrs["home_institution"] = _viewer(self).institution
+            # The viewer's college: a key's institution, or a coordinator's (a session's user has no ``institution``).
+            attrs["home_institution"] = Institution.objects.get(pk=own)
         return attrs
 
     def to_representation(self, instance):
@@ -108,6 +110,15 @@ class EnrollmentApplySerializer(JSONTypesMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000, write_only=True)
 
 
+def _partner_actor(entry: AuditEntry) -> bool:
+    """Whether a partner acted: its system's key, or a coordinator in a session (the actor's membership, read with
+    the entry: ``enrollment_status_history``)."""
+    if entry.actor_label.startswith("api-key:"):
+        return True
+    membership = getattr(entry.actor, "membership", None) if entry.actor_id else None
+    return membership is not None and membership.role in (COORDINATOR, OBSERVER)
+
+
 class StatusChangeSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     action = serializers.CharField(help_text="enrollment.apply, enrollment.admit, enrollment.reject, …")
@@ -119,7 +130,7 @@ class StatusChangeSerializer(serializers.Serializer):
     def to_representation(self, entry: AuditEntry):
         old, new = entry.changes["status"]
         label = entry.actor_label
-        by = "system" if label == "system" else "partner" if label.startswith("api-key:") else "office"
+        by = "system" if label == "system" else "partner" if _partner_actor(entry) else "office"
         return {
             "at": serializers.DateTimeField().to_representation(entry.at),
             "action": entry.action,
