@@ -25,12 +25,6 @@ def author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def thread_label(thread: Thread) -> str:
-    """The thread in the audit log, in no language: "<college code> · <student>", the code alone when general."""
-    code = thread.institution.code
-    return f"{code} · {thread.student}" if thread.student_id else code
-
-
 def _thread_locked(institution: Institution, student: Student | None) -> Thread:
     """The thread, made if missing, locked for the post; inside a transaction."""
     for _attempt in range(2):
@@ -81,13 +75,8 @@ def thread_post_create(*, institution: Institution, student: Student | None, aut
         thread.last_post_at = now
         thread.save(update_fields=["last_post_at"])
         _read(thread, office=from_office, now=now)
-        audit_record(
-            actor=author,
-            obj=thread,
-            action="thread.post",
-            changes={"post": (None, post.pk)},
-            object_repr=thread_label(thread),
-        )
+        # The thread reads "<college code> · <student>", the code alone when general: in no language.
+        audit_record(actor=author, obj=thread, action="thread.post", changes={"post": (None, post.pk)})
         if from_office:
             from ..tasks import thread_post_email_send  # the task calls this package's notifications
 
