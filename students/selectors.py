@@ -403,16 +403,11 @@ def result_list(*, viewer) -> QuerySet[ModuleResult]:
 def enrollment_status_history(*, enrollment: Enrollment) -> QuerySet[AuditEntry]:
     """The audit entries of one enrollment that changed its status, oldest first: its application and every
     transition of the state machine with its reason."""
-    # The actor's membership comes along: the API says whether a partner (a coordinator's session) acted.
-    return (
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Enrollment),
-            object_id=str(enrollment.pk),
-            changes__has_key="status",
-        )
-        .select_related("actor__membership")
-        .order_by("at", "id")
-    )
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Enrollment),
+        object_id=str(enrollment.pk),
+        changes__has_key="status",
+    ).order_by("at", "id")
 
 
 # --- the student portal: the viewer's own records only -------------------------------------------------------------

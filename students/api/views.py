@@ -181,7 +181,8 @@ class EnrollmentViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, ordering_fields=[])
     def history(self, request, pk=None):
         enrollment = self.get_object()
-        entries = selectors.enrollment_status_history(enrollment=enrollment)
+        # The actor's membership: a coordinator's session is the partner's, like its key (StatusChangeSerializer).
+        entries = selectors.enrollment_status_history(enrollment=enrollment).select_related("actor__membership")
         return Response(StatusChangeSerializer(entries, many=True).data)
 
     @extend_schema(summary="Progress", responses=ProgressSerializer, filters=False)
