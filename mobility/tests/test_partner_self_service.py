@@ -2,7 +2,10 @@
 only) and webhooks, and the message threads with the office (both sides, the e-mail in the partner's language and
 the office's notification). Observers see, coordinators act; another college's rows are 404."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import translation
@@ -240,3 +243,25 @@ def test_the_thread_lists_read_in_a_fixed_number_of_queries(world, rows, django_
     ):
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
+
+
+def test_the_partner_pages_speak_the_persons_language(world):
+    client = login(world, "coordinator-a")
+    key, _ = make_api_key(world.college_a, name="SIS")
+    urls = [
+        "/partner/api-keys/",
+        "/partner/api-keys/new/",
+        f"/partner/api-keys/{key.prefix}/revoke/",
+        "/partner/webhooks/",
+        "/partner/webhooks/new/",
+        "/partner/messages/",
+        "/partner/messages/general/",
+    ]
+    for url in urls:
+        titles = {}
+        for language in ("ru", "en", "zh-hans"):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            page = client.get(url).content.decode()
+            assert f'lang="{language}"' in page, url
+            titles[language] = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert len(set(titles.values())) == 3, (url, titles)
