@@ -48,6 +48,7 @@ NAVIGATION: list[tuple | MenuEntry] = [
     MenuEntry("students:student-list", _("Students"), group=STUDENTS),
     MenuEntry("students:continuation-report", _("Continuations"), group=STUDENTS),
     MenuEntry("students:message-list", _("Messages"), group=STUDENTS),
+    MenuEntry("students:thread-list", _("Partner colleges' threads"), group=STUDENTS),
     ("programs:cohort-list", _("Cohorts")),
     MenuEntry("diplomas:register", _("Diplomas"), "diplomas.view_diploma"),
     MenuEntry("reports:report", _("Reports")),

@@ -19,6 +19,7 @@ from mobility.foundation.admin import ReadOnlyInline, ServiceFormMixin, audit_lo
 from . import services
 from .messaging import admin as messaging_admin  # noqa: F401  (registers the messages' admins)
 from .models import Continuation, CorrectionRequest, Enrollment, GradebookMapping, ModuleResult, Student
+from .threads import admin as threads_admin  # noqa: F401  (registers the threads' admin)
 
 STUDENT_NAME_SEARCH = (
     "family_name_han",

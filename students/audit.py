@@ -208,6 +208,10 @@ def register() -> None:
     audit_sentence_register("saved_filter.create", describe_saved_filter_create)
     audit_sentence_register("saved_filter.delete", describe_saved_filter_delete)
     audit_sentence_register("message.send", describe_message_send)
+    # The thread's label: "<college code> · <student>", or the code alone for the general thread.
+    audit_sentence_register(
+        "thread.post", described(gettext_lazy("%(actor)s wrote in the message thread %(object)s with the office"))
+    )
     for action, message in ENROLLMENT_SENTENCES.items():
         audit_sentence_register(action, _enrollment(message))
     audit_sentence_register("result.record", describe_result_record)

@@ -495,3 +495,6 @@ class CorrectionRequest(TimeStampedModel):
 
 # Messages to students: their own module, loaded here with the app's models.
 from .messaging.models import Message, MessageRecipient, SavedFilter  # noqa: E402, F401
+
+# Threads of the partner colleges with the office: their own module too.
+from .threads.models import Thread, ThreadPost  # noqa: E402, F401

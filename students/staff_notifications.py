@@ -15,11 +15,12 @@ from mobility.foundation.notifications.registry import date_param, names, staff_
 from mobility.foundation.notifications.services import staff_notify
 from programs.models import Institution
 
-from .models import CorrectionRequest, Enrollment, Student
+from .models import CorrectionRequest, Enrollment, Student, Thread
 
 APPLICATIONS = "students.applications"
 CORRECTION_REQUESTED = "students.correction_requested"
 PASSPORT_EXPIRING = "students.passport_expiring"
+THREAD_POST = "students.thread_post"
 
 
 def _applications_sentence(params) -> str:
@@ -53,6 +54,28 @@ def _applications_sentence(params) -> str:
     )
 
 
+def _thread_post_sentence(params) -> str:
+    count = params.get("count") or 0
+    values = {"count": count, "college": params.get("college", ""), "student": params.get("student", "")}
+    if params.get("student"):
+        return (
+            ngettext(
+                "%(college)s wrote about %(student)s (%(count)s new message)",
+                "%(college)s wrote about %(student)s (%(count)s new messages)",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(college)s wrote to the office (%(count)s new message)",
+            "%(college)s wrote to the office (%(count)s new messages)",
+            count,
+        )
+        % values
+    )
+
+
 def register() -> None:
     staff_notification_kind_register(APPLICATIONS, label=_("New applications"), sentence=_applications_sentence)
     staff_notification_kind_register(
@@ -65,6 +88,9 @@ def register() -> None:
         label=_("Passports expiring"),
         # Not the passport's date itself: passport data are for staff with the sensitive-data permission.
         sentence=_("The passport of %(student)s expires before cohort %(cohort)s ends (%(end)s)."),
+    )
+    staff_notification_kind_register(
+        THREAD_POST, label=_("Messages from partner colleges"), sentence=_thread_post_sentence
     )
 
 
@@ -136,3 +162,20 @@ def passports_expiring_notify(*, today: datetime.date | None = None) -> int:
             link_args=[student.pk],
         )
     return found
+
+
+def thread_post_notify(*, thread: Thread) -> None:
+    """Tell staff a college wrote in one of its threads: one notification per thread and day, its count added up
+    and shown as new again by each post; it leads to the thread."""
+    params = {"count": 1, "college": names(thread.institution), "student": ""}
+    if thread.student_id:
+        params["student"] = student_names(thread.student)
+    staff_notify(
+        kind=THREAD_POST,
+        params=params,
+        about=thread,
+        key=timezone.localdate().isoformat(),
+        accumulate="count",
+        link_name="students:thread-detail",
+        link_args=[thread.pk],
+    )

@@ -58,3 +58,18 @@ def messages_sweep() -> int:
     from .messaging.services import message_deliveries_sweep
 
     return message_deliveries_sweep()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=60, time_limit=90)
+def thread_post_email_send(self, post_id: int) -> int:
+    """E-mail a college's coordinators and observers that the office wrote in one of its threads
+    (``students.threads.notifications.thread_post_email_send``); returns how many e-mails were sent. A mail
+    server's error is retried with backoff (at once without a broker: logged by the on-commit hook)."""
+    from .threads.notifications import thread_post_email_send as send
+
+    try:
+        return send(post_id=post_id)
+    except MAIL_ERRORS as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=MAIL_RETRY_BACKOFF * 2**self.request.retries) from exc

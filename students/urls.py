@@ -4,6 +4,7 @@ from . import cohort_views, results_views, views
 from .imports import gradebook_views, roster_views
 from .messaging import views as message_views
 from .portal import staff_views as correction_views
+from .threads import views as thread_views
 
 app_name = "students"
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("messages/", message_views.MessageListView.as_view(), name="message-list"),
     path("messages/new/", message_views.MessageCreateView.as_view(), name="message-create"),
     path("messages/<int:pk>/", message_views.MessageDetailView.as_view(), name="message-detail"),
+    path("threads/", thread_views.ThreadListView.as_view(), name="thread-list"),
+    path("threads/<int:pk>/", thread_views.ThreadDetailView.as_view(), name="thread-detail"),
     path("saved-filters/", message_views.SavedFiltersView.as_view(), name="saved-filters"),
     path("saved-filters/<int:pk>/delete/", message_views.SavedFilterDeleteView.as_view(), name="saved-filter-delete"),
     path("<int:pk>/messages/", message_views.StudentMessagesView.as_view(), name="student-messages"),

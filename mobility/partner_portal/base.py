@@ -21,6 +21,9 @@ NAV = (
     ("partner:roster-import", lambda: _("Import a roster"), "roster", True),
     ("partner:cohorts", lambda: _("Open cohorts"), "cohorts", False),
     ("partner:agreements", lambda: _("Agreements"), "agreements", False),
+    ("partner:threads", lambda: _("Messages"), "threads", False),
+    ("partner:api-keys", lambda: _("API keys"), "api-keys", False),
+    ("partner:webhooks", lambda: _("Webhooks"), "webhooks", False),
 )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import nominations, students_views, views
+from . import keys, nominations, students_views, threads, views
 
 app_name = "partner"
 
@@ -20,4 +20,15 @@ urlpatterns = [
     path("students/", students_views.StudentListView.as_view(), name="students"),
     path("students/<int:pk>/", students_views.StudentDetailView.as_view(), name="student"),
     path("diplomas/<int:pk>/pdf/", students_views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
+    # The college's own API keys and webhooks (keys.py).
+    path("api-keys/", keys.APIKeyListView.as_view(), name="api-keys"),
+    path("api-keys/new/", keys.APIKeyCreateView.as_view(), name="api-key-create"),
+    path("api-keys/<str:prefix>/revoke/", keys.APIKeyRevokeView.as_view(), name="api-key-revoke"),
+    path("webhooks/", keys.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/new/", keys.WebhookCreateView.as_view(), name="webhook-create"),
+    path("webhooks/<int:pk>/toggle/", keys.WebhookToggleView.as_view(), name="webhook-toggle"),
+    # Message threads with the office (threads.py): the general one and one per student.
+    path("messages/", threads.ThreadListView.as_view(), name="threads"),
+    path("messages/general/", threads.ThreadView.as_view(), name="thread-general"),
+    path("messages/students/<int:student_pk>/", threads.ThreadView.as_view(), name="thread-student"),
 ]

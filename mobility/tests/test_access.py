@@ -14,7 +14,7 @@ from mobility.foundation.notifications.models import StaffNotification
 from mobility.tests.matrix import resolver_routes
 from programs.models import TeachingAssignment
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
-from students.models import Continuation, Message, MessageRecipient, SavedFilter
+from students.models import Continuation, Message, MessageRecipient, SavedFilter, Thread
 from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +111,8 @@ def objects():
             cohort=enrollment.cohort,
             module=ModuleFactory(track=enrollment.track),
         ).pk,
+        # A partner college's thread with the office (staff: /students/threads/<id>/).
+        "threads": Thread.objects.create(institution=enrollment.cohort.partner, student=enrollment.student).pk,
     }
 
 

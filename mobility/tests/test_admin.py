@@ -59,6 +59,7 @@ from students.messaging.services import message_send, saved_filter_create
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.services.corrections import correction_request_create
 from students.tests.factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
+from students.threads.services import thread_post_create
 
 User = get_user_model()
 
@@ -132,7 +133,8 @@ def row_of_every_model(admin_user):
     saved = saved_filter_create(name="Completed", params={"status": "completed"}, by=admin_user)
     message_send(by=admin_user, token=uuid.uuid4(), audience="filter", saved_filter=saved, versions={"en": ("S", "T")})
     teacher = make_member("teacher-zhang", Membership.Role.TEACHER, full_name="Zhang Wei")
-    make_member("coordinator-cq", Membership.Role.COORDINATOR, college, full_name="Li Na")
+    coordinator = make_member("coordinator-cq", Membership.Role.COORDINATOR, college, full_name="Li Na")
+    thread_post_create(institution=college, student=enrollment.student, author=coordinator, body="Visa letter?")
     TeachingAssignment.objects.create(teacher=teacher, cohort=cohort, module=module)
     # Two-factor devices (django-otp's admin is how the office removes a lost phone's device).
     TOTPDevice.objects.create(user=teacher, name="phone", confirmed=True)

@@ -15,7 +15,7 @@ from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
 from mobility import services as api_keys
 from programs.tests.factories import AgreementFactory, AgreementQuotaFactory, HostFactory, ModuleFactory
-from students.models import Continuation, Enrollment
+from students.models import Continuation, Enrollment, Thread, ThreadPost
 from students.tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,7 @@ LISTS = [
     ("/reports/enrollments/", False),
     ("/reports/enrollments/?status=completed", False),
     ("/students/messages/", False),
+    ("/students/threads/", False),
     ("/notifications/", False),
     ("/audit/", True),
     ("/audit/?action=diploma.request", True),
@@ -50,7 +51,7 @@ LISTS = [
 
 def _unit(n: int) -> None:
     """One partner's worth of rows: a cohort with students in several states, a diploma, an agreement with a quota,
-    a continuation and an API key."""
+    a continuation, an API key and a thread with the office."""
     completed = EnrollmentFactory(status=S.COMPLETED)
     cohort = completed.cohort
     ModuleFactory(track=cohort.track, code=f"M{n}-2")
@@ -67,6 +68,8 @@ def _unit(n: int) -> None:
         applied_on=timezone.localdate() - datetime.timedelta(days=n),
     )
     api_keys.api_key_create(institution=cohort.partner, name=f"SIS {n}", scopes=["read"], expires_at=None, by=None)
+    thread = Thread.objects.create(institution=cohort.partner, student=completed.student, last_post_at=timezone.now())
+    ThreadPost.objects.create(thread=thread, author_name="Coordinator", from_office=False, body="Visa?")
 
 
 def _queries(client, url: str) -> int:

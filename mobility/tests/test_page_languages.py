@@ -81,6 +81,13 @@ NOT_PAGES = {
     "applications": "partner portal",
     "students": "partner portal",
     "student": "partner portal",
+    # the partner portal's self-service: for coordinators and observers (superusers are redirected); its languages:
+    # test_partner_self_service.py
+    **dict.fromkeys(
+        ("api-keys", "api-key-create", "api-key-revoke", "webhooks", "webhook-create", "webhook-toggle"),
+        "partner portal",
+    ),
+    **dict.fromkeys(("threads", "thread-general", "thread-student"), "partner portal"),
 }
 # Titles or headings made of data only (a code, a name): the same in every language.
 DATA_ONLY = {

@@ -186,7 +186,7 @@ def _page_objects(demo: dict) -> dict:
 
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
     from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
-    from students.models import Continuation
+    from students.models import Continuation, Thread
 
     enrollment = demo["enrollment"]
     partner = enrollment.cohort.partner
@@ -225,6 +225,7 @@ def _page_objects(demo: dict) -> dict:
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
         "assignments": assignment.pk,
+        "threads": Thread.objects.get_or_create(institution=partner, student=demo["student"])[0].pk,
     }
 
 

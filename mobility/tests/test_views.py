@@ -53,7 +53,10 @@ def test_the_menu_groups_its_entries(client, office, office_admin):
     ]
     assert shape == [
         "Dashboard",
-        ("Students", ["Students", "Continuations", "Messages"]),  # a split button: the list, the rest behind a caret
+        (
+            "Students",
+            ["Students", "Continuations", "Messages", "Partner colleges' threads"],
+        ),  # a split button: the list, the rest behind a caret
         "Cohorts",
         "Diplomas",
         "Reports",

@@ -54,9 +54,11 @@ class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and "home_institution" not in attrs:
-            if partner_institution_id(_viewer(self)) is None:
+            own = partner_institution_id(_viewer(self))
+            if own is None:
                 raise serializers.ValidationError({"home_institution": [_("This field is required.")]})
-            attrs["home_institution"] = _viewer(self).institution
+            # The viewer's college: a key's institution, or a coordinator's (a session's user has no ``institution``).
+            attrs["home_institution"] = Institution.objects.get(pk=own)
         return attrs
 
     def to_representation(self, instance):
