@@ -53,6 +53,7 @@ SEGMENTS = {
     "saved-filters": "saved-filter",
     # The teaching area's pages (students/teaching/): teacher M's assignment is "own", teacher N's the other.
     "assignments": "assignment",
+    "threads": "thread",  # a college's thread with the office about a student (staff: /students/threads/<id>/)
     "verify": "verification-code",
     # The partner portal's students (mobility/partner_portal/) use "students" etc. like the staff pages.
 }
@@ -134,7 +135,7 @@ def build_world():
     from mobility.foundation.notifications.models import StaffNotification
     from programs.models import TeachingAssignment
     from programs.tests.factories import ContactFactory
-    from students.models import Continuation, Message, MessageRecipient, SavedFilter, Student
+    from students.models import Continuation, Message, MessageRecipient, SavedFilter, Student, Thread
 
     world = partnership()
     for key, student in (("a", world.student_a), ("b", world.student_b)):
@@ -202,6 +203,7 @@ def build_world():
         "saved-filter": (filters, filters),
         "verification-code": (None, None),
         "assignment": (assignments[0], assignments[1]),  # teacher M's (module M), teacher N's
+        "thread": pair(lambda e, c: Thread.objects.create(institution=c, student=e.student)),
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
     ids = {

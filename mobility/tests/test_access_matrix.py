@@ -129,6 +129,23 @@ PAGES: dict[str, Rule] = {
     "partner:roster-import": PARTNER.but(roles={"observer-a": 403}),
     "partner:roster-template": PARTNER.but(roles={"observer-a": 403}),
     "partner:roster-preview": PARTNER.but(ok=404, roles={"observer-a": 403}),  # no such upload token
+    # The college's own API keys, webhooks and threads with the office (keys.py, threads.py): observers read.
+    "partner:api-keys": PARTNER,
+    "partner:api-key-create": PARTNER.but(roles={"observer-a": 403}),
+    "partner:api-key-revoke": PARTNER.but(
+        own_a=("coordinator-a",), own_b=("coordinator-b",), roles={"observer-a": 403}
+    ),
+    "partner:webhooks": PARTNER,
+    "partner:webhook-create": PARTNER.but(roles={"observer-a": 403}),
+    # POST only: each coordinator toggles their own college's endpoint.
+    "partner:webhook-toggle": PARTNER.but(
+        ok=405, post={"coordinator-a": (True, False), "coordinator-b": (False, True)}
+    ),
+    "partner:threads": PARTNER,
+    "partner:thread-general": PARTNER,
+    "partner:thread-student": PARTNER.but(
+        own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",), ids={"student_pk": "student"}
+    ),
     # The facilitator's cohort page: the cohorts under agreements it facilitates (A's).
     "facilitator:cohort": FACILITATOR.but(roles={"facilitator": OWN_A}),
     # The teacher's workspace: teacher M's assignment is A's object, teacher N's B's.
@@ -240,6 +257,8 @@ PAGES: dict[str, Rule] = {
     "students:gradebook-mapping": STAFF.but(ok=302),  # no such upload: back to the import page
     "students:gradebook-preview": STAFF.but(ok=302),
     "students:roster-import": STAFF,
+    "students:thread-list": STAFF,
+    "students:thread-detail": STAFF,
     "students:roster-template": STAFF,
     "students:roster-preview": STAFF.but(ok=404),  # no such upload token
 }
