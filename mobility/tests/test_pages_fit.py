@@ -177,7 +177,8 @@ def demo(settings):
 # a new kind of segment gets its line here. Each picks the demo's richest object of its kind.
 def _page_objects(demo: dict) -> dict:
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
-    from programs.models import Agreement, Contact, Module, Track
+    from mobility.foundation.people.models import Membership
+    from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
     from students.models import Continuation
 
     enrollment = demo["enrollment"]
@@ -208,6 +209,9 @@ def _page_objects(demo: dict) -> dict:
         "webhooks": hook.pk,
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
+        # The demo's first teacher (seed_demo) and one of their modules of a cohort.
+        "people": (teacher := Membership.objects.filter(role=Membership.Role.TEACHER).first()).pk,
+        "assignments": TeachingAssignment.objects.filter(teacher_id=teacher.user_id).first().pk,
     }
 
 
