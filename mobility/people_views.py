@@ -159,11 +159,10 @@ class MemberActionView(_MemberMixin, View):
         return redirect("people:member-detail", pk=membership.pk)
 
 
-class TeachingAssignView(_MemberMixin, TemplateView):
+class TeachingAssignView(_MemberMixin, View):
     """POST: assign the teacher to a module of a cohort; the person's page again with the form's errors."""
 
     permission_required = (VIEW, *ASSIGN)
-    template_name = MemberDetailView.template_name
 
     def post(self, request, pk):
         membership = self.membership()
@@ -181,8 +180,9 @@ class TeachingAssignView(_MemberMixin, TemplateView):
             else:
                 messages.success(request, _("Assigned."))
                 return redirect(f"{reverse('people:member-detail', args=[membership.pk])}#assignments")
-        detail = MemberDetailView(request=request, kwargs=self.kwargs)
-        return self.render_to_response(detail.get_context_data(assign_form=form), status=400)
+        detail = MemberDetailView()
+        detail.setup(request, **self.kwargs)
+        return detail.render_to_response(detail.get_context_data(assign_form=form), status=400)
 
 
 class TeachingUnassignView(_MemberMixin, View):

@@ -10,6 +10,7 @@ from mobility.foundation.models import AuditEntry
 from mobility.foundation.people.models import Membership
 from mobility.tests.partnership import ROLES, make_member, partnership
 from programs.models import TeachingAssignment
+from programs.tests.factories import ModuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,16 @@ def test_a_member_is_locked_out_after_the_failure_limit(world):
     assert client.post("/accounts/login/", {"username": coordinator.email, "password": "wrong"}).status_code == 429
     refused = client.post("/accounts/login/", {"username": coordinator.email, "password": "pw"})
     assert refused.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_an_assignment_refused_shows_the_reason_on_the_teachers_page(world):
+    client = client_of(world.user("office"))
+    teacher = world.user("teacher-n")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    foreign = ModuleFactory()
+    response = client.post(
+        f"/people/{teacher.membership.pk}/assignments/", {"cohort": world.cohort_b.pk, "module": foreign.pk}
+    )
+    assert response.status_code == 400
+    assert "不属于" in response.content.decode()
+    assert not TeachingAssignment.objects.filter(teacher=teacher, cohort=world.cohort_b).exists()
