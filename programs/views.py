@@ -146,9 +146,16 @@ class InstitutionDetailView(StaffRequiredMixin, TemplateView):
             agreements=list(selectors.institution_agreements(institution=institution)),
             cohorts=list(selectors.institution_cohorts(institution=institution)),
             students_count=selectors.institution_students_count(institution=institution),
-            members=list(institution_members(viewer=self.request.user, institution=institution)[:MEMBERS_SHOWN]),
+            members=self._members(institution),
             **kwargs,
         )
+
+
+    def _members(self, institution) -> list:
+        """The first members of a partner or facilitator (the host has none: its teachers name no institution)."""
+        if institution.kind == Institution.Kind.HOST or not self.request.user.has_perm("mobility.view_membership"):
+            return []
+        return list(institution_members(viewer=self.request.user, institution=institution)[:MEMBERS_SHOWN])
 
 
 class InstitutionCreateView(ServiceFormView):
