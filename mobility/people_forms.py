@@ -14,7 +14,10 @@ ROLE_CHOICES = [("", "—"), *Membership.Role.choices]
 
 
 def _languages():
-    return [("", _("by role: Chinese for partners, Russian for teachers")), *settings.LANGUAGES]
+    return [("", _("by role")), *settings.LANGUAGES]
+
+
+LANGUAGE_HELP = _("By role: Chinese for partners and the facilitator, Russian for teachers.")
 
 
 def _institution_label(institution: Institution) -> str:
@@ -51,7 +54,7 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
             "A sending college for a coordinator or observer, a facilitator for the facilitator; none for a teacher."
         ),
     )
-    language = forms.ChoiceField(label=_("Language"), required=False, choices=())
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=(), help_text=LANGUAGE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +68,7 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
 class MemberUpdateForm(BootstrapFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
-    language = forms.ChoiceField(label=_("Language"), required=False, choices=())
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=(), help_text=LANGUAGE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
