@@ -150,7 +150,6 @@ class InstitutionDetailView(StaffRequiredMixin, TemplateView):
             **kwargs,
         )
 
-
     def _members(self, institution) -> list:
         """The first members of a partner or facilitator (the host has none: its teachers name no institution)."""
         if institution.kind == Institution.Kind.HOST or not self.request.user.has_perm("mobility.view_membership"):
