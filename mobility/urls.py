@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from mobility import audit_views
+from mobility import audit_views, people_views
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
@@ -24,6 +24,13 @@ urlpatterns = [
     path("partner/", include("mobility.partner_portal.urls")),
     path("facilitator/", include("mobility.facilitation.urls")),
     path("teaching/", include("students.teaching.urls")),
+    # The office's pages about them (invitations, accounts, teaching assignments) and a member's invitation link.
+    path("people/", include("mobility.people_urls")),
+    path(
+        "accounts/people/invitation/<uidb64>/<token>/",
+        people_views.MemberInvitationAcceptView.as_view(),
+        name="member-invitation-accept",
+    ),
     path("students/", include("mobility.personal_data.urls")),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),

@@ -55,6 +55,7 @@ NAVIGATION: list[tuple | MenuEntry] = [
     MenuEntry("programs:track-list", _("Tracks"), group=PROGRAMS),
     MenuEntry("programs:institution-list", _("Institutions"), group=PROGRAMS),
     MenuEntry("programs:agreement-list", _("Agreements"), group=PROGRAMS),
+    MenuEntry("people:member-list", _("People"), "mobility.view_membership", group=ADMINISTRATION),
     MenuEntry("api_keys:list", _("API keys"), "mobility.view_partnerapikey", group=ADMINISTRATION),
     MenuEntry("audit-log", _("Audit log"), "mobility.browse_auditentry", group=ADMINISTRATION),
 ]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.audit_sentences import audit_sentence_register, described
 
-from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, Track
+from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, TeachingAssignment, Track
 
 # action: (message, the model whose fields the changes name, whether the changes follow)
 SENTENCES = {
@@ -25,6 +25,8 @@ SENTENCES = {
     "module.update": (_("%(actor)s changed the module %(object)s"), Module, True),
     "cohort.create": (_("%(actor)s added the cohort %(object)s"), Cohort, False),
     "cohort.update": (_("%(actor)s changed the cohort %(object)s"), Cohort, True),
+    "teaching.assign": (_("%(actor)s assigned the teacher %(object)s"), TeachingAssignment, False),
+    "teaching.unassign": (_("%(actor)s removed the teaching assignment %(object)s"), TeachingAssignment, False),
 }
 
 

@@ -17,6 +17,7 @@ from django.views.generic import ListView, RedirectView, TemplateView
 
 from mobility.foundation.access import is_office_staff
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.people.selectors import institution_members
 from mobility.foundation.views import StaffRequiredMixin
 
 from . import selectors, services
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
+# An institution's page lists its first members (the people's list has the rest, filtered by the institution).
+MEMBERS_SHOWN = 20
 
 
 # --- shared ------------------------------------------------------------------------------------------------------
@@ -143,8 +146,15 @@ class InstitutionDetailView(StaffRequiredMixin, TemplateView):
             agreements=list(selectors.institution_agreements(institution=institution)),
             cohorts=list(selectors.institution_cohorts(institution=institution)),
             students_count=selectors.institution_students_count(institution=institution),
+            members=self._members(institution),
             **kwargs,
         )
+
+    def _members(self, institution) -> list:
+        """The first members of a partner or facilitator (the host has none: its teachers name no institution)."""
+        if institution.kind == Institution.Kind.HOST or not self.request.user.has_perm("mobility.view_membership"):
+            return []
+        return list(institution_members(viewer=self.request.user, institution=institution)[:MEMBERS_SHOWN])
 
 
 class InstitutionCreateView(ServiceFormView):

@@ -3,20 +3,21 @@ and the language a student is written to in.
 
 A student's ``User`` is made by the office's invitation, never by the student: its user name is the student's
 e-mail in lower case, its password unusable until the student sets one through the invitation link. The link is
-signed with ``invitation_token_generator`` (Django's password-reset tokens with their own salt and lifetime), so it
-expires after ``settings.STUDENT_INVITATION_DAYS`` days, stops working once a password is set (the password hash is
-part of the token), and stops working when a newer invitation is sent (so is ``Student.invited_at``).
+signed with ``invitation_token_generator`` (``mobility.foundation.invitations``: Django's password-reset tokens with
+their own salt and lifetime), so it expires after ``settings.STUDENT_INVITATION_DAYS`` days, stops working once a
+password is set (the password hash is part of the token), and stops working when a newer invitation is sent (so is
+``Student.invited_at``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.urls import NoReverseMatch, reverse
-from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import base36_to_int, urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_encode
+
+from mobility.foundation.invitations import InvitationTokenGenerator as BaseInvitationTokenGenerator
 
 from .models import Student
 
@@ -40,38 +41,18 @@ def student_language(student: Student) -> str:
 # --- the invitation link ------------------------------------------------------------------------------------------
 
 
-class InvitationTokenGenerator(PasswordResetTokenGenerator):
-    """Tokens of invitation links: valid ``settings.STUDENT_INVITATION_DAYS`` days (a password reset link keeps
-    Django's ``PASSWORD_RESET_TIMEOUT``), never interchangeable with password-reset tokens (own salt), used up when
-    the password is set or the student logs in, and replaced by the next invitation sent."""
+class InvitationTokenGenerator(BaseInvitationTokenGenerator):
+    """Tokens of students' invitation links: valid ``settings.STUDENT_INVITATION_DAYS`` days, used up when the
+    password is set or the student logs in, and replaced by the next invitation sent (``Student.invited_at``)."""
 
     key_salt = "students.accounts.InvitationTokenGenerator"
 
     @property
-    def timeout(self) -> int:
-        return settings.STUDENT_INVITATION_DAYS * 24 * 60 * 60
+    def days(self) -> int:
+        return settings.STUDENT_INVITATION_DAYS
 
-    def check_token(self, user, token) -> bool:
-        # Django's check with this generator's own lifetime instead of PASSWORD_RESET_TIMEOUT.
-        if not (user and token):
-            return False
-        try:
-            ts_b36, _hash = token.split("-")
-            timestamp = base36_to_int(ts_b36)
-        except ValueError:
-            return False
-        if not any(
-            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
-            for secret in [self.secret, *self.secret_fallbacks]
-        ):
-            return False
-        return self._num_seconds(self._now()) - timestamp <= self.timeout
-
-    def _make_hash_value(self, user, timestamp) -> str:
-        # Read from the database, not from a possibly stale object: a re-sent invitation voids the earlier links.
-        invited_at = Student.objects.filter(user_id=user.pk).values_list("invited_at", flat=True).first()
-        stamp = "" if invited_at is None else invited_at.replace(microsecond=0, tzinfo=None).isoformat()
-        return f"{super()._make_hash_value(user, timestamp)}{stamp}"
+    def invited_at(self, user):
+        return Student.objects.filter(user_id=user.pk).values_list("invited_at", flat=True).first()
 
 
 invitation_token_generator = InvitationTokenGenerator()

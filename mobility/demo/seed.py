@@ -25,6 +25,7 @@ from mobility.demo.data import (
     dated_cohorts,
     dated_continuations,
 )
+from mobility.demo.people import MEMBER_PASSWORDS, MEMBER_USERS, member_note, seed_members
 from mobility.demo.plan import StudentPlan, build_plan
 from mobility.demo.tracks import TRACKS, TRACKS_BY_CODE
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN, roles_sync
@@ -44,6 +45,7 @@ DEMO_PASSWORDS = {
     "popova": "popova-demo",
     "office": "office-demo",
     "student": "student-demo",
+    **MEMBER_PASSWORDS,  # the partnership's people (mobility.demo.people)
 }
 # The partner key is "<prefix>.<secret>" as djangorestframework-api-key builds it; only its hash is stored.
 DEMO_API_KEY_PREFIX = "CQdemo00"
@@ -135,13 +137,20 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     login_cohort = next(spec.code for spec in cohort_specs if spec.key == STUDENT_LOGIN_COHORT)
     login_student, users["student"] = _seed_student_login(plans, students, created_users, cohort=login_cohort)
     api_key_note = _seed_api_key(institutions[DEMO_API_KEY_INSTITUTION], created_by=users[DECIDER])
+    members, created_members = seed_members(
+        institutions, {spec.key: spec.code for spec in cohort_specs}, by=users[DECIDER]
+    )
+    users.update(members)
+    created_users |= created_members
 
     logins = []
     for username, password in DEMO_PASSWORDS.items():
         user = users[username]
-        role = STAFF_USERS[username][0] if username in STAFF_USERS else "student"
+        role = STAFF_USERS[username][0] if username in STAFF_USERS else str(MEMBER_USERS.get(username, ("student",))[0])
         works = username in created_users or user.check_password(password)
-        if username == "student":
+        if username in MEMBER_USERS:
+            note = member_note(username, user)
+        elif username == "student":
             name = f"{login_student.full_name_latin} {login_student.full_name_han}"
             note = f"{name}, {login_cohort} (the student portal)"
         else:
@@ -438,6 +447,7 @@ def format_report(report: SeedReport, *, base_url: str) -> str:
         "Demo logins: public passwords, for a local development database only. The user name or the e-mail logs in.",
         f"  Staff application: {base_url}/   Raw data (Django admin): {base_url}/admin/",
         f"  Student portal (on a phone too): {base_url}/portal/",
+        f"  Partner portal: {base_url}/partner/  Facilitator: {base_url}/facilitator/  Teachers: {base_url}/teaching/",
     ]
     for login in report.logins:
         password = login.password if login.works else "(existed before the seed: password not changed)"

@@ -40,6 +40,10 @@ def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> list[str]:
 _WEBHOOKS_SEEN = ["mobility.view_webhookendpoint", "mobility.view_webhookdelivery", "mobility.change_webhookdelivery"]
 _OFFICE = _perms(_EDITABLE, ("view", "add", "change")) + _perms(_READ_ONLY, ("view",)) + _WEBHOOKS_SEEN
 _OFFICE += ["students.delete_savedfilter"]  # saved filters of the students list are the whole office's
+# The partnership's people: the office invites, deactivates and changes members, and assigns teachers to modules of
+# cohorts (an assignment removed is deleted: it is no history, the audit log keeps it).
+_OFFICE += _perms({"mobility": ["membership"], "programs": ["teachingassignment"]}, ("view", "add", "change"))
+_OFFICE += ["programs.delete_teachingassignment"]
 ROLE_PERMISSIONS = {
     OFFICE: _OFFICE,
     OFFICE_ADMIN: _OFFICE

@@ -4,6 +4,7 @@ the outbox (``mobility.foundation.outbox``) so that a broker that is down loses 
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from smtplib import SMTPException
 from typing import Any
 
 from celery import Task, shared_task
@@ -136,3 +137,19 @@ def staff_digests_send() -> int:
     from mobility.foundation.notifications.digest import digests_send
 
     return digests_send()
+
+
+@shared_task(
+    name=f"{TASK_PREFIX}.member_email_send", bind=True, acks_late=True, max_retries=3, soft_time_limit=30, time_limit=60
+)
+def member_email_send(self, membership_id: int) -> bool:
+    """Send a member of the partnership their invitation (``people.notifications.member_invitation_send``). At least
+    once: a run twice may send it twice, never a wrong one (each run reads the rows afresh and makes a new link)."""
+    from mobility.foundation.people.notifications import member_invitation_send  # that module imports this one
+
+    try:
+        return member_invitation_send(membership_id=membership_id)
+    except (SMTPException, OSError) as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
+from mobility.foundation.people.models import Membership
 from mobility.tests.matrix import resolver_routes
+from mobility.tests.partnership import make_member
 from programs.models import TeachingAssignment
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
 from students.models import Continuation, Message, MessageRecipient, SavedFilter, Thread
@@ -30,6 +32,8 @@ PUBLIC = {
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
     # A student's one-time link to set a password (students/account_views.py, tested in students/tests/).
     "invitation-accept",
+    # A member's of the partnership (mobility/people_views.py, tested in mobility/tests/test_people_pages.py).
+    "member-invitation-accept",
     # The language switcher is on every page, the login and verification pages included (mobility/i18n_views.py).
     "set_language",
     # Load balancers and monitoring: database and broker up, nothing else (mobility/health.py, test_health.py).
@@ -105,11 +109,10 @@ def objects():
             language="en",
         ).message_id,
         "saved-filters": SavedFilter.objects.create(name="Applied", params={"status": "applied"}).pk,
-        # A teacher's assignment (/teaching/assignments/<id>/): the teacher's pages send everyone else home.
+        # A teacher (/people/<id>/) and their assignment (/people/<id>/assignments/<id>/remove/).
+        "people": (teacher := make_member("access-teacher", Membership.Role.TEACHER).membership).pk,
         "assignments": TeachingAssignment.objects.create(
-            teacher=get_user_model().objects.create_user("teacher"),
-            cohort=enrollment.cohort,
-            module=ModuleFactory(track=enrollment.track),
+            teacher=teacher.user, cohort=enrollment.cohort, module=ModuleFactory(track=enrollment.track)
         ).pk,
         # A partner college's thread with the office (staff: /students/threads/<id>/).
         "threads": Thread.objects.create(institution=enrollment.cohort.partner, student=enrollment.student).pk,

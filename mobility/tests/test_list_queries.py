@@ -14,6 +14,8 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
 from mobility import services as api_keys
+from mobility.foundation.people.models import Membership
+from mobility.tests.partnership import make_member
 from programs.tests.factories import AgreementFactory, AgreementQuotaFactory, HostFactory, ModuleFactory
 from students.models import Continuation, Enrollment, Thread, ThreadPost
 from students.tests.factories import EnrollmentFactory
@@ -36,6 +38,8 @@ LISTS = [
     ("/institutions/", False),
     ("/agreements/", False),
     ("/api-keys/", True),
+    ("/people/", False),
+    ("/people/?role=coordinator&active=yes&q=a", False),
     ("/diplomas/", False),
     ("/diplomas/?status=issued&per_page=200", False),
     ("/reports/", False),
@@ -51,7 +55,7 @@ LISTS = [
 
 def _unit(n: int) -> None:
     """One partner's worth of rows: a cohort with students in several states, a diploma, an agreement with a quota,
-    a continuation, an API key and a thread with the office."""
+    a continuation, an API key, a thread with the office, a coordinator and a teacher."""
     completed = EnrollmentFactory(status=S.COMPLETED)
     cohort = completed.cohort
     ModuleFactory(track=cohort.track, code=f"M{n}-2")
@@ -70,6 +74,8 @@ def _unit(n: int) -> None:
     api_keys.api_key_create(institution=cohort.partner, name=f"SIS {n}", scopes=["read"], expires_at=None, by=None)
     thread = Thread.objects.create(institution=cohort.partner, student=completed.student, last_post_at=timezone.now())
     ThreadPost.objects.create(thread=thread, author_name="Coordinator", from_office=False, body="Visa?")
+    make_member(f"coordinator-{n}", Membership.Role.COORDINATOR, cohort.partner)
+    make_member(f"teacher-{n}", Membership.Role.TEACHER)
 
 
 def _queries(client, url: str) -> int:

@@ -182,9 +182,9 @@ def demo(settings):
 # Values for the URL parameters of staff pages, by the path segment before the parameter (as in test_access.py);
 # a new kind of segment gets its line here. Each picks the demo's richest object of its kind.
 def _page_objects(demo: dict) -> dict:
-    from django.contrib.auth import get_user_model
 
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+    from mobility.foundation.people.models import Membership
     from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
     from students.models import Continuation, Thread
 
@@ -201,14 +201,6 @@ def _page_objects(demo: dict) -> dict:
             endpoint=hook, event=WebhookEndpoint.Event.DIPLOMA_ISSUED, event_id=uuid.uuid4(), payload={"a": 1}
         )
     message = demo["message"]
-    # A teacher's assignment: office staff opening /teaching/assignments/<id>/ are sent to the dashboard.
-    assignment = TeachingAssignment.objects.filter(cohort_id=enrollment.cohort_id).first()
-    if assignment is None:
-        assignment = TeachingAssignment.objects.create(
-            teacher=get_user_model().objects.get_or_create(username="crawl-teacher")[0],
-            cohort_id=enrollment.cohort_id,
-            module=Module.objects.filter(track_id=enrollment.track_id).first(),
-        )
     return {
         "messages": message.pk,
         "students": demo["student"].pk,
@@ -224,8 +216,10 @@ def _page_objects(demo: dict) -> dict:
         "webhooks": hook.pk,
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
-        "assignments": assignment.pk,
         "threads": Thread.objects.get_or_create(institution=partner, student=demo["student"])[0].pk,
+        # The demo's first teacher (seed_demo) and one of their modules of a cohort.
+        "people": (teacher := Membership.objects.filter(role=Membership.Role.TEACHER).first()).pk,
+        "assignments": TeachingAssignment.objects.filter(teacher_id=teacher.user_id).first().pk,
     }
 
 

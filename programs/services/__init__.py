@@ -6,7 +6,8 @@ written, and appends one audit entry per changed row with ``{field: [old, new]}`
 
 One module per subject, every service importable from here: ``institutions`` (institutions and contacts),
 ``agreements`` (agreements, their signed document and quotas, the daily expiry), ``tracks`` (tracks and modules),
-``cohorts``; ``base`` holds the steps they share (assign, validate, save, audit).
+``cohorts``, ``teaching`` (teachers assigned to modules of cohorts); ``base`` holds the steps they share (assign,
+validate, save, audit).
 """
 
 from .agreements import (
@@ -28,6 +29,7 @@ from .institutions import (
     institution_create,
     institution_update,
 )
+from .teaching import teaching_assign, teaching_unassign
 from .tracks import MODULE_FIELDS, TRACK_FIELDS, module_create, module_update, track_create, track_update
 
 __all__ = [
@@ -53,6 +55,8 @@ __all__ = [
     "module_create",
     "module_update",
     "signed_document_check",
+    "teaching_assign",
+    "teaching_unassign",
     "track_create",
     "track_update",
 ]
