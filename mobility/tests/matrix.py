@@ -53,6 +53,7 @@ SEGMENTS = {
     "saved-filters": "saved-filter",
     # The teaching area's pages (students/teaching/): teacher M's assignment is "own", teacher N's the other.
     "assignments": "assignment",
+    "people": "person",  # a member of the partnership (the office's /people/<id>/): teacher M's, teacher N's
     "threads": "thread",  # a college's thread with the office about a student (staff: /students/threads/<id>/)
     "verify": "verification-code",
     # The partner portal's students (mobility/partner_portal/) use "students" etc. like the staff pages.
@@ -204,6 +205,7 @@ def build_world():
         "verification-code": (None, None),
         "assignment": (assignments[0], assignments[1]),  # teacher M's (module M), teacher N's
         "thread": pair(lambda e, c: Thread.objects.create(institution=c, student=e.student)),
+        "person": (world.user("teacher-m").membership, world.user("teacher-n").membership),
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
     ids = {

@@ -106,6 +106,7 @@ PAGES: dict[str, Rule] = {
     "password_reset_done": PUBLIC,
     "password_reset_complete": PUBLIC,
     "accounts:invitation-accept": PUBLIC,
+    "member-invitation-accept": PUBLIC,
     "accounts:password_reset": PUBLIC,
     "accounts:password_reset_confirm": PUBLIC,
     "accounts:password_change": OWN_ACCOUNT,
@@ -258,6 +259,16 @@ PAGES: dict[str, Rule] = {
     "students:gradebook-preview": STAFF.but(ok=302),
     "students:roster-import": STAFF,
     "students:thread-list": STAFF,
+    # The partnership's people, run by the office (mobility/people_views.py).
+    "people:member-list": STAFF,
+    "people:member-invite": STAFF,
+    "people:member-detail": STAFF,
+    "people:member-edit": STAFF,
+    "people:member-deactivate": STAFF.but(ok=405),
+    "people:member-reactivate": STAFF.but(ok=405),
+    "people:member-reinvite": STAFF.but(ok=405),
+    "people:teaching-assign": STAFF.but(ok=405),  # the form is on the person's page
+    "people:teaching-unassign": STAFF.but(ok=405),
     "students:thread-detail": STAFF,
     "students:roster-template": STAFF,
     "students:roster-preview": STAFF.but(ok=404),  # no such upload token
