@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,17 +131,9 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields if name != "cohort"}
 
 
-def _page(name: str, *args) -> str:
-    """A page of the portal, or its first page where there is none (the reading pages are built beside these)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return reverse("partner:home")
-
-
 def student_page(student: Student) -> str:
     """The student's page in the portal."""
-    return _page("partner:student", student.pk)
+    return reverse("partner:student", args=[student.pk])
 
 
 class CoordinatorView(PartnerView):
@@ -283,7 +275,7 @@ class RosterPreviewView(CoordinatorView):
             return self.render(request, context, status=400)
         roster_upload_forget(request, token)
         messages.success(request, roster_imported_message(preview, result))
-        return redirect(_page("partner:applications"))
+        return redirect("partner:applications")
 
 
 class RosterTemplateView(CoordinatorView):
