@@ -90,8 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed (django-otp)
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Nothing but the code step (or the set-up, where the office requires it) before the second factor.
-    "mobility.foundation.two_factor.middleware.TwoFactorMiddleware",
+    "mobility.foundation.two_factor.middleware.TwoFactorMiddleware",  # no page before the code (or the set-up)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -158,10 +157,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# A wrong two-factor code counts as a failed login too (mobility/foundation/two_factor/views.py): not logged as typed.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]
-# The name an authenticator app shows beside the account (django-otp's TOTP devices).
-OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="STANKIN mobility")
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]  # a wrong two-factor code is a failure, not logged
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="STANKIN mobility")  # the name authenticator apps show
 # Invitations (students and the partnership's people): the one-time link to set a password is valid this many days
 # (a password reset link follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
 STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)

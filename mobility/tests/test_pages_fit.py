@@ -208,6 +208,7 @@ def _page_objects(demo: dict) -> dict:
         "webhooks": hook.pk,
         "webhook-deliveries": delivery.pk,
         "continuations": Continuation.objects.first().pk,
+        "users": demo["student"].user_id,  # two-factor/users/<id>/reset/
     }
 
 
