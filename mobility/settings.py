@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed (django-otp)
+    "mobility.foundation.two_factor.middleware.OTPMiddleware",  # request.user.is_verified(): django-otp's, cheaper
     "django.contrib.messages.middleware.MessageMiddleware",
     "mobility.foundation.two_factor.middleware.TwoFactorMiddleware",  # no page before the code (or the set-up)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -11,6 +11,8 @@ from binascii import unhexlify
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -305,3 +307,42 @@ def test_a_pending_sign_in_expires(client, clock):
     assert client.post("/accounts/login/code/", {"token": code_of(device)})["Location"] == "/accounts/login/"
     assert not logged_in(client)
     assert timezone.now() > NOW
+
+
+# --- what it costs -------------------------------------------------------------------------------------------------
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/students/", "/two-factor/policy/"])
+def test_two_factor_adds_no_query_to_a_page(client, clock, url):
+    """The policy and the devices are read with the permissions; a verified session's device is not loaded."""
+    plain = make_user("plain", OFFICE_ADMIN, password=PASSWORD)
+    with_authenticator(make_user("listed"))  # the policy page's list of people is not empty either way
+    client.force_login(plain)
+    client.get(url)  # warm: the content types, the site's caches
+    before = _queries(client, url)
+    policy(staff=True, coordinators=True)
+    verified = make_user("verified", OFFICE_ADMIN, password=PASSWORD)
+    device, _codes = with_authenticator(verified)
+    client.logout()
+    login(client, "verified")
+    client.post("/accounts/login/code/", {"token": code_of(device)})
+    assert logged_in(client)
+    assert _queries(client, url) == before
+
+
+def test_a_reset_ends_the_verified_sessions_second_factor(client, clock):
+    clerk = make_user("clerk", OFFICE, password=PASSWORD)
+    device, _codes = with_authenticator(clerk)
+    login(client, "clerk")
+    client.post("/accounts/login/code/", {"token": code_of(device)})
+    assert client.get("/students/").status_code == 200
+    policy(staff=True)
+    TOTPDevice.objects.filter(user=clerk).delete()
+    StaticDevice.objects.filter(user=clerk).delete()
+    assert client.get("/students/")["Location"].startswith("/two-factor/setup/")

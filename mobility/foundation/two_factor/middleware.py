@@ -11,17 +11,40 @@ the pages that read those anyway, which is every page of the site."""
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
+from django_otp.models import Device
 
 from mobility.foundation.api import error_body
 from mobility.foundation.api_errors import is_api_path
-from mobility.foundation.two_factor.selectors import two_factor_state
+from mobility.foundation.two_factor.selectors import two_factor_device_ids, two_factor_state
+
+
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's middleware (``request.user.is_verified()``, ``request.user.otp_device``), with the session's
+    device checked against the user's confirmed devices as read with their permissions: django-otp's own loads the
+    device on every request, one query more on every page of everyone who uses two-factor sign-in. The device itself
+    is loaded only when something reads it."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+        if persistent_id:
+            if persistent_id in two_factor_device_ids(user):
+                user.otp_device = SimpleLazyObject(partial(Device.from_persistent_id, persistent_id))
+            else:  # deleted (turned off, reset), unconfirmed or someone else's: the session is not verified
+                del request.session[DEVICE_ID_SESSION_KEY]
+        return user
+
 
 OPEN_ALWAYS = frozenset({"logout", "set_language", "login", "login-code"})
 OPEN_FOR_SETUP = OPEN_ALWAYS | {"two-factor", "two-factor-setup"}

@@ -19,19 +19,30 @@ class TwoFactorState(NamedTuple):
     required: bool  # the office's policy requires it of this person's role
 
 
-def two_factor_state(user) -> TwoFactorState:
-    """A logged-in user's two-factor state. No query of its own on a page that reads the viewer's permissions anyway
-    (``_access_load``); a superuser, whose permissions need no query, pays one. Remembered for the request."""
+def _facts(user) -> dict:
+    """The user's confirmed devices and the policy (``state.two_factor_parse``). No query of its own on a page that
+    reads the viewer's permissions anyway (``_access_load``); a superuser, whose permissions need no query, pays one.
+    Remembered for the request."""
     if user.is_superuser:
         if not hasattr(user, "_two_factor_cache"):
-            devices, policy = two_factor_parts(user)
+            first, *rest = two_factor_parts(user)
             found: dict = {}
-            for first, second in devices.union(policy, all=True):
-                two_factor_parse(first, second, found)
+            for kind, value in first.union(*rest, all=True):
+                two_factor_parse(kind, value, found)
             user._two_factor_cache = found
     else:
         _access_load(user)
-    found = user._two_factor_cache
+    return user._two_factor_cache
+
+
+def two_factor_device_ids(user) -> set[str]:
+    """The persistent ids (django-otp) of the user's confirmed devices: a session verified by another is not."""
+    return _facts(user).get("device_ids", set())
+
+
+def two_factor_state(user) -> TwoFactorState:
+    """A logged-in user's two-factor state, read with their permissions (``_facts``)."""
+    found = _facts(user)
     policy = found.get("policy", Policy())
     required = (policy.office_staff and is_office_staff(user)) or (
         policy.coordinators and member_role(user) == COORDINATOR

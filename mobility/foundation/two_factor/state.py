@@ -1,5 +1,5 @@
 """What the rule of every page needs to know about a user's two-factor sign-in, read in the same query as their
-permissions: whether they have a confirmed authenticator, and the office's policy.
+permissions: their confirmed devices (the authenticator, the recovery codes) and the office's policy.
 
 ``two_factor_parts(user)`` are union parts of ``access._access_load`` (and the whole query for a superuser, whose
 permissions need none); ``two_factor_parse`` reads their rows back."""
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.db.models import Case, CharField, Count, QuerySet, Value, When
+from django.db.models import Case, CharField, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mobility.foundation.two_factor.models import TwoFactorPolicy
 
-DEVICE, POLICY = "2fa-device:", "2fa-policy:"
+AUTHENTICATOR, RECOVERY, POLICY = "2fa-totp:", "2fa-static:", "2fa-policy:"
 _STAFF, _COORDINATORS = "S", "C"
 
 
@@ -23,20 +24,21 @@ class Policy(NamedTuple):
     coordinators: bool = False
 
 
-def two_factor_parts(user) -> tuple[QuerySet, QuerySet]:
-    """A row ``(DEVICE, count)`` when the user has a confirmed authenticator and ``(POLICY, flags)`` when the
-    policy is saved: two columns of text each, to join a union of ``(text, text)`` rows."""
-    devices = (
-        TOTPDevice.objects.filter(user=user, confirmed=True)
+def _devices(model, kind: str, user) -> QuerySet:
+    """``(kind, persistent id)`` of the user's confirmed devices of ``model`` (``Device.persistent_id``)."""
+    return (
+        model.objects.filter(user=user, confirmed=True)
         .order_by()
-        .values("user")
-        .annotate(kind=Value(DEVICE), n=Cast(Count("id"), CharField()))
-        .values_list("kind", "n")
+        .annotate(kind=Value(kind))
+        .annotate(pid=Concat(Value(f"{model.model_label()}/"), Cast("id", CharField()), output_field=CharField()))
+        .values_list("kind", "pid")
     )
-    flag = {
-        "require_office_staff": _STAFF,
-        "require_coordinators": _COORDINATORS,
-    }
+
+
+def two_factor_parts(user) -> tuple[QuerySet, ...]:
+    """Rows ``(AUTHENTICATOR | RECOVERY, persistent id)`` of the user's confirmed devices and ``(POLICY, flags)``
+    when the policy is saved: two columns of text each, to join a union of ``(text, text)`` rows."""
+    flag = {"require_office_staff": _STAFF, "require_coordinators": _COORDINATORS}
     policy = (
         TwoFactorPolicy.objects.filter(pk=TwoFactorPolicy.SINGLETON)
         .order_by()
@@ -49,14 +51,15 @@ def two_factor_parts(user) -> tuple[QuerySet, QuerySet]:
         )
         .values_list("kind", "flags")
     )
-    return devices, policy
+    return _devices(TOTPDevice, AUTHENTICATOR, user), _devices(StaticDevice, RECOVERY, user), policy
 
 
 def two_factor_parse(first: str, second: str | None, into: dict) -> bool:
-    """Read one row of ``two_factor_rows`` into ``into`` (keys ``has_device``, ``policy``); False when the row is
-    not one of them."""
-    if first == DEVICE:
-        into["has_device"] = True
+    """Read one row of ``two_factor_parts`` into ``into`` (``has_device``, ``device_ids``, ``policy``); False when
+    the row is not one of theirs."""
+    if first in (AUTHENTICATOR, RECOVERY):
+        into["has_device"] = into.get("has_device", False) or first == AUTHENTICATOR
+        into.setdefault("device_ids", set()).add(second)
         return True
     if first == POLICY:
         flags = second or ""
