@@ -36,7 +36,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from mobility.tests.test_access import STAFF_PATTERNS, _url
+from mobility.tests.test_access import OWN_ACCOUNT, STAFF_PATTERNS, _url
 from mobility.tests.test_page_languages import NOT_PAGES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -243,6 +243,10 @@ def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
         (portal if route.startswith("portal/") else staff).append((name, path))
     staff.append(("not-found", "/no-such-page/"))
     portal.append(("not-found", "/portal/no-such-page/"))
+    # One's own two-factor sign-in (any logged-in person): its state, the set-up, new recovery codes, turning it off.
+    own = [(name, url) for name, url in OWN_ACCOUNT.items() if name.startswith("two-factor")]
+    staff += own
+    portal += own
     public = [
         ("login", "/accounts/login/"),
         ("password-reset", "/accounts/password_reset/"),

@@ -46,7 +46,7 @@ class OTPMiddleware(DjangoOTPMiddleware):
         return user
 
 
-OPEN_ALWAYS = frozenset({"logout", "set_language", "login", "login-code"})
+OPEN_ALWAYS = frozenset({"logout", "set_language", "login", "login-code", "favicon"})
 OPEN_FOR_SETUP = OPEN_ALWAYS | {"two-factor", "two-factor-setup"}
 
 
