@@ -11,6 +11,7 @@ from binascii import unhexlify
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -346,3 +347,16 @@ def test_a_reset_ends_the_verified_sessions_second_factor(client, clock):
     TOTPDevice.objects.filter(user=clerk).delete()
     StaticDevice.objects.filter(user=clerk).delete()
     assert client.get("/students/")["Location"].startswith("/two-factor/setup/")
+
+
+def test_the_admin_resets_from_the_users_list(client, clock):
+    root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+    coordinator = make_member("liu", COORDINATOR, InstitutionFactory())
+    with_authenticator(coordinator)
+    client.force_login(root)
+    answer = client.post(
+        "/admin/auth/user/", {"action": "two_factor_reset", "_selected_action": [coordinator.pk], "index": 0}
+    )
+    assert answer.status_code == 302
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()
+    assert AuditEntry.objects.get(action="two_factor.reset").actor == root
