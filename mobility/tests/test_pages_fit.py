@@ -243,10 +243,9 @@ def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
         (portal if route.startswith("portal/") else staff).append((name, path))
     staff.append(("not-found", "/no-such-page/"))
     portal.append(("not-found", "/portal/no-such-page/"))
-    # One's own two-factor sign-in (any logged-in person): its state, the set-up, new recovery codes, turning it off.
-    own = [(name, url) for name, url in OWN_ACCOUNT.items() if name.startswith("two-factor")]
-    staff += own
-    portal += own
+    # One's own two-factor sign-in (any logged-in person, on the light layout the staff menu's check does not fit):
+    # its state, the set-up, new recovery codes, turning it off.
+    portal += [(name, url) for name, url in OWN_ACCOUNT.items() if name.startswith("two-factor")]
     public = [
         ("login", "/accounts/login/"),
         ("password-reset", "/accounts/password_reset/"),

@@ -246,17 +246,18 @@ class ResetView(StaffRequiredMixin, TemplateView):
     def person(self):
         return get_object_or_404(selectors.people_all(), pk=self.kwargs["user_id"])
 
+    def page(self, person, form):
+        has_device = selectors.totp_device(person) is not None
+        return self.render_to_response(self.get_context_data(person=person, has_device=has_device, form=form))
+
     def get(self, request, *args, **kwargs):
-        person = self.person()
-        return self.render_to_response(
-            self.get_context_data(person=person, has_device=selectors.totp_device(person) is not None, form=ResetForm())
-        )
+        return self.page(self.person(), ResetForm())
 
     def post(self, request, *args, **kwargs):
         person = self.person()
         form = ResetForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(person=person, form=form))
+            return self.page(person, form)
         services.two_factor_reset(user=person, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(
             request,
