@@ -31,6 +31,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.two_factor.models import TwoFactorPolicy
 from mobility.foundation.two_factor.services import two_factor_reset
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
@@ -289,6 +290,13 @@ class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("role",)
     list_select_related = ("institution", "user")
     search_fields = ("full_name", "user__username", "user__email", "institution__code", "institution__name_en")
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Raw data: the office-admin sets the policy on its page (Administration → Two-factor sign-in), audited."""
+
+    list_display = ("require_office_staff", "require_coordinators", "modified_at")
 
 
 # --- users: the office-admin resets a person's two-factor sign-in (a lost phone), audited as on the staff page ------
