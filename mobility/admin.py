@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,8 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.two_factor.models import TwoFactorPolicy
+from mobility.foundation.two_factor.services import two_factor_reset
 
 admin.site.site_header = _("Mobility office — MSTU STANKIN")
 admin.site.site_title = _("Mobility office — MSTU STANKIN")
@@ -286,3 +290,29 @@ class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("role",)
     list_select_related = ("institution", "user")
     search_fields = ("full_name", "user__username", "user__email", "institution__code", "institution__name_en")
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Raw data: the office-admin sets the policy on its page (Administration → Two-factor sign-in), audited."""
+
+    list_display = ("require_office_staff", "require_coordinators", "modified_at")
+
+
+# --- users: the office-admin resets a person's two-factor sign-in (a lost phone), audited as on the staff page ------
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    actions = ["two_factor_reset"]
+
+    @admin.action(description=_("Reset two-factor sign-in (a lost phone)"), permissions=["reset_two_factor"])
+    def two_factor_reset(self, request, queryset):
+        done = sum(two_factor_reset(user=user, by=request.user, reason="admin") for user in queryset)
+        self.message_user(request, _("Two-factor sign-in reset for %(n)d people.") % {"n": done}, messages.SUCCESS)
+
+    def has_reset_two_factor_permission(self, request):
+        return request.user.has_perm("mobility.reset_two_factor")

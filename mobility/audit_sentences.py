@@ -8,6 +8,7 @@ from mobility.foundation import audit_sentences
 from mobility.foundation.audit_sentences import actor_name, audit_sentence_register, described
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.people import audit as people_audit
+from mobility.foundation.two_factor import audit as two_factor_audit
 
 
 def _describe_erase(entry: AuditEntry, sensitive: bool) -> str:
@@ -29,6 +30,7 @@ def _describe_export(entry: AuditEntry, sensitive: bool) -> str:
 def register() -> None:
     audit_sentences.register()
     people_audit.register()
+    two_factor_audit.register()
     audit_sentence_register("api_key.create", described(gettext_lazy("%(actor)s created the %(object)s")))
     audit_sentence_register("api_key.revoke", described(gettext_lazy("%(actor)s revoked the %(object)s")))
     audit_sentence_register("student.erase", _describe_erase)

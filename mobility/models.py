@@ -12,6 +12,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.two_factor.models import TwoFactorPolicy
 
 __all__ = [
     "AuditEntry",
@@ -23,6 +24,7 @@ __all__ = [
     "StaffNotification",
     "StaffNotificationPreference",
     "TimeStampedModel",
+    "TwoFactorPolicy",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -88,8 +88,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed (django-otp)
+    "mobility.foundation.two_factor.middleware.OTPMiddleware",  # request.user.is_verified(): django-otp's, cheaper
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mobility.foundation.two_factor.middleware.TwoFactorMiddleware",  # no page before the code (or the set-up)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -156,6 +157,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]  # a wrong two-factor code is a failure, not logged
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="STANKIN mobility")  # the name authenticator apps show
 # Invitations (students and the partnership's people): the one-time link to set a password is valid this many days
 # (a password reset link follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
 STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
@@ -168,11 +171,7 @@ SITE_URL = env.str("SITE_URL", default=env.str("MOBILITY_PUBLIC_URL", default="h
 
 # --- languages ---------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("ru", _("Russian")),
-    ("en", _("English")),
-    ("zh-hans", _("Simplified Chinese")),
-]
+LANGUAGES = [("ru", _("Russian")), ("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 # Our catalogs (locale/ru, locale/zh_Hans; *.mo are built by ./dev setup and ./dev test, never committed).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates and numbers follow the page's language (Django's formats: ru 24.11.2026 and 1,5; zh 2026年11月24日), except
@@ -181,8 +180,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # disturb ("2 025"); decimals still get the language's decimal mark.
 FORMAT_MODULE_PATH = "mobility.formats"
 USE_THOUSAND_SEPARATOR = False
-# The language switcher's choice is remembered for a year (the cookie); a student's choice is also stored on their
-# record, for the e-mails sent to them.
+# The language switcher's choice is remembered for a year (the cookie), a student's and a member's on their record.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"

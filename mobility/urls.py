@@ -5,7 +5,7 @@ from mobility import audit_views, people_views
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
-from mobility.views import DashboardView, LoginView, favicon
+from mobility.views import DashboardView, LoginCodeView, LoginView, favicon
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),  # load balancers and monitoring: database and broker (health.py)
     path("", DashboardView.as_view(), name="dashboard"),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    # The sign-in's second step for people with an authenticator; their own set-up; the office's policy.
+    path("accounts/login/code/", LoginCodeView.as_view(), name="login-code"),
+    path("two-factor/", include("mobility.foundation.two_factor.urls")),
     # Students' accounts: invitations, setting a password (students/accounts.py); before Django's own auth pages.
     path("accounts/", include("students.accounts_urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,9 @@ from django.views.generic import TemplateView
 from mobility.dashboard import dashboard_data
 from mobility.forms import LoginForm
 from mobility.foundation.access import is_office_staff
+from mobility.foundation.two_factor import login_step
+from mobility.foundation.two_factor import views as two_factor_views
+from mobility.foundation.two_factor.selectors import totp_device
 from mobility.foundation.views import StaffRequiredMixin
 from mobility.i18n_views import language_after_login
 
@@ -58,6 +62,7 @@ NAVIGATION: list[tuple | MenuEntry] = [
     MenuEntry("people:member-list", _("People"), "mobility.view_membership", group=ADMINISTRATION),
     MenuEntry("api_keys:list", _("API keys"), "mobility.view_partnerapikey", group=ADMINISTRATION),
     MenuEntry("audit-log", _("Audit log"), "mobility.browse_auditentry", group=ADMINISTRATION),
+    MenuEntry("two-factor-policy", _("Two-factor sign-in"), "mobility.change_twofactorpolicy", group=ADMINISTRATION),
 ]
 
 
@@ -139,12 +144,24 @@ class DashboardView(StaffRequiredMixin, TemplateView):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login page; a student's language follows them to this device (``language_after_login``)."""
+    """Django's login page; a student's language follows them to this device (``language_after_login``). Someone
+    with an authenticator is not logged in by the password: the code step does it (``LoginCodeView``)."""
 
     authentication_form = LoginForm
 
     def form_valid(self, form):
+        user = form.get_user()
+        if totp_device(user) is not None:
+            login_step.pending_start(self.request, user, next_url=self.get_success_url())
+            return redirect("login-code")
         return language_after_login(self.request, super().form_valid(form))
+
+
+class LoginCodeView(two_factor_views.LoginCodeView):
+    """The sign-in's second step (mobility/foundation/two_factor/views.py), with the language remembered as above."""
+
+    def after_login(self, response):
+        return language_after_login(self.request, response)
 
 
 def favicon(request):

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Concat
 from mobility.foundation.models import PartnerAPIKey
 from mobility.foundation.notifications.models import StaffNotification
 from mobility.foundation.people.models import Membership
+from mobility.foundation.two_factor.state import two_factor_parse, two_factor_parts
 
 OFFICE = "office"
 OFFICE_ADMIN = "office-admin"
@@ -50,7 +51,8 @@ ROLE_PERMISSIONS = {
     + _perms(_DELETABLE, ("delete",))
     + _perms({"mobility": ["partnerapikey"]}, ("view", "add", "change"))
     + _perms({"mobility": ["webhookendpoint"]}, ("add", "change"))
-    + ["students.view_sensitive", "mobility.browse_auditentry"],
+    + ["students.view_sensitive", "mobility.browse_auditentry"]
+    + ["mobility.view_twofactorpolicy", "mobility.change_twofactorpolicy", "mobility.reset_two_factor"],
 }
 
 
@@ -95,8 +97,9 @@ _GROUP, _UNREAD, _MEMBER = "group:", "unread:", "member:"
 def _access_load(user) -> None:
     """Read an active, non-superuser user's permissions (their own and their groups'), whether they belong to an
     office group, how many of their staff notifications are unread (the menu's bell) and their membership in the
-    partnership (role and institution), in one query: into Django's permission cache (``_perm_cache``),
-    ``_office_staff_cache``, ``_unread_notifications`` and ``_membership_cache``.
+    partnership (role and institution), whether they have a two-factor authenticator and the office's two-factor
+    policy, in one query: into Django's permission cache (``_perm_cache``), ``_office_staff_cache``,
+    ``_unread_notifications``, ``_membership_cache`` and ``_two_factor_cache``.
 
     Every page asks them (the access rule, the menu, the bell): Django would read them in five queries."""
     if hasattr(user, "_perm_cache") and hasattr(user, "_office_staff_cache"):
@@ -120,12 +123,15 @@ def _access_load(user) -> None:
             .annotate(kind=Concat(Value(_MEMBER), "role", output_field=CharField()))
             .annotate(place=Cast("institution_id", CharField()))
             .values_list("kind", "place"),
+            *two_factor_parts(user),
             all=True,
         )
     )
-    perms, groups, unread_count = set(), set(), 0
+    perms, groups, unread_count, two_factor = set(), set(), 0, {}
     membership: tuple[str, int | None] | None = None
     for first, second in rows:
+        if two_factor_parse(first, second, two_factor):
+            continue
         if first == _GROUP:
             groups.add(second)
         elif first == _UNREAD:
@@ -139,6 +145,7 @@ def _access_load(user) -> None:
     user._office_admin_cache = OFFICE_ADMIN in groups
     user._unread_notifications = unread_count
     user._membership_cache = membership
+    user._two_factor_cache = two_factor
 
 
 class PermissionsBackend(ModelBackend):

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from diplomas.models import Diploma, DiplomaArchive
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
@@ -40,9 +41,19 @@ PUBLIC = {
     "healthz",
     # /favicon.ico: a redirect to the static icon (mobility/views.py).
     "favicon",
+    # The sign-in's second step (a code from the authenticator): the login page without a pending sign-in.
+    "login-code",
 }
-# Pages for anyone logged in (staff now, students with the portal): changing one's own password.
-OWN_ACCOUNT = {"password_change", "password_change_done"}
+# Pages for anyone logged in (staff, students, the partnership's people): changing one's own password, one's own
+# two-factor sign-in.
+OWN_ACCOUNT = {
+    "password_change": "/accounts/password_change/",
+    "password_change_done": "/accounts/password_change/done/",
+    "two-factor": "/two-factor/",
+    "two-factor-setup": "/two-factor/setup/",
+    "two-factor-recovery-codes": "/two-factor/recovery-codes/",
+    "two-factor-remove": "/two-factor/remove/",
+}
 # Parameters that are not object ids.
 VALUES = {
     "action": "admit",
@@ -56,7 +67,9 @@ VALUES = {
 def _staff_patterns():
     # The admin has its own access rule (is_staff); the partner API answers in JSON, with its own matrix in
     # test_api_access.py. Every role's expectations, page by page: test_access_matrix.py.
-    return sorted({(route, name) for route, _qualified, name in resolver_routes() if name not in PUBLIC | OWN_ACCOUNT})
+    return sorted(
+        {(route, name) for route, _qualified, name in resolver_routes() if name not in PUBLIC | OWN_ACCOUNT.keys()}
+    )
 
 
 STAFF_PATTERNS = _staff_patterns()
@@ -116,6 +129,8 @@ def objects():
         ).pk,
         # A partner college's thread with the office (staff: /students/threads/<id>/).
         "threads": Thread.objects.create(institution=enrollment.cohort.partner, student=enrollment.student).pk,
+        # two-factor/users/<id>/reset/: a person whose two-factor sign-in the office-admin resets.
+        "users": get_user_model().objects.create_user("lost-phone").pk,
     }
 
 
@@ -162,9 +177,13 @@ def test_people_who_are_not_office_staff_are_refused(client, objects, route, nam
     assert response.status_code in (403, 404) or (method == "post" and response.status_code == 405), url
 
 
+def test_every_own_account_page_is_listed_with_its_url():
+    assert {reverse(name) for name in OWN_ACCOUNT} == set(OWN_ACCOUNT.values())
+
+
 @pytest.mark.parametrize("name", sorted(OWN_ACCOUNT))
 def test_own_account_pages_need_a_login_only(client, name):
-    url = f"/accounts/{name.replace('password_change', 'password_change/').replace('/_done', '/done/')}"
+    url = OWN_ACCOUNT[name]
     assert client.get(url)["Location"].startswith("/accounts/login/")
     client.force_login(get_user_model().objects.create_user("anyone"))
     assert client.get(url).status_code == 200

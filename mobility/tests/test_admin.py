@@ -40,6 +40,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.two_factor.services import two_factor_policy_update
 from mobility.tests.partnership import make_member
 from mobility.tests.support import admin_url as _url
 from programs.models import Institution, TeachingAssignment
@@ -139,6 +140,7 @@ def row_of_every_model(admin_user):
     # Two-factor devices (django-otp's admin is how the office removes a lost phone's device).
     TOTPDevice.objects.create(user=teacher, name="phone", confirmed=True)
     StaticDevice.objects.create(user=teacher, name="recovery codes")
+    two_factor_policy_update(require_office_staff=False, require_coordinators=False, by=admin_user)  # its one row
     # django-axes' records of a failed login (its admin is how the office lifts a lockout).
     Client().post(reverse("login"), {"username": "zhang@example.cn", "password": "wrong"})
     return types.SimpleNamespace(superuser=admin_user, college=college, cohort=cohort, enrollment=enrollment)

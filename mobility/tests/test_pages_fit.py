@@ -38,7 +38,7 @@ from django.test import Client
 
 from mobility.foundation.people.models import Membership
 from mobility.tests.partnership import make_member
-from mobility.tests.test_access import STAFF_PATTERNS, _url
+from mobility.tests.test_access import OWN_ACCOUNT, STAFF_PATTERNS, _url
 from mobility.tests.test_page_languages import NOT_PAGES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -220,6 +220,7 @@ def _page_objects(demo: dict) -> dict:
         # The demo's first teacher (seed_demo) and one of their modules of a cohort.
         "people": (teacher := Membership.objects.filter(role=Membership.Role.TEACHER).first()).pk,
         "assignments": TeachingAssignment.objects.filter(teacher_id=teacher.user_id).first().pk,
+        "users": demo["student"].user_id,  # two-factor/users/<id>/reset/
     }
 
 
@@ -267,6 +268,9 @@ def _pages(demo: dict) -> dict[str, list[tuple[str, str]]]:
             (portal if route.startswith("portal/") else staff).append((name, path))
     staff.append(("not-found", "/no-such-page/"))
     portal.append(("not-found", "/portal/no-such-page/"))
+    # One's own two-factor sign-in (any logged-in person, on the light layout the staff menu's check does not fit):
+    # its state, the set-up, new recovery codes, turning it off.
+    portal += [(name, url) for name, url in OWN_ACCOUNT.items() if name.startswith("two-factor")]
     public = [
         ("login", "/accounts/login/"),
         ("password-reset", "/accounts/password_reset/"),
