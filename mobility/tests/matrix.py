@@ -206,6 +206,7 @@ def build_world():
         "assignment": (assignments[0], assignments[1]),  # teacher M's (module M), teacher N's
         "thread": pair(lambda e, c: Thread.objects.create(institution=c, student=e.student)),
         "person": (world.user("teacher-m").membership, world.user("teacher-n").membership),
+        "user": (world.user("teacher-m"), world.user("teacher-n")),  # two-factor/users/<id>/reset/
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
     ids = {

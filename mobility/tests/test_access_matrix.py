@@ -107,6 +107,15 @@ PAGES: dict[str, Rule] = {
     "password_reset_complete": PUBLIC,
     "accounts:invitation-accept": PUBLIC,
     "member-invitation-accept": PUBLIC,
+    # Two-factor sign-in (mobility/foundation/two_factor/): the code step of a sign-in, each person's own set-up,
+    # the office-admin's policy and resets.
+    "login-code": PUBLIC.but(ok=302),  # no sign-in waiting for its code: back to the login (or one's page)
+    "two-factor": OWN_ACCOUNT,
+    "two-factor-setup": OWN_ACCOUNT,
+    "two-factor-recovery-codes": OWN_ACCOUNT,
+    "two-factor-remove": OWN_ACCOUNT,
+    "two-factor-policy": STAFF_ADMIN,
+    "two-factor-reset": STAFF_ADMIN.but(ids={"user_id": "user"}),
     "accounts:password_reset": PUBLIC,
     "accounts:password_reset_confirm": PUBLIC,
     "accounts:password_change": OWN_ACCOUNT,
