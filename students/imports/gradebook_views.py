@@ -126,6 +126,23 @@ class MappingForm(BootstrapFormMixin, forms.Form):
         }
 
 
+def upload_keep(request, form, data: bytes, *, session_key: str, **owner) -> str:
+    """Keep a valid upload (``data``: the form's ``file``, read) for the next steps: stored under a fresh token,
+    which the session maps to the file, its encoding and name and ``owner`` (whose upload it is: a cohort, an
+    assignment); returns the token."""
+    token = str(uuid.uuid4())
+    path = default_storage.save(f"{TMP_DIR}/{token}", ContentFile(data))
+    uploads = request.session.get(session_key, {})
+    uploads[token] = {
+        **owner,
+        "path": path,
+        "encoding": form.cleaned_data["encoding"],
+        "name": form.cleaned_data["file"].name[:200],
+    }
+    request.session[session_key] = uploads
+    return token
+
+
 def max_points_field(item: str, preview: GradebookPreview) -> forms.DecimalField:
     best = preview.best.get(item)
     return forms.DecimalField(
@@ -221,22 +238,12 @@ class GradebookUploadView(GradebookStepMixin, View):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()
-            encoding = form.cleaned_data["encoding"]
             try:
-                preview = parse_gradebook(read_table(data, encoding=encoding), cohort=cohort)
+                preview = parse_gradebook(read_table(data, encoding=form.cleaned_data["encoding"]), cohort=cohort)
             except ImportFileError as error:
                 form.add_domain_error(error)
             else:
-                token = str(uuid.uuid4())
-                path = default_storage.save(f"{TMP_DIR}/{token}", ContentFile(data))
-                uploads = request.session.get(SESSION_KEY, {})
-                uploads[token] = {
-                    "cohort": cohort.pk,
-                    "path": path,
-                    "encoding": encoding,
-                    "name": form.cleaned_data["file"].name[:200],
-                }
-                request.session[SESSION_KEY] = uploads
+                token = upload_keep(request, form, data, session_key=SESSION_KEY, cohort=cohort.pk)
                 step = "gradebook-mapping" if preview.unmapped_items or preview.max_needed else "gradebook-preview"
                 return redirect(f"students:{step}", cohort_pk=cohort.pk, upload=token)
         return render(request, self.template_name, {"cohort": cohort, "form": form}, status=400)

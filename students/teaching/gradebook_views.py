@@ -10,12 +10,10 @@ picked. The file waits between the steps in private storage, known to the upload
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -28,7 +26,7 @@ from programs.models import Module, TeachingAssignment
 
 from ..imports.base import ImportFileError, read_table
 from ..imports.gradebook import REAL, GradebookPreview, Status, gradebook_import, parse_gradebook, suggest_module
-from ..imports.gradebook_views import TMP_DIR, UploadForm
+from ..imports.gradebook_views import UploadForm, upload_keep
 from ..models import GradebookMapping
 from .views import TeachingView
 
@@ -93,24 +91,15 @@ class GradebookUploadView(TeachingView):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()
-            encoding = form.cleaned_data["encoding"]
             try:
-                items, _first, _mine = column_choices(read_table(data, encoding=encoding), assignment)
+                table = read_table(data, encoding=form.cleaned_data["encoding"])
+                items, _first, _mine = column_choices(table, assignment)
                 if not items:
                     raise ImportFileError(_("The file has no column of scores this module could be read from."))
             except ImportFileError as error:
                 form.add_domain_error(error)
             else:
-                token = str(uuid.uuid4())
-                path = default_storage.save(f"{TMP_DIR}/{token}", ContentFile(data))
-                uploads = request.session.get(SESSION_KEY, {})
-                uploads[token] = {
-                    "assignment": assignment.pk,
-                    "path": path,
-                    "encoding": encoding,
-                    "name": form.cleaned_data["file"].name[:200],
-                }
-                request.session[SESSION_KEY] = uploads
+                token = upload_keep(request, form, data, session_key=SESSION_KEY, assignment=assignment.pk)
                 return redirect("teaching:gradebook-preview", pk=assignment.pk, upload=token)
         return self.render(request, {"assignment": assignment, "form": form}, status=400)
 
