@@ -78,6 +78,7 @@ NOT_PAGES = {
     # the partner portal: for coordinators only (superusers are redirected); its languages:
     # mobility/tests/test_partner_nominations.py
     "nominate": "partner portal",
+    "webhook-toggle": "POST only (partner:webhook-toggle)",
     "roster-import": "partner portal",
     # the partner portal: for coordinators and observers (staff are redirected to the dashboard); its languages:
     # mobility/tests/test_partner_portal.py
