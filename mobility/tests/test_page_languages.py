@@ -90,7 +90,7 @@ NOT_PAGES = {
     # the partner portal's self-service: for coordinators and observers (superusers are redirected); its languages:
     # test_partner_self_service.py
     **dict.fromkeys(
-        ("api-keys", "api-key-create", "api-key-revoke", "webhooks", "webhook-create", "webhook-toggle"),
+        ("api-keys", "api-key-create", "api-key-revoke", "webhooks", "webhook-create"),
         "partner portal",
     ),
     **dict.fromkeys(("threads", "thread-general", "thread-student"), "partner portal"),
