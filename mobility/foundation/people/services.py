@@ -194,7 +194,7 @@ def member_update(
     coordinator becomes an observer and back; a facilitator or a teacher keeps their role). Atomic; an audit entry
     when something changed, nothing written otherwise."""
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().select_related("institution").get(pk=membership.pk)
+        locked = Membership.objects.select_for_update(of=("self",)).select_related("institution").get(pk=membership.pk)
         changes: dict = {}
         if full_name is not None:
             full_name = full_name.strip()
