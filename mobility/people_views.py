@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -87,6 +87,9 @@ def _invitation_sent(membership: Membership) -> str:
 
 
 class _MemberMixin(StaffRequiredMixin):
+    request: HttpRequest
+    kwargs: dict
+
     def membership(self) -> Membership:
         membership = selectors.member_get(viewer=self.request.user, pk=self.kwargs["pk"])
         if membership is None:

@@ -277,7 +277,7 @@ class Module(TimeStampedModel):
         return name_in(self, language, field="title")
 
 
-class CohortQuerySet(models.QuerySet):
+class CohortQuerySet(models.QuerySet["Cohort"]):
     def open_for_applications(self, *, today: datetime.date | None = None) -> CohortQuerySet:
         """Cohorts that accept applications on ``today`` (default: the site's local date, ``timezone.localdate()``):
         the office's ``accepts_applications`` switch is on and the application deadline, if any, is not past (the

@@ -29,7 +29,17 @@ from django.db.models.functions import Coalesce, ExtractYear
 from mobility.foundation.access import facilitator_institution_id, partner_institution_id, sees_everything, teacher_id
 
 from . import participants
-from .models import Agreement, AgreementQuota, Cohort, Contact, Institution, Module, TeachingAssignment, Track
+from .models import (
+    Agreement,
+    AgreementQuota,
+    Cohort,
+    CohortQuerySet,
+    Contact,
+    Institution,
+    Module,
+    TeachingAssignment,
+    Track,
+)
 
 Filters = Mapping[str, Any]
 
@@ -236,7 +246,7 @@ def institutions_visible_to(*, viewer) -> QuerySet[Institution]:
     return Institution.objects.order_by("id") if sees_everything(viewer) else Institution.objects.none()
 
 
-def cohorts_visible_to(*, viewer) -> QuerySet[Cohort]:
+def cohorts_visible_to(*, viewer) -> CohortQuerySet:
     """Cohorts a viewer may see, with ids of track, host and partner, no joins: every one for office staff and staff
     keys; a partner's (key, coordinator, observer) the cohorts it sends students to (``Cohort.partner``); a
     facilitator's those under the agreements it facilitates; a teacher's those they teach a module of; else none."""

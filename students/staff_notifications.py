@@ -168,7 +168,7 @@ def thread_post_notify(*, thread: Thread) -> None:
     """Tell staff a college wrote in one of its threads: one notification per thread and day, its count added up
     and shown as new again by each post; it leads to the thread."""
     params = {"count": 1, "college": names(thread.institution), "student": ""}
-    if thread.student_id:
+    if thread.student is not None:
         params["student"] = student_names(thread.student)
     staff_notify(
         kind=THREAD_POST,

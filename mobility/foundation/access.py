@@ -127,7 +127,8 @@ def _access_load(user) -> None:
             all=True,
         )
     )
-    perms, groups, unread_count, two_factor = set(), set(), 0, {}
+    perms, groups, unread_count = set(), set(), 0
+    two_factor: dict = {}
     membership: tuple[str, int | None] | None = None
     for first, second in rows:
         if two_factor_parse(first, second, two_factor):

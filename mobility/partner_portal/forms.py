@@ -4,6 +4,7 @@ by the view with their tracks, so a filter never offers, nor accepts, another co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +43,8 @@ class PartnerStudentFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *args, cohorts: Sequence[Cohort], **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.fields["cohort"].choices = _cohort_choices(cohorts)
-        self.fields["track"].choices = _track_choices(cohorts)
+        cast(forms.ChoiceField, self.fields["cohort"]).choices = _cohort_choices(cohorts)
+        cast(forms.ChoiceField, self.fields["track"]).choices = _track_choices(cohorts)
 
 
 class ApplicationFilterForm(ListFilterForm):
@@ -59,6 +60,6 @@ class ApplicationFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *args, cohorts: Sequence[Cohort], **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.fields["cohort"].choices = _cohort_choices(cohorts)
+        cast(forms.ChoiceField, self.fields["cohort"]).choices = _cohort_choices(cohorts)
         years = sorted({cohort.start_date.year for cohort in cohorts}, reverse=True)
-        self.fields["year"].choices = [("", _("Any year")), *((year, year) for year in years)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [("", _("Any year")), *((year, year) for year in years)]

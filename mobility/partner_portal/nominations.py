@@ -9,6 +9,8 @@ Observers see none of these pages (403)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
@@ -96,7 +98,7 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, institution, cohorts, sensitive: bool, **kwargs):
         super().__init__(*args, instance=Student(home_institution=institution), **kwargs)
         self.institution = institution
-        self.fields["cohort"].queryset = cohorts
+        cast(forms.ModelChoiceField, self.fields["cohort"]).queryset = cohorts
         if not sensitive:
             for name in Student.SENSITIVE_FIELDS:
                 del self.fields[name]

@@ -139,7 +139,7 @@ def _diplomas(enrollment: Enrollment) -> list[Diploma]:
     link when it has been issued."""
     diplomas = sorted(enrollment.diplomas.all(), key=lambda d: (d.requested_at, d.pk), reverse=True)
     for diploma in diplomas:
-        diploma.verify_url = diploma.verification_url if diploma.status in _VERIFIABLE else ""
+        diploma.verify_url = diploma.verification_url if diploma.status in _VERIFIABLE else ""  # type: ignore[attr-defined]
     return diplomas
 
 

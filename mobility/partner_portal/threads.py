@@ -42,8 +42,8 @@ class ThreadView(PartnerView):
     def student(self, student_pk: int | None) -> Student | None:
         if student_pk is None:
             return None
-        student = student_selectors.student_list(viewer=self.request.user).prefetch_related(None)
-        student = student.filter(pk=student_pk).first()
+        students = student_selectors.student_list(viewer=self.request.user).prefetch_related(None)
+        student = students.filter(pk=student_pk).first()
         if student is None:
             raise Http404
         return student

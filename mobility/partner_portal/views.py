@@ -22,7 +22,7 @@ from .forms import ApplicationFilterForm
 S = Enrollment.Status
 
 # The date of the step that put an enrollment in its status: the decision the partner reads beside it.
-DECISION_DATE_FIELD = {
+DECISION_DATE_FIELD: dict[str, str] = {
     S.ADMITTED: "admitted_on",
     S.REJECTED: "closed_on",
     S.ENROLLED: "enrolled_on",

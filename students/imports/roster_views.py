@@ -16,6 +16,7 @@ import datetime
 import io
 import re
 import uuid
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib import messages
@@ -37,6 +38,9 @@ from programs.selectors import cohorts_open_for_applications
 from ..forms import CohortChoiceField
 from .base import MAX_BYTES, ImportFileError, read_table
 from .roster import RosterPreview, RosterRefused, apply_roster, parse_roster, template_example, template_headers
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TMP_DIR = "imports/tmp"
 SESSION_KEY = "roster_imports"
@@ -254,15 +258,15 @@ def roster_template_response(fmt: str, *, cohort: Cohort | None) -> HttpResponse
         raise Http404(_("Unknown format."))
     headers, example = template_headers(), template_example(cohort=cohort)
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows([headers, example])
+        text = io.StringIO()
+        csv.writer(text).writerows([headers, example])
         # A BOM: spreadsheet programs then open the UTF-8 file with the Chinese and Cyrillic intact.
-        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(text.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     else:
         from openpyxl import Workbook
 
         workbook = Workbook()
-        sheet = workbook.active
+        sheet = cast("Worksheet", workbook.active)
         sheet.title = "roster"
         sheet.append(headers)
         sheet.append(example)

@@ -54,7 +54,7 @@ def thread_post_messages(*, post: ThreadPost) -> list[EmailMultiAlternatives]:
                 "language": language,
                 "post": post,
                 "college": thread.institution.name(),
-                "student": thread.student.name_in(language) if thread.student_id else "",
+                "student": thread.student.name_in(language) if thread.student is not None else "",
                 "thread_url": url,
                 "site_url": settings.SITE_URL.rstrip("/"),
             }

@@ -41,12 +41,11 @@ def thread_list(*, viewer, unread_first: bool = False) -> QuerySet[Thread]:
 def thread_find(*, viewer, institution_id: int, student_id: int | None) -> Thread | None:
     """The college's general thread (``student_id`` None) or its thread about a student, if the viewer may see it
     and it has been started."""
-    return (
-        threads_visible_to(viewer=viewer)
-        .select_related("institution", "student")
-        .filter(institution_id=institution_id, student_id=student_id)
-        .first()
-    )
+    threads = threads_visible_to(viewer=viewer).select_related("institution", "student")
+    threads = threads.filter(institution_id=institution_id)
+    if student_id is None:
+        return threads.filter(student__isnull=True).first()
+    return threads.filter(student_id=student_id).first()
 
 
 def thread_posts(*, thread: Thread) -> QuerySet[ThreadPost]:

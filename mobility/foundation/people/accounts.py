@@ -22,19 +22,19 @@ User = get_user_model()
 
 # The language of a member who chose none: Chinese for the partners' and the facilitator's staff, Russian for the
 # university's teachers.
-DEFAULT_LANGUAGE_BY_ROLE = {
-    Membership.Role.COORDINATOR: "zh-hans",
-    Membership.Role.OBSERVER: "zh-hans",
-    Membership.Role.FACILITATOR: "zh-hans",
-    Membership.Role.TEACHER: "ru",
+DEFAULT_LANGUAGE_BY_ROLE: dict[str, str] = {
+    Membership.Role.COORDINATOR.value: "zh-hans",
+    Membership.Role.OBSERVER.value: "zh-hans",
+    Membership.Role.FACILITATOR.value: "zh-hans",
+    Membership.Role.TEACHER.value: "ru",
 }
 # The kind of institution (``programs.Institution.Kind``, by its value: the foundation imports no domain app) each
 # role belongs to; None: the role names no institution.
-INSTITUTION_KIND_BY_ROLE = {
-    Membership.Role.COORDINATOR: "sending",
-    Membership.Role.OBSERVER: "sending",
-    Membership.Role.FACILITATOR: "facilitator",
-    Membership.Role.TEACHER: None,
+INSTITUTION_KIND_BY_ROLE: dict[str, str | None] = {
+    Membership.Role.COORDINATOR.value: "sending",
+    Membership.Role.OBSERVER.value: "sending",
+    Membership.Role.FACILITATOR.value: "facilitator",
+    Membership.Role.TEACHER.value: None,
 }
 
 

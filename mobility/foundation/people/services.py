@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.foundation.audit import Actor, audit_record
+from mobility.foundation.audit import Actor, actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
 
 from .accounts import INSTITUTION_KIND_BY_ROLE
@@ -101,7 +101,7 @@ def member_invite(
             full_name=full_name,
             language=language,
             invited_at=now,
-            invited_by=by if getattr(by, "pk", None) else None,
+            invited_by=actor_user(by),
         )
         changes = {
             "email": (None, user.email),
@@ -131,7 +131,7 @@ def member_reinvite(*, membership: Membership, by: Actor, now: datetime.datetime
             )
         changes = {"invited_at": (locked.invited_at.isoformat() if locked.invited_at else None, now.isoformat())}
         locked.invited_at = now
-        locked.invited_by = by if getattr(by, "pk", None) else locked.invited_by
+        locked.invited_by = actor_user(by) or locked.invited_by
         locked.save(update_fields=["invited_at", "invited_by", "modified_at"])
         audit_record(actor=by, obj=locked, action="member.reinvite", changes=changes)
         member_notify(membership_id=locked.pk)
