@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from diplomas.models import Diploma
 from diplomas.tests.factories import DiplomaFactory
@@ -293,3 +294,5 @@ def test_the_pages_speak_the_viewers_language(facilitator_client, world, languag
     assert f'lang="{language}"' in html
     for word in words:
         assert word in html
+    # The cohort is named in the reader's language (track, college, intake), not by the office's own label.
+    assert escape(world.cohort_a.title(language)) in html
