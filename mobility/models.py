@@ -12,6 +12,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.transfers.models import Transfer, TransferSubject
 from mobility.foundation.two_factor.models import TwoFactorPolicy
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "StaffNotification",
     "StaffNotificationPreference",
     "TimeStampedModel",
+    "Transfer",
+    "TransferSubject",
     "TwoFactorPolicy",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -493,8 +493,7 @@ class CorrectionRequest(TimeStampedModel):
         return f"{self.student} · {self.get_status_display()}"
 
 
-# Messages to students: their own module, loaded here with the app's models.
+# Messages to students, the partner colleges' threads, consents: their own modules, loaded with the app's models.
+from .consent.models import Consent, ConsentText  # noqa: E402, F401
 from .messaging.models import Message, MessageRecipient, SavedFilter  # noqa: E402, F401
-
-# Threads of the partner colleges with the office: their own module too.
 from .threads.models import Thread, ThreadPost  # noqa: E402, F401

@@ -13,6 +13,7 @@ from mobility.foundation.audit import Actor
 from mobility.foundation.exceptions import DomainError
 from programs.models import Cohort, Institution
 
+from ..consent.services import Attestation
 from ..models import Enrollment, Student
 from .enrollments import enrollment_apply
 from .records import student_create, student_update
@@ -27,7 +28,13 @@ class Nomination:
 
 
 def student_nominate(
-    *, by: Actor, institution: Institution, cohort: Cohort, data: dict, source: str = Enrollment.Source.PORTAL
+    *,
+    by: Actor,
+    institution: Institution,
+    cohort: Cohort,
+    data: dict,
+    source: str = Enrollment.Source.PORTAL,
+    attestation: Attestation | None = None,
 ) -> Nomination:
     """Nominate a student of ``institution`` (the nominating college) for ``cohort``. Atomic: the student and the
     application are written together or not at all.
@@ -38,7 +45,8 @@ def student_nominate(
     when that student already holds a current application to this very cohort, nothing is written and the existing
     enrollment is returned with ``already_applied``. Every other refusal is ``enrollment_apply``'s or the record
     services' ``DomainError`` (a cohort of another college, a closed cohort, a current enrollment in another cohort
-    of the track, a duplicate e-mail).
+    of the track, a duplicate e-mail, passport data without the consent to their transfer). ``attestation``: the
+    college's statement that it collected that consent (``students.consent.services.Attestation``).
     """
     if cohort.partner_id != institution.pk:
         raise DomainError(
@@ -67,8 +75,11 @@ def student_nominate(
                 for name, value in data.items()
                 if value not in (None, "") and getattr(existing, name) != value
             }
-            student = student_update(student=existing, by=by, data=changes) if changes else existing
+            if changes or attestation is not None:
+                student = student_update(student=existing, by=by, data=changes, attestation=attestation)
+            else:
+                student = existing
         else:
-            student = student_create(by=by, data={**data, "home_institution": institution})
+            student = student_create(by=by, data={**data, "home_institution": institution}, attestation=attestation)
         enrollment = enrollment_apply(student=student, cohort=cohort, by=by, source=source)
     return Nomination(student, enrollment, student_created=existing is None, already_applied=False)

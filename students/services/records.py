@@ -11,6 +11,9 @@ from mobility.foundation.access import can_write_sensitive
 from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 
+from ..consent.models import SENSITIVE_PURPOSE
+from ..consent.selectors import consent_holds
+from ..consent.services import Attestation, attestation_text, consent_attest, consent_missing_error
 from ..models import Student
 from .accounts import student_user_sync
 
@@ -51,6 +54,20 @@ def _check_student_data(data: dict, by: Actor) -> None:
         )
 
 
+def _check_consent(student: Student | None, sensitive: set[str], attestation: Attestation | None) -> None:
+    """Passport data and the birth date come from China only with a consent to that transfer: attested with the
+    data (``attestation``) or held already (given by the student, or attested before). Else a ``DomainError`` on
+    ``transfer_consent`` naming the fields."""
+    if attestation is not None:
+        attestation_text(attestation)
+    elif sensitive and not consent_holds(student, SENSITIVE_PURPOSE):
+        raise consent_missing_error(sensitive)
+
+
+def _sensitive_given(data: dict) -> set[str]:
+    return {field for field in Student.SENSITIVE_FIELDS if data.get(field) not in (None, "")}
+
+
 def _student_audit_value(field: str, value):
     return _REDACTED if field in Student.SENSITIVE_FIELDS and value not in (None, "") else value
 
@@ -88,16 +105,21 @@ def _save_student(student: Student, *, fields: list[str] | None = None) -> None:
         raise
 
 
-def student_create(*, by: Actor, data: dict) -> Student:
+def student_create(*, by: Actor, data: dict, attestation: Attestation | None = None) -> Student:
     """Create a student from ``data`` (field → value, fields of ``STUDENT_EDITABLE_FIELDS``) and audit it. Atomic.
 
-    Passport data and the birth date are accepted only from holders of ``students.view_sensitive``; their values are
-    not copied into the audit log. A duplicate home id or e-mail is refused with a ``DomainError`` on that field.
+    Passport data and the birth date are accepted only from holders of ``students.view_sensitive`` (or the student's
+    college), and only with the ``attestation`` that the student's consent to their transfer was collected, which is
+    recorded with the student (``students.consent``); their values are not copied into the audit log. A duplicate
+    home id or e-mail is refused with a ``DomainError`` on that field.
     """
     _check_student_data(data, by)
+    _check_consent(None, _sensitive_given(data), attestation)
     student = Student(**data)
     with transaction.atomic():
         _save_student(student)
+        if attestation is not None:
+            consent_attest(student=student, attestation=attestation, by=by)
         audit_record(
             actor=by,
             obj=student,
@@ -111,11 +133,12 @@ def student_create(*, by: Actor, data: dict) -> Student:
     return student
 
 
-def student_update(*, student: Student, by: Actor, data: dict) -> Student:
+def student_update(*, student: Student, by: Actor, data: dict, attestation: Attestation | None = None) -> Student:
     """Change a student's data; the audit entry lists each changed field old → new (passport values redacted).
 
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
-    no audit entry. Sensitive fields only from holders of ``students.view_sensitive``. An erased record (its personal
+    no audit entry. Sensitive fields only from holders of ``students.view_sensitive``, and a changed one only with
+    the consent to its transfer, held already or attested with the change (``student_create``). An erased record (its personal
     data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's e-mail and user
     name too (``students.services.accounts.student_user_sync``).
     """
@@ -135,6 +158,9 @@ def student_update(*, student: Student, by: Actor, data: dict) -> Student:
             if old != new:
                 changes[field] = (_student_audit_value(field, old), _student_audit_value(field, new))
                 setattr(locked, attname, new)
+        _check_consent(locked, _sensitive_given({f: data[f] for f in changes}), attestation)
+        if attestation is not None:
+            consent_attest(student=locked, attestation=attestation, by=by)
         if changes:
             _save_student(locked, fields=[*(_attname(f) for f in changes), "modified_at"])
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)

@@ -3,6 +3,8 @@ import datetime
 import factory
 
 from programs.tests.factories import CohortFactory, InstitutionFactory
+from students.consent.models import SENSITIVE_PURPOSE, Consent, ConsentText
+from students.consent.selectors import current_text
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules
 from students.services import TRANSITIONS
@@ -35,6 +37,68 @@ class StudentFactory(factory.django.DjangoModelFactory):
     birth_date = datetime.date(2004, 5, 17)
     passport_number = factory.Sequence(lambda n: f"E{n:08d}")
     email = factory.Sequence(lambda n: f"student{n}@example.cn")
+
+    @factory.post_generation
+    def transfer_consent(obj, create, extracted, **kwargs):
+        """A student with passport data or a birth date holds the college's attested consent to their transfer, as
+        the services require (``StudentFactory(transfer_consent=False)``: one without it)."""
+        if create and extracted is not False and (obj.passport_number or obj.birth_date):
+            consent_attested(obj)
+
+
+class ConsentTextFactory(factory.django.DjangoModelFactory):
+    """A published text (``published_at=None``: a draft), numbered after the purpose's latest version."""
+
+    class Meta:
+        model = ConsentText
+
+    purpose = SENSITIVE_PURPOSE
+    version = factory.LazyAttribute(
+        lambda o: (
+            (
+                ConsentText.objects.filter(purpose=o.purpose)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+                or 0
+            )
+            + 1
+        )
+    )
+    title_ru = factory.LazyAttribute(lambda o: f"Согласие ({o.purpose}), версия {o.version}")
+    title_en = factory.LazyAttribute(lambda o: f"Consent ({o.purpose}), version {o.version}")
+    title_zh = factory.LazyAttribute(lambda o: f"同意（{o.purpose}）第{o.version}版")
+    body_ru = "Я согласен."
+    body_en = "I agree."
+    body_zh = "本人同意。"
+    recipient = 'MSTU "STANKIN", Moscow'
+    recipient_contact = "office@example.org"
+    categories = factory.LazyFunction(lambda: ["names", "identity_document"])
+    published_at = factory.LazyFunction(lambda: datetime.datetime(2026, 1, 1, 9, 0, tzinfo=datetime.UTC))
+
+
+def consent_text(purpose: str = SENSITIVE_PURPOSE) -> ConsentText:
+    """The purpose's current text: the one the migrations published, or a new one where a transactional test's flush
+    removed it."""
+    return current_text(purpose) or ConsentTextFactory(purpose=purpose)
+
+
+def consent_attested(
+    student, purpose: str = SENSITIVE_PURPOSE, *, decision=Consent.Decision.GIVEN, **fields
+) -> Consent:
+    """A current decision recorded straight in the table (the services' bookkeeping of ``current`` included):
+    attested by the college unless ``given_by`` says otherwise."""
+    text = fields.pop("text", None) or consent_text(purpose)
+    Consent.objects.filter(student=student, purpose=purpose, current=True).update(current=False)
+    values = {
+        "given_by": Consent.GivenBy.COLLEGE,
+        "channel": Consent.Channel.API,
+        "collected_on": datetime.date(2026, 1, 15),
+        "text_sha256": text.digest("zh"),
+        "language": "zh",
+        **fields,
+    }
+    return Consent.objects.create(student=student, purpose=purpose, text=text, decision=decision, **values)
 
 
 S = Enrollment.Status

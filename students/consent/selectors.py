@@ -1,0 +1,77 @@
+"""Reads of consents: the current text of each purpose, a student's current decisions, what the portal must ask."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Max
+
+from .models import Consent, ConsentText, Purpose
+
+
+def current_texts() -> dict[str, ConsentText]:
+    """The current (latest published) text of each purpose that has one. One query."""
+    texts: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(published_at__isnull=False).order_by("purpose", "-version"):
+        texts.setdefault(text.purpose, text)
+    return texts
+
+
+def current_text(purpose: str) -> ConsentText | None:
+    return ConsentText.objects.filter(purpose=purpose, published_at__isnull=False).order_by("-version").first()
+
+
+def published_version(purpose: str, version: int) -> ConsentText | None:
+    """The published text of ``purpose`` numbered ``version``, current or replaced since; ``None`` for a draft or a
+    version that does not exist."""
+    return ConsentText.objects.filter(purpose=purpose, version=version, published_at__isnull=False).first()
+
+
+def latest_versions() -> dict[str, int]:
+    """The highest version of each purpose, drafts included (the next draft takes the one after)."""
+    rows = ConsentText.objects.values("purpose").annotate(top=Max("version"))
+    return {row["purpose"]: row["top"] for row in rows}
+
+
+def consents_current(student) -> dict[str, Consent]:
+    """The student's current decision per purpose (purposes never decided are absent). One query."""
+    rows = Consent.objects.filter(student=student, current=True).select_related("text")
+    return {row.purpose: row for row in rows}
+
+
+def consent_holds(student, purpose: str) -> bool:
+    """Whether the student's current decision about ``purpose`` is a consent given (by them or attested)."""
+    if student is None or student.pk is None:
+        return False
+    return Consent.objects.filter(
+        student=student, purpose=purpose, current=True, decision=Consent.Decision.GIVEN
+    ).exists()
+
+
+def students_holding(purpose: str, student_ids: Iterable[int]) -> set[int]:
+    """Which of ``student_ids`` hold a consent to ``purpose``. One query, whatever their number."""
+    ids = list(student_ids)
+    if not ids:
+        return set()
+    return set(
+        Consent.objects.filter(
+            purpose=purpose, current=True, decision=Consent.Decision.GIVEN, student_id__in=ids
+        ).values_list("student_id", flat=True)
+    )
+
+
+def consents_due(student, *, texts: dict[str, ConsentText] | None = None) -> list[ConsentText]:
+    """The current texts the student has not answered themselves: at the first sign-in every purpose, later each
+    purpose whose text has a new version (an attestation by the college does not answer for the student). In the
+    order of ``Purpose``."""
+    texts = current_texts() if texts is None else texts
+    answered = {
+        row.purpose: row.text_id
+        for row in Consent.objects.filter(student=student, current=True, given_by=Consent.GivenBy.STUDENT)
+    }
+    return [texts[p] for p in Purpose.values if p in texts and answered.get(p) != texts[p].pk]
+
+
+def consent_history(student) -> list[Consent]:
+    """Every decision about the student, newest first, with its text."""
+    return list(Consent.objects.filter(student=student).select_related("text").order_by("-at", "-id"))
