@@ -87,6 +87,12 @@ class ConsentText(models.Model):
     def __str__(self):
         return f"{self.get_purpose_display()} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        published = self.pk is not None and ConsentText.objects.filter(pk=self.pk, published_at__isnull=False).exists()
+        if published and kwargs.get("update_fields") != ["published_at"]:
+            raise ValidationError(_("A published consent text never changes: publish a new version instead."))
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
@@ -128,12 +134,6 @@ class ConsentText(models.Model):
             }
             if missing:
                 raise ValidationError(missing)
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and ConsentText.objects.filter(pk=self.pk, published_at__isnull=False).exists():
-            if kwargs.get("update_fields") != ["published_at"]:
-                raise ValidationError(_("A published consent text never changes: publish a new version instead."))
-        super().save(*args, **kwargs)
 
 
 class Consent(models.Model):

@@ -138,9 +138,9 @@ def student_update(*, student: Student, by: Actor, data: dict, attestation: Atte
 
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
     no audit entry. Sensitive fields only from holders of ``students.view_sensitive``, and a changed one only with
-    the consent to its transfer, held already or attested with the change (``student_create``). An erased record (its personal
-    data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's e-mail and user
-    name too (``students.services.accounts.student_user_sync``).
+    the consent to its transfer, held already or attested with the change (``student_create``). An erased record
+    (its personal data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's
+    e-mail and user name too (``students.services.accounts.student_user_sync``).
     """
     _check_student_data(data, by)
     with transaction.atomic():
