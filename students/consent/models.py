@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mobility.foundation.languages import in_language
 
@@ -145,7 +146,7 @@ class Consent(models.Model):
     class Decision(models.TextChoices):
         GIVEN = "given", _("given")
         DECLINED = "declined", _("declined")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent", "withdrawn")
 
     class GivenBy(models.TextChoices):
         STUDENT = "student", _("the student")
