@@ -175,7 +175,7 @@ def retention_run(*, dry_run: bool, by=None, today: datetime.date | None = None)
     - idempotent: what was erased holds nothing, so a second run finds nothing.
     """
     plan = retention_plan(today)
-    report = RetentionReport(plan=plan, dry_run=dry_run, erased={key: 0 for key in plan.due})
+    report = RetentionReport(plan=plan, dry_run=dry_run, erased=dict.fromkeys(plan.due, 0))
     if dry_run:
         return report
     ids = sorted(plan.by_student())

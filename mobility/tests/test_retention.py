@@ -205,7 +205,11 @@ def test_the_months_come_from_the_settings_and_off_turns_a_category_off(settings
 def test_the_schedule_is_read_from_the_environment_with_defaults():
     assert retention_schedule({}) == {"identity_document": 6, "birth_date": 6, "contact": 36}
     assert retention_schedule(
-        {"RETENTION_IDENTITY_DOCUMENT_MONTHS": "3", "RETENTION_BIRTH_DATE_MONTHS": "OFF", "RETENTION_CONTACT_MONTHS": ""}
+        {
+            "RETENTION_IDENTITY_DOCUMENT_MONTHS": "3",
+            "RETENTION_BIRTH_DATE_MONTHS": "OFF",
+            "RETENTION_CONTACT_MONTHS": "",
+        }
     ) == {"identity_document": 3, "birth_date": None, "contact": 36}
     for wrong in ("0", "-1", "six", "121", "1.5"):
         with pytest.raises(ImproperlyConfigured, match="RETENTION_CONTACT_MONTHS"):
@@ -309,4 +313,6 @@ def test_the_audit_entry_reads_in_three_languages():
         f"Система: по графику хранения удалены данные студента #{student.pk} — документ, удостоверяющий личность "
         "(6 месяцев), дата рождения (6 месяцев); обучение завершено "
     )
-    assert sentences["zh-hans"].startswith(f"系统 按保存期限删除了学生 #{student.pk} 的身份证件（6个月）, 出生日期（6个月）")
+    assert sentences["zh-hans"].startswith(
+        f"系统 按保存期限删除了学生 #{student.pk} 的身份证件（6个月）, 出生日期（6个月）"
+    )
