@@ -21,6 +21,7 @@ from mobility.foundation.audit import audit_record
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.retention import retention_schedule
+from mobility.personal_data import retention
 from mobility.personal_data.retention import (
     ACTION,
     add_months,
@@ -177,6 +178,25 @@ def test_a_second_run_finds_nothing_and_each_erasure_is_audited_without_values(o
     assert second.students == 0 and second.erased == {"identity_document": 0, "birth_date": 0, "contact": 0}
     assert AuditEntry.objects.filter(action=ACTION).count() == 1
     assert retention_plan().due == {"identity_document": [], "birth_date": [], "contact": []}
+
+
+def test_a_student_who_applies_again_before_the_lock_is_left_alone(monkeypatch):
+    """The batch is planned again under the rows' lock: an application made after the first plan keeps the data."""
+    student = _left(_months_ago(7)).student
+    first_plan = retention.retention_plan
+
+    def plan_then_apply(today=None, **options):
+        plan = first_plan(today, **options)
+        if "ids" not in options:
+            EnrollmentFactory(student=student, status=S.APPLIED, applied_on=_today())
+        return plan
+
+    monkeypatch.setattr(retention, "retention_plan", plan_then_apply)
+    report = retention_run(dry_run=False)
+    assert report.plan.due["identity_document"][0].student_id == student.pk
+    assert report.students == 0 and report.erased["identity_document"] == 0
+    assert Student.objects.get(pk=student.pk).passport_number == student.passport_number
+    assert not AuditEntry.objects.filter(action=ACTION).exists()
 
 
 def test_the_dry_run_writes_nothing():
