@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from pathlib import Path
 
 import pytest
 import time_machine
 from celery.schedules import crontab
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -20,7 +22,7 @@ from mobility.celery import app
 from mobility.foundation.audit import audit_record
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.models import AuditEntry
-from mobility.foundation.retention import retention_schedule
+from mobility.foundation.retention import RETENTION_VARIABLES, retention_schedule
 from mobility.personal_data import retention
 from mobility.personal_data.retention import (
     ACTION,
@@ -231,6 +233,8 @@ def test_the_schedule_is_read_from_the_environment_with_defaults():
             "RETENTION_CONTACT_MONTHS": "",
         }
     ) == {"identity_document": 3, "birth_date": None, "contact": 36}
+    documented = (Path(settings.BASE_DIR) / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert [name for name, _default in RETENTION_VARIABLES.values() if f"`{name}`" not in documented] == []
     for wrong in ("0", "-1", "six", "121", "1.5"):
         with pytest.raises(ImproperlyConfigured, match="RETENTION_CONTACT_MONTHS"):
             retention_schedule({"RETENTION_CONTACT_MONTHS": wrong})
