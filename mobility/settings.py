@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from mobility.beat_schedule import beat_schedule
-from mobility.foundation import embedded
+from mobility.foundation import embedded, retention
 from mobility.foundation.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -165,6 +165,7 @@ STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
 # An enrolled student with no module result for this many weeks (since the later of their enrollment and their last
 # result) is flagged at risk on the partner portal (students.progress.enrollments_at_risk).
 AT_RISK_WEEKS_WITHOUT_RESULT = env.int("AT_RISK_WEEKS_WITHOUT_RESULT", default=4)
+RETENTION = retention.retention_schedule(env)  # months after the studies end, per category of personal data
 # The site's public address, for the absolute links in e-mails to students (invitations, notifications). Falls back
 # to MOBILITY_PUBLIC_URL, the base of the diplomas' QR links, so a deployment sets one address for both.
 SITE_URL = env.str("SITE_URL", default=env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8000"))

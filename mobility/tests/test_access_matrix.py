@@ -189,6 +189,7 @@ PAGES: dict[str, Rule] = {
     "personal_data:export-json": STAFF_ADMIN,
     "personal_data:export-html": STAFF_ADMIN,
     "personal_data:erase": STAFF_ADMIN,
+    "retention": STAFF_ADMIN,  # a dry run: GET only (a POST is 405)
     "programs:contact-delete": STAFF_ADMIN,
     "webhooks:create": STAFF_ADMIN,
     "webhooks:toggle": STAFF_ADMIN.but(ok=405),
