@@ -116,6 +116,13 @@ def _pattern(text: str, *, words: bool) -> str:
     return rf"(?<!\w){body}(?!\w)" if words else body
 
 
+def _literal(replacement: str):
+    def replace(_match: re.Match) -> str:
+        return replacement
+
+    return replace
+
+
 def redact_names(text: str, student) -> str:
     """``text`` (a revocation reason, written by staff and shown on the public page) with the student's names in
     each script replaced by their initials: the full names first (both orders), then each family and given name
@@ -129,7 +136,10 @@ def redact_names(text: str, student) -> str:
     ):
         replacements.append((f"{family} {given}", shown[script], True))
         replacements.append((f"{given} {family}", _alphabetic_initials(given, family), True))
-        replacements += [(family, _alphabetic_initials(family, ""), True), (given, _alphabetic_initials(given, ""), True)]
+        replacements += [
+            (family, _alphabetic_initials(family, ""), True),
+            (given, _alphabetic_initials(given, ""), True),
+        ]
     family_han, given_han = student.family_name_han, student.given_name_han
     if family_han or given_han:
         replacements.append((family_han + given_han, shown["han"], False))
@@ -138,5 +148,6 @@ def redact_names(text: str, student) -> str:
             replacements.append((given_han, HAN_SOMEONE, False))
     for name, initial, words in replacements:
         if name.strip():
-            text = re.sub(_pattern(name, words=words), lambda _match, shown=initial: shown, text, flags=re.IGNORECASE)
+            # A function as the replacement: the initials are taken as they are, never read as a template.
+            text = re.compile(_pattern(name, words=words), re.IGNORECASE).sub(_literal(initial), text)
     return text
