@@ -425,6 +425,9 @@ DIPLOMA_STUCK_AFTER_SECONDS = env.int("DIPLOMA_STUCK_AFTER_SECONDS", default=10 
 # used as a library, not an installed app: its system check calls the default per-process cache an error, which is
 # right for production only, where docs/deployment.md sets CACHE_URL.
 DIPLOMA_VERIFY_RATE_LIMIT = env.int("DIPLOMA_VERIFY_RATE_LIMIT", default=30)
+# Name checks on the verification page per client address, in django-ratelimit's notation (count/period: s, m, h, d,
+# e.g. "10/h", "5/15m"): few, so that a holder's name cannot be guessed from the initials by trying many.
+DIPLOMA_NAME_CHECK_RATE_LIMIT = env.str("DIPLOMA_NAME_CHECK_RATE_LIMIT", default="10/h")
 
 # --- security -----------------------------------------------------------------------------------------------------
 # docs/security.md explains each header and how templates stay within the policy. Cookies: the session's is

@@ -121,7 +121,10 @@ PAGES: dict[str, Rule] = {
     "accounts:password_change": OWN_ACCOUNT,
     "accounts:student-invite": STAFF.but(ok=405),
     "accounts:cohort-invite": STAFF,
-    "diplomas:verify": PUBLIC.but(shows_names=True),  # the holder's name, to whoever has the code
+    # The public verification page: without the holder's consent (none in the world) initials only, so the names are
+    # checked absent as on any page; the name check is a POST (a GET goes back to the page).
+    "diplomas:verify": PUBLIC,
+    "diplomas:verify-name": PUBLIC.but(ok=302),
     # The partnership's people's first pages (skeletons: what they list is the selectors' business).
     "partner:home": PARTNER,
     "facilitator:home": FACILITATOR,
