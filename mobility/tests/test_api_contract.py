@@ -3,9 +3,10 @@
 - schemathesis generates requests for every operation from ``/api/schema/`` and sends them with the demo partner's
   key: every check passes (no server error, status code, content type, headers and body conform to the schema);
 - a client generated from the schema as served, by the installed openapi-python-client (requirements-dev.txt), runs
-  a partner's whole flow: nominate (passport data with the attestation of the transfer consent), apply to an open cohort, retry both writes under their Idempotency-Key (the same
-  answer, nothing written twice), follow the changes since a time with its offset, read the student and the
-  application, and download the diploma the office issued.
+  a partner's whole flow: nominate (passport data refused without the attestation of the transfer consent, accepted
+  with it), apply to an open cohort, retry both writes under their Idempotency-Key (the same answer, nothing written
+  twice), follow the changes since a time with its offset, read the student and the application, and download the
+  diploma the office issued.
 
 Bounded: the schemathesis run (its coverage phase the bulk, a few fuzzed examples per operation) takes under two
 minutes on two cores, the client's flow about twenty seconds.
@@ -190,7 +191,10 @@ def _partner_flow(site) -> None:
     attestation = models.TransferConsentRequest(version=site.consent_version, collected_on=datetime.date(2026, 1, 15))
     student_request = models.StudentRequest.from_dict(nomination)
     student_request.transfer_consent = attestation
-    assert student_request.to_dict()["transfer_consent"] == {"version": site.consent_version, "collected_on": "2026-01-15"}
+    assert student_request.to_dict()["transfer_consent"] == {
+        "version": site.consent_version,
+        "collected_on": "2026-01-15",
+    }
     nominated = students_create.sync_detailed(client=client, body=student_request, idempotency_key="nominate-1")
     assert nominated.status_code == 201, nominated.content
     again = students_create.sync_detailed(client=client, body=student_request, idempotency_key="nominate-1")

@@ -11,11 +11,11 @@ from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
 
+from ..consent.models import Consent
+from ..consent.services import Attestation
 from ..models import Enrollment, ModuleResult, Student
 from ..names import normalize_names
 from ..selectors import student_list
-from ..consent.models import Consent
-from ..consent.services import Attestation
 from ..services.records import STUDENT_EDITABLE_FIELDS
 
 
@@ -42,9 +42,7 @@ class TransferConsentSerializer(JSONTypesMixin, serializers.Serializer):
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
-        return Attestation(
-            version=values["version"], collected_on=values["collected_on"], channel=Consent.Channel.API
-        )
+        return Attestation(version=values["version"], collected_on=values["collected_on"], channel=Consent.Channel.API)
 
 
 class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):

@@ -102,9 +102,7 @@ def test_an_update_of_passport_data_needs_the_consent_unless_the_student_holds_i
     assert refused.status_code == 400 and refused.json()["code"] == "consent_required"
     student.refresh_from_db()
     assert student.passport_number == "" and not Consent.objects.filter(student=student).exists()
-    attested = partner.patch(
-        url, {"passport_number": "E12121212", "transfer_consent": _attestation()}, format="json"
-    )
+    attested = partner.patch(url, {"passport_number": "E12121212", "transfer_consent": _attestation()}, format="json")
     assert attested.status_code == 200, attested.json()
     # Held from now on: the next change needs no attestation.
     again = partner.patch(url, {"birth_date": "2005-01-02"}, format="json")
