@@ -8,10 +8,11 @@ from typing import cast
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mobility.foundation.forms import DateInput
+from mobility.foundation.forms import DateInput, bootstrap_class
 
 from .models import SENSITIVE_PURPOSE, ConsentText
 from .services import ATTESTATION_FIELD, Attestation
@@ -22,7 +23,8 @@ DATE_FIELD = f"{ATTESTATION_FIELD}_on"
 
 
 def _choice_label(text: ConsentText) -> str:
-    published = formats.date_format(timezone.localtime(text.published_at).date(), "SHORT_DATE_FORMAT")  # type: ignore[arg-type]  # published texts only
+    assert text.published_at is not None  # published texts only
+    published = formats.date_format(timezone.localtime(text.published_at).date(), "SHORT_DATE_FORMAT")
     return _("version %(version)d of %(date)s: %(title)s") % {
         "version": text.version,
         "date": published,
@@ -35,9 +37,9 @@ class TransferConsentFields:
     (from ``clean``) checks them and leaves the ``Attestation`` (or ``None``) in ``self.attestation``."""
 
     attestation: Attestation | None = None
-    consent_statement = ""
+    consent_statement: str | Promise = ""
 
-    def add_transfer_consent_fields(self, *, statement: str) -> None:
+    def add_transfer_consent_fields(self, *, statement: str | Promise) -> None:
         form = cast(forms.Form, self)
         texts = list(ConsentText.objects.filter(purpose=SENSITIVE_PURPOSE, published_at__isnull=False))
         texts.sort(key=lambda text: -text.version)
@@ -56,6 +58,9 @@ class TransferConsentFields:
             widget=DateInput(),
             help_text=gettext_lazy("The day the consent was signed; required with passport data or the birth date."),
         )
+        for name in (VERSION_FIELD, DATE_FIELD):  # added after ``BootstrapFormMixin`` classed the others
+            widget = form.fields[name].widget
+            widget.attrs["class"] = bootstrap_class(widget, compact=getattr(form, "compact", False))
 
     def transfer_consent_clean(self, data: dict, *, needed: bool, given_by: str, channel: str) -> None:
         """``needed``: the form brings passport data or a birth date for a student who holds no consent to their
