@@ -42,6 +42,10 @@ class TransferConsentSerializer(JSONTypesMixin, serializers.Serializer):
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
+        # Both members, also in a PATCH: DRF's partial validation would otherwise let one of them be left out.
+        missing = [name for name in ("version", "collected_on") if name not in values]
+        if missing:
+            raise serializers.ValidationError({name: [_("This field is required.")] for name in missing})
         return Attestation(version=values["version"], collected_on=values["collected_on"], channel=Consent.Channel.API)
 
 

@@ -126,3 +126,14 @@ def test_the_schema_documents_the_write_only_attestation(partner):
     assert "transfer_consent" in components["StudentRequest"]["properties"]
     assert "transfer_consent" in components["PatchedStudentRequest"]["properties"]
     assert "transfer_consent" not in components["Student"]["properties"]
+
+
+def test_a_patch_with_half_an_attestation_is_a_400_not_a_server_error(partner, college):
+    student = StudentFactory(home_institution=college, passport_number="", birth_date=None)
+    body = {"birth_date": "2000-01-01", "transfer_consent": {"collected_on": "2000-01-01"}}
+    response = partner.patch(f"/api/v1/students/{student.pk}/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert list(response.json()["fields"]) == ["transfer_consent"]
+    student.refresh_from_db()
+    assert student.birth_date is None
