@@ -16,6 +16,9 @@ from mobility.foundation.forms import BootstrapFormMixin, DateInput
 from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
+from .consent.forms import DATE_FIELD, VERSION_FIELD, TransferConsentFields
+from .consent.models import SENSITIVE_PURPOSE, Consent
+from .consent.selectors import consent_holds
 from .models import Continuation, Enrollment, ModuleResult, Student
 from .names import normalize_names
 from .selectors import STUDENT_SORTS
@@ -109,9 +112,11 @@ class StudentFilterForm(ListFilterForm):
     )
 
 
-class StudentForm(BootstrapFormMixin, forms.ModelForm):
+class StudentForm(TransferConsentFields, BootstrapFormMixin, forms.ModelForm):
     """A student's data. Without ``view_sensitive`` the passport and birth-date fields are not part of the form,
-    so they are neither shown nor accepted from a crafted POST."""
+    so they are neither shown nor accepted from a crafted POST. With them, a student who holds no consent to the
+    transfer of personal data to Russia gets passport data or a birth date only with the office's attestation of the
+    student's signed paper consent (``TransferConsentFields``: given by the office, channel staff)."""
 
     class Meta:
         model = Student
@@ -145,6 +150,12 @@ class StudentForm(BootstrapFormMixin, forms.ModelForm):
         if not sensitive:
             for name in Student.SENSITIVE_FIELDS:
                 del self.fields[name]
+        else:
+            self.add_transfer_consent_fields(
+                statement=_(
+                    "The office holds the student's signed paper consent to the transfer of personal data to Russia"
+                )
+            )
         cast(forms.ModelChoiceField, self.fields["home_institution"]).queryset = Institution.objects.filter(
             kind=Institution.Kind.SENDING
         ).order_by("code")
@@ -165,11 +176,24 @@ class StudentForm(BootstrapFormMixin, forms.ModelForm):
             self.add_error("home_student_id", _("Another student of this institution has this home student id."))
         if email and others.filter(email__iexact=email).exists():
             self.add_error("email", _("Another student has this e-mail."))
+        if VERSION_FIELD in self.fields:
+            stored = self.instance if self.instance.pk else None
+            given = [
+                name
+                for name in Student.SENSITIVE_FIELDS
+                if data.get(name) not in (None, "") and (stored is None or getattr(stored, name) != data[name])
+            ]
+            self.transfer_consent_clean(
+                data,
+                needed=bool(given) and not consent_holds(stored, SENSITIVE_PURPOSE),
+                given_by=Consent.GivenBy.OFFICE,
+                channel=Consent.Channel.STAFF,
+            )
         return data
 
     def service_data(self) -> dict:
-        """Only what the form holds, for ``student_create`` / ``student_update``."""
-        return {name: self.cleaned_data[name] for name in self.fields}
+        """Only what the form holds, for ``student_create`` / ``student_update`` (the attestation apart)."""
+        return {name: self.cleaned_data[name] for name in self.fields if name not in (VERSION_FIELD, DATE_FIELD)}
 
 
 class ApplicationForm(BootstrapFormMixin, forms.Form):

@@ -242,8 +242,10 @@ class StudentFormMixin:
         """Call the service; a refusal goes onto the field it names and nothing is saved."""
         try:
             if student is None:
-                return services.student_create(by=request.user, data=form.service_data())
-            return services.student_update(student=student, by=request.user, data=form.service_data())
+                return services.student_create(by=request.user, data=form.service_data(), attestation=form.attestation)
+            return services.student_update(
+                student=student, by=request.user, data=form.service_data(), attestation=form.attestation
+            )
         except DomainError as error:
             form.add_domain_error(error)
             return None

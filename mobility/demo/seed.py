@@ -14,6 +14,7 @@ from django.db.models import Model
 from django.utils import timezone
 from rest_framework_api_key.crypto import concatenate
 
+from mobility.demo.consents import seed_transfer_consents
 from mobility.demo.data import (
     AGREEMENTS,
     CONTACTS,
@@ -328,6 +329,7 @@ def _seed_students(plans, cohorts, modules, *, clerk, decider) -> dict[tuple[str
         students[plan.cohort, plan.home_student_id], _ = Student.objects.get_or_create(
             home_institution_id=cohort.partner_id, home_student_id=plan.home_student_id, defaults=fields
         )
+    seed_transfer_consents(plans, students, by=clerk)  # the college's attestation, as the services require
     with_enrollment = set(Enrollment.objects.filter(student__in=students.values()).values_list("student_id", flat=True))
     for plan in plans:
         student = students[plan.cohort, plan.home_student_id]

@@ -26,6 +26,9 @@ from mobility.foundation.forms import BootstrapFormMixin, DateInput
 from programs.models import Cohort
 from programs.selectors import cohorts_visible_to
 from students import services
+from students.consent.forms import DATE_FIELD, VERSION_FIELD, TransferConsentFields
+from students.consent.models import SENSITIVE_PURPOSE, Consent
+from students.consent.selectors import consent_holds
 from students.imports.roster import RosterRefused, apply_roster
 from students.imports.roster_views import (
     RosterUploadForm,
@@ -78,9 +81,11 @@ class CohortField(forms.ModelChoiceField):
         return _cohort_label(cohort)
 
 
-class NominationForm(BootstrapFormMixin, forms.ModelForm):
+class NominationForm(TransferConsentFields, BootstrapFormMixin, forms.ModelForm):
     """The student and the cohort. Validated as the office's student form is (the model's field rules and checks,
-    names normalized); the service decides the rest (an existing student of the college, the application's rules)."""
+    names normalized); the service decides the rest (an existing student of the college, the application's rules).
+    With passport data or a birth date, the college attests that it collected the student's consent to their transfer
+    to Russia (``TransferConsentFields``), unless the college's student of that home id holds it already."""
 
     cohort = CohortField(label=gettext_lazy("Cohort"), queryset=Cohort.objects.none(), empty_label=None)
 
@@ -102,6 +107,10 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
         if not sensitive:
             for name in Student.SENSITIVE_FIELDS:
                 del self.fields[name]
+        else:
+            self.add_transfer_consent_fields(
+                statement=_("The college collected the student's consent to the transfer of personal data to Russia")
+            )
         for name in ("family_name_han", "given_name_han"):
             self.fields[name].widget.attrs.update({"lang": "zh", "autocomplete": "off"})
         for name in ("family_name_latin", "given_name_latin", "home_student_id"):
@@ -121,6 +130,15 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
             )
             if clash.exists():
                 self.add_error("email", _("Another student has this e-mail."))
+        if VERSION_FIELD in self.fields:
+            given = any(data.get(name) not in (None, "") for name in Student.SENSITIVE_FIELDS)
+            known = Student.objects.filter(home_institution=self.institution, home_student_id=home_id or "").first()
+            self.transfer_consent_clean(
+                data,
+                needed=given and not consent_holds(known, SENSITIVE_PURPOSE),
+                given_by=Consent.GivenBy.COLLEGE,
+                channel=Consent.Channel.PARTNER_PORTAL,
+            )
         return data
 
     def _get_validation_exclusions(self):
@@ -130,7 +148,9 @@ class NominationForm(BootstrapFormMixin, forms.ModelForm):
         return exclude
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields if name != "cohort"}
+        return {
+            name: self.cleaned_data[name] for name in self.fields if name not in ("cohort", VERSION_FIELD, DATE_FIELD)
+        }
 
 
 def student_page(student: Student) -> str:
@@ -205,6 +225,7 @@ class NominateView(CoordinatorView):
                 institution=self.institution,
                 cohort=form.cleaned_data["cohort"],
                 data=form.service_data(),
+                attestation=form.attestation,
             )
 
         try:

@@ -3,9 +3,10 @@
 - schemathesis generates requests for every operation from ``/api/schema/`` and sends them with the demo partner's
   key: every check passes (no server error, status code, content type, headers and body conform to the schema);
 - a client generated from the schema as served, by the installed openapi-python-client (requirements-dev.txt), runs
-  a partner's whole flow: nominate, apply to an open cohort, retry both writes under their Idempotency-Key (the same
-  answer, nothing written twice), follow the changes since a time with its offset, read the student and the
-  application, and download the diploma the office issued.
+  a partner's whole flow: nominate (passport data refused without the attestation of the transfer consent, accepted
+  with it), apply to an open cohort, retry both writes under their Idempotency-Key (the same answer, nothing written
+  twice), follow the changes since a time with its offset, read the student and the application, and download the
+  diploma the office issued.
 
 Bounded: the schemathesis run (its coverage phase the bulk, a few fuzzed examples per operation) takes under two
 minutes on two cores, the client's flow about twenty seconds.
@@ -32,7 +33,9 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
 from mobility.demo import DEMO_API_KEY, seed_demo
+from students.consent.models import Consent
 from students.models import Enrollment, Student
+from students.tests.factories import consent_text
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock]
 
@@ -144,7 +147,10 @@ def partner_site(live_server, settings):
         start_date=today + datetime.timedelta(days=30),
         end_date=today + datetime.timedelta(days=300),
     )
-    return SimpleNamespace(url=live_server.url, key=plain, college=college, cohort=cohort, module=module)
+    text = consent_text()  # the published transfer consent (a transactional test starts without the migration's)
+    return SimpleNamespace(
+        url=live_server.url, key=plain, college=college, cohort=cohort, module=module, consent_version=text.version
+    )
 
 
 def _partner_flow(site) -> None:
@@ -165,18 +171,30 @@ def _partner_flow(site) -> None:
     me = _one_of(api_modules, "me").sync(client=client)
     assert me.institution.code == site.college.code
 
-    # Nominate, and retry the same request with the same Idempotency-Key (a lost answer): the same student, once.
-    student_request = models.StudentRequest.from_dict(
-        {
-            "home_student_id": "2025089999",
-            "family_name_han": "欧阳",
-            "given_name_han": "晓东",
-            "family_name_latin": "Ouyang",
-            "given_name_latin": "Xiaodong",
-            "email": "xiaodong.ouyang@stu.cqevtc.example",
-        }
-    )
+    # Nominate with passport data: refused without the attestation of the transfer consent, naming the field.
+    nomination = {
+        "home_student_id": "2025089999",
+        "family_name_han": "欧阳",
+        "given_name_han": "晓东",
+        "family_name_latin": "Ouyang",
+        "given_name_latin": "Xiaodong",
+        "email": "xiaodong.ouyang@stu.cqevtc.example",
+        "passport_number": "EB1234567",
+    }
     students_create = _one_of(api_modules, "students_create")
+    without = students_create.sync_detailed(client=client, body=models.StudentRequest.from_dict(nomination))
+    assert without.status_code == 400 and without.parsed.code == "consent_required", without.content
+    assert "transfer_consent" in json.loads(without.content)["fields"]
+    assert not Student.objects.filter(home_institution=site.college).exists()
+    # With it (the generated model of the nested attestation), and retried with the same Idempotency-Key (a lost
+    # answer): the same student, once, and the consent recorded as the API's.
+    attestation = models.TransferConsentRequest(version=site.consent_version, collected_on=datetime.date(2026, 1, 15))
+    student_request = models.StudentRequest.from_dict(nomination)
+    student_request.transfer_consent = attestation
+    assert student_request.to_dict()["transfer_consent"] == {
+        "version": site.consent_version,
+        "collected_on": "2026-01-15",
+    }
     nominated = students_create.sync_detailed(client=client, body=student_request, idempotency_key="nominate-1")
     assert nominated.status_code == 201, nominated.content
     again = students_create.sync_detailed(client=client, body=student_request, idempotency_key="nominate-1")
@@ -184,6 +202,8 @@ def _partner_flow(site) -> None:
     assert again.parsed.to_dict() == nominated.parsed.to_dict()
     assert Student.objects.filter(home_institution=site.college).count() == 1
     student = nominated.parsed
+    consent = Consent.objects.get(student_id=student.id, current=True)
+    assert (consent.channel, consent.collected_on) == (Consent.Channel.API, datetime.date(2026, 1, 15))
 
     # Apply to the open cohort, retried the same way: one application.
     cohorts = _one_of(api_modules, "cohorts_list").sync(client=client, page_size=100)

@@ -56,6 +56,9 @@ def nomination(cohort, **fields):
         "home_specialty": "机电一体化",
         "birth_date": "2006-04-02",
         "passport_number": "E99887766",
+        # The college's attestation of the transfer consent, required with the passport number and the birth date.
+        "transfer_consent": "1",
+        "transfer_consent_on": "2026-01-10",
         **fields,
     }
 
@@ -365,3 +368,84 @@ def test_the_nomination_form_reads_a_fixed_number_of_queries(client, world, coho
     login(client, world)
     with django_assert_max_num_queries(8):
         assert client.get(NOMINATE).status_code == 200
+
+
+# --- the attestation of the transfer consent (issue 18) ---------------------------------------------------------
+
+
+def test_the_form_offers_the_published_versions_with_the_current_one_chosen(client, world, open_cohort):
+    from students.tests.factories import ConsentTextFactory
+
+    newer = ConsentTextFactory()
+    login(client, world)
+    form = client.get(NOMINATE).context["form"]
+    versions = [value for value, _label in form.fields["transfer_consent"].choices]
+    assert versions == [newer.version, newer.version - 1]
+    assert form["transfer_consent"].value() == newer.version
+    assert "consent to the transfer of personal data to Russia" in form.consent_statement
+
+
+@pytest.mark.parametrize(
+    ("fields", "on", "message"),
+    [
+        ({"transfer_consent_on": ""}, "transfer_consent_on", "only with the student's consent to their transfer"),
+        ({"transfer_consent_on": "2099-01-01"}, "transfer_consent_on", "is in the future"),
+        ({"transfer_consent": "9"}, "transfer_consent", "Select a valid choice"),
+    ],
+)
+def test_passport_data_without_the_attestation_are_refused_and_nothing_is_written(
+    client, world, open_cohort, fields, on, message
+):
+    from students.consent.models import Consent
+
+    login(client, world)
+    before = (Student.objects.count(), Enrollment.objects.count(), AuditEntry.objects.count(), Consent.objects.count())
+    response = client.post(NOMINATE, nomination(open_cohort, **fields))
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors[on])
+    assert (Student.objects.count(), Enrollment.objects.count(), AuditEntry.objects.count()) == before[:3]
+    assert Consent.objects.count() == before[3]
+
+
+def test_without_passport_data_no_attestation_is_needed(client, world, open_cohort):
+    from students.consent.models import Consent
+
+    login(client, world)
+    body = nomination(open_cohort, birth_date="", passport_number="", transfer_consent_on="")
+    assert client.post(NOMINATE, body).status_code == 302
+    student = Student.objects.get(home_student_id="A-2027-001")
+    assert not Consent.objects.filter(student=student).exists()
+
+
+def test_the_attestation_is_recorded_with_channel_partner_portal(client, world, open_cohort):
+    from students.consent.models import Consent
+
+    login(client, world)
+    assert client.post(NOMINATE, nomination(open_cohort)).status_code == 302
+    consent = Consent.objects.get(student__home_student_id="A-2027-001", current=True)
+    assert (consent.given_by, consent.channel, consent.collected_on, consent.text.version) == (
+        Consent.GivenBy.COLLEGE,
+        Consent.Channel.PARTNER_PORTAL,
+        datetime.date(2026, 1, 10),
+        1,
+    )
+    assert consent.actor == world.user("coordinator-a")
+
+
+def test_the_refusal_is_in_the_coordinators_language(client, world, open_cohort):
+    login(client, world, language="zh-hans")
+    response = client.post(NOMINATE, nomination(open_cohort, transfer_consent_on=""))
+    assert response.status_code == 400
+    assert "请填写同意书的签署日期" in " ".join(response.context["form"].errors["transfer_consent_on"])
+
+
+def test_a_roster_with_passport_data_and_no_consent_is_refused(client, world, open_cohort):
+    login(client, world)
+    rows = rows_of(ROWS)
+    rows[0].update({"consent version": "", "consent date": ""})
+    preview_url = upload(client, xlsx(rows), open_cohort)["Location"]
+    page = client.get(preview_url)
+    assert "consent to the transfer of personal data from China to Russia is missing" in page.content.decode()
+    before = counts()
+    client.post(preview_url)
+    assert counts() == before

@@ -11,6 +11,8 @@ from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Institution
 from programs.selectors import cohorts_visible_to, institutions_visible_to
 
+from ..consent.models import Consent
+from ..consent.services import Attestation
 from ..models import Enrollment, ModuleResult, Student
 from ..names import normalize_names
 from ..selectors import student_list
@@ -25,6 +27,28 @@ def _students(*, viewer):
     return student_list(viewer=viewer).prefetch_related(None)
 
 
+class TransferConsentSerializer(JSONTypesMixin, serializers.Serializer):
+    """The college's attestation that it collected the student's consent to the transfer of their personal data
+    from China to Russia (docs/privacy.md)."""
+
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The version of the published consent text the student signed at the college (the current one, or "
+        "one replaced since).",
+    )
+    collected_on = serializers.DateField(
+        help_text="The day the college collected the signed consent (YYYY-MM-DD, not in the future)."
+    )
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        # Both members, also in a PATCH: DRF's partial validation would otherwise let one of them be left out.
+        missing = [name for name in ("version", "collected_on") if name not in values]
+        if missing:
+            raise serializers.ValidationError({name: [_("This field is required.")] for name in missing})
+        return Attestation(version=values["version"], collected_on=values["collected_on"], channel=Consent.Channel.API)
+
+
 class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
     """A student. ``home_institution`` defaults to the key's institution for a partner (staff must name it).
 
@@ -35,11 +59,19 @@ class StudentSerializer(JSONTypesMixin, serializers.ModelSerializer):
     home_institution = ScopedPrimaryKeyRelatedField(
         queryset=Institution.objects.none(), selector=institutions_visible_to, required=False
     )
+    transfer_consent = TransferConsentSerializer(
+        write_only=True,
+        required=False,
+        help_text="The college attests that it collected the student's consent to the transfer of personal data to "
+        "Russia. Required with passport data or the birth date unless the student holds that consent already (given "
+        "in the portal or attested before); without it they are refused with a 400 on transfer_consent "
+        "(code consent_required). Recorded with the student, channel api.",
+    )
 
     class Meta:
         model = Student
         # what the office may write on a student, the same list as the staff pages
-        fields = ["id", *STUDENT_EDITABLE_FIELDS, "created_at", "modified_at"]
+        fields = ["id", *STUDENT_EDITABLE_FIELDS, "transfer_consent", "created_at", "modified_at"]
         read_only_fields = ["id", "created_at", "modified_at"]
         extra_kwargs = {field: {"required": False} for field in Student.SENSITIVE_FIELDS}
         # Uniqueness (home id per institution, e-mail) is the service's to check, against the database.

@@ -43,6 +43,7 @@ STUDENT_EXAMPLE = {
     "email": "zhang.wei@example.cn",
     "phone": "+86 23 0000 0000",
     "passport_number": "E12345678",
+    "transfer_consent": {"version": 1, "collected_on": "2026-03-02"},
 }
 
 
@@ -79,6 +80,9 @@ class ResultFilter(SyncFilterSet):
 @extend_schema_view(
     create=extend_schema(
         summary="Nominate a student",
+        description="Passport data and the birth date are accepted with the college's attestation of the student's "
+        "consent to their transfer to Russia (transfer_consent), or when the student holds that consent already; "
+        "otherwise the answer is a 400 with code consent_required naming transfer_consent, and nothing is written.",
         examples=[OpenApiExample("A new student", value=STUDENT_EXAMPLE, request_only=True)],
     ),
 )
@@ -122,7 +126,9 @@ class StudentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        student = services.student_create(by=api_viewer(request), data=dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        attestation = data.pop("transfer_consent", None)
+        student = services.student_create(by=api_viewer(request), data=data, attestation=attestation)
         return self._written(student, serializer, status.HTTP_201_CREATED)
 
     @idempotent
@@ -131,7 +137,9 @@ class StudentViewSet(
         student = self.get_object()
         serializer = self.get_serializer(student, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        student = services.student_update(student=student, by=api_viewer(request), data=dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        attestation = data.pop("transfer_consent", None)
+        student = services.student_update(student=student, by=api_viewer(request), data=data, attestation=attestation)
         return self._written(student, serializer, status.HTTP_200_OK)
 
     @idempotent

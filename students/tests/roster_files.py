@@ -28,7 +28,12 @@ HEADERS = [
     "passport number",
     "e-mail",
     "home specialty",
+    "consent version",
+    "consent date",
 ]
+# The college's attestation of the transfer consent that every person's row carries (its passport number and birth
+# date are refused without it): the published version 1, collected before ``TODAY``.
+CONSENT = {"consent version": "1", "consent date": "2026-01-10"}
 
 
 def person(home_id, family_han, given_han, family, given, *, sex="M", born="2005-03-14", email=None, **extra):
@@ -46,6 +51,7 @@ def person(home_id, family_han, given_han, family, given, *, sex="M", born="2005
         "passport number": f"E{home_id}",
         "e-mail": email if email is not None else f"{home_id}@example.cn",
         "home specialty": "机械设计制造及其自动化",
+        **CONSENT,
     }
     row.update(extra)
     return row

@@ -100,9 +100,15 @@ def test_the_list_shows_each_student_as_the_serializer_does(role, college):
 
 
 def test_a_partner_nominates_a_student_through_the_service(partner, college):
-    body = {**NEW_STUDENT, "passport_number": "E77777777", "birth_date": "2005-03-04"}
+    body = {
+        **NEW_STUDENT,
+        "passport_number": "E77777777",
+        "birth_date": "2005-03-04",
+        "transfer_consent": {"version": 1, "collected_on": "2026-01-15"},
+    }
     response = partner.post("/api/v1/students/", body, format="json")
     assert response.status_code == 201, response.json()
+    assert "transfer_consent" not in response.json()
     data = response.json()
     student = Student.objects.get(pk=data["id"])
     assert student.home_institution == college

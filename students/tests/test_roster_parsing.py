@@ -88,13 +88,14 @@ def test_csv_in_gbk_or_utf8_decodes_the_chinese_names(cohort_with_quota, office_
 
 
 def test_chinese_and_russian_headers_are_understood(cohort_with_quota, office_admin):
-    data = "学号,姓,名,性别,出生日期,邮箱,专业,Фамилия (латиница),Имя (латиница),Фамилия,Имя\n"
-    data += "2026001,张,伟,男,2005-03-14,zw@example.cn,机械,Zhang,Wei,Чжан,Вэй\n"
+    data = "学号,姓,名,性别,出生日期,邮箱,专业,Фамилия (латиница),Имя (латиница),Фамилия,Имя,同意书版本,дата согласия\n"
+    data += "2026001,张,伟,男,2005-03-14,zw@example.cn,机械,Zhang,Wei,Чжан,Вэй,1,10.01.2026\n"
     preview = parse(data.encode("gbk"), cohort_with_quota, office_admin)
     assert not preview.has_errors, preview.errors
     row = preview.rows[0]
     assert row.names == {"han": "张伟", "latin": "Zhang Wei", "cyrillic": "Чжан Вэй"}
     assert (row.data["sex"], row.data["email"]) == ("M", "zw@example.cn")
+    assert (row.attestation.version, row.attestation.collected_on) == (1, datetime.date(2026, 1, 10))
 
 
 def test_missing_required_columns_are_one_file_level_error(cohort_with_quota, office_admin):

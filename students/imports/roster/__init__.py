@@ -22,12 +22,17 @@ Rules a newcomer would ask about:
   with ``students.view_sensitive``, a partner's coordinator for its own students); for anyone else those columns are
   ignored with a warning (the services would refuse them). A preview never shows stored values to a viewer who may
   not read them (``***``).
+- A row that brings passport data or a birth date needs the consent to their transfer to Russia: the college's
+  attestation in the consent version and consent date columns (recorded with channel ``import``), or a consent the
+  existing student holds. Without either, a wrong version or a date in the future, the row has an error and the
+  whole file is refused (``consent``).
 - Parsing runs a fixed number of queries whatever the number of rows (existing students, e-mails, enrollments,
   cohorts and tracks are fetched set-wise); the model's check constraints are evaluated in Python from their own
   ``Q`` conditions (``_condition_holds``), falling back to Django's per-row query for anything it cannot read.
 
 The package: ``columns`` (the header aliases, value parsing and the templates), ``preview`` (``RosterRow`` and
-``RosterPreview``, what parsing returns), ``parse`` (``parse_roster``) and ``apply`` (``apply_roster``).
+``RosterPreview``, what parsing returns), ``parse`` (``parse_roster``), ``consent`` (the consent columns) and
+``apply`` (``apply_roster``).
 """
 
 from .apply import ImportResult, RosterRefused, apply_roster

@@ -60,13 +60,17 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
                             "home_student_id": row.home_student_id,
                             **row.data,
                         },
+                        attestation=row.attestation,
                     )
                     created += 1
-                elif row.changes:
+                elif row.changes or row.attestation is not None:
                     student = services.student_update(
-                        student=student, by=by, data={name: new for name, (_old, new) in row.changes.items()}
+                        student=student,
+                        by=by,
+                        data={name: new for name, (_old, new) in row.changes.items()},
+                        attestation=row.attestation,
                     )
-                    updated += 1
+                    updated += bool(row.changes)
                 if row.application:
                     services.enrollment_apply(
                         student=student,

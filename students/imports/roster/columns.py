@@ -68,8 +68,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "home_institution": ("home institution", "home college", "college", "колледж", "учебное заведение", "院校", "学校"),
     "cohort_code": ("cohort code", "cohort", "код группы", "группа", "班级代码"),
     "track_code": ("track code", "track", "код направления", "направление", "方向代码"),
+    # The college's attestation that it collected the student's consent to the transfer of personal data to Russia
+    # (the published text's version and the day): required with passport data or a birth date (``consent``).
+    "consent_version": (
+        "consent version",
+        "transfer consent version",
+        "версия согласия",
+        "версия согласия на передачу",
+        "同意书版本",
+        "跨境同意书版本",
+    ),
+    "consent_date": (
+        "consent date",
+        "transfer consent date",
+        "дата согласия",
+        "дата согласия на передачу",
+        "同意日期",
+        "同意书签署日期",
+    ),
 }
-STUDENT_FIELDS = tuple(name for name in COLUMNS if name not in ("home_institution", "cohort_code", "track_code"))
+CONSENT_COLUMNS = ("consent_version", "consent_date")
+STUDENT_FIELDS = tuple(
+    name for name in COLUMNS if name not in ("home_institution", "cohort_code", "track_code", *CONSENT_COLUMNS)
+)
 DATE_FIELDS = ("birth_date", "passport_issued_on", "passport_expires_on")
 NAME_FIELDS = tuple(NAME_SCRIPTS)  # Han, Latin, Cyrillic; family name before given name
 EXAMPLE_ROW = {
@@ -92,6 +113,8 @@ EXAMPLE_ROW = {
     "home_institution": "",
     "cohort_code": "",
     "track_code": "",
+    "consent_version": "1",
+    "consent_date": "2026-01-15",
 }
 
 SEX_VALUES = {
@@ -155,6 +178,10 @@ def _field_label(name: str) -> str:
         return _("cohort code")
     if name == "track_code":
         return _("track code")
+    if name == "consent_version":
+        return _("consent version")
+    if name == "consent_date":
+        return _("consent date")
     return str(cast(models.Field, Student._meta.get_field(name)).verbose_name)
 
 
@@ -166,7 +193,13 @@ def template_headers() -> list[str]:
 
 
 def template_example(*, cohort: Cohort | None = None) -> list[str]:
+    from ...consent.models import SENSITIVE_PURPOSE
+    from ...consent.selectors import current_text
+
     example = dict(EXAMPLE_ROW)
+    text = current_text(SENSITIVE_PURPOSE)
+    if text is not None:  # the version a college collects today
+        example["consent_version"] = str(text.version)
     if cohort is not None:
         example["home_institution"] = cohort.partner.code
         example["cohort_code"] = cohort.code

@@ -23,6 +23,7 @@ from ...names import HAN, name_problem
 from ...transliteration import NoReading, no_reading_message, suggest_names
 from ..base import RowError, Table, match_columns
 from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
+from .consent import check_consents
 from .preview import RosterPreview, RosterRow
 
 # Friendly messages for the model's check constraints: constraint name → (field it is about, message).
@@ -139,6 +140,7 @@ def parse_roster(
         _resolve_cohort(row, cohort, institution, cohorts, tracks, today, error, closed_cohorts)
         _plan_student(row, institution, error)
         _plan_application(row, current)
+    check_consents(preview, error, today=today, chunks=_chunks)
 
     if not can_view_sensitive(viewer):  # a partner writes its students' passport data but does not read them back
         for row in preview.rows:

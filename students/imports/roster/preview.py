@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from programs.models import Cohort, Institution
 
+from ...consent.services import Attestation
 from ...models import Student
 from ..base import RowError
 from .columns import _field_label
@@ -26,6 +27,7 @@ class RosterRow:
     suggested: list[str] = field(default_factory=list)  # name fields filled by transliteration
     no_reading: str = ""  # why no name could be suggested (a Han character without a known reading), if so
     errors: list[RowError] = field(default_factory=list)
+    attestation: Attestation | None = None  # the consent columns' attestation of the transfer consent, if given
 
     @property
     def home_student_id(self) -> str:
