@@ -32,9 +32,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from diplomas.models import Diploma, DiplomaNumberCounter
+from mobility.demo.consents import published_transfer_text
 from mobility.demo.data import FAMILY_NAMES, GIVEN_NAMES, HOST
 from mobility.demo.tracks import TRACKS
 from programs.models import Cohort, Institution, Module, Track
+from students.consent.models import Consent, ConsentText
 from students.models import Continuation, Enrollment, ModuleResult, Student
 from students.services import grade_for_score
 from students.transliteration import cyrillic_name, latin_name
@@ -151,7 +153,8 @@ def grow_demo_reset() -> dict[str, int]:
         "results": ModuleResult.objects.filter(enrollment__in=enrollments).delete()[0],
     }
     deleted["enrollments"] = enrollments.delete()[0]
-    deleted["students"] = generated_students().filter(enrollments__isnull=True).delete()[0]
+    # Their consents go with them (cascade): the count is of students alone.
+    deleted["students"] = generated_students().filter(enrollments__isnull=True).delete()[1].get("students.Student", 0)
     deleted["cohorts"] = Cohort.objects.filter(code__startswith=COHORT_PREFIX).delete()[0]
     return deleted
 
@@ -168,6 +171,7 @@ class _Context:
     tracks: dict[int, Track]
     pdf_name: str
     pdf_sha256: str
+    consent_text: ConsentText
 
     @classmethod
     def load(cls, today: datetime.date) -> _Context:
@@ -201,6 +205,7 @@ class _Context:
             {track.pk: track for track in tracks.values()},
             pdf_name,
             pdf_sha256,
+            published_transfer_text(),
         )
 
 
@@ -404,6 +409,25 @@ def _write_batch(context: _Context, indexes: range) -> dict[str, int]:
     for enrollment in enrollments:
         enrollment.student_id = enrollment.student.pk  # set after the students got their ids
     Enrollment.objects.bulk_create(enrollments, batch_size=1000)
+    # Passport data come with the college's attested consent to their transfer (docs/privacy.md), as through the API.
+    text = context.consent_text
+    Consent.objects.bulk_create(
+        (
+            Consent(
+                student_id=enrollment.student_id,
+                purpose=text.purpose,
+                text=text,
+                decision=Consent.Decision.GIVEN,
+                given_by=Consent.GivenBy.COLLEGE,
+                channel=Consent.Channel.IMPORT,
+                language="zh",
+                text_sha256=text.digest("zh"),
+                collected_on=enrollment.applied_on,
+            )
+            for enrollment in enrollments
+        ),
+        batch_size=1000,
+    )
     for enrollment, generated, rng in plans:
         for result in _results(enrollment, generated, rng, context):
             result.enrollment_id = enrollment.pk

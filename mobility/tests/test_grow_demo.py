@@ -146,3 +146,13 @@ def test_bench_script_runs_at_a_small_n(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Generated students: 0 → 50" in done.stdout and "total:" in done.stdout
+
+
+def test_grown_students_hold_the_colleges_attested_transfer_consent(demo):
+    from students.consent.models import Consent
+
+    grow_demo(students=30, today=TODAY)
+    grown = generated_students().exclude(passport_number="").exclude(consents__current=True)
+    assert not grown.exists()  # every student with passport data holds a consent
+    consent = Consent.objects.filter(channel="import", given_by="college").latest("id")
+    assert consent.collected_on == consent.student.enrollments.get().applied_on
