@@ -10,9 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.network import client_ip
@@ -108,7 +107,8 @@ class ConsentScreenView(PortalView):
         return redirect(self.next_url(request))
 
     def show(self, request, form):
-        context = {"form": form, "next": self.next_url(request), "first": not consents_current(self.student)}
+        own = [c for c in consents_current(self.student).values() if c.given_by == Consent.GivenBy.STUDENT]
+        context = {"form": form, "next": self.next_url(request), "first": not own}
         return self.render(request, context, section="consents")
 
 

@@ -96,9 +96,7 @@ def test_the_consent_pages_logout_and_the_language_switch_are_not_stopped(wei_cl
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_first_screen_shows_the_four_texts_in_the_students_language_with_nothing_chosen(
-    wei_client, language
-):
+def test_the_first_screen_shows_the_four_texts_in_the_students_language_with_nothing_chosen(wei_client, language):
     wei_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = wei_client.get(reverse("portal:consent"))
     html = response.content.decode()
@@ -116,6 +114,8 @@ def test_the_first_screen_shows_the_four_texts_in_the_students_language_with_not
     assert html.count('type="radio"') == 8
     assert " checked" not in html
     assert f'<html lang="{language}">' in html
+    if language == "en":  # the college's attestation is not the student's answer: this is their first time
+        assert "Before you start: your consent" in html
 
 
 def test_answers_are_recorded_with_version_hash_ip_channel_and_language(wei_client, wei):
@@ -228,7 +228,12 @@ def test_withdrawing_the_transfer_erases_passport_data_tells_the_college_and_the
     consent = Consent.objects.get(student=wei, purpose="transfer_to_russia", current=True)
     assert (consent.decision, consent.ip, consent.language) == (W, "198.51.100.4", "ru")
     wei.refresh_from_db()
-    assert (wei.passport_number, wei.birth_date, wei.passport_issued_on, wei.passport_expires_on) == ("", None, None, None)
+    assert (wei.passport_number, wei.birth_date, wei.passport_issued_on, wei.passport_expires_on) == (
+        "",
+        None,
+        None,
+        None,
+    )
     erased = AuditEntry.objects.get(action="student.sensitive_erase", object_id=str(wei.pk))
     assert set(erased.changes) >= {"passport_number", "birth_date"}
     assert {v[0] for v in erased.changes.values()} == {"***"}  # the values themselves are not kept
@@ -244,9 +249,7 @@ def test_withdrawing_the_transfer_erases_passport_data_tells_the_college_and_the
     [note] = StaffNotification.objects.filter(kind=CONSENT_REFUSED, recipient=office)
     with translation.override("en"):
         sentence = notification_sentence(note.kind, note.params)
-    assert sentence == (
-        f"{wei.full_name_latin} withdrew their consent to transfer from China to Russia."
-    )
+    assert sentence == (f"{wei.full_name_latin} withdrew their consent to transfer from China to Russia.")
     assert note.link_args == [wei.pk]
 
 
@@ -347,4 +350,3 @@ def test_withholding_reads_the_consents_once_per_batch(wei, endpoint, django_ass
     with django_assert_num_queries(3):  # the endpoints, the consents, the insert
         deliveries = webhooks_emit_many(events=events)
     assert all(d.payload["data"]["student"]["personal_data_withheld"] for d in deliveries)
-
