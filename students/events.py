@@ -3,7 +3,9 @@ already holds (no queries of its own when the caller loaded the student: ``selec
 the transport (``mobility.foundation.webhooks.services.webhooks_emit_many``). docs/webhooks.md describes them.
 
 Ids, and the fields the partner API shows about the same objects; never passport data or other sensitive fields.
-Dates are ISO 8601 strings, scores decimal strings (as DRF renders them).
+Dates are ISO 8601 strings, scores decimal strings (as DRF renders them). A student who declined or withdrew the
+transfer back to the partner college is named by ids only, marked ``personal_data_withheld``
+(``withhold_personal_data``, applied by the transport to every event it sends).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from mobility.foundation.models import WebhookEndpoint
 from mobility.foundation.webhooks.services import WebhookEvent
+from students.consent.models import Purpose
+from students.consent.selectors import students_refusing
 from students.models import Enrollment, ModuleResult
 
 Event = WebhookEndpoint.Event
@@ -25,6 +29,43 @@ def iso(value: datetime.date | datetime.datetime | None) -> str | None:
 def student_data(student) -> dict[str, Any]:
     """The student as every event names them: ids only."""
     return {"id": student.pk, "home_student_id": student.home_student_id}
+
+
+# What is left of the student of an event when they refused the transfer to the partner: the university's id and the
+# college's own.
+WITHHELD_KEEPS = ("id", "home_student_id")
+
+
+def withhold_personal_data(datas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events' ``data`` with the ``student`` of each student who declined or withdrew the consent to the transfer
+    back to the partner college reduced to ``WITHHELD_KEEPS`` and ``"personal_data_withheld": true``. A student who
+    was never asked keeps today's payload (the college nominated them). One query for all the events, none without
+    students. Registered with the transport (``webhook_data_filter_register``) when the app is ready."""
+    ids = {data["student"]["id"] for data in datas if isinstance(data.get("student"), dict)}
+    refusing = students_refusing(Purpose.TRANSFER_TO_PARTNER, ids)
+    if not refusing:
+        return datas
+    changed = []
+    for data in datas:
+        student = data.get("student")
+        if isinstance(student, dict) and student.get("id") in refusing:
+            kept = {key: student[key] for key in WITHHELD_KEEPS if key in student}
+            data = {**data, "student": {**kept, "personal_data_withheld": True}}
+        changed.append(data)
+    return changed
+
+
+def consent_withdrawn_event(*, student, consent) -> WebhookEvent:
+    """``student.consent_withdrawn``: the student declined or withdrew a consent that held. No names: the ids, the
+    purpose, the version of its text, the decision and when."""
+    data = {
+        "student": student_data(student),
+        "purpose": consent.purpose,
+        "version": consent.text.version,
+        "decision": consent.decision,
+        "at": iso(consent.at),
+    }
+    return WebhookEvent(Event.STUDENT_CONSENT_WITHDRAWN, student.home_institution_id, data)
 
 
 def enrollment_data(enrollment, *, previous_status: str) -> dict[str, Any]:

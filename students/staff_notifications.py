@@ -15,12 +15,14 @@ from mobility.foundation.notifications.registry import date_param, names, staff_
 from mobility.foundation.notifications.services import staff_notify
 from programs.models import Institution
 
+from .consent.models import Purpose
 from .models import CorrectionRequest, Enrollment, Student, Thread
 
 APPLICATIONS = "students.applications"
 CORRECTION_REQUESTED = "students.correction_requested"
 PASSPORT_EXPIRING = "students.passport_expiring"
 THREAD_POST = "students.thread_post"
+CONSENT_REFUSED = "students.consent_refused"
 
 
 def _applications_sentence(params) -> str:
@@ -76,6 +78,17 @@ def _thread_post_sentence(params) -> str:
     )
 
 
+def _consent_refused_sentence(params) -> str:
+    purpose = params.get("purpose", "")
+    values = {
+        "student": params.get("student", ""),
+        "purpose": Purpose(purpose).label if purpose in Purpose.values else purpose,
+    }
+    if params.get("decision") == "withdrawn":
+        return _("%(student)s withdrew their consent to %(purpose)s.") % values
+    return _("%(student)s declined the consent to %(purpose)s.") % values
+
+
 def register() -> None:
     staff_notification_kind_register(APPLICATIONS, label=_("New applications"), sentence=_applications_sentence)
     staff_notification_kind_register(
@@ -91,6 +104,9 @@ def register() -> None:
     )
     staff_notification_kind_register(
         THREAD_POST, label=_("Messages from partner colleges"), sentence=_thread_post_sentence
+    )
+    staff_notification_kind_register(
+        CONSENT_REFUSED, label=_("Consents declined or withdrawn"), sentence=_consent_refused_sentence
     )
 
 
@@ -126,6 +142,19 @@ def correction_requested_notify(*, request: CorrectionRequest) -> None:
         link_name="students:student-detail",
         link_args=[request.student_id],
         link_suffix="#corrections",
+    )
+
+
+def consent_refused_notify(*, student: Student, consent) -> None:
+    """Tell staff a student declined or withdrew a consent in the portal (``consent``, their new decision): one
+    notification per decision, leading to the student's page."""
+    staff_notify(
+        kind=CONSENT_REFUSED,
+        params={"student": student_names(student), "purpose": consent.purpose, "decision": consent.decision},
+        about=student,
+        key=f"consent:{consent.pk}",
+        link_name="students:student-detail",
+        link_args=[student.pk],
     )
 
 

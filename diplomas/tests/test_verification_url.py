@@ -10,6 +10,7 @@ from diplomas.api.serializers import DiplomaSerializer
 from diplomas.events import diploma_data
 from mobility.personal_data.services import student_personal_data
 from mobility.tests.support import make_user
+from students.tests.factories import consents_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,7 @@ def test_every_place_gives_the_same_verification_url_on_the_public_url_of_the_mo
 
     student.user = make_user("wei")
     student.save()
+    consents_answered(student)
     client.force_login(student.user)
     html = client.get(reverse("portal:enrollment", args=[issued.enrollment.pk])).content.decode()
     assert f'href="{expected}"' in html  # the student portal

@@ -132,6 +132,7 @@ class WebhookEndpoint(TimeStampedModel):
         RESULT_RECORDED = "result.recorded", _("result recorded")
         DIPLOMA_ISSUED = "diploma.issued", _("diploma issued")
         DIPLOMA_REVOKED = "diploma.revoked", _("diploma revoked")
+        STUDENT_CONSENT_WITHDRAWN = "student.consent_withdrawn", _("student's consent withdrawn")
 
     institution = models.ForeignKey(
         "programs.Institution",

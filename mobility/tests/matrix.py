@@ -28,6 +28,7 @@ VALUES = {
     "uidb64": "MQ",
     "token": "set-password",
     "upload": "00000000-0000-4000-8000-000000000000",
+    "purpose": "processing",  # a consent's purpose (the portal's /portal/my-consents/<purpose>/)
 }
 
 # The path segment before an id → the kind of object it names (a key of the world's ``objects``).

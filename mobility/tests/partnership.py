@@ -75,7 +75,7 @@ def partnership() -> Partnership:
         TrackFactory,
     )
     from students.models import Enrollment
-    from students.tests.factories import EnrollmentFactory, ModuleResultFactory
+    from students.tests.factories import EnrollmentFactory, ModuleResultFactory, consents_answered
 
     host = HostFactory()
     college_a, college_b = InstitutionFactory(), InstitutionFactory()
@@ -114,5 +114,6 @@ def partnership() -> Partnership:
     for role, student in (("student", enrollment_a.student), ("other-student", enrollment_b.student)):
         student.user = make_user(f"{role}-user", email=student.email)
         student.save(update_fields=["user"])
+        consents_answered(student)  # the portal's consent screen answered: its pages are reached, not the screen
         world.users[role] = student.user
     return world

@@ -61,6 +61,7 @@ VALUES = {
     "uidb64": "MQ",
     "token": "set-password",
     "upload": "00000000-0000-4000-8000-000000000000",
+    "purpose": "processing",
 }
 
 

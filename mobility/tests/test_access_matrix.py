@@ -175,6 +175,11 @@ PAGES: dict[str, Rule] = {
     "portal:messages": STUDENT,
     "portal:enrollment": STUDENT.but(own_a=("student",), own_b=("other-student",)),
     "portal:message": STUDENT.but(own_a=("student",), own_b=("other-student",), ids={"pk": "message-copy"}),
+    # The student's own consents (no id: each reads only the viewer's); the screen sends one with nothing to answer
+    # on to the portal's first page.
+    "portal:consent": STUDENT.but(ok=302),
+    "portal:my-consents": STUDENT,
+    "portal:consent-purpose": STUDENT,
     # A diploma's PDF: the office, the partners' and the students' own; the facilitator and teachers see none.
     "diplomas:diploma-pdf": STAFF.but(
         own_a=("coordinator-a", "observer-a", "student"),

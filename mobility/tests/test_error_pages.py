@@ -12,7 +12,7 @@ from mobility.foundation.access import OFFICE
 from mobility.foundation.errors import server_error
 from mobility.tests.support import make_user
 from mobility.urls import urlpatterns as site_urlpatterns
-from students.tests.factories import StudentFactory
+from students.tests.factories import StudentFactory, consents_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_the_verification_page_keeps_the_public_layout_for_logged_in_staff():
 
 def test_a_student_gets_the_portals_layout_and_language():
     student = StudentFactory(user=make_user("li"))
+    consents_answered(student)
     client = _client("zh-hans", student.user)
     missing = client.get("/portal/enrollments/999999/")
     assert missing.status_code == 404 and "portal/base.html" in _templates(missing)

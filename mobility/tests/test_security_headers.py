@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from mobility.foundation.access import OFFICE
 from mobility.tests.support import api_client, make_api_key, make_user
-from students.tests.factories import StudentFactory
+from students.tests.factories import StudentFactory, consents_answered
 
 from .security_support import ROOT, csp_problems
 
@@ -59,6 +59,7 @@ def test_a_staff_page_has_the_security_headers(client):
 @pytest.mark.django_db
 def test_the_portal_has_the_security_headers(client):
     student = StudentFactory(user=make_user("wei"))
+    consents_answered(student)
     client.force_login(student.user)
     response = client.get(reverse("portal:home"))
     assert response.status_code == 200

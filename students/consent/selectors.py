@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 
 from .models import Consent, ConsentText, Purpose
 
@@ -75,3 +75,33 @@ def consents_due(student, *, texts: dict[str, ConsentText] | None = None) -> lis
 def consent_history(student) -> list[Consent]:
     """Every decision about the student, newest first, with its text."""
     return list(Consent.objects.filter(student=student).select_related("text").order_by("-at", "-id"))
+
+
+def consent_is_due(student) -> bool:
+    """Whether ``consents_due(student)`` is not empty, in one query (the portal asks it on every page): a current
+    text exists that is not the text of the student's own current decision about its purpose."""
+    newer = ConsentText.objects.filter(
+        purpose=OuterRef("purpose"), published_at__isnull=False, version__gt=OuterRef("version")
+    )
+    answered = Consent.objects.filter(
+        student=student, current=True, given_by=Consent.GivenBy.STUDENT, text_id=OuterRef("pk")
+    )
+    return (
+        ConsentText.objects.filter(published_at__isnull=False, purpose__in=Purpose.values)
+        .exclude(Exists(newer))
+        .exclude(Exists(answered))
+        .exists()
+    )
+
+
+def students_refusing(purpose: str, student_ids: Iterable[int]) -> set[int]:
+    """Which of ``student_ids`` have declined or withdrawn ``purpose`` (their current decision), as opposed to holding
+    it or never having been asked. One query, none for no ids."""
+    ids = list(student_ids)
+    if not ids:
+        return set()
+    return set(
+        Consent.objects.filter(purpose=purpose, current=True, student_id__in=ids)
+        .exclude(decision=Consent.Decision.GIVEN)
+        .values_list("student_id", flat=True)
+    )

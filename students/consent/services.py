@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from mobility.foundation.audit import Actor, actor_label, actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.languages import name_language
+from mobility.foundation.webhooks.services import webhooks_emit_many
+from students.events import consent_withdrawn_event
+from students.staff_notifications import consent_refused_notify
 
 from ..models import Student
 from .models import SENSITIVE_PURPOSE, Consent, ConsentText, Purpose
@@ -145,20 +148,28 @@ def _stop_what_it_covered(*, student, purpose: str, by: Actor) -> None:
             )
 
 
+def _tell_of_refusal(*, student, consent: Consent, ended: bool) -> None:
+    """The office is told of every decline or withdrawal; the student's college, by the webhook event
+    ``student.consent_withdrawn``, of the end of a consent that held (a first "no" ends nothing it relied on)."""
+    consent_refused_notify(student=student, consent=consent)
+    if ended:
+        webhooks_emit_many(events=[consent_withdrawn_event(student=student, consent=consent)])
+
+
 def consent_decide(
     *, student, text: ConsentText, decision: str, by: Actor, language: str, ip: str | None = None
 ) -> Consent:
     """The student's own decision in the portal about the text shown to them (``language``): given, declined or
     withdrawn. Only a published text may be answered, and only a consent held may be withdrawn. Atomic, the student's
-    row locked; declining or withdrawing a consent that held stops what it covered (``_stop_what_it_covered``)."""
+    row locked; declining or withdrawing a consent that held stops what it covered (``_stop_what_it_covered``) and
+    tells the college (a webhook event); every decline or withdrawal is a staff notification."""
     if not text.is_published:
         raise DomainError(_("This consent text is a draft."), code="consent_draft")
     with transaction.atomic():
         locked = Student.objects.select_for_update().get(pk=student.pk)
-        if decision == Consent.Decision.WITHDRAWN:
-            current = Consent.objects.filter(student=locked, purpose=text.purpose, current=True).first()
-            if current is None or not current.holds:
-                raise DomainError(_("There is no consent to withdraw."), code="consent_not_given")
+        current = Consent.objects.filter(student=locked, purpose=text.purpose, current=True).first()
+        if decision == Consent.Decision.WITHDRAWN and (current is None or not current.holds):
+            raise DomainError(_("There is no consent to withdraw."), code="consent_not_given")
         consent = _record(
             student=locked,
             text=text,
@@ -169,6 +180,8 @@ def consent_decide(
             language=language,
             ip=ip,
         )
+        if decision != Consent.Decision.GIVEN:
+            _tell_of_refusal(student=locked, consent=consent, ended=current is not None and current.holds)
     for field in Student.SENSITIVE_FIELDS:
         setattr(student, field, getattr(locked, field))
     return consent

@@ -1,8 +1,8 @@
-"""The student's own pages: enrollments, progress, diploma, personal data and correction requests."""
+"""The student's own pages: enrollments, progress, diploma, personal data and correction requests, consents."""
 
 from django.urls import path
 
-from . import views
+from . import consent_views, views
 
 app_name = "portal"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("my-data/", views.MyDataView.as_view(), name="my-data"),
     path("messages/", views.MessagesView.as_view(), name="messages"),
     path("messages/<int:pk>/", views.MessageView.as_view(), name="message"),
+    path("consent/", consent_views.ConsentScreenView.as_view(), name="consent"),
+    path("my-consents/", consent_views.MyConsentsView.as_view(), name="my-consents"),
+    path("my-consents/<slug:purpose>/", consent_views.ConsentPurposeView.as_view(), name="consent-purpose"),
 ]

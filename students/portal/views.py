@@ -2,10 +2,13 @@
 
 Every page reads through the portal selectors (``students.selectors.portal_*``), which narrow every row to the
 viewer's own student record: any other id is a 404. Anonymous visitors are sent to log in; office staff, who have no
-student record, to their dashboard; anyone else logged in without a student record gets 403.
+student record, to their dashboard; anyone else logged in without a student record gets 403. A student with a consent
+text to answer (the first visit, a new version) is sent to the consent screen first (``consent_views``).
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +24,7 @@ from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import home_url_name
 
 from .. import selectors
+from ..consent.selectors import consent_is_due
 from ..messaging import selectors as message_selectors
 from ..messaging.services import message_mark_read
 from ..models import Enrollment, MessageRecipient
@@ -34,6 +38,8 @@ class PortalView(View):
     and not stored: they hold personal data and may be opened on a shared computer."""
 
     template_name = ""
+    # False on the consent pages themselves (students/portal/consent_views.py).
+    asks_consent = True
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -46,7 +52,11 @@ class PortalView(View):
             if home and home != "portal:home" and request.method in ("GET", "HEAD"):
                 return redirect(home)
             raise PermissionDenied
-        response = super().dispatch(request, *args, **kwargs)
+        if self.asks_consent and consent_is_due(self.student):
+            # The first visit, and each new version of a consent text: the student answers before anything else.
+            response = redirect(f"{reverse('portal:consent')}?{urlencode({'next': request.get_full_path()})}")
+        else:
+            response = super().dispatch(request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
         return response
 

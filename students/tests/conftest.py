@@ -24,7 +24,7 @@ from students import services
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult
 
 from . import personal_data_support as personal_data
-from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
+from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory, consents_answered
 from .portal_support import _enrolled
 from .views_support import BIRTH, PASSPORT
 
@@ -148,6 +148,7 @@ def me(issued):
     ModuleResultFactory(enrollment=enrollment, module=cad, grade=ModuleResult.Grade.UNSATISFACTORY, score=52)
     student.mech = enrollment
     student.diploma = issued
+    consents_answered(student)  # the consent screen answered (test_consent_portal.py is about it)
     return student
 
 
@@ -157,6 +158,7 @@ def other():
     student = StudentFactory(user=make_user("li"), family_name_latin="Li", given_name_latin="Na")
     student.enrollment = _enrolled(student, TrackFactory(code="SOFT"))
     student.request = CorrectionRequest.objects.create(student=student, message="My name is Li Na.")
+    consents_answered(student)
     return student
 
 

@@ -4,7 +4,7 @@ import factory
 
 from programs.tests.factories import CohortFactory, InstitutionFactory
 from students.consent.models import SENSITIVE_PURPOSE, Consent, ConsentText
-from students.consent.selectors import current_text
+from students.consent.selectors import current_text, current_texts
 from students.models import Enrollment, ModuleResult, Student
 from students.selectors import completion_missing_modules
 from students.services import TRANSITIONS
@@ -100,6 +100,25 @@ def consent_attested(
         **fields,
     }
     return Consent.objects.create(student=student, purpose=purpose, text=text, decision=decision, **values)
+
+
+def consents_answered(student, decision=Consent.Decision.GIVEN) -> list[Consent]:
+    """The student's own answer (``decision``, given by default) to every current text, as the portal's consent
+    screen records it: for tests of portal pages that are not about consent, whose student must not be stopped by
+    the screen."""
+    return [
+        consent_attested(
+            student,
+            purpose,
+            decision=decision,
+            text=text,
+            given_by=Consent.GivenBy.STUDENT,
+            channel=Consent.Channel.PORTAL,
+            collected_on=None,
+            ip="127.0.0.1",
+        )
+        for purpose, text in current_texts().items()
+    ]
 
 
 S = Enrollment.Status

@@ -12,7 +12,7 @@ from programs.tests.factories import CohortFactory
 from students.messaging import services
 from students.models import Enrollment, Message, MessageRecipient, SavedFilter
 
-from .factories import EnrollmentFactory, StudentFactory
+from .factories import EnrollmentFactory, StudentFactory, consents_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +185,7 @@ def sent(cohort, two, office, django_capture_on_commit_callbacks):
     for name in ("wang", "nurlan"):
         two[name].user = make_user(name)
         two[name].save()
+        consents_answered(two[name])
     with django_capture_on_commit_callbacks(execute=True):
         services.message_send(
             by=office,

@@ -16,7 +16,7 @@ from students.messaging.services import message_send
 from students.models import Enrollment, Student
 from students.services.corrections import correction_request_close, correction_request_create
 
-from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory
+from .factories import EnrollmentFactory, ModuleResultFactory, StudentFactory, consents_answered
 from .portal_support import PAGES, _enrolled, _portal_urls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -112,42 +112,45 @@ def test_logging_in_as_a_student_lands_on_the_portal(client, me):
 
 
 def test_home_is_a_fixed_number_of_queries(me_client, me, django_assert_num_queries):
-    # session, user, the student, the scoping rule's staff check, enrollments (with cohort, host, track), their
-    # diplomas, the unread messages' count, the home institution of the greeting
-    with django_assert_num_queries(8):
+    # session, user, the student, whether a consent text awaits an answer, the scoping rule's staff check,
+    # enrollments (with cohort, host, track), their diplomas, the unread messages' count, the home institution of
+    # the greeting
+    with django_assert_num_queries(9):
         me_client.get("/portal/")
     _enrolled(me, TrackFactory(code="IND"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(me_client.get("/portal/").context["enrollments"]) == 3
 
 
 def test_progress_is_a_fixed_number_of_queries(me_client, me, django_assert_num_queries):
     url = reverse("portal:enrollment", args=[me.mech.pk])
-    # session, user, the student, the scoping rule's staff check, the enrollment, its diplomas, results, modules,
-    # totals, what is left
-    with django_assert_num_queries(10):
+    # session, user, the student, whether a consent text awaits an answer, the scoping rule's staff check, the
+    # enrollment, its diplomas, results, modules, totals, what is left
+    with django_assert_num_queries(11):
         me_client.get(url)
     for n in range(5):
         module = ModuleFactory(track=me.mech.track, code=f"X{n}")
         ModuleResultFactory(enrollment=me.mech, module=module)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(me_client.get(url).context["progress"].modules) == 8
 
 
 def test_my_data_is_a_fixed_number_of_queries(me_client, me, office, django_assert_num_queries):
-    # session, user, the student, the scoping rule's staff check, the requests, the home institution
-    with django_assert_num_queries(6):
+    # session, user, the student, whether a consent text awaits an answer, the scoping rule's staff check, the
+    # requests, the home institution
+    with django_assert_num_queries(7):
         me_client.get(reverse("portal:my-data"))
     for n in range(3):
         correction_request_close(
             request=correction_request_create(student=me, message=f"n{n}"), by=office, status="done", answer="ok"
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(me_client.get(reverse("portal:my-data")).context["requests"]) == 3
 
 
 def test_a_student_without_enrollments_is_told_so(client):
     student = StudentFactory(user=make_user("new"))
+    consents_answered(student)
     client.force_login(student.user)
     response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.context["enrollments"] == []
@@ -207,10 +210,11 @@ def test_office_staff_see_no_messages_in_the_portal(client, office, me, messages
 
 
 def test_messages_is_a_fixed_number_of_queries(me_client, me, office, messages_to_both, django_assert_num_queries):
-    # session, user, the student, the scoping rule's staff check, the copies with their messages
-    with django_assert_num_queries(5):
+    # session, user, the student, whether a consent text awaits an answer, the scoping rule's staff check, the
+    # copies with their messages
+    with django_assert_num_queries(6):
         me_client.get(reverse("portal:messages"))
     for _n in range(3):
         message_send(by=office, token=uuid4(), audience="query", params={"q": "Zhang"}, versions={"en": ("S", "T")})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert len(me_client.get(reverse("portal:messages")).context["received"]) == 4

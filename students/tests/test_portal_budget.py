@@ -131,6 +131,19 @@ HOOK_CLASSES = {
     "progress-summary",
     "required-passed",
     "track-name",
+    # The consent pages (portal/consent.html, my_consents.html, consent_purpose.html, _consent_text.html).
+    "consent-categories",
+    "consent-changes",
+    "consent-contact",
+    "consent-current",
+    "consent-facts",
+    "consent-form",
+    "consent-history",
+    "consent-outdated",
+    "consent-recipient",
+    "consent-row",
+    "consent-text",
+    "consent-title",
 }
 
 

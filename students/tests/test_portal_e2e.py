@@ -22,7 +22,7 @@ from students.accounts import invitation_path
 from students.models import CorrectionRequest, ModuleResult
 from students.services.accounts import student_invite
 
-from .factories import EnrollmentFactory, ModuleResultFactory
+from .factories import EnrollmentFactory, ModuleResultFactory, consents_answered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -84,6 +84,7 @@ def student(issued):
     ModuleResultFactory(enrollment=enrollment, module=cad, grade=ModuleResult.Grade.UNSATISFACTORY, score=41)
     student.mech = enrollment
     student.diploma = issued
+    consents_answered(student)  # the consent screen (test_consent_portal_e2e.py) answered before
     return student
 
 
