@@ -12,3 +12,8 @@ class StudentsConfig(AppConfig):
         # The kinds of staff notifications this app raises (the foundation's registry knows no app).
         staff_notifications.register()
         audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)
+        # Whose data of which categories a webhook payload carries, for the register of transfers.
+        from mobility.foundation.transfers.services import transfer_payload_reader_register
+        from students.consent.transfers import payload_transfer
+
+        transfer_payload_reader_register(payload_transfer)
