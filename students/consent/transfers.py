@@ -4,8 +4,8 @@ rows, a webhook's payload, a partner portal's form (docs/privacy.md#the-register
 
 The rule reads keys, not types, so it serves a serializer's ``validated_data``, a rendered response row and a JSON
 payload alike: a key names a category (``FIELD_CATEGORIES``) when its value is not empty; nested dicts and lists are
-read the same way. Ids alone (``id``, ``student``: 42) name no category: a number the partner itself was given says
-nothing about the person. A payload marked ``personal_data_withheld`` (the student withdrew the consent to the
+read the same way. Ids alone (``id``, ``enrollment_id``, ``student``: 42) name no category: a number the partner
+itself was given says nothing about the person; a relation to a study record (``cohort``: 7) does. A payload marked ``personal_data_withheld`` (the student withdrew the consent to the
 transfer back) carries none.
 """
 
@@ -37,17 +37,14 @@ _EDUCATION = (
     "home_specialty",
     # enrollments (applications) and results
     "enrollment",
-    "enrollment_id",
     "enrollments",
     "cohort",
     "track",
-    "track_id",
     "applied_on",
     "admitted_on",
     "enrolled_on",
     "completed_on",
     "closed_on",
-    "result_id",
     "results",
     "module",
     "module_code",
@@ -56,7 +53,7 @@ _EDUCATION = (
     "passed",
     "progress",
 )
-_DIPLOMA = ("diploma", "diploma_id", "diplomas", "verification_url", "pdf_url")
+_DIPLOMA = ("diploma", "diplomas", "number", "verification_url", "pdf_url")
 
 FIELD_CATEGORIES: dict[str, str] = {
     **dict.fromkeys(_NAMES, Category.NAMES.value),
