@@ -30,6 +30,7 @@ from students.selectors import student_search
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000
+NAME_MATCHES = 500  # students a name search looks for at most
 PERMISSION = "students.view_sensitive"
 
 
@@ -64,8 +65,10 @@ class TransferFilterForm(BootstrapFormMixin, forms.Form):
         if student.isdigit():
             filters["student_ids"] = [int(student)]
         elif student:
-            # By name, among the students still on record (an erased student is found by id only).
-            filters["student_ids"] = student_search(Student.objects.all(), student, diploma_numbers=False).values("pk")
+            # By name, among the students still on record (an erased student is found by id only); the ids are read
+            # first (one query): SQLite cannot nest the search's expression in the register's subquery.
+            found = student_search(Student.objects.all(), student, diploma_numbers=False)
+            filters["student_ids"] = list(found.values_list("pk", flat=True)[:NAME_MATCHES])
         return filters
 
 
