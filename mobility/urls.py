@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from mobility import audit_views, people_views
-from mobility.personal_data import transfers as transfer_views
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
+from mobility.personal_data import transfers as transfer_views
 from mobility.views import DashboardView, LoginCodeView, LoginView, favicon
 
 urlpatterns = [

@@ -11,9 +11,8 @@ from rest_framework.response import Response
 
 from mobility.foundation.api import ErrorSerializer, api_viewer
 from mobility.foundation.api_lists import NOT_BLANK_TEXT, SyncFilterSet, TextFilter, shared_serializer
-
-from students.consent.models import Category
 from students.api.transfers import TransferReadMixin, api_read_record
+from students.consent.models import Category
 
 from .. import selectors
 from ..models import Diploma

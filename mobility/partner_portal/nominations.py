@@ -213,7 +213,7 @@ class NominateView(CoordinatorView):
                 transfer_record(
                     direction=Transfer.Direction.TO_RUSSIA,
                     channel=Transfer.Channel.PARTNER_PORTAL,
-                    institution_id=self.institution.pk,  # type: ignore[union-attr]  # a coordinator's college
+                    institution_id=self.institution.pk,
                     # The form's fields, and the application it makes (a study record).
                     categories=data_categories({**data, "cohort": form.cleaned_data["cohort"].pk}),
                     student_ids=[nomination.student.pk],

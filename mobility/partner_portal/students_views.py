@@ -167,7 +167,7 @@ class DiplomaDownloadView(PartnerView):
         transfer_record(
             direction=Transfer.Direction.TO_PARTNER,
             channel=Transfer.Channel.PARTNER_PORTAL,
-            institution_id=self.institution.pk,  # type: ignore[union-attr]  # a partner's college
+            institution_id=self.institution.pk,
             categories=[Category.NAMES, Category.DIPLOMA],
             student_ids=[diploma.enrollment.student_id],
             reference=f"GET {request.path} → diploma {diploma.number}",

@@ -45,9 +45,7 @@ class TransferFilterForm(BootstrapFormMixin, forms.Form):
         required=False,
         empty_label=gettext_lazy("all"),
     )
-    student = forms.CharField(
-        label=gettext_lazy("Student (id or name)"), required=False, max_length=100, strip=True
-    )
+    student = forms.CharField(label=gettext_lazy("Student (id or name)"), required=False, max_length=100, strip=True)
     date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput)
 

@@ -150,7 +150,10 @@ def test_a_delivered_webhook_is_recorded_a_failed_one_or_an_ids_only_one_is_not(
 def _roster_without_passports():
     return [
         person(home_id, han, given, latin, given_latin, born="", **{"passport number": ""})
-        for home_id, han, given, latin, given_latin in (("2026001", "张", "伟", "Zhang", "Wei"), ("2026002", "李", "娜", "Li", "Na"))
+        for home_id, han, given, latin, given_latin in (
+            ("2026001", "张", "伟", "Zhang", "Wei"),
+            ("2026002", "李", "娜", "Li", "Na"),
+        )
     ]
 
 
@@ -168,7 +171,9 @@ def test_a_roster_imported_by_the_office_is_one_transfer_of_all_its_students(col
     assert "popova" in imported.actor_label
 
 
-def test_the_partner_portal_s_nominations_uploads_and_downloads_are_recorded(client, django_capture_on_commit_callbacks):
+def test_the_partner_portal_s_nominations_uploads_and_downloads_are_recorded(
+    client, django_capture_on_commit_callbacks
+):
     from programs.tests.factories import AgreementQuotaFactory
 
     world = partnership()
@@ -180,7 +185,11 @@ def test_the_partner_portal_s_nominations_uploads_and_downloads_are_recorded(cli
     assert client.post("/partner/nominate/", form).status_code == 302
     nominated = only(channel="partner_portal")
     student = Student.objects.get(home_student_id="A-1")
-    assert (nominated.direction, nominated.institution, subjects(nominated)) == ("to_russia", world.college_a, [student.pk])
+    assert (nominated.direction, nominated.institution, subjects(nominated)) == (
+        "to_russia",
+        world.college_a,
+        [student.pk],
+    )
     assert nominated.categories == ["contact", "education", "names"]
 
     rows = rows_of([person("A-2", "王", "芳", "Wang", "Fang", born="", **{"passport number": ""})])

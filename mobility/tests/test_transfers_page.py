@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import zoneinfo
 
 import pytest
 from openpyxl import load_workbook
@@ -78,7 +77,10 @@ def test_the_page_s_queries_do_not_grow_with_its_rows(office_admin_client, regis
     office_admin_client.get(URL)  # the session and the permissions, cached
     for _ in range(60):
         transfer_record(
-            direction="to_partner", channel="webhook", institution_id=register["a"].pk, categories=["education"],
+            direction="to_partner",
+            channel="webhook",
+            institution_id=register["a"].pk,
+            categories=["education"],
             student_ids=[register["li"].pk],
         )
     # session, user, groups' permissions, the colleges of the filter, count, page (with the college)
@@ -93,14 +95,22 @@ def test_the_exports_hold_the_filtered_register_with_the_students(office_admin_c
     response = office_admin_client.get(URL + "export.csv", {"institution": register["b"].pk})
     assert response["Content-Disposition"].startswith('attachment; filename="transfers-')
     header, *rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
-    assert header[:7] == ["When", "Direction", "Channel", "Partner college", "Categories of data", "Data subjects", "Student ids"]
+    assert header[:7] == [
+        "When",
+        "Direction",
+        "Channel",
+        "Partner college",
+        "Categories of data",
+        "Data subjects",
+        "Student ids",
+    ]
     (row,) = rows
     assert row[0] == "2026-03-01 23:00"  # Moscow
-    assert row[5:] == ["2", f"{register['li'].pk} {register['wang'].pk}" if register["li"].pk < register["wang"].pk else f"{register['wang'].pk} {register['li'].pk}", "api_read ref", "api-key:X", "to_partner", "api_read"]
+    ids = " ".join(str(pk) for pk in sorted([register["li"].pk, register["wang"].pk]))
+    assert row[5:] == ["2", ids, "api_read ref", "api-key:X", "to_partner", "api_read"]
     sheet = load_workbook(io.BytesIO(office_admin_client.get(URL + "export.xlsx").content)).active
     values = list(sheet.values)
     assert len(values) == 4 and values[1][0] == datetime.datetime(2026, 3, 2, 0, 30)
-    assert zoneinfo.ZoneInfo("Europe/Moscow")  # the zone the rows are in
 
 
 def test_the_office_is_refused_and_not_shown_the_entry(client, office, office_admin, register):

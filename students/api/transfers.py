@@ -74,14 +74,14 @@ class TransferReadMixin:
     transfer_subject_field = "student"
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        response = super().list(request, *args, **kwargs)
         data = response.data
         rows = data.get("results", []) if isinstance(data, Mapping) else data
         api_read_record(request, rows=rows, subject_field=self.transfer_subject_field, status=response.status_code)
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
+        response = super().retrieve(request, *args, **kwargs)
         api_read_record(
             request, rows=[response.data], subject_field=self.transfer_subject_field, status=response.status_code
         )
