@@ -140,7 +140,7 @@ def _stop_what_it_covered(*, student, purpose: str, by: Actor) -> None:
                 actor=by,
                 obj=student,
                 action="student.sensitive_erase",
-                changes=dict.fromkeys(held, ("***", None)),
+                changes={field: ("***", None) for field in held},
                 reason=_("consent to %(purpose)s ended") % {"purpose": Purpose(purpose).label},
             )
 
