@@ -9,10 +9,10 @@ on another branch; with it, the categories of those writes add ``identity_docume
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from mobility.foundation.models import WebhookDelivery
@@ -71,7 +71,7 @@ def test_the_register_lists_every_api_write_and_every_delivered_webhook_of_100_s
                 enrollment=enrollment,
                 module=module,
                 by=office_admin,
-                assessed_on=datetime.date(2026, 6, 1),
+                assessed_on=timezone.localdate(),
                 grade="5",
             )
 
