@@ -5,8 +5,8 @@ rows, a webhook's payload, a partner portal's form (docs/privacy.md#the-register
 The rule reads keys, not types, so it serves a serializer's ``validated_data``, a rendered response row and a JSON
 payload alike: a key names a category (``FIELD_CATEGORIES``) when its value is not empty; nested dicts and lists are
 read the same way. Ids alone (``id``, ``enrollment_id``, ``student``: 42) name no category: a number the partner
-itself was given says nothing about the person; a relation to a study record (``cohort``: 7) does. A payload marked ``personal_data_withheld`` (the student withdrew the consent to the
-transfer back) carries none.
+itself was given says nothing about the person; a relation to a study record (``cohort``: 7) does. A payload marked
+``personal_data_withheld`` (the student withdrew the consent to the transfer back) carries none.
 """
 
 from __future__ import annotations
