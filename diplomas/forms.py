@@ -1,5 +1,5 @@
-"""Forms of the diploma pages: a revocation/reissue reason, the PDF a visitor checks on the verification page, and
-the register's filters."""
+"""Forms of the diploma pages: a revocation/reissue reason, the PDF and the name a visitor checks on the verification
+page, and the register's filters."""
 
 from __future__ import annotations
 
@@ -70,6 +70,25 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
         for chunk in self.cleaned_data["pdf"].chunks():
             digest.update(chunk)
         return digest.hexdigest()
+
+
+class NameCheckForm(BootstrapFormMixin, forms.Form):
+    """A name a visitor of the verification page types to check it against the holder's
+    (``students.public_names.name_matches``). Never shown back: the page after a check has an empty field, so a
+    name typed right is not on the page either."""
+
+    name = forms.CharField(
+        label=_("The holder's name"),
+        max_length=300,
+        help_text=_("In Chinese characters, Latin or Cyrillic letters; family name first or last."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "words"}),
+    )
+
+    def refuse(self, message: str) -> None:
+        """Show ``message`` as the error of this unbound form (the check was not made: too many of them)."""
+        self.full_clean()
+        self.cleaned_data = {}
+        self.add_error(None, forms.ValidationError(message, code="rate_limited"))
 
 
 class DiplomaRegisterFilterForm(ListFilterForm):

@@ -9,6 +9,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from mobility.foundation.access import is_office_staff, is_staff_key, partner_institution_id
+from students import public_names
+from students.consent.models import Purpose
+from students.consent.selectors import consent_holds
 from students.models import Student
 from students.selectors import student_search, visible_students_only
 
@@ -46,6 +49,41 @@ def diploma_for_verification(*, code: str) -> Diploma:
     (requested, rendering and failed ones are ``DoesNotExist``, like unknown codes)."""
     return Diploma.objects.select_related("enrollment__student", "enrollment__track", "enrollment__cohort__host").get(
         verification_code=code, status__in=(S.ISSUED, S.REVOKED)
+    )
+
+
+@dataclass(frozen=True)
+class PublicHolder:
+    """What the public verification page shows of a diploma's holder: the full names in the three scripts when the
+    holder consents to ``public_name`` (``named``), their initials otherwise (``students.public_names``), and the
+    revocation reason with the holder's names in it replaced by initials unless named."""
+
+    named: bool
+    latin: str
+    han: str
+    cyrillic: str
+    revoked_reason: str
+
+
+def public_holder(diploma: Diploma) -> PublicHolder:
+    """The holder as the verification page may show them, decided at each request (one query: the current
+    ``public_name`` decision; never decided is no consent), so a withdrawal shows initials on the next request."""
+    student = diploma.enrollment.student
+    if consent_holds(student, Purpose.PUBLIC_NAME):
+        return PublicHolder(
+            named=True,
+            latin=student.full_name_latin,
+            han=student.full_name_han,
+            cyrillic=student.full_name_cyrillic,
+            revoked_reason=diploma.revoked_reason,
+        )
+    shown = public_names.initials(student)
+    return PublicHolder(
+        named=False,
+        latin=shown["latin"],
+        han=shown["han"],
+        cyrillic=shown["cyrillic"],
+        revoked_reason=public_names.redact_names(diploma.revoked_reason, student),
     )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
     path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
+    path("verify/<str:code>/name/", views.VerifyNameView.as_view(), name="verify-name"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
     path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
     path("diplomas/<int:pk>/revoke/", views.DiplomaReasonView.as_view(action="revoke"), name="diploma-revoke"),

@@ -24,10 +24,11 @@ from mobility.foundation.errors import PUBLIC_LAYOUT
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Cohort
+from students.public_names import name_matches
 from students.selectors import enrollments_for_action
 
 from . import selectors, services
-from .forms import DiplomaReasonForm, PdfCheckForm
+from .forms import DiplomaReasonForm, NameCheckForm, PdfCheckForm
 from .models import Diploma
 
 # htmx stops polling when a response has this status (the batch is done, or there is none).
@@ -214,6 +215,31 @@ def rate_limit_wait(request, *, scope: str) -> int:
     return min(max(usage["time_left"], 1), 60)
 
 
+def name_check_wait(request) -> int:
+    """Count this name check against the client's window of ``DIPLOMA_NAME_CHECK_RATE_LIMIT`` (default ``10/h``: ten
+    checks an hour per client address, whichever diploma they are about, so names cannot be guessed by trying many);
+    the seconds until the window ends when it is over, 0 otherwise. Same counter store as ``rate_limit_wait``."""
+    usage = get_usage(
+        request,
+        group="diplomas.verify-name",
+        key="mobility.foundation.network.ratelimit_key",
+        rate=settings.DIPLOMA_NAME_CHECK_RATE_LIMIT,
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return 0
+    return max(usage["time_left"], 1)
+
+
+def name_check_refusal(wait: int) -> str:
+    minutes = -(-wait // 60)
+    return ngettext(
+        "Too many name checks from your network address. Please try again in %(minutes)d minute.",
+        "Too many name checks from your network address. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 # What a multipart body carries beside the file (boundaries, headers, the CSRF token): a body larger than the PDF limit
 # plus this is refused unread.
 MULTIPART_ALLOWANCE = 64 * 1024
@@ -222,7 +248,9 @@ MULTIPART_ALLOWANCE = 64 * 1024
 # CSRF is checked in ``post``, after the size: the middleware would read the whole body to find the token first.
 @method_decorator(csrf_exempt, name="dispatch")
 class VerifyView(View):
-    """Public: what the diploma with this code says, its status, and a check of an uploaded copy's SHA-256."""
+    """Public: what the diploma with this code says, its status, its holder's name or initials
+    (``selectors.public_holder``: the name only with the holder's consent), and a check of an uploaded copy's SHA-256.
+    The name check posts to ``VerifyNameView``."""
 
     template_name = "diplomas/verify.html"
     error_layout = PUBLIC_LAYOUT  # an unknown code is the public's 404, whoever is logged in
@@ -241,8 +269,18 @@ class VerifyView(View):
         except Diploma.DoesNotExist:
             raise Http404(_("No diploma has this verification code.")) from None
 
-    def respond(self, request, diploma, form, match=None, uploaded_sha256="", status=200):
-        context = {"diploma": diploma, "form": form, "match": match, "uploaded_sha256": uploaded_sha256}
+    def respond(self, request, diploma, form=None, match=None, uploaded_sha256="", status=200, **name_check):
+        """The page. ``name_check``: ``name_form`` and ``name_match`` after a name check. ``no-store``: the page
+        depends on the holder's consent at this moment, so no browser or proxy may keep it."""
+        context = {
+            "diploma": diploma,
+            "holder": selectors.public_holder(diploma),
+            "form": form or PdfCheckForm(),
+            "match": match,
+            "uploaded_sha256": uploaded_sha256,
+            "name_form": name_check.get("name_form") or NameCheckForm(),
+            "name_match": name_check.get("name_match"),
+        }
         response = render(request, self.template_name, context, status=status)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
@@ -275,3 +313,30 @@ class VerifyView(View):
         return self.respond(
             request, diploma, PdfCheckForm(), match=uploaded == diploma.sha256, uploaded_sha256=uploaded
         )
+
+
+class VerifyNameView(VerifyView):
+    """Public, POST: whether a typed name is the holder's (``students.public_names.name_matches``), answered on the
+    verification page as "matches" or "does not match", never which script or part matched. Rate limited per client
+    address (``name_check_wait``): over the limit the page answers 429 with the wait in its message and
+    ``Retry-After``. A GET goes to the verification page."""
+
+    def get(self, request, code):
+        return redirect("diplomas:verify", code=code)
+
+    def post(self, request, code):
+        return csrf_protect(self.check_name)(request, self.diploma(code))
+
+    def check_name(self, request, diploma):
+        wait = name_check_wait(request)
+        if wait:
+            form = NameCheckForm()
+            form.refuse(name_check_refusal(wait))
+            response = self.respond(request, diploma, name_form=form, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        form = NameCheckForm(request.POST)
+        if not form.is_valid():
+            return self.respond(request, diploma, name_form=form)
+        matched = name_matches(diploma.enrollment.student, form.cleaned_data["name"])
+        return self.respond(request, diploma, name_match=matched)

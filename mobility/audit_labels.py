@@ -58,6 +58,7 @@ VERBS = {
     "invite": pgettext_lazy("audit action", "invited"),
     "issue": pgettext_lazy("audit action", "issued"),
     "personal_data_export": pgettext_lazy("audit action", "personal data exported"),
+    "retention_erase": pgettext_lazy("audit action", "erased by the retention schedule"),
     "post": pgettext_lazy("audit action", "message written"),
     "record": pgettext_lazy("audit action", "recorded"),
     "reactivate": pgettext_lazy("audit action", "reactivated"),

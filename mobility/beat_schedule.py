@@ -25,6 +25,11 @@ def beat_schedule(*, outbox_relay_seconds: int, staff_digest_hour: int) -> dict:
             "task": "students.tasks.passports_expiring_check",
             "schedule": crontab(hour=2, minute=20),
         },
+        # The retention schedule (mobility/personal_data/retention.py): at night, when no one edits students.
+        "personal-data-retention": {
+            "task": "mobility.personal_data.tasks.retention_erase_due",
+            "schedule": crontab(hour=3, minute=40),
+        },
         "staff-digests": {
             "task": "mobility.tasks.staff_digests_send",
             "schedule": crontab(hour=staff_digest_hour, minute=0),

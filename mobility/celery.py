@@ -20,8 +20,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
 app = Celery("mobility")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The foundation's tasks (the outbox relay, webhook sends, purges) live in a package, not an installed app.
-app.autodiscover_tasks(["mobility.foundation"])
+# The foundation's tasks (the outbox relay, webhook sends, purges) and the personal-data register's (the retention
+# schedule) live in packages, not installed apps.
+app.autodiscover_tasks(["mobility.foundation", "mobility.personal_data"])
 
 logger = logging.getLogger(__name__)
 

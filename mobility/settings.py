@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from mobility.beat_schedule import beat_schedule
-from mobility.foundation import embedded
+from mobility.foundation import embedded, retention
 from mobility.foundation.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,9 +162,9 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="STANKIN mobility")  # the 
 # Invitations (students and the partnership's people): the one-time link to set a password is valid this many days
 # (a password reset link follows PASSWORD_RESET_TIMEOUT, Django's default of three days).
 STUDENT_INVITATION_DAYS = env.int("STUDENT_INVITATION_DAYS", default=14)
-# An enrolled student with no module result for this many weeks (since the later of their enrollment and their last
-# result) is flagged at risk on the partner portal (students.progress.enrollments_at_risk).
+# Weeks without a module result that flag an enrolled student at risk (students.progress.enrollments_at_risk).
 AT_RISK_WEEKS_WITHOUT_RESULT = env.int("AT_RISK_WEEKS_WITHOUT_RESULT", default=4)
+RETENTION = retention.retention_schedule(env)  # months after the studies end, per category of personal data
 # The site's public address, for the absolute links in e-mails to students (invitations, notifications). Falls back
 # to MOBILITY_PUBLIC_URL, the base of the diplomas' QR links, so a deployment sets one address for both.
 SITE_URL = env.str("SITE_URL", default=env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8000"))
@@ -424,6 +424,8 @@ DIPLOMA_STUCK_AFTER_SECONDS = env.int("DIPLOMA_STUCK_AFTER_SECONDS", default=10 
 # used as a library, not an installed app: its system check calls the default per-process cache an error, which is
 # right for production only, where docs/deployment.md sets CACHE_URL.
 DIPLOMA_VERIFY_RATE_LIMIT = env.int("DIPLOMA_VERIFY_RATE_LIMIT", default=30)
+# Name checks on the verification page per address, django-ratelimit's count/period: few, so initials are not guessed.
+DIPLOMA_NAME_CHECK_RATE_LIMIT = env.str("DIPLOMA_NAME_CHECK_RATE_LIMIT", default="10/h")
 
 # --- security -----------------------------------------------------------------------------------------------------
 # docs/security.md explains each header and how templates stay within the policy. Cookies: the session's is

@@ -6,6 +6,7 @@ from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
 from mobility.personal_data import transfers as transfer_views
+from mobility.personal_data import views as personal_data_views
 from mobility.views import DashboardView, LoginCodeView, LoginView, favicon
 
 urlpatterns = [
@@ -36,6 +37,8 @@ urlpatterns = [
         name="member-invitation-accept",
     ),
     path("students/", include("mobility.personal_data.urls")),
+    # The retention schedule of personal data, as a dry run (mobility/personal_data/retention.py).
+    path("privacy/retention/", personal_data_views.RetentionView.as_view(), name="retention"),
     path("students/", include("students.urls")),
     path("", include("programs.urls")),
     path("", include("mobility.webhook_urls")),

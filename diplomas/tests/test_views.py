@@ -17,7 +17,7 @@ from diplomas.models import Diploma
 from mobility.foundation.exceptions import DomainError
 from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory
-from students.tests.factories import EnrollmentFactory
+from students.tests.factories import EnrollmentFactory, consent_attested
 
 from .factories import FAKE_PDF, DiplomaFactory
 
@@ -97,6 +97,7 @@ def test_media_files_have_no_public_url(client, issued):
 
 
 def test_verification_of_a_valid_diploma_needs_no_login(client, issued):
+    consent_attested(issued.enrollment.student, "public_name", given_by="student", channel="portal")
     response = client.get(f"/verify/{issued.verification_code}/")
     assert response.status_code == 200
     html = response.content.decode()

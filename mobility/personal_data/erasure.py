@@ -25,7 +25,7 @@ from mobility.foundation.access import is_office_staff
 from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry, WebhookDelivery
-from students.models import CorrectionRequest, Enrollment, MessageRecipient, Student
+from students.models import Consent, CorrectionRequest, Enrollment, MessageRecipient, Student
 
 from .related import _audit_query, _Related, _related, _webhook_deliveries
 from .rules import (
@@ -254,6 +254,9 @@ def _erase(related: _Related, *, plan: ErasurePlan, by, reason: str) -> ErasureR
             )
     CorrectionRequest.objects.filter(student=student).update(message=ERASED, answer="", modified_at=now)
     MessageRecipient.objects.filter(student=student).update(email="")  # the address the office's messages went to
+    # The consents stay as the proof of what was agreed (purpose, version, text's hash, when); the address they were
+    # given from goes.
+    Consent.objects.filter(student=student).update(ip=None)
     pdfs: list[tuple[Storage, str]] = []
     for diploma in related.diplomas:
         if diploma.status != Diploma.Status.ISSUED and diploma.pdf:

@@ -14,7 +14,8 @@ from django.utils import timezone
 from diplomas.models import Diploma
 from mobility.foundation.audit import audit_entry_build
 from mobility.foundation.models import AuditEntry
-from students.models import Continuation, Enrollment, MessageRecipient, ModuleResult, Student
+from mobility.foundation.transfers.models import Transfer
+from students.models import Consent, Continuation, Enrollment, MessageRecipient, ModuleResult, Student
 
 from .related import _audit_query, _related, _webhook_deliveries
 from .rules import EXPORT_FORMAT, EXPORT_FORMATS, NAME_FIELDS, may_export_personal_data
@@ -154,6 +155,37 @@ def student_personal_data(*, student: Student) -> dict[str, Any]:
                 "data": (delivery.payload or {}).get("data"),
             }
             for delivery in _webhook_deliveries(student)
+        ],
+        # Every decision about a consent (students.consent), and every transfer across the border that carried the
+        # student's data (the register, mobility.foundation.transfers): what 152-FZ and PIPL let them ask for.
+        "consents": [
+            {
+                "purpose": item.purpose,
+                "version": item.text.version,
+                "decision": item.decision,
+                "given_by": item.given_by,
+                "channel": item.channel,
+                "language": item.language,
+                "text_sha256": item.text_sha256,
+                "at": _iso(item.at),
+                "collected_on": _iso(item.collected_on),
+                "ip": item.ip,
+                "current": item.current,
+            }
+            for item in Consent.objects.filter(student=student).select_related("text").order_by("at", "id")
+        ],
+        "transfers": [
+            {
+                "at": _iso(item.at),
+                "direction": item.direction,
+                "channel": item.channel,
+                "institution": item.institution.code if item.institution else None,
+                "categories": item.categories,
+                "reference": item.reference,
+            }
+            for item in Transfer.objects.filter(subjects__student_id=student.pk)
+            .select_related("institution")
+            .order_by("at", "id")
         ],
         "audit_log": audit_log,
     }

@@ -13,6 +13,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.models import AuditEntry
+from mobility.foundation.transfers.models import Transfer
+from students.consent.models import Category, Consent, Purpose
 
 _DATE_KEYS = ("birth_date",)
 _MOMENT_KEYS = ("at", "date_joined", "last_login")
@@ -90,6 +92,27 @@ def personal_data_readable(data: dict, *, sensitive: bool) -> dict:
     for enrollment in data["enrollments"]:
         enrollment["history"] = [_entry_readable(entry, sensitive=sensitive) for entry in enrollment["history"]]
     data["audit_log"] = [_entry_readable(entry, sensitive=sensitive) for entry in data["audit_log"]]
+    _label_consents_and_transfers(data)
     language = data["account"].get("language") or ""
     data["account"]["language_name"] = str(dict(settings.LANGUAGES).get(language, language))
     return data
+
+
+def _label_consents_and_transfers(data: dict) -> None:
+    """The codes of the consents and transfers by their names in the reader's language."""
+    purposes, categories = dict(Purpose.choices), dict(Category.choices)
+    decisions, given_by, channels = (
+        dict(Consent.Decision.choices),
+        dict(Consent.GivenBy.choices),
+        dict(Consent.Channel.choices),
+    )
+    for item in data.get("consents", []):
+        item["purpose_label"] = purposes.get(item["purpose"], item["purpose"])
+        item["decision_label"] = decisions.get(item["decision"], item["decision"])
+        item["given_by_label"] = given_by.get(item["given_by"], item["given_by"])
+        item["channel_label"] = channels.get(item["channel"], item["channel"])
+    directions, transfer_channels = dict(Transfer.Direction.choices), dict(Transfer.Channel.choices)
+    for item in data.get("transfers", []):
+        item["direction_label"] = directions.get(item["direction"], item["direction"])
+        item["channel_label"] = transfer_channels.get(item["channel"], item["channel"])
+        item["category_labels"] = [str(categories.get(code, code)) for code in item["categories"]]

@@ -26,6 +26,8 @@ from mobility.foundation.forms import BootstrapFormMixin
 from mobility.foundation.views import StaffRequiredMixin
 from mobility.personal_data import services as personal_data
 from mobility.personal_data.page import personal_data_readable
+from mobility.personal_data.retention import CATEGORIES, retention_plan
+from mobility.personal_data.rules import NAME_FIELDS
 from students import selectors
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
@@ -140,3 +142,37 @@ class StudentEraseView(StaffRequiredMixin, View):
                     messages.success(request, _("The student's personal data were erased."))
                 return redirect("students:student-detail", pk=student.pk)
         return self.render_form(request, student, form)
+
+
+class RetentionView(StaffRequiredMixin, View):
+    """The retention schedule as a dry run: per category its rule, the students due now and those due in the next
+    ``HORIZON_DAYS`` days (each list cut at ``SHOWN``). Reads only; the erasure is Celery beat's, at night."""
+
+    permission_required = personal_data.ERASE_PERMISSIONS
+    template_name = "students/personal_data/retention.html"
+    HORIZON_DAYS = 30
+    SHOWN = 200
+
+    def get(self, request):
+        plan = retention_plan(horizon_days=self.HORIZON_DAYS)
+        lists = [*plan.due.values(), *plan.upcoming.values()]
+        ids = {item.student_id for items in lists for item in items[: self.SHOWN]}
+        students = Student.objects.filter(pk__in=ids).only("pk", *NAME_FIELDS).in_bulk()
+        categories = [
+            {
+                "category": category,
+                "months": plan.months.get(category.key),
+                "sections": [
+                    (kind, len(items), [(item, students[item.student_id]) for item in items[: self.SHOWN]])
+                    for kind, items in (
+                        ("due", plan.due[category.key]),
+                        ("upcoming", plan.upcoming[category.key]),
+                    )
+                ],
+            }
+            for category in CATEGORIES
+        ]
+        context = {"plan": plan, "categories": categories, "horizon": self.HORIZON_DAYS, "shown": self.SHOWN}
+        response = render(request, self.template_name, context)
+        response["Cache-Control"] = "no-store"
+        return response

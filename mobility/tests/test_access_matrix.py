@@ -121,7 +121,10 @@ PAGES: dict[str, Rule] = {
     "accounts:password_change": OWN_ACCOUNT,
     "accounts:student-invite": STAFF.but(ok=405),
     "accounts:cohort-invite": STAFF,
-    "diplomas:verify": PUBLIC.but(shows_names=True),  # the holder's name, to whoever has the code
+    # The public verification page: without the holder's consent (none in the world) initials only, so the names are
+    # checked absent as on any page; the name check is a POST (a GET goes back to the page).
+    "diplomas:verify": PUBLIC,
+    "diplomas:verify-name": PUBLIC.but(ok=302),
     # The partnership's people's first pages (skeletons: what they list is the selectors' business).
     "partner:home": PARTNER,
     "facilitator:home": FACILITATOR,
@@ -191,6 +194,7 @@ PAGES: dict[str, Rule] = {
     "personal_data:export-json": STAFF_ADMIN,
     "personal_data:export-html": STAFF_ADMIN,
     "personal_data:erase": STAFF_ADMIN,
+    "retention": STAFF_ADMIN,  # a dry run: GET only (a POST is 405)
     "programs:contact-delete": STAFF_ADMIN,
     "webhooks:create": STAFF_ADMIN,
     "webhooks:toggle": STAFF_ADMIN.but(ok=405),

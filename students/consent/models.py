@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mobility.foundation.languages import in_language
 
@@ -87,6 +88,12 @@ class ConsentText(models.Model):
     def __str__(self):
         return f"{self.get_purpose_display()} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        published = self.pk is not None and ConsentText.objects.filter(pk=self.pk, published_at__isnull=False).exists()
+        if published and kwargs.get("update_fields") != ["published_at"]:
+            raise ValidationError(_("A published consent text never changes: publish a new version instead."))
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
@@ -129,12 +136,6 @@ class ConsentText(models.Model):
             if missing:
                 raise ValidationError(missing)
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and ConsentText.objects.filter(pk=self.pk, published_at__isnull=False).exists():
-            if kwargs.get("update_fields") != ["published_at"]:
-                raise ValidationError(_("A published consent text never changes: publish a new version instead."))
-        super().save(*args, **kwargs)
-
 
 class Consent(models.Model):
     """One decision about one purpose for one student: given, declined or withdrawn; by the student (the portal),
@@ -145,7 +146,7 @@ class Consent(models.Model):
     class Decision(models.TextChoices):
         GIVEN = "given", _("given")
         DECLINED = "declined", _("declined")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent", "withdrawn")
 
     class GivenBy(models.TextChoices):
         STUDENT = "student", _("the student")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import cast
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +17,7 @@ from mobility.foundation.audit import Actor, actor_label, actor_user, audit_reco
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.languages import name_language
 
+from ..models import Student
 from .models import SENSITIVE_PURPOSE, Consent, ConsentText, Purpose
 from .selectors import latest_versions, published_version
 
@@ -59,9 +63,7 @@ def attestation_text(attestation: Attestation) -> ConsentText:
 
 def consent_missing_error(fields) -> DomainError:
     """The refusal of sensitive fields sent without a consent to the transfer (``details`` names them as fields)."""
-    from students.models import Student
-
-    labels = sorted(str(Student._meta.get_field(name).verbose_name) for name in fields)
+    labels = sorted(str(cast(Field, Student._meta.get_field(name)).verbose_name) for name in fields)
     return DomainError(
         _(
             "The student's consent to the transfer of personal data from China to Russia is missing, so these "
@@ -127,8 +129,6 @@ def _stop_what_it_covered(*, student, purpose: str, by: Actor) -> None:
     """What a consent's end changes in the database at once: the sensitive fields go when the processing or the
     transfer to Russia ends. The name on the public page and the personal data of webhooks are read from the current
     decision each time (diplomas' verification page, ``students.events``)."""
-    from students.models import Student
-
     if purpose in ERASES_SENSITIVE:
         empty = {field: ("" if field == "passport_number" else None) for field in Student.SENSITIVE_FIELDS}
         held = {f: getattr(student, f) for f in Student.SENSITIVE_FIELDS if getattr(student, f) not in (None, "")}
@@ -140,7 +140,7 @@ def _stop_what_it_covered(*, student, purpose: str, by: Actor) -> None:
                 actor=by,
                 obj=student,
                 action="student.sensitive_erase",
-                changes={field: ("***", None) for field in held},
+                changes=dict.fromkeys(held, ("***", None)),
                 reason=_("consent to %(purpose)s ended") % {"purpose": Purpose(purpose).label},
             )
 
@@ -151,8 +151,6 @@ def consent_decide(
     """The student's own decision in the portal about the text shown to them (``language``): given, declined or
     withdrawn. Only a published text may be answered, and only a consent held may be withdrawn. Atomic, the student's
     row locked; declining or withdrawing a consent that held stops what it covered (``_stop_what_it_covered``)."""
-    from students.models import Student
-
     if not text.is_published:
         raise DomainError(_("This consent text is a draft."), code="consent_draft")
     with transaction.atomic():
@@ -259,8 +257,6 @@ def consent_text_publish(*, text: ConsentText, by: Actor) -> ConsentText:
     """Publish a draft: from now on it is its purpose's current text, every student is asked about it at their
     next visit of the portal, and it never changes again. Refused while a language's title or text is empty, or a
     transfer text names no recipient, contact or categories."""
-    from django.core.exceptions import ValidationError
-
     with transaction.atomic():
         locked = ConsentText.objects.select_for_update().get(pk=text.pk)
         if locked.is_published:

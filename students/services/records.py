@@ -138,9 +138,9 @@ def student_update(*, student: Student, by: Actor, data: dict, attestation: Atte
 
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
     no audit entry. Sensitive fields only from holders of ``students.view_sensitive``, and a changed one only with
-    the consent to its transfer, held already or attested with the change (``student_create``). An erased record (its personal
-    data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's e-mail and user
-    name too (``students.services.accounts.student_user_sync``).
+    the consent to its transfer, held already or attested with the change (``student_create``). An erased record
+    (its personal data removed by ``student_erase``) is refused. A changed e-mail becomes the student's account's
+    e-mail and user name too (``students.services.accounts.student_user_sync``).
     """
     _check_student_data(data, by)
     with transaction.atomic():
@@ -158,9 +158,12 @@ def student_update(*, student: Student, by: Actor, data: dict, attestation: Atte
             if old != new:
                 changes[field] = (_student_audit_value(field, old), _student_audit_value(field, new))
                 setattr(locked, attname, new)
-        _check_consent(locked, _sensitive_given({f: data[f] for f in changes}), attestation)
+        sensitive = _sensitive_given({f: data[f] for f in changes})
+        _check_consent(locked, sensitive, attestation)
         if attestation is not None:
             consent_attest(student=locked, attestation=attestation, by=by)
+            if sensitive and not consent_holds(locked, SENSITIVE_PURPOSE):  # the student's own refusal stands
+                raise consent_missing_error(sensitive)
         if changes:
             _save_student(locked, fields=[*(_attname(f) for f in changes), "modified_at"])
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)

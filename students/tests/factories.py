@@ -23,6 +23,7 @@ def _letters(n: int) -> str:
 class StudentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Student
+        skip_postgeneration_save = True
 
     home_institution = factory.SubFactory(InstitutionFactory)
     home_student_id = factory.Sequence(lambda n: f"2026{n:05d}")

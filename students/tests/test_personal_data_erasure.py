@@ -21,7 +21,7 @@ from mobility.tests.support import api_client, make_api_key
 from students import services
 from students.models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 
-from .factories import EnrollmentFactory
+from .factories import EnrollmentFactory, consent_attested
 from .personal_data_support import EMAIL, HOME_ID, PASSPORT, PHONE, _student
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,7 @@ def test_the_erasure_entry_names_who_and_why_and_no_personal_data(left, office_a
 
 
 def test_erasure_with_an_issued_diploma_keeps_it_verifiable(client, graduate, office_admin, empty_cache):
+    consent_attested(graduate, "public_name", given_by="student", channel="portal")  # the page shows the names
     diploma = Diploma.objects.get(enrollment__student=graduate)
     pdf_name = diploma.pdf.name
 
@@ -293,3 +294,17 @@ def test_a_changed_email_becomes_the_accounts_email_and_user_name(cohort, office
     services.student_update(student=student, by=office_admin, data={"email": "Li.Na@Example.cn"})
     user.refresh_from_db()
     assert (user.username, user.email) == ("li.na@example.cn", "Li.Na@example.cn")
+
+
+def test_the_consents_stay_as_proof_without_the_address_they_were_given_from(left, office_admin):
+    from students.consent.models import Consent
+    from students.consent.selectors import current_text
+    from students.consent.services import consent_decide
+
+    consent_decide(
+        student=left, text=current_text("public_name"), decision="given", by=left.user, language="zh", ip="203.0.113.7"
+    )
+    student_erase(student=left, by=office_admin, reason="Asked on 2027-03-01")
+    rows = Consent.objects.filter(student=left)
+    assert rows.count() == 2 and not rows.filter(ip__isnull=False).exists()
+    assert rows.get(purpose="public_name").text_sha256 == current_text("public_name").digest("zh")

@@ -207,3 +207,38 @@ def test_a_student_the_staff_cannot_see_is_404(client, office_admin):
     client.force_login(office_admin)
     assert client.get("/students/999999/personal-data.json").status_code == 404
     assert client.get("/students/999999/erase/").status_code == 404
+
+
+def test_the_export_holds_the_consents_and_the_transfers_of_the_students_data(client, left, office_admin):
+    from mobility.foundation.transfers.services import transfer_record
+
+    transfer_record(
+        direction="to_russia",
+        channel="api_write",
+        institution_id=left.home_institution_id,
+        categories=["names", "identity_document"],
+        student_ids=[left.pk],
+        reference="POST /api/v1/students/",
+    )
+    transfer_record(
+        direction="to_partner", channel="webhook", institution_id=None, categories=["names"], student_ids=[left.pk + 1]
+    )
+    data = student_data_export(student=left, by=office_admin)
+    [consent] = data["consents"]  # the factory's: attested by the college
+    assert (consent["purpose"], consent["version"], consent["decision"], consent["given_by"]) == (
+        "transfer_to_russia",
+        1,
+        "given",
+        "college",
+    )
+    assert len(consent["text_sha256"]) == 64 and consent["current"] is True
+    [transfer] = data["transfers"]  # only the one that carried her data
+    assert (transfer["direction"], transfer["channel"], transfer["categories"]) == (
+        "to_russia",
+        "api_write",
+        ["identity_document", "names"],
+    )
+    client.force_login(office_admin)
+    page = client.get(f"/students/{left.pk}/personal-data/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "transfer from China to Russia" in page and "the partner college (attested)" in page
+    assert "partner API, write" in page and "identity document (passport number and dates)" in page

@@ -61,3 +61,6 @@ class TransferSubject(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["transfer", "student_id"], name="transfer_subject_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.transfer_id} · {self.student_id}"
