@@ -5,6 +5,7 @@ from mobility import audit_views, people_views
 from mobility.api_router import api_urlpatterns
 from mobility.health import healthz
 from mobility.i18n_views import set_language
+from mobility.personal_data import transfers as transfer_views
 from mobility.personal_data import views as personal_data_views
 from mobility.views import DashboardView, LoginCodeView, LoginView, favicon
 
@@ -47,6 +48,13 @@ urlpatterns = [
     path("notifications/", include("mobility.foundation.notifications.urls")),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit-log"),
     re_path(r"^audit/export\.(?P<fmt>csv|xlsx)$", audit_views.AuditExportView.as_view(), name="audit-export"),
+    # The register of transfers of personal data across the border (office-admin; mobility/personal_data/transfers.py).
+    path("privacy/transfers/", transfer_views.TransferRegisterView.as_view(), name="transfer-register"),
+    re_path(
+        r"^privacy/transfers/export\.(?P<fmt>csv|xlsx)$",
+        transfer_views.TransferExportView.as_view(),
+        name="transfer-export",
+    ),
     path("api/", include((api_urlpatterns(), "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

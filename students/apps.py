@@ -15,3 +15,8 @@ class StudentsConfig(AppConfig):
         audit.register()  # how its audit entries read (mobility.foundation.audit_sentences)
         # Students who refused the transfer back to their college are named by ids only in every webhook.
         webhook_data_filter_register(events.withhold_personal_data)
+        # Whose data of which categories a webhook payload carries, for the register of transfers.
+        from mobility.foundation.transfers.services import transfer_payload_reader_register
+        from students.consent.transfers import payload_transfer
+
+        transfer_payload_reader_register(payload_transfer)

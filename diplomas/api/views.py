@@ -11,6 +11,8 @@ from rest_framework.response import Response
 
 from mobility.foundation.api import ErrorSerializer, api_viewer
 from mobility.foundation.api_lists import NOT_BLANK_TEXT, SyncFilterSet, TextFilter, shared_serializer
+from students.api.transfers import TransferReadMixin, api_read_record
+from students.consent.models import Category
 
 from .. import selectors
 from ..models import Diploma
@@ -36,7 +38,7 @@ class DiplomaFilter(SyncFilterSet):
         fields = ["status", "enrollment", "number"]
 
 
-class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
+class DiplomaViewSet(TransferReadMixin, viewsets.ReadOnlyModelViewSet):
     """Diplomas of the caller's students, in every status (requested, rendering, issued, failed, revoked)."""
 
     serializer_class = DiplomaSerializer
@@ -67,7 +69,11 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def pdf(self, request, pk=None):
         try:
-            diploma = selectors.diplomas_visible_to(viewer=api_viewer(request)).get(pk=pk, status=Diploma.Status.ISSUED)
+            diploma = (
+                selectors.diplomas_visible_to(viewer=api_viewer(request))
+                .select_related("enrollment")
+                .get(pk=pk, status=Diploma.Status.ISSUED)
+            )
             handle = diploma.pdf.open("rb")
         except (Diploma.DoesNotExist, FileNotFoundError, ValueError):
             raise exceptions.NotFound() from None
@@ -75,6 +81,12 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
             handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
         )
         response["Cache-Control"] = "private, no-store"
+        # The signed PDF names the holder in three scripts.
+        api_read_record(
+            request,
+            rows=[{"student": diploma.enrollment.student_id, "diploma": diploma.pk}],
+            categories=[Category.NAMES],
+        )
         return response
 
     @extend_schema(
@@ -106,4 +118,6 @@ class DiplomaViewSet(viewsets.ReadOnlyModelViewSet):
             diploma = selectors.diploma_lookup(viewer=api_viewer(request), number=number)
         except Diploma.DoesNotExist:
             raise exceptions.NotFound(_("No issued diploma of your students has this number.")) from None
-        return Response(shared_serializer(DiplomaLookupSerializer).to_representation(diploma))
+        data = shared_serializer(DiplomaLookupSerializer).to_representation(diploma)
+        api_read_record(request, rows=[{"student": diploma.enrollment.student_id, "diploma": diploma.pk, **data}])
+        return Response(data)

@@ -13,6 +13,7 @@ from typing import cast
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,12 +24,15 @@ from django.utils.translation import gettext_lazy
 from mobility.foundation.access import can_write_sensitive
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.forms import BootstrapFormMixin, DateInput
+from mobility.foundation.transfers.models import Transfer
+from mobility.foundation.transfers.services import transfer_record
 from programs.models import Cohort
 from programs.selectors import cohorts_visible_to
 from students import services
 from students.consent.forms import DATE_FIELD, VERSION_FIELD, TransferConsentFields
 from students.consent.models import SENSITIVE_PURPOSE, Consent
 from students.consent.selectors import consent_holds
+from students.consent.transfers import data_categories
 from students.imports.roster import RosterRefused, apply_roster
 from students.imports.roster_views import (
     RosterUploadForm,
@@ -220,13 +224,27 @@ class NominateView(CoordinatorView):
 
     def nominate(self, form: NominationForm):
         def once():
-            return services.student_nominate(
-                by=self.request.user,
-                institution=self.institution,
-                cohort=form.cleaned_data["cohort"],
-                data=form.service_data(),
-                attestation=form.attestation,
-            )
+            with transaction.atomic():  # the nomination and its entry in the register of transfers, or neither
+                data = form.service_data()
+                nomination = services.student_nominate(
+                    by=self.request.user,
+                    institution=self.institution,
+                    cohort=form.cleaned_data["cohort"],
+                    data=data,
+                    attestation=form.attestation,
+                )
+                outcome = "already applied" if nomination.already_applied else "applied"
+                transfer_record(
+                    direction=Transfer.Direction.TO_RUSSIA,
+                    channel=Transfer.Channel.PARTNER_PORTAL,
+                    institution_id=self.institution.pk,
+                    # The form's fields, and the application it makes (a study record).
+                    categories=data_categories({**data, "cohort": form.cleaned_data["cohort"].pk}),
+                    student_ids=[nomination.student.pk],
+                    reference=f"nomination · enrollment {nomination.enrollment.pk} · {outcome}",
+                    actor=self.request.user,
+                )
+                return nomination
 
         try:
             return once()

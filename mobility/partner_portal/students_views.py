@@ -11,7 +11,10 @@ from django.urls import reverse
 
 from diplomas.models import Diploma
 from diplomas.selectors import diploma_for_download
+from mobility.foundation.transfers.models import Transfer
+from mobility.foundation.transfers.services import transfer_record
 from programs.selectors import cohorts_visible_to
+from students.consent.models import Category
 from students.models import Enrollment, Student
 from students.progress import (
     enrollments_at_risk,
@@ -160,4 +163,14 @@ class DiplomaDownloadView(PartnerView):
             handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
         )
         response["Cache-Control"] = "private, no-store"
+        # The diploma (with the holder's names) goes to the college: Russia → China, in the register of transfers.
+        transfer_record(
+            direction=Transfer.Direction.TO_PARTNER,
+            channel=Transfer.Channel.PARTNER_PORTAL,
+            institution_id=self.institution.pk,
+            categories=[Category.NAMES, Category.DIPLOMA],
+            student_ids=[diploma.enrollment.student_id],
+            reference=f"GET {request.path} → diploma {diploma.number}",
+            actor=request.user,
+        )
         return response

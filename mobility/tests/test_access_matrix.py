@@ -191,6 +191,8 @@ PAGES: dict[str, Rule] = {
     "dashboard": STAFF,
     "audit-log": STAFF_ADMIN,
     "audit-export": STAFF_ADMIN,
+    "transfer-register": STAFF_ADMIN,  # students.view_sensitive: whose data went abroad
+    "transfer-export": STAFF_ADMIN,
     "api_keys:list": STAFF_ADMIN,
     "api_keys:create": STAFF_ADMIN,
     "api_keys:revoke": STAFF_ADMIN,

@@ -48,6 +48,7 @@ NOT_PAGES = {
     "export": "CSV (diplomas:export, the register's)",
     "archive-download": "a file (the fixture's archive has none: 404)",
     "audit-export": "CSV",
+    "transfer-export": "CSV (the register of transfers)",
     "roster-template": "XLSX",
     "cohort-grade-sheet": "PDF (diplomas/papers/)",
     "cohort-roster": "PDF (diplomas/papers/)",

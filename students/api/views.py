@@ -4,6 +4,7 @@ Thin: a serializer validates, a selector scoped by the caller reads, one service
 or the staff user) as the audit log's actor.
 """
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django_filters import rest_framework as filters
@@ -28,6 +29,7 @@ from .serializers import (
     StudentSerializer,
     student_list_representation,
 )
+from .transfers import TransferReadMixin, api_read_record, api_write_record
 
 STUDENT_EXAMPLE = {
     "home_student_id": "2026000123",
@@ -87,6 +89,7 @@ class ResultFilter(SyncFilterSet):
     ),
 )
 class StudentViewSet(
+    TransferReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -99,6 +102,7 @@ class StudentViewSet(
     filterset_class = StudentFilter
     ordering_fields = ["id", "home_student_id", "family_name_latin", "modified_at"]
     ordering = ["id"]
+    transfer_subject_field = "id"
 
     def get_queryset(self):
         # The list's enrollments are not shown here: no prefetch.
@@ -120,7 +124,9 @@ class StudentViewSet(
         # field by field (docs/performance.md#partner-api-under-load). Same fields and output as the detail.
         representation = student_list_representation(viewer=api_viewer(request))
         queryset = self.filter_queryset(self.get_queryset()).values(*representation.columns)
-        return self.get_paginated_response(representation.rows(self.paginate_queryset(queryset)))
+        rows = representation.rows(self.paginate_queryset(queryset))
+        api_read_record(request, rows=rows, subject_field="id")
+        return self.get_paginated_response(rows)
 
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -128,7 +134,9 @@ class StudentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         attestation = data.pop("transfer_consent", None)
-        student = services.student_create(by=api_viewer(request), data=data, attestation=attestation)
+        with transaction.atomic():  # the student and the register's entry, or neither
+            student = services.student_create(by=api_viewer(request), data=data, attestation=attestation)
+            api_write_record(request, data=data, student_ids=[student.pk], outcome=f"201 student {student.pk}")
         return self._written(student, serializer, status.HTTP_201_CREATED)
 
     @idempotent
@@ -139,7 +147,11 @@ class StudentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         attestation = data.pop("transfer_consent", None)
-        student = services.student_update(student=student, by=api_viewer(request), data=data, attestation=attestation)
+        with transaction.atomic():
+            student = services.student_update(
+                student=student, by=api_viewer(request), data=data, attestation=attestation
+            )
+            api_write_record(request, data=data, student_ids=[student.pk], outcome=f"200 student {student.pk}")
         return self._written(student, serializer, status.HTTP_200_OK)
 
     @idempotent
@@ -156,6 +168,7 @@ class StudentViewSet(
     ),
 )
 class EnrollmentViewSet(
+    TransferReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -175,13 +188,20 @@ class EnrollmentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = EnrollmentApplySerializer(data=request.data, context={"viewer": api_viewer(request)})
         serializer.is_valid(raise_exception=True)
-        enrollment = services.enrollment_apply(
-            student=serializer.validated_data["student"],
-            cohort=serializer.validated_data["cohort"],
-            by=api_viewer(request),
-            source=Enrollment.Source.API,
-            notes=serializer.validated_data["notes"],
-        )
+        with transaction.atomic():  # an application is the student's study record: the register's too
+            enrollment = services.enrollment_apply(
+                student=serializer.validated_data["student"],
+                cohort=serializer.validated_data["cohort"],
+                by=api_viewer(request),
+                source=Enrollment.Source.API,
+                notes=serializer.validated_data["notes"],
+            )
+            api_write_record(
+                request,
+                data=serializer.validated_data,
+                student_ids=[enrollment.student_id],
+                outcome=f"201 enrollment {enrollment.pk}",
+            )
         headers = {"Location": reverse("api:enrollment-detail", args=[enrollment.pk])}
         return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED, headers=headers)
 
@@ -190,6 +210,7 @@ class EnrollmentViewSet(
     def history(self, request, pk=None):
         enrollment = self.get_object()
         entries = selectors.enrollment_status_history(enrollment=enrollment)
+        api_read_record(request, rows=[{"student": enrollment.student_id, "enrollment": enrollment.pk}])
         return Response(StatusChangeSerializer(entries, many=True).data)
 
     @extend_schema(summary="Progress", responses=ProgressSerializer, filters=False)
@@ -198,10 +219,11 @@ class EnrollmentViewSet(
         enrollment = self.get_object()
         progress = enrollment_progress(enrollment=enrollment)
         data = {"enrollment": enrollment.pk, "status": enrollment.status, **progress}
+        api_read_record(request, rows=[{"student": enrollment.student_id, **data}])
         return Response(shared_serializer(ProgressSerializer).to_representation(data))
 
 
-class ResultViewSet(viewsets.ReadOnlyModelViewSet):
+class ResultViewSet(TransferReadMixin, viewsets.ReadOnlyModelViewSet):
     """Module results of the caller's students (every attempt)."""
 
     serializer_class = ResultSerializer

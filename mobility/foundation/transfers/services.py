@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
 from mobility.foundation.audit import Actor, actor_label
 
@@ -37,3 +39,37 @@ def transfer_record(
     )
     TransferSubject.objects.bulk_create(TransferSubject(transfer=transfer, student_id=pk) for pk in ids)
     return transfer
+
+
+# --- webhook deliveries --------------------------------------------------------------------------------------------
+# The foundation imports no domain app: the students app registers the rule that reads a payload (what students,
+# which categories), ``students.consent.transfers.payload_transfer``, when it is ready.
+PayloadReader = Callable[[Mapping[str, Any]], "tuple[list[int], list[str]] | None"]
+_payload_reader: list[PayloadReader] = []
+
+
+def transfer_payload_reader_register(reader: PayloadReader) -> None:
+    """Set the function that says whose data of which categories a webhook payload carries (``None``: none)."""
+    _payload_reader[:] = [reader]
+
+
+def transfer_record_delivery(*, delivery) -> Transfer | None:
+    """Record a webhook delivery the partner's endpoint accepted (a 2xx), Russia → China: the students and the
+    categories its payload carries, by the registered reader. Nothing when the payload carries no personal data
+    (ids only, or ``personal_data_withheld``). Two queries; call it in the transaction that marks it delivered."""
+    if not _payload_reader:
+        return None
+    found = _payload_reader[0](delivery.payload or {})
+    if found is None:
+        return None
+    student_ids, categories = found
+    host = urlsplit(delivery.endpoint.url).hostname or ""
+    return transfer_record(
+        direction=Transfer.Direction.TO_PARTNER,
+        channel=Transfer.Channel.WEBHOOK,
+        institution_id=delivery.endpoint.institution_id,
+        categories=categories,
+        student_ids=student_ids,
+        reference=f"{delivery.event} · delivery {delivery.pk} · event {delivery.event_id} · {host}",
+        label="system",
+    )

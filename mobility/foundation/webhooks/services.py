@@ -33,6 +33,7 @@ from mobility.foundation.audit import Actor, audit_record
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import WebhookDelivery, WebhookEndpoint
 from mobility.foundation.tasks import enqueue_many_on_commit, enqueue_on_commit
+from mobility.foundation.transfers.services import transfer_record_delivery
 from mobility.foundation.webhooks.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -217,6 +218,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         delivery.response_body = body
         if code is not None and 200 <= code < 300:
             delivery.delivered_at = timezone.now()
+            # The partner holds the payload now: a transfer Russia → China, in the register (docs/privacy.md).
+            transfer_record_delivery(delivery=delivery)
             return _finish(delivery, status=D.DELIVERED, error="")
         error = error or f"HTTP {code}"
         last = delivery.attempts >= webhook_max_attempts()

@@ -8,9 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mobility.foundation.access import partner_institution_id
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.transfers.models import Transfer
+from mobility.foundation.transfers.services import transfer_record
 from students import services
 
+from ...consent.transfers import rows_categories
 from ...models import Enrollment
 from ...staff_notifications import applications_received_notify
 from ..base import RowError
@@ -47,6 +51,7 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
     created = updated = applications = 0
     applied_on = timezone.localdate()
     current_row = None
+    student_ids: list[int] = []
     try:
         with transaction.atomic():
             for row in preview.rows:
@@ -80,6 +85,8 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
                         applied_on=applied_on,
                     )
                     applications += 1
+                student_ids.append(student.pk)
+            _record_transfer(preview, student_ids=student_ids, applications=applications, by=by)
             if preview.institution is not None:  # one notice for the whole import, not one per row
                 applications_received_notify(
                     college=preview.institution, count=applications, source=Enrollment.Source.IMPORT
@@ -98,3 +105,21 @@ def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
             _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
         ) from exc
     return ImportResult(created=created, updated=updated, applications=applications)
+
+
+def _record_transfer(preview: RosterPreview, *, student_ids: list[int], applications: int, by) -> None:
+    """The roster's entry in the register of transfers (China → Russia): every student of the file, the categories
+    of its columns (and of the applications it makes). Uploaded by the college's coordinator: the partner portal's
+    channel; by the office (a file the college sent): the import's."""
+    rows = [{"home_student_id": row.home_student_id, **row.data} for row in preview.rows]
+    categories = rows_categories(rows) | ({"education"} if applications else set())
+    partner = partner_institution_id(by) is not None
+    transfer_record(
+        direction=Transfer.Direction.TO_RUSSIA,
+        channel=Transfer.Channel.PARTNER_PORTAL if partner else Transfer.Channel.IMPORT,
+        institution_id=preview.institution.pk if preview.institution is not None else None,
+        categories=categories,
+        student_ids=student_ids,
+        reference=f"roster {preview.kind} · {len(preview.rows)} rows · {applications} applications",
+        actor=by,
+    )
