@@ -31,6 +31,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotification, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.transfers.models import Transfer, TransferSubject
 from mobility.foundation.two_factor.models import TwoFactorPolicy
 from mobility.foundation.two_factor.services import two_factor_reset
 
@@ -316,3 +317,38 @@ class PersonAdmin(UserAdmin):
 
     def has_reset_two_factor_permission(self, request):
         return request.user.has_perm("mobility.reset_two_factor")
+
+
+class TransferSubjectInline(admin.TabularInline):
+    model = TransferSubject
+    fields = ("student_id",)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The register of cross-border transfers (mobility.foundation.transfers, docs/privacy.md); read-only: written
+    by ``transfer_record`` alone, read and exported on the office's page /privacy/transfers/."""
+
+    list_display = ("at", "direction", "channel", "institution", "subject_count", "reference")
+    list_filter = ("direction", "channel")
+    list_select_related = ("institution",)
+    date_hierarchy = "at"
+    fields = ("at", "direction", "channel", "institution", "categories", "subject_count", "reference", "actor_label")
+    readonly_fields = fields
+    inlines = [TransferSubjectInline]
+
+
+@admin.register(TransferSubject)
+class TransferSubjectAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A student whose data a transfer carried, by id; read-only."""
+
+    list_display = ("transfer", "student_id")
+    search_fields = ("=student_id",)
+    fields = ("transfer", "student_id")
+    readonly_fields = fields

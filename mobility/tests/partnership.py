@@ -75,7 +75,7 @@ def partnership() -> Partnership:
         TrackFactory,
     )
     from students.models import Enrollment
-    from students.tests.factories import EnrollmentFactory, ModuleResultFactory, consents_answered
+    from students.tests.factories import EnrollmentFactory, ModuleResultFactory, consent_attested, consents_answered
 
     host = HostFactory()
     college_a, college_b = InstitutionFactory(), InstitutionFactory()
@@ -114,6 +114,11 @@ def partnership() -> Partnership:
     for role, student in (("student", enrollment_a.student), ("other-student", enrollment_b.student)):
         student.user = make_user(f"{role}-user", email=student.email)
         student.save(update_fields=["user"])
-        consents_answered(student)  # the portal's consent screen answered: its pages are reached, not the screen
+        # The portal's consent screen answered (its pages are reached, not the screen), the name on the public page
+        # declined: the verification page shows initials, and no role may see a full name there.
+        consents_answered(student)
+        consent_attested(
+            student, "public_name", decision="declined", given_by="student", channel="portal", collected_on=None
+        )
         world.users[role] = student.user
     return world

@@ -31,6 +31,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
+    "verify-name",  # its check of a typed name (diplomas/tests/test_verification_consent.py)
     # A student's one-time link to set a password (students/account_views.py, tested in students/tests/).
     "invitation-accept",
     # A member's of the partnership (mobility/people_views.py, tested in mobility/tests/test_people_pages.py).

@@ -40,6 +40,7 @@ from mobility.foundation.models import (
 )
 from mobility.foundation.notifications.models import StaffDigest, StaffNotificationPreference
 from mobility.foundation.people.models import Membership
+from mobility.foundation.transfers.services import transfer_record
 from mobility.foundation.two_factor.services import two_factor_policy_update
 from mobility.tests.partnership import make_member
 from mobility.tests.support import admin_url as _url
@@ -128,6 +129,14 @@ def row_of_every_model(admin_user):
     )
     WebhookDelivery.objects.create(endpoint=hook, event="diploma.issued", event_id=uuid.uuid4(), payload={"id": "x"})
     OutboxMessage.objects.create(task="diplomas.tasks.render_diploma", args=[1], last_error="OperationalError")
+    transfer_record(
+        direction="to_partner",
+        channel="webhook",
+        institution_id=college.pk,
+        categories=["education"],
+        student_ids=[enrollment.student_id],
+        reference="delivery 1",
+    )
     correction_request_create(student=enrollment.student, message="My Cyrillic name is spelled Чжан.")  # notifies
     StaffNotificationPreference.objects.create(user=admin_user, muted_kinds=["students.applications"])
     StaffDigest.objects.create(user=admin_user, day=datetime.date(2026, 12, 1), until=timezone.now(), count=1)

@@ -69,6 +69,9 @@ NOT_PAGES = {
     "my-data": "student portal",
     "messages": "student portal",
     "message": "student portal",
+    "consent": "student portal (the consent screen)",
+    "my-consents": "student portal",
+    "consent-purpose": "student portal (one consent: withdraw or give again)",
     # the teacher's workspace: for teachers only (others are sent to their home); its languages:
     # students/tests/test_teaching.py (its "home" is the partnership's pages' name above)
     "grid": "teacher's workspace",

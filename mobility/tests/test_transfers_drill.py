@@ -2,9 +2,8 @@
 so that webhooks go to the college's endpoint (a real receiver on 127.0.0.1, some answers failing). The register
 lists exactly every API write and every delivery the partner accepted, with the right students and categories, and
 its export for the regulator holds them all.
-
-The students are created without passport data or a birth date: the API's ``transfer_consent`` attestation is built
-on another branch; with it, the categories of those writes add ``identity_document`` and ``birth_date``."""
+Each student comes with passport data and a birth date, and the college's attestation of the transfer consent
+(``transfer_consent``): the register names those categories, and each student holds the consent afterwards."""
 
 from __future__ import annotations
 
@@ -20,6 +19,8 @@ from mobility.foundation.transfers.models import Transfer
 from mobility.tests.support import api_client, make_api_key
 from programs.tests.factories import CohortFactory, ModuleFactory
 from students import services
+from students.consent.models import SENSITIVE_PURPOSE
+from students.consent.selectors import students_holding
 from students.models import Enrollment, Student
 
 from .webhook_support import endpoint
@@ -54,6 +55,9 @@ def test_the_register_lists_every_api_write_and_every_delivered_webhook_of_100_s
             "family_name_latin": "Zhang",
             "given_name_latin": f"Wei{chr(97 + n % 26)}",
             "email": f"drill{n}@example.cn",
+            "passport_number": f"E{n:08d}",
+            "birth_date": "2005-03-01",
+            "transfer_consent": {"version": 1, "collected_on": "2026-09-01"},
         }
         response = partner.post("/api/v1/students/", body, format="json")
         assert response.status_code == 201, response.json()
@@ -81,7 +85,11 @@ def test_the_register_lists_every_api_write_and_every_delivered_webhook_of_100_s
     assert all((t.direction, t.institution_id, t.subject_count) == ("to_russia", college.pk, 1) for t in writes)
     students, applications = writes[0::2], writes[1::2]
     assert [subjects(t) for t in students] == [[pk] for pk in created]
-    assert {tuple(t.categories) for t in students} == {("contact", "education", "names")}
+    assert {tuple(t.categories) for t in students} == {
+        ("birth_date", "contact", "education", "identity_document", "names")
+    }
+    holding = students_holding(SENSITIVE_PURPOSE, created)
+    assert holding == set(created)  # every write's attestation is recorded
     assert [subjects(t) for t in applications] == [[pk] for pk in created]
     assert {tuple(t.categories) for t in applications} == {("education",)}
     assert [t.reference.rsplit(" ", 1)[-1] for t in applications] == [str(pk) for pk in applied]

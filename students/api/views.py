@@ -134,9 +134,13 @@ class StudentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         attestation = data.pop("transfer_consent", None)
-        with transaction.atomic():  # the student and the register's entry, or neither
-            student = services.student_create(by=api_viewer(request), data=data, attestation=attestation)
-            api_write_record(request, data=data, student_ids=[student.pk], outcome=f"201 student {student.pk}")
+        # The student and the register's entry, or neither: in the service's own transaction.
+        student = services.student_create(
+            by=api_viewer(request),
+            data=data,
+            attestation=attestation,
+            also=lambda s: api_write_record(request, data=data, student_ids=[s.pk], outcome=f"201 student {s.pk}"),
+        )
         return self._written(student, serializer, status.HTTP_201_CREATED)
 
     @idempotent
@@ -147,11 +151,13 @@ class StudentViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         attestation = data.pop("transfer_consent", None)
-        with transaction.atomic():
-            student = services.student_update(
-                student=student, by=api_viewer(request), data=data, attestation=attestation
-            )
-            api_write_record(request, data=data, student_ids=[student.pk], outcome=f"200 student {student.pk}")
+        student = services.student_update(
+            student=student,
+            by=api_viewer(request),
+            data=data,
+            attestation=attestation,
+            also=lambda s: api_write_record(request, data=data, student_ids=[s.pk], outcome=f"200 student {s.pk}"),
+        )
         return self._written(student, serializer, status.HTTP_200_OK)
 
     @idempotent

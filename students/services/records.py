@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.db import IntegrityError, models, transaction
@@ -105,13 +106,16 @@ def _save_student(student: Student, *, fields: list[str] | None = None) -> None:
         raise
 
 
-def student_create(*, by: Actor, data: dict, attestation: Attestation | None = None) -> Student:
+def student_create(
+    *, by: Actor, data: dict, attestation: Attestation | None = None, also: Callable[[Student], object] | None = None
+) -> Student:
     """Create a student from ``data`` (field → value, fields of ``STUDENT_EDITABLE_FIELDS``) and audit it. Atomic.
 
     Passport data and the birth date are accepted only from holders of ``students.view_sensitive`` (or the student's
     college), and only with the ``attestation`` that the student's consent to their transfer was collected, which is
     recorded with the student (``students.consent``); their values are not copied into the audit log. A duplicate
-    home id or e-mail is refused with a ``DomainError`` on that field.
+    home id or e-mail is refused with a ``DomainError`` on that field. ``also(student)`` runs in the same
+    transaction, for what the caller writes with it (the API's entry in the register of transfers).
     """
     _check_student_data(data, by)
     _check_consent(None, _sensitive_given(data), attestation)
@@ -120,6 +124,8 @@ def student_create(*, by: Actor, data: dict, attestation: Attestation | None = N
         _save_student(student)
         if attestation is not None:
             consent_attest(student=student, attestation=attestation, by=by)
+        if also is not None:  # what the caller writes with the student, such as the register's entry of the transfer
+            also(student)
         audit_record(
             actor=by,
             obj=student,
@@ -133,7 +139,14 @@ def student_create(*, by: Actor, data: dict, attestation: Attestation | None = N
     return student
 
 
-def student_update(*, student: Student, by: Actor, data: dict, attestation: Attestation | None = None) -> Student:
+def student_update(
+    *,
+    student: Student,
+    by: Actor,
+    data: dict,
+    attestation: Attestation | None = None,
+    also: Callable[[Student], object] | None = None,
+) -> Student:
     """Change a student's data; the audit entry lists each changed field old → new (passport values redacted).
 
     Atomic; the row is locked and compared with what the database holds, so an unchanged form writes nothing and
@@ -169,6 +182,8 @@ def student_update(*, student: Student, by: Actor, data: dict, attestation: Atte
             audit_record(actor=by, obj=locked, action="student.change", changes=changes)
         if "email" in changes:
             student_user_sync(student=locked)
+        if also is not None:
+            also(locked)
     for field in Student._meta.concrete_fields:
         setattr(student, field.attname, getattr(locked, field.attname))
     return locked

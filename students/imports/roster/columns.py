@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from programs.models import Cohort
 
+from ...consent.models import SENSITIVE_PURPOSE
+from ...consent.selectors import current_text
 from ...models import Student
 from ...names import NAME_FIELDS as NAME_SCRIPTS
 from ...names import normalize_name
@@ -193,9 +195,6 @@ def template_headers() -> list[str]:
 
 
 def template_example(*, cohort: Cohort | None = None) -> list[str]:
-    from ...consent.models import SENSITIVE_PURPOSE
-    from ...consent.selectors import current_text
-
     example = dict(EXAMPLE_ROW)
     text = current_text(SENSITIVE_PURPOSE)
     if text is not None:  # the version a college collects today
