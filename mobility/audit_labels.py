@@ -86,11 +86,17 @@ VERBS = {
     "update": pgettext_lazy("audit action", "changed"),
     "withdrawn": pgettext_lazy("audit action", "withdrawn"),
 }
+# Whole actions whose verb reads otherwise than the same verb of another object ("withdrawn" of an enrollment).
+ACTIONS = {
+    "consent.withdrawn": pgettext_lazy("audit action", "consent withdrawn"),
+}
 
 
 def action_label(action: str) -> str:
     """``action`` in the active language, or its code when a part of it has no word here."""
     kind, _dot, verb = action.partition(".")
+    if action in ACTIONS:
+        return _("%(object)s: %(action)s") % {"object": OBJECTS[kind], "action": ACTIONS[action]}
     if kind not in OBJECTS or verb not in VERBS:
         return action
     return _("%(object)s: %(action)s") % {"object": OBJECTS[kind], "action": VERBS[verb]}

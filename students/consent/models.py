@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mobility.foundation.languages import in_language
 
@@ -143,9 +144,10 @@ class Consent(models.Model):
     purpose is the current one (at most one, a constraint), the others are its history."""
 
     class Decision(models.TextChoices):
-        GIVEN = "given", _("given")
-        DECLINED = "declined", _("declined")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        # A context of their own: "withdrawn" of a student's enrollment reads otherwise in Russian and Chinese.
+        GIVEN = "given", pgettext_lazy("consent decision", "given")
+        DECLINED = "declined", pgettext_lazy("consent decision", "declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent decision", "withdrawn")
 
     class GivenBy(models.TextChoices):
         STUDENT = "student", _("the student")
