@@ -108,7 +108,7 @@ class StudentFilterForm(ListFilterForm):
         choices=[
             ("", _("Any")),
             ("ended", _("withdrawn or declined")),
-            ("transfer_missing", _("transfer consent missing (passport data held)")),
+            ("transfer_missing", _("no transfer consent")),
         ],
         required=False,
     )
@@ -116,7 +116,6 @@ class StudentFilterForm(ListFilterForm):
         choices=[(key, key) for name in STUDENT_SORTS for key in (name, f"-{name}")],
         required=False,
     )
-
 
     def __init__(self, data=None, *args, sensitive: bool = True, **kwargs):
         super().__init__(data, *args, **kwargs)

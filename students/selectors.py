@@ -225,7 +225,9 @@ def with_consent_flags(queryset: QuerySet[Student], *, sensitive: bool) -> Query
     queryset = queryset.annotate(consent_ended=consent_ended())
     if sensitive:
         queryset = queryset.annotate(
-            transfer_consent_missing=Case(When(transfer_consent_missing(), then=True), default=False, output_field=BooleanField())
+            transfer_consent_missing=Case(
+                When(transfer_consent_missing(), then=True), default=False, output_field=BooleanField()
+            )
         )
     return queryset
 

@@ -30,9 +30,9 @@ from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Module
 
 from . import exports, selectors, services, transliteration
-from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .consent.models import Purpose
 from .consent.selectors import consent_history
+from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
 from .progress import progress_for_many

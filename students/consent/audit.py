@@ -84,4 +84,3 @@ def register() -> None:
     audit_sentence_register("consent_text.draft", describe_text_draft)
     audit_sentence_register("consent_text.change", describe_text_change)
     audit_sentence_register("consent_text.publish", describe_text_publish)
-

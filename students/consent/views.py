@@ -57,7 +57,7 @@ class TextListView(StaffRequiredMixin, View):
 
 
 class DraftCreateView(StaffRequiredMixin, View):
-    """"New version": the purpose's draft, made from its latest version (or the one draft there is already)."""
+    """The "New version" button: the purpose's draft, made from its latest version (or the one draft there is)."""
 
     permission_required = WRITE
     http_method_names = ["post"]

@@ -58,7 +58,11 @@ def test_office_admin_writes_previews_and_publishes_a_new_version(office_admin_c
     for text in ("Второй абзац.", "A second paragraph.", "本人同意处理。", "privacy@stankin.example"):
         assert text in preview
     # The categories and the labels in the text's own language, whatever the page's.
-    for text in ("contact details (e-mail, phone)", "контактные данные (эл. почта, телефон)", "联系方式（电子邮箱、电话）"):
+    for text in (
+        "contact details (e-mail, phone)",
+        "контактные данные (эл. почта, телефон)",
+        "联系方式（电子邮箱、电话）",
+    ):
         assert text in preview
     assert "Получатель" in preview and "接收方" in preview
 
