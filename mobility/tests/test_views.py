@@ -61,7 +61,7 @@ def test_the_menu_groups_its_entries(client, office, office_admin):
         "Diplomas",
         "Reports",
         ("Programs", ["Tracks", "Institutions", "Agreements"]),
-        ("Administration", ["People", "API keys", "Audit log", "Two-factor sign-in"]),
+        ("Administration", ["People", "API keys", "Audit log", "Consent texts", "Two-factor sign-in"]),
     ]
     programs = next(entry for entry in menu if entry.get("key") == "programs")
     assert programs["active"] and [link["active"] for link in programs["links"]] == [True, False, False]
