@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from mobility.foundation.audit_sentences import actor_name, audit_sentence_register, field_label, value_text
 from mobility.foundation.models import AuditEntry
+from students.models import Student
 
 from .models import Consent, ConsentText
 
@@ -43,8 +44,6 @@ def _decision(action: str):
 
 
 def describe_sensitive_erase(entry: AuditEntry, sensitive: bool) -> str:
-    from students.models import Student
-
     fields = ", ".join(field_label(Student, name) for name in (entry.changes or {}))
     return _("%(actor)s erased %(fields)s of %(object)s, as the consent that covered them ended") % {
         "actor": actor_name(entry),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Q
+
+from mobility.foundation.models import AuditEntry
+from students.models import Student
 
 from .models import SENSITIVE_PURPOSE, Consent, ConsentText, Purpose
 
@@ -86,11 +90,6 @@ def consent_text_overview() -> list[dict]:
     since), and on each text ``counts``: how many students' current decisions are given, declined or withdrawn on
     it, and ``published_by`` (who published it, from the audit log; ``None`` for the versions the migrations
     published). Three queries, whatever the number of versions and students."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Count
-
-    from mobility.foundation.models import AuditEntry
-
     texts = list(ConsentText.objects.select_related("created_by").order_by("purpose", "-version"))
     publications = AuditEntry.objects.filter(
         action="consent_text.publish", content_type=ContentType.objects.get_for_model(ConsentText)
@@ -133,8 +132,6 @@ def consent_ended() -> Exists:
 def transfer_consent_missing() -> Q:
     """For a query of students: passport data or a birth date held without a consent to the transfer from China to
     Russia (the student's own or attested) that holds."""
-    from students.models import Student
-
     holds = Exists(
         Consent.objects.filter(
             student=OuterRef("pk"), purpose=SENSITIVE_PURPOSE, current=True, decision=Consent.Decision.GIVEN
