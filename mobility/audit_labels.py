@@ -10,6 +10,8 @@ OBJECTS = {
     "agreement": pgettext_lazy("audit object", "Agreement"),
     "api_key": pgettext_lazy("audit object", "API key"),
     "cohort": pgettext_lazy("audit object", "Cohort"),
+    "consent": pgettext_lazy("audit object", "Consent"),
+    "consent_text": pgettext_lazy("audit object", "Consent text"),
     "contact": pgettext_lazy("audit object", "Contact"),
     "continuation": pgettext_lazy("audit object", "Continuation"),
     "correction": pgettext_lazy("audit object", "Correction request"),
@@ -47,16 +49,20 @@ VERBS = {
     "create": pgettext_lazy("audit action", "created"),
     "deactivate": pgettext_lazy("audit action", "deactivated"),
     "decide": pgettext_lazy("audit action", "decided"),
+    "declined": pgettext_lazy("audit action", "declined"),
     "delete": pgettext_lazy("audit action", "deleted"),
+    "draft": pgettext_lazy("audit action", "draft started"),
     "enrolled": pgettext_lazy("audit action", "enrolled"),
     "erase": pgettext_lazy("audit action", "erased"),
     "expire": pgettext_lazy("audit action", "expired"),
     "fail": pgettext_lazy("audit action", "render failed"),
     "failed": pgettext_lazy("audit action", "failed"),
     "enable": pgettext_lazy("audit action", "turned on"),
+    "given": pgettext_lazy("audit action", "given"),
     "grade_sheet": pgettext_lazy("audit action", "grade sheet"),
     "invite": pgettext_lazy("audit action", "invited"),
     "issue": pgettext_lazy("audit action", "issued"),
+    "publish": pgettext_lazy("audit action", "published"),
     "personal_data_export": pgettext_lazy("audit action", "personal data exported"),
     "retention_erase": pgettext_lazy("audit action", "erased by the retention schedule"),
     "post": pgettext_lazy("audit action", "message written"),
@@ -76,15 +82,22 @@ VERBS = {
     "roster": pgettext_lazy("audit action", "roster"),
     "save": pgettext_lazy("audit action", "saved"),
     "send": pgettext_lazy("audit action", "sent"),
+    "sensitive_erase": pgettext_lazy("audit action", "passport data erased"),
     "unassign": pgettext_lazy("audit action", "assignment removed"),
     "update": pgettext_lazy("audit action", "changed"),
     "withdrawn": pgettext_lazy("audit action", "withdrawn"),
+}
+# Whole actions whose verb reads otherwise than the same verb of another object ("withdrawn" of an enrollment).
+ACTIONS = {
+    "consent.withdrawn": pgettext_lazy("audit action", "consent withdrawn"),
 }
 
 
 def action_label(action: str) -> str:
     """``action`` in the active language, or its code when a part of it has no word here."""
     kind, _dot, verb = action.partition(".")
+    if action in ACTIONS:
+        return _("%(object)s: %(action)s") % {"object": OBJECTS[kind], "action": ACTIONS[action]}
     if kind not in OBJECTS or verb not in VERBS:
         return action
     return _("%(object)s: %(action)s") % {"object": OBJECTS[kind], "action": VERBS[verb]}

@@ -17,6 +17,7 @@ from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.admin import ReadOnlyInline, ServiceFormMixin, audit_log_link
 
 from . import services
+from .consent import admin as consent_admin  # noqa: F401  (registers the consents' admins, read-only)
 from .messaging import admin as messaging_admin  # noqa: F401  (registers the messages' admins)
 from .models import Continuation, CorrectionRequest, Enrollment, GradebookMapping, ModuleResult, Student
 from .threads import admin as threads_admin  # noqa: F401  (registers the threads' admin)

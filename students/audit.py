@@ -23,6 +23,7 @@ from mobility.foundation.audit_sentences import (
 from mobility.foundation.models import AuditEntry
 from mobility.foundation.numbers import score_text
 
+from .consent import audit as consent_audit
 from .models import Continuation, CorrectionRequest, ModuleResult, Student
 
 _RESULT_KEY = re.compile(r"^(?P<module>.+)#(?P<attempt>\d+)\.(?P<field>\w+)$")
@@ -205,6 +206,7 @@ def describe_message_send(entry: AuditEntry, sensitive: bool) -> str:
 
 
 def register() -> None:
+    consent_audit.register()
     audit_sentence_register("saved_filter.create", describe_saved_filter_create)
     audit_sentence_register("saved_filter.delete", describe_saved_filter_delete)
     audit_sentence_register("message.send", describe_message_send)

@@ -77,8 +77,8 @@ class ListFilterForm(BootstrapFormMixin, forms.Form):
 class StudentFilterForm(ListFilterForm):
     """The students list's query string (``student_list``)."""
 
-    FILTERS = ("partner", "track", "cohort", "status", "corrections")
-    NARROW = ("status", "corrections")
+    FILTERS = ("partner", "track", "cohort", "status", "corrections", "consent")
+    NARROW = ("status", "corrections", "consent")
     search_placeholder = _("Name (张伟, Zhang Wei, Чжан), home id or e-mail")
 
     partner = forms.ModelChoiceField(
@@ -106,10 +106,25 @@ class StudentFilterForm(ListFilterForm):
         choices=[("", _("Any")), ("open", _("Open request"))],
         required=False,
     )
+    consent = forms.ChoiceField(
+        label=_("Consent"),
+        choices=[
+            ("", _("Any")),
+            ("ended", _("withdrawn or declined")),
+            ("transfer_missing", _("no transfer consent")),
+        ],
+        required=False,
+    )
     sort = forms.ChoiceField(
         choices=[(key, key) for name in STUDENT_SORTS for key in (name, f"-{name}")],
         required=False,
     )
+
+    def __init__(self, data=None, *args, sensitive: bool = True, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if not sensitive:  # whether a student holds passport data is itself for who may see it
+            field = self.fields["consent"]
+            field.choices = [choice for choice in field.choices if choice[0] != "transfer_missing"]  # type: ignore[attr-defined]
 
 
 class StudentForm(TransferConsentFields, BootstrapFormMixin, forms.ModelForm):

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -25,9 +26,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat
 
+from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.models import AuditEntry
 from programs.models import Cohort, Module
 
+from .consent.selectors import consent_ended, transfer_consent_missing
 from .models import Continuation, CorrectionRequest, Enrollment, ModuleResult, Student
 from .names import normalize_search
 from .scoping import visible_enrollments_only, visible_results_only, visible_students_only
@@ -173,7 +176,9 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     the key's; a student sees their own record; anyone else sees nothing (``visible_students_only``). ``filters`` keys
     (all optional): ``q`` (search), ``partner`` (home institution), ``track``, ``cohort``, ``status`` (the student
     has one enrollment matching all three given), ``corrections`` (``"open"``: the student has an open correction
-    request), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
+    request), ``consent`` (``"ended"``: a current consent decision is declined or withdrawn; ``"transfer_missing"``:
+    passport data or a birth date held without a consent to the transfer to Russia, only for viewers who may see
+    passport data), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
     The queryset brings its home institution and enrollments (with cohort and track) in a fixed number of queries.
     """
     filters = filters or {}
@@ -189,6 +194,10 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
         queryset = queryset.filter(Exists(Enrollment.objects.filter(student=OuterRef("pk"), **enrollment_conditions)))
     if filters.get("corrections") == "open":
         queryset = queryset.filter(_open_correction())
+    if filters.get("consent") == "ended":
+        queryset = queryset.filter(consent_ended())
+    elif filters.get("consent") == "transfer_missing" and can_view_sensitive(viewer):
+        queryset = queryset.filter(transfer_consent_missing())
     queryset = student_search(queryset, filters.get("q") or "")
 
     sort = filters.get("sort") or "name"
@@ -207,6 +216,20 @@ def with_open_correction_flag(queryset: QuerySet[Student]) -> QuerySet[Student]:
     """Students annotated with ``has_open_correction`` (a correction request waits for the office): no extra
     query, a column of the list's own."""
     return queryset.annotate(has_open_correction=_open_correction())
+
+
+def with_consent_flags(queryset: QuerySet[Student], *, sensitive: bool) -> QuerySet[Student]:
+    """Students annotated with ``consent_ended`` (a current consent decision is declined or withdrawn) and, for a
+    viewer who may see passport data (``sensitive``), ``transfer_consent_missing``: columns of the list's own query,
+    no query per row."""
+    queryset = queryset.annotate(consent_ended=consent_ended())
+    if sensitive:
+        queryset = queryset.annotate(
+            transfer_consent_missing=Case(
+                When(transfer_consent_missing(), then=True), default=False, output_field=BooleanField()
+            )
+        )
+    return queryset
 
 
 def open_correction_requests_count() -> int:

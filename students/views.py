@@ -30,6 +30,8 @@ from mobility.foundation.views import StaffRequiredMixin
 from programs.models import Module
 
 from . import exports, selectors, services, transliteration
+from .consent.models import Purpose
+from .consent.selectors import consent_history
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
@@ -100,9 +102,11 @@ class StudentListView(StaffRequiredMixin, View):
     template_name = "students/student_list.html"
 
     def get(self, request):
-        form = StudentFilterForm(request.GET)
+        sensitive = can_view_sensitive(request.user)
+        form = StudentFilterForm(request.GET, sensitive=sensitive)
         filters = form.filters()
         students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
+        students = selectors.with_consent_flags(students, sensitive=sensitive)
         page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
         sort = filters.get("sort") or "name"
         context = {
@@ -229,6 +233,19 @@ def detail_context(request, student: Student, *, application_form: ApplicationFo
         "application_form": application_form or ApplicationForm(cohorts=cohorts),
         "can_apply": request.user.has_perm("students.add_enrollment") and student.erased_at is None,
         "can_edit": request.user.has_perm("students.change_student") and student.erased_at is None,
+        "consents": consent_panel(student) if request.user.has_perm("students.view_consent") else None,
+    }
+
+
+def consent_panel(student: Student) -> dict:
+    """The student's consents for their staff page: per purpose (in the order of ``Purpose``) the current decision or
+    ``None``, the whole history newest first, and whether one is declined or withdrawn (the flag). One query."""
+    history = consent_history(student)
+    current = {consent.purpose: consent for consent in history if consent.current}
+    return {
+        "purposes": [{"purpose": purpose, "consent": current.get(purpose.value)} for purpose in Purpose],
+        "history": history,
+        "ended": [consent for consent in current.values() if not consent.holds],
     }
 
 

@@ -45,6 +45,9 @@ _OFFICE += ["students.delete_savedfilter"]  # saved filters of the students list
 # cohorts (an assignment removed is deleted: it is no history, the audit log keeps it).
 _OFFICE += _perms({"mobility": ["membership"], "programs": ["teachingassignment"]}, ("view", "add", "change"))
 _OFFICE += ["programs.delete_teachingassignment"]
+# Consents (students/consent/): the office sees each student's decisions; the texts are office-admin's to write and
+# publish (a decision itself is never written by hand: the student, the college's attestation and the staff form).
+_OFFICE += ["students.view_consent"]
 ROLE_PERMISSIONS = {
     OFFICE: _OFFICE,
     OFFICE_ADMIN: _OFFICE
@@ -52,7 +55,8 @@ ROLE_PERMISSIONS = {
     + _perms({"mobility": ["partnerapikey"]}, ("view", "add", "change"))
     + _perms({"mobility": ["webhookendpoint"]}, ("add", "change"))
     + ["students.view_sensitive", "mobility.browse_auditentry"]
-    + ["mobility.view_twofactorpolicy", "mobility.change_twofactorpolicy", "mobility.reset_two_factor"],
+    + ["mobility.view_twofactorpolicy", "mobility.change_twofactorpolicy", "mobility.reset_two_factor"]
+    + _perms({"students": ["consenttext"]}, ("view", "add", "change")),
 }
 
 

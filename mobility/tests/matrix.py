@@ -57,6 +57,7 @@ SEGMENTS = {
     "people": "person",  # a member of the partnership (the office's /people/<id>/): teacher M's, teacher N's
     "threads": "thread",  # a college's thread with the office about a student (staff: /students/threads/<id>/)
     "verify": "verification-code",
+    "consents": "consent-text",  # the office-admin's consent texts (/privacy/consents/<id>/): two drafts
     # The partner portal's students (mobility/partner_portal/) use "students" etc. like the staff pages.
 }
 
@@ -137,6 +138,8 @@ def build_world():
     from mobility.foundation.notifications.models import StaffNotification
     from programs.models import TeachingAssignment
     from programs.tests.factories import ContactFactory
+    from students.consent.models import Purpose
+    from students.consent.services import consent_text_draft
     from students.models import Continuation, Message, MessageRecipient, SavedFilter, Student, Thread
 
     world = partnership()
@@ -208,6 +211,9 @@ def build_world():
         "thread": pair(lambda e, c: Thread.objects.create(institution=c, student=e.student)),
         "person": (world.user("teacher-m").membership, world.user("teacher-n").membership),
         "user": (world.user("teacher-m"), world.user("teacher-n")),  # two-factor/users/<id>/reset/
+        "consent-text": tuple(
+            consent_text_draft(purpose=purpose, by=None) for purpose in (Purpose.PROCESSING, Purpose.PUBLIC_NAME)
+        ),
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
     ids = {

@@ -17,8 +17,9 @@ from mobility.tests.matrix import resolver_routes
 from mobility.tests.partnership import make_member
 from programs.models import TeachingAssignment
 from programs.tests.factories import AgreementFactory, ContactFactory, ModuleFactory
+from students.consent.models import Purpose
 from students.models import Continuation, Message, MessageRecipient, SavedFilter, Thread
-from students.tests.factories import EnrollmentFactory
+from students.tests.factories import ConsentTextFactory, EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,8 @@ def objects():
         "threads": Thread.objects.create(institution=enrollment.cohort.partner, student=enrollment.student).pk,
         # two-factor/users/<id>/reset/: a person whose two-factor sign-in the office-admin resets.
         "users": get_user_model().objects.create_user("lost-phone").pk,
+        # The office-admin's consent texts (/privacy/consents/<id>/): a draft (its editor, preview and publish).
+        "consents": ConsentTextFactory(purpose=Purpose.PUBLIC_NAME, published_at=None).pk,
     }
 
 

@@ -200,6 +200,12 @@ PAGES: dict[str, Rule] = {
     "personal_data:export-html": STAFF_ADMIN,
     "personal_data:erase": STAFF_ADMIN,
     "retention": STAFF_ADMIN,  # a dry run: GET only (a POST is 405)
+    # The consent texts (students/consent/views.py): office-admin's alone; the world's objects are two drafts.
+    "consents:text-list": STAFF_ADMIN,
+    "consents:text-draft": STAFF_ADMIN.but(ok=405),  # POST only: "New version"
+    "consents:text-detail": STAFF_ADMIN,
+    "consents:text-preview": STAFF_ADMIN,
+    "consents:text-publish": STAFF_ADMIN,
     "programs:contact-delete": STAFF_ADMIN,
     "webhooks:create": STAFF_ADMIN,
     "webhooks:toggle": STAFF_ADMIN.but(ok=405),

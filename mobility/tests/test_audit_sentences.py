@@ -13,6 +13,7 @@ from mobility.foundation.audit_sentences import audit_actions_described, audit_s
 from mobility.foundation.numbers import score_plain, score_text
 from mobility.tests.support import make_user
 from programs.tests.factories import TrackFactory
+from students.consent.models import Consent
 from students.services.enrollments import TRANSITIONS
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ _DOTTED = re.compile(r"""f?["']([a-z_]+\.[a-z_{}]+)["']""")
 def actions_in_code() -> set[str]:
     """Every action string the code passes to ``audit_record`` / ``audit_entry_build``: the dotted strings on the
     lines that set ``action`` (``action="…"``, ``action = "…" if … else "…"``); ``enrollment.{target}`` stands for
-    each transition's target status."""
+    each transition's target status, ``consent.{decision}`` for each consent decision."""
     found: set[str] = set()
     for folder in ("mobility", "programs", "students", "diplomas"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -46,6 +47,9 @@ def actions_in_code() -> set[str]:
     if "enrollment.{target}" in found:
         found.discard("enrollment.{target}")
         found.update(f"enrollment.{target}" for target in TRANSITIONS)
+    if "consent.{decision}" in found:
+        found.discard("consent.{decision}")
+        found.update(f"consent.{decision}" for decision in Consent.Decision.values)
     return found
 
 

@@ -20,6 +20,7 @@ SITE_SUFFIX = re.compile(r"\s*·\s*(MSTU STANKIN|МГТУ «СТАНКИН»)$")
 # Routes that are not a page to a GET with the objects of test_access.py, and why.
 NOT_PAGES = {
     # actions: POST only (405 to a GET)
+    "text-draft": "POST only (a consent text's new version)",
     "student-invite": "POST only",
     "cohort-request": "POST only",
     "cohort-archive": "POST only (a cohort's ZIP of issued PDFs)",

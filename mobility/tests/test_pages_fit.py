@@ -186,6 +186,8 @@ def _page_objects(demo: dict) -> dict:
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
     from mobility.foundation.people.models import Membership
     from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
+    from students.consent.models import Purpose
+    from students.consent.services import consent_text_draft
     from students.models import Continuation, Thread
 
     enrollment = demo["enrollment"]
@@ -221,6 +223,8 @@ def _page_objects(demo: dict) -> dict:
         "people": (teacher := Membership.objects.filter(role=Membership.Role.TEACHER).first()).pk,
         "assignments": TeachingAssignment.objects.filter(teacher_id=teacher.user_id).first().pk,
         "users": demo["student"].user_id,  # two-factor/users/<id>/reset/
+        # A draft of the processing's consent text, prefilled from the published one (its editor, preview, publish).
+        "consents": consent_text_draft(purpose=Purpose.PROCESSING, by=None).pk,
     }
 
 

@@ -67,6 +67,7 @@ def test_the_menu_groups_its_entries(client, office, office_admin):
                 "People",
                 "API keys",
                 "Audit log",
+                "Consent texts",
                 "Transfers of personal data",
                 "Retention of personal data",
                 "Two-factor sign-in",

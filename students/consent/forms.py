@@ -1,4 +1,5 @@
-"""The attestation of the transfer consent on a form (the partner portal's nomination, the office's student form):
+"""The office-admin's form of a draft consent text (``ConsentTextForm``, students/consent/views.py), and the
+attestation of the transfer consent on a form (the partner portal's nomination, the office's student form):
 the published text's version, the current one preselected, and the day the consent was collected. Required when the
 form brings passport data or a birth date for a student who holds no such consent; the services check it again."""
 
@@ -12,9 +13,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mobility.foundation.forms import DateInput, bootstrap_class
+from mobility.foundation.forms import BootstrapFormMixin, DateInput, bootstrap_class
 
-from .models import SENSITIVE_PURPOSE, ConsentText
+from .models import SENSITIVE_PURPOSE, Category, ConsentText, Purpose
 from .services import ATTESTATION_FIELD, Attestation
 
 # The form's fields: the version select carries the services' field name, so their refusal lands on it.
@@ -85,3 +86,50 @@ class TransferConsentFields:
             self.attestation = Attestation(
                 version=version, collected_on=collected_on, channel=channel, given_by=given_by
             )
+
+
+class ConsentTextForm(BootstrapFormMixin, forms.ModelForm):
+    """A draft's titles and texts in the three languages, its recipient, the recipient's contact and the categories
+    of data. Blank fields are allowed while a draft is written; publishing refuses an incomplete text
+    (``consent_text_publish``)."""
+
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("Categories of data"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ConsentText
+        fields = (
+            "title_ru",
+            "title_en",
+            "title_zh",
+            "body_ru",
+            "body_en",
+            "body_zh",
+            "recipient",
+            "recipient_contact",
+            "categories",
+        )
+        widgets = {f"body_{lang}": forms.Textarea(attrs={"rows": 14}) for lang in ("ru", "en", "zh")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("title_ru", "title_en", "title_zh", "body_ru", "body_en", "body_zh"):
+            self.fields[name].required = False
+        for lang, code in (("ru", "ru"), ("en", "en"), ("zh", "zh-Hans")):
+            for name in (f"title_{lang}", f"body_{lang}"):
+                self.fields[name].widget.attrs["lang"] = code
+        if self.instance.purpose not in (Purpose.TRANSFER_TO_RUSSIA, Purpose.TRANSFER_TO_PARTNER):
+            self.fields["recipient"].help_text = gettext_lazy(
+                "Optional for this purpose; a transfer's text must name it."
+            )
+
+    def _post_clean(self):
+        # The model's own checks (a transfer names its recipient) are publication's: a draft may be incomplete.
+        pass
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -144,9 +144,10 @@ class Consent(models.Model):
     purpose is the current one (at most one, a constraint), the others are its history."""
 
     class Decision(models.TextChoices):
-        GIVEN = "given", _("given")
-        DECLINED = "declined", _("declined")
-        WITHDRAWN = "withdrawn", pgettext_lazy("consent", "withdrawn")
+        # A context of their own: "withdrawn" of a student's enrollment reads otherwise in Russian and Chinese.
+        GIVEN = "given", pgettext_lazy("consent decision", "given")
+        DECLINED = "declined", pgettext_lazy("consent decision", "declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent decision", "withdrawn")
 
     class GivenBy(models.TextChoices):
         STUDENT = "student", _("the student")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, Max, OuterRef
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
-from .models import Consent, ConsentText, Purpose
+from mobility.foundation.models import AuditEntry
+from students.models import Student
+
+from .models import SENSITIVE_PURPOSE, Consent, ConsentText, Purpose
 
 
 def current_texts() -> dict[str, ConsentText]:
@@ -105,3 +109,65 @@ def students_refusing(purpose: str, student_ids: Iterable[int]) -> set[int]:
         .exclude(decision=Consent.Decision.GIVEN)
         .values_list("student_id", flat=True)
     )
+
+
+# --- the office's pages (students/consent/views.py) and the staff students list ---------------------------------------
+
+
+def consent_text_overview() -> list[dict]:
+    """Every purpose, in the order of ``Purpose``, with its versions newest first: ``current`` (the latest published
+    text or ``None``), ``draft`` (the one unpublished version or ``None``), ``older`` (published versions replaced
+    since), and on each text ``counts``: how many students' current decisions are given, declined or withdrawn on
+    it, and ``published_by`` (who published it, from the audit log; ``None`` for the versions the migrations
+    published). Three queries, whatever the number of versions and students."""
+    texts = list(ConsentText.objects.select_related("created_by").order_by("purpose", "-version"))
+    publications = AuditEntry.objects.filter(
+        action="consent_text.publish", content_type=ContentType.objects.get_for_model(ConsentText)
+    ).select_related("actor")
+    published_by = {entry.object_id: entry for entry in publications}
+    counts: dict[int, dict[str, int]] = {}
+    rows = Consent.objects.filter(current=True).values("text_id", "decision").annotate(n=Count("id"))
+    for row in rows:
+        counts.setdefault(row["text_id"], {})[row["decision"]] = row["n"]
+    overview = []
+    for purpose in Purpose:
+        versions = [text for text in texts if text.purpose == purpose.value]
+        for text in versions:
+            counted = {decision: counts.get(text.pk, {}).get(decision, 0) for decision in Consent.Decision.values}
+            setattr(text, "counts", counted)  # noqa: B010  (a row of the page, not a field)
+            setattr(text, "publication", published_by.get(str(text.pk)))  # noqa: B010
+        published = [text for text in versions if text.is_published]
+        overview.append(
+            {
+                "purpose": purpose,
+                "current": published[0] if published else None,
+                "draft": next((text for text in versions if not text.is_published), None),
+                "older": published[1:],
+            }
+        )
+    return overview
+
+
+def consent_ended() -> Exists:
+    """For a query of students: a current decision of the student is declined or withdrawn (the office's flag)."""
+    return Exists(
+        Consent.objects.filter(
+            student=OuterRef("pk"),
+            current=True,
+            decision__in=(Consent.Decision.DECLINED, Consent.Decision.WITHDRAWN),
+        )
+    )
+
+
+def transfer_consent_missing() -> Q:
+    """For a query of students: passport data or a birth date held without a consent to the transfer from China to
+    Russia (the student's own or attested) that holds."""
+    holds = Exists(
+        Consent.objects.filter(
+            student=OuterRef("pk"), purpose=SENSITIVE_PURPOSE, current=True, decision=Consent.Decision.GIVEN
+        )
+    )
+    held = Q()
+    for field in Student.SENSITIVE_FIELDS:
+        held |= ~Q(**{field: ""}) if field == "passport_number" else Q(**{f"{field}__isnull": False})
+    return held & Q(~holds)
