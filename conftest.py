@@ -196,8 +196,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 
-_saved_screenshots: list[Path] = []
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -230,14 +228,16 @@ def browser():
 
 
 @pytest.fixture
-def screenshot():
-    """``screenshot(page, "name")`` saves ``var/screenshots/name.png`` (full page), prints and returns its path."""
+def screenshot(request):
+    """``screenshot(page, "name")`` saves ``var/screenshots/name.png`` (full page), prints and returns its path. The
+    path goes into the test's report (``user_properties``), so the summary lists it under pytest-xdist too, where the
+    test ran in another process."""
 
     def save(page, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
-        _saved_screenshots.append(path)
+        request.node.user_properties.append(("screenshot", str(path)))
         print(f"screenshot: {path}")
         return path
 
@@ -252,7 +252,15 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _saved_screenshots:
+    saved = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ())
+        if key == "screenshot"
+    ]
+    if saved:
         terminalreporter.section("screenshots")
-        for path in _saved_screenshots:
-            terminalreporter.write_line(str(path))
+        for path in saved:
+            terminalreporter.write_line(path)

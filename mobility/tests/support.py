@@ -130,11 +130,18 @@ def shared_test_database() -> bool:
 
 def worker_test_marks() -> list[pytest.MarkDecorator]:
     """The ``pytestmark`` of a module whose tests run real worker processes: marked ``worker``, on a test database the
-    workers can see (committed transactions), skipped unless PostgreSQL and a broker are configured."""
+    workers can see (committed transactions), skipped unless PostgreSQL and a broker are configured.
+
+    In one xdist group (pytest.ini's ``--dist loadgroup``): under ``-n`` these tests run one after the other in one
+    pytest process. Each test's workers consume a queue of its own, but the Redis transport keeps every queue's
+    unacknowledged messages in one set per Redis database, and a worker started with the 4 s visibility timeout
+    gives back any message of that set older than 4 s: another test's running task, run twice, if two such tests
+    shared the broker at once."""
     from django.conf import settings
 
     return [
         pytest.mark.worker,
+        pytest.mark.xdist_group("celery-worker"),
         pytest.mark.django_db(transaction=True),
         pytest.mark.skipif(
             "postgresql" not in settings.DATABASES["default"]["ENGINE"] or not settings.CELERY_BROKER_URL,
