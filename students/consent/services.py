@@ -144,7 +144,6 @@ def _stop_what_it_covered(*, student, purpose: str, by: Actor) -> None:
                 obj=student,
                 action="student.sensitive_erase",
                 changes=dict.fromkeys(held, ("***", None)),
-                reason=_("consent to %(purpose)s ended") % {"purpose": Purpose(purpose).label},
             )
 
 

@@ -5,8 +5,17 @@ from django.conf import settings
 from django.db import migrations
 from django.utils import timezone
 
-RECIPIENT = 'MSTU "STANKIN" (Moscow State University of Technology "STANKIN"), Vadkovsky per. 3a, Moscow 127055, Russia'
-HOME_COLLEGE = "The student's home college in China, a partner college of the program, through the university"
+# The recipient and its contact are one field each, read by students in any of the three languages: written in all three.
+RECIPIENT = (
+    "МГТУ «СТАНКИН», Вадковский пер., 3а, Москва, 127055, Россия / "
+    'MSTU "STANKIN", Vadkovsky per. 3a, Moscow 127055, Russia / '
+    "莫斯科国立工艺大学“STANKIN”，俄罗斯莫斯科"
+)
+HOME_COLLEGE = (
+    "Колледж студента в Китае, партнёр программы / "
+    "The student's home college in China, a partner of the program / "
+    "学生所在的中国学院（项目合作方）"
+)
 
 TEXTS = {
     "processing": {
@@ -108,7 +117,7 @@ TEXTS = {
 def publish_first_versions(apps, schema_editor):
     ConsentText = apps.get_model("students", "ConsentText")
     now = timezone.now()
-    contact = f'International Office of MSTU "STANKIN", {settings.OFFICE_EMAIL}'
+    contact = f"Международный офис · International Office · 国际处, {settings.OFFICE_EMAIL}"
     for purpose, text in TEXTS.items():
         if ConsentText.objects.filter(purpose=purpose).exists():
             continue
