@@ -9,7 +9,7 @@ import pytest
 from mobility.foundation.access import OFFICE_ADMIN
 from mobility.tests.support import make_user
 from programs.tests.factories import CohortFactory, TrackFactory
-from students.tests.factories import EnrollmentFactory
+from students.tests.factories import EnrollmentFactory, consents_answered
 
 from .security_support import ROOT, csp_problems
 
@@ -170,6 +170,7 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
     page.context.clear_cookies()
     student.user = make_user("wei", password=PASSWORD)
     student.save()
+    consents_answered(student)  # the portal itself, past the consent screen
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", "wei")
     page.fill("input[name=password]", PASSWORD)

@@ -86,7 +86,8 @@ class ConsentText(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} v{self.version}"
+        # Language-neutral: the audit log keeps it as the object's name, read in every language afterwards.
+        return f"{self.purpose} v{self.version}"
 
     def save(self, *args, **kwargs):
         published = self.pk is not None and ConsentText.objects.filter(pk=self.pk, published_at__isnull=False).exists()
