@@ -16,6 +16,7 @@ from .models import (
     DiplomaBatch,
     DiplomaNumberCounter,
     EnrollmentCertificate,
+    StatusList,
 )
 
 if TYPE_CHECKING:
@@ -165,6 +166,14 @@ class DiplomaNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last sequence number of each year; written only by ``diplomas.services`` while issuing."""
 
     list_display = ("year", "last")
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The revocation status lists; written only by ``diplomas.services.diploma_revoke``."""
+
+    list_display = ("number", "modified_at")
+    exclude = ("bits",)
 
 
 @admin.register(EnrollmentCertificate)

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.models import TimeStampedModel
 
+# What a diploma's page and its credential show of its enrollment, fetched with it in one query.
+PAGE_RELATED = ("student", "track", "cohort__host", "cohort__partner", "cohort__agreement__facilitator")
+
 
 def new_verification_code() -> str:
     # 24 random bytes = 192 bits, 32 URL-safe characters.
@@ -97,6 +100,8 @@ class Diploma(TimeStampedModel):
     )
     pdf = models.FileField(_("PDF file"), upload_to="diplomas/%Y/", blank=True, editable=False)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, editable=False)
+    # The Open Badges 3.0 credential as issued (a compact JWS, diplomas.credentials), embedded in the PDF too.
+    credential = models.TextField(_("verifiable credential"), blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -160,6 +165,22 @@ class Diploma(TimeStampedModel):
         address the PDF prints in its QR code, and the one the API, the portal, the personal-data export and the
         webhook payloads give. The one place that builds it."""
         return f"{settings.MOBILITY_PUBLIC_URL.rstrip('/')}/verify/{self.verification_code}/"
+
+
+class StatusList(models.Model):
+    """One Bitstring Status List of revocations (``diplomas.credentials.status``): a diploma's bit is set when it is
+    revoked, in the same transaction; the app serves the list as a signed credential."""
+
+    number = models.PositiveIntegerField(_("list number"), unique=True)
+    bits = models.BinaryField(_("bits"), default=b"", editable=False)
+    modified_at = models.DateTimeField(_("modified at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+
+    def __str__(self):
+        return f"{_('status list')} {self.number}"
 
 
 class DiplomaNumberCounter(models.Model):

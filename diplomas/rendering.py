@@ -30,6 +30,8 @@ from django.template.loader import get_template, render_to_string, select_templa
 from django.utils import timezone, translation
 
 from diplomas import fonts, pdf_internals
+from diplomas.credentials.embedding import credential_attachments
+from diplomas.models import PAGE_RELATED
 from diplomas.wording import completing_ru, date_en, date_ru, date_zh
 from students.models import Enrollment
 from students.progress import progress_for
@@ -39,13 +41,7 @@ if TYPE_CHECKING:
 
 
 # Related rows the page shows, fetched with the enrollment in one query.
-ENROLLMENT_RELATED = (
-    "student",
-    "track",
-    "cohort__host",
-    "cohort__partner",
-    "cohort__agreement__facilitator",
-)
+ENROLLMENT_RELATED = PAGE_RELATED
 
 _font_config = None
 _font_config_lock = threading.Lock()
@@ -182,8 +178,11 @@ def _render_template(template: str, context: dict, layer: str, slots=()) -> str:
         return render_to_string(template, {**context, "layer": layer, "slots": slots})
 
 
-def render_diploma_pdf(diploma) -> bytes:
-    """The diploma as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets.
+def render_diploma_pdf(diploma, *, credential: bytes = b"") -> bytes:
+    """The diploma as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets, with the
+    diploma's verifiable credential (``credential``, its JSON file: ``diplomas.credentials.documents.enveloped_bytes``)
+    embedded as an associated file when given: ``credential.json``, its relationship to the page "Alternative"
+    (PDF/A-3, ISO 19005-3; ISO 32000-2 7.11.3: the same content for machines).
 
     Drawn in layers when the design allows it: the static layer (everything but the student's slots and the issue
     block) is laid out once per process for each distinct static page and kept (``static_layer``); this diploma's
@@ -194,20 +193,23 @@ def render_diploma_pdf(diploma) -> bytes:
     enrollment = _enrollment(diploma)
     template = _template_for(enrollment)
     context = diploma_context(diploma, enrollment)
+    attachments = credential_attachments(credential, diploma.issued_at)
     static = static_layer(template, _render_template(template, context, "static"), _slots_needed(context))
     if static is not None:
-        pdf = static.under(_render_template(template, context, "variable", static.slots))
+        pdf = static.under(_render_template(template, context, "variable", static.slots), attachments)
         if pdf is not None:
             return pdf
-    return html_to_pdf(_render_template(template, context, "page"))
+    return html_to_pdf(_render_template(template, context, "page"), attachments=attachments)
 
 
-def html_to_pdf(html: str, *, pdf_variant: str | None | bool = True, stylesheet_name: str = STYLESHEET) -> bytes:
+def html_to_pdf(
+    html: str, *, pdf_variant: str | None | bool = True, stylesheet_name: str = STYLESHEET, attachments=()
+) -> bytes:
     """WeasyPrint with the shared font configuration and stylesheet (the diploma's, or ``stylesheet_name``);
     ``pdf_variant=True`` means the configured variant, ``None`` plain PDF (the benches' "bare" render of the same
-    page)."""
+    page); ``attachments`` are WeasyPrint ``Attachment``s embedded in the file."""
     variant = _variant(pdf_variant)
-    return _write(_layout(html, variant, stylesheet_name), variant)
+    return _write(_layout(html, variant, stylesheet_name), variant, attachments)
 
 
 def _variant(pdf_variant: str | None | bool) -> str | None:
@@ -222,8 +224,10 @@ def _layout(html: str, variant: str | None, stylesheet_name: str = STYLESHEET):
     )
 
 
-def _write(document, variant: str | None) -> bytes:
-    return document.write_pdf(pdf_variant=variant, finisher=compress_streams_once if variant else None)
+def _write(document, variant: str | None, attachments=()) -> bytes:
+    return document.write_pdf(
+        pdf_variant=variant, finisher=compress_streams_once if variant else None, attachments=list(attachments)
+    )
 
 
 # --- layers --------------------------------------------------------------------------------------------------------
@@ -264,9 +268,9 @@ class StaticLayer:
     pdf: object  # pikepdf.Pdf, kept open for ``form``
     slots: tuple[Slot, ...]
 
-    def under(self, variable_html: str) -> bytes | None:
-        """The variable layer of ``variable_html`` as PDF/A with this layer beneath it; None when a slot's content
-        outgrew its place (the caller then renders the whole page)."""
+    def under(self, variable_html: str, attachments=()) -> bytes | None:
+        """The variable layer of ``variable_html`` as PDF/A with this layer beneath it, ``attachments`` embedded;
+        None when a slot's content outgrew its place (the caller then renders the whole page)."""
         import pikepdf
 
         variant = _variant(True)
@@ -278,7 +282,7 @@ class StaticLayer:
             placed = measured.get(slot.name)
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
                 return None
-        variable = _write(document, variant)
+        variable = _write(document, variant, attachments)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
             # rect=None: the whole page (pikepdf's default, which its .pyi does not declare).

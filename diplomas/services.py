@@ -25,6 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diplomas.credentials.documents import diploma_credential_token, enveloped_bytes
+from diplomas.credentials.status import status_bit_set
 from diplomas.events import diploma_event
 from diplomas.notifications import diploma_issued_notify
 from diplomas.staff_notifications import render_failed_notify
@@ -36,7 +38,7 @@ from mobility.foundation.webhooks.services import webhooks_emit_many
 from students.models import Enrollment
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
-from .models import Diploma, DiplomaBatch, DiplomaNumberCounter
+from .models import PAGE_RELATED, Diploma, DiplomaBatch, DiplomaNumberCounter
 
 logger = logging.getLogger(__name__)
 
@@ -204,12 +206,20 @@ def next_number(*, year: int, counter, numbered, number_format: str) -> str:
     return number
 
 
+def _credential(diploma: Diploma) -> str:
+    """The diploma's verifiable credential (a compact JWS), its enrollment loaded with what the page shows too and
+    kept on the diploma, so the render that follows reads no row again."""
+    diploma.enrollment = Enrollment.objects.select_related(*PAGE_RELATED).get(pk=diploma.enrollment_id)
+    return diploma_credential_token(diploma, diploma.enrollment)
+
+
 def _render_and_sign(diploma: Diploma) -> bytes:
+    """The signed PDF, with the diploma's credential (``diploma.credential``) embedded."""
     # Imported here: the renderer loads WeasyPrint and pyHanko, which the web process rarely needs.
     from .rendering import render_diploma_pdf
     from .signing import sign_pdf
 
-    return sign_pdf(render_diploma_pdf(diploma))
+    return sign_pdf(render_diploma_pdf(diploma, credential=enveloped_bytes(diploma.credential)))
 
 
 def diploma_storage_name(diploma: Diploma) -> str:
@@ -250,6 +260,7 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         if old_status != S.RENDERING or "number" in changes:
             audit_record(actor=None, obj=diploma, action="diploma.render", changes=changes)
 
+    diploma.credential = credential = _credential(diploma)
     pdf = _render_and_sign(diploma)
     digest = hashlib.sha256(pdf).hexdigest()
 
@@ -265,9 +276,10 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         # Saved through the storage, not FieldFile.save, which would prefix upload_to once more.
         diploma.pdf.name = storage.save(name, ContentFile(pdf))
         diploma.sha256 = digest
+        diploma.credential = credential
         diploma.status = S.ISSUED
         diploma.failure_reason = ""
-        diploma.save(update_fields=["pdf", "sha256", "status", "failure_reason", "modified_at"])
+        diploma.save(update_fields=["pdf", "sha256", "credential", "status", "failure_reason", "modified_at"])
         audit_record(
             actor=None,
             obj=diploma,
@@ -361,6 +373,7 @@ def diploma_revoke(*, diploma: Diploma, by, reason: str) -> Diploma:
         diploma.revoked_at = timezone.now()
         diploma.revoked_reason = reason
         diploma.save(update_fields=["status", "revoked_at", "revoked_reason", "modified_at"])
+        status_bit_set(diploma_id=diploma.pk)  # the credential's status list says so from now on
         audit_record(
             actor=by, obj=diploma, action="diploma.revoke", changes={"status": (S.ISSUED, S.REVOKED)}, reason=reason
         )

@@ -16,6 +16,8 @@ import io
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,10 +200,8 @@ def generate_demo_pair(*, key_path: Path, cert_path: Path) -> None:
     A file lock next to the key keeps two workers starting together from writing a key and a certificate that do not
     belong together.
     """
-    key_path.parent.mkdir(parents=True, exist_ok=True)
     cert_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(key_path.parent / ".generate.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with demo_files_lock(key_path.parent):
         if key_path.exists() and cert_path.exists():
             return
         private_key = ec.generate_private_key(ec.SECP256R1())
@@ -240,7 +240,7 @@ def generate_demo_pair(*, key_path: Path, cert_path: Path) -> None:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
             .sign(private_key, hashes.SHA256())
         )
-        _write_private(
+        write_private(
             key_path,
             private_key.private_bytes(
                 serialization.Encoding.PEM,
@@ -252,7 +252,18 @@ def generate_demo_pair(*, key_path: Path, cert_path: Path) -> None:
         logger.warning("Generated a self-signed demo signing certificate at %s", cert_path)
 
 
-def _write_private(path: Path, data: bytes) -> None:
+@contextmanager
+def demo_files_lock(directory: Path) -> Iterator[None]:
+    """Hold a file lock in ``directory`` (created if missing) while demo keys are written there, so two workers
+    starting together never write a key and a certificate that do not belong together."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".generate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a private key readable by its owner only."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)

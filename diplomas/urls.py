@@ -12,6 +12,11 @@ urlpatterns = [
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("verify/<str:code>/name/", views.VerifyNameView.as_view(), name="verify-name"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
+    path(
+        "diplomas/<int:pk>/credential.json",
+        views.DiplomaDownloadView.as_view(kind="credential"),
+        name="diploma-credential",
+    ),
     path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
     path("diplomas/<int:pk>/revoke/", views.DiplomaReasonView.as_view(action="revoke"), name="diploma-revoke"),
     path("diplomas/<int:pk>/reissue/", views.DiplomaReasonView.as_view(action="reissue"), name="diploma-reissue"),

@@ -6,6 +6,8 @@ Views stay thin: a form validates, a selector reads or one service writes; refus
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -28,6 +30,7 @@ from students.public_names import name_matches
 from students.selectors import enrollments_for_action
 
 from . import selectors, services
+from .credentials.documents import enveloped_bytes
 from .forms import DiplomaReasonForm, NameCheckForm, PdfCheckForm
 from .models import Diploma
 
@@ -173,9 +176,37 @@ class DiplomaReasonView(DiplomaActionMixin, View):
 # --- the file ------------------------------------------------------------------------------------------------------
 
 
+def diploma_file_response(diploma: Diploma, kind: str = "pdf") -> FileResponse:
+    """An issued diploma's file as a private attachment, never cached: the signed PDF (``kind="pdf"``) or its
+    verifiable credential's JSON (``"credential"``, the same bytes the PDF embeds). ``Http404`` when the diploma has
+    no such file (a diploma issued before credentials existed has no credential)."""
+    if kind == "credential":
+        if not diploma.credential:
+            raise Http404
+        response = FileResponse(
+            io.BytesIO(enveloped_bytes(diploma.credential)),
+            as_attachment=True,
+            filename=f"{diploma.number}.credential.json",
+            content_type="application/json",
+        )
+    else:
+        try:
+            handle = diploma.pdf.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class DiplomaDownloadView(View):
-    """The PDF, as an attachment, to staff, the student themself (and, through the API, their partner); 404 to
-    everyone else logged in, the login page to anonymous visitors. Never a public media URL, never cached."""
+    """The PDF (or, with ``kind="credential"``, the credential's JSON), as an attachment, to staff, the student
+    themself (and, through the API, their partner); 404 to everyone else logged in, the login page to anonymous
+    visitors. Never a public media URL, never cached."""
+
+    kind = "pdf"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -185,14 +216,9 @@ class DiplomaDownloadView(View):
     def get(self, request, pk):
         try:
             diploma = selectors.diploma_for_download(viewer=request.user, pk=pk)
-            handle = diploma.pdf.open("rb")
-        except (Diploma.DoesNotExist, FileNotFoundError):
+        except Diploma.DoesNotExist:
             raise Http404 from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return diploma_file_response(diploma, self.kind)
 
 
 # --- public verification -------------------------------------------------------------------------------------------

@@ -381,8 +381,7 @@ DIPLOMA_NUMBER_FORMAT = env.str("DIPLOMA_NUMBER_FORMAT", default="STK-IAM-{year}
 CERTIFICATE_NUMBER_FORMAT = env.str("CERTIFICATE_NUMBER_FORMAT", default="STK-IAM-S-{year}-{seq:05d}")
 
 # --- diplomas ----------------------------------------------------------------------------------------------------
-# Who signs the diploma, printed under the signature lines (ru and en; name_zh/title_zh are optional). A Python
-# setting, not an environment variable: override it in a local settings module. The defaults are demo values.
+# Who signs the diploma (ru and en; title_zh optional): a Python setting, demo values; override in local settings.
 DIPLOMA_SIGNATORIES = [
     {
         "name_ru": "И. И. Иванов",
@@ -399,8 +398,7 @@ DIPLOMA_SIGNATORIES = [
         "title_zh": "国际合作中心主任",
     },
 ]
-# Who signs the office's papers (grade sheets, certificates of study, rosters: diplomas.papers) as its head; the same
-# keys as a diploma signatory's. A Python setting, like DIPLOMA_SIGNATORIES.
+# Who signs the office's papers (diplomas.papers) as its head; the same keys, a Python setting too.
 PAPERS_SIGNATORY = DIPLOMA_SIGNATORIES[-1]
 # The institution's signing key and certificate (PEM). Missing files are generated (a self-signed ECDSA P-256 pair)
 # on first use only when DIPLOMA_SIGNING_DEMO is on, which it is by default with DJANGO_DEBUG=1 and never otherwise.
@@ -408,6 +406,10 @@ DIPLOMA_SIGNING_KEY = env.path("DIPLOMA_SIGNING_KEY", default=BASE_DIR / "var" /
 DIPLOMA_SIGNING_CERT = env.path("DIPLOMA_SIGNING_CERT", default=BASE_DIR / "var" / "signing" / "diploma-cert.pem")
 DIPLOMA_SIGNING_KEY_PASSPHRASE = env.str("DIPLOMA_SIGNING_KEY_PASSPHRASE", default="")
 DIPLOMA_SIGNING_DEMO = env.bool("DIPLOMA_SIGNING_DEMO", default=DEBUG)
+# The credentials' Ed25519 key (PEM; generated for the demo like the pair above) and their issuer, by default the
+# did:web of MOBILITY_PUBLIC_URL, whose DID document the app serves (diplomas/credentials, docs/credentials.md).
+CREDENTIAL_SIGNING_KEY = env.path("CREDENTIAL_SIGNING_KEY", default=BASE_DIR / "var" / "signing" / "credential-key.pem")
+CREDENTIAL_ISSUER_DID = env.str("CREDENTIAL_ISSUER_DID", default="")
 # PDF/A flavour WeasyPrint writes (an archival format; "pdf/a-3b" allows the signature's incremental update).
 DIPLOMA_PDF_VARIANT = env.str("DIPLOMA_PDF_VARIANT", default="pdf/a-3b")
 # Where the compact diploma font (diplomas/fonts.py, built from Noto Sans CJK SC at setup) is cached.
@@ -419,10 +421,8 @@ DIPLOMA_RENDER_RETRY_BACKOFF = env.int("DIPLOMA_RENDER_RETRY_BACKOFF", default=2
 DIPLOMA_MAX_ATTEMPTS = env.int("DIPLOMA_MAX_ATTEMPTS", default=8)
 # The sweeper re-sends diplomas left in "requested" or "rendering" for longer than this.
 DIPLOMA_STUCK_AFTER_SECONDS = env.int("DIPLOMA_STUCK_AFTER_SECONDS", default=10 * 60)
-# Requests per minute and client address to the public verification page (429 beyond; counted in the default
-# cache by django-ratelimit, so configure a shared cache when several processes serve the site). django_ratelimit is
-# used as a library, not an installed app: its system check calls the default per-process cache an error, which is
-# right for production only, where docs/deployment.md sets CACHE_URL.
+# Requests per minute and client address to the public verification page (429 beyond; django-ratelimit counts in the
+# default cache: a shared one, CACHE_URL, when several processes serve the site; docs/deployment.md).
 DIPLOMA_VERIFY_RATE_LIMIT = env.int("DIPLOMA_VERIFY_RATE_LIMIT", default=30)
 # Name checks on the verification page per address, django-ratelimit's count/period: few, so initials are not guessed.
 DIPLOMA_NAME_CHECK_RATE_LIMIT = env.str("DIPLOMA_NAME_CHECK_RATE_LIMIT", default="10/h")

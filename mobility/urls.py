@@ -43,6 +43,8 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("mobility.webhook_urls")),
     path("", include("diplomas.urls")),
+    # The credentials' issuer: its DID document and the revocation status lists (diplomas/credentials).
+    path("", include("diplomas.credentials.urls")),
     path("reports/", include("mobility.reports.urls")),
     path("api-keys/", include("mobility.api_key_urls")),
     path("notifications/", include("mobility.foundation.notifications.urls")),

@@ -10,6 +10,9 @@ from ..models import Diploma
 class DiplomaSerializer(serializers.ModelSerializer):
     student = serializers.IntegerField(source="enrollment.student_id", read_only=True)
     pdf_url = serializers.SerializerMethodField(help_text="The signed PDF (API); null until the diploma is issued.")
+    credential_url = serializers.SerializerMethodField(
+        help_text="The verifiable credential (API, JSON); null until the diploma is issued with one."
+    )
     verification_url = serializers.SerializerMethodField(
         help_text="The public verification page (the QR code's target); null until the diploma is issued."
     )
@@ -28,6 +31,7 @@ class DiplomaSerializer(serializers.ModelSerializer):
             "revoked_at",
             "revoked_reason",
             "pdf_url",
+            "credential_url",
             "verification_url",
             "modified_at",
         ]
@@ -38,6 +42,12 @@ class DiplomaSerializer(serializers.ModelSerializer):
         if diploma.status != Diploma.Status.ISSUED:
             return None
         return reverse("api:diploma-pdf", args=[diploma.pk])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_credential_url(self, diploma) -> str | None:
+        if diploma.status != Diploma.Status.ISSUED or not diploma.credential:
+            return None
+        return reverse("api:diploma-credential", args=[diploma.pk])
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_verification_url(self, diploma) -> str | None:

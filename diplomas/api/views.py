@@ -1,6 +1,6 @@
 """Partner API over diplomas: the list and one diploma, the signed PDF of an issued one, and the lookup by number."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,6 +15,7 @@ from students.api.transfers import TransferReadMixin, api_read_record
 from students.consent.models import Category
 
 from .. import selectors
+from ..credentials.documents import enveloped_bytes
 from ..models import Diploma
 from .serializers import DiplomaLookupSerializer, DiplomaSerializer
 
@@ -88,6 +89,42 @@ class DiplomaViewSet(TransferReadMixin, viewsets.ReadOnlyModelViewSet):
             categories=[Category.NAMES],
         )
         return response
+
+    @extend_schema(
+        summary="The verifiable credential of an issued diploma",
+        description=(
+            "The diploma's Open Badges 3.0 credential (W3C VC Data Model 2.0) secured with VC-JOSE: a JSON "
+            "EnvelopedVerifiableCredential whose id is data:application/vc+jwt,<compact JWS>. The same file is "
+            "embedded in the diploma's PDF (credential.json). Verify the JWS with the issuer's key from its DID "
+            "document (/.well-known/did.json) and the status list it names; guide: docs/credentials.md."
+        ),
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="The enveloped credential."),
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, ordering_fields=[], pagination_class=None)
+    def credential(self, request, pk=None):
+        try:
+            diploma = (
+                selectors.diplomas_visible_to(viewer=api_viewer(request))
+                .select_related("enrollment")
+                .get(pk=pk, status=Diploma.Status.ISSUED)
+            )
+        except (Diploma.DoesNotExist, ValueError):
+            raise exceptions.NotFound() from None
+        if not diploma.credential:
+            raise exceptions.NotFound(_("This diploma was issued before credentials existed and has none."))
+        api_read_record(
+            request,
+            rows=[{"student": diploma.enrollment.student_id, "diploma": diploma.pk}],
+            categories=[Category.NAMES],
+        )
+        return HttpResponse(enveloped_bytes(diploma.credential), content_type="application/json")
 
     @extend_schema(
         summary="Verify a diploma by its number",

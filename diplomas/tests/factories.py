@@ -9,6 +9,8 @@ from students.tests.factories import EnrollmentFactory
 
 # What the fake renderer (``fake_render`` in conftest.py) returns instead of a rendered, signed PDF.
 FAKE_PDF = b"%PDF-1.7 fake diploma\n%%EOF\n"
+# A stored diploma's credential as the factory writes it: a JWS's shape, signed by no one.
+FAKE_CREDENTIAL = "eyJhbGciOiJFZERTQSIsInR5cCI6InZjK2p3dCJ9.eyJmYWtlIjp0cnVlfQ.ZmFrZSBzaWduYXR1cmU"
 
 S = Diploma.Status
 # The states in which the render task has given the diploma its number and date (phase 1 of diploma_render), and
@@ -42,6 +44,7 @@ class DiplomaFactory(factory.django.DjangoModelFactory):
     issued_at = factory.LazyAttribute(_if(NUMBERED, lambda o: o.requested_at))
     pdf = factory.LazyAttribute(lambda o: ContentFile(FAKE_PDF, name=f"{o.number}.pdf") if o.status in STORED else "")
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(FAKE_PDF).hexdigest() if o.status in STORED else "")
+    credential = factory.LazyAttribute(lambda o: FAKE_CREDENTIAL if o.status in STORED else "")
     failure_reason = factory.LazyAttribute(lambda o: "Test: the renderer failed" if o.status == S.FAILED else "")
     revoked_at = factory.LazyAttribute(_if((S.REVOKED,), lambda o: o.issued_at))
     revoked_reason = factory.LazyAttribute(lambda o: "Test: revoked" if o.status == S.REVOKED else "")

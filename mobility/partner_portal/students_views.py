@@ -6,11 +6,12 @@ the portal follows progress, it does not need them."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 
 from diplomas.models import Diploma
 from diplomas.selectors import diploma_for_download
+from diplomas.views import diploma_file_response
 from mobility.foundation.transfers.models import Transfer
 from mobility.foundation.transfers.services import transfer_record
 from programs.selectors import cohorts_visible_to
@@ -150,19 +151,18 @@ _VERIFIABLE = (Diploma.Status.ISSUED, Diploma.Status.REVOKED)
 
 
 class DiplomaDownloadView(PartnerView):
-    """An issued diploma's PDF of one of the college's students, as an attachment (``diploma_for_download``: any
-    other id, or a diploma not issued, answers 404). Never cached."""
+    """An issued diploma's PDF (or, with ``kind="credential"``, its credential's JSON) of one of the college's
+    students, as an attachment (``diploma_for_download``: any other id, or a diploma not issued, answers 404). Never
+    cached."""
+
+    kind = "pdf"
 
     def get(self, request, pk):
         try:
             diploma = diploma_for_download(viewer=request.user, pk=pk)
-            handle = diploma.pdf.open("rb")
-        except (Diploma.DoesNotExist, FileNotFoundError):
+        except Diploma.DoesNotExist:
             raise Http404 from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=f"{diploma.number}.pdf", content_type="application/pdf"
-        )
-        response["Cache-Control"] = "private, no-store"
+        response = diploma_file_response(diploma, self.kind)
         # The diploma (with the holder's names) goes to the college: Russia → China, in the register of transfers.
         transfer_record(
             direction=Transfer.Direction.TO_PARTNER,

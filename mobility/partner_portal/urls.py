@@ -20,6 +20,11 @@ urlpatterns = [
     path("students/", students_views.StudentListView.as_view(), name="students"),
     path("students/<int:pk>/", students_views.StudentDetailView.as_view(), name="student"),
     path("diplomas/<int:pk>/pdf/", students_views.DiplomaDownloadView.as_view(), name="diploma-pdf"),
+    path(
+        "diplomas/<int:pk>/credential.json",
+        students_views.DiplomaDownloadView.as_view(kind="credential"),
+        name="diploma-credential",
+    ),
     # The college's own API keys and webhooks (keys.py).
     path("api-keys/", keys.APIKeyListView.as_view(), name="api-keys"),
     path("api-keys/new/", keys.APIKeyCreateView.as_view(), name="api-key-create"),

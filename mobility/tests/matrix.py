@@ -29,6 +29,7 @@ VALUES = {
     "token": "set-password",
     "upload": "00000000-0000-4000-8000-000000000000",
     "purpose": "processing",  # a consent's purpose (the portal's /portal/my-consents/<purpose>/)
+    "number": 0,  # a revocation status list (/credentials/status/<number>)
 }
 
 # The path segment before an id → the kind of object it names (a key of the world's ``objects``).

@@ -33,6 +33,10 @@ PUBLIC = {
     "password_reset_complete",
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
     "verify-name",  # its check of a typed name (diplomas/tests/test_verification_consent.py)
+    # The credentials' issuer: its DID document and revocation lists (diplomas/tests/test_credentials.py).
+    "did-document",
+    "did-document-path",
+    "status-list",
     # A student's one-time link to set a password (students/account_views.py, tested in students/tests/).
     "invitation-accept",
     # A member's of the partnership (mobility/people_views.py, tested in mobility/tests/test_people_pages.py).

@@ -125,6 +125,10 @@ PAGES: dict[str, Rule] = {
     # checked absent as on any page; the name check is a POST (a GET goes back to the page).
     "diplomas:verify": PUBLIC,
     "diplomas:verify-name": PUBLIC.but(ok=302),
+    # The credentials' issuer (diplomas/credentials): its DID document and the revocation lists name no one.
+    "credentials:did-document": PUBLIC,
+    "credentials:did-document-path": PUBLIC,
+    "credentials:status-list": PUBLIC,
     # The partnership's people's first pages (skeletons: what they list is the selectors' business).
     "partner:home": PARTNER,
     "facilitator:home": FACILITATOR,
@@ -136,6 +140,7 @@ PAGES: dict[str, Rule] = {
     "partner:students": PARTNER,
     "partner:student": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
     "partner:diploma-pdf": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
+    "partner:diploma-credential": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
     # Nominating and importing: coordinators only (observers are refused the pages too).
     "partner:nominate": PARTNER.but(roles={"observer-a": 403}),
     "partner:transliterate": PARTNER.but(roles={"observer-a": 403}),
@@ -182,6 +187,13 @@ PAGES: dict[str, Rule] = {
     "portal:consent-purpose": STUDENT,
     # A diploma's PDF: the office, the partners' and the students' own; the facilitator and teachers see none.
     "diplomas:diploma-pdf": STAFF.but(
+        own_a=("coordinator-a", "observer-a", "student"),
+        own_b=("coordinator-b", "other-student"),
+        roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
+        post=(),
+    ),
+    # Its verifiable credential (the JSON the PDF embeds): the same people.
+    "diplomas:diploma-credential": STAFF.but(
         own_a=("coordinator-a", "observer-a", "student"),
         own_b=("coordinator-b", "other-student"),
         roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),

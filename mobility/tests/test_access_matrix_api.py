@@ -87,6 +87,7 @@ OPERATIONS: dict[str, Op] = {
     "diplomas_list": LIST("diploma"),
     "diplomas_retrieve": Op(),
     "diplomas_pdf_retrieve": Op(),
+    "diplomas_credential_retrieve": Op(),
     "diplomas_lookup_retrieve": Op(),  # ?number= of another's diploma: 404
     "webhook_endpoints_list": LIST("webhook"),
     "webhook_endpoints_create": Op(201, other=400),

@@ -27,6 +27,7 @@ from diplomas.models import (
     DiplomaBatch,
     DiplomaNumberCounter,
     EnrollmentCertificate,
+    StatusList,
 )
 from diplomas.tests.factories import DiplomaFactory
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
@@ -117,6 +118,7 @@ def row_of_every_model(admin_user):
     batch = DiplomaBatch.objects.create(cohort=cohort, requested_by=admin_user)
     DiplomaFactory(enrollment=enrollment, batch=batch, requested_by=admin_user)
     DiplomaNumberCounter.objects.create(year=2026, last=1)
+    StatusList.objects.create(number=0, bits=bytes(16))
     EnrollmentCertificate.objects.create(enrollment=enrollment, number="STK-IAM-S-2026-00001", sha256="0" * 64)
     CertificateNumberCounter.objects.create(year=2026, last=1)
     DiplomaArchive.objects.create(cohort=cohort, requested_by=admin_user, total=1)

@@ -72,6 +72,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("diploma-list", "get"): Row(200, other=200, scoped=True),
     ("diploma-detail", "get"): Row(200, other=404),
     ("diploma-pdf", "get"): Row(200, other=404),
+    ("diploma-credential", "get"): Row(200, other=404),
     ("diploma-lookup", "get"): Row(200, other=404),
     ("webhook-endpoint-list", "get"): Row(200, other=200, scoped=True),
     ("webhook-endpoint-list", "post"): Row(201, other=400),  # B registering one for A: "does not exist"

@@ -44,6 +44,7 @@ NOT_PAGES = {
     # files
     "agreement-document": "a file (the fixture's agreement has none: 404)",
     "diploma-pdf": "a file (the fixture's diploma has none: 404)",
+    "diploma-credential": "JSON (a diploma's verifiable credential)",
     "export-json": "JSON",
     "student-export": "CSV",
     "export": "CSV (diplomas:export, the register's)",
