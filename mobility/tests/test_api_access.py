@@ -20,6 +20,7 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from diplomas import services as diploma_services
+from diplomas.transcripts import services as transcript_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
 from mobility.foundation.access import OFFICE
@@ -139,7 +140,10 @@ def test_every_api_endpoint_and_method_has_a_row():
 def _partner_rows(code: str) -> dict:
     college = InstitutionFactory(code=code)
     enrollment = EnrollmentFactory(completed=True, cohort=CohortFactory(partner=college))
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
+    with (
+        mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
+    ):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
         diploma = diploma_services.diploma_issue(diploma_id=diploma.pk)
     assert diploma.status == Diploma.Status.ISSUED
