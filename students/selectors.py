@@ -248,6 +248,7 @@ def student_get(*, viewer, pk) -> Student:
             "results", queryset=ModuleResult.objects.select_related("module").order_by("module__order", "attempt")
         ),
         "diplomas",
+        "transcripts",
     )
     return (
         student_list(viewer=viewer)
@@ -423,7 +424,7 @@ def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
             viewer=viewer,
             path="student__",
         )
-        .prefetch_related(diplomas)
+        .prefetch_related(diplomas, "transcripts")
         .order_by("-applied_on", "-id")
     )
 
