@@ -10,9 +10,7 @@ urlpatterns = [
     path("diplomas/", register_views.DiplomaRegisterView.as_view(), name="register"),
     re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
     path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
-    path(
-        "verify/transcript/<str:code>/", transcript_views.TranscriptVerifyView.as_view(), name="verify-transcript"
-    ),
+    path("verify/transcript/<str:code>/", transcript_views.TranscriptVerifyView.as_view(), name="verify-transcript"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("verify/<str:code>/name/", views.VerifyNameView.as_view(), name="verify-name"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),

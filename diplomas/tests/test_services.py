@@ -22,7 +22,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from diplomas import services
-from diplomas.transcripts import services as transcript_services
 from diplomas.models import Diploma, DiplomaBatch, DiplomaNumberCounter
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
@@ -460,10 +459,7 @@ def test_a_chunk_goes_on_past_a_refused_and_a_crashing_diploma(office):
             raise OSError("disk full")  # once: the single-diploma task's retry succeeds
         return FAKE_PDF
 
-    with (
-        mock.patch.object(services, "_render_and_sign", side_effect=render),
-        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
-    ):
+    with mock.patch.object(services, "_render_and_sign", side_effect=render):
         render_diplomas.apply(args=([by_enrollment[refused.pk], by_enrollment[crashing.pk], by_enrollment[fine.pk]],))
     statuses = dict(Diploma.objects.values_list("enrollment_id", "status"))
     assert statuses[refused.pk] == S.FAILED and calls[refused.pk] == 1  # refusals are not retried

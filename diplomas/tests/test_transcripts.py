@@ -66,10 +66,32 @@ def enrollment():
             order=order,
         )
     day = datetime.date(2026, 6, 1)
-    ModuleResultFactory(enrollment=enrollment, module=modules["MECH-01"], attempt=1, score=40, grade=G.UNSATISFACTORY, assessed_on=day)
-    ModuleResultFactory(enrollment=enrollment, module=modules["MECH-01"], attempt=2, score=92, grade=G.EXCELLENT, assessed_on=datetime.date(2026, 6, 20))
-    ModuleResultFactory(enrollment=enrollment, module=modules["MECH-02"], score=None, grade=G.PASS, assessed_on=day, source=ModuleResult.Source.TRANSFER)
-    ModuleResultFactory(enrollment=enrollment, module=modules["MECH-03"], score=77.5, grade=G.GOOD, assessed_on=datetime.date(2026, 7, 2))
+    ModuleResultFactory(
+        enrollment=enrollment, module=modules["MECH-01"], attempt=1, score=40, grade=G.UNSATISFACTORY, assessed_on=day
+    )
+    ModuleResultFactory(
+        enrollment=enrollment,
+        module=modules["MECH-01"],
+        attempt=2,
+        score=92,
+        grade=G.EXCELLENT,
+        assessed_on=datetime.date(2026, 6, 20),
+    )
+    ModuleResultFactory(
+        enrollment=enrollment,
+        module=modules["MECH-02"],
+        score=None,
+        grade=G.PASS,
+        assessed_on=day,
+        source=ModuleResult.Source.TRANSFER,
+    )
+    ModuleResultFactory(
+        enrollment=enrollment,
+        module=modules["MECH-03"],
+        score=77.5,
+        grade=G.GOOD,
+        assessed_on=datetime.date(2026, 7, 2),
+    )
     return enrollment
 
 
@@ -95,7 +117,9 @@ def _text(tmp_path, pdf: bytes, name: str = "transcript") -> str:
 
 @needs_poppler
 @time_machine.travel(NEW_YEARS_EVE, tick=False)
-def test_a_transcript_alone_lists_every_module_grade_and_name_and_is_a_signed_pdf_a(tmp_path, enrollment, demo_keys, settings):
+def test_a_transcript_alone_lists_every_module_grade_and_name_and_is_a_signed_pdf_a(
+    tmp_path, enrollment, demo_keys, settings
+):
     settings.TRANSCRIPT_NUMBER_FORMAT = "T-{year}-{seq:03d}"
     transcript = transcript_services.transcript_issue(enrollment=enrollment, by=None)
     assert transcript.number == "T-2027-001"  # Moscow is in 2027 already
@@ -154,7 +178,9 @@ def test_a_transcript_alone_lists_every_module_grade_and_name_and_is_a_signed_pd
 @needs_poppler
 def test_a_long_transcript_runs_over_pages_and_keeps_every_module(tmp_path, enrollment, demo_keys):
     for n in range(40):
-        module = ModuleFactory(track=enrollment.track, code=f"EXTRA-{n:02d}", title_en=f"Elective {n:02d}", order=100 + n)
+        module = ModuleFactory(
+            track=enrollment.track, code=f"EXTRA-{n:02d}", title_en=f"Elective {n:02d}", order=100 + n
+        )
         ModuleResultFactory(enrollment=enrollment, module=module, score=60 + n % 40, grade=G.SATISFACTORY)
     transcript = transcript_services.transcript_issue(enrollment=enrollment, by=None)
     pdf = transcript.pdf.read()

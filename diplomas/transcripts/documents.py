@@ -45,7 +45,11 @@ def in_three(label) -> dict[str, str]:
 
 def _scale(track) -> list[dict]:
     """The track's grading scale: each grade in three languages with the scores it takes."""
-    pass_, good, excellent = (score_text(track.pass_score), score_text(track.good_score), score_text(track.excellent_score))
+    pass_, good, excellent = (
+        score_text(track.pass_score),
+        score_text(track.good_score),
+        score_text(track.excellent_score),
+    )
     return [
         {"grade": in_three(G.EXCELLENT.label), "scores": f"≥ {excellent}"},
         {"grade": in_three(G.GOOD.label), "scores": f"≥ {good}"},

@@ -86,7 +86,7 @@ class Transcript(TimeStampedModel):
 
     @property
     def status(self) -> str:
-        """"revoked" or "issued" (what the verification page and its JSON say)."""
+        """ "revoked" or "issued" (what the verification page and its JSON say)."""
         return "revoked" if self.revoked_at else "issued"
 
     @property

@@ -89,6 +89,8 @@ def transcript_list(*, viewer) -> QuerySet[Transcript]:
 
 def transcript_for_verification(*, code: str) -> Transcript:
     """The public view of a stored transcript by its verification code (``Transcript.DoesNotExist`` otherwise)."""
-    return Transcript.objects.stored().select_related(
-        "enrollment__student", "enrollment__track", "enrollment__cohort__host", "diploma"
-    ).get(verification_code=code)
+    return (
+        Transcript.objects.stored()
+        .select_related("enrollment__student", "enrollment__track", "enrollment__cohort__host", "diploma")
+        .get(verification_code=code)
+    )

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diplomas import signing
 from diplomas.numbering import next_number
 from mobility.foundation.audit import actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
@@ -38,10 +39,7 @@ def _next_number(issued_at) -> str:
 
 def _render_transcript(transcript: Transcript) -> bytes:
     """The signed PDF of the transcript (the tests' ``fake_render`` replaces it)."""
-    # Imported here: signing loads pyHanko, which the web process rarely needs.
-    from diplomas.signing import sign_pdf
-
-    return sign_pdf(documents.render_transcript_pdf(transcript), reason=documents.SIGNATURE_REASON)
+    return signing.sign_pdf(documents.render_transcript_pdf(transcript), reason=documents.SIGNATURE_REASON)
 
 
 def transcript_render(transcript: Transcript) -> bytes:
@@ -82,7 +80,9 @@ def transcript_issue(*, enrollment: Enrollment, by, diploma=None) -> Transcript:
             code="student_erased",
         )
     if not selectors.enrollment_has_results(enrollment=enrollment):
-        raise DomainError(_("This enrollment has no result yet: there is nothing to put on a transcript."), code="no_results")
+        raise DomainError(
+            _("This enrollment has no result yet: there is nothing to put on a transcript."), code="no_results"
+        )
     if diploma is not None and (diploma.enrollment_id != enrollment.pk or diploma.transcripts.exists()):
         raise DomainError(_("This diploma has its transcript already."), code="diploma_has_transcript")
     issued_at = timezone.now()
@@ -134,6 +134,8 @@ def transcripts_revoke_with(*, diploma, by, reason: str) -> list[Transcript]:
         transcript.revoked_at = now
         transcript.revoked_reason = reason
         transcript.save(update_fields=["revoked_at", "revoked_reason", "modified_at"])
-        audit_record(actor=by, obj=transcript, action="transcript.revoke", changes={"revoked": (False, True)}, reason=reason)
+        audit_record(
+            actor=by, obj=transcript, action="transcript.revoke", changes={"revoked": (False, True)}, reason=reason
+        )
         revoked.append(transcript)
     return revoked

@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from diplomas import selectors as diploma_selectors
 from diplomas.views import VerifyView
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
 from students.selectors import enrollments_for_action
-
-from diplomas import selectors as diploma_selectors
 
 from . import selectors, services
 from .models import Transcript

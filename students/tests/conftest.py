@@ -7,9 +7,9 @@ from unittest import mock
 import pytest
 
 from diplomas import services as diploma_services
-from diplomas.transcripts import services as transcript_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
+from diplomas.transcripts import services as transcript_services
 from mobility.foundation.audit import audit_record
 from mobility.foundation.models import WebhookEndpoint
 from mobility.tests.support import make_user

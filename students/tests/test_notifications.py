@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from diplomas import services as diploma_services
-from diplomas.transcripts import services as transcript_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
+from diplomas.transcripts import services as transcript_services
 from mobility.foundation.exceptions import DomainError
 from programs.tests.factories import ModuleFactory
 from students import services
