@@ -61,7 +61,7 @@ def _scale(track) -> list[dict]:
 
 
 def transcript_context(transcript: Transcript, enrollment: Enrollment) -> dict:
-    if not transcript.number or not transcript.issued_at:
+    if not transcript.number or transcript.issued_at is None:
         raise ValueError("A transcript is rendered only after its number and issue date are assigned.")
     student = enrollment.student
     cohort = enrollment.cohort
