@@ -424,14 +424,15 @@ def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
             viewer=viewer,
             path="student__",
         )
-        .prefetch_related(diplomas, "transcripts")
+        .prefetch_related(diplomas)
         .order_by("-applied_on", "-id")
     )
 
 
 def portal_enrollment_get(*, viewer, pk) -> Enrollment:
-    """One of the viewer's own enrollments; ``Enrollment.DoesNotExist`` for any other id (the portal answers 404)."""
-    return portal_enrollments(viewer=viewer).get(pk=pk)
+    """One of the viewer's own enrollments, with its transcripts of records (one query more);
+    ``Enrollment.DoesNotExist`` for any other id (the portal answers 404)."""
+    return portal_enrollments(viewer=viewer).prefetch_related("transcripts").get(pk=pk)
 
 
 def _portal_diplomas() -> QuerySet:
