@@ -15,17 +15,19 @@ import subprocess
 
 import pikepdf
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from diplomas import services, signing
 from diplomas.credentials import keys
 from diplomas.credentials.documents import enveloped_bytes
-from diplomas.credentials.status import LIST_BITS, status_place
+from diplomas.credentials.status import LIST_BITS, bit_is_set, status_place
 from diplomas.models import Diploma, StatusList
 from diplomas.tests.credential_verifier import NotVerified, did_web_path, verify
 from diplomas.tests.factories import DiplomaFactory
 from diplomas.tests.test_rendering import make_diploma, needs_poppler, pdftotext, write_pdf
+from mobility.foundation.models import AuditEntry
 from mobility.foundation.transfers.models import Transfer
 from mobility.tests.support import api_client, make_api_key, make_user
 from programs.tests.factories import InstitutionFactory
@@ -220,3 +222,19 @@ def test_a_diploma_issued_before_credentials_has_no_credential_to_download(crede
     response = api_client(plain).get(f"/api/v1/diplomas/{diploma.pk}/credential/")
     assert response.status_code == 404 and "before credentials existed" in response.json()["message"]
     assert api_client(plain).get(f"/api/v1/diplomas/{diploma.pk}/").json()["credential_url"] is None
+
+
+def test_diplomas_issued_before_credentials_get_theirs_once_and_revoked_ones_their_bit(credential_key, client):
+    old = DiplomaFactory(status=Diploma.Status.ISSUED, credential="")
+    old_revoked = DiplomaFactory(status=Diploma.Status.REVOKED, credential="")
+    out = io.StringIO()
+    call_command("issue_credentials", stdout=out)
+    assert out.getvalue().strip() == "Signed 1 credentials; 1 revoked diplomas in the status lists."
+    old.refresh_from_db()
+    assert verify(old.credential, client).revoked is False
+    number, index = status_place(old_revoked.pk)
+    assert bit_is_set(bytes(StatusList.objects.get(number=number).bits), index)
+    entries = AuditEntry.objects.filter(action="diploma.credential")
+    assert [entry.object_id for entry in entries] == [str(old.pk)]
+    call_command("issue_credentials", stdout=io.StringIO())  # a second run signs nothing again
+    assert entries.count() == 1
