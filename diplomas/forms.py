@@ -40,7 +40,10 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
         self.max_bytes = uploads.pdf_max_bytes()
         mb = {"mb": settings.UPLOAD_MAX_PDF_MB}
         self.fields["pdf"].help_text = (
-            _("The file is compared with the issued diploma (its SHA-256, signature and number) and is not kept. At most %(mb)d MB.")
+            _(
+                "The file is compared with the issued diploma (its SHA-256, signature and number) and is not "
+                "kept. At most %(mb)d MB."
+            )
             % mb
         )
         # data-too-large: the message static/js/diplomas.js shows when it refuses a file before sending it.

@@ -79,7 +79,8 @@ class _Reader:
             return
         fonts: dict[str, _Font] = {}
         font: _Font | None = None
-        for operands, operator in pikepdf.parse_content_stream(container):
+        for instruction in pikepdf.parse_content_stream(container):
+            operands, operator = instruction.operands, instruction.operator
             self.operators += 1
             if self.operators > MAX_OPERATORS:
                 return
@@ -87,7 +88,7 @@ class _Reader:
             if name == "Tf" and resources is not None:
                 key = str(operands[0])
                 if key not in fonts:
-                    candidate = resources.get("/Font", {}).get(key) if "/Font" in resources else None
+                    candidate = resources["/Font"].get(key) if "/Font" in resources else None
                     fonts[key] = _Font(candidate) if candidate is not None else _Font(pikepdf.Dictionary())
                 font = fonts[key]
             elif name in ("Tj", "'", '"', "TJ") and font is not None:

@@ -116,7 +116,7 @@ def diploma_for_paper_check(*, number: str, code: str) -> Diploma | None:
     return Diploma.objects.get(pk=stored[0])
 
 
-# --- an uploaded copy --------------------------------------------------------------------------------------------------
+# --- an uploaded copy ------------------------------------------------------------------------------------------------
 
 
 class Verdict:

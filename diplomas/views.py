@@ -11,7 +11,7 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -265,6 +265,7 @@ def json_answer(payload: dict, *, status: int = 200) -> JsonResponse:
 
 def rate_limited_response(request, wait: int):
     """429 with ``Retry-After``: as JSON to machines, as the page otherwise."""
+    response: HttpResponse
     if wants_json(request):
         message = ngettext(
             "Please try again in %(seconds)d second.", "Please try again in %(seconds)d seconds.", wait
