@@ -9,9 +9,13 @@ spacing are ignored: the caller searches for a token in the text with the white 
 
 from __future__ import annotations
 
+import io
 import re
+from typing import TYPE_CHECKING
 
-import pikepdf
+if TYPE_CHECKING:
+    # Imported where used (as in rendering.py): loading pikepdf logs a line, which a start-up must not print.
+    import pikepdf
 
 # How deep form XObjects may nest, and how many operators are read in all: a hostile file cannot keep us busy.
 MAX_DEPTH = 8
@@ -54,6 +58,8 @@ def parse_cmap(data: bytes) -> dict[int, str]:
 
 class _Font:
     def __init__(self, font: pikepdf.Object):
+        import pikepdf
+
         self.width = 2 if font.get("/Subtype") == "/Type0" else 1
         self.mapping: dict[int, str] | None = None
         to_unicode = font.get("/ToUnicode")
@@ -75,6 +81,8 @@ class _Reader:
         self.operators = 0
 
     def read(self, container: pikepdf.Object, resources: pikepdf.Object | None, depth: int) -> None:
+        import pikepdf
+
         if depth > MAX_DEPTH or self.operators > MAX_OPERATORS:
             return
         fonts: dict[str, _Font] = {}
@@ -89,7 +97,7 @@ class _Reader:
                 key = str(operands[0])
                 if key not in fonts:
                     candidate = resources["/Font"].get(key) if "/Font" in resources else None
-                    fonts[key] = _Font(candidate) if candidate is not None else _Font(pikepdf.Dictionary())
+                    fonts[key] = _Font(candidate if candidate is not None else pikepdf.Dictionary())
                 font = fonts[key]
             elif name in ("Tj", "'", '"', "TJ") and font is not None:
                 for operand in operands:
@@ -113,3 +121,11 @@ def pdf_text(pdf: pikepdf.Pdf) -> str:
             resources = None
         reader.read(page.obj, resources, 0)
     return "".join(reader.parts)
+
+
+def pdf_bytes_text(data: bytes) -> str:
+    """The text of the PDF file ``data`` (``pdf_text``); ``pikepdf.PdfError`` and the like when it cannot be read."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as document:
+        return pdf_text(document)
