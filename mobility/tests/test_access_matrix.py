@@ -125,6 +125,8 @@ PAGES: dict[str, Rule] = {
     # checked absent as on any page; the name check is a POST (a GET goes back to the page).
     "diplomas:verify": PUBLIC,
     "diplomas:verify-name": PUBLIC.but(ok=302),
+    # A printed diploma's number and code: the form, public; its answers in diplomas/tests/test_verify_paper.py.
+    "diplomas:verify-paper": PUBLIC,
     # The credentials' issuer (diplomas/credentials): its DID document and the revocation lists name no one.
     "credentials:did-document": PUBLIC,
     "credentials:did-document-path": PUBLIC,
