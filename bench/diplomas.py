@@ -12,7 +12,8 @@ database of its own (a new PostgreSQL database next to the configured one, dropp
     configuration and parsed stylesheet (``html_to_pdf(html, pdf_variant=None)``: the same page), no PDF/A, in this
     process, after a warm-up.
 (b) the full path: ``diplomas_request_for_cohort`` → one ``render_diploma`` task per diploma → ``diploma_issue``
-    (lock, number, render, PDF/A, sign, store, SHA-256, issued). With ``CELERY_BROKER_URL`` the tasks go through the
+    (lock, number, the verifiable credential signed, render with the credential embedded, PDF/A, sign, store,
+    SHA-256, issued). With ``CELERY_BROKER_URL`` the tasks go through the
     broker to ``--concurrency`` worker processes this script starts (prefork, a queue of its own); without it they
     run eagerly in this process, one after another. Per diploma: the time from numbering (phase 1) to the issued row
     (phase 2), i.e. ``modified_at - issued_at``; throughput: N / wall time from the request to the last issued row.
@@ -73,6 +74,7 @@ def prepare(folder: Path) -> tuple[str, str | None]:
     os.environ["DIPLOMA_SIGNING_KEY"] = str(folder / "signing" / "key.pem")
     os.environ["DIPLOMA_SIGNING_CERT"] = str(folder / "signing" / "cert.pem")
     os.environ["DIPLOMA_SIGNING_DEMO"] = "1"
+    os.environ["CREDENTIAL_SIGNING_KEY"] = str(folder / "signing" / "credential-key.pem")
     # As in production (DEBUG off: 60 s): a worker keeps its connection between tasks. With 0, every task opened a
     # new PostgreSQL connection (a backend process forked on the same 2 cores). Set it to 0 to measure that.
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
@@ -186,7 +188,13 @@ def full_path(cohort, *, mode: str, workers: Workers | None, timeout: float) -> 
     wall = time.perf_counter() - started
     rows = Diploma.objects.filter(batch=batch, status=Diploma.Status.ISSUED).values_list("issued_at", "modified_at")
     per = [(modified - issued).total_seconds() for issued, modified in rows]
-    counts = {"issued": progress.issued, "failed": progress.failed, "requested": requested}
+    with_credential = Diploma.objects.filter(batch=batch, status=Diploma.Status.ISSUED).exclude(credential="").count()
+    counts = {
+        "issued": progress.issued,
+        "failed": progress.failed,
+        "requested": requested,
+        "credential": with_credential,
+    }
     return per, wall, counts
 
 
@@ -228,7 +236,8 @@ def main() -> None:
                 f"≈ {17000 / (args.n / wall) / 60:.1f} min (target ≤ 15)"
             )
         print(
-            f"issued {counts['issued']}, failed {counts['failed']}; the request itself took {counts['requested']:.1f} s"
+            f"issued {counts['issued']} ({counts['credential']} with a credential), failed {counts['failed']}; "
+            f"the request itself took {counts['requested']:.1f} s"
         )
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(

@@ -125,6 +125,9 @@ def register() -> None:
     audit_sentence_register("diploma.retry", _diploma(gettext_lazy("%(actor)s rendered the diploma %(object)s again")))
     audit_sentence_register("diploma.revoke", _diploma(gettext_lazy("%(actor)s revoked the diploma %(object)s")))
     audit_sentence_register("diploma.reissue", _describe_reissue)
+    audit_sentence_register(
+        "diploma.credential", _diploma(gettext_lazy("The diploma %(object)s got its verifiable credential"))
+    )
     audit_sentence_register("paper.grade_sheet", _describe_grade_sheet)
     audit_sentence_register("paper.roster", _describe_roster)
     audit_sentence_register("paper.certificate", _describe_certificate)

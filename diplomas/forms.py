@@ -3,8 +3,6 @@ page, and the register's filters."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +26,9 @@ class DiplomaReasonForm(BootstrapFormMixin, forms.Form):
 
 
 class PdfCheckForm(BootstrapFormMixin, forms.Form):
-    """A copy of a diploma to compare with the issued file. It must be a PDF by its content (starts with ``%PDF-``),
-    whatever its name. It is only hashed, never stored nor parsed: the SHA-256 comparison is the check, and a public
-    page need not run a PDF parser on strangers' files."""
+    """A copy of a diploma to compare with the issued file (``verification.copy_check``). It must be a PDF by its
+    content (starts with ``%PDF-``), whatever its name, and at most ``UPLOAD_MAX_PDF_MB``. It is read in memory and
+    never stored: hashed, and when it is not the issued file, its signature and text are read (pyHanko, pikepdf)."""
 
     pdf = forms.FileField(
         label=_("A copy of the diploma (PDF)"),
@@ -42,7 +40,11 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
         self.max_bytes = uploads.pdf_max_bytes()
         mb = {"mb": settings.UPLOAD_MAX_PDF_MB}
         self.fields["pdf"].help_text = (
-            _("The file is read to compute its SHA-256 and is not kept. At most %(mb)d MB.") % mb
+            _(
+                "The file is compared with the issued diploma (its SHA-256, signature and number) and is not "
+                "kept. At most %(mb)d MB."
+            )
+            % mb
         )
         # data-too-large: the message static/js/diplomas.js shows when it refuses a file before sending it.
         self.fields["pdf"].widget.attrs["data-too-large"] = self.too_large_message()
@@ -65,11 +67,33 @@ class PdfCheckForm(BootstrapFormMixin, forms.Form):
             raise forms.ValidationError(_("The file is not a PDF document; a diploma is a PDF file."), code="not_pdf")
         return upload
 
-    def sha256(self) -> str:
-        digest = hashlib.sha256()
-        for chunk in self.cleaned_data["pdf"].chunks():
-            digest.update(chunk)
-        return digest.hexdigest()
+    def content(self) -> bytes:
+        """The uploaded file's bytes (at most ``UPLOAD_MAX_PDF_MB``, checked by ``clean_pdf``)."""
+        return b"".join(self.cleaned_data["pdf"].chunks())
+
+
+class PaperCheckForm(BootstrapFormMixin, forms.Form):
+    """A printed diploma's number and verification code (or the whole address printed under its QR code), checked by
+    ``verification.diploma_for_paper_check``."""
+
+    number = forms.CharField(
+        label=_("Diploma number"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+        help_text=_("As printed on the diploma, for example STK-IAM-2026-000123."),
+    )
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}),
+        help_text=_(
+            "The last part of the address printed under the QR code, after /verify/. You may paste the whole address."
+        ),
+    )
+
+    def refuse(self, message: str, code: str = "no_match") -> None:
+        """Show ``message`` as the form's one error, whatever was typed."""
+        self.add_error(None, forms.ValidationError(message, code=code))
 
 
 class NameCheckForm(BootstrapFormMixin, forms.Form):

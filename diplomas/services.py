@@ -343,6 +343,27 @@ def diplomas_sweep_stuck(*, older_than: timedelta | None = None) -> list[int]:
     return ids
 
 
+def diplomas_credentials_backfill() -> tuple[int, int]:
+    """Give every issued diploma without a verifiable credential (issued before credentials existed) its credential,
+    and set the status list bit of every revoked diploma (revoked before the lists existed); returns ``(credentials
+    signed, bits set)``. The PDFs stay as issued: the credential is downloaded beside them. Each diploma in its own
+    transaction under its row lock, audited (``diploma.credential``); idempotent (a second run does nothing)."""
+    signed = 0
+    for pk in Diploma.objects.filter(status=S.ISSUED, credential="").order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            diploma = _lock(pk)
+            if diploma.status != S.ISSUED or diploma.credential:
+                continue
+            diploma.credential = _credential(diploma)
+            diploma.save(update_fields=["credential", "modified_at"])
+            audit_record(actor=None, obj=diploma, action="diploma.credential", changes={"credential": (None, True)})
+            signed += 1
+    revoked = list(Diploma.objects.filter(status=S.REVOKED).order_by("pk").values_list("pk", flat=True))
+    for pk in revoked:
+        status_bit_set(diploma_id=pk)
+    return signed, len(revoked)
+
+
 # --- revoke, reissue ------------------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import hashlib
 import io
 import logging
 import os
@@ -100,15 +101,15 @@ def check_pdf(pdf: bytes) -> SignatureCheck:
         signatures = reader.embedded_signatures
         if len(signatures) != 1:
             return SignatureCheck(signed=bool(signatures))
-        embedded = signatures[0]
-        embedded_cert = embedded.signer_cert
-        status = validate_pdf_signature(
-            embedded,
-            ValidationContext(trust_roots=[embedded_cert], allow_fetching=False),
-        )
+        return _examine(signatures[0])
     except Exception:  # noqa: BLE001 -- any parse or validation error means "not a valid signed diploma"
         logger.info("PDF signature check failed", exc_info=True)
         return SignatureCheck(signed=False)
+
+
+def _examine(embedded) -> SignatureCheck:
+    embedded_cert = embedded.signer_cert
+    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[embedded_cert], allow_fetching=False))
     configured = _configured_certificate()
     return SignatureCheck(
         signed=True,
@@ -117,6 +118,41 @@ def check_pdf(pdf: bytes) -> SignatureCheck:
         signer_subject=embedded_cert.subject.human_friendly,
         by_configured_certificate=configured is not None and configured.dump() == embedded_cert.dump(),
     )
+
+
+@dataclass(frozen=True)
+class SignedRevision:
+    """A file's first signature and the revision it signs: the bytes up to the end of its ``ByteRange``, which are the
+    whole file when nothing was appended after signing and the file as signed when a reader saved it again
+    (``revision_sha256``, "" when the file has no signature pyHanko can read)."""
+
+    check: SignatureCheck
+    revision_sha256: str = ""
+
+
+def signed_revision(pdf: bytes) -> SignedRevision:
+    """The first signature of ``pdf`` examined without network access, with the SHA-256 of the revision it signs.
+    ``check.intact`` says whether the signed bytes are unchanged; ``check.whole_file`` whether nothing follows them.
+    A damaged file is reported as unsigned, never raised."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+        if not signatures:
+            return SignedRevision(check=SignatureCheck(signed=False))
+        embedded = signatures[0]
+        check = _examine(embedded)
+        *_start, last_offset, last_length = embedded.byte_range
+        end = int(last_offset) + int(last_length)
+    except Exception:  # noqa: BLE001 -- any parse or validation error means "no signature we can confirm"
+        logger.info("PDF signature check failed", exc_info=True)
+        return SignedRevision(check=SignatureCheck(signed=False))
+    return SignedRevision(check=check, revision_sha256=hashlib.sha256(pdf[:end]).hexdigest() if end <= len(pdf) else "")
+
+
+def configured_subject() -> str:
+    """The configured signing certificate's subject as PDF readers show it, or "" when there is none yet."""
+    configured = _configured_certificate()
+    return configured.subject.human_friendly if configured is not None else ""
 
 
 # --- the signer ----------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import register_views, views
+from . import register_views, verify_paper, views
 from .papers import views as paper_views
 from .transcripts import views as transcript_views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
     path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
     path("verify/transcript/<str:code>/", transcript_views.TranscriptVerifyView.as_view(), name="verify-transcript"),
+    path("verify/", verify_paper.VerifyPaperView.as_view(), name="verify-paper"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("verify/<str:code>/name/", views.VerifyNameView.as_view(), name="verify-name"),
     path("diplomas/<int:pk>/pdf/", views.DiplomaDownloadView.as_view(), name="diploma-pdf"),

@@ -11,9 +11,10 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,8 +30,9 @@ from programs.models import Cohort
 from students.public_names import name_matches
 from students.selectors import enrollments_for_action
 
-from . import selectors, services
+from . import selectors, services, signing, verification
 from .credentials.documents import enveloped_bytes
+from .credentials.keys import issuer_did
 from .forms import DiplomaReasonForm, NameCheckForm, PdfCheckForm
 from .models import Diploma
 
@@ -241,6 +243,40 @@ def rate_limit_wait(request, *, scope: str) -> int:
     return min(max(usage["time_left"], 1), 60)
 
 
+def wants_json(request) -> bool:
+    """A verification page's answer for machines: asked by ``?format=json``, or by an ``Accept`` header that prefers
+    ``application/json`` to ``text/html`` (a browser's ``*/*`` gets the page)."""
+    if request.GET.get("format") == "json":
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def json_answer(payload: dict, *, status: int = 200) -> JsonResponse:
+    """A verification page's JSON (``docs/schemas/verification.schema.json``) or error (``{"code", "message"}``):
+    never stored (it depends on the holder's consent at this moment), not indexed, readable by scripts of any
+    origin (no cookie is needed or sent), and varying with ``Accept`` like the page it stands beside."""
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def rate_limited_response(request, wait: int):
+    """429 with ``Retry-After``: as JSON to machines, as the page otherwise."""
+    response: HttpResponse
+    if wants_json(request):
+        message = ngettext(
+            "Please try again in %(seconds)d second.", "Please try again in %(seconds)d seconds.", wait
+        ) % {"seconds": wait}
+        response = json_answer({"code": "rate_limited", "message": message}, status=429)
+    else:
+        response = render(request, "diplomas/rate_limited.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def name_check_wait(request) -> int:
     """Count this name check against the client's window of ``DIPLOMA_NAME_CHECK_RATE_LIMIT`` (default ``10/h``: ten
     checks an hour per client address, whichever diploma they are about, so names cannot be guessed by trying many);
@@ -284,9 +320,7 @@ class VerifyView(View):
     def dispatch(self, request, *args, **kwargs):
         wait = rate_limit_wait(request, scope="verify")
         if wait:
-            response = render(request, "diplomas/rate_limited.html", {"wait": wait}, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return rate_limited_response(request, wait)
         return super().dispatch(request, *args, **kwargs)
 
     def diploma(self, code) -> Diploma:
@@ -295,24 +329,35 @@ class VerifyView(View):
         except Diploma.DoesNotExist:
             raise Http404(_("No diploma has this verification code.")) from None
 
-    def respond(self, request, diploma, form=None, match=None, uploaded_sha256="", status=200, **name_check):
-        """The page. ``name_check``: ``name_form`` and ``name_match`` after a name check. ``no-store``: the page
-        depends on the holder's consent at this moment, so no browser or proxy may keep it."""
+    def respond(self, request, diploma, form=None, copy=None, status=200, **name_check):
+        """The page. ``copy``: the ``verification.CopyCheck`` of an uploaded copy; ``name_check``: ``name_form`` and
+        ``name_match`` after a name check. ``no-store``: the page depends on the holder's consent at this moment, so
+        no browser or proxy may keep it."""
         context = {
             "diploma": diploma,
             "holder": selectors.public_holder(diploma),
             "form": form or PdfCheckForm(),
-            "match": match,
-            "uploaded_sha256": uploaded_sha256,
+            "copy": copy,
+            "signer_subject": signing.configured_subject(),
+            "issuer_did": issuer_did() if diploma.credential else "",
+            "credential": verification.credential_status(diploma),
             "name_form": name_check.get("name_form") or NameCheckForm(),
             "name_match": name_check.get("name_match"),
         }
         response = render(request, self.template_name, context, status=status)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
+        patch_vary_headers(response, ["Accept"])
         return response
 
     def get(self, request, code):
+        if wants_json(request):
+            try:
+                diploma = selectors.diploma_for_verification(code=code)
+            except Diploma.DoesNotExist:
+                message = _("No diploma has this verification code.")
+                return json_answer({"code": "not_found", "message": message}, status=404)
+            return json_answer(verification.verification_answer(diploma))
         return self.respond(request, self.diploma(code), PdfCheckForm())
 
     def post(self, request, code):
@@ -335,10 +380,8 @@ class VerifyView(View):
         if not form.is_valid():
             too_large = form.has_error("pdf", code="file_too_large")
             return self.respond(request, diploma, form, status=413 if too_large else 200)
-        uploaded = form.sha256()
-        return self.respond(
-            request, diploma, PdfCheckForm(), match=uploaded == diploma.sha256, uploaded_sha256=uploaded
-        )
+        copy = verification.copy_check(diploma=diploma, pdf=form.content())
+        return self.respond(request, diploma, PdfCheckForm(), copy=copy)
 
 
 class VerifyNameView(VerifyView):

@@ -52,6 +52,7 @@ VERBS = {
     "declined": pgettext_lazy("audit action", "declined"),
     "delete": pgettext_lazy("audit action", "deleted"),
     "draft": pgettext_lazy("audit action", "draft started"),
+    "credential": pgettext_lazy("audit action", "credential signed"),
     "enrolled": pgettext_lazy("audit action", "enrolled"),
     "erase": pgettext_lazy("audit action", "erased"),
     "expire": pgettext_lazy("audit action", "expired"),

@@ -71,7 +71,7 @@ def _credential_id(diploma) -> str:
 
 
 def _issuer_profile(host) -> dict:
-    profile = {
+    profile: dict[str, object] = {
         "id": issuer_did(),
         "type": ["Profile"],
         "name": trilingual(host.name_en, host.name_ru, host.name_zh),

@@ -15,16 +15,23 @@ import subprocess
 
 import pikepdf
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from diplomas import services, signing
 from diplomas.credentials import keys
 from diplomas.credentials.documents import enveloped_bytes
-from diplomas.credentials.status import LIST_BITS, status_place
+from diplomas.credentials.status import LIST_BITS, bit_is_set, status_place
 from diplomas.models import Diploma, StatusList
 from diplomas.tests.credential_verifier import NotVerified, did_web_path, verify
 from diplomas.tests.factories import DiplomaFactory
 from diplomas.tests.test_rendering import make_diploma, needs_poppler, pdftotext, write_pdf
+from mobility.foundation.models import AuditEntry
+from mobility.foundation.transfers.models import Transfer
+from mobility.tests.support import api_client, make_api_key, make_user
+from programs.tests.factories import InstitutionFactory
+from students.tests.factories import consents_answered
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +182,59 @@ def test_the_pdf_embeds_the_credential_and_still_passes_every_diploma_check(issu
     qpdf = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
     assert qpdf.returncode == 0, qpdf.stdout + qpdf.stderr
     assert "No syntax or stream encoding errors found" in qpdf.stdout
+
+
+def test_the_api_the_portal_and_the_partner_portal_hand_out_the_bytes_the_pdf_embeds(issued_diploma, client):
+    embedded, _spec = attachment_of(issued_diploma.pdf.read())
+    student = issued_diploma.enrollment.student
+    _key, plain = make_api_key(student.home_institution, last_used_at=timezone.now())
+    api = api_client(plain)
+    row = api.get(f"/api/v1/diplomas/{issued_diploma.pk}/").json()
+    assert row["credential_url"] == f"/api/v1/diplomas/{issued_diploma.pk}/credential/"
+    response = api.get(row["credential_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.content == embedded
+    assert json.loads(response.content)["type"] == "EnvelopedVerifiableCredential"
+    # Another college's key sees nothing; the register of transfers holds the partner's read.
+    _other, other_plain = make_api_key(InstitutionFactory(code="OTHER"))
+    assert api_client(other_plain).get(row["credential_url"]).status_code == 404
+    assert Transfer.objects.filter(channel=Transfer.Channel.API_READ, subjects__student_id=student.pk).exists()
+    # The student, logged in, downloads the same file from the portal's card.
+    student.user = make_user("wang")
+    student.save()
+    consents_answered(student)
+    client.force_login(student.user)
+    enrollment_page = reverse("portal:enrollment", args=[issued_diploma.enrollment_id])
+    page = client.get(enrollment_page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    url = reverse("diplomas:diploma-credential", args=[issued_diploma.pk])
+    assert url in page
+    download = client.get(url)
+    assert b"".join(download.streaming_content) == embedded
+    assert download["Cache-Control"] == "private, no-store"
+    assert download["Content-Disposition"].endswith(f'filename="{issued_diploma.number}.credential.json"')
+
+
+def test_a_diploma_issued_before_credentials_has_no_credential_to_download(credential_key, office_client):
+    diploma = DiplomaFactory(status=Diploma.Status.ISSUED, credential="")
+    client = office_client
+    assert client.get(reverse("diplomas:diploma-credential", args=[diploma.pk])).status_code == 404
+    _key, plain = make_api_key(diploma.enrollment.student.home_institution)
+    response = api_client(plain).get(f"/api/v1/diplomas/{diploma.pk}/credential/")
+    assert response.status_code == 404 and "before credentials existed" in response.json()["message"]
+    assert api_client(plain).get(f"/api/v1/diplomas/{diploma.pk}/").json()["credential_url"] is None
+
+
+def test_diplomas_issued_before_credentials_get_theirs_once_and_revoked_ones_their_bit(credential_key, client):
+    old = DiplomaFactory(status=Diploma.Status.ISSUED, credential="")
+    old_revoked = DiplomaFactory(status=Diploma.Status.REVOKED, credential="")
+    out = io.StringIO()
+    call_command("issue_credentials", stdout=out)
+    assert out.getvalue().strip() == "Signed 1 credentials; 1 revoked diplomas in the status lists."
+    old.refresh_from_db()
+    assert verify(old.credential, client).revoked is False
+    number, index = status_place(old_revoked.pk)
+    assert bit_is_set(bytes(StatusList.objects.get(number=number).bits), index)
+    entries = AuditEntry.objects.filter(action="diploma.credential")
+    assert [entry.object_id for entry in entries] == [str(old.pk)]
+    call_command("issue_credentials", stdout=io.StringIO())  # a second run signs nothing again
+    assert entries.count() == 1

@@ -112,6 +112,20 @@ def test_the_page_in_three_languages(client, diploma, language, texts):
 def test_a_declined_consent_is_no_consent_either(client, diploma, holder):
     consent_attested(holder, "public_name", decision=Consent.Decision.DECLINED, given_by="student", channel="portal")
     assert_no_name(client.get(_url(diploma)))
+    assert_no_name(client.get(_url(diploma) + "?format=json"))
+
+
+@pytest.mark.parametrize("asked", [{"QUERY_STRING": "format=json"}, {"HTTP_ACCEPT": "application/json"}])
+def test_without_consent_the_json_has_initials_and_no_name_anywhere(client, diploma, holder, asked):
+    response = client.get(_url(diploma), **asked)
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["holder"] == {"named": False, "latin": "O. X.", "han": "欧阳某", "cyrillic": "О. С."}
+    assert_no_name(response)
+    _consent(holder)
+    assert client.get(_url(diploma), **asked).json()["holder"]["latin"] == "Ouyang Xiaodong"
+    text = current_text("public_name")
+    consent_decide(student=holder, text=text, decision=Consent.Decision.WITHDRAWN, by=None, language="en")
+    assert_no_name(client.get(_url(diploma), **asked))
 
 
 def test_with_consent_the_page_shows_the_three_full_names(client, diploma, holder):
@@ -140,6 +154,9 @@ def test_a_revocation_reason_naming_the_holder_shows_initials_without_consent(cl
     response = client.get(_url(diploma))
     assert "Name misspelt: O. Xiaodng for O. X. (欧阳某, С. О.)" in response.content.decode()
     assert_no_name(response)
+    as_json = client.get(_url(diploma) + "?format=json")
+    assert as_json.json()["revocation_reason"] == "Name misspelt: O. Xiaodng for O. X. (欧阳某, С. О.)"
+    assert_no_name(as_json)
     _consent(holder)
     assert "OUYANG  Xiaodong (欧阳晓东, Сяодун Оуян)" in client.get(_url(diploma)).content.decode()
 
@@ -295,6 +312,7 @@ def test_the_name_check_is_rate_limited_per_client_address(client, diploma, sett
 
 def test_the_upload_check_answers_matches_or_does_not_match_without_consent(client, diploma):
     same = client.post(_url(diploma), {"pdf": SimpleUploadedFile("d.pdf", FAKE_PDF, "application/pdf")})
+    assert 'data-verdict="file"' in same.content.decode()
     html = same.content.decode()
     assert 'data-check="pdf" data-match="true"' in html and "Matches" in html
     assert_no_name(same)

@@ -3,17 +3,21 @@ themself, and the office's "Issue a transcript". Thin: a selector reads, one ser
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
 from diplomas import selectors as diploma_selectors
-from diplomas.views import VerifyView
+from diplomas.forms import PdfCheckForm
+from diplomas.views import VerifyView, json_answer, wants_json
 from mobility.foundation.exceptions import DomainError
 from mobility.foundation.views import StaffRequiredMixin
 from students.selectors import enrollments_for_action
@@ -71,14 +75,6 @@ class EnrollmentTranscriptIssueView(StaffRequiredMixin, View):
         return redirect(reverse("students:student-detail", args=[enrollment.student_id]) + f"#enrollment-{pk}")
 
 
-def wants_json(request) -> bool:
-    """``?format=json``, or an ``Accept`` header that names JSON before (or without) HTML."""
-    if request.GET.get("format") == "json":
-        return True
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def _day(moment) -> str | None:
     return timezone.localdate(moment).isoformat() if moment else None
 
@@ -110,7 +106,7 @@ def transcript_public_json(transcript: Transcript) -> dict:
 class TranscriptVerifyView(VerifyView):
     """Public: the transcript with this code, its status, its holder (names only with consent), the diploma it was
     issued with, and a check of an uploaded copy's SHA-256; JSON with ``?format=json`` or ``Accept:
-    application/json``. The diploma's page's rate limit and upload rules (``VerifyView``)."""
+    application/json`` (``json_answer``). The diploma's page's rate limit and upload size rules (``VerifyView``)."""
 
     template_name = "diplomas/verify_transcript.html"
 
@@ -120,12 +116,37 @@ class TranscriptVerifyView(VerifyView):
         except Transcript.DoesNotExist:
             raise Http404(_("No transcript has this verification code.")) from None
 
+    def respond(self, request, diploma, form=None, copy=None, status=200, **check):
+        """The page; ``check``: ``match`` and ``uploaded_sha256`` after an upload. Never stored, like the diploma's."""
+        context = {
+            "diploma": diploma,
+            "holder": diploma_selectors.public_holder(diploma),
+            "form": form or PdfCheckForm(),
+            "match": check.get("match"),
+            "uploaded_sha256": check.get("uploaded_sha256", ""),
+        }
+        response = render(request, self.template_name, context, status=status)
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        patch_vary_headers(response, ["Accept"])
+        return response
+
     def get(self, request, code):
-        transcript = self.diploma(code)
         if wants_json(request):
-            response = JsonResponse(transcript_public_json(transcript), json_dumps_params={"ensure_ascii": False})
-            response["Cache-Control"] = "no-store"
-            response["X-Robots-Tag"] = "noindex"
-            response["Vary"] = "Accept"
-            return response
-        return super().get(request, code)
+            try:
+                transcript = selectors.transcript_for_verification(code=code)
+            except Transcript.DoesNotExist:
+                message = _("No transcript has this verification code.")
+                return json_answer({"code": "not_found", "message": message}, status=404)
+            return json_answer(transcript_public_json(transcript))
+        return self.respond(request, self.diploma(code), PdfCheckForm())
+
+    def check_upload(self, request, diploma):
+        form = PdfCheckForm(request.POST, request.FILES)
+        if not form.is_valid():
+            too_large = form.has_error("pdf", code="file_too_large")
+            return self.respond(request, diploma, form, status=413 if too_large else 200)
+        uploaded = hashlib.sha256(form.content()).hexdigest()
+        return self.respond(
+            request, diploma, PdfCheckForm(), match=uploaded == diploma.sha256, uploaded_sha256=uploaded
+        )

@@ -35,6 +35,7 @@ PUBLIC = {
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
     "verify-name",  # its check of a typed name (diplomas/tests/test_verification_consent.py)
     "verify-transcript",  # a transcript's verification page (diplomas/tests/test_transcripts_views.py)
+    "verify-paper",  # a printed diploma's number and code (diplomas/tests/test_verify_paper.py)
     # The credentials' issuer: its DID document and revocation lists (diplomas/tests/test_credentials.py).
     "did-document",
     "did-document-path",

@@ -126,6 +126,8 @@ PAGES: dict[str, Rule] = {
     "diplomas:verify": PUBLIC,
     "diplomas:verify-name": PUBLIC.but(ok=302),
     "diplomas:verify-transcript": PUBLIC,  # a transcript's page (and its JSON): the same rule
+    # A printed diploma's number and code: the form, public; its answers in diplomas/tests/test_verify_paper.py.
+    "diplomas:verify-paper": PUBLIC,
     # The credentials' issuer (diplomas/credentials): its DID document and the revocation lists name no one.
     "credentials:did-document": PUBLIC,
     "credentials:did-document-path": PUBLIC,
@@ -201,7 +203,6 @@ PAGES: dict[str, Rule] = {
         roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
         post=(),
     ),
-    # A transcript's PDF: the same people as a diploma's.
     "diplomas:transcript-pdf": STAFF.but(
         own_a=("coordinator-a", "observer-a", "student"),
         own_b=("coordinator-b", "other-student"),

@@ -116,6 +116,7 @@ HOOK_CLASSES = {
     "correction-answer",
     "correction-form",
     "correction-message",
+    "credential-download",
     "credits-passed",
     "diploma",
     "diploma-download",
