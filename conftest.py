@@ -158,11 +158,16 @@ def college():
 
 @pytest.fixture
 def fake_render():
-    """The renderer replaced by one returning ``FAKE_PDF``: these tests are about the workflow, not the PDF."""
+    """The renderers (the diploma's and its transcript's) replaced by one returning ``FAKE_PDF``: these tests are
+    about the workflow, not the PDF."""
     from diplomas import services as diploma_services
     from diplomas.tests.factories import FAKE_PDF
+    from diplomas.transcripts import services as transcript_services
 
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF) as render:
+    with (
+        mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF) as render,
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
+    ):
         yield render
 
 

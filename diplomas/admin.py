@@ -17,6 +17,8 @@ from .models import (
     DiplomaNumberCounter,
     EnrollmentCertificate,
     StatusList,
+    Transcript,
+    TranscriptNumberCounter,
 )
 
 if TYPE_CHECKING:
@@ -198,6 +200,29 @@ class EnrollmentCertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CertificateNumberCounter)
 class CertificateNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last certificate number of each year; written only while a certificate is issued."""
+
+    list_display = ("year", "last")
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Transcripts of records; written only by ``diplomas.transcripts.services`` (alone, or with the diploma)."""
+
+    list_display = ("number", "enrollment", "diploma", "issued_at", "issued_by", "revoked_at")
+    list_filter = ("enrollment__cohort", "issued_at")
+    search_fields = (
+        "number",
+        "enrollment__student__family_name_latin",
+        "enrollment__student__given_name_latin",
+        "enrollment__student__family_name_han",
+        "enrollment__student__home_student_id",
+    )
+    list_select_related = ("enrollment__student", "enrollment__cohort", "diploma", "issued_by")
+
+
+@admin.register(TranscriptNumberCounter)
+class TranscriptNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last transcript number of each year; written only while a transcript is issued."""
 
     list_display = ("year", "last")
 

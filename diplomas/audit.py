@@ -10,7 +10,7 @@ from mobility.foundation.audit_sentences import actor_name, audit_sentence_regis
 from mobility.foundation.models import AuditEntry
 from students.selectors import student_history_source_register
 
-from .models import Diploma
+from .models import Diploma, Transcript
 
 _UNNUMBERED = re.compile(r"#\d+ \(")
 
@@ -103,6 +103,17 @@ def _student_diplomas(student):
     return ContentType.objects.get_for_model(Diploma), Diploma.objects.filter(enrollment__student=student)
 
 
+def _transcript(message):
+    def describe(entry: AuditEntry, sensitive: bool) -> str:
+        return str(message) % {"actor": actor_name(entry), "object": entry.object_repr}
+
+    return describe
+
+
+def _student_transcripts(student):
+    return ContentType.objects.get_for_model(Transcript), Transcript.objects.filter(enrollment__student=student)
+
+
 def register() -> None:
     # The student's history shows their diplomas' requests, issues, revocations and reissues.
     student_history_source_register(_student_diplomas)
@@ -121,3 +132,8 @@ def register() -> None:
     audit_sentence_register("paper.roster", _describe_roster)
     audit_sentence_register("paper.certificate", _describe_certificate)
     audit_sentence_register("diploma_archive.request", _describe_archive)
+    student_history_source_register(_student_transcripts)
+    audit_sentence_register("transcript.issue", _transcript(gettext_lazy("%(actor)s issued the transcript %(object)s")))
+    audit_sentence_register(
+        "transcript.revoke", _transcript(gettext_lazy("%(actor)s revoked the transcript %(object)s with its diploma"))
+    )

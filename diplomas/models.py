@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -13,15 +12,11 @@ from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from diplomas.codes import new_verification_code
 from mobility.foundation.models import TimeStampedModel
 
 # What a diploma's page and its credential show of its enrollment, fetched with it in one query.
 PAGE_RELATED = ("student", "track", "cohort__host", "cohort__partner", "cohort__agreement__facilitator")
-
-
-def new_verification_code() -> str:
-    # 24 random bytes = 192 bits, 32 URL-safe characters.
-    return secrets.token_urlsafe(24)
 
 
 class DiplomaBatch(models.Model):
@@ -323,3 +318,7 @@ class DiplomaArchive(TimeStampedModel):
     @property
     def stalled(self) -> bool:
         return self.working and self.modified_at < timezone.now() - self.STALE_AFTER
+
+
+# The transcripts of records (diplomas.transcripts) are this app's models too.
+from diplomas.transcripts.models import Transcript, TranscriptNumberCounter  # noqa: E402, F401

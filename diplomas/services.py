@@ -39,6 +39,8 @@ from students.models import Enrollment
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
 from .models import PAGE_RELATED, Diploma, DiplomaBatch, DiplomaNumberCounter
+from .numbering import next_number
+from .transcripts import services as transcripts
 
 logger = logging.getLogger(__name__)
 
@@ -189,23 +191,6 @@ def _next_number(year: int) -> str:
     )
 
 
-def next_number(*, year: int, counter, numbered, number_format: str) -> str:
-    """The next number of the year in ``number_format`` (``{year}``, ``{seq}``), from the year's row of the
-    ``counter`` model locked until the caller's transaction ends, skipping numbers a row of ``numbered`` already has.
-    Diplomas and certificates of study (``diplomas.papers``) each have their own counter."""
-    counter, _created = counter.objects.select_for_update().get_or_create(year=year)
-    seq = counter.last
-    while True:
-        seq += 1
-        number = number_format.format(year=year, seq=seq)
-        # Numbers written by hand or imported may already use a sequence number: skip them rather than fail.
-        if not numbered.objects.filter(number=number).exists():
-            break
-    counter.last = seq
-    counter.save(update_fields=["last"])
-    return number
-
-
 def _credential(diploma: Diploma) -> str:
     """The diploma's verifiable credential (a compact JWS), its enrollment loaded with what the page shows too and
     kept on the diploma, so the render that follows reads no row again."""
@@ -232,8 +217,9 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
     number of times, concurrently or after a crash: the diploma is issued once, under one number, with one file.
 
     Phase 1, under the row lock: return if issued, revoked or failed; count the attempt; assign the number once;
-    move to ``rendering``. Render and sign with no lock held. Phase 2, under the lock again: if still ``rendering``,
-    store the file, its SHA-256, and move to ``issued``; otherwise another run got there first. What a kill at each
+    number its transcript once (``diplomas.transcripts``); move to ``rendering``. Render and sign both with no lock
+    held. Phase 2, under the lock again: if still ``rendering``, store the file, its SHA-256, the transcript's file,
+    and move to ``issued``; otherwise another run got there first. What a kill at each
     point leaves, and why the next run ends the same: docs/decisions/0010-diplomas-issued-exactly-once.md.
     """
     with transaction.atomic():
@@ -259,10 +245,13 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         diploma.save(update_fields=["status", "attempts", "number", "issued_at", "modified_at"])
         if old_status != S.RENDERING or "number" in changes:
             audit_record(actor=None, obj=diploma, action="diploma.render", changes=changes)
+        # The transcript issued with it (diplomas.transcripts): numbered once, under this lock.
+        transcript = transcripts.transcript_number_for_diploma(diploma=diploma)
 
     diploma.credential = credential = _credential(diploma)
     pdf = _render_and_sign(diploma)
     digest = hashlib.sha256(pdf).hexdigest()
+    transcript_pdf = transcripts.transcript_render(transcript) if transcript is not None else b""
 
     with transaction.atomic():
         diploma = _lock(diploma_id)
@@ -280,6 +269,8 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
         diploma.status = S.ISSUED
         diploma.failure_reason = ""
         diploma.save(update_fields=["pdf", "sha256", "credential", "status", "failure_reason", "modified_at"])
+        if transcript is not None:
+            transcripts.transcript_store(transcript=transcript, pdf=transcript_pdf)
         audit_record(
             actor=None,
             obj=diploma,
@@ -378,7 +369,7 @@ def diplomas_credentials_backfill() -> tuple[int, int]:
 
 def diploma_revoke(*, diploma: Diploma, by, reason: str) -> Diploma:
     """``issued → revoked`` with the time and a required reason; the row and its file stay (never deleted), and the
-    verification page shows the revocation. Atomic, audited."""
+    verification page shows the revocation. The transcript issued with it is revoked too. Atomic, audited."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("A revocation needs a reason."), code="reason_required", field="reason")
@@ -395,6 +386,7 @@ def diploma_revoke(*, diploma: Diploma, by, reason: str) -> Diploma:
         diploma.revoked_reason = reason
         diploma.save(update_fields=["status", "revoked_at", "revoked_reason", "modified_at"])
         status_bit_set(diploma_id=diploma.pk)  # the credential's status list says so from now on
+        transcripts.transcripts_revoke_with(diploma=diploma, by=by, reason=reason)  # the one issued with it
         audit_record(
             actor=by, obj=diploma, action="diploma.revoke", changes={"status": (S.ISSUED, S.REVOKED)}, reason=reason
         )

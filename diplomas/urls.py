@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from . import register_views, verify_paper, views
 from .papers import views as paper_views
+from .transcripts import views as transcript_views
 
 app_name = "diplomas"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("diplomas/", register_views.DiplomaRegisterView.as_view(), name="register"),
     re_path(r"^diplomas/export\.(?P<fmt>csv|xlsx)$", register_views.DiplomaRegisterExportView.as_view(), name="export"),
     path("diplomas/archives/<int:pk>/zip/", register_views.ArchiveDownloadView.as_view(), name="archive-download"),
+    path("verify/transcript/<str:code>/", transcript_views.TranscriptVerifyView.as_view(), name="verify-transcript"),
     path("verify/", verify_paper.VerifyPaperView.as_view(), name="verify-paper"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     path("verify/<str:code>/name/", views.VerifyNameView.as_view(), name="verify-name"),
@@ -17,6 +19,12 @@ urlpatterns = [
         "diplomas/<int:pk>/credential.json",
         views.DiplomaDownloadView.as_view(kind="credential"),
         name="diploma-credential",
+    ),
+    path("transcripts/<int:pk>/pdf/", transcript_views.TranscriptDownloadView.as_view(), name="transcript-pdf"),
+    path(
+        "enrollments/<int:pk>/transcript/",
+        transcript_views.EnrollmentTranscriptIssueView.as_view(),
+        name="enrollment-transcript",
     ),
     path("diplomas/<int:pk>/retry/", views.DiplomaRetryView.as_view(), name="diploma-retry"),
     path("diplomas/<int:pk>/revoke/", views.DiplomaReasonView.as_view(action="revoke"), name="diploma-revoke"),

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from diplomas.api.transcripts import TranscriptViewSet
 from diplomas.api.views import DiplomaViewSet
 from mobility import webhooks_api
 from mobility.api_views import MeView
@@ -26,6 +27,7 @@ def api_urlpatterns() -> list:
     router.register("enrollments", EnrollmentViewSet, basename="enrollment")
     router.register("results", ResultViewSet, basename="result")
     router.register("diplomas", DiplomaViewSet, basename="diploma")
+    router.register("transcripts", TranscriptViewSet, basename="transcript")
     for prefix, viewset, basename in webhooks_api.ROUTES:
         router.register(prefix, viewset, basename=basename)
 

@@ -375,10 +375,10 @@ SPECTACULAR_SETTINGS = {
 MOBILITY_HOST_CODE = env.str("MOBILITY_HOST_CODE", default="STANKIN")
 # Public base URL used in links that leave the site (QR codes, e-mails).
 MOBILITY_PUBLIC_URL = env.str("MOBILITY_PUBLIC_URL", default="http://127.0.0.1:8000")
-# Diploma numbers: "{year}" and "{seq}" are filled in when a diploma is issued.
+# Numbers of diplomas, certificates of study and transcripts: "{year}" and "{seq}" (each its own yearly sequence).
 DIPLOMA_NUMBER_FORMAT = env.str("DIPLOMA_NUMBER_FORMAT", default="STK-IAM-{year}-{seq:06d}")
-# Certificates of study (справки об обучении, diplomas.papers): their own yearly sequence, the same placeholders.
 CERTIFICATE_NUMBER_FORMAT = env.str("CERTIFICATE_NUMBER_FORMAT", default="STK-IAM-S-{year}-{seq:05d}")
+TRANSCRIPT_NUMBER_FORMAT = env.str("TRANSCRIPT_NUMBER_FORMAT", default="STK-IAM-T-{year}-{seq:06d}")
 
 # --- diplomas ----------------------------------------------------------------------------------------------------
 # Who signs the diploma (ru and en; title_zh optional): a Python setting, demo values; override in local settings.

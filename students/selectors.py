@@ -248,6 +248,7 @@ def student_get(*, viewer, pk) -> Student:
             "results", queryset=ModuleResult.objects.select_related("module").order_by("module__order", "attempt")
         ),
         "diplomas",
+        "transcripts",
     )
     return (
         student_list(viewer=viewer)
@@ -429,8 +430,9 @@ def portal_enrollments(*, viewer) -> QuerySet[Enrollment]:
 
 
 def portal_enrollment_get(*, viewer, pk) -> Enrollment:
-    """One of the viewer's own enrollments; ``Enrollment.DoesNotExist`` for any other id (the portal answers 404)."""
-    return portal_enrollments(viewer=viewer).get(pk=pk)
+    """One of the viewer's own enrollments, with its transcripts of records (one query more);
+    ``Enrollment.DoesNotExist`` for any other id (the portal answers 404)."""
+    return portal_enrollments(viewer=viewer).prefetch_related("transcripts").get(pk=pk)
 
 
 def _portal_diplomas() -> QuerySet:

@@ -11,6 +11,9 @@ from django.urls import reverse
 
 from diplomas.models import Diploma
 from diplomas.selectors import diploma_for_download
+from diplomas.transcripts.models import Transcript
+from diplomas.transcripts.selectors import transcript_for_download
+from diplomas.transcripts.views import transcript_file_response
 from diplomas.views import diploma_file_response
 from mobility.foundation.transfers.models import Transfer
 from mobility.foundation.transfers.services import transfer_record
@@ -91,6 +94,7 @@ class StudentDetailView(PartnerView):
                     else None,
                     "history": _history(enrollment),
                     "diplomas": _diplomas(enrollment),
+                    "transcripts": _transcripts(enrollment),
                 }
             )
         return self.render(request, {"student": student, "enrollments": enrollments, "at_risk": bool(at_risk)})
@@ -150,6 +154,12 @@ def _diplomas(enrollment: Enrollment) -> list[Diploma]:
 _VERIFIABLE = (Diploma.Status.ISSUED, Diploma.Status.REVOKED)
 
 
+def _transcripts(enrollment: Enrollment) -> list[Transcript]:
+    """The enrollment's valid stored transcripts (prefetched by ``student_get``), newest first."""
+    stored = [t for t in enrollment.transcripts.all() if t.sha256 and t.pdf and t.revoked_at is None]
+    return sorted(stored, key=lambda t: (t.issued_at, t.pk), reverse=True)
+
+
 class DiplomaDownloadView(PartnerView):
     """An issued diploma's PDF (or, with ``kind="credential"``, its credential's JSON) of one of the college's
     students, as an attachment (``diploma_for_download``: any other id, or a diploma not issued, answers 404). Never
@@ -171,6 +181,29 @@ class DiplomaDownloadView(PartnerView):
             categories=[Category.NAMES, Category.DIPLOMA],
             student_ids=[diploma.enrollment.student_id],
             reference=f"GET {request.path} → diploma {diploma.number}",
+            actor=request.user,
+        )
+        return response
+
+
+class TranscriptDownloadView(PartnerView):
+    """A valid transcript's PDF of one of the college's students, as an attachment (``transcript_for_download``: any
+    other id answers 404), recorded in the register of transfers like the diploma's. Never cached."""
+
+    def get(self, request, pk):
+        try:
+            transcript = transcript_for_download(viewer=request.user, pk=pk)
+        except Transcript.DoesNotExist:
+            raise Http404 from None
+        response = transcript_file_response(transcript)
+        # The transcript (names and results) goes to the college: Russia → China, in the register of transfers.
+        transfer_record(
+            direction=Transfer.Direction.TO_PARTNER,
+            channel=Transfer.Channel.PARTNER_PORTAL,
+            institution_id=self.institution.pk,
+            categories=[Category.NAMES, Category.EDUCATION],
+            student_ids=[transcript.enrollment.student_id],
+            reference=f"GET {request.path} → transcript {transcript.number}",
             actor=request.user,
         )
         return response

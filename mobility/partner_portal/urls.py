@@ -25,6 +25,7 @@ urlpatterns = [
         students_views.DiplomaDownloadView.as_view(kind="credential"),
         name="diploma-credential",
     ),
+    path("transcripts/<int:pk>/pdf/", students_views.TranscriptDownloadView.as_view(), name="transcript-pdf"),
     # The college's own API keys and webhooks (keys.py).
     path("api-keys/", keys.APIKeyListView.as_view(), name="api-keys"),
     path("api-keys/new/", keys.APIKeyCreateView.as_view(), name="api-key-create"),

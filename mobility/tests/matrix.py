@@ -58,6 +58,8 @@ SEGMENTS = {
     "people": "person",  # a member of the partnership (the office's /people/<id>/): teacher M's, teacher N's
     "threads": "thread",  # a college's thread with the office about a student (staff: /students/threads/<id>/)
     "verify": "verification-code",
+    "transcripts": "transcript",
+    "transcript": "transcript-code",  # /verify/transcript/<code>/
     "consents": "consent-text",  # the office-admin's consent texts (/privacy/consents/<id>/): two drafts
     # The partner portal's students (mobility/partner_portal/) use "students" etc. like the staff pages.
 }
@@ -131,10 +133,10 @@ def build_url(route: str, objects: dict, *, other: bool = False, ids: dict | Non
 
 
 def build_world():
-    """``partnership()`` with named students, an issued diploma each, and an object of every kind ``SEGMENTS``
-    names for A and for B: ``(world, objects)``."""
-    from diplomas.models import Diploma, DiplomaArchive
-    from diplomas.tests.factories import DiplomaFactory
+    """``partnership()`` with named students, an issued diploma each (with its transcript), and an object of every
+    kind ``SEGMENTS`` names for A and for B: ``(world, objects)``."""
+    from diplomas.models import Diploma, DiplomaArchive, Transcript
+    from diplomas.tests.factories import FAKE_PDF, DiplomaFactory
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
     from mobility.foundation.notifications.models import StaffNotification
     from programs.models import TeachingAssignment
@@ -217,6 +219,18 @@ def build_world():
         ),
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
+    objects["transcript"] = tuple(
+        Transcript.objects.create(
+            enrollment=diploma.enrollment,
+            diploma=diploma,
+            number=f"T-{diploma.number}",
+            issued_at=diploma.issued_at,
+            pdf=ContentFile(FAKE_PDF, name=f"T-{diploma.number}.pdf"),
+            sha256=diploma.sha256,
+        )
+        for diploma in objects["diploma"]
+    )
+    objects["transcript-code"] = tuple(transcript.verification_code for transcript in objects["transcript"])
     ids = {
         kind: tuple(o if isinstance(o, str) else getattr(o, "prefix", o.pk) for o in two)
         for kind, two in objects.items()

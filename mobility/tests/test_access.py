@@ -8,8 +8,9 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from diplomas.models import Diploma, DiplomaArchive
+from diplomas.models import Diploma, DiplomaArchive, Transcript
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
 from mobility.foundation.people.models import Membership
@@ -33,6 +34,7 @@ PUBLIC = {
     "password_reset_complete",
     "verify",  # the public verification page of a diploma (diplomas.views.VerifyView, tested there)
     "verify-name",  # its check of a typed name (diplomas/tests/test_verification_consent.py)
+    "verify-transcript",  # a transcript's verification page (diplomas/tests/test_transcripts_views.py)
     "verify-paper",  # a printed diploma's number and code (diplomas/tests/test_verify_paper.py)
     # The credentials' issuer: its DID document and revocation lists (diplomas/tests/test_credentials.py).
     "did-document",
@@ -97,6 +99,7 @@ def objects():
         "modules": ModuleFactory(track=enrollment.track).pk,
         "cohorts": enrollment.cohort.pk,
         "diplomas": Diploma.objects.create(enrollment=enrollment).pk,
+        "transcripts": Transcript.objects.create(enrollment=enrollment, number="T-1", issued_at=timezone.now()).pk,
         "archives": DiplomaArchive.objects.create(cohort=enrollment.cohort).pk,
         "api-keys": PartnerAPIKey.objects.create_key(
             name="SIS", institution=enrollment.cohort.partner, scopes=["read"]

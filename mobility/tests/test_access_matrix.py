@@ -125,6 +125,7 @@ PAGES: dict[str, Rule] = {
     # checked absent as on any page; the name check is a POST (a GET goes back to the page).
     "diplomas:verify": PUBLIC,
     "diplomas:verify-name": PUBLIC.but(ok=302),
+    "diplomas:verify-transcript": PUBLIC,  # a transcript's page (and its JSON): the same rule
     # A printed diploma's number and code: the form, public; its answers in diplomas/tests/test_verify_paper.py.
     "diplomas:verify-paper": PUBLIC,
     # The credentials' issuer (diplomas/credentials): its DID document and the revocation lists name no one.
@@ -143,6 +144,7 @@ PAGES: dict[str, Rule] = {
     "partner:student": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
     "partner:diploma-pdf": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
     "partner:diploma-credential": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
+    "partner:transcript-pdf": PARTNER.but(own_a=("coordinator-a", "observer-a"), own_b=("coordinator-b",)),
     # Nominating and importing: coordinators only (observers are refused the pages too).
     "partner:nominate": PARTNER.but(roles={"observer-a": 403}),
     "partner:transliterate": PARTNER.but(roles={"observer-a": 403}),
@@ -201,6 +203,12 @@ PAGES: dict[str, Rule] = {
         roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
         post=(),
     ),
+    "diplomas:transcript-pdf": STAFF.but(
+        own_a=("coordinator-a", "observer-a", "student"),
+        own_b=("coordinator-b", "other-student"),
+        roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
+        post=(),
+    ),
     # The office's pages.
     "dashboard": STAFF,
     "audit-log": STAFF_ADMIN,
@@ -242,6 +250,7 @@ PAGES: dict[str, Rule] = {
     "diplomas:diploma-reissue": STAFF,
     "diplomas:enrollment-diploma-request": STAFF.but(ok=405),
     "diplomas:enrollment-certificate": STAFF.but(ok=405),
+    "diplomas:enrollment-transcript": STAFF.but(ok=405),  # POST only: each one numbered, rendered and signed
     "diplomas:cohort-request": STAFF.but(ok=405),
     "diplomas:cohort-archive": STAFF.but(ok=405),
     "diplomas:cohort-progress": STAFF.but(ok=286),  # htmx: "stop polling", nothing is being rendered

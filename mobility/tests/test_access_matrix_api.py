@@ -89,6 +89,9 @@ OPERATIONS: dict[str, Op] = {
     "diplomas_pdf_retrieve": Op(),
     "diplomas_credential_retrieve": Op(),
     "diplomas_lookup_retrieve": Op(),  # ?number= of another's diploma: 404
+    "transcripts_list": LIST("transcript"),
+    "transcripts_retrieve": Op(),
+    "transcripts_pdf_retrieve": Op(),
     "webhook_endpoints_list": LIST("webhook"),
     "webhook_endpoints_create": Op(201, other=400),
     "webhook_endpoints_retrieve": Op(),

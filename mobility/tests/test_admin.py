@@ -28,6 +28,8 @@ from diplomas.models import (
     DiplomaNumberCounter,
     EnrollmentCertificate,
     StatusList,
+    Transcript,
+    TranscriptNumberCounter,
 )
 from diplomas.tests.factories import DiplomaFactory
 from mobility.foundation.access import OFFICE, OFFICE_ADMIN
@@ -121,6 +123,10 @@ def row_of_every_model(admin_user):
     StatusList.objects.create(number=0, bits=bytes(16))
     EnrollmentCertificate.objects.create(enrollment=enrollment, number="STK-IAM-S-2026-00001", sha256="0" * 64)
     CertificateNumberCounter.objects.create(year=2026, last=1)
+    Transcript.objects.create(
+        enrollment=enrollment, number="STK-IAM-T-2026-000001", issued_at=timezone.now(), sha256="0" * 64
+    )
+    TranscriptNumberCounter.objects.create(year=2026, last=1)
     DiplomaArchive.objects.create(cohort=cohort, requested_by=admin_user, total=1)
     PartnerAPIKey.objects.create_key(name="Chongqing SIS", institution=college, scopes=["read"])
     IdempotencyRecord.objects.create(

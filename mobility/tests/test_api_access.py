@@ -22,6 +22,7 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
+from diplomas.transcripts import services as transcript_services
 from mobility.foundation.access import OFFICE
 from mobility.foundation.models import AuditEntry, IdempotencyRecord, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.tests.support import api_client, make_api_key, make_user
@@ -74,6 +75,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("diploma-pdf", "get"): Row(200, other=404),
     ("diploma-credential", "get"): Row(200, other=404),
     ("diploma-lookup", "get"): Row(200, other=404),
+    ("transcript-list", "get"): Row(200, other=200, scoped=True),
+    ("transcript-detail", "get"): Row(200, other=404),
+    ("transcript-pdf", "get"): Row(200, other=404),
     ("webhook-endpoint-list", "get"): Row(200, other=200, scoped=True),
     ("webhook-endpoint-list", "post"): Row(201, other=400),  # B registering one for A: "does not exist"
     ("webhook-endpoint-detail", "get"): Row(200, other=404),
@@ -139,11 +143,16 @@ def test_every_api_endpoint_and_method_has_a_row():
 def _partner_rows(code: str) -> dict:
     college = InstitutionFactory(code=code)
     enrollment = EnrollmentFactory(completed=True, cohort=CohortFactory(partner=college))
-    with mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF):
+    with (
+        mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
+    ):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
         diploma = diploma_services.diploma_issue(diploma_id=diploma.pk)
     assert diploma.status == Diploma.Status.ISSUED
     result = ModuleResultFactory(enrollment=enrollment)
+    with mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF):
+        transcript = transcript_services.transcript_issue(enrollment=enrollment, by=None)
     hook = WebhookEndpoint.objects.create(
         institution=college, url="https://hooks.example.cn/", events=["diploma.issued"]
     )
@@ -155,6 +164,7 @@ def _partner_rows(code: str) -> dict:
         "cohort": enrollment.cohort,
         "result": result,
         "diploma": diploma,
+        "transcript": transcript,
         "track": enrollment.track,
         "module": result.module,
         # A student of A's without an enrollment, for applications; a cohort of A's that takes them.
@@ -207,6 +217,7 @@ SEGMENT_OBJECT = {
     "enrollments": "enrollment",
     "results": "result",
     "diplomas": "diploma",
+    "transcripts": "transcript",
     "webhook-endpoints": "webhook_endpoint",
     "webhook-deliveries": "webhook_delivery",
 }
@@ -285,6 +296,7 @@ LIST_OBJECT = {
     "enrollment-list": "enrollment",
     "result-list": "result",
     "diploma-list": "diploma",
+    "transcript-list": "transcript",
     "webhook-endpoint-list": "webhook_endpoint",
     "webhook-delivery-list": "webhook_delivery",
 }

@@ -93,7 +93,13 @@ class EnrollmentView(PortalView):
         for diploma in diplomas:
             # The address printed on the diploma (its QR code), so the student shares the same link.
             diploma.verify_url = diploma.verification_url
-        context = {"enrollment": enrollment, "progress": progress, "diplomas": diplomas}
+        # The valid transcripts of the enrollment (stored and not revoked), newest first.
+        transcripts = sorted(
+            (t for t in enrollment.transcripts.all() if t.sha256 and t.pdf and t.revoked_at is None),
+            key=lambda t: (t.issued_at, t.pk),
+            reverse=True,
+        )
+        context = {"enrollment": enrollment, "progress": progress, "diplomas": diplomas, "transcripts": transcripts}
         return self.render(request, context, section="home")
 
 

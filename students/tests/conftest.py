@@ -9,6 +9,7 @@ import pytest
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
+from diplomas.transcripts import services as transcript_services
 from mobility.foundation.audit import audit_record
 from mobility.foundation.models import WebhookEndpoint
 from mobility.tests.support import make_user
@@ -220,6 +221,7 @@ def graduate(cohort, office_admin, django_capture_on_commit_callbacks):
     )
     with (
         mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
         django_capture_on_commit_callbacks(execute=True),
     ):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=office_admin)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from diplomas import services as diploma_services
 from diplomas.models import Diploma
 from diplomas.tests.factories import FAKE_PDF
+from diplomas.transcripts import services as transcript_services
 from mobility.foundation.exceptions import DomainError
 from programs.tests.factories import ModuleFactory
 from students import services
@@ -281,6 +282,7 @@ def test_an_issued_diploma_is_announced_with_its_verification_link(django_captur
     Student.objects.filter(pk=enrollment.student_id).update(citizenship="RU", email="ivan@example.ru")
     with (
         mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
         django_capture_on_commit_callbacks(execute=True),
     ):
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
@@ -303,6 +305,7 @@ def test_a_revoked_diploma_is_not_announced(office, django_capture_on_commit_cal
         diploma = diploma_services.diploma_request(enrollment=enrollment, requested_by=None)
     with (
         mock.patch.object(diploma_services, "_render_and_sign", return_value=FAKE_PDF),
+        mock.patch.object(transcript_services, "_render_transcript", return_value=FAKE_PDF),
         django_capture_on_commit_callbacks() as issued,
     ):
         requested[0]()  # the render task: issues the diploma and queues the e-mail

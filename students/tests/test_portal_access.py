@@ -125,13 +125,13 @@ def test_home_is_a_fixed_number_of_queries(me_client, me, django_assert_num_quer
 def test_progress_is_a_fixed_number_of_queries(me_client, me, django_assert_num_queries):
     url = reverse("portal:enrollment", args=[me.mech.pk])
     # session, user, the student, whether a consent text awaits an answer, the scoping rule's staff check, the
-    # enrollment, its diplomas, results, modules, totals, what is left
-    with django_assert_num_queries(11):
+    # enrollment, its diplomas, its transcripts, results, modules, totals, what is left
+    with django_assert_num_queries(12):
         me_client.get(url)
     for n in range(5):
         module = ModuleFactory(track=me.mech.track, code=f"X{n}")
         ModuleResultFactory(enrollment=me.mech, module=module)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(me_client.get(url).context["progress"].modules) == 8
 
 

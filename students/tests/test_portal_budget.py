@@ -132,6 +132,12 @@ HOOK_CLASSES = {
     "progress-summary",
     "required-passed",
     "track-name",
+    # The enrollment page's transcripts of records (portal/_transcripts.html).
+    "transcript",
+    "transcript-download",
+    "transcript-number",
+    "transcript-verify",
+    "transcripts",
     # The consent pages (portal/consent.html, my_consents.html, consent_purpose.html, _consent_text.html).
     "consent-categories",
     "consent-changes",

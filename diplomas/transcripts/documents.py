@@ -1,0 +1,118 @@
+"""The transcript as a document: a trilingual A4 portrait PDF/A (``templates/diplomas/pdf/transcript.html`` with its
+own stylesheet, ``transcript.css``), drawn by the diplomas' renderer (``diplomas.rendering.html_to_pdf``: the same
+font configuration, compact font and PDF/A variant). As long as its modules need: the table's header repeats on every
+page, and each page is numbered "1 / 2".
+
+Pure: ``render_transcript_pdf`` reads the transcript's enrollment and results and returns the unsigned PDF; signing
+(``diplomas.signing.sign_pdf``) and storing are the services'. The page is written in Russian, English and Chinese at
+once: the fixed wording is in the template, the model's labels (kinds of assessment, grades) are taken in each
+language here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from diplomas import rendering
+from diplomas.papers.documents import score_text
+from diplomas.wording import date_en, date_ru, date_zh
+from programs.models import Module
+from students.models import Enrollment, ModuleResult
+
+from . import selectors
+from .models import Transcript
+
+TEMPLATE = "diplomas/pdf/transcript.html"
+STYLESHEET = "diplomas/pdf/transcript.css"
+SIGNATURE_REASON = "Transcript of records issued by the international office"
+RECOGNISED_MARK = "†"
+G = ModuleResult.Grade
+LANGUAGES = {"ru": "ru", "en": "en", "zh": "zh-hans"}
+
+
+def in_three(label) -> dict[str, str]:
+    """A lazy gettext label (a model choice's) in Russian, English and Chinese."""
+    out = {}
+    for key, code in LANGUAGES.items():
+        with translation.override(code):
+            out[key] = str(label)
+    return out
+
+
+def _scale(track) -> list[dict]:
+    """The track's grading scale: each grade in three languages with the scores it takes."""
+    pass_, good, excellent = (
+        score_text(track.pass_score),
+        score_text(track.good_score),
+        score_text(track.excellent_score),
+    )
+    return [
+        {"grade": in_three(G.EXCELLENT.label), "scores": f"≥ {excellent}"},
+        {"grade": in_three(G.GOOD.label), "scores": f"≥ {good}"},
+        {"grade": in_three(G.SATISFACTORY.label), "scores": f"≥ {pass_}"},
+        {"grade": in_three(G.UNSATISFACTORY.label), "scores": f"< {pass_}"},
+        {"grade": in_three(G.PASS.label), "scores": f"≥ {pass_}"},
+        {"grade": in_three(G.FAIL.label), "scores": f"< {pass_}"},
+    ]
+
+
+def transcript_context(transcript: Transcript, enrollment: Enrollment) -> dict:
+    if not transcript.number or transcript.issued_at is None:
+        raise ValueError("A transcript is rendered only after its number and issue date are assigned.")
+    student = enrollment.student
+    cohort = enrollment.cohort
+    issued_on = timezone.localdate(transcript.issued_at)
+    url = transcript.verification_url
+    rows = selectors.transcript_rows(enrollment=enrollment)
+    passed = [row for row in rows if row.result.passed]
+    diploma = transcript.diploma if transcript.diploma_id else None
+    return {
+        "transcript": transcript,
+        "number": transcript.number,
+        "host": cohort.host,
+        "partner": cohort.partner,
+        "cohort": cohort,
+        "track": enrollment.track,
+        "student": student,
+        "enrollment": enrollment,
+        "issued": {"ru": date_ru(issued_on), "en": date_en(issued_on), "zh": date_zh(issued_on)},
+        "rows": [
+            {
+                "module": row.module,
+                "assessment": in_three(Module.AssessmentKind(row.module.assessment_kind).label),
+                "grade": in_three(G(row.result.grade).label),
+                "passed": row.result.passed,
+                "score": score_text(row.result.score),
+                "date": row.result.assessed_on,
+                "attempts": row.attempts,
+                "recognised": row.recognised,
+            }
+            for row in rows
+        ],
+        "any_recognised": any(row.recognised for row in rows),
+        "mark": RECOGNISED_MARK,
+        "hours_passed": sum(row.module.hours for row in passed),
+        "credits_passed": score_text(sum((row.module.credits for row in passed), Decimal(0))),
+        "modules_passed": len(passed),
+        "scale": _scale(enrollment.track),
+        "signatories": settings.DIPLOMA_SIGNATORIES,
+        "verification_url": url,
+        "qr_png": rendering.qr_png(url),
+        "diploma_number": diploma.number if diploma is not None else "",
+    }
+
+
+def render_transcript_html(transcript: Transcript) -> str:
+    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
+    # Every text is written in its three languages; the active language only affects Django's own formatting.
+    with translation.override("en"):
+        return render_to_string(TEMPLATE, transcript_context(transcript, enrollment))
+
+
+def render_transcript_pdf(transcript: Transcript) -> bytes:
+    """The transcript as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets."""
+    return rendering.html_to_pdf(render_transcript_html(transcript), stylesheet_name=STYLESHEET)
