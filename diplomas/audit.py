@@ -40,7 +40,11 @@ def _describe_batch(entry: AuditEntry, sensitive: bool) -> str:
 def _describe_render(entry: AuditEntry, sensitive: bool) -> str:
     number = (entry.changes or {}).get("number", [None, None])[1]
     if number:
-        return _("The diploma got the number %(number)s and is being rendered") % {"number": number}
+        sentence = _("The diploma got the number %(number)s and is being rendered") % {"number": number}
+        design = (entry.changes or {}).get("design", [None, None])[1]
+        if design:
+            sentence = _("%(sentence)s, in the design %(design)s") % {"sentence": sentence, "design": design}
+        return sentence
     return _("The diploma %(object)s is being rendered") % {"object": diploma_label(entry)}
 
 
