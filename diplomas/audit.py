@@ -10,6 +10,7 @@ from mobility.foundation.audit_sentences import actor_name, audit_sentence_regis
 from mobility.foundation.models import AuditEntry
 from students.selectors import student_history_source_register
 
+from .designs import audit as designs_audit
 from .models import Diploma
 
 _UNNUMBERED = re.compile(r"#\d+ \(")
@@ -125,3 +126,4 @@ def register() -> None:
     audit_sentence_register("paper.roster", _describe_roster)
     audit_sentence_register("paper.certificate", _describe_certificate)
     audit_sentence_register("diploma_archive.request", _describe_archive)
+    designs_audit.register()

@@ -479,7 +479,9 @@ def _parties(cohort, design) -> list[Party]:
     parties = [Party("sending", d.sending_ru, d.sending_en, d.sending_zh, cohort.partner)]
     agreement = cohort.agreement
     if agreement is not None and agreement.facilitator_id:
-        parties.append(Party("facilitator", d.facilitator_ru, d.facilitator_en, d.facilitator_zh, agreement.facilitator))
+        parties.append(
+            Party("facilitator", d.facilitator_ru, d.facilitator_en, d.facilitator_zh, agreement.facilitator)
+        )
     return parties
 
 

@@ -133,7 +133,11 @@ class DocumentDesign(models.Model):
 
     def save(self, *args, **kwargs):
         published = self.pk is not None and DocumentDesign.objects.filter(pk=self.pk, published_at__isnull=False)
-        if published and published.exists() and set(kwargs.get("update_fields") or ()) != {"published_at", "published_by"}:
+        if (
+            published
+            and published.exists()
+            and set(kwargs.get("update_fields") or ()) != {"published_at", "published_by"}
+        ):
             raise ValidationError(_("A published design never changes: make a new version instead."))
         super().save(*args, **kwargs)
 
@@ -187,7 +191,8 @@ class Signatory(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name_latin} ({self.valid_from.isoformat()}–{self.valid_until.isoformat() if self.valid_until else ''})"
+        # Language-neutral: the audit log keeps it as the object's name.
+        return f"{self.name_cyrillic} · {self.name_latin}"
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A signatory is never deleted: set the last day they sign instead."))

@@ -13,9 +13,7 @@ from .models import DocumentDesign, Kind, Signatory, Signs
 
 def design_current(kind: str) -> DocumentDesign | None:
     """The kind's current design: its latest published version (None before any is published)."""
-    return (
-        DocumentDesign.objects.filter(kind=Kind(kind), published_at__isnull=False).order_by("-version").first()
-    )
+    return DocumentDesign.objects.filter(kind=Kind(kind), published_at__isnull=False).order_by("-version").first()
 
 
 def design_draft_of(kind: str) -> DocumentDesign | None:
