@@ -20,7 +20,7 @@ from diplomas.models import Diploma
 from programs.models import Agreement, Cohort, Institution, Track
 from students.models import Enrollment, Student
 
-from .models import DocumentDesign, Signs
+from .models import DocumentDesign, Kind, Signs
 from .selectors import signatories_printed
 
 SAMPLE_NUMBER = "STK-IAM-2026-000123"
@@ -104,6 +104,22 @@ def sample_pdf(design: DocumentDesign) -> bytes:
     with translation.override("en"):
         html = render_to_string("diplomas/pdf/default.html", {**context, "layer": "page", "slots": ()})
     return rendering.html_to_pdf(html)
+
+
+def transcript_sample_pdf(design: DocumentDesign) -> bytes:
+    """A transcript design's sample: its title and note and today's signatories' lines on an A4 page (the
+    transcript's table of results is its own document's)."""
+    signatories = signatories_printed(Signs.TRANSCRIPT, timezone.localdate())
+    with translation.override("en"):
+        html = render_to_string(
+            "diplomas/designs/transcript_sample.html", {"design": design, "signatories": signatories}
+        )
+    return rendering.html_to_pdf(html)
+
+
+def design_sample_pdf(design: DocumentDesign) -> bytes:
+    """The sample of ``design``: a diploma's page, or a transcript's heading and signatures."""
+    return sample_pdf(design) if design.kind == Kind.DIPLOMA else transcript_sample_pdf(design)
 
 
 def page_png(pdf: bytes, *, dpi: int = PREVIEW_DPI) -> bytes:

@@ -1,4 +1,4 @@
-"""The office-admin's designs and signatories (diplomas/designs/views.py), included under ``administration/designs/``."""
+"""The office-admin's designs and signatories (diplomas/designs/views.py), under ``administration/designs/``."""
 
 from django.urls import path
 

@@ -20,7 +20,7 @@ from mobility.foundation.views import StaffRequiredMixin
 from . import selectors, services
 from .forms import DesignForm, SignatoryForm
 from .models import DocumentDesign, Kind, Signatory, Signs
-from .preview import page_png, png_data_uri, sample_pdf
+from .preview import design_sample_pdf, page_png, png_data_uri
 
 VIEW = ("diplomas.view_documentdesign", "diplomas.change_documentdesign")
 WRITE = (*VIEW, "diplomas.add_documentdesign")
@@ -99,8 +99,8 @@ def _previewed(request, design: DocumentDesign) -> DocumentDesign:
 
 
 class DesignPreviewView(StaffRequiredMixin, View):
-    """The live preview (an htmx fragment): the sample diploma of the posted texts, as a picture of its page.
-    Writes nothing. A transcript's design shows its texts (the transcript is drawn by its own document)."""
+    """The live preview (an htmx fragment): the sample of the posted texts (``preview.design_sample_pdf``), as a
+    picture of its page. Writes nothing."""
 
     permission_required = VIEW
     template_name = "diplomas/designs/_preview.html"
@@ -113,14 +113,12 @@ class DesignPreviewView(StaffRequiredMixin, View):
 
     def preview(self, request, pk):
         design = _previewed(request, _design_or_404(pk))
-        context = {"design": design, "signatories": selectors.signatories_for(design.kind)}
-        if design.kind == Kind.DIPLOMA:
-            context["png"] = png_data_uri(page_png(sample_pdf(design)))
-        return render(request, self.template_name, context)
+        png = png_data_uri(page_png(design_sample_pdf(design)))
+        return render(request, self.template_name, {"design": design, "png": png})
 
 
 class DesignSamplePdfView(StaffRequiredMixin, View):
-    """The sample diploma of the posted (or stored) texts as the PDF the renderer makes. Writes nothing."""
+    """The sample of the posted (or stored) texts as the PDF the renderer makes. Writes nothing."""
 
     permission_required = VIEW
 
@@ -132,10 +130,8 @@ class DesignSamplePdfView(StaffRequiredMixin, View):
 
     def pdf(self, request, pk):
         design = _previewed(request, _design_or_404(pk))
-        if design.kind != Kind.DIPLOMA:
-            raise Http404(_("Only a diploma's design has a sample PDF."))
-        response = HttpResponse(sample_pdf(design), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="sample-diploma-v{design.version}.pdf"'
+        response = HttpResponse(design_sample_pdf(design), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="sample-{design.kind}-v{design.version}.pdf"'
         return response
 
 
