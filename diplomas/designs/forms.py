@@ -6,7 +6,7 @@ from django import forms
 
 from mobility.foundation.forms import BootstrapFormMixin, DateInput
 
-from .models import LANGS, TEXTS, DocumentDesign, Kind, Signatory, text_fields
+from .models import LANG_LABELS, LANGS, TEXT_LABELS, TEXTS, DocumentDesign, Kind, Signatory, text_fields
 from .services import SIGNATORY_FIELDS
 
 LANG_ATTRIBUTES = {"ru": "ru", "en": "en", "zh": "zh-Hans"}
@@ -27,8 +27,10 @@ class DesignForm(BootstrapFormMixin, forms.ModelForm):
             if name not in wanted:
                 del self.fields[name]
                 continue
+            lang = name.rsplit("_", 1)[1]
             self.fields[name].required = False
-            self.fields[name].widget.attrs["lang"] = LANG_ATTRIBUTES[name.rsplit("_", 1)[1]]
+            self.fields[name].label = LANG_LABELS[lang]  # under the text's own heading (``rows``)
+            self.fields[name].widget.attrs["lang"] = LANG_ATTRIBUTES[lang]
 
     def _post_clean(self):
         # The model's own check (every text written) is publication's: a draft may be incomplete.
@@ -38,7 +40,7 @@ class DesignForm(BootstrapFormMixin, forms.ModelForm):
     def rows(self) -> list[dict]:
         """The form's fields by text: its label and its three languages' bound fields, for the page's grid."""
         return [
-            {"prefix": prefix, "fields": [self[f"{prefix}_{lang}"] for lang in LANGS]}
+            {"prefix": prefix, "label": TEXT_LABELS[prefix], "fields": [self[f"{prefix}_{lang}"] for lang in LANGS]}
             for prefix in TEXTS[Kind(self.instance.kind)]
         ]
 
