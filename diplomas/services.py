@@ -258,6 +258,7 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
             diploma.number = _next_number(timezone.localtime(diploma.issued_at).year)
             changes["number"] = (None, diploma.number)
         if diploma.design_id is None:
+            assert diploma.issued_at is not None  # numbered just above, or before (a constraint pairs the two)
             # With the number and never again: a retry, a re-render, a reissue's copy keep what it was issued with.
             diploma.design, diploma.signatories = designs.for_issue(Kind.DIPLOMA, diploma.issued_at)
             changes["design"] = (None, str(diploma.design))
