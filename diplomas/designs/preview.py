@@ -111,9 +111,7 @@ def transcript_sample_pdf(design: DocumentDesign) -> bytes:
     transcript's table of results is its own document's)."""
     signatories = signatories_printed(Signs.TRANSCRIPT, timezone.localdate())
     with translation.override("en"):
-        html = render_to_string(
-            "diplomas/designs/transcript_sample.html", {"design": design, "signatories": signatories}
-        )
+        html = render_to_string("diplomas/pdf/transcript_sample.html", {"design": design, "signatories": signatories})
     return rendering.html_to_pdf(html)
 
 

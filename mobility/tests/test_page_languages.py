@@ -113,8 +113,6 @@ DATA_ONLY = {
     ("track-detail", "title"),
     ("message-detail", "title"),  # the message's subject
     ("message-detail", "h1"),
-    ("signatory-edit", "title"),  # the signatory's names, Cyrillic and Latin
-    ("signatory-edit", "h1"),
 }
 
 
