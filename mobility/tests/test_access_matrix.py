@@ -220,17 +220,10 @@ PAGES: dict[str, Rule] = {
     "consents:text-detail": STAFF_ADMIN,
     "consents:text-preview": STAFF_ADMIN,
     "consents:text-publish": STAFF_ADMIN,
-    # The designs and signatories (diplomas/designs/views.py): office-admin's alone; the world's designs are two
-    # drafts (the preview and the sample PDF write nothing), its signatories the migration's two.
-    "designs:design-list": STAFF_ADMIN,
+    # Designs and signatories (diplomas/designs/): office-admin's; two drafts (preview, sample PDF write nothing).
+    **{f"designs:{n}": STAFF_ADMIN for n in ("design-list", "design-detail", "design-preview", "design-sample-pdf")},
+    **{f"designs:{n}": STAFF_ADMIN for n in ("design-publish", "signatory-list", "signatory-create", "signatory-edit")},
     "designs:design-draft": STAFF_ADMIN.but(ok=405),  # POST only: "New version"
-    "designs:design-detail": STAFF_ADMIN,
-    "designs:design-preview": STAFF_ADMIN,  # the live preview's htmx fragment
-    "designs:design-sample-pdf": STAFF_ADMIN,
-    "designs:design-publish": STAFF_ADMIN,
-    "designs:signatory-list": STAFF_ADMIN,
-    "designs:signatory-create": STAFF_ADMIN,
-    "designs:signatory-edit": STAFF_ADMIN,
     "programs:contact-delete": STAFF_ADMIN,
     "webhooks:create": STAFF_ADMIN,
     "webhooks:toggle": STAFF_ADMIN.but(ok=405),
