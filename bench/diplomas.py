@@ -99,12 +99,22 @@ def bare_weasyprint(enrollments, warmup: int = 3) -> tuple[list[float], float]:
     """(a): per diploma seconds of ``write_pdf`` alone (no PDF/A, no signature), and the total."""
     from django.utils import timezone
 
+    from diplomas.designs.selectors import for_issue
     from diplomas.models import Diploma
     from diplomas.rendering import html_to_pdf, render_diploma_html
 
     now = timezone.now()
+    design, signatories = for_issue("diploma", now)  # what the render task records with the number
     pages = [
-        render_diploma_html(Diploma(enrollment_id=e.pk, number=f"STK-IAM-2026-{n + 1:06d}", issued_at=now))
+        render_diploma_html(
+            Diploma(
+                enrollment_id=e.pk,
+                number=f"STK-IAM-2026-{n + 1:06d}",
+                issued_at=now,
+                design=design,
+                signatories=signatories,
+            )
+        )
         for n, e in enumerate(enrollments)
     ]
     for html in pages[:warmup]:

@@ -54,12 +54,20 @@ def seed(count: int) -> list:
     from diplomaseed import seed_cohort
     from django.utils import timezone
 
+    from diplomas.designs.selectors import for_issue
     from diplomas.models import Diploma
 
     _cohort, enrollments = seed_cohort(count)
     issued_at = timezone.now()
+    design, signatories = for_issue("diploma", issued_at)  # what the render task records with the number
     return [
-        Diploma(enrollment_id=enrollment.pk, number=f"STK-IAM-2026-{n + 1:06d}", issued_at=issued_at)
+        Diploma(
+            enrollment_id=enrollment.pk,
+            number=f"STK-IAM-2026-{n + 1:06d}",
+            issued_at=issued_at,
+            design=design,
+            signatories=signatories,
+        )
         for n, enrollment in enumerate(enrollments)
     ]
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
+from .designs import admin as designs_admin  # noqa: F401  (registers the designs and signatories)
 from .models import (
     CertificateNumberCounter,
     Diploma,

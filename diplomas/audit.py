@@ -10,6 +10,7 @@ from mobility.foundation.audit_sentences import actor_name, audit_sentence_regis
 from mobility.foundation.models import AuditEntry
 from students.selectors import student_history_source_register
 
+from .designs import audit as designs_audit
 from .models import Diploma, Transcript
 
 _UNNUMBERED = re.compile(r"#\d+ \(")
@@ -40,7 +41,11 @@ def _describe_batch(entry: AuditEntry, sensitive: bool) -> str:
 def _describe_render(entry: AuditEntry, sensitive: bool) -> str:
     number = (entry.changes or {}).get("number", [None, None])[1]
     if number:
-        return _("The diploma got the number %(number)s and is being rendered") % {"number": number}
+        sentence = _("The diploma got the number %(number)s and is being rendered") % {"number": number}
+        design = (entry.changes or {}).get("design", [None, None])[1]
+        if design:
+            sentence = _("%(sentence)s, in the design %(design)s") % {"sentence": sentence, "design": design}
+        return sentence
     return _("The diploma %(object)s is being rendered") % {"object": diploma_label(entry)}
 
 
@@ -137,3 +142,4 @@ def register() -> None:
     audit_sentence_register(
         "transcript.revoke", _transcript(gettext_lazy("%(actor)s revoked the transcript %(object)s with its diploma"))
     )
+    designs_audit.register()

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from diplomas.codes import new_verification_code
 from mobility.foundation.models import TimeStampedModel
 
+from .designs.models import DocumentDesign, Signatory  # noqa: F401  (the app's models)
+
 # What a diploma's page and its credential show of its enrollment, fetched with it in one query.
 PAGE_RELATED = ("student", "track", "cohort__host", "cohort__partner", "cohort__agreement__facilitator")
 
@@ -111,6 +113,18 @@ class Diploma(TimeStampedModel):
     failure_reason = models.TextField(_("failure reason"), blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("revocation reason"), blank=True, editable=False)
+    # What the diploma was issued with, set with its number and never changed (diplomas.designs): the page is always
+    # rendered from these, so a re-render reproduces it whatever the office has changed since.
+    design = models.ForeignKey(
+        DocumentDesign,
+        verbose_name=_("design"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signatories = models.JSONField(_("signatories as printed"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("diploma")

@@ -8,8 +8,9 @@ The page is drawn in two layers (``render_diploma_pdf``, docs/decisions/0015): w
 partner, track and signatories share is laid out once per process, and per diploma only the student's slots and the
 issue block are laid out and drawn over it. Layout is most of a render's time, and most of the page is shared.
 
-The page is written in Russian, English and Chinese at once, so its fixed wording is in the template, not in
-gettext; dates are formatted here in each language's own way, independent of the active locale.
+The page is written in Russian, English and Chinese at once, so its fixed wording is not in gettext: it is the
+diploma's recorded design (``diplomas.designs``), printed by the template in the three languages; dates are
+formatted here in each language's own way, independent of the active locale.
 """
 
 from __future__ import annotations
@@ -397,9 +398,13 @@ class Party:
     institution: object
 
 
-def diploma_context(diploma, enrollment: Enrollment) -> dict:
-    if not diploma.number or not diploma.issued_at:
-        raise ValueError("A diploma is rendered only after its number and issue date are assigned.")
+def diploma_context(diploma, enrollment: Enrollment, *, hours: int | None = None) -> dict:
+    """What the page shows. Its fixed wording and signatories are the ones the diploma recorded when it got its
+    number (``diploma.design``, ``diploma.signatories``: diplomas.designs), never the current ones, so a re-render
+    reproduces the issued page. ``hours`` stands in for the enrollment's progress (the designs' sample page)."""
+    if not diploma.number or not diploma.issued_at or diploma.design is None:
+        raise ValueError("A diploma is rendered only after its number, issue date and design are assigned.")
+    design = diploma.design
     student = enrollment.student
     cohort = enrollment.cohort
     track = enrollment.track
@@ -414,14 +419,15 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
         "diploma": diploma,
         "number": diploma.number,
         "host": cohort.host,
-        "parties": _parties(cohort),
+        "design": design,
+        "parties": _parties(cohort, design),
         "student": student,
         "names": names,
         "name_sizes": name_sizes(names),
         "completing_ru": completing_ru(student.sex),
         "track": track,
         "track_size": "long" if max(len(track.name_en), len(track.name_ru)) > 70 else "normal",
-        "hours": progress_for(enrollment=enrollment).hours_passed,
+        "hours": progress_for(enrollment=enrollment).hours_passed if hours is None else hours,
         "enrolled_on": enrollment.enrolled_on,
         "completed_on": enrollment.completed_on,
         "period": _period(enrollment.enrolled_on, enrollment.completed_on),
@@ -431,10 +437,10 @@ def diploma_context(diploma, enrollment: Enrollment) -> dict:
             "zh": date_zh(issued_on),
             "iso": issued_on.isoformat(),
         },
-        "signatories": settings.DIPLOMA_SIGNATORIES,
+        "signatories": diploma.signatories,
         "verification_url": url,
         "qr_png": qr_png(url),
-        "title": "Диплом участника программы международной академической мобильности",
+        "title": design.title_ru,
     }
 
 
@@ -468,11 +474,14 @@ def _period(start: datetime.date | None, end: datetime.date | None) -> str:
     return ""
 
 
-def _parties(cohort) -> list[Party]:
-    parties = [Party("sending", "Направляющая сторона", "Sending institution", "派出院校", cohort.partner)]
+def _parties(cohort, design) -> list[Party]:
+    d = design
+    parties = [Party("sending", d.sending_ru, d.sending_en, d.sending_zh, cohort.partner)]
     agreement = cohort.agreement
     if agreement is not None and agreement.facilitator_id:
-        parties.append(Party("facilitator", "При содействии", "Facilitated by", "协办单位", agreement.facilitator))
+        parties.append(
+            Party("facilitator", d.facilitator_ru, d.facilitator_en, d.facilitator_zh, agreement.facilitator)
+        )
     return parties
 
 

@@ -38,6 +38,8 @@ from mobility.foundation.webhooks.services import webhooks_emit_many
 from students.models import Enrollment
 from students.selectors import completion_missing_modules, enrollments_meeting_completion_rule
 
+from .designs import selectors as designs
+from .designs.models import Kind
 from .models import PAGE_RELATED, Diploma, DiplomaBatch, DiplomaNumberCounter
 from .numbering import next_number
 from .transcripts import services as transcripts
@@ -241,8 +243,15 @@ def diploma_issue(*, diploma_id: int) -> Diploma:
             diploma.issued_at = timezone.now()
             diploma.number = _next_number(timezone.localtime(diploma.issued_at).year)
             changes["number"] = (None, diploma.number)
+        if diploma.design_id is None:
+            assert diploma.issued_at is not None  # numbered just above, or before (a constraint pairs the two)
+            # With the number and never again: a retry, a re-render, a reissue's copy keep what it was issued with.
+            diploma.design, diploma.signatories = designs.for_issue(Kind.DIPLOMA, diploma.issued_at)
+            changes["design"] = (None, str(diploma.design))
         diploma.status = S.RENDERING
-        diploma.save(update_fields=["status", "attempts", "number", "issued_at", "modified_at"])
+        diploma.save(
+            update_fields=["status", "attempts", "number", "issued_at", "design", "signatories", "modified_at"]
+        )
         if old_status != S.RENDERING or "number" in changes:
             audit_record(actor=None, obj=diploma, action="diploma.render", changes=changes)
         # The transcript issued with it (diplomas.transcripts): numbered once, under this lock.

@@ -381,25 +381,7 @@ CERTIFICATE_NUMBER_FORMAT = env.str("CERTIFICATE_NUMBER_FORMAT", default="STK-IA
 TRANSCRIPT_NUMBER_FORMAT = env.str("TRANSCRIPT_NUMBER_FORMAT", default="STK-IAM-T-{year}-{seq:06d}")
 
 # --- diplomas ----------------------------------------------------------------------------------------------------
-# Who signs the diploma (ru and en; title_zh optional): a Python setting, demo values; override in local settings.
-DIPLOMA_SIGNATORIES = [
-    {
-        "name_ru": "И. И. Иванов",
-        "name_en": "I. I. Ivanov",
-        "title_ru": "Ректор МГТУ «СТАНКИН»",
-        "title_en": 'Rector of MSTU "STANKIN"',
-        "title_zh": "莫斯科国立工艺大学校长",
-    },
-    {
-        "name_ru": "Н. Попова",
-        "name_en": "Nadezhda Popova",
-        "title_ru": "Директор Центра международного сотрудничества",
-        "title_en": "Director of the Center for International Cooperation",
-        "title_zh": "国际合作中心主任",
-    },
-]
-# Who signs the office's papers (diplomas.papers) as its head; the same keys, a Python setting too.
-PAPERS_SIGNATORY = DIPLOMA_SIGNATORIES[-1]
+# Who signs the diploma and the papers, and the diploma's wording, are in the database (diplomas.designs).
 # The institution's signing key and certificate (PEM). Missing files are generated (a self-signed ECDSA P-256 pair)
 # on first use only when DIPLOMA_SIGNING_DEMO is on, which it is by default with DJANGO_DEBUG=1 and never otherwise.
 DIPLOMA_SIGNING_KEY = env.path("DIPLOMA_SIGNING_KEY", default=BASE_DIR / "var" / "signing" / "diploma-key.pem")

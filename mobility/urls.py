@@ -50,6 +50,8 @@ urlpatterns = [
     path("notifications/", include("mobility.foundation.notifications.urls")),
     # The office-admin's consent texts per purpose (students/consent/views.py).
     path("privacy/consents/", include("students.consent.urls")),
+    # The office-admin's designs of the documents and their signatories (diplomas/designs/views.py).
+    path("administration/designs/", include("diplomas.designs.urls")),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit-log"),
     re_path(r"^audit/export\.(?P<fmt>csv|xlsx)$", audit_views.AuditExportView.as_view(), name="audit-export"),
     # The register of transfers of personal data across the border (office-admin; mobility/personal_data/transfers.py).

@@ -63,6 +63,9 @@ NAVIGATION: list[tuple | MenuEntry] = [
     MenuEntry("api_keys:list", _("API keys"), "mobility.view_partnerapikey", group=ADMINISTRATION),
     MenuEntry("audit-log", _("Audit log"), "mobility.browse_auditentry", group=ADMINISTRATION),
     MenuEntry("consents:text-list", _("Consent texts"), "students.change_consenttext", group=ADMINISTRATION),
+    MenuEntry(
+        "designs:design-list", _("Designs and signatories"), "diplomas.change_documentdesign", group=ADMINISTRATION
+    ),
     MenuEntry("transfer-register", _("Transfers of personal data"), "students.view_sensitive", group=ADMINISTRATION),
     MenuEntry("retention", _("Retention of personal data"), "students.view_sensitive", group=ADMINISTRATION),
     MenuEntry("two-factor-policy", _("Two-factor sign-in"), "mobility.change_twofactorpolicy", group=ADMINISTRATION),

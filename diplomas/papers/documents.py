@@ -2,8 +2,9 @@
 (``diplomas.rendering.html_to_pdf``: the same font configuration, compact font and PDF/A variant, the papers' own
 stylesheet) → a PAdES signature with the diplomas' key (``diplomas.signing``), when one is configured.
 
-Pure: each function takes rows already read (``diplomas.papers.selectors``) and returns a ``Paper`` (file name, type,
-bytes); it writes nothing. The wording is in Russian and the paper's second language (``labels``); names are always
+Each function takes rows already read (``diplomas.papers.selectors``), reads the head of the office who signs on the
+paper's day (``diplomas.designs.selectors.papers_signatory``) and returns a ``Paper`` (file name, type, bytes); it
+writes nothing. The wording is in Russian and the paper's second language (``labels``); names are always
 in their three scripts.
 """
 
@@ -15,11 +16,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from diplomas import rendering, signing
+from diplomas.designs import selectors as designs
 from diplomas.wording import date_in, status_ru
 from programs.models import Cohort, Module
 from students.models import Enrollment, ModuleResult
@@ -57,6 +58,7 @@ def render(template: str, context: dict, *, second_language: str, day: datetime.
     """The paper's HTML laid out and written as PDF/A, then signed when a signing key is configured (the file is
     handed out unsigned otherwise, and that is logged)."""
     signed = signing.signing_configured()
+    signatory = designs.papers_signatory(day) or {}
     with translation.override(OFFICE_LANGUAGE):
         html = render_to_string(
             template,
@@ -67,8 +69,8 @@ def render(template: str, context: dict, *, second_language: str, day: datetime.
                 "second_lang": lang_attribute(second_language),
                 "date_ru": date_in(OFFICE_LANGUAGE, day),
                 "date_second": date_in(second_language, day),
-                "signatory": settings.PAPERS_SIGNATORY,
-                "signatory_title_second": _signatory_title(second_language),
+                "signatory": signatory,
+                "signatory_title_second": _signatory_title(signatory, second_language),
                 "signed": signed,
             },
         )
@@ -79,9 +81,9 @@ def render(template: str, context: dict, *, second_language: str, day: datetime.
     return signing.sign_pdf(pdf, reason=SIGNATURE_REASON)
 
 
-def _signatory_title(language: str) -> str:
+def _signatory_title(signatory: dict, language: str) -> str:
     key = "title_zh" if language.startswith("zh") else "title_en"
-    return "" if language == OFFICE_LANGUAGE else settings.PAPERS_SIGNATORY.get(key, "")
+    return "" if language == OFFICE_LANGUAGE else signatory.get(key, "")
 
 
 # --- the grade sheet ----------------------------------------------------------------------------------------------

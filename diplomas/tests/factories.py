@@ -4,6 +4,7 @@ import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from diplomas.designs import selectors as designs
 from diplomas.models import Diploma
 from students.tests.factories import EnrollmentFactory
 
@@ -48,3 +49,9 @@ class DiplomaFactory(factory.django.DjangoModelFactory):
     failure_reason = factory.LazyAttribute(lambda o: "Test: the renderer failed" if o.status == S.FAILED else "")
     revoked_at = factory.LazyAttribute(_if((S.REVOKED,), lambda o: o.issued_at))
     revoked_reason = factory.LazyAttribute(lambda o: "Test: revoked" if o.status == S.REVOKED else "")
+    # The current design and today's signatories (the render task records them with the number), in every state so
+    # that a test may give a requested diploma its number by hand and render it; ``design=None`` for the task's way.
+    design = factory.LazyFunction(lambda: designs.design_current("diploma"))
+    signatories = factory.LazyAttribute(
+        lambda o: designs.signatories_printed("diploma", timezone.localdate(o.issued_at or timezone.now()))
+    )

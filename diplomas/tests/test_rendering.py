@@ -303,8 +303,13 @@ def test_rendering_needs_a_number_and_an_issue_date_and_reads_in_one_query(djang
     with pytest.raises(ValueError):
         rendering.render_diploma_html(fresh)
     fresh.number, fresh.issued_at = diploma.number, diploma.issued_at
-    # The enrollment with student, cohort, host, partner, agreement, facilitator and track; then the hours.
-    with django_assert_num_queries(2):
+    fresh.design = None
+    with pytest.raises(ValueError):  # nor without the design it records when it gets its number
+        rendering.render_diploma_html(fresh)
+    fresh = Diploma.objects.get(pk=diploma.pk)
+    fresh.number, fresh.issued_at = diploma.number, diploma.issued_at
+    # The enrollment with student, cohort, host, partner, agreement, facilitator and track; the design; the hours.
+    with django_assert_num_queries(3):
         rendering.render_diploma_html(fresh)
 
 

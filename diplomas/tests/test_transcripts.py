@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from diplomas import services as diploma_services
 from diplomas import signing
+from diplomas.designs.selectors import for_issue
 from diplomas.models import Diploma, Transcript, TranscriptNumberCounter
 from diplomas.tests.factories import FAKE_PDF
 from diplomas.tests.test_rendering import needs_poppler, pdftotext, screenshot, trilingual_track_and_college
@@ -260,6 +261,9 @@ def test_a_transcript_rendered_with_its_diploma_prints_the_diploma_s_number(enro
         requested_at=now,
         issued_at=now,
     )
-    transcript = Transcript(enrollment=enrollment, diploma=diploma, number="T-1", issued_at=timezone.now())
+    design, signatories = for_issue("transcript", now)
+    transcript = Transcript(
+        enrollment=enrollment, diploma=diploma, number="T-1", issued_at=now, design=design, signatories=signatories
+    )
     html = documents.render_transcript_html(transcript)
     assert "STK-IAM-2026-000042" in html and "T-1" in html

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -60,14 +59,18 @@ def _scale(track) -> list[dict]:
     ]
 
 
-def transcript_context(transcript: Transcript, enrollment: Enrollment) -> dict:
+def transcript_context(transcript: Transcript, enrollment: Enrollment, rows=None) -> dict:
+    """What the page shows: the transcript's recorded design and signatories, the enrollment's rows of results
+    (``selectors.transcript_rows``; the design preview passes a sample's)."""
     if not transcript.number or transcript.issued_at is None:
         raise ValueError("A transcript is rendered only after its number and issue date are assigned.")
+    if transcript.design_id is None:
+        raise ValueError("A transcript is rendered with the design it recorded when it was numbered.")
     student = enrollment.student
     cohort = enrollment.cohort
     issued_on = timezone.localdate(transcript.issued_at)
     url = transcript.verification_url
-    rows = selectors.transcript_rows(enrollment=enrollment)
+    rows = selectors.transcript_rows(enrollment=enrollment) if rows is None else rows
     passed = [row for row in rows if row.result.passed]
     diploma = transcript.diploma if transcript.diploma_id else None
     return {
@@ -99,7 +102,8 @@ def transcript_context(transcript: Transcript, enrollment: Enrollment) -> dict:
         "credits_passed": score_text(sum((row.module.credits for row in passed), Decimal(0))),
         "modules_passed": len(passed),
         "scale": _scale(enrollment.track),
-        "signatories": settings.DIPLOMA_SIGNATORIES,
+        "design": transcript.design,
+        "signatories": transcript.signatories,
         "verification_url": url,
         "qr_png": rendering.qr_png(url),
         "diploma_number": diploma.number if diploma is not None else "",

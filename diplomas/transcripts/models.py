@@ -55,6 +55,17 @@ class Transcript(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What printed it (diplomas.designs), recorded when it is numbered, never changed: a re-render reproduces it.
+    design = models.ForeignKey(
+        "diplomas.DocumentDesign",
+        verbose_name=_("design"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signatories = models.JSONField(_("signatories"), default=list, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("revocation reason"), blank=True, editable=False)
 

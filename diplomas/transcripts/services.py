@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diplomas import signing
+from diplomas.designs import selectors as designs
+from diplomas.designs.models import Kind
 from diplomas.numbering import next_number
 from mobility.foundation.audit import actor_user, audit_record
 from mobility.foundation.exceptions import DomainError
@@ -87,12 +89,15 @@ def transcript_issue(*, enrollment: Enrollment, by, diploma=None) -> Transcript:
         raise DomainError(_("This diploma has its transcript already."), code="diploma_has_transcript")
     issued_at = timezone.now()
     with transaction.atomic():
+        design, signatories = designs.for_issue(Kind.TRANSCRIPT, issued_at)
         transcript = Transcript.objects.create(
             enrollment=enrollment,
             diploma=diploma,
             number=_next_number(issued_at),
             issued_at=issued_at,
             issued_by=actor_user(by),
+            design=design,
+            signatories=signatories,
         )
         _store(transcript, _render_transcript(transcript), by=by)
     return transcript
@@ -111,8 +116,14 @@ def transcript_number_for_diploma(*, diploma) -> Transcript | None:
     enrollment = diploma.enrollment
     if not selectors.enrollment_has_results(enrollment=enrollment):
         return None
+    design, signatories = designs.for_issue(Kind.TRANSCRIPT, diploma.issued_at)
     return Transcript.objects.create(
-        enrollment=enrollment, diploma=diploma, number=_next_number(diploma.issued_at), issued_at=diploma.issued_at
+        enrollment=enrollment,
+        diploma=diploma,
+        number=_next_number(diploma.issued_at),
+        issued_at=diploma.issued_at,
+        design=design,
+        signatories=signatories,
     )
 
 

@@ -56,7 +56,9 @@ ROLE_PERMISSIONS = {
     + _perms({"mobility": ["webhookendpoint"]}, ("add", "change"))
     + ["students.view_sensitive", "mobility.browse_auditentry"]
     + ["mobility.view_twofactorpolicy", "mobility.change_twofactorpolicy", "mobility.reset_two_factor"]
-    + _perms({"students": ["consenttext"]}, ("view", "add", "change")),
+    + _perms({"students": ["consenttext"]}, ("view", "add", "change"))
+    # The documents' designs and signatories (diplomas/designs/): office-admin's to write and publish.
+    + _perms({"diplomas": ["documentdesign", "signatory"]}, ("view", "add", "change")),
 }
 
 

@@ -61,6 +61,8 @@ SEGMENTS = {
     "transcripts": "transcript",
     "transcript": "transcript-code",  # /verify/transcript/<code>/
     "consents": "consent-text",  # the office-admin's consent texts (/privacy/consents/<id>/): two drafts
+    "designs": "design",  # the office-admin's designs (/administration/designs/<id>/): two drafts
+    "signatories": "signatory",  # /administration/designs/signatories/<id>/: the two of the migration
     # The partner portal's students (mobility/partner_portal/) use "students" etc. like the staff pages.
 }
 
@@ -135,6 +137,8 @@ def build_url(route: str, objects: dict, *, other: bool = False, ids: dict | Non
 def build_world():
     """``partnership()`` with named students, an issued diploma each (with its transcript), and an object of every
     kind ``SEGMENTS`` names for A and for B: ``(world, objects)``."""
+    from diplomas.designs.models import Signatory
+    from diplomas.designs.services import design_draft
     from diplomas.models import Diploma, DiplomaArchive, Transcript
     from diplomas.tests.factories import FAKE_PDF, DiplomaFactory
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
@@ -217,6 +221,8 @@ def build_world():
         "consent-text": tuple(
             consent_text_draft(purpose=purpose, by=None) for purpose in (Purpose.PROCESSING, Purpose.PUBLIC_NAME)
         ),
+        "design": tuple(design_draft(kind=kind, by=None) for kind in ("diploma", "transcript")),
+        "signatory": tuple(Signatory.objects.order_by("pk")[:2]),
     }
     objects["verification-code"] = tuple(diploma.verification_code for diploma in objects["diploma"])
     objects["transcript"] = tuple(

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from diplomas.designs.models import Signatory
+from diplomas.designs.services import design_draft
 from diplomas.models import Diploma, DiplomaArchive, Transcript
 from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
 from mobility.foundation.notifications.models import StaffNotification
@@ -144,6 +146,9 @@ def objects():
         "users": get_user_model().objects.create_user("lost-phone").pk,
         # The office-admin's consent texts (/privacy/consents/<id>/): a draft (its editor, preview and publish).
         "consents": ConsentTextFactory(purpose=Purpose.PUBLIC_NAME, published_at=None).pk,
+        # The office-admin's designs (/administration/designs/<id>/): a draft; a signatory of the migration's.
+        "designs": design_draft(kind="diploma", by=None).pk,
+        "signatories": Signatory.objects.order_by("pk").first().pk,
     }
 
 

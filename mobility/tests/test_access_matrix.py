@@ -95,6 +95,13 @@ STUDENT = rule(STUDENTS)
 PARTNER = rule(PARTNERS, post=("coordinator-a", "coordinator-b"))  # observers read
 FACILITATOR = rule(("facilitator",))
 TEACHER = rule(("teacher-m", "teacher-n"))
+# A document's file: the office, the college's people and the student whose it is; not the facilitator or teachers.
+OWN_DOCUMENT = STAFF.but(
+    own_a=("coordinator-a", "observer-a", "student"),
+    own_b=("coordinator-b", "other-student"),
+    roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
+    post=(),
+)
 
 PAGES: dict[str, Rule] = {
     "healthz": PUBLIC,
@@ -189,26 +196,10 @@ PAGES: dict[str, Rule] = {
     "portal:consent": STUDENT.but(ok=302),
     "portal:my-consents": STUDENT,
     "portal:consent-purpose": STUDENT,
-    # A diploma's PDF: the office, the partners' and the students' own; the facilitator and teachers see none.
-    "diplomas:diploma-pdf": STAFF.but(
-        own_a=("coordinator-a", "observer-a", "student"),
-        own_b=("coordinator-b", "other-student"),
-        roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
-        post=(),
-    ),
-    # Its verifiable credential (the JSON the PDF embeds): the same people.
-    "diplomas:diploma-credential": STAFF.but(
-        own_a=("coordinator-a", "observer-a", "student"),
-        own_b=("coordinator-b", "other-student"),
-        roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
-        post=(),
-    ),
-    "diplomas:transcript-pdf": STAFF.but(
-        own_a=("coordinator-a", "observer-a", "student"),
-        own_b=("coordinator-b", "other-student"),
-        roles=dict.fromkeys(("facilitator", "teacher-m", "teacher-n"), 404),
-        post=(),
-    ),
+    # A diploma's PDF, its verifiable credential (the JSON the PDF embeds) and a transcript's PDF.
+    "diplomas:diploma-pdf": OWN_DOCUMENT,
+    "diplomas:diploma-credential": OWN_DOCUMENT,
+    "diplomas:transcript-pdf": OWN_DOCUMENT,
     # The office's pages.
     "dashboard": STAFF,
     "audit-log": STAFF_ADMIN,
@@ -228,6 +219,10 @@ PAGES: dict[str, Rule] = {
     "consents:text-detail": STAFF_ADMIN,
     "consents:text-preview": STAFF_ADMIN,
     "consents:text-publish": STAFF_ADMIN,
+    # Designs and signatories (diplomas/designs/): office-admin's; two drafts (preview, sample PDF write nothing).
+    **{f"designs:{n}": STAFF_ADMIN for n in ("design-list", "design-detail", "design-preview", "design-sample-pdf")},
+    **{f"designs:{n}": STAFF_ADMIN for n in ("design-publish", "signatory-list", "signatory-create", "signatory-edit")},
+    "designs:design-draft": STAFF_ADMIN.but(ok=405),  # POST only: "New version"
     "programs:contact-delete": STAFF_ADMIN,
     "webhooks:create": STAFF_ADMIN,
     "webhooks:toggle": STAFF_ADMIN.but(ok=405),

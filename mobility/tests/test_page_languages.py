@@ -21,6 +21,7 @@ SITE_SUFFIX = re.compile(r"\s*·\s*(MSTU STANKIN|МГТУ «СТАНКИН»)$")
 NOT_PAGES = {
     # actions: POST only (405 to a GET)
     "text-draft": "POST only (a consent text's new version)",
+    "design-draft": "POST only (a design's new version)",
     "student-invite": "POST only",
     "cohort-request": "POST only",
     "cohort-archive": "POST only (a cohort's ZIP of issued PDFs)",
@@ -57,12 +58,14 @@ NOT_PAGES = {
     "cohort-grade-sheet": "PDF (diplomas/papers/)",
     "cohort-roster": "PDF (diplomas/papers/)",
     "report-export": "XLSX (reports:report-export)",
+    "design-sample-pdf": "PDF (a design's sample diploma)",
     # htmx fragments (no <title>)
     "cohort-progress": "htmx fragment",
     "cohort-archive-progress": "htmx fragment",
     "student-messages": "htmx fragment",
     "saved-filters": "htmx fragment (the students list's saved filters)",
     "transliterate": "htmx fragment (the name fields' suggestions)",
+    "design-preview": "htmx fragment (a design's live preview)",
     # the steps after an upload: they redirect to the upload form (or 404) without one in the session
     "gradebook-mapping": "needs an uploaded gradebook",
     "gradebook-preview": "needs an uploaded gradebook",

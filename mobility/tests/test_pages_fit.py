@@ -115,8 +115,9 @@ class Crawl:
 
 
 # Pages that show a text in each of the three languages on purpose (a consent text's preview and its published
-# version): English words there are the English version, not a missing translation.
-SHOWS_EVERY_LANGUAGE = {"text-preview", "text-detail"}
+# version, the documents' designs and their current titles): English words there are the English version, not a
+# missing translation.
+SHOWS_EVERY_LANGUAGE = {"text-preview", "text-detail", "design-list", "design-detail"}
 
 
 def _english_msgids(language: str) -> list[str]:
@@ -190,6 +191,8 @@ def demo(settings):
 # a new kind of segment gets its line here. Each picks the demo's richest object of its kind.
 def _page_objects(demo: dict) -> dict:
 
+    from diplomas.designs.models import Signatory
+    from diplomas.designs.services import design_draft
     from mobility.foundation.models import PartnerAPIKey, WebhookDelivery, WebhookEndpoint
     from mobility.foundation.people.models import Membership
     from programs.models import Agreement, Contact, Module, TeachingAssignment, Track
@@ -232,6 +235,10 @@ def _page_objects(demo: dict) -> dict:
         "users": demo["student"].user_id,  # two-factor/users/<id>/reset/
         # A draft of the processing's consent text, prefilled from the published one (its editor, preview, publish).
         "consents": consent_text_draft(purpose=Purpose.PROCESSING, by=None).pk,
+        # A draft of the diploma's design, prefilled from version 1 (its editor with the live preview, publish), and
+        # the first signatory of the migration.
+        "designs": design_draft(kind="diploma", by=None).pk,
+        "signatories": Signatory.objects.order_by("pk").first().pk,
     }
 
 

@@ -145,6 +145,14 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(csp_page, live
         _settle(page)
         assert page.locator("h1").count() >= 1, path
 
+    # A design's editor: htmx posts the form as the admin types; the preview is a data: PNG (img-src 'self' data:).
+    page.goto(f"{base}/administration/designs/")
+    page.click("#kind-diploma form button")
+    page.wait_for_selector("#design-preview img.design-sample")
+    with page.expect_response(lambda r: "/preview/" in r.url and r.request.method == "POST"):
+        page.fill("input[name=title_en]", "Certificate of the academic exchange")
+    page.wait_for_function("document.querySelector('#design-preview img.design-sample').naturalWidth > 500")
+
     # The cohort page: htmx loads the batch's progress and keeps polling it; the bars get their widths from data-width.
     with page.expect_response(lambda r: "/diplomas/progress/" in r.url):
         page.goto(f"{base}/cohorts/{cohort.pk}/")

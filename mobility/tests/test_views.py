@@ -68,6 +68,7 @@ def test_the_menu_groups_its_entries(client, office, office_admin):
                 "API keys",
                 "Audit log",
                 "Consent texts",
+                "Designs and signatories",
                 "Transfers of personal data",
                 "Retention of personal data",
                 "Two-factor sign-in",
