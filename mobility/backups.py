@@ -40,7 +40,7 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 CHUNK = 1024 * 1024
 # Files whose row records the hash the file must have: (app_label, model, file field) → hash field.
-RECORDED_HASHES = {("diplomas", "diploma", "pdf"): "sha256"}
+RECORDED_HASHES = {("diplomas", "diploma", "pdf"): "sha256", ("diplomas", "transcript", "pdf"): "sha256"}
 DUMP_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 
 

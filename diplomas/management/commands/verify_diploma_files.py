@@ -1,4 +1,4 @@
-"""Check every stored diploma file against the SHA-256 recorded when it was issued (docs/backups.md)."""
+"""Check every stored diploma and transcript file against the SHA-256 recorded when it was issued (docs/backups.md)."""
 
 import time
 
@@ -9,8 +9,9 @@ from diplomas.integrity import diploma_files_check
 
 class Command(BaseCommand):
     help = (
-        "Read every stored diploma file (issued and revoked) through Django's storage and compare its SHA-256 with "
-        "the recorded one. Prints a summary and every missing or changed file; exits with 1 if there is any."
+        "Read every stored diploma file (issued and revoked) and transcript file through Django's storage and "
+        "compare its SHA-256 with the recorded one. Prints a summary and every missing or changed file; exits with 1 "
+        "if there is any."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         for problem in report.problems:
             diploma = problem.number or f"#{problem.diploma_id}"
-            line = f"{problem.kind}: diploma {diploma} {problem.name or '(no file)'}"
+            line = f"{problem.kind}: {problem.document} {diploma} {problem.name or '(no file)'}"
             if problem.kind == "mismatched":
                 line += f" recorded {problem.recorded} found {problem.found}"
             self.stderr.write(line)
@@ -34,6 +35,6 @@ class Command(BaseCommand):
             f"mismatched {len(report.mismatched)} ({seconds:.1f} s)"
         )
         if report.problems:
-            raise CommandError(f"diploma files: {summary}", returncode=1)
+            raise CommandError(f"diploma and transcript files: {summary}", returncode=1)
         if not quiet:
-            self.stdout.write(f"diploma files: {summary}")
+            self.stdout.write(f"diploma and transcript files: {summary}")
