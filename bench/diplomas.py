@@ -12,11 +12,12 @@ database of its own (a new PostgreSQL database next to the configured one, dropp
     configuration and parsed stylesheet (``html_to_pdf(html, pdf_variant=None)``: the same page), no PDF/A, in this
     process, after a warm-up.
 (b) the full path: ``diplomas_request_for_cohort`` → one ``render_diploma`` task per diploma → ``diploma_issue``
-    (lock, number, the verifiable credential signed, render with the credential embedded, PDF/A, sign, store,
-    SHA-256, issued). With ``CELERY_BROKER_URL`` the tasks go through the
-    broker to ``--concurrency`` worker processes this script starts (prefork, a queue of its own); without it they
-    run eagerly in this process, one after another. Per diploma: the time from numbering (phase 1) to the issued row
-    (phase 2), i.e. ``modified_at - issued_at``; throughput: N / wall time from the request to the last issued row.
+    (lock, number, the verifiable credential signed, render with the credential embedded, PDF/A, sign; the
+    transcript rendered and signed; both stored with their SHA-256, issued). With ``CELERY_BROKER_URL`` the tasks
+    go through the broker to ``--concurrency`` worker processes this script starts (prefork, a queue of its own);
+    without it they run eagerly in this process, one after another. Per diploma: the time from numbering (phase 1)
+    to the issued row (phase 2), i.e. ``modified_at - issued_at``; throughput: N / wall time from the request to the
+    last issued row.
 Prints diplomas/s and median ms for both, the ratio of the medians, and peak RSS (this process; each worker child).
 """
 
@@ -180,7 +181,7 @@ def full_path(cohort, *, mode: str, workers: Workers | None, timeout: float) -> 
     from unittest import mock
 
     from diplomas import selectors, services
-    from diplomas.models import Diploma
+    from diplomas.models import Diploma, Transcript
     from mobility.foundation.tasks import enqueue_many_on_commit
 
     send = functools.partial(enqueue_many_on_commit, queue=workers.queue) if workers else enqueue_many_on_commit
@@ -204,6 +205,7 @@ def full_path(cohort, *, mode: str, workers: Workers | None, timeout: float) -> 
         "failed": progress.failed,
         "requested": requested,
         "credential": with_credential,
+        "transcript": Transcript.objects.filter(diploma__batch=batch).exclude(sha256="").count(),
     }
     return per, wall, counts
 
@@ -246,7 +248,8 @@ def main() -> None:
                 f"≈ {17000 / (args.n / wall) / 60:.1f} min (target ≤ 15)"
             )
         print(
-            f"issued {counts['issued']} ({counts['credential']} with a credential), failed {counts['failed']}; "
+            f"issued {counts['issued']} ({counts['credential']} with a credential, {counts['transcript']} with a "
+            f"transcript), failed {counts['failed']}; "
             f"the request itself took {counts['requested']:.1f} s"
         )
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

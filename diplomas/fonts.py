@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 FAMILY = "Mobility Sans"
 SOURCE_FAMILY = "Noto Sans CJK SC"
 # Bump when the character set or the options change: the cached file's name changes with it.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 # Code point ranges kept besides GB 2312's Han characters.
 RANGES = (
@@ -40,6 +40,7 @@ RANGES = (
     (0x0400, 0x052F),  # Cyrillic and its supplement
     (0x2000, 0x206F),  # general punctuation: dashes, quotes, the middle dot
     (0x2100, 0x21FF),  # letterlike symbols (№) and arrows
+    (0x2200, 0x22FF),  # mathematical operators: the grading scales' ≥ and ≤ (else Noto CJK's whole font is subset)
     (0x3000, 0x303F),  # CJK punctuation
     (0xFF00, 0xFFEF),  # full-width forms
 )

@@ -44,4 +44,4 @@ def test_the_render_bench_prints_each_step_for_the_same_page():
 
 def test_the_task_path_bench_issues_every_diploma_eagerly():
     out = _run("diplomas.py", "-n", "3")
-    assert "mode: eager" in out and "issued 3 (3 with a credential), failed 0" in out
+    assert "mode: eager" in out and "issued 3 (3 with a credential, 3 with a transcript), failed 0" in out
