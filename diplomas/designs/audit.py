@@ -9,7 +9,12 @@ from .models import DocumentDesign, Signatory
 
 
 def _fields(model, entry: AuditEntry) -> str:
-    return ", ".join(field_label(model, name) for name in (entry.changes or {})) or "—"
+    """The changed fields' names in the model's order: PostgreSQL's jsonb keeps an entry's keys in an order of its
+    own, so the stored order is not the one written."""
+    changed = set(entry.changes or {})
+    order = [field.name for field in model._meta.fields if field.name in changed]
+    names = order + sorted(changed - set(order))
+    return ", ".join(field_label(model, name) for name in names) or "—"
 
 
 def describe_draft(entry: AuditEntry, sensitive: bool) -> str:
