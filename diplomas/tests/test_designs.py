@@ -173,27 +173,31 @@ def test_a_retry_keeps_the_design_and_signatories_recorded_with_the_number(fake_
 
 @pytest.mark.clock
 def test_the_signatories_are_those_of_the_site_s_date_of_issue(fake_render):
-    # 23:30 UTC on 9 March is already 10 March in Moscow: a signatory who ended on the 9th is not printed.
+    # 23:30 UTC a month from now is already the next day in Moscow: a signatory who ended on the UTC day is not
+    # printed, the one who starts on Moscow's day is. Ahead of now, so the diploma is issued after its request.
+    moment = (timezone.now() + datetime.timedelta(days=30)).astimezone(datetime.UTC)
+    moment = moment.replace(hour=23, minute=30, second=0, microsecond=0)
+    utc_day, site_day = moment.date(), moment.date() + datetime.timedelta(days=1)
     Signatory.objects.update(valid_until=None)
     rector = Signatory.objects.get(name_latin="I. I. Ivanov")
-    rector.valid_until = datetime.date(2027, 3, 9)
+    rector.valid_until = utc_day
     rector.save()
     Signatory.objects.create(
         name_cyrillic="А. Новый",
         name_latin="A. Novy",
         title_ru="Ректор",
         title_en="Rector",
-        valid_from=datetime.date(2027, 3, 10),
+        valid_from=site_day,
         order=1,
     )
     diploma = make_diploma()
     Diploma.objects.filter(pk=diploma.pk).update(design=None, signatories=[])
-    with time_machine.travel(datetime.datetime(2027, 3, 9, 23, 30, tzinfo=datetime.UTC), tick=False):
-        assert timezone.localdate() == datetime.date(2027, 3, 10)
+    with time_machine.travel(moment, tick=False):
+        assert timezone.localdate() == site_day
         services.diploma_issue(diploma_id=diploma.pk)
     issued = Diploma.objects.get(pk=diploma.pk)
     assert [s["name_latin"] for s in issued.signatories] == ["A. Novy", "Nadezhda Popova"]
-    assert [s.name_latin for s in designs.signatories_for("diploma", datetime.date(2027, 3, 9))] == [
+    assert [s.name_latin for s in designs.signatories_for("diploma", utc_day)] == [
         "I. I. Ivanov",
         "Nadezhda Popova",
     ]
