@@ -89,7 +89,7 @@ def main() -> None:
         setup_django(folder)
         from django.conf import settings
 
-        from diplomas import rendering, signing
+        from diplomas import layers, rendering, signing
 
         diplomas = seed(args.count)
         clock = time.perf_counter
@@ -121,7 +121,7 @@ def main() -> None:
             # The layered path's two parts, then the whole of it as the task calls it.
             start = clock()
             static_html = rendering.render_diploma_html(diploma, layer="static")
-            layer = rendering.static_layer(rendering.choose_template(diploma), static_html, NEEDED)
+            layer = layers.static_layer(rendering.choose_template(diploma), static_html, NEEDED)
             variable_html = rendering.render_diploma_html(diploma, layer="variable", slots=layer.slots)
             timings["layer_html"].append(clock() - start)
             start = clock()

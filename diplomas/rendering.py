@@ -17,13 +17,8 @@ from __future__ import annotations
 
 import atexit
 import datetime
-import hashlib
-import io
-import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
@@ -36,10 +31,6 @@ from diplomas.models import PAGE_RELATED
 from diplomas.wording import completing_ru, date_en, date_ru, date_zh
 from students.models import Enrollment
 from students.progress import progress_for
-
-if TYPE_CHECKING:
-    import pikepdf  # imported where used: only layered rendering needs it
-
 
 # Related rows the page shows, fetched with the enrollment in one query.
 ENROLLMENT_RELATED = PAGE_RELATED
@@ -195,7 +186,9 @@ def render_diploma_pdf(diploma, *, credential: bytes = b"") -> bytes:
     template = _template_for(enrollment)
     context = diploma_context(diploma, enrollment)
     attachments = credential_attachments(credential, diploma.issued_at)
-    static = static_layer(template, _render_template(template, context, "static"), _slots_needed(context))
+    from diplomas import layers  # the layers are drawn with this module's layout and writing
+
+    static = layers.static_layer(template, _render_template(template, context, "static"), _slots_needed(context))
     if static is not None:
         pdf = static.under(_render_template(template, context, "variable", static.slots), attachments)
         if pdf is not None:
@@ -229,145 +222,6 @@ def _write(document, variant: str | None, attachments=()) -> bytes:
     return document.write_pdf(
         pdf_variant=variant, finisher=compress_streams_once if variant else None, attachments=list(attachments)
     )
-
-
-# --- layers --------------------------------------------------------------------------------------------------------
-
-# How many static layers a process keeps: a batch goes cohort by cohort, so a worker needs one at a time; a few more
-# let interleaved batches and the college's three tracks share. Each is a parsed one-page PDF of about 60 KB.
-STATIC_LAYERS_KEPT = 8
-# CSS pixels a slot's content may exceed its measured height by (rounding) before the diploma is drawn whole.
-_FIT_TOLERANCE = 0.5
-
-_static_layers: OrderedDict[str, StaticLayer | None] = OrderedDict()
-_static_layers_lock = threading.Lock()
-# pikepdf (qpdf) objects are not safe to share between threads: copying from a kept layer holds this lock.
-_pdf_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Where a slot's element (``data-slot``) lies on the static page: its border box in CSS pixels."""
-
-    name: str
-    left: float
-    top: float
-    width: float
-    height: float
-    text_align: str
-
-    @property
-    def style(self) -> str:
-        return (
-            f"left: {self.left:.3f}px; top: {self.top:.3f}px; width: {self.width:.3f}px; text-align: {self.text_align}"
-        )
-
-
-@dataclass(frozen=True)
-class StaticLayer:
-    form: pikepdf.Object  # the static page as a form XObject of ``pdf``
-    pdf: object  # pikepdf.Pdf, kept open for ``form``
-    slots: tuple[Slot, ...]
-
-    def under(self, variable_html: str, attachments=()) -> bytes | None:
-        """The variable layer of ``variable_html`` as PDF/A with this layer beneath it, ``attachments`` embedded;
-        None when a slot's content outgrew its place (the caller then renders the whole page)."""
-        import pikepdf
-
-        variant = _variant(True)
-        document = _layout(variable_html, variant)
-        if len(document.pages) != 1:
-            return None
-        measured = {slot.name: slot for slot in _measure_slots(document.pages[0])}
-        for slot in self.slots:
-            placed = measured.get(slot.name)
-            if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
-                return None
-        variable = _write(document, variant, attachments)
-        out = io.BytesIO()
-        with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
-            # rect=None: the whole page (pikepdf's default, which its .pyi does not declare).
-            pdf.pages[0].add_underlay(pdf.copy_foreign(self.form), rect=None)
-            # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
-            pdf.save(
-                out,
-                compress_streams=True,
-                stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                recompress_flate=False,
-                deterministic_id=True,
-            )
-        return out.getvalue()
-
-
-def static_layer(template: str, html: str, needed: frozenset[str]) -> StaticLayer | None:
-    """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
-    per process under a hash of its HTML (with the template name and the PDF variant), so anything that changes the
-    static page makes a new one; None (also kept) when the page does not have exactly the ``needed`` slots or is not
-    one page."""
-    if not all(f'data-slot="{name}"' in html for name in needed):
-        return None  # a design without the slots: not worth laying out to find out
-    key = hashlib.blake2b(f"{_variant(True)}\n{template}\n{html}".encode(), digest_size=16).hexdigest()
-    with _static_layers_lock:
-        if key in _static_layers:
-            _static_layers.move_to_end(key)
-            return _static_layers[key]
-    layer = _build_static_layer(html, needed)
-    with _static_layers_lock:
-        _static_layers[key] = layer
-        while len(_static_layers) > STATIC_LAYERS_KEPT:
-            _static_layers.popitem(last=False)
-    return layer
-
-
-def forget_static_layers() -> None:
-    with _static_layers_lock:
-        _static_layers.clear()
-
-
-def _build_static_layer(html: str, needed: frozenset[str]) -> StaticLayer | None:
-    import pikepdf
-
-    variant = _variant(True)
-    document = _layout(html, variant)
-    if len(document.pages) != 1:
-        return None
-    slots = tuple(_measure_slots(document.pages[0]))
-    if {slot.name for slot in slots} != needed or len(slots) != len(needed):
-        return None
-    pdf = pikepdf.open(io.BytesIO(_write(document, variant)))
-    _retag_font_subsets(pdf)
-    return StaticLayer(form=pdf.pages[0].as_form_xobject(), pdf=pdf, slots=slots)
-
-
-_SUBSET_TAG = re.compile(r"/([A-Z]{6})\+(.+)")
-_ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "NOPQRSTUVWXYZABCDEFGHIJKLM")
-
-
-def _retag_font_subsets(pdf) -> None:
-    """Give the static layer's font subsets other tags than the variable layer's.
-
-    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so both layers' subsets of one
-    font would carry one name, and PDF wants different subsets of a file to have different tags (ISO 32000-1, 9.6.4).
-    ROT13 maps every letter to another, so the static tag always differs from the variable one.
-    """
-    import pikepdf
-
-    for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Dictionary):
-            continue
-        for key in ("/BaseFont", "/FontName"):
-            name = obj.get(key)
-            match = _SUBSET_TAG.fullmatch(str(name)) if isinstance(name, pikepdf.Name) else None
-            if match:
-                obj[key] = pikepdf.Name(f"/{match[1].translate(_ROT13)}+{match[2]}")
-
-
-def _measure_slots(page):
-    """Every ``data-slot`` element's first box on a laid-out WeasyPrint page, as a ``Slot``."""
-    for box in pdf_internals.element_boxes(page, "data-slot"):
-        yield Slot(
-            name=box.value, left=box.left, top=box.top, width=box.width, height=box.height, text_align=box.text_align
-        )
 
 
 def _slots_needed(context: dict) -> frozenset[str]:

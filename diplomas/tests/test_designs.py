@@ -10,7 +10,7 @@ import time_machine
 from django.template import engines
 from django.utils import timezone, translation
 
-from diplomas import rendering, services
+from diplomas import layers, rendering, services
 from diplomas.designs import selectors as designs
 from diplomas.designs import services as design_services
 from diplomas.designs.models import DocumentDesign, Signatory
@@ -44,9 +44,9 @@ FORMER_SIGNATORIES = [
 
 @pytest.fixture(autouse=True)
 def _no_kept_layers():
-    rendering.forget_static_layers()
+    layers.forget_static_layers()
     yield
-    rendering.forget_static_layers()
+    layers.forget_static_layers()
 
 
 def same_page(tmp_path, first: bytes, second: bytes) -> None:
@@ -135,7 +135,7 @@ def test_an_old_diploma_is_re_rendered_as_issued_after_the_office_changed_design
         },
     )
 
-    rendering.forget_static_layers()
+    layers.forget_static_layers()
     again = Diploma.objects.select_related("design").get(pk=old.pk)
     same_page(tmp_path, issued_pdf, rendering.render_diploma_pdf(again))
     assert again.design.version == 1 and len(again.signatories) == 2

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from diplomas import rendering
+from diplomas import layers, rendering
 from diplomas.tests.factories import DiplomaFactory
 from diplomas.tests.test_rendering import (
     LONG_NAMES,
@@ -28,22 +28,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_kept_layers():
-    rendering.forget_static_layers()
+    layers.forget_static_layers()
     yield
-    rendering.forget_static_layers()
+    layers.forget_static_layers()
 
 
 @pytest.fixture
 def built(monkeypatch):
     """The static layers laid out during the test, as the HTML each was built from."""
     calls = []
-    original = rendering._build_static_layer
+    original = layers._build_static_layer
 
-    def recording(html, needed):
+    def recording(html, needed, *args):
         calls.append(html)
-        return original(html, needed)
+        return original(html, needed, *args)
 
-    monkeypatch.setattr(rendering, "_build_static_layer", recording)
+    monkeypatch.setattr(layers, "_build_static_layer", recording)
     return calls
 
 
@@ -173,7 +173,7 @@ def test_the_slots_are_measured_on_the_static_page():
     diploma = make_diploma()
     html = rendering.render_diploma_html(diploma, layer="static")
     assert 'data-slot="names"' in html and "Zhang" not in html and "STK-IAM" not in html and "<img" not in html
-    layer = rendering.static_layer("t", html, frozenset({"names", "completing", "hours", "period"}))
+    layer = layers.static_layer("t", html, frozenset({"names", "completing", "hours", "period"}))
     slots = {slot.name: slot for slot in layer.slots}
     px_per_mm = 96 / 25.4
     # The names' slot spans the text column (24 mm from each side) at its fixed height; the figures are one line.

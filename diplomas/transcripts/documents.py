@@ -11,12 +11,13 @@ language here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from diplomas import rendering
+from diplomas import layers, rendering
 from diplomas.papers.documents import score_text
 from diplomas.wording import date_en, date_ru, date_zh
 from programs.models import Module
@@ -110,13 +111,65 @@ def transcript_context(transcript: Transcript, enrollment: Enrollment, rows=None
     }
 
 
-def render_transcript_html(transcript: Transcript) -> str:
-    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
+def slots_needed(context: dict) -> frozenset[str]:
+    """The slots of the transcript's page (``_transcript_slot.html``): the heading's, the names, each row's grade,
+    date and attempts, the verification address and the footer."""
+    heading = {"number", "issued", "qr", "names", "url", "footer"}
+    if context["diploma_number"]:
+        heading.add("diploma")
+    rows = {f"{kind}-{n}" for n in range(1, len(context["rows"]) + 1) for kind in ROW_SLOTS}
+    return frozenset(heading | rows)
+
+
+ROW_SLOTS = ("grade", "date", "attempts")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A slot of the variable layer: where the static layer measured it, its kind, and its row (1-based ``n``)."""
+
+    slot: layers.Slot
+    kind: str
+    n: int = 0
+    row: dict | None = None
+
+
+def _placed(context: dict, slots) -> list[list[Place]]:
+    """The variable layer's slots, page by page."""
+    pages: list[list[Place]] = []
+    for slot in slots:
+        kind, _, n = slot.name.partition("-")
+        row = context["rows"][int(n) - 1] if n else None
+        while len(pages) <= slot.page:
+            pages.append([])
+        pages[slot.page].append(Place(slot=slot, kind=kind, n=int(n) if n else 0, row=row))
+    return pages
+
+
+def _html(context: dict, layer: str, slots=()) -> str:
     # Every text is written in its three languages; the active language only affects Django's own formatting.
     with translation.override("en"):
-        return render_to_string(TEMPLATE, transcript_context(transcript, enrollment))
+        return render_to_string(TEMPLATE, {**context, "layer": layer, "placed": _placed(context, slots)})
+
+
+def render_transcript_html(transcript: Transcript, *, layer: str = "page") -> str:
+    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
+    return _html(transcript_context(transcript, enrollment), layer)
+
+
+def context_pdf(context: dict) -> bytes:
+    """The page of ``context`` (``transcript_context``) as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts
+    embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), else
+    whole. The layered file looks exactly like the whole one (``test_transcript_layers``)."""
+    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), stylesheet_name=STYLESHEET)
+    if static is not None:
+        pdf = static.under(_html(context, "variable", static.slots))
+        if pdf is not None:
+            return pdf
+    return rendering.html_to_pdf(_html(context, "page"), stylesheet_name=STYLESHEET)
 
 
 def render_transcript_pdf(transcript: Transcript) -> bytes:
-    """The transcript as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts embedded as subsets."""
-    return rendering.html_to_pdf(render_transcript_html(transcript), stylesheet_name=STYLESHEET)
+    """The transcript as an unsigned PDF/A (``context_pdf``)."""
+    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
+    return context_pdf(transcript_context(transcript, enrollment))
