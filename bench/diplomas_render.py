@@ -18,6 +18,7 @@ RSS. Storage and the Celery round trip are the workflow's part (bench/diplomas.p
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import shutil
@@ -49,27 +50,43 @@ def setup_django(folder: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def seed(count: int) -> list:
-    """N completed enrollments of one cohort (``diplomaseed``) and their (unsaved) diplomas, numbered and dated."""
+def seed(count: int) -> tuple[list, list]:
+    """N completed enrollments of one cohort (``diplomaseed``) and their (unsaved) diplomas and transcripts, numbered
+    and dated, each with the design and signatories the render task records with the number."""
     from diplomaseed import seed_cohort
     from django.utils import timezone
 
     from diplomas.designs.selectors import for_issue
     from diplomas.models import Diploma
+    from diplomas.transcripts.models import Transcript
 
     _cohort, enrollments = seed_cohort(count)
     issued_at = timezone.now()
-    design, signatories = for_issue("diploma", issued_at)  # what the render task records with the number
-    return [
-        Diploma(
-            enrollment_id=enrollment.pk,
-            number=f"STK-IAM-2026-{n + 1:06d}",
-            issued_at=issued_at,
-            design=design,
-            signatories=signatories,
+    design, signatories = for_issue("diploma", issued_at)
+    transcript_design, transcript_signatories = for_issue("transcript", issued_at)
+    diplomas, transcripts = [], []
+    for n, enrollment in enumerate(enrollments):
+        number = f"{n + 1:06d}"
+        diplomas.append(
+            Diploma(
+                enrollment_id=enrollment.pk,
+                number=f"STK-IAM-2026-{number}",
+                issued_at=issued_at,
+                design=design,
+                signatories=signatories,
+            )
         )
-        for n, enrollment in enumerate(enrollments)
-    ]
+        transcripts.append(
+            Transcript(
+                enrollment_id=enrollment.pk,
+                number=f"STK-IAM-T-2026-{number}",
+                verification_code=f"bench{number}",
+                issued_at=issued_at,
+                design=transcript_design,
+                signatories=transcript_signatories,
+            )
+        )
+    return diplomas, transcripts
 
 
 NEEDED = frozenset({"names", "hours", "period"})  # the slots of the seeded cohort's page
@@ -90,8 +107,9 @@ def main() -> None:
         from django.conf import settings
 
         from diplomas import layers, rendering, signing
+        from diplomas.transcripts import documents as transcript_documents
 
-        diplomas = seed(args.count)
+        diplomas, transcripts = seed(args.count)
         clock = time.perf_counter
         # Warm up: the font configuration, fontconfig's caches and the signer are per process, made once; the first
         # diploma also lays out the cohort's static layer, timed here on its own.
@@ -100,12 +118,19 @@ def main() -> None:
         start = clock()
         signing.sign_pdf(rendering.render_diploma_pdf(diplomas[0]))
         first_ms = (clock() - start) * 1000
+        start = clock()
+        signing.sign_pdf(transcript_documents.render_transcript_pdf(transcripts[0]))
+        first_transcript_ms = (clock() - start) * 1000
 
         timings: dict[str, list[float]] = {
-            name: [] for name in ("html", "bare", "page", "layer_html", "layers", "full", "sign")
+            name: []
+            for name in (
+                *("html", "bare", "page", "layer_html", "layers", "full", "sign"),
+                *("t_html", "t_bare", "t_page", "t_full", "student"),
+            )
         }
-        sizes = []
-        for diploma in diplomas:
+        sizes, transcript_sizes = [], []
+        for diploma, transcript in zip(diplomas, transcripts, strict=True):
             start = clock()
             html = rendering.render_diploma_html(diploma)
             timings["html"].append(clock() - start)
@@ -135,7 +160,23 @@ def main() -> None:
             timings["full"].append(clock() - start)
             timings["sign"].append(clock() - rendered)
             sizes.append(len(signed))
-        assert signing.verify_pdf(signed)
+
+            # The transcript: its whole pages (the floor), then its layers as the task renders it.
+            start = clock()
+            transcript_html = transcript_documents.render_transcript_html(transcript)
+            timings["t_html"].append(clock() - start)
+            start = clock()
+            rendering.html_to_pdf(transcript_html, pdf_variant=None, stylesheet_name=transcript_documents.STYLESHEET)
+            timings["t_bare"].append(clock() - start)
+            start = clock()
+            signing.sign_pdf(rendering.html_to_pdf(transcript_html, stylesheet_name=transcript_documents.STYLESHEET))
+            timings["t_page"].append(clock() - start)
+            start = clock()
+            signed_transcript = signing.sign_pdf(transcript_documents.render_transcript_pdf(transcript))
+            timings["t_full"].append(clock() - start)
+            transcript_sizes.append(len(signed_transcript))
+            timings["student"].append(timings["full"][-1] + timings["t_full"][-1])
+        assert signing.verify_pdf(signed) and signing.verify_pdf(signed_transcript)
 
         ms = {name: median_ms(values) for name, values in timings.items()}
         bare_ms, full_ms = ms["bare"], ms["full"]
@@ -155,6 +196,31 @@ def main() -> None:
         print(f"  first diploma of the cohort (static layer laid out) {first_ms:5.1f}")
         print(f"  diplomas per second, one process                 {1000 / full_ms:7.1f}")
         print(f"  signed PDF size, median                          {statistics.median(sizes) / 1024:7.1f} KB")
+        t_bare_ms, t_full_ms = ms["t_bare"], ms["t_full"]
+        import pikepdf
+
+        with pikepdf.open(io.BytesIO(signed_transcript)) as document:
+            transcript_pages = len(document.pages)
+        modules = transcripts[0].enrollment.results.count()
+        print(f"{args.count} transcripts ({modules} modules, {transcript_pages} pages), median ms per transcript:")
+        print(f"  template, whole document (render_transcript_html) {ms['t_html']:6.1f}")
+        print(f"  (a) bare WeasyPrint, whole document              {t_bare_ms:7.1f}")
+        t_page_ms = ms["t_page"]
+        print(
+            f"  whole document + PDF/A + signature (the fallback) {t_page_ms:6.1f}   {t_page_ms / t_bare_ms:.2f} x bare"
+        )
+        print(
+            f"  (b) full path (render_transcript_pdf + signature) {t_full_ms:6.1f}   {t_full_ms / t_bare_ms:.2f} x bare"
+        )
+        print(f"  first transcript of the cohort (static pages laid out) {first_transcript_ms:5.1f}")
+        transcript_kb = statistics.median(transcript_sizes) / 1024
+        print(f"  signed PDF size, median                          {transcript_kb:7.1f} KB")
+        student_ms, floor_ms = ms["student"], bare_ms + t_bare_ms
+        print("per student (diploma + transcript; the credential is signed in the task path, bench/diplomas.py):")
+        print(f"  floor: bare diploma + bare transcript            {floor_ms:7.1f}")
+        ratio = student_ms / floor_ms
+        print(f"  full path, both documents signed                 {student_ms:7.1f}   {ratio:.2f} x floor")
+        print(f"  students per second, one process                 {1000 / student_ms:7.1f}")
         print(f"  peak RSS                                         {peak_mb:7.1f} MB")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

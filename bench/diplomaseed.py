@@ -1,7 +1,8 @@
 """The setting both diploma benchmarks render: one cohort of N completed enrollments, made with bulk_create.
 
 The page is the real one: host, sending college and facilitating company (the partnership's three parties), a track
-with required modules all passed, trilingual names of different lengths. Both benches use it, so the bare render
+with the demo Mechatronics track's twelve modules (trilingual titles; its transcript runs over two pages), every one
+passed, trilingual names of different lengths. Both benches use it, so the bare render
 of ``diplomas_render.py`` and that of ``diplomas.py`` are the same page.
 """
 
@@ -21,6 +22,7 @@ PEOPLE = [
 
 def seed_cohort(count: int):
     """Returns ``(cohort, enrollments)``: ``count`` completed enrollments of one cohort, every module passed."""
+    from mobility.demo.tracks import TRACKS as DEMO_TRACKS
     from programs.models import Agreement, Cohort, Institution, Module, Track
     from students.models import Enrollment, ModuleResult, Student
 
@@ -56,8 +58,18 @@ def seed_cohort(count: int):
         code="MECH", name_en="Mechatronics and Robotics", name_ru="Мехатроника и робототехника", name_zh="机电一体化"
     )
     modules = Module.objects.bulk_create(
-        Module(track=track, code=f"M{i}", title_en=f"Module {i}", hours=36, credits=1, assessment_kind="exam", order=i)
-        for i in range(6)
+        Module(
+            track=track,
+            code=spec.code,
+            title_en=spec.title_en,
+            title_ru=spec.title_ru,
+            title_zh=spec.title_zh,
+            hours=spec.hours,
+            credits=spec.credits,
+            assessment_kind=spec.kind,
+            order=order,
+        )
+        for order, spec in enumerate(DEMO_TRACKS[0].modules)
     )
     cohort = Cohort.objects.create(
         code="MECH-2026",
