@@ -37,6 +37,10 @@ def test_the_render_bench_prints_each_step_for_the_same_page():
         "signature alone",
         "(b) full path",
         "first diploma of the cohort",
+        "transcripts (12 modules, 2 pages)",
+        "(b) full path (render_transcript_pdf + signature)",
+        "floor: bare diploma + bare transcript",
+        "full path, both documents signed",
         "peak RSS",
     ):
         assert line in out

@@ -68,6 +68,17 @@ def _scale(track) -> list[dict]:
     ]
 
 
+# The names' cell holds about 69 Latin letters a line at 10 pt: longer names step down a size, so that even names far
+# past anything real stay on one line each, inside their slot, and the transcript is still drawn in layers.
+_NAME_SIZES = ((60, ""), (70, "smaller"))
+
+
+def name_size(student) -> str:
+    """The CSS size class of the Latin and Cyrillic names (one size for both, the longer one's)."""
+    longest = max(len(student.full_name_latin), len(student.full_name_cyrillic))
+    return next((size for limit, size in _NAME_SIZES if longest <= limit), "smallest")
+
+
 def transcript_context(transcript: Transcript, enrollment: Enrollment, rows=None) -> dict:
     """What the page shows: the transcript's recorded design and signatories, the enrollment's rows of results
     (``selectors.transcript_rows``; the design preview passes a sample's)."""
@@ -91,6 +102,7 @@ def transcript_context(transcript: Transcript, enrollment: Enrollment, rows=None
         "track": enrollment.track,
         "student": student,
         "enrollment": enrollment,
+        "name_size": name_size(student),
         "issued": {"ru": date_ru(issued_on), "en": date_en(issued_on), "zh": date_zh(issued_on)},
         "rows": [
             {
