@@ -49,3 +49,10 @@ def test_the_render_bench_prints_each_step_for_the_same_page():
 def test_the_task_path_bench_issues_every_diploma_eagerly():
     out = _run("diplomas.py", "-n", "3")
     assert "mode: eager" in out and "issued 3 (3 with a credential, 3 with a transcript), failed 0" in out
+
+
+def test_the_signature_bench_signs_with_every_key_type_beside_its_floor():
+    out = _run("signatures.py", "-n", "2")
+    assert "key alone (floor)" in out
+    for algorithm in ("RSA 2048", "RSA 3072", "RSA 4096", "ECDSA P-256", "ECDSA P-384"):
+        assert f"  {algorithm}" in out, algorithm
