@@ -214,11 +214,11 @@ def _load_signer(key_path: Path, cert_path: Path, passphrase: str | None):
         private_key,
         signing_cert=asn1_cert,
         signing_key=asn1_key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+        cert_registry=SimpleCertificateStore(),  # the signing certificate is embedded on its own: listed once
     )
-    # The CMS holds the certificates (the signing one listed twice, as the signer and in the registry), the signed
-    # attributes and the signature: measured at 2 × certificate + signature + 333 bytes for RSA 2048 to 4096 and ECDSA
-    # P-256 and P-384 (bench/signatures.py). pyHanko's reservation counts the hex digits written, two a byte.
+    # The CMS holds the certificate, the signed attributes and the signature: measured at certificate + signature +
+    # 333 bytes for RSA 2048 to 4096 and ECDSA P-256 and P-384 (bench/signatures.py). pyHanko's reservation counts
+    # the hex digits it writes, two a byte.
     certificates = sum(len(cert.dump()) for cert in [asn1_cert, *loaded.cert_registry])
     loaded.bytes_reserved = 2 * (certificates + _signature_size(private_key) + 1024)
     return loaded
