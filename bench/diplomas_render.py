@@ -146,7 +146,7 @@ def main() -> None:
             # The layered path's two parts, then the whole of it as the task calls it.
             start = clock()
             static_html = rendering.render_diploma_html(diploma, layer="static")
-            layer = layers.static_layer(rendering.choose_template(diploma), static_html, NEEDED)
+            layer = layers.static_layer(rendering.choose_template(diploma), static_html, NEEDED, rendering.engine())
             variable_html = rendering.render_diploma_html(diploma, layer="variable", slots=layer.slots)
             timings["layer_html"].append(clock() - start)
             start = clock()

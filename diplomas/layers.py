@@ -19,10 +19,11 @@ import io
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from diplomas import pdf_internals, rendering
+from diplomas import pdf_internals
 
 if TYPE_CHECKING:
     import pikepdf  # imported where used
@@ -62,11 +63,22 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Engine:
+    """How a document's HTML becomes PDF/A: the renderer's (``diplomas.rendering.engine``) WeasyPrint with its
+    fonts, the document's stylesheet and the configured PDF variant. ``key`` names all that decides the layout
+    besides the HTML."""
+
+    layout: Callable[[str], Any]  # HTML → a laid-out WeasyPrint document
+    write: Callable[..., bytes]  # (document, *, attachments=()) → PDF/A bytes
+    key: str
+
+
+@dataclass(frozen=True)
 class StaticLayer:
     forms: tuple[pikepdf.Object, ...]  # each static page as a form XObject of ``pdf``
     pdf: object  # pikepdf.Pdf, kept open for ``forms``
     slots: tuple[Slot, ...]
-    stylesheet_name: str = rendering.STYLESHEET
+    engine: Engine
 
     @property
     def pages(self) -> list[list[Slot]]:
@@ -82,8 +94,7 @@ class StaticLayer:
         whole document)."""
         import pikepdf
 
-        variant = rendering._variant(True)
-        document = rendering._layout(variable_html, variant, self.stylesheet_name)
+        document = self.engine.layout(variable_html)
         if len(document.pages) != len(self.forms):
             return None
         measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
@@ -91,7 +102,7 @@ class StaticLayer:
             placed = measured.get((slot.page, slot.name))
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
                 return None
-        variable = rendering._write(document, variant, attachments)
+        variable = self.engine.write(document, attachments=attachments)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
             for page, form in zip(pdf.pages, self.forms, strict=True):
@@ -108,23 +119,19 @@ class StaticLayer:
         return out.getvalue()
 
 
-def static_layer(
-    template: str, html: str, needed: frozenset[str], *, stylesheet_name: str = rendering.STYLESHEET
-) -> StaticLayer | None:
+def static_layer(template: str, html: str, needed: frozenset[str], engine: Engine) -> StaticLayer | None:
     """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
-    per process under a hash of its HTML (with the template and stylesheet names and the PDF variant), so anything
+    per process under a hash of its HTML (with the template's name and the engine's key), so anything
     that changes the static page makes a new one; None (also kept) when its pages do not have exactly the ``needed``
     slots or are more than ``MAX_PAGES``."""
     if not all(f'data-slot="{name}"' in html for name in needed):
         return None  # a design without the slots: not worth laying out to find out
-    key = hashlib.blake2b(
-        f"{rendering._variant(True)}\n{template}\n{stylesheet_name}\n{html}".encode(), digest_size=16
-    ).hexdigest()
+    key = hashlib.blake2b(f"{engine.key}\n{template}\n{html}".encode(), digest_size=16).hexdigest()
     with _static_layers_lock:
         if key in _static_layers:
             _static_layers.move_to_end(key)
             return _static_layers[key]
-    layer = _build_static_layer(html, needed, stylesheet_name)
+    layer = _build_static_layer(html, needed, engine)
     with _static_layers_lock:
         _static_layers[key] = layer
         while len(_static_layers) > STATIC_LAYERS_KEPT:
@@ -137,22 +144,19 @@ def forget_static_layers() -> None:
         _static_layers.clear()
 
 
-def _build_static_layer(
-    html: str, needed: frozenset[str], stylesheet_name: str = rendering.STYLESHEET
-) -> StaticLayer | None:
+def _build_static_layer(html: str, needed: frozenset[str], engine: Engine) -> StaticLayer | None:
     import pikepdf
 
-    variant = rendering._variant(True)
-    document = rendering._layout(html, variant, stylesheet_name)
+    document = engine.layout(html)
     if len(document.pages) > MAX_PAGES:
         return None
     slots = tuple(_measure_slots(document.pages))
     if {slot.name for slot in slots} != needed or not _each_once_or_on_every_page(slots, len(document.pages)):
         return None
-    pdf = pikepdf.open(io.BytesIO(rendering._write(document, variant)))
+    pdf = pikepdf.open(io.BytesIO(engine.write(document)))
     _retag_font_subsets(pdf)
     forms = tuple(page.as_form_xobject() for page in pdf.pages)
-    return StaticLayer(forms=forms, pdf=pdf, slots=slots, stylesheet_name=stylesheet_name)
+    return StaticLayer(forms=forms, pdf=pdf, slots=slots, engine=engine)
 
 
 def _each_once_or_on_every_page(slots, pages: int) -> bool:

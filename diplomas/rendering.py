@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.template.loader import get_template, render_to_string, select_template
 from django.utils import timezone, translation
 
-from diplomas import fonts, pdf_internals
+from diplomas import fonts, layers, pdf_internals
 from diplomas.credentials.embedding import credential_attachments
 from diplomas.models import PAGE_RELATED
 from diplomas.wording import completing_ru, date_en, date_ru, date_zh
@@ -186,9 +187,9 @@ def render_diploma_pdf(diploma, *, credential: bytes = b"") -> bytes:
     template = _template_for(enrollment)
     context = diploma_context(diploma, enrollment)
     attachments = credential_attachments(credential, diploma.issued_at)
-    from diplomas import layers  # the layers are drawn with this module's layout and writing
-
-    static = layers.static_layer(template, _render_template(template, context, "static"), _slots_needed(context))
+    static = layers.static_layer(
+        template, _render_template(template, context, "static"), _slots_needed(context), engine()
+    )
     if static is not None:
         pdf = static.under(_render_template(template, context, "variable", static.slots), attachments)
         if pdf is not None:
@@ -204,6 +205,16 @@ def html_to_pdf(
     page); ``attachments`` are WeasyPrint ``Attachment``s embedded in the file."""
     variant = _variant(pdf_variant)
     return _write(_layout(html, variant, stylesheet_name), variant, attachments)
+
+
+def engine(stylesheet_name: str = STYLESHEET) -> layers.Engine:
+    """This renderer for the layers (``diplomas.layers``): the configured PDF variant and ``stylesheet_name``."""
+    variant = _variant(True)
+    return layers.Engine(
+        layout=functools.partial(_layout, variant=variant, stylesheet_name=stylesheet_name),
+        write=functools.partial(_write, variant=variant),
+        key=f"{variant}\n{stylesheet_name}",
+    )
 
 
 def _variant(pdf_variant: str | None | bool) -> str | None:

@@ -173,7 +173,7 @@ def test_the_slots_are_measured_on_the_static_page():
     diploma = make_diploma()
     html = rendering.render_diploma_html(diploma, layer="static")
     assert 'data-slot="names"' in html and "Zhang" not in html and "STK-IAM" not in html and "<img" not in html
-    layer = layers.static_layer("t", html, frozenset({"names", "completing", "hours", "period"}))
+    layer = layers.static_layer("t", html, frozenset({"names", "completing", "hours", "period"}), rendering.engine())
     slots = {slot.name: slot for slot in layer.slots}
     px_per_mm = 96 / 25.4
     # The names' slot spans the text column (24 mm from each side) at its fixed height; the figures are one line.

@@ -189,7 +189,7 @@ def test_the_variable_layer_holds_only_the_student_s_slots(enrollment):  # noqa:
         documents.TEMPLATE,
         documents._html(context, "static"),
         documents.slots_needed(context),
-        stylesheet_name=documents.STYLESHEET,
+        rendering.engine(documents.STYLESHEET),
     )
     assert {slot.name for slot in static.slots} == {
         "number", "issued", "qr", "names", "url", "footer",

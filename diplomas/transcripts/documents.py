@@ -181,7 +181,8 @@ def context_pdf(context: dict) -> bytes:
     """The page of ``context`` (``transcript_context``) as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts
     embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), else
     whole. The layered file looks exactly like the whole one (``test_transcript_layers``)."""
-    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), stylesheet_name=STYLESHEET)
+    engine = rendering.engine(STYLESHEET)
+    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine)
     if static is not None:
         pdf = static.under(_html(context, "variable", static.slots))
         if pdf is not None:
