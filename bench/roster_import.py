@@ -33,39 +33,53 @@ FAMILIES = [
 GIVENS = [("伟", "Wei"), ("芳", "Fang"), ("娜", "Na"), ("敏", "Min"), ("静", "Jing"), ("磊", "Lei"), ("洋", "Yang")]
 
 
-def roster_rows(count: int, cohort_code: str) -> list[list[str]]:
-    from students.imports.roster import template_headers
+def roster_rows(count: int, cohort, consent_version: str) -> list[list[str]]:
+    """The template's header row and ``count`` students of the cohort's college, each with passport data, a birth
+    date and the college's attestation of the transfer consent (so every check of a real roster runs)."""
+    from students.imports.roster import COLUMNS, template_headers
 
     rng = random.Random(2026)
     rows = [template_headers()]
+    attested_on = datetime.date.today() - datetime.timedelta(days=30)
     for n in range(count):
         family_han, family = rng.choice(FAMILIES)
         given_han, given = rng.choice(GIVENS)
         born = datetime.date(2003, 1, 1) + datetime.timedelta(days=rng.randrange(1500))
         issued = datetime.date(2022, 1, 1) + datetime.timedelta(days=rng.randrange(700))
-        rows.append(
-            [
-                f"B{n:07d}",
-                family_han,
-                given_han,
-                family,
-                f"{given}{n}",
-                "",  # Cyrillic left empty: suggested from Han when the transliteration helper is installed
-                "",
-                rng.choice(["M", "F", "男", "女"]),
-                born.strftime("%d.%m.%Y") if n % 2 else born.isoformat(),
-                "CN",
-                f"E{n:08d}",
-                issued.isoformat(),
-                (issued + datetime.timedelta(days=3650)).isoformat(),
-                f"b{n}@example.cn",
-                f"+86 138 {n:08d}",
-                "机械设计制造及其自动化",
-                cohort_code,
-                "BENCH",
-            ]
-        )
+        values = {
+            "home_student_id": f"B{n:07d}",
+            "family_name_han": family_han,
+            "given_name_han": given_han,
+            "family_name_latin": family,
+            "given_name_latin": f"{given} {_letters(n)}",  # unique names, in Latin letters only
+            # Cyrillic left empty: suggested from Han
+            "sex": rng.choice(["M", "F", "男", "女"]),
+            "birth_date": born.strftime("%d.%m.%Y") if n % 2 else born.isoformat(),
+            "citizenship": "CN",
+            "passport_number": f"E{n:08d}",
+            "passport_issued_on": issued.isoformat(),
+            "passport_expires_on": (issued + datetime.timedelta(days=3650)).isoformat(),
+            "email": f"b{n}@example.cn",
+            "phone": f"+86 138 {n:08d}",
+            "home_specialty": "机械设计制造及其自动化",
+            "home_institution": cohort.partner.code,
+            "cohort_code": cohort.code,
+            "track_code": cohort.track.code,
+            "consent_version": consent_version,
+            "consent_date": attested_on.isoformat(),
+        }
+        rows.append([values.get(name, "") for name in COLUMNS])
     return rows
+
+
+def _letters(n: int) -> str:
+    """``n`` written in the letters a–z (0 → "a", 26 → "ba")."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        if not n:
+            return letters.capitalize()
 
 
 def to_xlsx(rows) -> bytes:
@@ -154,7 +168,12 @@ def main(argv=None):
     from students.models import Enrollment, Student
 
     cohort, user = seed()
-    rows = roster_rows(args.rows, cohort.code)
+    from students.consent.models import SENSITIVE_PURPOSE
+    from students.consent.selectors import current_text
+
+    text = current_text(SENSITIVE_PURPOSE)
+    assert text is not None, "no published text of the transfer consent"
+    rows = roster_rows(args.rows, cohort, str(text.version))
     xlsx_data, csv_data = to_xlsx(rows), to_csv(rows)
     n = args.rows
     print(
