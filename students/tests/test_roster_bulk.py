@@ -11,7 +11,7 @@ from mobility.foundation.models import AuditEntry
 from mobility.tests.support import make_user
 from students import services
 from students.consent.models import Consent
-from students.imports.roster import apply_roster
+from students.imports.roster import RosterRefused, apply_roster
 from students.models import Enrollment, Student
 from students.services import nominations_bulk
 
@@ -196,3 +196,20 @@ def test_a_thousand_rows_cost_twice_the_queries_of_five_hundred_per_chunk(cohort
         import_of(count, cohort, office_admin, start=start) for count, start in ((500, 0), (1000, 500), (1500, 1500))
     ]
     assert counts[2] - counts[1] == counts[1] - counts[0] <= 60  # SQLite splits a 500-row insert by its parameters
+
+
+def test_a_clash_the_checks_did_not_see_refuses_the_whole_file(cohort_with_quota, office_admin, monkeypatch):
+    """A home id taken by a concurrent writer between the checks and the writes: the database's constraint refuses
+    the insert and nothing of the file is saved (as if the checks had read before that writer committed)."""
+    preview = parse(xlsx(rows_of(ROWS)), cohort_with_quota, office_admin)
+    StudentFactory(home_institution=cohort_with_quota.partner, home_student_id="2026002")
+    before = Student.objects.count()
+
+    def blind(plan):  # the checks read before the concurrent writer committed
+        plan.email_owners, plan.home_ids = {}, set()
+
+    monkeypatch.setattr(nominations_bulk._Plan, "_load_uniques", blind)
+    with pytest.raises(RosterRefused) as refused:
+        apply_roster(preview, by=office_admin)
+    assert refused.value.errors[0].startswith("The database refused the import:")
+    assert Student.objects.count() == before and not Enrollment.objects.exists()
