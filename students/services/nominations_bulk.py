@@ -110,7 +110,7 @@ class _Plan:
         self.label = actor_label(by)
         self.students: list[Student] = []
         self.created: list[Student] = []
-        self.changed: dict[int, tuple[Student, dict]] = {}  # pk → (locked record, audit changes)
+        self.changed: dict[int, tuple[Student, set[str]]] = {}  # pk → (locked record, the fields changed)
         self.consents: list[tuple[Student, Consent, Consent | None]] = []  # (student, new, previous current)
         self.enrollments: list[Enrollment | None] = []
         # (action, object, changes, object_repr) of each audit entry, in the per-row services' order; the objects
@@ -251,10 +251,7 @@ class _Plan:
             if "email" in changes:
                 self._take_email(locked, old=old_email, owner=locked.pk)
             _check_passport_dates(locked)
-            if locked.pk in self.changed:
-                self.changed[locked.pk][1].update(changes)
-            else:
-                self.changed[locked.pk] = (locked, changes)
+            self.changed.setdefault(locked.pk, (locked, set()))[1].update(changes)
             self.entries.append(("student.change", locked, changes, str(locked)))
         if "email" in changes:
             self.synced.append(locked)
@@ -294,6 +291,8 @@ class _Plan:
             digest=self.digests[(text.purpose, text.version)],
             label=self.label,
         )
+        if current is not None and current.pk is None:  # recorded by an earlier row of this call: not current
+            current.current = False
         self.consents.append((student, consent, current))
         if key:
             self.current_consents[key] = consent
@@ -337,7 +336,7 @@ class _Plan:
                 Student.objects.bulk_update(chunk, [*fields, "modified_at"])
         for student in self.synced:
             student_user_sync(student=student)
-        replaced = sorted({previous.pk for _s, _c, previous in self.consents if previous is not None})
+        replaced = sorted({previous.pk for _s, _c, previous in self.consents if previous and previous.pk})
         for chunk in _chunks(replaced):
             Consent.objects.filter(pk__in=chunk).update(current=False)
         # bulk_create takes each new student's id from the object (saved above)
