@@ -59,10 +59,11 @@ class BulkNomination:
 
 
 class NominationRefused(DomainError):
-    """A row was refused (``index``: its position in the rows; ``None`` when the database refused the writes as a
-    whole); nothing was written. The message, code and field are the per-row service's."""
+    """A row was refused (``index``: its position in the rows); nothing was written. The message, code and field
+    are the per-row service's. (A clash that only the database sees, a concurrent writer's, is its
+    ``IntegrityError``.)"""
 
-    def __init__(self, error: DomainError, *, index: int | None):
+    def __init__(self, error: DomainError, *, index: int):
         super().__init__(error.message, code=error.code, field=error.field, details=error.details)
         self.index = index
 
@@ -178,7 +179,7 @@ class _Plan:
         else:
             student = self._locked(row.student)
         self.students.append(student)
-        self.enrollments.append(self._apply(row, student) if row.cohort is not None else None)
+        self.enrollments.append(self._apply(row.cohort, student) if row.cohort is not None else None)
 
     def _locked(self, student: Student) -> Student:
         try:
@@ -299,24 +300,20 @@ class _Plan:
         changes = consent_audit_changes(consent, previous=current)
         self.entries.append((f"consent.{consent.decision}", student, changes, str(student)))
 
-    def _apply(self, row: NominationInput, student: Student) -> Enrollment:
-        cohort = row.cohort
-        refusal = application_refusal(student=student, cohort=cohort, applied_on=self.applied_on)  # type: ignore[arg-type]
+    def _apply(self, cohort: Cohort, student: Student) -> Enrollment:
+        refusal = application_refusal(student=student, cohort=cohort, applied_on=self.applied_on)
         if refusal is not None:
             raise refusal
-        track = (id(student) if student.pk is None else student.pk, cohort.track_id)  # type: ignore[union-attr]
+        # a new student (not saved yet) by its object: it has no id
+        track = (id(student) if student._state.adding else student.pk, cohort.track_id)
         if track in self.current_tracks:
-            raise duplicate_enrollment_error(student=student, cohort=cohort)  # type: ignore[arg-type]
+            raise duplicate_enrollment_error(student=student, cohort=cohort)
         self.current_tracks.add(track)
         enrollment = Enrollment(
-            student=student,
-            cohort=cohort,
-            track_id=cohort.track_id,  # type: ignore[union-attr]
-            source=self.source,
-            applied_on=self.applied_on,
+            student=student, cohort=cohort, track_id=cohort.track_id, source=self.source, applied_on=self.applied_on
         )
-        if cohort.pk not in self.status_shown:  # type: ignore[union-attr]
-            self.status_shown[cohort.pk] = f"{cohort.code} · {enrollment.get_status_display()}"  # type: ignore[union-attr]
+        if cohort.pk not in self.status_shown:
+            self.status_shown[cohort.pk] = f"{cohort.code} · {enrollment.get_status_display()}"
         shown = f"{student} · {self.status_shown[cohort.pk]}"  # str(enrollment), without its query of the cohort
         self.entries.append(("enrollment.apply", enrollment, {"status": (None, Enrollment.Status.APPLIED)}, shown))
         return enrollment
