@@ -47,21 +47,31 @@ def attestation_text(attestation: Attestation) -> ConsentText:
     """The published text the attestation names, or a ``DomainError`` on ``transfer_consent`` saying what is wrong:
     no such published version, or a collection date in the future."""
     text = published_version(attestation.purpose, attestation.version)
+    refusal = attestation_refusal(attestation, text)
+    if refusal is not None:
+        raise refusal
+    return cast(ConsentText, text)
+
+
+def attestation_refusal(attestation: Attestation, text: ConsentText | None) -> DomainError | None:
+    """Why an attestation is refused, given the published text it names (``None``: no such published version):
+    that, or a collection date in the future; ``None`` when it stands. Services that attest many at once load the
+    texts together and ask this."""
     if text is None:
-        raise DomainError(
+        return DomainError(
             _("Version %(version)s of the consent to %(purpose)s is not a published text.")
             % {"version": attestation.version, "purpose": Purpose(attestation.purpose).label},
             code="consent_version",
             field=ATTESTATION_FIELD,
         )
     if attestation.collected_on > timezone.localdate():
-        raise DomainError(
+        return DomainError(
             _("The consent's collection date %(date)s is in the future.")
             % {"date": attestation.collected_on.isoformat()},
             code="consent_date",
             field=ATTESTATION_FIELD,
         )
-    return text
+    return None
 
 
 def consent_missing_error(fields) -> DomainError:
@@ -96,32 +106,23 @@ def _record(
     previous = Consent.objects.filter(student=student, purpose=text.purpose, current=True).first()
     if previous is not None:
         Consent.objects.filter(pk=previous.pk).update(current=False)
-    lang = name_language(language) if language else ""
-    consent = Consent.objects.create(
+    consent = consent_build(
         student=student,
-        purpose=text.purpose,
         text=text,
         decision=decision,
         given_by=given_by,
         channel=channel,
-        language=lang,
-        text_sha256=text.digest(lang or "ru"),
-        collected_on=collected_on,
+        by=by,
+        language=language,
         ip=ip,
-        actor=actor_user(by),
-        actor_label=actor_label(by)[:200],
+        collected_on=collected_on,
     )
+    consent.save()
     audit_record(
         actor=by,
         obj=student,
         action=f"consent.{decision}",
-        changes={
-            "purpose": (None, text.purpose),
-            "version": (None, text.version),
-            "decision": (previous.decision if previous else None, decision),
-            "given_by": (None, given_by),
-            "channel": (None, channel),
-        },
+        changes=consent_audit_changes(consent, previous=previous),
     )
     if decision != Consent.Decision.GIVEN and previous is not None and previous.holds:
         _stop_what_it_covered(student=student, purpose=text.purpose, by=by)
@@ -192,14 +193,10 @@ def consent_attest(*, student, attestation: Attestation, by: Actor) -> Consent |
     theirs, and the attestation does not replace it (nothing is written, ``None``)."""
     text = attestation_text(attestation)
     current = Consent.objects.filter(student=student, purpose=attestation.purpose, current=True).first()
-    if current is not None and current.given_by == Consent.GivenBy.STUDENT and current.text.version >= text.version:
+    action = attestation_action(attestation, text=text, current=current)
+    if action == "keep":
         return None
-    if (
-        current is not None
-        and current.holds
-        and current.text_id == text.pk
-        and current.given_by == attestation.given_by
-    ):
+    if action == "same":
         return current
     return _record(
         student=student,
@@ -210,6 +207,66 @@ def consent_attest(*, student, attestation: Attestation, by: Actor) -> Consent |
         by=by,
         collected_on=attestation.collected_on,
     )
+
+
+def attestation_action(attestation: Attestation, *, text: ConsentText, current: Consent | None) -> str:
+    """What ``consent_attest`` does beside the student's ``current`` decision about the purpose: ``"keep"`` (a
+    decision of the student's own about the same or a later version stands; nothing written), ``"same"`` (the same
+    attestation holds already; nothing written) or ``"record"`` (a new current consent)."""
+    if current is not None and current.given_by == Consent.GivenBy.STUDENT and current.text.version >= text.version:
+        return "keep"
+    if (
+        current is not None
+        and current.holds
+        and current.text_id == text.pk
+        and current.given_by == attestation.given_by
+    ):
+        return "same"
+    return "record"
+
+
+def consent_build(
+    *,
+    student,
+    text: ConsentText,
+    decision: str,
+    given_by: str,
+    channel: str,
+    by: Actor,
+    language: str = "",
+    ip: str | None = None,
+    collected_on: datetime.date | None = None,
+    digest: str | None = None,
+    label: str | None = None,
+) -> Consent:
+    """A decision, not saved (``_record`` saves it; a bulk writer passes many to ``bulk_create``). ``digest`` and
+    ``label``: the text's digest and the actor's label, when the caller computed them once for many."""
+    lang = name_language(language) if language else ""
+    return Consent(
+        student=student,
+        purpose=text.purpose,
+        text=text,
+        decision=decision,
+        given_by=given_by,
+        channel=channel,
+        language=lang,
+        text_sha256=digest if digest is not None else text.digest(lang or "ru"),
+        collected_on=collected_on,
+        ip=ip,
+        actor=actor_user(by),
+        actor_label=(label if label is not None else actor_label(by))[:200],
+    )
+
+
+def consent_audit_changes(consent: Consent, *, previous: Consent | None) -> dict:
+    """The changes of a decision's audit entry (``consent.<decision>`` about the student)."""
+    return {
+        "purpose": (None, consent.purpose),
+        "version": (None, consent.text.version),
+        "decision": (previous.decision if previous else None, consent.decision),
+        "given_by": (None, consent.given_by),
+        "channel": (None, consent.channel),
+    }
 
 
 # --- the office's texts -------------------------------------------------------------------------------------------

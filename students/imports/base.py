@@ -296,12 +296,15 @@ def _check_xlsx_archive(data: bytes, limit: int) -> None:
 XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, OSError, SyntaxError)
 # A merge of cells starting in the first row, in the sheet's XML (<mergeCell ref="A1:B1"/>).
 HEADER_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+1:[A-Z]+[0-9]+)\"")
+# A cell's formula, in the sheet's XML (<c r="B2"><f>1+1</f><v>2</v></c>; ECMA-376 §18.3.1.40).
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _read_xlsx(data: bytes) -> Table:
     """The first sheet, read by openpyxl in read-only mode (it streams the sheet's XML rather than building every cell
-    in memory). The sheet's declared dimensions are ignored (some programs write wrong ones); missing rows come as
-    empty rows, so a row's number is its position."""
+    in memory), cell by cell when the sheet's XML holds a formula (refused, naming the cell), else by values. The
+    sheet's declared dimensions are ignored (some programs write wrong ones); missing rows come as empty rows, so a
+    row's number is its position."""
     from openpyxl import load_workbook  # imported here: only XLSX uploads need it
 
     try:
@@ -310,7 +313,9 @@ def _read_xlsx(data: bytes) -> Table:
         # Read-only mode has no public way to the merged cells: the sheet's XML, through openpyxl's private parts
         # (the import tests read merged headers, so a change in openpyxl fails there).
         with workbook._archive.open(sheet._worksheet_path) as source:  # type: ignore[attr-defined]
-            merged = HEADER_MERGE.search(source.read())
+            xml = source.read()
+        merged = HEADER_MERGE.search(xml)
+        formulas = FORMULA.search(xml) is not None
     except XLSX_ERRORS as exc:
         raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
     try:
@@ -321,7 +326,7 @@ def _read_xlsx(data: bytes) -> Table:
                 code="merged_header",
             )
         sheet.reset_dimensions()
-        return _xlsx_table(sheet)
+        return _xlsx_table(sheet) if formulas else _xlsx_values_table(sheet)
     except XLSX_ERRORS as exc:  # the sheet's XML broken past its start
         raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
     finally:
@@ -349,6 +354,28 @@ def _xlsx_table(sheet) -> Table:
             texts.append(_cell_text(cell.value))
         if any(texts):
             rows.append((number, _fit(texts, len(headers))))
+        if len(rows) > MAX_ROWS:
+            break
+    return Table(headers=headers, rows=rows, kind="xlsx", notes=[sheet.title])
+
+
+def _xlsx_values_table(sheet) -> Table:
+    """``_xlsx_table`` of a sheet whose XML holds no formula: the rows' values alone (openpyxl's ``values_only``,
+    a third faster than building a cell object per cell), the same table."""
+    rows_read = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+    try:
+        _number, header_values = next(rows_read)
+    except StopIteration:
+        raise ImportFileError(_("The file is empty."), code="empty") from None
+    headers = [_cell_text(value) for value in header_values]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    rows = []
+    for number, values in rows_read:
+        texts = [_cell_text(value) for value in values[:width]]
+        if any(texts):
+            rows.append((number, _fit(texts, width)))
         if len(rows) > MAX_ROWS:
             break
     return Table(headers=headers, rows=rows, kind="xlsx", notes=[sheet.title])

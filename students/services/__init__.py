@@ -6,6 +6,7 @@
 - ``records``: student records, with passport data kept from those without the permission.
 - ``continuations``: a completed student's applications to a bachelor's program.
 - ``nominations``: a partner college nominates a student (record and application in one step).
+- ``nominations_bulk``: a roster's students and applications at once, as the per-row services would write them.
 """
 
 from .continuations import CONTINUATION_FIELDS, continuation_decide, continuation_record
@@ -27,6 +28,7 @@ from .enrollments import (
     quota_used,
 )
 from .nominations import Nomination, student_nominate
+from .nominations_bulk import BulkNomination, NominationInput, NominationRefused, students_nominate_bulk
 from .records import STUDENT_EDITABLE_FIELDS, student_create, student_update
 from .results import (
     MAX_ATTEMPTS,
@@ -43,9 +45,12 @@ __all__ = [
     "CONTINUATION_FIELDS",
     "MAX_ATTEMPTS",
     "Nomination",
+    "NominationInput",
+    "NominationRefused",
     "STUDENT_EDITABLE_FIELDS",
     "TRANSITIONS",
     "TRANSITIONS_BY_NAME",
+    "BulkNomination",
     "BulkResult",
     "GridCell",
     "ResultInput",
@@ -71,4 +76,5 @@ __all__ = [
     "student_create",
     "student_nominate",
     "student_update",
+    "students_nominate_bulk",
 ]

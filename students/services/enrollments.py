@@ -38,6 +38,7 @@ from ..models import Enrollment, Student
 from ..notifications import enrollment_admitted_notify, enrollment_closed_notify
 from ..selectors import completion_missing_modules
 from ..staff_notifications import applications_received_notify
+from .applications import application_refusal, duplicate_enrollment_error
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -61,43 +62,15 @@ def enrollment_apply(
     when the student's personal data were erased.
     """
     applied_on = applied_on or timezone.localdate()
-    if student.erased_at is not None:
-        raise DomainError(
-            _("The personal data of this student were erased: the record takes no new application."),
-            code="student_erased",
-            field="student",
-        )
-    if cohort.application_deadline and applied_on > cohort.application_deadline:
-        raise DomainError(
-            _("The application deadline of cohort %(cohort)s was %(deadline)s.")
-            % {"cohort": cohort.code, "deadline": cohort.application_deadline.isoformat()},
-            code="deadline_passed",
-            field="cohort",
-        )
-    if not cohort.accepts_applications:
-        raise DomainError(
-            _("Cohort %(cohort)s does not accept applications.") % {"cohort": cohort.code},
-            code="cohort_closed",
-            field="cohort",
-        )
-    if student.home_institution_id != cohort.partner_id:
-        raise DomainError(
-            _("The student's home institution is not the sending college of cohort %(cohort)s.")
-            % {"cohort": cohort.code},
-            code="wrong_partner",
-            field="cohort",
-        )
+    refusal = application_refusal(student=student, cohort=cohort, applied_on=applied_on)
+    if refusal is not None:
+        raise refusal
     current = Enrollment.objects.filter(
         student=student,
         track_id=cohort.track_id,
         status__in=Enrollment.CURRENT_STATUSES,
     )
-    duplicate = DomainError(
-        _("%(student)s already has a current enrollment in the track %(track)s.")
-        % {"student": student, "track": cohort.track},
-        code="duplicate_enrollment",
-        field="student",
-    )
+    duplicate = duplicate_enrollment_error(student=student, cohort=cohort)
     if current.exists():
         raise duplicate
     enrollment = Enrollment(

@@ -102,3 +102,43 @@ def test_columns_are_found_by_any_accepted_header():
 def test_row_errors_read_like_a_spreadsheet_reference():
     assert str(RowError(row=7, column="birth_date", message="not a date")) == "row 7, birth_date: not a date"
     assert decode_csv("é".encode())[1] == "utf-8"
+
+
+def test_a_sheet_without_formulas_read_by_values_gives_the_table_read_cell_by_cell():
+    """Without a formula in its XML a sheet is read by values (openpyxl's ``values_only``), faster; the table is the
+    one the cell-by-cell reading gives, whatever the cells hold."""
+    import datetime
+
+    from openpyxl import load_workbook
+
+    from students.imports import base
+
+    rows = [
+        ["id", "name", "born", "score", ""],
+        [20240301, "张伟", datetime.date(2005, 3, 14), 81.5, "beyond the headers"],
+        [],  # a blank row: skipped, the numbers after it keep their place
+        ["2024002", " Li Na ", datetime.datetime(2004, 5, 17, 8, 30), 70.0],
+        [None, None, None, None, "only beyond the headers"],
+        ["2024003"],
+    ]
+    data = xlsx(rows)
+
+    def read(reader):
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        table = reader(sheet)
+        workbook.close()
+        return (table.headers, table.rows)
+
+    by_values = read(base._xlsx_values_table)
+    assert by_values == read(base._xlsx_table)
+    assert by_values == (
+        ["id", "name", "born", "score"],
+        [
+            (2, ["20240301", "张伟", "2005-03-14", "81.5"]),
+            (4, ["2024002", "Li Na", "2004-05-17T08:30:00", "70"]),
+            (6, ["2024003", "", "", ""]),
+        ],
+    )
+    assert (read_table(data).headers, read_table(data).rows) == by_values

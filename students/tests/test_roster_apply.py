@@ -6,14 +6,14 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from mobility.foundation.exceptions import DomainError
 from mobility.foundation.models import AuditEntry
-from students import services
 from students.imports.roster import RosterRefused, apply_roster
 from students.imports.roster import parse as roster_parse
 from students.models import Enrollment, Student
 
+from .factories import StudentFactory
 from .roster_files import ROWS, counts, csv_bytes, parse, person, rows_of, table_rows, xlsx
 from .test_import_files import excel_csv
 
@@ -78,22 +78,29 @@ def test_a_bad_last_row_saves_nothing(cohort_with_quota, office_admin):
     assert counts() == before
 
 
-def test_a_service_refusal_midway_rolls_back_every_row(cohort_with_quota, office_admin, monkeypatch):
-    before = counts()
+def test_a_refusal_under_the_lock_rolls_back_every_row(cohort_with_quota, office_admin):
+    """Between the preview and the import another student took row 4's e-mail: the row is refused as student_create
+    refuses it, and nothing of the file is saved."""
     preview = parse(xlsx(rows_of(ROWS)), cohort_with_quota, office_admin)
-    real_apply = services.enrollment_apply
-    calls = []
-
-    def apply_then_refuse(**kwargs):
-        calls.append(kwargs["student"])
-        if len(calls) == 3:
-            raise DomainError("The cohort was closed meanwhile.", code="cohort_closed", field="cohort")
-        return real_apply(**kwargs)
-
-    monkeypatch.setattr(services, "enrollment_apply", apply_then_refuse)
+    StudentFactory(email="2026003@Example.cn")
+    before = counts()
     with pytest.raises(RosterRefused) as refused:
         apply_roster(preview, by=office_admin)
-    assert refused.value.errors[0].row == 4 and "closed meanwhile" in refused.value.errors[0].message
+    error = refused.value.errors[0]
+    assert (error.row, error.column) == (4, "e-mail") and "Another student has the e-mail" in error.message
+    assert counts() == before
+
+
+def test_an_erased_student_is_refused_under_the_lock(cohort_with_quota, office_admin):
+    apply_roster(parse(xlsx(rows_of(ROWS)), cohort_with_quota, office_admin), by=office_admin)
+    rows = rows_of(ROWS)
+    rows[1]["home specialty"] = "数控技术"
+    preview = parse(xlsx(rows), cohort_with_quota, office_admin)
+    Student.objects.filter(home_student_id="2026002").update(erased_at=timezone.now())
+    before = counts()
+    with pytest.raises(RosterRefused) as refused:
+        apply_roster(preview, by=office_admin)
+    assert refused.value.errors[0].row == 3 and "were erased" in refused.value.errors[0].message
     assert counts() == before
 
 

@@ -2,8 +2,10 @@
 
 ``parse_roster`` reads a ``Table`` (from ``base.read_table``) into one ``RosterRow`` per data row with the values,
 the decoded names, what applying it would do (create / update / unchanged student, new application or not) and its
-``RowError``s; it writes nothing. ``apply_roster`` saves a preview without errors through the services, every row
-in one transaction: all rows or none.
+``RowError``s; it writes nothing. ``apply_roster`` saves a preview without errors through
+``students.services.students_nominate_bulk`` (the outcome of ``student_create`` / ``student_update`` and
+``enrollment_apply`` once per row, at a fixed number of queries per 500 rows), every row in one transaction: all
+rows or none.
 
 Rules a newcomer would ask about:
 

@@ -1,4 +1,4 @@
-"""Apply a roster preview: every row through the services, in one transaction."""
+"""Apply a roster preview: every row through the bulk nomination service, in one transaction."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ...models import Enrollment
 from ...staff_notifications import applications_received_notify
 from ..base import RowError
 from .columns import COLUMNS
-from .preview import RosterPreview
+from .preview import RosterPreview, RosterRow
 
 
 @dataclass(frozen=True)
@@ -38,73 +38,61 @@ class RosterRefused(DomainError):
 
 
 def apply_roster(preview: RosterPreview, *, by) -> ImportResult:
-    """Save every row of a preview without errors through the services, in ONE transaction: all rows or none.
+    """Save every row of a preview without errors, in ONE transaction: all rows or none.
 
-    Refuses (``RosterRefused``) a preview with any error. A service's refusal midway (e.g. a concurrent change)
-    rolls everything back and is raised as ``RosterRefused`` naming the row. Idempotent in effect: applying the same
-    file again updates the same students and creates no second application.
+    The rows go through ``students_nominate_bulk``, which has the outcome of ``student_create`` /
+    ``student_update`` and ``enrollment_apply`` once per row at a fixed number of queries per 500 rows. Refuses
+    (``RosterRefused``) a preview with any error. A refusal under the lock (e.g. a concurrent change) rolls
+    everything back and is raised as ``RosterRefused`` naming the row. Idempotent in effect: applying the same file
+    again updates the same students and creates no second application.
     """
     if preview.has_errors:
         raise RosterRefused(
             _("The roster has errors; nothing was imported."), errors=[*preview.file_errors, *preview.errors]
         )
-    created = updated = applications = 0
-    applied_on = timezone.localdate()
-    current_row = None
-    student_ids: list[int] = []
+    inputs = [_nomination(row, preview) for row in preview.rows]
+    applications = sum(row.application for row in preview.rows)
     try:
         with transaction.atomic():
-            for row in preview.rows:
-                current_row = row
-                student = row.student
-                if student is None:
-                    student = services.student_create(
-                        by=by,
-                        data={
-                            "home_institution": preview.institution,
-                            "home_student_id": row.home_student_id,
-                            **row.data,
-                        },
-                        attestation=row.attestation,
-                    )
-                    created += 1
-                elif row.changes or row.attestation is not None:
-                    student = services.student_update(
-                        student=student,
-                        by=by,
-                        data={name: new for name, (_old, new) in row.changes.items()},
-                        attestation=row.attestation,
-                    )
-                    updated += bool(row.changes)
-                if row.application:
-                    services.enrollment_apply(
-                        student=student,
-                        cohort=row.cohort,  # type: ignore[arg-type]  # an application row has its cohort
-                        by=by,
-                        source=Enrollment.Source.IMPORT,
-                        applied_on=applied_on,
-                    )
-                    applications += 1
-                student_ids.append(student.pk)
+            outcome = services.students_nominate_bulk(
+                rows=inputs, by=by, source=Enrollment.Source.IMPORT, applied_on=timezone.localdate()
+            )
+            student_ids = [student.pk for student in outcome.students]
             _record_transfer(preview, student_ids=student_ids, applications=applications, by=by)
             if preview.institution is not None:  # one notice for the whole import, not one per row
                 applications_received_notify(
                     college=preview.institution, count=applications, source=Enrollment.Source.IMPORT
                 )
-    except DomainError as exc:
+    except services.NominationRefused as exc:
         column = exc.field or ""
         if column in COLUMNS and column in preview.columns:
             column = preview.headers[preview.columns[column]]
-        error = RowError(current_row.row, column, exc.message)  # type: ignore[union-attr]  # raised by a row
+        error = RowError(preview.rows[exc.index].row, column, exc.message)
         raise RosterRefused(
             _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
         ) from exc
-    except IntegrityError as exc:
-        error = RowError(current_row.row, "", _("The database refused the row: %(error)s") % {"error": exc})  # type: ignore[union-attr]
-        raise RosterRefused(
-            _("Row %(row)d was refused; nothing was imported.") % {"row": error.row}, errors=[error]
-        ) from exc
-    return ImportResult(created=created, updated=updated, applications=applications)
+    except IntegrityError as exc:  # a concurrent writer took a home id or an e-mail between the checks and the writes
+        message = _("The database refused the import: %(error)s") % {"error": exc}
+        raise RosterRefused(_("The roster was refused; nothing was imported."), errors=[message]) from exc
+    return ImportResult(
+        created=sum(row.student is None for row in preview.rows),
+        updated=sum(row.student is not None and bool(row.changes) for row in preview.rows),
+        applications=applications,
+    )
+
+
+def _nomination(row: RosterRow, preview: RosterPreview) -> services.NominationInput:
+    """A row as the bulk service takes it: a new student's every field, or an existing one's changed fields."""
+    if row.student is None:
+        data = {"home_institution": preview.institution, "home_student_id": row.home_student_id, **row.data}
+    else:
+        data = {name: new for name, (_old, new) in row.changes.items()}
+    return services.NominationInput(
+        student=row.student,
+        data=data,
+        attestation=row.attestation,
+        cohort=row.cohort if row.application else None,
+    )
 
 
 def _record_transfer(preview: RosterPreview, *, student_ids: list[int], applications: int, by) -> None:

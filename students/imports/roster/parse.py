@@ -376,7 +376,6 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
         if not isinstance(constraint, CheckConstraint):
             continue
         name, lazy_message = CONSTRAINT_MESSAGES.get(constraint.name, ("", ""))
-        message = str(lazy_message)  # the lazy text, in this request's language
         if name in flagged:
             continue
         holds = _condition_holds(constraint.condition, instance)
@@ -384,9 +383,9 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
             try:
                 constraint.validate(Student, instance)
             except ValidationError as exc:
-                error(row, name, message or exc.messages[0])
+                error(row, name, str(lazy_message) or exc.messages[0])  # the lazy text, in this request's language
         elif not holds:
-            error(row, name, message or str(constraint.get_violation_error_message()))
+            error(row, name, str(lazy_message) or str(constraint.get_violation_error_message()))
 
 
 _COMPARE = {
