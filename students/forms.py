@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 

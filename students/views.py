@@ -26,7 +26,7 @@ from django.views import View
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.exceptions import DomainError
-from mobility.foundation.views import StaffRequiredMixin
+from mobility.foundation.views import StaffRequiredMixin, url_with_id
 from programs.models import Module
 
 from . import exports, selectors, services, transliteration
@@ -95,14 +95,6 @@ def _enrollment_or_404(request, pk) -> Enrollment:
 # --- the list ---------------------------------------------------------------------------------------------------
 
 SORTABLE_COLUMNS = ("name", "home_id", "institution")
-
-
-def url_with_id(name: str):
-    """A function of an id giving the URL ``name`` reverses to for it: one ``reverse`` for a page's rows, whose
-    links differ only by their id (a ``{% url %}`` per row cost more than the row's cells)."""
-    marker = "987654321"  # an id no part of the URL around it contains
-    head, tail = reverse(name, args=[int(marker)]).split(marker, 1)
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 class StudentListView(StaffRequiredMixin, View):
