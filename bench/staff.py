@@ -16,7 +16,9 @@ same server in the same run as the floor, and the database queries of one reques
    one plain ``values_list`` query, without the list's filter form, count, pagination, flags, per-row includes,
    ``{% url %}`` or translations. One floor per row count shown; each page is printed beside its floor, with the
    ratio and the issue's target (``TARGET`` × the floor).
-3. Load and figures: as ``bench/api.py``; the page size is the UI's default (``students.forms.DEFAULT_PER_PAGE``).
+3. Load and figures: as ``bench/api.py``, in ``ROUNDS`` rounds in which the pages and floors take turns (the
+   machine's other work falls on a page and its floor alike); the page size is the UI's default
+   (``students.forms.DEFAULT_PER_PAGE``).
    Queries per request come from one in-process request of each (Django's test client, the same data and URLconf).
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -112,10 +115,15 @@ def print_table(results: dict, queries: dict, rows: dict, floor_of: dict[str, st
         )
 
 
+ROUNDS = 5  # each page's load in rounds, the pages taking turns: the machine's other work falls on all alike
+
+
 def serve_and_load(client, paths: dict, args, *, script: Path, warm_up: int) -> dict:
     """Serve ``script``'s URLs in a server process of their own and load each path with the session of ``client``
-    (``api.load``): a warm-up of ``max(warm_up, args.requests // 10)`` requests, then ``args.requests``. Returns each
-    path's figures by name. Shared by the staff pages' and the reports' benches."""
+    (``api.load``): a warm-up of ``max(warm_up, args.requests // 10)`` requests, then ``args.requests`` in
+    ``ROUNDS`` rounds in which every path takes its turn, so that a page and its floor share the machine's busy and
+    quiet moments. Returns each path's figures by name (requests/s over its rounds, latency percentiles of all its
+    requests). Shared by the staff pages' and the reports' benches."""
     from django.conf import settings
     from django.db import connection
 
@@ -124,22 +132,36 @@ def serve_and_load(client, paths: dict, args, *, script: Path, warm_up: int) -> 
         "Accept-Language": "en",
     }
     connection.close()  # the server gets the database to itself
-    print(f"load: {args.requests} requests per page, {args.concurrency} connections, loopback; load average ", end="")
-    print(os.getloadavg())
+    print(f"load: {args.requests} requests per page in {ROUNDS} rounds, {args.concurrency} connections, loopback")
+    print(f"load average before: {os.getloadavg()}")
     args.port = api.free_port(args.port)
     server = api.start_server(args.port, script=script)
-    results = {}
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
+    wall = dict.fromkeys(paths, 0.0)
     try:
         for path in paths.values():
             api.load(args.port, path, headers, requests=max(warm_up, args.requests // 10), concurrency=args.concurrency)
-        for name, path in paths.items():
-            results[name] = api.load(args.port, path, headers, requests=args.requests, concurrency=args.concurrency)
+        for round_number in range(ROUNDS):
+            share = args.requests // ROUNDS + (1 if round_number < args.requests % ROUNDS else 0)
+            for name, path in paths.items():
+                figures = api.load(args.port, path, headers, requests=max(1, share), concurrency=args.concurrency)
+                latencies[name] += figures["latencies"]
+                wall[name] += figures["wall"]
     finally:
         server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+    results = {}
+    for name in paths:
+        quantiles = statistics.quantiles(latencies[name], n=100, method="inclusive")
+        results[name] = {
+            "rps": len(latencies[name]) / wall[name],
+            "p50": quantiles[49] * 1000,
+            "p95": quantiles[94] * 1000,
+            "p99": quantiles[98] * 1000,
+        }
     return results
 
 
