@@ -257,6 +257,8 @@ def load(port: int, path: str, headers: dict, *, requests: int, concurrency: int
         "p50": quantiles[49] * 1000,
         "p95": quantiles[94] * 1000,
         "p99": quantiles[98] * 1000,
+        "latencies": latencies,  # seconds, for a caller that adds up several loads (bench/staff.py's rounds)
+        "wall": wall,
     }
 
 

@@ -1,7 +1,9 @@
 """Reports page (``/reports/``) benchmark: requests/s and latency percentiles of the office head's report (every
-intake; one year's period), its XLSX export and the list of enrollments behind a figure, next to two floors in the
-same run on the same server: a bare staff view, and the report's own template with made-up figures of the same
-number of rows (``bench/benchurls.py``'s ``ReportFloorView``: the page minus its queries).
+intake; one year's period), its XLSX export and the list of enrollments behind a figure, each beside its floor in
+the same run on the same server (``bench/benchurls.py``): a bare Django view with the same access checks that renders
+the same number of rows in the same layout from one plain query per table (the report's figures rows and quotas:
+``/bench/report-floor/?rows=N&quotas=M``; the enrollments: ``/bench/enrollments-floor/?status=…``). The XLSX is
+printed against the report's floor (the same figures, another format).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mobility_bench_100000 DJANGO_DEBUG=1 \\
         .venv/bin/python bench/reports.py --students 100000 [--requests 200] [--concurrency 2]
@@ -15,6 +17,7 @@ each page and the time of ``report_data`` alone (in-process, the best of five) a
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import time
 from pathlib import Path
@@ -31,7 +34,7 @@ def prepare(students: int) -> dict[str, str]:
     """The data; returns page name → path."""
     from mobility.demo import seed_demo
     from mobility.demo.grow import grow_demo
-    from mobility.reports.figures import report_data
+    from mobility.reports.figures import Period, report_data
 
     started = time.monotonic()
     seed_demo()
@@ -50,14 +53,26 @@ def prepare(students: int) -> dict[str, str]:
         f"{figures.totals.applications} enrollments; best of 5: {1000 * min(timings):.1f} ms"
     )
     year = max((row.year for row in figures.rows), default=2025)
+    period = {"start": f"{year}-01-01", "end": f"{year}-12-31"}
+    one_year = report_data(Period(datetime.date(year, 1, 1), datetime.date(year, 12, 31)))
     return {
-        "floor": "/bench/floor/",
         "report_floor": "/bench/report-floor/?" + urlencode({"rows": len(figures.rows), "quotas": len(figures.quotas)}),
+        "report_year_floor": "/bench/report-floor/?"
+        + urlencode({"rows": len(one_year.rows), "quotas": len(one_year.quotas)}),
+        "enrollments_floor": "/bench/enrollments-floor/?status=completed",
         "report": "/reports/",
-        "report_year": "/reports/?" + urlencode({"start": f"{year}-01-01", "end": f"{year}-12-31"}),
+        "report_year": "/reports/?" + urlencode(period),
         "report_xlsx": "/reports/report.xlsx",
         "enrollments_done": "/reports/enrollments/?status=completed",
     }
+
+
+FLOOR_OF = {  # page → its floor
+    "report": "report_floor",
+    "report_xlsx": "report_floor",
+    "report_year": "report_year_floor",
+    "enrollments_done": "enrollments_floor",
+}
 
 
 def main() -> None:
@@ -84,17 +99,8 @@ def main() -> None:
     client = staff.staff_client()
     queries, rows = staff.queries_per_request(client, paths)
     results = staff.serve_and_load(client, paths, args, script=Path(__file__).resolve(), warm_up=5)
-    floor, layout = results["floor"]["rps"], results["report_floor"]["rps"]
-    print(
-        f"\n{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'queries':>8} {'rows':>5}"
-        "  × floor  × layout"
-    )
-    for name, figures in results.items():
-        print(
-            f"{name:<18} {figures['rps']:>8.1f} {figures['p50']:>8.1f} {figures['p95']:>8.1f} {figures['p99']:>8.1f} "
-            f"{queries[name]:>8} {max(0, rows[name] - 1):>5}  "
-            f"{figures['rps'] / floor:>7.2f}  {figures['rps'] / layout:>7.2f}"
-        )
+    staff.print_table(results, queries, staff.shown_rows(rows), FLOOR_OF)
+    print(f"load average after the run: {os.getloadavg()}")
     print(f"paths: {paths}")
     if folder is not None:
         import shutil

@@ -9,10 +9,11 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mobility.foundation.forms import BootstrapFormMixin, DateInput
+from mobility.foundation.forms import BootstrapFormMixin, DateInput, PlainSelect
 from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
@@ -28,9 +29,26 @@ PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 
 
+class _CohortChoiceIterator(ModelChoiceIterator):
+    """The cohorts' options from their id, code and name (``values_list``): no model instance per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, code, name in self.queryset.values_list("pk", "code", "name"):
+            yield (pk, cohort_label(code, name))
+
+
+def cohort_label(code: str, name: str) -> str:
+    return f"{code} · {name}"
+
+
 class CohortChoiceField(forms.ModelChoiceField):
+    iterator = _CohortChoiceIterator
+    widget = PlainSelect
+
     def label_from_instance(self, cohort: Cohort) -> str:
-        return f"{cohort.code} · {cohort.name}"
+        return cohort_label(cohort.code, cohort.name)
 
 
 class ListFilterForm(BootstrapFormMixin, forms.Form):
@@ -46,6 +64,7 @@ class ListFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     per_page = forms.TypedChoiceField(
         label=_("Per page"),
+        widget=PlainSelect,
         choices=[(n, n) for n in PER_PAGE_CHOICES],
         coerce=int,
         required=False,
@@ -86,9 +105,14 @@ class StudentFilterForm(ListFilterForm):
         queryset=Institution.objects.filter(kind=Institution.Kind.SENDING).order_by("code"),
         required=False,
         empty_label=_("All institutions"),
+        widget=PlainSelect,
     )
     track = forms.ModelChoiceField(
-        label=_("Track"), queryset=Track.objects.order_by("code"), required=False, empty_label=_("All tracks")
+        label=_("Track"),
+        queryset=Track.objects.order_by("code"),
+        required=False,
+        empty_label=_("All tracks"),
+        widget=PlainSelect,
     )
     cohort = CohortChoiceField(
         label=_("Cohort"),
@@ -100,11 +124,13 @@ class StudentFilterForm(ListFilterForm):
         label=_("Status"),
         choices=[("", _("Any status")), *Enrollment.Status.choices],
         required=False,
+        widget=PlainSelect,
     )
     corrections = forms.ChoiceField(
         label=_("Correction requests"),
         choices=[("", _("Any")), ("open", _("Open request"))],
         required=False,
+        widget=PlainSelect,
     )
     consent = forms.ChoiceField(
         label=_("Consent"),
@@ -114,6 +140,7 @@ class StudentFilterForm(ListFilterForm):
             ("transfer_missing", _("no transfer consent")),
         ],
         required=False,
+        widget=PlainSelect,
     )
     sort = forms.ChoiceField(
         choices=[(key, key) for name in STUDENT_SORTS for key in (name, f"-{name}")],

@@ -26,7 +26,7 @@ from django.views import View
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.exceptions import DomainError
-from mobility.foundation.views import StaffRequiredMixin
+from mobility.foundation.views import StaffRequiredMixin, url_with_id
 from programs.models import Module
 
 from . import exports, selectors, services, transliteration
@@ -108,11 +108,15 @@ class StudentListView(StaffRequiredMixin, View):
         students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
         students = selectors.with_consent_flags(students, sensitive=sensitive)
         page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        detail_url = url_with_id("students:student-detail")
+        for student in rows:
+            student.detail_url = detail_url(student.pk)
         sort = filters.get("sort") or "name"
         context = {
             "form": form,
             "page_obj": page,
-            "students": page.object_list,
+            "students": rows,
             "sort": sort,
             # For each sortable column: the sort its header link sets (the reverse when it is the current one).
             "next_sort": {column: (f"-{column}" if sort == column else column) for column in SORTABLE_COLUMNS},

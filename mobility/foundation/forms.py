@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from mobility.foundation.exceptions import DomainError
@@ -78,3 +80,34 @@ def date_placeholder() -> str:
     """The active language's date form in words: ДД.ММ.ГГГГ, YYYY-MM-DD, YYYY/MM/DD."""
     parts = {"%d": gettext("DD"), "%m": gettext("MM"), "%Y": gettext("YYYY"), "%y": gettext("YY")}
     return re.sub(r"%[dmYy]", lambda match: parts[match.group(0)], date_input_format())
+
+
+def _plain_attrs(attrs: dict) -> str:
+    # django/forms/widgets/attrs.html: `` name="value"``, `` name`` for True, nothing for False.
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PlainSelect(forms.Select):
+    """``forms.Select`` written out in Python: the markup of Django's templates (``select.html`` including
+    ``select_option.html`` per option, ``attrs.html``), character for character, without a template rendered per
+    option. The lists' filter selects hold up to some sixty options and are drawn on every request of the list, where
+    a template per option cost more than the table's rows (docs/performance.md, "Staff students list"). Choices with
+    option groups are drawn by the templates, as by ``forms.Select``."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _options, _index in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        parts = [f'<select name="{escape(widget["name"])}"{_plain_attrs(widget["attrs"])}>']
+        for _group, options, _index in widget["optgroups"]:
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{escape(str(option["value"]))}"{_plain_attrs(option["attrs"])}>'
+                    f"{conditional_escape(option['label'])}</option>\n"
+                )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

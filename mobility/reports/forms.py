@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mobility.foundation.forms import BootstrapFormMixin, DateInput
+from mobility.foundation.forms import BootstrapFormMixin, DateInput, PlainSelect
 from programs.models import Cohort, Institution, Track
 from students.models import Enrollment
 
@@ -49,21 +49,30 @@ class EnrollmentFilterForm(PeriodForm):
         queryset=Institution.objects.filter(kind=Institution.Kind.SENDING).order_by("code"),
         required=False,
         empty_label=_("All institutions"),
+        widget=PlainSelect,
     )
     track = forms.ModelChoiceField(
-        label=_("Track"), queryset=Track.objects.order_by("code"), required=False, empty_label=_("All tracks")
+        label=_("Track"),
+        queryset=Track.objects.order_by("code"),
+        required=False,
+        empty_label=_("All tracks"),
+        widget=PlainSelect,
     )
     cohort = forms.ModelChoiceField(
         label=_("Cohort"),
         queryset=Cohort.objects.order_by("-start_date", "code"),
         required=False,
         empty_label=_("All cohorts"),
+        widget=PlainSelect,
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *Enrollment.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *Enrollment.Status.choices],
+        required=False,
+        widget=PlainSelect,
     )
-    reached = forms.ChoiceField(label=_("Reached"), choices=REACHED_CHOICES, required=False)
-    diploma = forms.ChoiceField(label=_("Diploma"), choices=DIPLOMA_CHOICES, required=False)
+    reached = forms.ChoiceField(label=_("Reached"), choices=REACHED_CHOICES, required=False, widget=PlainSelect)
+    diploma = forms.ChoiceField(label=_("Diploma"), choices=DIPLOMA_CHOICES, required=False, widget=PlainSelect)
 
     def filters(self) -> dict:
         """The valid filters, for ``enrollment_list``; a bad value is ignored."""

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from mobility.foundation.views import StaffRequiredMixin
+from mobility.foundation.views import StaffRequiredMixin, url_with_id
 
 from .enrollments import enrollment_list
 from .figures import Period, Report, ReportRow, report_data
@@ -135,8 +135,12 @@ class EnrollmentListView(StaffRequiredMixin, View):
         form = EnrollmentFilterForm(request.GET)
         enrollments = enrollment_list(viewer=request.user, filters=form.filters())
         page = Paginator(enrollments, PER_PAGE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        student_url = url_with_id("students:student-detail")
+        for enrollment in rows:
+            enrollment.student_url = student_url(enrollment.student_id)
         return render(
             request,
             self.template_name,
-            {"form": form, "page_obj": page, "enrollments": page.object_list, "filtered": bool(form.filters())},
+            {"form": form, "page_obj": page, "enrollments": rows, "filtered": bool(form.filters())},
         )
