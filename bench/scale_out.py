@@ -322,7 +322,13 @@ def main() -> None:
         for processes in counts:
             run = run_one(args.n, processes, args, folder=folder, template=template, configured=configured)
             runs.append(run)
-            print(f"W={processes}: {args.n} diplomas in {run['wall']:.1f} s", flush=True)
+            redis = f"{run['redis_cpu'] / args.n * 1000:.1f}" if run["redis_cpu"] is not None else "-"
+            print(
+                f"W={processes}: {args.n} diplomas in {run['wall']:.1f} s ({run['rate']:.2f}/s); CPU per diploma: "
+                f"workers {run['worker_cpu'] / args.n * 1000:.0f} ms, PostgreSQL {run['db_cpu'] / args.n * 1000:.1f} "
+                f"ms, Redis {redis} ms; load average {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
         report(args.n, runs, args.concurrency)
     finally:
         connections.close_all()
