@@ -151,8 +151,9 @@ def bare_weasyprint(enrollments, warmup: int = 3) -> tuple[list[float], float]:
 
 
 class Workers:
-    def __init__(self, folder: Path, concurrency: int):
-        self.queue = f"bench-diplomas-{uuid.uuid4().hex[:8]}"
+    def __init__(self, folder: Path, concurrency: int, *, queue: str | None = None):
+        # A queue of its own, or one several Workers share (bench/scale_out.py: separate processes, one queue).
+        self.queue = queue or f"bench-diplomas-{uuid.uuid4().hex[:8]}"
         self.log = open(folder / "worker.log", "w+")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, "-m", "celery", "-A", "mobility", "worker", "-Q", self.queue, "-P", "prefork"]
         command += ["-c", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]
