@@ -10,6 +10,14 @@ transcript (``diplomas.transcripts.documents``) are drawn this way; each passes 
 
 A slot is an element with ``data-slot``: its height is a minimum (``min-height``, or a table's height), so content
 too tall for it grows it, and the layered document is then refused (``under`` returns None) and drawn whole.
+
+A slot whose content many documents share (a transcript's grades, dates and attempts) need not be laid out for each
+of them (docs/decisions/0029): ``StaticLayer.kept`` draws such a slot once, the second time a document of the layer
+shows the same content, and keeps its drawing (the content stream WeasyPrint wrote for it, where the variable layer
+would have drawn it). A kept drawing's text is set in the *glyph carrier*'s fonts: a page of the layer's vocabulary
+(``vocabulary``, the texts such slots are made of) written once with the layer, whose font subsets every document of
+the layer embeds; a drawing is kept only when each of its glyphs is in those subsets with the same text, else its
+slot stays in the variable layer.
 """
 
 from __future__ import annotations
@@ -19,8 +27,9 @@ import io
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from diplomas import pdf_internals
@@ -36,6 +45,26 @@ STATIC_LAYERS_KEPT = 12
 MAX_PAGES = 4
 # CSS pixels a slot's content may exceed its measured height by (rounding) before the document is drawn whole.
 _FIT_TOLERANCE = 0.5
+
+# A slot's content is drawn on its own and kept the KEEP_AFTER-th time documents of one static layer show it: a
+# content shown once (a unique date) is never drawn twice, and a single document (a reissue) costs what it did.
+KEEP_AFTER = 2
+# Kept drawings per static layer, and contents counted before they are kept: a cohort's transcripts show a few
+# hundred (each row's grade with its score, date and attempts); a drawing is one or two kilobytes.
+DRAWINGS_KEPT = 4096
+CONTENTS_COUNTED = 16384
+# Content-stream operators a kept drawing may use: text, its state, colours given in the device's space, the graphics
+# state (named ``gs`` states are carried over) and paths. An image, a shading, a named colour space or marked content
+# would need resources the drawing does not carry: such a slot stays in the variable layer.
+_DRAWING_OPERATORS = frozenset(
+    {
+        *("q", "Q", "cm", "gs", "w", "J", "j", "M", "d", "ri", "i"),
+        *("BT", "ET", "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts", "Td", "TD", "Tm", "T*", "Tj", "TJ", "'", '"'),
+        *("g", "G", "rg", "RG", "k", "K"),
+        *("m", "l", "c", "v", "y", "h", "re", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n", "W", "W*"),
+    }
+)
+_TEXT_SHOWING = frozenset({"Tj", "TJ", "'", '"'})
 
 _static_layers: OrderedDict[str, StaticLayer | None] = OrderedDict()
 _static_layers_lock = threading.Lock()
@@ -74,11 +103,39 @@ class Engine:
 
 
 @dataclass(frozen=True)
+class Drawing:
+    """A slot's content drawn once (``StaticLayer.kept``): its page's content stream, in page coordinates, with the
+    glyph carrier's fonts named ``/K<i>`` (``Glyphs.fonts``' index) and its graphics states named by their values
+    (``states``: name → the state's entries), so that drawings put together never name two things alike."""
+
+    content: bytes
+    fonts: frozenset[int]
+    states: dict[str, tuple[tuple[str, float], ...]]
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    """The glyph carrier of a static layer: font subsets holding every glyph of its vocabulary, which kept drawings
+    (``Drawing``) use and every document with such a drawing embeds. Per font (by its name without the subset tag):
+    the font dictionary in ``pdf``, and the text of each glyph it holds (its ToUnicode map)."""
+
+    pdf: object  # pikepdf.Pdf, kept open for the fonts
+    names: tuple[str, ...]
+    fonts: tuple[pikepdf.Object, ...]
+    texts: tuple[dict[int, str], ...]
+
+
+@dataclass(frozen=True)
 class StaticLayer:
     forms: tuple[pikepdf.Object, ...]  # each static page as a form XObject of ``pdf``
     pdf: object  # pikepdf.Pdf, kept open for ``forms``
     slots: tuple[Slot, ...]
     engine: Engine
+    glyphs: Glyphs | None = None
+    # Kept drawings by (page, slot HTML), None for a content that cannot be kept; counts of contents not yet kept.
+    drawings: OrderedDict[tuple[int, str], Drawing | None] = field(default_factory=OrderedDict, compare=False)
+    counted: OrderedDict[tuple[int, str], int] = field(default_factory=OrderedDict, compare=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
     @property
     def pages(self) -> list[list[Slot]]:
@@ -88,25 +145,34 @@ class StaticLayer:
             pages[slot.page].append(slot)
         return pages
 
-    def under(self, variable_html: str, attachments=()) -> bytes | None:
+    def under(self, variable_html: str, attachments=(), drawn: Sequence[tuple[Slot, Drawing]] = ()) -> bytes | None:
         """The variable layer of ``variable_html`` as PDF/A with this layer beneath it, page by page, ``attachments``
-        embedded; None when a slot's content outgrew its place or the pages do not match (the caller then renders the
-        whole document)."""
+        embedded, and the ``drawn`` slots (``kept``) between the two; None when a slot's content outgrew its place or
+        the pages do not match (the caller then renders the whole document)."""
         import pikepdf
 
         document = self.engine.layout(variable_html)
         if len(document.pages) != len(self.forms):
             return None
         measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
+        drawn_names = {(slot.page, slot.name) for slot, _ in drawn}
         for slot in self.slots:
             placed = measured.get((slot.page, slot.name))
+            if (slot.page, slot.name) in drawn_names:
+                if placed is not None:
+                    return None  # drawn twice
+                continue
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
                 return None
         variable = self.engine.write(document, attachments=attachments)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
-            for page, form in zip(pdf.pages, self.forms, strict=True):
+            for number, (page, form) in enumerate(zip(pdf.pages, self.forms, strict=True)):
+                on_page = [drawing for slot, drawing in drawn if slot.page == number]
+                # Underlays go beneath what is there: the drawings first, then the static page beneath them.
                 # rect=None: the whole page (pikepdf's default, which its .pyi does not declare).
+                if on_page:
+                    page.add_underlay(self._drawings_form(pdf, on_page, form), rect=None)
                 page.add_underlay(pdf.copy_foreign(form), rect=None)
             # The variable layer's streams are compressed already (``compress_streams_once``): copied as they are.
             pdf.save(
@@ -118,20 +184,232 @@ class StaticLayer:
             )
         return out.getvalue()
 
+    def _drawings_form(self, pdf, drawings: Sequence[Drawing], static_form):
+        """One form XObject of ``pdf`` drawing ``drawings``, with the glyph carrier's fonts (copied into ``pdf`` once
+        per file however many drawings use them)."""
+        import pikepdf
 
-def static_layer(template: str, html: str, needed: frozenset[str], engine: Engine) -> StaticLayer | None:
+        assert self.glyphs is not None  # a drawing is kept only with a carrier
+        fonts = sorted(set().union(*(drawing.fonts for drawing in drawings)))
+        states = {name: entries for drawing in drawings for name, entries in drawing.states.items()}
+        resources = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary({f"/K{i}": pdf.copy_foreign(self.glyphs.fonts[i]) for i in fonts}),
+            ExtGState=pikepdf.Dictionary({name: pikepdf.Dictionary(dict(entries)) for name, entries in states.items()}),
+        )
+        content = b"".join(b"q\n" + drawing.content + b"\nQ\n" for drawing in drawings)
+        return pdf.make_stream(
+            content,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+            BBox=pikepdf.Array(list(static_form.BBox)),
+            Resources=resources,
+        )
+
+    def kept(
+        self, pieces: Sequence[tuple[Slot, str]], pages_html: Callable[[Sequence[tuple[Slot, str]]], str]
+    ) -> tuple[list[tuple[Slot, Drawing]], list[tuple[Slot, str]]]:
+        """Of ``pieces`` (each slot with its HTML, as the variable layer would draw it), those drawn already with
+        their drawings, and those left for the variable layer.
+
+        A content shown for the KEEP_AFTER-th time is drawn now with the others of this call, each on a page of its
+        own of one document (``pages_html``: the variable HTML of the pieces given, each slot on the page its
+        ``page`` names), and kept when it fits its slot and its glyphs are the carrier's."""
+        if self.glyphs is None or not pieces:
+            return [], list(pieces)
+        found: dict[int, Drawing | None] = {}  # by the piece's index
+        to_draw: list[int] = []
+        with self.lock:
+            for index, (slot, html) in enumerate(pieces):
+                key = (slot.page, html)
+                if key in self.drawings:
+                    self.drawings.move_to_end(key)
+                    found[index] = self.drawings[key]
+                    continue
+                count = self.counted.pop(key, 0) + 1
+                if count >= KEEP_AFTER:
+                    to_draw.append(index)
+                else:
+                    self.counted[key] = count
+                    while len(self.counted) > CONTENTS_COUNTED:
+                        self.counted.popitem(last=False)
+        if to_draw:
+            drawings = self._draw([pieces[index] for index in to_draw], pages_html)
+            with self.lock:
+                for index, drawing in zip(to_draw, drawings, strict=True):
+                    slot, html = pieces[index]
+                    self.drawings[(slot.page, html)] = found[index] = drawing
+                while len(self.drawings) > DRAWINGS_KEPT:
+                    self.drawings.popitem(last=False)
+        done = [(pieces[index][0], drawing) for index, drawing in found.items() if drawing is not None]
+        left = [piece for index, piece in enumerate(pieces) if found.get(index) is None]
+        return done, left
+
+    def _draw(self, pieces, pages_html) -> list[Drawing | None]:
+        """Each piece drawn on a page of its own in one layout, as a ``Drawing`` (None where it cannot be kept)."""
+        import pikepdf
+
+        assert self.glyphs is not None
+        on_pages = [(replace(slot, page=number), html) for number, (slot, html) in enumerate(pieces)]
+        document = self.engine.layout(pages_html(on_pages))
+        if len(document.pages) != len(pieces):
+            return [None] * len(pieces)
+        measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
+        written = self.engine.write(document)
+        drawings: list[Drawing | None] = []
+        with _pdf_lock, pikepdf.open(io.BytesIO(written)) as pdf:
+            for (slot, _), page in zip(on_pages, pdf.pages, strict=True):
+                placed = measured.get((slot.page, slot.name))
+                fits = placed is not None and placed.height <= slot.height + _FIT_TOLERANCE
+                drawings.append(_drawing(page, self.glyphs) if fits else None)
+        return drawings
+
+
+def _drawing(page, glyphs: Glyphs) -> Drawing | None:
+    """The content of ``page`` (one slot drawn by WeasyPrint) as a ``Drawing`` in the carrier's fonts, or None when
+    it draws anything but text and paths, or a glyph the carrier's subsets lack or give another text."""
+    import pikepdf
+
+    resources = page.obj.get("/Resources", pikepdf.Dictionary())
+    page_fonts = resources.get("/Font", pikepdf.Dictionary())
+    page_states = resources.get("/ExtGState", pikepdf.Dictionary())
+    fonts: dict[str, int] = {}
+    states: dict[str, tuple[tuple[str, float], ...]] = {}
+    instructions = []
+    font = None
+    for instruction in pikepdf.parse_content_stream(page):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            return None  # an inline image
+        operands, operator = list(instruction.operands), instruction.operator
+        name = str(operator)
+        if name not in _DRAWING_OPERATORS:
+            return None
+        if name == "Tf":
+            resource = str(operands[0])
+            if resource not in fonts:
+                index = _carrier_font(page_fonts.get(resource), glyphs)
+                if index is None:
+                    return None
+                fonts[resource] = index
+            font = (page_fonts[resource], fonts[resource])
+            operands = [pikepdf.Name(f"/K{fonts[resource]}"), *operands[1:]]
+        elif name == "gs":
+            entries = _state_values(page_states.get(str(operands[0])))
+            if entries is None:
+                return None
+            # Named by its entries ("/G-ca-1.0"): the same state has the same name in every drawing.
+            state = "/G" + "".join(f"-{key[1:]}-{value!r}" for key, value in entries)
+            states[state] = entries
+            operands = [pikepdf.Name(state)]
+        elif name in _TEXT_SHOWING and (font is None or not _glyphs_carried(operands, *font, glyphs)):
+            return None
+        instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+    return Drawing(
+        content=pikepdf.unparse_content_stream(instructions),
+        fonts=frozenset(fonts.values()),
+        states=states,
+    )
+
+
+def _carrier_font(font, glyphs: Glyphs) -> int | None:
+    import pikepdf
+
+    if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != pikepdf.Name.Type0:
+        return None
+    match = _SUBSET_TAG.fullmatch(str(font.get("/BaseFont")))
+    if match is None or match[2] not in glyphs.names:
+        return None
+    return glyphs.names.index(match[2])
+
+
+def _state_values(state) -> tuple[tuple[str, float], ...] | None:
+    """A ``gs`` state WeasyPrint writes for opacity (``/ca``, ``/CA``) as plain values, None for anything else."""
+    import pikepdf
+
+    if not isinstance(state, pikepdf.Dictionary):
+        return None
+    values = []
+    for key, value in state.items():
+        if key not in ("/ca", "/CA", "/Type") or (key != "/Type" and not isinstance(value, (int, float, Decimal))):
+            return None
+        if key != "/Type":
+            values.append((key, float(value)))
+    return tuple(sorted(values))
+
+
+def _glyphs_carried(operands, page_font, index: int, glyphs: Glyphs) -> bool:
+    """Every glyph the text operator shows is in the carrier's font ``index`` with the text it has in the page's
+    font (a two-byte code each, Identity-H as WeasyPrint writes)."""
+    import pikepdf
+
+    own = _unicode_map(page_font)
+    carried = glyphs.texts[index]
+    for operand in operands:
+        parts = operand if isinstance(operand, pikepdf.Array) else [operand]
+        for part in parts:
+            if not isinstance(part, pikepdf.String):
+                continue
+            codes = bytes(part)
+            if len(codes) % 2:
+                return False
+            for at in range(0, len(codes), 2):
+                code = int.from_bytes(codes[at : at + 2], "big")
+                if code not in carried or own.get(code) != carried[code]:
+                    return False
+    return True
+
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>")
+
+
+def _unicode_map(font) -> dict[int, str]:
+    """A Type0 font's ToUnicode map as WeasyPrint writes it (``bfchar`` entries, a two-byte code to UTF-16BE)."""
+    stream = font.get("/ToUnicode")
+    if stream is None:
+        return {}
+    data = stream.read_bytes()
+    if b"beginbfrange" in data:
+        return {}  # not WeasyPrint's form: nothing is taken as carried
+    return {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be") for code, text in _BFCHAR.findall(data)}
+
+
+def _build_glyphs(vocabulary_html: str, engine: Engine) -> Glyphs | None:
+    """The glyph carrier of ``vocabulary_html`` (a page of the texts kept drawings are made of), its subsets
+    retagged so that they differ from the static and the variable layers' (``_retag_font_subsets``)."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(engine.write(engine.layout(vocabulary_html))))
+    _retag_font_subsets(pdf, _SHIFT_CARRIER)
+    names, fonts, texts = [], [], []
+    for page in pdf.pages:
+        for font in page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary()).values():
+            match = _SUBSET_TAG.fullmatch(str(font.get("/BaseFont")))
+            if match is None or match[2] in names or font.get("/Subtype") != pikepdf.Name.Type0:
+                continue
+            names.append(match[2])
+            fonts.append(font)
+            texts.append(_unicode_map(font))
+    if not names:
+        pdf.close()
+        return None
+    return Glyphs(pdf=pdf, names=tuple(names), fonts=tuple(fonts), texts=tuple(texts))
+
+
+def static_layer(
+    template: str, html: str, needed: frozenset[str], engine: Engine, vocabulary: str = ""
+) -> StaticLayer | None:
     """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
-    per process under a hash of its HTML (with the template's name and the engine's key), so anything
-    that changes the static page makes a new one; None (also kept) when its pages do not have exactly the ``needed``
-    slots or are more than ``MAX_PAGES``."""
+    per process under a hash of its HTML (with the template's name, the engine's key and the ``vocabulary``), so
+    anything that changes the static page makes a new one; None (also kept) when its pages do not have exactly the
+    ``needed`` slots or are more than ``MAX_PAGES``. With a ``vocabulary`` (the HTML of a page of the texts its
+    shared slots are made of), the layer has a glyph carrier and keeps drawings (``StaticLayer.kept``)."""
     if not all(f'data-slot="{name}"' in html for name in needed):
         return None  # a design without the slots: not worth laying out to find out
-    key = hashlib.blake2b(f"{engine.key}\n{template}\n{html}".encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(f"{engine.key}\n{template}\n{html}\n{vocabulary}".encode(), digest_size=16).hexdigest()
     with _static_layers_lock:
         if key in _static_layers:
             _static_layers.move_to_end(key)
             return _static_layers[key]
-    layer = _build_static_layer(html, needed, engine)
+    layer = _build_static_layer(html, needed, engine, vocabulary)
     with _static_layers_lock:
         _static_layers[key] = layer
         while len(_static_layers) > STATIC_LAYERS_KEPT:
@@ -144,7 +422,7 @@ def forget_static_layers() -> None:
         _static_layers.clear()
 
 
-def _build_static_layer(html: str, needed: frozenset[str], engine: Engine) -> StaticLayer | None:
+def _build_static_layer(html: str, needed: frozenset[str], engine: Engine, vocabulary: str = "") -> StaticLayer | None:
     import pikepdf
 
     document = engine.layout(html)
@@ -154,9 +432,10 @@ def _build_static_layer(html: str, needed: frozenset[str], engine: Engine) -> St
     if {slot.name for slot in slots} != needed or not _each_once_or_on_every_page(slots, len(document.pages)):
         return None
     pdf = pikepdf.open(io.BytesIO(engine.write(document)))
-    _retag_font_subsets(pdf)
+    _retag_font_subsets(pdf, _SHIFT_STATIC)
     forms = tuple(page.as_form_xobject() for page in pdf.pages)
-    return StaticLayer(forms=forms, pdf=pdf, slots=slots, engine=engine)
+    glyphs = _build_glyphs(vocabulary, engine) if vocabulary else None
+    return StaticLayer(forms=forms, pdf=pdf, slots=slots, engine=engine, glyphs=glyphs)
 
 
 def _each_once_or_on_every_page(slots, pages: int) -> bool:
@@ -169,17 +448,23 @@ def _each_once_or_on_every_page(slots, pages: int) -> bool:
 
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+(.+)")
-_ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "NOPQRSTUVWXYZABCDEFGHIJKLM")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Each layer's subsets shift their tags' letters by their own amount: the variable layer's stay as written.
+_SHIFT_STATIC = 13
+_SHIFT_CARRIER = 7
 
 
-def _retag_font_subsets(pdf) -> None:
-    """Give the static layer's font subsets other tags than the variable layer's.
+def _retag_font_subsets(pdf, shift: int) -> None:
+    """Give a layer's font subsets other tags than the variable layer's and each other's.
 
-    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so both layers' subsets of one
+    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so every layer's subset of one
     font would carry one name, and PDF wants different subsets of a file to have different tags (ISO 32000-1, 9.6.4).
-    ROT13 maps every letter to another, so the static tag always differs from the variable one.
+    Shifting every letter by ``shift`` (13 for the static layer, 7 for the glyph carrier) maps each letter to
+    another, so the tags of the three layers always differ.
     """
     import pikepdf
+
+    table = str.maketrans(_LETTERS, _LETTERS[shift:] + _LETTERS[:shift])
 
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Dictionary):
@@ -188,7 +473,7 @@ def _retag_font_subsets(pdf) -> None:
             name = obj.get(key)
             match = _SUBSET_TAG.fullmatch(str(name)) if isinstance(name, pikepdf.Name) else None
             if match:
-                obj[key] = pikepdf.Name(f"/{match[1].translate(_ROT13)}+{match[2]}")
+                obj[key] = pikepdf.Name(f"/{match[1].translate(table)}+{match[2]}")
 
 
 def _measure_slots(pages):

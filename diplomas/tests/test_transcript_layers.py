@@ -135,6 +135,98 @@ def test_one_static_layer_per_static_page(enrollment, built):  # noqa: F811
     assert len(built) == 2 and 'class="not-passed"' in built[1]
 
 
+@pytest.fixture
+def drawn(monkeypatch):
+    """Each time shared slots were drawn to be kept (``StaticLayer._draw``), as the names of the slots drawn."""
+    calls = []
+    original = layers.StaticLayer._draw
+
+    def recording(self, pieces, pages_html):
+        calls.append(sorted(slot.name for slot, _ in pieces))
+        return original(self, pieces, pages_html)
+
+    monkeypatch.setattr(layers.StaticLayer, "_draw", recording)
+    return calls
+
+
+def layer_of(context: dict) -> layers.StaticLayer:
+    layer = layers.static_layer(
+        documents.TEMPLATE,
+        documents._html(context, "static"),
+        documents.slots_needed(context),
+        rendering.engine(documents.STYLESHEET),
+        documents.vocabulary(),
+    )
+    assert layer is not None
+    return layer
+
+
+SHARED = sorted(["issued", *(f"{kind}-{n}" for n in (1, 2, 3) for kind in ("grade", "date", "attempts"))])
+
+
+def subset_tags(path) -> list[str]:
+    lines = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True).stdout.decode().splitlines()
+    return [line.split()[0].split("+", 1)[0] for line in lines[2:]]
+
+
+@needs_poppler
+def test_shared_slots_are_drawn_the_second_time_kept_and_look_the_same(tmp_path, enrollment, drawn, monkeypatch):  # noqa: F811
+    from PIL import ImageChops
+
+    monkeypatch.setattr(layers, "KEEP_AFTER", 2)
+    context = context_of(transcript_of(enrollment))
+    reference = raster(tmp_path, whole(context), "whole")
+    first = documents.context_pdf(context)
+    assert drawn == []  # shown once: laid out in the variable layer, counted
+    second = documents.context_pdf(context)
+    assert drawn == [SHARED]  # shown again: the grades, dates, attempts and the date of issue drawn in one layout
+    third = documents.context_pdf(context)
+    assert drawn == [SHARED]  # kept: nothing drawn again
+    assert all(drawing is not None for drawing in layer_of(context).drawings.values())
+    assert form_xobjects(first) == 1 and form_xobjects(second) == form_xobjects(third) == 2  # static + drawings
+    for name, pdf in (("first", first), ("second", second), ("third", third)):
+        difference = ImageChops.difference(raster(tmp_path, pdf, name), reference)
+        assert difference.getbbox() is None, f"{name}: the layers differ from the whole page in {difference.getbbox()}"
+    # The kept drawings' text reads as the whole page's, in the three languages; every font is embedded once per
+    # layer, each layer's subset under a tag of its own.
+    path = tmp_path / "third.pdf"
+    text = " ".join(pdftotext(path).split())
+    for expected in ("5 (отлично) (92)", "5 (excellent)", "5（优秀）", "20.06.2026", "Date of issue", "2026年12月25日"):
+        assert expected in text, expected
+    tags = subset_tags(path)
+    assert len(tags) == len(set(tags)) >= 3, tags  # static, carrier and variable layers' subsets
+
+
+@needs_poppler
+def test_a_slot_with_glyphs_the_carrier_lacks_stays_in_the_variable_layer(tmp_path, enrollment, monkeypatch):  # noqa: F811
+    from PIL import ImageChops
+
+    # A carrier of a few Latin letters (on a page without margin boxes: no page number): no digit, no Cyrillic or Han
+    # glyph of the grades and dates.
+    carrier = '<!DOCTYPE html><html><body class="variable"><p>Date of</p></body></html>'
+    monkeypatch.setattr(documents, "vocabulary", lambda: carrier)
+    context = context_of(transcript_of(enrollment))
+    pdf = documents.context_pdf(context)
+    kept = layer_of(context).drawings
+    assert sorted(kept) and all(drawing is None for drawing in kept.values())  # tried once, remembered as refused
+    assert form_xobjects(pdf) == 1  # the static page only: every slot laid out in the variable layer
+    difference = ImageChops.difference(raster(tmp_path, pdf, "layered"), raster(tmp_path, whole(context), "whole"))
+    assert difference.getbbox() is None
+
+
+def test_a_drawing_carries_only_text_paths_and_opacity():
+    import pikepdf
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Contents = pdf.make_stream(b"q 1 0 0 1 0 0 cm /Im0 Do Q")
+    glyphs = layers.Glyphs(pdf=pdf, names=("Mobility-Sans",), fonts=(pikepdf.Dictionary(),), texts=({},))
+    assert layers._drawing(page, glyphs) is None  # an image needs a resource a drawing does not carry
+    page.obj.Contents = pdf.make_stream(b"q 0.5 0.5 0.5 rg 0 0 10 10 re f Q")
+    drawing = layers._drawing(page, glyphs)
+    assert drawing is not None and drawing.fonts == frozenset() and b"re" in drawing.content
+
+
 def add_modules(to, count: int) -> None:
     """``count`` more modules with long trilingual titles, each passed, as a real track's (ten to twelve of them run
     the transcript over two pages)."""

@@ -11,12 +11,14 @@ language here.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from diplomas import layers, rendering
 from diplomas.papers.documents import score_text
@@ -142,34 +144,88 @@ def slots_needed(context: dict) -> frozenset[str]:
 
 
 ROW_SLOTS = ("grade", "date", "attempts")
+# The slots whose content many transcripts share, drawn once per process and kept (diplomas.layers, decision 0029):
+# each row's grade with its score, date and attempts, and the date of issue. The others (number, names, QR code,
+# addresses, footer) are the student's own.
+SHARED_SLOTS = frozenset({*ROW_SLOTS, "issued"})
+SLOT_TEMPLATE = "diplomas/pdf/_transcript_slot.html"
 
 
 @dataclass(frozen=True)
 class Place:
     """A slot of the variable layer: where the static layer measured it, its kind, and its row (1-based ``n``)."""
 
-    slot: layers.Slot
+    slot: layers.Slot | None  # None: in the flow (the glyph carrier's page)
     kind: str
     n: int = 0
     row: dict | None = None
 
 
-def _placed(context: dict, slots) -> list[list[Place]]:
-    """The variable layer's slots, page by page."""
-    pages: list[list[Place]] = []
+def _places(context: dict, slots) -> list[Place]:
+    places: list[Place] = []
     for slot in slots:
         kind, _, n = slot.name.partition("-")
         row = context["rows"][int(n) - 1] if n else None
+        places.append(Place(slot=slot, kind=kind, n=int(n) if n else 0, row=row))
+    return places
+
+
+def _slot_html(context: dict, place: Place, layer: str = "variable") -> str:
+    """One slot's HTML as the variable layer draws it (``_transcript_slot.html`` at its measured place)."""
+    values = {"layer": layer, "slot": place.kind, "row": place.row, "n": place.n, "at": place.slot}
+    with translation.override("en"):
+        return get_template(SLOT_TEMPLATE).render({**context, **values})
+
+
+def _pages_html(context: dict, pieces) -> str:
+    """The variable layer of ``pieces`` (each slot with its HTML), each on the page its slot names."""
+    pages: list[list[str]] = []
+    for slot, html in pieces:
         while len(pages) <= slot.page:
             pages.append([])
-        pages[slot.page].append(Place(slot=slot, kind=kind, n=int(n) if n else 0, row=row))
-    return pages
+        pages[slot.page].append(mark_safe(html))  # noqa: S308 - rendered by the slot template, autoescaped
+    return _render(context, "variable", pages)
+
+
+def _render(context: dict, layer: str, placed=()) -> str:
+    # Every text is written in its three languages; the active language only affects Django's own formatting.
+    with translation.override("en"):
+        return render_to_string(TEMPLATE, {**context, "layer": layer, "placed": placed})
 
 
 def _html(context: dict, layer: str, slots=()) -> str:
-    # Every text is written in its three languages; the active language only affects Django's own formatting.
-    with translation.override("en"):
-        return render_to_string(TEMPLATE, {**context, "layer": layer, "placed": _placed(context, slots)})
+    """The template rendered as a whole page ("page"), the static layer ("static") or the variable layer of
+    ``slots`` ("variable")."""
+    if layer != "variable":
+        return _render(context, layer)
+    return _pages_html(context, _pieces(context, slots))
+
+
+def _pieces(context: dict, slots) -> list[tuple[layers.Slot, str]]:
+    """Each slot of the variable layer with its HTML."""
+    return [(slot, _slot_html(context, place)) for slot, place in zip(slots, _places(context, slots), strict=True)]
+
+
+@cache
+def vocabulary() -> str:
+    """The glyph carrier's page (diplomas.layers): the shared slots with every grade of every kind, passed and not,
+    the digits, and a date of issue in each month, in the three languages (the glyphs a kept drawing may use), on a
+    page of the variable layer's kind (no margin boxes)."""
+    grades = [
+        {"grade": choice_in_three(G, grade), "score": "0123456789", "passed": passed, "date": None, "attempts": ""}
+        for grade in G.values
+        for passed in (True, False)
+    ]
+    digits = {"attempts": "0123456789.", "passed": True}
+    pieces = [_slot_html({}, Place(slot=None, kind="attempts", row=digits), layer="page")]
+    pieces += [_slot_html({}, Place(slot=None, kind="grade", row=row), layer="page") for row in grades]
+    for month in range(1, 13):
+        day = datetime.date(2000, month, 28)
+        issued = {"issued": {"ru": date_ru(day), "en": date_en(day), "zh": date_zh(day)}}
+        pieces.append(_slot_html(issued, Place(slot=None, kind="issued"), layer="page"))
+    body = "\n".join(pieces)
+    head = '<!DOCTYPE html>\n<html lang="ru">\n<head><meta charset="utf-8"></head>\n<body class="variable">'
+    return f"{head}\n{body}\n</body>\n</html>\n"
 
 
 def render_transcript_html(transcript: Transcript, *, layer: str = "page") -> str:
@@ -179,12 +235,20 @@ def render_transcript_html(transcript: Transcript, *, layer: str = "page") -> st
 
 def context_pdf(context: dict) -> bytes:
     """The page of ``context`` (``transcript_context``) as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts
-    embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), else
-    whole. The layered file looks exactly like the whole one (``test_transcript_layers``)."""
+    embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), its
+    shared slots (``SHARED_SLOTS``) drawn once per process and kept, else whole. The layered file looks exactly like
+    the whole one (``test_transcript_layers``)."""
     engine = rendering.engine(STYLESHEET)
-    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine)
+    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine, vocabulary())
     if static is not None:
-        pdf = static.under(_html(context, "variable", static.slots))
+        pieces = _pieces(context, static.slots)
+        drawn, _left = static.kept(
+            [(slot, html) for slot, html in pieces if slot.name.partition("-")[0] in SHARED_SLOTS],
+            lambda shared: _pages_html(context, shared),
+        )
+        drawn_slots = {slot for slot, _ in drawn}
+        own = [(slot, html) for slot, html in pieces if slot not in drawn_slots]
+        pdf = static.under(_pages_html(context, own), drawn=drawn)
         if pdf is not None:
             return pdf
     return rendering.html_to_pdf(_html(context, "page"), stylesheet_name=STYLESHEET)
