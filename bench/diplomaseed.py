@@ -2,13 +2,15 @@
 
 The page is the real one: host, sending college and facilitating company (the partnership's three parties), a track
 with the demo Mechatronics track's twelve modules (trilingual titles; its transcript runs over two pages), every one
-passed, trilingual names of different lengths. Both benches use it, so the bare render
+passed with scores and examination days that differ from student to student as a cohort's do (``result_score``,
+``sitting``), trilingual names of different lengths. Both benches use it, so the bare render
 of ``diplomas_render.py`` and that of ``diplomas.py`` are the same page.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 # (Han family, Han given, Latin family, Latin given, Cyrillic family, Cyrillic given)
 PEOPLE = [
@@ -25,6 +27,7 @@ def seed_cohort(count: int):
     from mobility.demo.tracks import TRACKS as DEMO_TRACKS
     from programs.models import Agreement, Cohort, Institution, Module, Track
     from students.models import Enrollment, ModuleResult, Student
+    from students.services.results import grade_for_score
 
     host = Institution.objects.create(
         code="STANKIN",
@@ -109,8 +112,27 @@ def seed_cohort(count: int):
         for student in students
     )
     ModuleResult.objects.bulk_create(
-        ModuleResult(enrollment=e, module=m, attempt=1, score=85, grade="4", assessed_on=datetime.date(2026, 6, 1))
-        for e in enrollments
-        for m in modules
+        ModuleResult(
+            enrollment=e,
+            module=m,
+            attempt=1,
+            score=score,
+            grade=grade_for_score(track=track, module=m, score=score),
+            assessed_on=sitting(order, n),
+        )
+        for n, e in enumerate(enrollments)
+        for order, m in enumerate(modules)
+        for score in [result_score(order, n)]
     )
     return cohort, enrollments
+
+
+def result_score(order: int, n: int) -> Decimal:
+    """Student ``n``'s score in the ``order``-th module: spread over 60–100 as a real cohort's are (every one passed,
+    so that every student's transcript has the same rows), so the transcripts' grade cells differ as a cohort's do."""
+    return Decimal(60 + (n * 7 + order * 11) % 41)
+
+
+def sitting(order: int, n: int) -> datetime.date:
+    """The day of the ``order``-th module's examination; every tenth student sat it a week later."""
+    return datetime.date(2026, 3 + order // 2, 10 + order) + datetime.timedelta(days=7 if n % 10 == 9 else 0)

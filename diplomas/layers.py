@@ -46,13 +46,9 @@ MAX_PAGES = 4
 # CSS pixels a slot's content may exceed its measured height by (rounding) before the document is drawn whole.
 _FIT_TOLERANCE = 0.5
 
-# A slot's content is drawn on its own and kept the KEEP_AFTER-th time documents of one static layer show it: a
-# content shown once (a unique date) is never drawn twice, and a single document (a reissue) costs what it did.
-KEEP_AFTER = 2
-# Kept drawings per static layer, and contents counted before they are kept: a cohort's transcripts show a few
-# hundred (each row's grade with its score, date and attempts); a drawing is one or two kilobytes.
+# Kept drawings per static layer: a cohort's transcripts show a few hundred contents (each row's grade with its score,
+# its date and attempts); a drawing is one or two kilobytes.
 DRAWINGS_KEPT = 4096
-CONTENTS_COUNTED = 16384
 # Content-stream operators a kept drawing may use: text, its state, colours given in the device's space, the graphics
 # state (named ``gs`` states are carried over) and paths. An image, a shading, a named colour space or marked content
 # would need resources the drawing does not carry: such a slot stays in the variable layer.
@@ -132,9 +128,8 @@ class StaticLayer:
     slots: tuple[Slot, ...]
     engine: Engine
     glyphs: Glyphs | None = None
-    # Kept drawings by (page, slot HTML), None for a content that cannot be kept; counts of contents not yet kept.
+    # Kept drawings by (page, slot HTML); None for a content that cannot be kept (drawn in the variable layer).
     drawings: OrderedDict[tuple[int, str], Drawing | None] = field(default_factory=OrderedDict, compare=False)
-    counted: OrderedDict[tuple[int, str], int] = field(default_factory=OrderedDict, compare=False)
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
     @property
@@ -145,28 +140,85 @@ class StaticLayer:
             pages[slot.page].append(slot)
         return pages
 
-    def under(self, variable_html: str, attachments=(), drawn: Sequence[tuple[Slot, Drawing]] = ()) -> bytes | None:
+    def under(self, variable_html: str, attachments=()) -> bytes | None:
         """The variable layer of ``variable_html`` as PDF/A with this layer beneath it, page by page, ``attachments``
-        embedded, and the ``drawn`` slots (``kept``) between the two; None when a slot's content outgrew its place or
-        the pages do not match (the caller then renders the whole document)."""
+        embedded; None when a slot's content outgrew its place or the pages do not match (the caller then renders the
+        whole document)."""
+        return self._layered(self.engine.layout(variable_html), [], [], attachments)
+
+    def compose(
+        self,
+        pieces: Sequence[tuple[Slot, str]],
+        shared: Callable[[Slot], bool],
+        pages_html: Callable[[Sequence[tuple[Slot, str]]], str],
+        attachments=(),
+    ) -> bytes | None:
+        """The document of ``pieces`` (each slot with its HTML as the variable layer draws it) as PDF/A with this layer
+        beneath it, like ``under``, its ``shared`` slots drawn from the drawings kept (decision 0029).
+
+        A shared slot whose content has no drawing yet is laid out on a page of its own after the document's pages,
+        in the same layout as the variable layer (``pages_html``: the variable HTML of the pieces given, each on the
+        page its slot names), kept as a drawing and drawn like the kept ones; that page is then dropped. A content
+        whose drawing cannot be kept (a glyph the carrier lacks) is remembered and laid out in the variable layer."""
+        drawn: list[tuple[Slot, Drawing]] = []
+        new: list[tuple[Slot, str]] = []
+        own: list[tuple[Slot, str]] = []
+        with self.lock:
+            for slot, html in pieces:
+                key = (slot.page, html)
+                if self.glyphs is None or not shared(slot) or (key in self.drawings and self.drawings[key] is None):
+                    own.append((slot, html))
+                elif key in self.drawings:
+                    self.drawings.move_to_end(key)
+                    drawn.append((slot, self.drawings[key]))  # type: ignore[arg-type]  # not None: the test above
+                else:
+                    new.append((slot, html))
+        extra = [(replace(slot, page=len(self.forms) + n), html) for n, (slot, html) in enumerate(new)]
+        document = self.engine.layout(pages_html([*own, *extra]))
+        pdf = self._layered(document, drawn, new, attachments)
+        if pdf is None and any(self.drawings.get((slot.page, html), False) is None for slot, html in new):
+            return self.compose(pieces, shared, pages_html, attachments)  # a content refused: laid out as its own
+        return pdf
+
+    def _layered(self, document, drawn, new, attachments) -> bytes | None:
+        """The laid-out variable ``document`` written with this layer beneath each of its pages and the ``drawn``
+        slots between the two; its pages past the layer's are the ``new`` shared slots, one each, kept as drawings
+        and drawn likewise, then dropped. None when a slot's content outgrew its place, the pages do not match, or
+        a new slot's drawing cannot be kept (remembered as refused)."""
         import pikepdf
 
-        document = self.engine.layout(variable_html)
-        if len(document.pages) != len(self.forms):
+        pages = len(self.forms)
+        if len(document.pages) != pages + len(new):
             return None
         measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
-        drawn_names = {(slot.page, slot.name) for slot, _ in drawn}
+        elsewhere = {(slot.page, slot.name) for slot, _ in (*drawn, *new)}
         for slot in self.slots:
             placed = measured.get((slot.page, slot.name))
-            if (slot.page, slot.name) in drawn_names:
+            if (slot.page, slot.name) in elsewhere:
                 if placed is not None:
                     return None  # drawn twice
                 continue
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
                 return None
+        for number, (slot, _) in enumerate(new, start=pages):
+            placed = measured.get((number, slot.name))
+            if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
+                return None
         variable = self.engine.write(document, attachments=attachments)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
+            if new:
+                assert self.glyphs is not None  # only shared slots of a layer with a carrier are new
+                made = [_drawing(page, self.glyphs) for page in pdf.pages[pages:]]
+                with self.lock:
+                    for (slot, html), drawing in zip(new, made, strict=True):
+                        self.drawings[(slot.page, html)] = drawing
+                    while len(self.drawings) > DRAWINGS_KEPT:
+                        self.drawings.popitem(last=False)
+                if any(drawing is None for drawing in made):
+                    return None
+                drawn = [*drawn, *((slot, drawing) for (slot, _), drawing in zip(new, made, strict=True))]
+                del pdf.pages[pages:]
             for number, (page, form) in enumerate(zip(pdf.pages, self.forms, strict=True)):
                 on_page = [drawing for slot, drawing in drawn if slot.page == number]
                 # Underlays go beneath what is there: the drawings first, then the static page beneath them.
@@ -204,64 +256,6 @@ class StaticLayer:
             BBox=pikepdf.Array(list(static_form.BBox)),
             Resources=resources,
         )
-
-    def kept(
-        self, pieces: Sequence[tuple[Slot, str]], pages_html: Callable[[Sequence[tuple[Slot, str]]], str]
-    ) -> tuple[list[tuple[Slot, Drawing]], list[tuple[Slot, str]]]:
-        """Of ``pieces`` (each slot with its HTML, as the variable layer would draw it), those drawn already with
-        their drawings, and those left for the variable layer.
-
-        A content shown for the KEEP_AFTER-th time is drawn now with the others of this call, each on a page of its
-        own of one document (``pages_html``: the variable HTML of the pieces given, each slot on the page its
-        ``page`` names), and kept when it fits its slot and its glyphs are the carrier's."""
-        if self.glyphs is None or not pieces:
-            return [], list(pieces)
-        found: dict[int, Drawing | None] = {}  # by the piece's index
-        to_draw: list[int] = []
-        with self.lock:
-            for index, (slot, html) in enumerate(pieces):
-                key = (slot.page, html)
-                if key in self.drawings:
-                    self.drawings.move_to_end(key)
-                    found[index] = self.drawings[key]
-                    continue
-                count = self.counted.pop(key, 0) + 1
-                if count >= KEEP_AFTER:
-                    to_draw.append(index)
-                else:
-                    self.counted[key] = count
-                    while len(self.counted) > CONTENTS_COUNTED:
-                        self.counted.popitem(last=False)
-        if to_draw:
-            drawings = self._draw([pieces[index] for index in to_draw], pages_html)
-            with self.lock:
-                for index, drawing in zip(to_draw, drawings, strict=True):
-                    slot, html = pieces[index]
-                    self.drawings[(slot.page, html)] = found[index] = drawing
-                while len(self.drawings) > DRAWINGS_KEPT:
-                    self.drawings.popitem(last=False)
-        done = [(pieces[index][0], drawing) for index, drawing in found.items() if drawing is not None]
-        left = [piece for index, piece in enumerate(pieces) if found.get(index) is None]
-        return done, left
-
-    def _draw(self, pieces, pages_html) -> list[Drawing | None]:
-        """Each piece drawn on a page of its own in one layout, as a ``Drawing`` (None where it cannot be kept)."""
-        import pikepdf
-
-        assert self.glyphs is not None
-        on_pages = [(replace(slot, page=number), html) for number, (slot, html) in enumerate(pieces)]
-        document = self.engine.layout(pages_html(on_pages))
-        if len(document.pages) != len(pieces):
-            return [None] * len(pieces)
-        measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
-        written = self.engine.write(document)
-        drawings: list[Drawing | None] = []
-        with _pdf_lock, pikepdf.open(io.BytesIO(written)) as pdf:
-            for (slot, _), page in zip(on_pages, pdf.pages, strict=True):
-                placed = measured.get((slot.page, slot.name))
-                fits = placed is not None and placed.height <= slot.height + _FIT_TOLERANCE
-                drawings.append(_drawing(page, self.glyphs) if fits else None)
-        return drawings
 
 
 def _drawing(page, glyphs: Glyphs) -> Drawing | None:

@@ -3,15 +3,7 @@ them too)."""
 
 import pytest
 
-from diplomas import layers, signing
-
-
-@pytest.fixture(autouse=True)
-def _shared_slots_drawn_at_first_sight(monkeypatch):
-    """Every document test runs on the fastest path: a shared slot (a transcript's grade, date, attempts, date of
-    issue: diplomas.layers, decision 0029) is drawn and kept the first time a document shows it, not the second, so
-    each check of a layered file covers kept drawings. ``test_transcript_layers`` tests the second time too."""
-    monkeypatch.setattr(layers, "KEEP_AFTER", 1)
+from diplomas import signing
 
 
 @pytest.fixture

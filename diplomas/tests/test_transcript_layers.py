@@ -7,9 +7,11 @@ layers cannot draw faithfully (names too long for their slot, several pages) com
 """
 
 import datetime
+import io
 import re
 import subprocess
 
+import pikepdf
 import pytest
 from django.utils import timezone
 from PIL import Image
@@ -137,15 +139,15 @@ def test_one_static_layer_per_static_page(enrollment, built):  # noqa: F811
 
 @pytest.fixture
 def drawn(monkeypatch):
-    """Each time shared slots were drawn to be kept (``StaticLayer._draw``), as the names of the slots drawn."""
+    """Every shared slot's page made into a drawing to keep (``layers._drawing``), as the slot's text."""
     calls = []
-    original = layers.StaticLayer._draw
+    original = layers._drawing
 
-    def recording(self, pieces, pages_html):
-        calls.append(sorted(slot.name for slot, _ in pieces))
-        return original(self, pieces, pages_html)
+    def recording(page, glyphs):
+        calls.append(page)
+        return original(page, glyphs)
 
-    monkeypatch.setattr(layers.StaticLayer, "_draw", recording)
+    monkeypatch.setattr(layers, "_drawing", recording)
     return calls
 
 
@@ -161,7 +163,7 @@ def layer_of(context: dict) -> layers.StaticLayer:
     return layer
 
 
-SHARED = sorted(["issued", *(f"{kind}-{n}" for n in (1, 2, 3) for kind in ("grade", "date", "attempts"))])
+SHARED = ["issued", *(f"{kind}-{n}" for n in (1, 2, 3) for kind in ("grade", "date", "attempts"))]
 
 
 def subset_tags(path) -> list[str]:
@@ -170,31 +172,41 @@ def subset_tags(path) -> list[str]:
 
 
 @needs_poppler
-def test_shared_slots_are_drawn_the_second_time_kept_and_look_the_same(tmp_path, enrollment, drawn, monkeypatch):  # noqa: F811
+def test_shared_slots_are_drawn_once_kept_and_look_the_same(tmp_path, enrollment, drawn):  # noqa: F811
     from PIL import ImageChops
 
-    monkeypatch.setattr(layers, "KEEP_AFTER", 2)
     context = context_of(transcript_of(enrollment))
     reference = raster(tmp_path, whole(context), "whole")
     first = documents.context_pdf(context)
-    assert drawn == []  # shown once: laid out in the variable layer, counted
+    # Drawn with the first document, each on a page of its own after the document's, in the variable layer's layout.
+    assert len(drawn) == len(SHARED)
+    assert sorted(layer_of(context).drawings) and all(d is not None for d in layer_of(context).drawings.values())
     second = documents.context_pdf(context)
-    assert drawn == [SHARED]  # shown again: the grades, dates, attempts and the date of issue drawn in one layout
-    third = documents.context_pdf(context)
-    assert drawn == [SHARED]  # kept: nothing drawn again
-    assert all(drawing is not None for drawing in layer_of(context).drawings.values())
-    assert form_xobjects(first) == 1 and form_xobjects(second) == form_xobjects(third) == 2  # static + drawings
-    for name, pdf in (("first", first), ("second", second), ("third", third)):
+    assert len(drawn) == len(SHARED)  # kept: nothing drawn again
+    assert form_xobjects(first) == form_xobjects(second) == 2  # the static page, and the drawings over it
+    for name, pdf in (("first", first), ("second", second)):
         difference = ImageChops.difference(raster(tmp_path, pdf, name), reference)
         assert difference.getbbox() is None, f"{name}: the layers differ from the whole page in {difference.getbbox()}"
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            assert len(document.pages) == 1  # the drawings' own pages are dropped
     # The kept drawings' text reads as the whole page's, in the three languages; every font is embedded once per
     # layer, each layer's subset under a tag of its own.
-    path = tmp_path / "third.pdf"
+    path = tmp_path / "second.pdf"
     text = " ".join(pdftotext(path).split())
     for expected in ("5 (отлично) (92)", "5 (excellent)", "5（优秀）", "20.06.2026", "Date of issue", "2026年12月25日"):
         assert expected in text, expected
     tags = subset_tags(path)
     assert len(tags) == len(set(tags)) >= 3, tags  # static, carrier and variable layers' subsets
+
+    # Another student with another score in one module: only that grade is drawn anew.
+    first_row = selectors.transcript_rows(enrollment=enrollment)[0].result
+    first_row.score += 1
+    first_row.save()
+    other = context_of(transcript_of(enrollment, number="STK-IAM-T-2026-000008"))
+    third = documents.context_pdf(other)
+    assert len(drawn) == len(SHARED) + 1
+    difference = ImageChops.difference(raster(tmp_path, third, "third"), raster(tmp_path, whole(other), "whole-3"))
+    assert difference.getbbox() is None
 
 
 @needs_poppler
@@ -208,7 +220,7 @@ def test_a_slot_with_glyphs_the_carrier_lacks_stays_in_the_variable_layer(tmp_pa
     context = context_of(transcript_of(enrollment))
     pdf = documents.context_pdf(context)
     kept = layer_of(context).drawings
-    assert sorted(kept) and all(drawing is None for drawing in kept.values())  # tried once, remembered as refused
+    assert len(kept) == len(SHARED) and all(drawing is None for drawing in kept.values())  # remembered as refused
     assert form_xobjects(pdf) == 1  # the static page only: every slot laid out in the variable layer
     difference = ImageChops.difference(raster(tmp_path, pdf, "layered"), raster(tmp_path, whole(context), "whole"))
     assert difference.getbbox() is None

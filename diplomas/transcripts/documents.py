@@ -241,14 +241,11 @@ def context_pdf(context: dict) -> bytes:
     engine = rendering.engine(STYLESHEET)
     static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine, vocabulary())
     if static is not None:
-        pieces = _pieces(context, static.slots)
-        drawn, _left = static.kept(
-            [(slot, html) for slot, html in pieces if slot.name.partition("-")[0] in SHARED_SLOTS],
-            lambda shared: _pages_html(context, shared),
+        pdf = static.compose(
+            _pieces(context, static.slots),
+            lambda slot: slot.name.partition("-")[0] in SHARED_SLOTS,
+            lambda pieces: _pages_html(context, pieces),
         )
-        drawn_slots = {slot for slot, _ in drawn}
-        own = [(slot, html) for slot, html in pieces if slot not in drawn_slots]
-        pdf = static.under(_pages_html(context, own), drawn=drawn)
         if pdf is not None:
             return pdf
     return rendering.html_to_pdf(_html(context, "page"), stylesheet_name=STYLESHEET)
