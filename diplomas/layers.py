@@ -14,10 +14,9 @@ too tall for it grows it, and the layered document is then refused (``under`` re
 A slot whose content many documents share (a transcript's grades, dates and attempts) need not be laid out for each
 of them (docs/decisions/0029): ``StaticLayer.kept`` draws such a slot once, the second time a document of the layer
 shows the same content, and keeps its drawing (the content stream WeasyPrint wrote for it, where the variable layer
-would have drawn it). A kept drawing's text is set in the *glyph carrier*'s fonts: a page of the layer's vocabulary
-(``vocabulary``, the texts such slots are made of) written once with the layer, whose font subsets every document of
-the layer embeds; a drawing is kept only when each of its glyphs is in those subsets with the same text, else its
-slot stays in the variable layer.
+would have drawn it). A kept drawing's text is set in the static layer's own font subsets, which every document of
+the layer embeds anyway; a drawing is kept only when each of its glyphs is in those subsets with the same text, else
+its slot stays in the variable layer.
 """
 
 from __future__ import annotations
@@ -100,8 +99,8 @@ class Engine:
 
 @dataclass(frozen=True)
 class Drawing:
-    """A slot's content drawn once (``StaticLayer.kept``): its page's content stream, in page coordinates, with the
-    glyph carrier's fonts named ``/K<i>`` (``Glyphs.fonts``' index) and its graphics states named by their values
+    """A slot's content drawn once (``StaticLayer.compose``): its page's content stream, in page coordinates, with the
+    static layer's fonts named ``/K<i>`` (``Glyphs.fonts``' index) and its graphics states named by their values
     (``states``: name → the state's entries), so that drawings put together never name two things alike."""
 
     content: bytes
@@ -111,11 +110,9 @@ class Drawing:
 
 @dataclass(frozen=True)
 class Glyphs:
-    """The glyph carrier of a static layer: font subsets holding every glyph of its vocabulary, which kept drawings
-    (``Drawing``) use and every document with such a drawing embeds. Per font (by its name without the subset tag):
-    the font dictionary in ``pdf``, and the text of each glyph it holds (its ToUnicode map)."""
+    """The static layer's font subsets, which kept drawings (``Drawing``) are set in: per font (by its name without
+    the subset tag), its dictionary in the static layer's PDF and the text of each glyph it holds (ToUnicode)."""
 
-    pdf: object  # pikepdf.Pdf, kept open for the fonts
     names: tuple[str, ...]
     fonts: tuple[pikepdf.Object, ...]
     texts: tuple[dict[int, str], ...]
@@ -159,7 +156,8 @@ class StaticLayer:
         A shared slot whose content has no drawing yet is laid out on a page of its own after the document's pages,
         in the same layout as the variable layer (``pages_html``: the variable HTML of the pieces given, each on the
         page its slot names), kept as a drawing and drawn like the kept ones; that page is then dropped. A content
-        whose drawing cannot be kept (a glyph the carrier lacks) is remembered and laid out in the variable layer."""
+        whose drawing cannot be kept (a glyph the static layer's subsets lack) is remembered and laid out in the
+        variable layer."""
         drawn: list[tuple[Slot, Drawing]] = []
         new: list[tuple[Slot, str]] = []
         own: list[tuple[Slot, str]] = []
@@ -208,7 +206,7 @@ class StaticLayer:
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
             if new:
-                assert self.glyphs is not None  # only shared slots of a layer with a carrier are new
+                assert self.glyphs is not None  # only a layer that keeps drawings has new ones
                 made = [_drawing(page, self.glyphs) for page in pdf.pages[pages:]]
                 with self.lock:
                     for (slot, html), drawing in zip(new, made, strict=True):
@@ -237,11 +235,11 @@ class StaticLayer:
         return out.getvalue()
 
     def _drawings_form(self, pdf, drawings: Sequence[Drawing], static_form):
-        """One form XObject of ``pdf`` drawing ``drawings``, with the glyph carrier's fonts (copied into ``pdf`` once
-        per file however many drawings use them)."""
+        """One form XObject of ``pdf`` drawing ``drawings``, with the static layer's fonts (the objects the static page
+        uses: ``copy_foreign`` copies each into ``pdf`` once)."""
         import pikepdf
 
-        assert self.glyphs is not None  # a drawing is kept only with a carrier
+        assert self.glyphs is not None  # a drawing is kept only by a layer that keeps drawings
         fonts = sorted(set().union(*(drawing.fonts for drawing in drawings)))
         states = {name: entries for drawing in drawings for name, entries in drawing.states.items()}
         resources = pikepdf.Dictionary(
@@ -259,8 +257,8 @@ class StaticLayer:
 
 
 def _drawing(page, glyphs: Glyphs) -> Drawing | None:
-    """The content of ``page`` (one slot drawn by WeasyPrint) as a ``Drawing`` in the carrier's fonts, or None when
-    it draws anything but text and paths, or a glyph the carrier's subsets lack or give another text."""
+    """The content of ``page`` (one slot drawn by WeasyPrint) as a ``Drawing`` in the static layer's fonts, or None
+    when it draws anything but text and paths, or a glyph those subsets lack or give another text."""
     import pikepdf
 
     resources = page.obj.get("/Resources", pikepdf.Dictionary())
@@ -280,7 +278,7 @@ def _drawing(page, glyphs: Glyphs) -> Drawing | None:
         if name == "Tf":
             resource = str(operands[0])
             if resource not in fonts:
-                index = _carrier_font(page_fonts.get(resource), glyphs)
+                index = _static_font(page_fonts.get(resource), glyphs)
                 if index is None:
                     return None
                 fonts[resource] = index
@@ -304,7 +302,7 @@ def _drawing(page, glyphs: Glyphs) -> Drawing | None:
     )
 
 
-def _carrier_font(font, glyphs: Glyphs) -> int | None:
+def _static_font(font, glyphs: Glyphs) -> int | None:
     import pikepdf
 
     if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != pikepdf.Name.Type0:
@@ -331,8 +329,8 @@ def _state_values(state) -> tuple[tuple[str, float], ...] | None:
 
 
 def _glyphs_carried(operands, page_font, index: int, glyphs: Glyphs) -> bool:
-    """Every glyph the text operator shows is in the carrier's font ``index`` with the text it has in the page's
-    font (a two-byte code each, Identity-H as WeasyPrint writes)."""
+    """Every glyph the text operator shows is in the static layer's font ``index`` with the text it has in the
+    page's font (a two-byte code each, Identity-H as WeasyPrint writes)."""
     import pikepdf
 
     own = _unicode_map(page_font)
@@ -366,14 +364,12 @@ def _unicode_map(font) -> dict[int, str]:
     return {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be") for code, text in _BFCHAR.findall(data)}
 
 
-def _build_glyphs(vocabulary_html: str, engine: Engine) -> Glyphs | None:
-    """The glyph carrier of ``vocabulary_html`` (a page of the texts kept drawings are made of), its subsets
-    retagged so that they differ from the static and the variable layers' (``_retag_font_subsets``)."""
+def _glyphs_of(pdf) -> Glyphs:
+    """The font subsets of the static layer's ``pdf`` (Type0, as WeasyPrint writes every font), one per font."""
     import pikepdf
 
-    pdf = pikepdf.open(io.BytesIO(engine.write(engine.layout(vocabulary_html))))
-    _retag_font_subsets(pdf, _SHIFT_CARRIER)
-    names, fonts, texts = [], [], []
+    names: list[str] = []
+    fonts, texts = [], []
     for page in pdf.pages:
         for font in page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font", pikepdf.Dictionary()).values():
             match = _SUBSET_TAG.fullmatch(str(font.get("/BaseFont")))
@@ -382,28 +378,24 @@ def _build_glyphs(vocabulary_html: str, engine: Engine) -> Glyphs | None:
             names.append(match[2])
             fonts.append(font)
             texts.append(_unicode_map(font))
-    if not names:
-        pdf.close()
-        return None
-    return Glyphs(pdf=pdf, names=tuple(names), fonts=tuple(fonts), texts=tuple(texts))
+    return Glyphs(names=tuple(names), fonts=tuple(fonts), texts=tuple(texts))
 
 
 def static_layer(
-    template: str, html: str, needed: frozenset[str], engine: Engine, vocabulary: str = ""
+    template: str, html: str, needed: frozenset[str], engine: Engine, *, keeps_drawings: bool = False
 ) -> StaticLayer | None:
     """The static layer of ``html`` (the template rendered with ``layer="static"``), laid out on first use and kept
-    per process under a hash of its HTML (with the template's name, the engine's key and the ``vocabulary``), so
-    anything that changes the static page makes a new one; None (also kept) when its pages do not have exactly the
-    ``needed`` slots or are more than ``MAX_PAGES``. With a ``vocabulary`` (the HTML of a page of the texts its
-    shared slots are made of), the layer has a glyph carrier and keeps drawings (``StaticLayer.kept``)."""
+    per process under a hash of its HTML (with the template's name and the engine's key), so anything that changes
+    the static page makes a new one; None (also kept) when its pages do not have exactly the ``needed`` slots or are
+    more than ``MAX_PAGES``. ``keeps_drawings``: the layer keeps drawings of shared slots (``StaticLayer.compose``)."""
     if not all(f'data-slot="{name}"' in html for name in needed):
         return None  # a design without the slots: not worth laying out to find out
-    key = hashlib.blake2b(f"{engine.key}\n{template}\n{html}\n{vocabulary}".encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(f"{engine.key}\n{template}\n{html}\n{keeps_drawings}".encode(), digest_size=16).hexdigest()
     with _static_layers_lock:
         if key in _static_layers:
             _static_layers.move_to_end(key)
             return _static_layers[key]
-    layer = _build_static_layer(html, needed, engine, vocabulary)
+    layer = _build_static_layer(html, needed, engine, keeps_drawings)
     with _static_layers_lock:
         _static_layers[key] = layer
         while len(_static_layers) > STATIC_LAYERS_KEPT:
@@ -416,7 +408,9 @@ def forget_static_layers() -> None:
         _static_layers.clear()
 
 
-def _build_static_layer(html: str, needed: frozenset[str], engine: Engine, vocabulary: str = "") -> StaticLayer | None:
+def _build_static_layer(
+    html: str, needed: frozenset[str], engine: Engine, keeps_drawings: bool = False
+) -> StaticLayer | None:
     import pikepdf
 
     document = engine.layout(html)
@@ -426,9 +420,9 @@ def _build_static_layer(html: str, needed: frozenset[str], engine: Engine, vocab
     if {slot.name for slot in slots} != needed or not _each_once_or_on_every_page(slots, len(document.pages)):
         return None
     pdf = pikepdf.open(io.BytesIO(engine.write(document)))
-    _retag_font_subsets(pdf, _SHIFT_STATIC)
+    _retag_font_subsets(pdf)
     forms = tuple(page.as_form_xobject() for page in pdf.pages)
-    glyphs = _build_glyphs(vocabulary, engine) if vocabulary else None
+    glyphs = _glyphs_of(pdf) if keeps_drawings else None
     return StaticLayer(forms=forms, pdf=pdf, slots=slots, engine=engine, glyphs=glyphs)
 
 
@@ -442,23 +436,17 @@ def _each_once_or_on_every_page(slots, pages: int) -> bool:
 
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+(.+)")
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# Each layer's subsets shift their tags' letters by their own amount: the variable layer's stay as written.
-_SHIFT_STATIC = 13
-_SHIFT_CARRIER = 7
+_ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "NOPQRSTUVWXYZABCDEFGHIJKLM")
 
 
-def _retag_font_subsets(pdf, shift: int) -> None:
-    """Give a layer's font subsets other tags than the variable layer's and each other's.
+def _retag_font_subsets(pdf) -> None:
+    """Give the static layer's font subsets other tags than the variable layer's.
 
-    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so every layer's subset of one
+    WeasyPrint tags a subset ("ABCDEF+Mobility-Sans") by the font, not by the glyphs, so both layers' subsets of one
     font would carry one name, and PDF wants different subsets of a file to have different tags (ISO 32000-1, 9.6.4).
-    Shifting every letter by ``shift`` (13 for the static layer, 7 for the glyph carrier) maps each letter to
-    another, so the tags of the three layers always differ.
+    ROT13 maps every letter to another, so the static tag always differs from the variable one.
     """
     import pikepdf
-
-    table = str.maketrans(_LETTERS, _LETTERS[shift:] + _LETTERS[:shift])
 
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Dictionary):
@@ -467,7 +455,7 @@ def _retag_font_subsets(pdf, shift: int) -> None:
             name = obj.get(key)
             match = _SUBSET_TAG.fullmatch(str(name)) if isinstance(name, pikepdf.Name) else None
             if match:
-                obj[key] = pikepdf.Name(f"/{match[1].translate(table)}+{match[2]}")
+                obj[key] = pikepdf.Name(f"/{match[1].translate(_ROT13)}+{match[2]}")
 
 
 def _measure_slots(pages):

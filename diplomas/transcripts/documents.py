@@ -11,7 +11,6 @@ language here.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -155,7 +154,7 @@ SLOT_TEMPLATE = "diplomas/pdf/_transcript_slot.html"
 class Place:
     """A slot of the variable layer: where the static layer measured it, its kind, and its row (1-based ``n``)."""
 
-    slot: layers.Slot | None  # None: in the flow (the glyph carrier's page)
+    slot: layers.Slot
     kind: str
     n: int = 0
     row: dict | None = None
@@ -206,40 +205,13 @@ def _pieces(context: dict, slots) -> list[tuple[layers.Slot, str]]:
     return [(slot, _slot_html(context, place)) for slot, place in zip(slots, _places(context, slots), strict=True)]
 
 
-@cache
-def vocabulary() -> str:
-    """The glyph carrier's page (diplomas.layers): the shared slots with every grade of every kind, passed and not,
-    the digits, and a date of issue in each month, in the three languages (the glyphs a kept drawing may use), on a
-    page of the variable layer's kind (no margin boxes)."""
-    grades = [
-        {"grade": choice_in_three(G, grade), "score": "0123456789", "passed": passed, "date": None, "attempts": ""}
-        for grade in G.values
-        for passed in (True, False)
-    ]
-    digits = {"attempts": "0123456789.", "passed": True}
-    pieces = [_slot_html({}, Place(slot=None, kind="attempts", row=digits), layer="page")]
-    pieces += [_slot_html({}, Place(slot=None, kind="grade", row=row), layer="page") for row in grades]
-    for month in range(1, 13):
-        day = datetime.date(2000, month, 28)
-        issued = {"issued": {"ru": date_ru(day), "en": date_en(day), "zh": date_zh(day)}}
-        pieces.append(_slot_html(issued, Place(slot=None, kind="issued"), layer="page"))
-    body = "\n".join(pieces)
-    head = '<!DOCTYPE html>\n<html lang="ru">\n<head><meta charset="utf-8"></head>\n<body class="variable">'
-    return f"{head}\n{body}\n</body>\n</html>\n"
-
-
-def render_transcript_html(transcript: Transcript, *, layer: str = "page") -> str:
-    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
-    return _html(transcript_context(transcript, enrollment), layer)
-
-
 def context_pdf(context: dict) -> bytes:
     """The page of ``context`` (``transcript_context``) as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts
     embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), its
     shared slots (``SHARED_SLOTS``) drawn once per process and kept, else whole. The layered file looks exactly like
     the whole one (``test_transcript_layers``)."""
     engine = rendering.engine(STYLESHEET)
-    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine, vocabulary())
+    static = layers.static_layer(TEMPLATE, _html(context, "static"), slots_needed(context), engine, keeps_drawings=True)
     if static is not None:
         pdf = static.compose(
             _pieces(context, static.slots),
