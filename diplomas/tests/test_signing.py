@@ -86,10 +86,9 @@ def test_missing_files_without_the_demo_switch_are_an_error(settings, tmp_path, 
     assert not (tmp_path / "absent-key.pem").exists()
 
 
-@pytest.mark.parametrize("algorithm", ["RSA 2048", "RSA 3072", "RSA 4096", "ECDSA P-384"])
-def test_an_institution_rsa_or_ecdsa_key_signs_too(settings, tmp_path, unsigned_pdf, algorithm):
-    """Each key an institution's certificate may carry leaves room enough for its signature (RSA 4096's CMS did not
-    fit the reservation once)."""
+def institution_key(settings, tmp_path, algorithm: str) -> None:
+    """Configure an institution's key of ``algorithm`` ("RSA 2048", "ECDSA P-384"…) with a self-signed certificate,
+    its key file under a passphrase."""
     import datetime
 
     from cryptography import x509
@@ -128,8 +127,55 @@ def test_an_institution_rsa_or_ecdsa_key_signs_too(settings, tmp_path, unsigned_
     )
     settings.DIPLOMA_SIGNING_CERT.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     signing.reset_signer_cache()
+
+
+@pytest.mark.parametrize("algorithm", ["RSA 2048", "RSA 3072", "RSA 4096", "ECDSA P-384"])
+def test_an_institution_rsa_or_ecdsa_key_signs_too(settings, tmp_path, unsigned_pdf, algorithm):
+    """Each key an institution's certificate may carry leaves room enough for its signature (RSA 4096's CMS did not
+    fit the reservation once)."""
+    institution_key(settings, tmp_path, algorithm)
     try:
         check = signing.check_pdf(signing.sign_pdf(unsigned_pdf))
     finally:
         signing.reset_signer_cache()
     assert check.valid and check.by_configured_certificate and "test RSA" in check.signer_subject
+
+
+def embedded_cms(pdf: bytes) -> bytes:
+    from asn1crypto import cms
+
+    return cms.ContentInfo.load(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0].pkcs7_content).dump()
+
+
+@pytest.mark.parametrize("algorithm", ["RSA 2048", "ECDSA P-384"])
+def test_the_cms_filled_in_from_the_template_is_the_one_pyhanko_makes(settings, tmp_path, unsigned_pdf, algorithm):
+    """The signature filled in from ``CmsTemplate`` is pyHanko's own: the CMS of a file signed that way and that of
+    the same file signed by pyHanko whole differ only in the file's digest and the signature (each file has its
+    own identifier, so its own digest), and pyHanko's validation finds it intact, over the whole file, ours."""
+    institution_key(settings, tmp_path, algorithm)
+    try:
+        loaded = signing.signer()
+        assert signing.cms_template(loaded) is not None
+        filled = signing.sign_pdf(unsigned_pdf)
+        whole = (
+            signing._pdf_signer(signing.DIPLOMA_REASON, loaded)
+            .sign_pdf(signing._writer(unsigned_pdf), bytes_reserved=loaded.bytes_reserved)
+            .getvalue()
+        )
+        check = signing.check_pdf(filled)
+    finally:
+        signing.reset_signer_cache()
+    assert check.valid and check.intact and check.whole_file and check.by_configured_certificate
+    filled_template, filled_digest, filled_signature = signing.CmsTemplate.of(embedded_cms(filled))
+    whole_template, whole_digest, whole_signature = signing.CmsTemplate.of(embedded_cms(whole))
+    assert filled_template == whole_template
+    assert filled_digest != whole_digest and filled_signature != whole_signature
+    assert filled.startswith(unsigned_pdf) and len(filled) == len(whole)
+
+
+def test_without_a_template_pyhanko_signs_the_whole_cms(demo_keys, unsigned_pdf, monkeypatch):
+    monkeypatch.setattr(signing, "_make_cms_template", lambda loaded: None)
+    signing.reset_signer_cache()
+    signed = signing.sign_pdf(unsigned_pdf)
+    assert signing.cms_template(signing.signer()) is None
+    assert signing.check_pdf(signed).valid
