@@ -205,6 +205,11 @@ def _pieces(context: dict, slots) -> list[tuple[layers.Slot, str]]:
     return [(slot, _slot_html(context, place)) for slot, place in zip(slots, _places(context, slots), strict=True)]
 
 
+def render_transcript_html(transcript: Transcript, *, layer: str = "page") -> str:
+    enrollment = selectors.transcript_enrollment(pk=transcript.enrollment_id)
+    return _html(transcript_context(transcript, enrollment), layer)
+
+
 def context_pdf(context: dict) -> bytes:
     """The page of ``context`` (``transcript_context``) as an unsigned PDF/A (``settings.DIPLOMA_PDF_VARIANT``), fonts
     embedded as subsets: in layers when it is one page and every slot's content fits (``diplomas.layers``), its
