@@ -12,9 +12,9 @@ A slot is an element with ``data-slot``: its height is a minimum (``min-height``
 too tall for it grows it, and the layered document is then refused (``under`` returns None) and drawn whole.
 
 A slot whose content many documents share (a transcript's grades, dates and attempts) need not be laid out for each
-of them (docs/decisions/0029): ``StaticLayer.kept`` draws such a slot once, the second time a document of the layer
-shows the same content, and keeps its drawing (the content stream WeasyPrint wrote for it, where the variable layer
-would have drawn it). A kept drawing's text is set in the static layer's own font subsets, which every document of
+of them (docs/decisions/0030): ``StaticLayer.compose`` lays such a slot out the first time a document of the layer
+shows its content, on a page of its own in the same layout as the variable layer, keeps that page's content stream as
+a drawing, and draws the drawing for every later document that shows the same content. A kept drawing's text is set in the static layer's own font subsets, which every document of
 the layer embeds anyway; a drawing is kept only when each of its glyphs is in those subsets with the same text, else
 its slot stays in the variable layer.
 """
@@ -151,7 +151,7 @@ class StaticLayer:
         attachments=(),
     ) -> bytes | None:
         """The document of ``pieces`` (each slot with its HTML as the variable layer draws it) as PDF/A with this layer
-        beneath it, like ``under``, its ``shared`` slots drawn from the drawings kept (decision 0029).
+        beneath it, like ``under``, its ``shared`` slots drawn from the drawings kept (decision 0030).
 
         A shared slot whose content has no drawing yet is laid out on a page of its own after the document's pages,
         in the same layout as the variable layer (``pages_html``: the variable HTML of the pieces given, each on the

@@ -143,7 +143,7 @@ def slots_needed(context: dict) -> frozenset[str]:
 
 
 ROW_SLOTS = ("grade", "date", "attempts")
-# The slots whose content many transcripts share, drawn once per process and kept (diplomas.layers, decision 0029):
+# The slots whose content many transcripts share, drawn once per process and kept (diplomas.layers, decision 0030):
 # each row's grade with its score, date and attempts, and the date of issue. The others (number, names, QR code,
 # addresses, footer) are the student's own.
 SHARED_SLOTS = frozenset({*ROW_SLOTS, "issued"})
