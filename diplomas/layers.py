@@ -14,9 +14,9 @@ too tall for it grows it, and the layered document is then refused (``under`` re
 A slot whose content many documents share (a transcript's grades, dates and attempts) need not be laid out for each
 of them (docs/decisions/0030): ``StaticLayer.compose`` lays such a slot out the first time a document of the layer
 shows its content, on a page of its own in the same layout as the variable layer, keeps that page's content stream as
-a drawing, and draws the drawing for every later document that shows the same content. A kept drawing's text is set in the static layer's own font subsets, which every document of
-the layer embeds anyway; a drawing is kept only when each of its glyphs is in those subsets with the same text, else
-its slot stays in the variable layer.
+a drawing, and draws the drawing for every later document that shows the same content. A kept drawing's text is set
+in the static layer's own font subsets, which every document of the layer embeds anyway; a drawing is kept only when
+each of its glyphs is in those subsets with the same text, else its slot stays in the variable layer.
 """
 
 from __future__ import annotations
