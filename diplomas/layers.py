@@ -141,7 +141,7 @@ class StaticLayer:
         """The variable layer of ``variable_html`` as PDF/A with this layer beneath it, page by page, ``attachments``
         embedded; None when a slot's content outgrew its place or the pages do not match (the caller then renders the
         whole document)."""
-        return self._layered(self.engine.layout(variable_html), [], [], attachments)
+        return self._layered(self.engine.layout(variable_html), [], [], attachments)[0]
 
     def compose(
         self,
@@ -158,50 +158,55 @@ class StaticLayer:
         page its slot names), kept as a drawing and drawn like the kept ones; that page is then dropped. A content
         whose drawing cannot be kept (a glyph the static layer's subsets lack) is remembered and laid out in the
         variable layer."""
-        drawn: list[tuple[Slot, Drawing]] = []
-        new: list[tuple[Slot, str]] = []
-        own: list[tuple[Slot, str]] = []
-        with self.lock:
-            for slot, html in pieces:
-                key = (slot.page, html)
-                if self.glyphs is None or not shared(slot) or (key in self.drawings and self.drawings[key] is None):
-                    own.append((slot, html))
-                elif key in self.drawings:
-                    self.drawings.move_to_end(key)
-                    drawn.append((slot, self.drawings[key]))  # type: ignore[arg-type]  # not None: the test above
-                else:
-                    new.append((slot, html))
-        extra = [(replace(slot, page=len(self.forms) + n), html) for n, (slot, html) in enumerate(new)]
-        document = self.engine.layout(pages_html([*own, *extra]))
-        pdf = self._layered(document, drawn, new, attachments)
-        if pdf is None and any(self.drawings.get((slot.page, html), False) is None for slot, html in new):
-            return self.compose(pieces, shared, pages_html, attachments)  # a content refused: laid out as its own
-        return pdf
+        refused: set[tuple[int, str]] = set()
+        while True:
+            drawn: list[tuple[Slot, Drawing]] = []
+            new: list[tuple[Slot, str]] = []
+            own: list[tuple[Slot, str]] = []
+            with self.lock:
+                for slot, html in pieces:
+                    key = (slot.page, html)
+                    kept = self.drawings.get(key)
+                    known_refused = key in refused or (key in self.drawings and kept is None)
+                    if self.glyphs is None or not shared(slot) or known_refused:
+                        own.append((slot, html))
+                    elif kept is not None:
+                        self.drawings.move_to_end(key)
+                        drawn.append((slot, kept))
+                    else:
+                        new.append((slot, html))
+            extra = [(replace(slot, page=len(self.forms) + n), html) for n, (slot, html) in enumerate(new)]
+            document = self.engine.layout(pages_html([*own, *extra]))
+            pdf, newly_refused = self._layered(document, drawn, new, attachments)
+            if not newly_refused:
+                return pdf
+            refused |= newly_refused  # laid out again, those contents in the variable layer
 
-    def _layered(self, document, drawn, new, attachments) -> bytes | None:
+    def _layered(self, document, drawn, new, attachments) -> tuple[bytes | None, set[tuple[int, str]]]:
         """The laid-out variable ``document`` written with this layer beneath each of its pages and the ``drawn``
         slots between the two; its pages past the layer's are the ``new`` shared slots, one each, kept as drawings
-        and drawn likewise, then dropped. None when a slot's content outgrew its place, the pages do not match, or
-        a new slot's drawing cannot be kept (remembered as refused)."""
+        and drawn likewise, then dropped. With the contents of ``new`` whose drawing cannot be kept (remembered as
+        refused; the file is then None). None too when a slot's content outgrew its place or the pages do not
+        match."""
         import pikepdf
 
         pages = len(self.forms)
         if len(document.pages) != pages + len(new):
-            return None
+            return None, set()
         measured = {(slot.page, slot.name): slot for slot in _measure_slots(document.pages)}
         elsewhere = {(slot.page, slot.name) for slot, _ in (*drawn, *new)}
         for slot in self.slots:
             placed = measured.get((slot.page, slot.name))
             if (slot.page, slot.name) in elsewhere:
                 if placed is not None:
-                    return None  # drawn twice
+                    return None, set()  # drawn twice
                 continue
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
-                return None
+                return None, set()
         for number, (slot, _) in enumerate(new, start=pages):
             placed = measured.get((number, slot.name))
             if placed is None or placed.height > slot.height + _FIT_TOLERANCE:
-                return None
+                return None, set()
         variable = self.engine.write(document, attachments=attachments)
         out = io.BytesIO()
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
@@ -213,8 +218,11 @@ class StaticLayer:
                         self.drawings[(slot.page, html)] = drawing
                     while len(self.drawings) > DRAWINGS_KEPT:
                         self.drawings.popitem(last=False)
-                if any(drawing is None for drawing in made):
-                    return None
+                refused = {
+                    (slot.page, html) for (slot, html), made_one in zip(new, made, strict=True) if made_one is None
+                }
+                if refused:
+                    return None, refused
                 drawn = [*drawn, *((slot, drawing) for (slot, _), drawing in zip(new, made, strict=True))]
                 del pdf.pages[pages:]
             for number, (page, form) in enumerate(zip(pdf.pages, self.forms, strict=True)):
@@ -232,7 +240,7 @@ class StaticLayer:
                 recompress_flate=False,
                 deterministic_id=True,
             )
-        return out.getvalue()
+        return out.getvalue(), set()
 
     def _drawings_form(self, pdf, drawings: Sequence[Drawing], static_form):
         """One form XObject of ``pdf`` drawing ``drawings``, with the static layer's fonts (the objects the static page

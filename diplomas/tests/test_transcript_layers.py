@@ -298,3 +298,14 @@ def test_names_too_long_for_their_slot_make_a_whole_transcript(enrollment):  # n
     assert context["name_size"] == "smallest"
     pdf = documents.context_pdf(context)
     assert form_xobjects(pdf) == 0  # the names wrapped past their slot: the whole page, nothing cut or overlapping
+
+
+def test_a_layer_keeps_at_most_drawings_kept_and_draws_the_rest_again(enrollment, drawn, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(layers, "DRAWINGS_KEPT", 4)
+    context = context_of(transcript_of(enrollment))
+    first = documents.context_pdf(context)
+    kept = layer_of(context).drawings
+    assert len(kept) == 4  # the least recently used went
+    documents.context_pdf(context)
+    assert len(drawn) > len(SHARED)  # those that went are drawn again, the four kept are not
+    assert len(kept) == 4 and form_xobjects(first) == 2
