@@ -382,6 +382,8 @@ def _xlsx_values_table(sheet) -> Table:
 
 
 def _cell_text(value) -> str:
+    if type(value) is str:  # most cells: first, without the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
