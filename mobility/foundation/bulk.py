@@ -53,7 +53,7 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     if not values:
         return 0
     quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in columns)}) VALUES "
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(field.column)) for field in columns)}) VALUES "
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -101,15 +101,15 @@ def objects_insert(model: type[models.Model], objs: Sequence[models.Model], *, w
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not isinstance(field, models.AutoField)]
     stamped = [field for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
-    relations = [field for field in fields if field.is_relation]
+    relations = [field for field in fields if isinstance(field, models.ForeignKey)]
     now = timezone.now()
     rows = []
     for obj in objs:
-        for field in relations:
-            if getattr(obj, field.attname) is None and field.is_cached(obj):
-                related = getattr(obj, field.name)
+        for relation in relations:
+            if getattr(obj, relation.attname) is None and relation.is_cached(obj):
+                related = getattr(obj, relation.name)
                 if related is not None:
-                    setattr(obj, field.attname, related.pk)
+                    setattr(obj, relation.attname, related.pk)
         for field in stamped:
             if isinstance(field, models.DateTimeField):
                 setattr(obj, field.attname, now)  # what pre_save sets, the same moment for the whole call
@@ -122,14 +122,14 @@ def objects_insert(model: type[models.Model], objs: Sequence[models.Model], *, w
     per_statement = len(rows)
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]  # connected above
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         per_statement = max(1, limit // max(1, len(fields)))
     pk = meta.pk
     for start in range(0, len(rows), per_statement):
         part = objs[start : start + per_statement]
-        ids = _insert_returning(model, names, rows[start : start + per_statement], pk.column)  # type: ignore[union-attr]  # a model has a pk
+        ids = _insert_returning(model, names, rows[start : start + per_statement], str(pk.column))
         for obj, (value,) in zip(part, ids, strict=True):
-            setattr(obj, pk.attname, value)  # type: ignore[union-attr]  # a model has a pk
+            setattr(obj, pk.attname, value)
             obj._state.adding = False
             obj._state.db = connection.alias
     return len(rows)
@@ -148,7 +148,7 @@ def _insert_returning(model: type[models.Model], names: Sequence[str], rows: lis
     quote = connection.ops.quote_name
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in columns)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(field.column)) for field in columns)}) "
         f"VALUES {', '.join([one] * len(rows))} RETURNING {quote(pk_column)}"
     )
     with connection.cursor() as cursor:

@@ -64,7 +64,7 @@ def _certainty(field: models.Field) -> Callable[[object], bool] | None:
 
     else:
         return None
-    choices = None
+    choices: set[object] | None = None
     if field.choices is not None and field.editable:
         choices = set()
         for key, value in field.choices:
@@ -72,7 +72,7 @@ def _certainty(field: models.Field) -> Callable[[object], bool] | None:
                 choices.update(group_key for group_key, _label in value)
             else:
                 choices.add(key)
-    required = field.editable and not field.blank
+    required = bool(field.editable) and not field.blank
     # The cheap validators read here; any other (names' scripts, e-mail syntax) is called, and its refusal sends the
     # value to the field's own clean for the exact message.
     max_length: int | None = None
@@ -120,9 +120,11 @@ _COMPARE = {
 }
 
 
-def condition_holds(condition: Q, instance: models.Model) -> bool | None:
-    """A model check constraint's ``Q`` evaluated in Python on an unsaved instance, or ``None`` when it uses
-    something other than plain field lookups (then ask the database, as Django does)."""
+def condition_holds(condition: object, instance: models.Model) -> bool | None:
+    """A model check constraint's ``Q`` evaluated in Python on an unsaved instance, or ``None`` when it is an
+    expression or uses something other than plain field lookups (then ask the database, as Django does)."""
+    if not isinstance(condition, Q):
+        return None
     test = _compiled(type(instance), condition)
     return None if test is None else test(instance)
 
@@ -141,7 +143,11 @@ def _compiled(model: type[models.Model], condition: Q) -> Callable | None:
 def _compile(model: type[models.Model], condition: Q) -> Callable | None:
     tests = []
     for child in condition.children:
-        test = _compile(model, child) if isinstance(child, Q) else _lookup(model, *child)
+        if isinstance(child, Q):
+            test = _compile(model, child)
+        else:
+            lookup, value = cast(tuple[str, object], child)  # a (lookup, value) pair
+            test = _lookup(model, lookup, value)
         if test is None:
             return None
         tests.append(test)
