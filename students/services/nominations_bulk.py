@@ -85,8 +85,10 @@ def students_nominate_bulk(
     A fixed number of queries per 500 rows: the existing students are locked once (in id order, so two imports
     cannot deadlock), their current consents, current enrollments and the e-mails and home ids of the rows are
     loaded set-wise, every row is checked under the lock before anything is written, then students, consents,
-    applications and audit entries are written in bulk. Staff are told of API and portal applications as
-    ``enrollment_apply`` tells them; an import's caller tells them once for the file.
+    applications and audit entries are written in bulk, below the ORM (``mobility.foundation.bulk``: no ``save()``,
+    no signal, as ``bulk_create``), 500 rows a statement; the audit entries all bear the moment of the write.
+    Staff are told of API and portal applications as ``enrollment_apply`` tells them; an import's caller tells them
+    once for the file.
     """
     rows = list(rows)
     applied_on = applied_on or timezone.localdate()
