@@ -106,7 +106,7 @@ def objects_insert(model: type[models.Model], objs: Sequence[models.Model], *, w
     rows = []
     for obj in objs:
         for relation in relations:
-            if getattr(obj, relation.attname) is None and relation.is_cached(obj):
+            if getattr(obj, relation.attname) is None:  # the object it was given, if any (no query: no id to follow)
                 related = getattr(obj, relation.name)
                 if related is not None:
                     setattr(obj, relation.attname, related.pk)
