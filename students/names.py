@@ -30,6 +30,7 @@ A name is never shortened silently: what normalization does not remove is either
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -84,7 +85,9 @@ def is_han(char: str) -> bool:
     return any(low <= code <= high for low, high in _HAN_RANGES)
 
 
+@functools.lru_cache(maxsize=8192)
 def _invisible(char: str) -> bool:
+    # Cached per character: a roster of 17,000 rows asks about a few hundred distinct characters a million times.
     code = ord(char)
     return (
         unicodedata.category(char) == "Cf"
@@ -94,14 +97,20 @@ def _invisible(char: str) -> bool:
 
 
 def _strip_invisible(text: str) -> str:
+    if text.isascii():  # no format character nor variation selector is ASCII
+        return text
     return "".join(char for char in text if not _invisible(char))
 
 
+@functools.lru_cache(maxsize=16384)  # a pure function of its arguments; a roster repeats its family names
 def normalize_name(text: str, script: str) -> str:
     """``text`` as a name in ``script`` (``HAN``, ``LATIN`` or ``CYRILLIC``) is stored: invisible characters removed,
     NFC (Han) or NFKC (Latin, Cyrillic), whitespace collapsed. Never raises; what is left may still be refused by
     ``validate_name``. Idempotent."""
-    text = _strip_invisible(text or "")
+    text = text or ""
+    if text.isascii():  # nothing invisible; NFKC and the replacements change no ASCII character
+        return _WHITESPACE.sub(" ", text).strip()
+    text = _strip_invisible(text)
     text = unicodedata.normalize("NFC" if script == HAN else "NFKC", text)
     text = "".join(_REPLACEMENTS.get(char, char) for char in text)
     # NFKC may produce new invisible characters from compatibility forms; strip again after it.
@@ -120,6 +129,7 @@ def _describe(char: str) -> str:
     return f"“{char}” ({code})" if printable else code
 
 
+@functools.lru_cache(maxsize=8192)
 def _letter_of(char: str, script: str) -> bool:
     if script == HAN:
         return is_han(char)
@@ -131,8 +141,18 @@ def _letter_of(char: str, script: str) -> bool:
 def name_problem(text: str, script: str) -> str | None:
     """Why ``text`` (already normalized) cannot be a name in ``script``, or ``None`` when it can. An empty text is
     no problem here (whether a name is required is the field's business)."""
-    if not text:
+    if not text or _is_name(text, script):
         return None
+    return _name_problem(text, script)
+
+
+@functools.lru_cache(maxsize=16384)
+def _is_name(text: str, script: str) -> bool:
+    # Only whether: the refusal's words depend on the language active when it is shown.
+    return _name_problem(text, script) is None
+
+
+def _name_problem(text: str, script: str) -> str | None:
     previous = ""
     for char in text:
         if _letter_of(char, script):

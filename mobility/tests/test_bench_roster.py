@@ -19,6 +19,9 @@ STEPS = (
     "read CSV",
     "parse XLSX rows (new students)",
     "parse CSV rows (new students)",
+    "floor: openpyxl, the XLSX with its dimension",
+    "read XLSX with its dimension",
+    "parse XLSX rows with its dimension",
     "floor: bare bulk_create of the students",
     "floor: bare bulk_create of every row written",
     "apply (one transaction)",
@@ -41,7 +44,8 @@ def test_roster_bench_imports_a_small_roster():
         assert re.search(rf"^{re.escape(step)} +[\d.]+ s +\d+ rows/s  \(CPU +[\d.]+ s\)$", done.stdout, re.MULTILINE), (
             step
         )
-    assert re.search(r"^preview: read \+ parse XLSX .* the target of 5 s$", done.stdout, re.MULTILINE)
+    assert re.search(r"^preview: read \+ parse XLSX  .* the target of 5 s$", done.stdout, re.MULTILINE)
+    assert re.search(r"^preview: read \+ parse XLSX with dimension .* the target of 5 s$", done.stdout, re.MULTILINE)
     assert re.search(r"^import: read \+ parse \+ apply XLSX .* the target of 15 s$", done.stdout, re.MULTILINE)
     assert "ImportResult(created=40, updated=0, applications=40)" in done.stdout
     assert "ImportResult(created=0, updated=0, applications=0)" in done.stdout

@@ -314,8 +314,10 @@ def _read_xlsx(data: bytes) -> Table:
         # (the import tests read merged headers, so a change in openpyxl fails there).
         with workbook._archive.open(sheet._worksheet_path) as source:  # type: ignore[attr-defined]
             xml = source.read()
-        merged = HEADER_MERGE.search(xml)
-        formulas = FORMULA.search(xml) is not None
+        # A plain substring search first (a tenth of the regular expression's time over 20 MB of XML): most sheets
+        # have neither.
+        merged = HEADER_MERGE.search(xml) if b"mergeCell" in xml else None
+        formulas = (b"<f" in xml or b":f" in xml) and FORMULA.search(xml) is not None
     except XLSX_ERRORS as exc:
         raise ImportFileError(_("The XLSX file is damaged or not an XLSX workbook."), code="broken_xlsx") from exc
     try:
@@ -382,6 +384,8 @@ def _xlsx_values_table(sheet) -> Table:
 
 
 def _cell_text(value) -> str:
+    if type(value) is str:  # most cells: first, without the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -12,9 +12,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.foundation.audit import Actor, actor_label, audit_entry_build
+from mobility.foundation.audit import Actor, actor_label, audit_entries_insert
+from mobility.foundation.bulk import objects_insert
 from mobility.foundation.exceptions import DomainError
-from mobility.foundation.models import AuditEntry
 from programs.models import Cohort
 
 from ..consent.models import SENSITIVE_PURPOSE, Consent, ConsentText
@@ -85,8 +85,10 @@ def students_nominate_bulk(
     A fixed number of queries per 500 rows: the existing students are locked once (in id order, so two imports
     cannot deadlock), their current consents, current enrollments and the e-mails and home ids of the rows are
     loaded set-wise, every row is checked under the lock before anything is written, then students, consents,
-    applications and audit entries are written in bulk. Staff are told of API and portal applications as
-    ``enrollment_apply`` tells them; an import's caller tells them once for the file.
+    applications and audit entries are written in bulk, below the ORM (``mobility.foundation.bulk``: no ``save()``,
+    no signal, as ``bulk_create``), 500 rows a statement; the audit entries all bear the moment of the write.
+    Staff are told of API and portal applications as ``enrollment_apply`` tells them; an import's caller tells them
+    once for the file.
     """
     rows = list(rows)
     applied_on = applied_on or timezone.localdate()
@@ -114,7 +116,7 @@ class _Plan:
         self.changed: dict[int, tuple[Student, set[str]]] = {}  # pk → (locked record, the fields changed)
         self.consents: list[tuple[Student, Consent, Consent | None]] = []  # (student, new, previous current)
         self.enrollments: list[Enrollment | None] = []
-        # (action, object, changes, object_repr) of each audit entry, in the per-row services' order; the objects
+        # (object, action, changes, object_repr) of each audit entry, in the per-row services' order; the objects
         # get their ids when written
         self.entries: list[tuple] = []
         self.synced: list[Student] = []
@@ -219,7 +221,7 @@ class _Plan:
             for field, value in data.items()
             if value not in (None, "")
         }
-        self.entries.append(("student.create", student, changes, str(student)))
+        self.entries.append((student, "student.create", changes, str(student)))
         return student
 
     def _update(self, row: NominationInput) -> Student:
@@ -253,7 +255,7 @@ class _Plan:
                 self._take_email(locked, old=old_email, owner=locked.pk)
             _check_passport_dates(locked)
             self.changed.setdefault(locked.pk, (locked, set()))[1].update(changes)
-            self.entries.append(("student.change", locked, changes, str(locked)))
+            self.entries.append((locked, "student.change", changes, str(locked)))
         if "email" in changes:
             self.synced.append(locked)
         if row.student is not locked:  # the caller's instance reads as student_update leaves it
@@ -298,7 +300,7 @@ class _Plan:
         if key:
             self.current_consents[key] = consent
         changes = consent_audit_changes(consent, previous=current)
-        self.entries.append((f"consent.{consent.decision}", student, changes, str(student)))
+        self.entries.append((student, f"consent.{consent.decision}", changes, str(student)))
 
     def _apply(self, cohort: Cohort, student: Student) -> Enrollment:
         refusal = application_refusal(student=student, cohort=cohort, applied_on=self.applied_on)
@@ -315,14 +317,14 @@ class _Plan:
         if cohort.pk not in self.status_shown:
             self.status_shown[cohort.pk] = f"{cohort.code} · {enrollment.get_status_display()}"
         shown = f"{student} · {self.status_shown[cohort.pk]}"  # str(enrollment), without its query of the cohort
-        self.entries.append(("enrollment.apply", enrollment, {"status": (None, Enrollment.Status.APPLIED)}, shown))
+        self.entries.append((enrollment, "enrollment.apply", {"status": (None, Enrollment.Status.APPLIED)}, shown))
         return enrollment
 
     # --- the writes, in bulk --------------------------------------------------------------------------------------
 
     def write(self) -> BulkNomination:
-        for chunk in _chunks(self.created):
-            Student.objects.bulk_create(chunk)
+        for chunk in _chunks(self.created):  # below the ORM's per-value work; each student gets its id back
+            objects_insert(Student, chunk, with_ids=True)
         if self.changed:
             now = timezone.now()  # bulk_update does not apply auto_now
             records = [record for record, _changes in self.changed.values()]
@@ -336,26 +338,21 @@ class _Plan:
         replaced = sorted({previous.pk for _s, _c, previous in self.consents if previous and previous.pk})
         for chunk in _chunks(replaced):
             Consent.objects.filter(pk__in=chunk).update(current=False)
-        # bulk_create takes each new student's id from the object (saved above)
+        # Consents and audit entries as plain rows (nothing refers to them by id); each new student's id is taken
+        # from the object, saved above; the applications get theirs back, which their audit entries name.
         consents = [consent for _student, consent, _previous in self.consents]
         for chunk in _chunks(consents):
-            Consent.objects.bulk_create(chunk)
+            objects_insert(Consent, chunk)
         enrollments = [enrollment for enrollment in self.enrollments if enrollment is not None]
         for chunk in _chunks(enrollments):
-            Enrollment.objects.bulk_create(chunk)
-        entries = self._audit_entries()
-        for chunk in _chunks(entries):
-            AuditEntry.objects.bulk_create(chunk)
+            objects_insert(Enrollment, chunk, with_ids=True)
+        at = timezone.now()
+        for chunk in _chunks(self.entries):
+            audit_entries_insert(actor=self.by, entries=chunk, at=at)
         if self.source in (Enrollment.Source.API, Enrollment.Source.PORTAL):
             for enrollment in enrollments:  # as enrollment_apply tells staff of each
                 applications_received_notify(college=enrollment.cohort.partner, count=1, source=self.source)
         return BulkNomination(students=self.students, enrollments=self.enrollments)
-
-    def _audit_entries(self) -> list[AuditEntry]:
-        return [
-            audit_entry_build(actor=self.by, obj=obj, action=action, changes=changes, object_repr=shown)
-            for action, obj, changes, shown in self.entries
-        ]
 
 
 def _check_passport_dates(student: Student) -> None:

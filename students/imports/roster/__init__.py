@@ -29,12 +29,13 @@ Rules a newcomer would ask about:
   existing student holds. Without either, a wrong version or a date in the future, the row has an error and the
   whole file is refused (``consent``).
 - Parsing runs a fixed number of queries whatever the number of rows (existing students, e-mails, enrollments,
-  cohorts and tracks are fetched set-wise); the model's check constraints are evaluated in Python from their own
-  ``Q`` conditions (``_condition_holds``), falling back to Django's per-row query for anything it cannot read.
+  cohorts and tracks are fetched set-wise); the model's field rules are ``clean_fields``' with its errors, checked
+  directly, and its check constraints are evaluated in Python from their own ``Q`` conditions, falling back to
+  Django's per-row query for anything it cannot read (``checks``).
 
 The package: ``columns`` (the header aliases, value parsing and the templates), ``preview`` (``RosterRow`` and
-``RosterPreview``, what parsing returns), ``parse`` (``parse_roster``), ``consent`` (the consent columns) and
-``apply`` (``apply_roster``).
+``RosterPreview``, what parsing returns), ``parse`` (``parse_roster``), ``checks`` (the model's rules on a row),
+``consent`` (the consent columns) and ``apply`` (``apply_roster``).
 """
 
 from .apply import ImportResult, RosterRefused, apply_roster

@@ -146,6 +146,11 @@ def parse_date(text: str) -> datetime.date:
             return datetime.date.fromisoformat(text)
         except ValueError:
             pass
+    if len(text) == 10 and text[2] == text[5] == "." and text.replace(".", "").isdigit() and text.isascii():
+        try:  # DD.MM.YYYY, the second most common, read without strptime (the same dates as its format below)
+            return datetime.date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()

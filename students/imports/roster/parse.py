@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from typing import cast
 
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import models
-from django.db.models import CheckConstraint, F, Q
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import CheckConstraint
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +20,8 @@ from ...models import Enrollment, Student
 from ...names import HAN, name_problem
 from ...transliteration import NoReading, no_reading_message, suggest_names
 from ..base import RowError, Table, match_columns
+from .checks import condition_holds as _condition_holds
+from .checks import field_errors
 from .columns import COLUMNS, NAME_FIELDS, STUDENT_FIELDS, _clean_value, _field_label
 from .consent import check_consents
 from .preview import RosterPreview, RosterRow
@@ -363,12 +363,11 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
         if not getattr(instance, name):
             error(row, name, row.no_reading or _("The Latin name is required (none given, none could be suggested)."))
             flagged.add(name)
-    try:
-        # Field rules (lengths, e-mail syntax, choices). The foreign key is known to exist and uniqueness is checked
-        # set-wise above; the check constraints follow.
-        instance.clean_fields(exclude={"home_institution", "user", *flagged})
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
+    # Field rules (lengths, e-mail syntax, choices), as clean_fields checks them. The foreign key is known to exist
+    # and uniqueness is checked set-wise above; the check constraints follow.
+    refused = field_errors(instance, exclude={"home_institution", "user", *flagged})
+    if refused is not None:
+        for name, messages in refused.message_dict.items():
             for message in messages:
                 error(row, name if name != NON_FIELD_ERRORS else "", message)
             flagged.add(name)
@@ -379,60 +378,13 @@ def _plan_student(row: RosterRow, institution: Institution, error) -> None:
         if name in flagged:
             continue
         holds = _condition_holds(constraint.condition, instance)
-        if holds is None:  # a condition the evaluator below does not know: ask the database, as Django does
+        if holds is None:  # a condition checks.py does not read: ask the database, as Django does
             try:
                 constraint.validate(Student, instance)
             except ValidationError as exc:
                 error(row, name, str(lazy_message) or exc.messages[0])  # the lazy text, in this request's language
         elif not holds:
             error(row, name, str(lazy_message) or str(constraint.get_violation_error_message()))
-
-
-_COMPARE = {
-    "exact": lambda left, right: left == right,
-    "gt": lambda left, right: left is not None and right is not None and left > right,
-    "gte": lambda left, right: left is not None and right is not None and left >= right,
-    "lt": lambda left, right: left is not None and right is not None and left < right,
-    "lte": lambda left, right: left is not None and right is not None and left <= right,
-    "isnull": lambda left, right: (left is None) == right,
-    "in": lambda left, right: left in right,
-}
-
-
-def _condition_holds(condition, instance) -> bool | None:
-    """A model check constraint's ``Q`` evaluated in Python on an unsaved instance, or ``None`` when it uses
-    something other than plain field lookups. Django's own ``CheckConstraint.validate`` runs one query per
-    constraint and row (90 % of the parse time of 17,000 rows); the constraints stay the one source of the rules."""
-    results = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            result = _condition_holds(child, instance)
-        else:
-            lookup, value = child
-            name, _sep, operator = lookup.partition("__")
-            operator = operator or "exact"
-            if operator not in _COMPARE or "__" in operator:
-                return None
-            try:
-                model_field = instance._meta.get_field(name)
-            except FieldDoesNotExist:
-                return None
-            if isinstance(value, F):
-                right = getattr(instance, cast(models.Field, instance._meta.get_field(value.name)).attname)  # type: ignore[attr-defined]  # F.name: the field it names
-            elif hasattr(value, "resolve_expression"):
-                return None
-            elif operator == "isnull":
-                right = value
-            elif operator == "in":
-                right = [model_field.to_python(item) for item in value]
-            else:
-                right = model_field.to_python(value)
-            result = _COMPARE[operator](getattr(instance, model_field.attname), right)
-        if result is None:
-            return None
-        results.append(result)
-    holds = all(results) if condition.connector == Q.AND else any(results)
-    return not holds if condition.negated else holds
 
 
 def _plan_application(row: RosterRow, current: dict) -> None:
