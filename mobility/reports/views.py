@@ -17,8 +17,9 @@ from django.views import View
 
 from mobility.foundation.views import StaffRequiredMixin, url_with_id
 
+from .cache import cached_report_data
 from .enrollments import enrollment_list
-from .figures import Period, Report, ReportRow, report_data
+from .figures import Period, Report, ReportRow
 from .forms import PER_PAGE, EnrollmentFilterForm, PeriodForm
 from .tables import FIGURE_COLUMNS, quota_cells, report_xlsx
 
@@ -108,14 +109,14 @@ class ReportView(StaffRequiredMixin, View):
 
     def get(self, request):
         form = PeriodForm(request.GET)
-        return render(request, self.template_name, report_page_context(report_data(form.period()), form))
+        return render(request, self.template_name, report_page_context(cached_report_data(form.period()), form))
 
 
 class ReportExportView(StaffRequiredMixin, View):
     permission_required = PERMISSION
 
     def get(self, request):
-        report = report_data(PeriodForm(request.GET).period())
+        report = cached_report_data(PeriodForm(request.GET).period())
         stamp = timezone.localdate().strftime("%Y%m%d")
         response = HttpResponse(
             report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
