@@ -33,6 +33,7 @@ from . import exports, selectors, services, transliteration
 from .consent.models import Purpose
 from .consent.selectors import consent_history
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
+from .list_markup import student_row
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
 from .progress import progress_for_many
@@ -97,6 +98,11 @@ def _enrollment_or_404(request, pk) -> Enrollment:
 SORTABLE_COLUMNS = ("name", "home_id", "institution")
 
 
+LIST_TRANSITION_SOURCES = frozenset(
+    source for transition in services.TRANSITIONS.values() if transition.in_list for source in transition.sources
+)
+
+
 class StudentListView(StaffRequiredMixin, View):
     permission_required = "students.view_student"
     template_name = "students/student_list.html"
@@ -108,10 +114,13 @@ class StudentListView(StaffRequiredMixin, View):
         students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
         students = selectors.with_consent_flags(students, sensitive=sensitive)
         page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
         detail_url = url_with_id("students:student-detail")
+        can_change_enrollment = request.user.has_perm("students.change_enrollment")
+        # The statuses the bulk form's transitions start from: only those enrollments have a checkbox.
+        selectable = LIST_TRANSITION_SOURCES if can_change_enrollment else frozenset()
+        rows = list(page.object_list)
         for student in rows:
-            student.detail_url = detail_url(student.pk)
+            student.row_html = student_row(student, url=detail_url(student.pk), selectable=selectable)
         sort = filters.get("sort") or "name"
         context = {
             "form": form,
@@ -120,10 +129,8 @@ class StudentListView(StaffRequiredMixin, View):
             "sort": sort,
             # For each sortable column: the sort its header link sets (the reverse when it is the current one).
             "next_sort": {column: (f"-{column}" if sort == column else column) for column in SORTABLE_COLUMNS},
-            # The statuses the bulk form's transitions start from: only those rows have a checkbox.
-            "actionable": {source for t in services.TRANSITIONS.values() if t.in_list for source in t.sources},
             "bulk_form": BulkActionForm(),
-            "can_change_enrollment": request.user.has_perm("students.change_enrollment"),
+            "can_change_enrollment": can_change_enrollment,
             "can_add_student": request.user.has_perm("students.add_student"),
             "filtered": any(value not in (None, "") for key, value in filters.items() if key != "sort"),
         }

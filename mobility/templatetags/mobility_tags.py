@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from mobility.foundation.forms import date_input_format, date_placeholder
 from mobility.foundation.languages import name_language as _name_language
@@ -57,9 +58,18 @@ STATUS_BADGE_CLASSES = {
 }
 
 
+# (status, language) → the badge's markup: the label is the status's, translated.
+_badges: dict[tuple[str, str | None], str] = {}
+
+
 @register.filter
 def status_badge(enrollment) -> str:
     """An enrollment's status as a coloured badge (``students/_status_badge.html`` draws it with this filter):
-    one Python call per row instead of an ``{% include %}`` where a page lists many enrollments."""
-    css = STATUS_BADGE_CLASSES.get(enrollment.status, "text-bg-warning")
-    return format_html('<span class="badge {}">{}</span>', css, enrollment.get_status_display())
+    one Python call per row instead of an ``{% include %}`` where a page lists many enrollments; written once per
+    status and language."""
+    key = (enrollment.status, get_language())
+    badge = _badges.get(key)
+    if badge is None:
+        css = STATUS_BADGE_CLASSES.get(enrollment.status, "text-bg-warning")
+        badge = _badges[key] = format_html('<span class="badge {}">{}</span>', css, enrollment.get_status_display())
+    return badge
