@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from django.views import View
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.pagination import list_page
 from mobility.foundation.views import StaffRequiredMixin, url_with_id
 from programs.models import Module
 
@@ -113,7 +113,8 @@ class StudentListView(StaffRequiredMixin, View):
         filters = form.filters()
         students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
         students = selectors.with_consent_flags(students, sensitive=sensitive)
-        page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
+        count = selectors.student_list_count(viewer=request.user, filters=filters, students=students)
+        page = list_page(students, form.page_size(), request.GET.get("page"), count=count)
         detail_url = url_with_id("students:student-detail")
         can_change_enrollment = request.user.has_perm("students.change_enrollment")
         # The statuses the bulk form's transitions start from: only those enrollments have a checkbox.

@@ -1,8 +1,8 @@
-"""The report's figures version: a counter that every committed write to the tables the office head's report reads
-changes, kept by the database itself (docs/performance.md, "Reports at 100k students").
+"""The data version: a counter that every committed write to the tables the office head's report reads changes, kept
+by the database itself (docs/performance.md, "Reports at 100k students").
 
-``mobility.reports.cache`` keeps a computed report in the shared cache under this version, so the version must change
-with every write, whatever writes it: the services, ``QuerySet.update``, ``bulk_create``, deletes (cascades
+``mobility.foundation.kept`` keeps a computed report in the shared cache under this version, so the version must
+change with every write, whatever writes it: the services, ``QuerySet.update``, ``bulk_create``, deletes (cascades
 included), raw SQL, the admin, a restore. Only the database sees all of them, hence triggers, not signals.
 
 - PostgreSQL: a row-level constraint trigger ``DEFERRABLE INITIALLY DEFERRED`` on insert, update and delete of each

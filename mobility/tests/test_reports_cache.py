@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diplomas.models import Diploma
-from mobility.reports.cache import VERSION_TABLE, cached_report_data, figures_version
+from mobility.foundation.kept import VERSION_TABLE, WATCHED_TABLES, data_version
+from mobility.reports.cache import cached_report_data
 from mobility.reports.figures import Period, report_data
 from mobility.tests.test_reports import _figures, known  # noqa: F401  (``known``: the fixture every test uses)
 from programs.models import Agreement, AgreementQuota, Cohort, Institution, Track
@@ -23,16 +24,6 @@ from students.models import Continuation, Enrollment
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock, pytest.mark.usefixtures("known")]
 
 S = Enrollment.Status
-WATCHED_TABLES = (
-    "students_enrollment",
-    "students_continuation",
-    "diplomas_diploma",
-    "programs_cohort",
-    "programs_agreement",
-    "programs_agreementquota",
-    "programs_institution",
-    "programs_track",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -151,19 +142,19 @@ def test_every_kind_of_write_changes_the_kept_report_at_once(write):
 
 
 def test_one_version_per_transaction_and_none_for_reads_or_rollbacks():
-    version = figures_version()
+    version = data_version()
     Enrollment.objects.filter(pk=0).update(status=S.FAILED)  # a statement that writes no row
     report_data()
-    assert figures_version() == version
+    assert data_version() == version
     with transaction.atomic():
         Enrollment.objects.filter(cohort__code="C4").update(status=S.FAILED)
         Enrollment.objects.filter(cohort__code="C3").update(status=S.FAILED)
-    changed = figures_version()
+    changed = data_version()
     assert changed != version
     with pytest.raises(RuntimeError), transaction.atomic():
         Enrollment.objects.update(status=S.REJECTED)
         raise RuntimeError
-    assert figures_version() == changed
+    assert data_version() == changed
 
 
 def test_writes_of_the_readers_own_transaction_are_never_kept():
