@@ -111,7 +111,10 @@ class StudentListView(StaffRequiredMixin, View):
         sensitive = can_view_sensitive(request.user)
         form = StudentFilterForm(request.GET, sensitive=sensitive)
         filters = form.filters()
-        students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
+        students = selectors.student_list(
+            viewer=request.user, filters=filters, enrollments=selectors.student_list_enrollments_prefetch()
+        )
+        students = selectors.with_open_correction_flag(students)
         students = selectors.with_consent_flags(students, sensitive=sensitive)
         count = selectors.student_list_count(viewer=request.user, filters=filters, students=students)
         page = list_page(students, form.page_size(), request.GET.get("page"), count=count)
