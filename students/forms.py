@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.forms import BootstrapFormMixin, DateInput, PlainSelect
+from mobility.foundation.languages import NAME_LANGUAGES, in_language
 from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
@@ -49,6 +50,38 @@ class CohortChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, cohort: Cohort) -> str:
         return cohort_label(cohort.code, cohort.name)
+
+
+class _InstitutionChoiceIterator(ModelChoiceIterator):
+    """The institutions' options labelled as ``str(institution)`` labels them, from ``values_list``: no model
+    instance and no server-side cursor (``ModelChoiceIterator`` reads the queryset with ``iterator()``)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, short_name, name_en in self.queryset.values_list("pk", "short_name", "name_en"):
+            yield (pk, short_name or name_en)
+
+
+class _TrackChoiceIterator(ModelChoiceIterator):
+    """The tracks' options labelled as ``str(track)`` labels them (the name in the active language, by
+    ``in_language``'s fallbacks), from ``values_list``."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *names in self.queryset.values_list("pk", *(f"name_{key}" for key in NAME_LANGUAGES)):
+            yield (pk, in_language(dict(zip(NAME_LANGUAGES, names, strict=True))))
+
+
+class InstitutionChoiceField(forms.ModelChoiceField):
+    iterator = _InstitutionChoiceIterator
+    widget = PlainSelect
+
+
+class TrackChoiceField(forms.ModelChoiceField):
+    iterator = _TrackChoiceIterator
+    widget = PlainSelect
 
 
 class ListFilterForm(BootstrapFormMixin, forms.Form):
@@ -100,19 +133,17 @@ class StudentFilterForm(ListFilterForm):
     NARROW = ("status", "corrections", "consent")
     search_placeholder = _("Name (张伟, Zhang Wei, Чжан), home id or e-mail")
 
-    partner = forms.ModelChoiceField(
+    partner = InstitutionChoiceField(
         label=_("Home institution"),
         queryset=Institution.objects.filter(kind=Institution.Kind.SENDING).order_by("code"),
         required=False,
         empty_label=_("All institutions"),
-        widget=PlainSelect,
     )
-    track = forms.ModelChoiceField(
+    track = TrackChoiceField(
         label=_("Track"),
         queryset=Track.objects.order_by("code"),
         required=False,
         empty_label=_("All tracks"),
-        widget=PlainSelect,
     )
     cohort = CohortChoiceField(
         label=_("Cohort"),
