@@ -9,7 +9,6 @@ from html import escape
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
@@ -20,10 +19,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
+from mobility.foundation.pagination import list_page
 from mobility.foundation.views import StaffRequiredMixin, url_with_id
 
 from .cache import cached_report_data
-from .enrollments import enrollment_list
+from .enrollments import enrollment_list, enrollment_list_count
 from .figures import Period, Report, ReportRow
 from .forms import PER_PAGE, EnrollmentFilterForm, PeriodForm
 from .tables import FIGURE_COLUMNS, quota_cells, report_xlsx
@@ -168,8 +168,10 @@ class EnrollmentListView(StaffRequiredMixin, View):
 
     def get(self, request):
         form = EnrollmentFilterForm(request.GET)
-        enrollments = enrollment_list(viewer=request.user, filters=form.filters())
-        page = Paginator(enrollments, PER_PAGE).get_page(request.GET.get("page"))
+        filters = form.filters()
+        enrollments = enrollment_list(viewer=request.user, filters=filters)
+        count = enrollment_list_count(viewer=request.user, filters=filters, enrollments=enrollments)
+        page = list_page(enrollments, PER_PAGE, request.GET.get("page"), count=count)
         rows = list(page.object_list)
         student_url = url_with_id("students:student-detail")
         for enrollment in rows:
@@ -177,5 +179,5 @@ class EnrollmentListView(StaffRequiredMixin, View):
         return render(
             request,
             self.template_name,
-            {"form": form, "page_obj": page, "enrollments": rows, "filtered": bool(form.filters())},
+            {"form": form, "page_obj": page, "enrollments": rows, "filtered": bool(filters)},
         )

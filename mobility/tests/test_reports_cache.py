@@ -16,7 +16,9 @@ from django.urls import reverse
 from diplomas.models import Diploma
 from mobility.foundation.kept import VERSION_TABLE, WATCHED_TABLES, data_version
 from mobility.reports.cache import cached_report_data
+from mobility.reports.enrollments import enrollment_list
 from mobility.reports.figures import Period, report_data
+from mobility.reports.forms import EnrollmentFilterForm
 from mobility.tests.test_reports import _figures, known  # noqa: F401  (``known``: the fixture every test uses)
 from programs.models import Agreement, AgreementQuota, Cohort, Institution, Track
 from students.models import Continuation, Enrollment
@@ -211,3 +213,41 @@ def test_every_table_the_report_reads_has_its_trigger():
         cursor.execute(f"SELECT count(*) FROM {VERSION_TABLE}")
         assert cursor.fetchone()[0] == 1
     assert tables >= set(WATCHED_TABLES)
+
+
+def _enrollment_counts(client, **query) -> tuple[int, int]:
+    """The count the list of enrollments shows and the COUNT queries of enrollments the request ran."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("reports:enrollment-list"), query)
+    counted = sum(
+        q["sql"].startswith("SELECT COUNT(") and '"students_enrollment"' in q["sql"] for q in queries.captured_queries
+    )
+    return response.context["page_obj"].paginator.count, counted
+
+
+@pytest.mark.parametrize("query", [{}, {"status": "completed"}, {"reached": "enrolled", "year": "2025"}])
+def test_the_list_of_enrollments_keeps_its_count_exactly(office_client, office, monkeypatch, query):
+    monkeypatch.setattr("mobility.reports.views.PER_PAGE", 3)  # full pages: the list asks for the count
+
+    def truth() -> int:  # counted by the database, no cache
+        return enrollment_list(viewer=office, filters=EnrollmentFilterForm(query).filters()).count()
+
+    assert _enrollment_counts(office_client, **query) == (truth(), 1)
+    assert _enrollment_counts(office_client, **query) == (truth(), 0)  # kept
+    writes = (
+        lambda: Enrollment.objects.filter(status=S.APPLIED).update(status=S.REJECTED),
+        lambda: Enrollment.objects.filter(cohort__code="C2", status=S.ENROLLED).update(
+            status=S.COMPLETED, completed_on=datetime.date(2026, 1, 1)
+        ),
+        lambda: Enrollment.objects.filter(status=S.REJECTED).delete(),
+        lambda: Enrollment.objects.filter(cohort__code="C2", status=S.ADMITTED).update(
+            status=S.ENROLLED, enrolled_on=datetime.date(2025, 9, 1)
+        ),
+    )
+    changed = False
+    for write in writes:
+        before = truth()
+        write()
+        changed |= truth() != before
+        assert _enrollment_counts(office_client, **query)[0] == truth()
+    assert changed
