@@ -19,11 +19,11 @@ def list_page(queryset: QuerySet, per_page: int, number: str | None, *, count: C
     paginator = Paginator(queryset, per_page)
     if number not in (None, "", "1"):
         if count is not None:
-            paginator.count = count()  # type: ignore[misc]  # cached_property: the instance's value wins
+            paginator.count = count()  # cached_property: the instance's value wins
         return paginator.get_page(number)
     rows = list(queryset[:per_page])
     if len(rows) < per_page:
-        paginator.count = len(rows)  # type: ignore[misc]
+        paginator.count = len(rows)
     elif count is not None:
-        paginator.count = count()  # type: ignore[misc]
+        paginator.count = count()
     return Page(rows, 1, paginator)
