@@ -9,15 +9,14 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mobility.foundation.forms import BootstrapFormMixin, DateInput, PlainSelect
-from mobility.foundation.languages import NAME_LANGUAGES, in_language
 from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
+from .choices import CohortChoiceField, InstitutionChoiceField, TrackChoiceField
 from .consent.forms import DATE_FIELD, VERSION_FIELD, TransferConsentFields
 from .consent.models import SENSITIVE_PURPOSE, Consent
 from .consent.selectors import consent_holds
@@ -28,60 +27,6 @@ from .services import TRANSITIONS, TRANSITIONS_BY_NAME, GridCell
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
-
-
-class _CohortChoiceIterator(ModelChoiceIterator):
-    """The cohorts' options from their id, code and name (``values_list``): no model instance per option."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, code, name in self.queryset.values_list("pk", "code", "name"):
-            yield (pk, cohort_label(code, name))
-
-
-def cohort_label(code: str, name: str) -> str:
-    return f"{code} · {name}"
-
-
-class CohortChoiceField(forms.ModelChoiceField):
-    iterator = _CohortChoiceIterator
-    widget = PlainSelect
-
-    def label_from_instance(self, cohort: Cohort) -> str:
-        return cohort_label(cohort.code, cohort.name)
-
-
-class _InstitutionChoiceIterator(ModelChoiceIterator):
-    """The institutions' options labelled as ``str(institution)`` labels them, from ``values_list``: no model
-    instance and no server-side cursor (``ModelChoiceIterator`` reads the queryset with ``iterator()``)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, short_name, name_en in self.queryset.values_list("pk", "short_name", "name_en"):
-            yield (pk, short_name or name_en)
-
-
-class _TrackChoiceIterator(ModelChoiceIterator):
-    """The tracks' options labelled as ``str(track)`` labels them (the name in the active language, by
-    ``in_language``'s fallbacks), from ``values_list``."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, *names in self.queryset.values_list("pk", *(f"name_{key}" for key in NAME_LANGUAGES)):
-            yield (pk, in_language(dict(zip(NAME_LANGUAGES, names, strict=True))))
-
-
-class InstitutionChoiceField(forms.ModelChoiceField):
-    iterator = _InstitutionChoiceIterator
-    widget = PlainSelect
-
-
-class TrackChoiceField(forms.ModelChoiceField):
-    iterator = _TrackChoiceIterator
-    widget = PlainSelect
 
 
 class ListFilterForm(BootstrapFormMixin, forms.Form):

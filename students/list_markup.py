@@ -13,12 +13,35 @@ from __future__ import annotations
 from collections.abc import Container
 from html import escape
 
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from mobility.templatetags.mobility_tags import status_badge
-
 from .models import Student
+
+# An enrollment's status as a badge's colour; any other status (withdrawn) is drawn as a warning.
+STATUS_BADGE_CLASSES = {
+    "applied": "text-bg-secondary",
+    "admitted": "text-bg-info",
+    "enrolled": "text-bg-primary",
+    "completed": "text-bg-success",
+    "rejected": "text-bg-light border text-danger",
+    "failed": "text-bg-danger",
+}
+# (status, language) → the badge's markup: the label is the status's, translated.
+_badges: dict[tuple[str, str | None], str] = {}
+
+
+def status_badge(enrollment) -> str:
+    """An enrollment's status as a coloured badge (the ``status_badge`` template filter draws it too), written once
+    per status and language."""
+    key = (enrollment.status, get_language())
+    badge = _badges.get(key)
+    if badge is None:
+        css = STATUS_BADGE_CLASSES.get(enrollment.status, "text-bg-warning")
+        badge = _badges[key] = format_html('<span class="badge {}">{}</span>', css, enrollment.get_status_display())
+    return badge
 
 
 def _flags(student: Student, url: str) -> str:

@@ -29,7 +29,7 @@ from mobility.foundation.pagination import list_page
 from mobility.foundation.views import StaffRequiredMixin, url_with_id
 from programs.models import Module
 
-from . import exports, selectors, services, transliteration
+from . import exports, list_queries, selectors, services, transliteration
 from .consent.models import Purpose
 from .consent.selectors import consent_history
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
@@ -112,11 +112,11 @@ class StudentListView(StaffRequiredMixin, View):
         form = StudentFilterForm(request.GET, sensitive=sensitive)
         filters = form.filters()
         students = selectors.student_list(
-            viewer=request.user, filters=filters, enrollments=selectors.student_list_enrollments_prefetch()
+            viewer=request.user, filters=filters, enrollments=list_queries.student_list_enrollments_prefetch()
         )
         students = selectors.with_open_correction_flag(students)
         students = selectors.with_consent_flags(students, sensitive=sensitive)
-        count = selectors.student_list_count(viewer=request.user, filters=filters, students=students)
+        count = list_queries.student_list_count(viewer=request.user, filters=filters, students=students)
         page = list_page(students, form.page_size(), request.GET.get("page"), count=count)
         detail_url = url_with_id("students:student-detail")
         can_change_enrollment = request.user.has_perm("students.change_enrollment")

@@ -1,5 +1,5 @@
 """The data version (0011) changes with every committed write to students as well: the students list keeps its
-counts under it (``students.selectors.student_list_count``; docs/performance.md, "Staff students list at 100k
+counts under it (``students.list_queries.student_list_count``; docs/performance.md, "Staff students list at 100k
 students"). The same triggers as 0011's, on ``students_student``."""
 
 from django.db import migrations

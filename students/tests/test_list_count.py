@@ -1,4 +1,4 @@
-"""The students list's count kept under the data version (``students.selectors.student_list_count``,
+"""The students list's count kept under the data version (``students.list_queries.student_list_count``,
 ``mobility.foundation.kept``) is exact: every kind of write to students and enrollments (services' saves,
 ``bulk_create``, ``QuerySet.update``, deletes) changes the count the list shows at once; a viewer who sees only some
 students, and the filters on corrections and consents, are counted by ``COUNT`` as before.
@@ -15,7 +15,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from programs.tests.factories import CohortFactory
-from students import selectors
+from students import list_queries, selectors
 from students.models import Enrollment, Student
 
 from .factories import EnrollmentFactory, StudentFactory
@@ -133,10 +133,12 @@ def test_every_kind_of_write_changes_the_kept_count_at_once(office_client, cohor
 
 
 def test_counts_that_are_not_kept():
-    assert selectors.student_list_count(viewer=AnonymousUser(), filters={}, students=Student.objects.all()) is None
+    assert list_queries.student_list_count(viewer=AnonymousUser(), filters={}, students=Student.objects.all()) is None
 
 
 def test_filters_on_tables_the_version_does_not_watch_are_counted(office_client, office, cohort):
     for filters in ({"corrections": "open"}, {"consent": "ended"}, {"q": "kept", "consent": "ended"}):
-        assert selectors.student_list_count(viewer=office, filters=filters, students=Student.objects.all()) is None
-    assert selectors.student_list_count(viewer=office, filters={"q": "", "consent": ""}, students=Student.objects.all())
+        assert list_queries.student_list_count(viewer=office, filters=filters, students=Student.objects.all()) is None
+    assert list_queries.student_list_count(
+        viewer=office, filters={"q": "", "consent": ""}, students=Student.objects.all()
+    )
