@@ -9,7 +9,6 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +16,7 @@ from mobility.foundation.forms import BootstrapFormMixin, DateInput, PlainSelect
 from mobility.foundation.numbers import score_plain
 from programs.models import Cohort, Institution, Module, Track
 
+from .choices import CohortChoiceField, InstitutionChoiceField, TrackChoiceField
 from .consent.forms import DATE_FIELD, VERSION_FIELD, TransferConsentFields
 from .consent.models import SENSITIVE_PURPOSE, Consent
 from .consent.selectors import consent_holds
@@ -27,28 +27,6 @@ from .services import TRANSITIONS, TRANSITIONS_BY_NAME, GridCell
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
-
-
-class _CohortChoiceIterator(ModelChoiceIterator):
-    """The cohorts' options from their id, code and name (``values_list``): no model instance per option."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, code, name in self.queryset.values_list("pk", "code", "name"):
-            yield (pk, cohort_label(code, name))
-
-
-def cohort_label(code: str, name: str) -> str:
-    return f"{code} · {name}"
-
-
-class CohortChoiceField(forms.ModelChoiceField):
-    iterator = _CohortChoiceIterator
-    widget = PlainSelect
-
-    def label_from_instance(self, cohort: Cohort) -> str:
-        return cohort_label(cohort.code, cohort.name)
 
 
 class ListFilterForm(BootstrapFormMixin, forms.Form):
@@ -100,19 +78,17 @@ class StudentFilterForm(ListFilterForm):
     NARROW = ("status", "corrections", "consent")
     search_placeholder = _("Name (张伟, Zhang Wei, Чжан), home id or e-mail")
 
-    partner = forms.ModelChoiceField(
+    partner = InstitutionChoiceField(
         label=_("Home institution"),
         queryset=Institution.objects.filter(kind=Institution.Kind.SENDING).order_by("code"),
         required=False,
         empty_label=_("All institutions"),
-        widget=PlainSelect,
     )
-    track = forms.ModelChoiceField(
+    track = TrackChoiceField(
         label=_("Track"),
         queryset=Track.objects.order_by("code"),
         required=False,
         empty_label=_("All tracks"),
-        widget=PlainSelect,
     )
     cohort = CohortChoiceField(
         label=_("Cohort"),

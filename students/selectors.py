@@ -169,7 +169,7 @@ def with_diploma_number(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     )
 
 
-def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
+def student_list(*, viewer, filters: dict | None = None, enrollments: Prefetch | None = None) -> QuerySet[Student]:
     """The students a viewer may see, searched, filtered and sorted; the one place that scopes students.
 
     Office staff and staff API keys see every student; a partner's API key the students whose home institution is
@@ -179,10 +179,12 @@ def student_list(*, viewer, filters: dict | None = None) -> QuerySet[Student]:
     request), ``consent`` (``"ended"``: a current consent decision is declined or withdrawn; ``"transfer_missing"``:
     passport data or a birth date held without a consent to the transfer to Russia, only for viewers who may see
     passport data), ``sort`` (a key of ``STUDENT_SORTS``, ``-`` for descending).
-    The queryset brings its home institution and enrollments (with cohort and track) in a fixed number of queries.
+    The queryset brings its home institution and enrollments (with cohort and track; ``enrollments``, another
+    ``Prefetch`` of them, instead) in a fixed number of queries.
     """
     filters = filters or {}
-    queryset = Student.objects.select_related("home_institution").prefetch_related(student_enrollments_prefetch())
+    enrollments = enrollments or student_enrollments_prefetch()
+    queryset = Student.objects.select_related("home_institution").prefetch_related(enrollments)
     queryset = visible_students_only(queryset, viewer=viewer)
 
     if filters.get("partner"):

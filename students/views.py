@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -26,13 +25,15 @@ from django.views import View
 from mobility.foundation.access import can_view_sensitive
 from mobility.foundation.audit_sentences import audit_sentence
 from mobility.foundation.exceptions import DomainError
+from mobility.foundation.pagination import list_page
 from mobility.foundation.views import StaffRequiredMixin, url_with_id
 from programs.models import Module
 
-from . import exports, selectors, services, transliteration
+from . import exports, list_queries, selectors, services, transliteration
 from .consent.models import Purpose
 from .consent.selectors import consent_history
 from .forms import ApplicationForm, BulkActionForm, ReasonForm, StudentFilterForm, StudentForm, TransliterationQueryForm
+from .list_markup import student_row
 from .models import Enrollment, Student
 from .names import NAME_FIELDS
 from .progress import progress_for_many
@@ -97,6 +98,11 @@ def _enrollment_or_404(request, pk) -> Enrollment:
 SORTABLE_COLUMNS = ("name", "home_id", "institution")
 
 
+LIST_TRANSITION_SOURCES = frozenset(
+    source for transition in services.TRANSITIONS.values() if transition.in_list for source in transition.sources
+)
+
+
 class StudentListView(StaffRequiredMixin, View):
     permission_required = "students.view_student"
     template_name = "students/student_list.html"
@@ -105,13 +111,20 @@ class StudentListView(StaffRequiredMixin, View):
         sensitive = can_view_sensitive(request.user)
         form = StudentFilterForm(request.GET, sensitive=sensitive)
         filters = form.filters()
-        students = selectors.with_open_correction_flag(selectors.student_list(viewer=request.user, filters=filters))
+        students = selectors.student_list(
+            viewer=request.user, filters=filters, enrollments=list_queries.student_list_enrollments_prefetch()
+        )
+        students = selectors.with_open_correction_flag(students)
         students = selectors.with_consent_flags(students, sensitive=sensitive)
-        page = Paginator(students, form.page_size()).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        count = list_queries.student_list_count(viewer=request.user, filters=filters, students=students)
+        page = list_page(students, form.page_size(), request.GET.get("page"), count=count)
         detail_url = url_with_id("students:student-detail")
+        can_change_enrollment = request.user.has_perm("students.change_enrollment")
+        # The statuses the bulk form's transitions start from: only those enrollments have a checkbox.
+        selectable = LIST_TRANSITION_SOURCES if can_change_enrollment else frozenset()
+        rows = list(page.object_list)
         for student in rows:
-            student.detail_url = detail_url(student.pk)
+            student.row_html = student_row(student, url=detail_url(student.pk), selectable=selectable)
         sort = filters.get("sort") or "name"
         context = {
             "form": form,
@@ -120,10 +133,8 @@ class StudentListView(StaffRequiredMixin, View):
             "sort": sort,
             # For each sortable column: the sort its header link sets (the reverse when it is the current one).
             "next_sort": {column: (f"-{column}" if sort == column else column) for column in SORTABLE_COLUMNS},
-            # The statuses the bulk form's transitions start from: only those rows have a checkbox.
-            "actionable": {source for t in services.TRANSITIONS.values() if t.in_list for source in t.sources},
             "bulk_form": BulkActionForm(),
-            "can_change_enrollment": request.user.has_perm("students.change_enrollment"),
+            "can_change_enrollment": can_change_enrollment,
             "can_add_student": request.user.has_perm("students.add_student"),
             "filtered": any(value not in (None, "") for key, value in filters.items() if key != "sort"),
         }

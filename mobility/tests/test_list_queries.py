@@ -85,6 +85,11 @@ def _queries(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
+# ``mobility.foundation.pagination.list_page`` reads a first page that is not full as its own count: once the data
+# fills the first page the list asks for the count, one query more (then fixed again).
+FILLS_ITS_FIRST_PAGE = {"/students/?per_page=25"}
+
+
 @pytest.mark.parametrize(("url", "admin_only"), LISTS)
 def test_list_pages_read_in_a_fixed_number_of_queries(url, admin_only, client, office, office_admin):
     client.force_login(office_admin if admin_only else office)
@@ -93,5 +98,5 @@ def test_list_pages_read_in_a_fixed_number_of_queries(url, admin_only, client, o
     for n in range(1, 6):
         _unit(n)
     many = _queries(client, url)
-    assert many == few, f"{url}: {few} queries with one unit of data, {many} with six"
+    assert many == few + (url in FILLS_ITS_FIRST_PAGE), f"{url}: {few} queries with one unit of data, {many} with six"
     assert many <= BUDGET, f"{url}: {many} queries (budget {BUDGET})"

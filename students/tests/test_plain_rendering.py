@@ -68,3 +68,29 @@ def test_the_status_badge_filter_draws_the_includes_badge(status):
             expected = Template(old_include).render(context)
             assert filtered.render(context) == expected
             assert included.render(context).strip() == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["partner", "track"])
+def test_the_list_filters_college_and_track_selects_are_what_a_model_choice_field_drew(name):
+    """Options from ``values_list`` labelled as ``str()`` of the instance labels them: a college with and without a
+    short name, tracks named in one, two or three languages; selected or not; in the three languages."""
+    from programs.tests.factories import InstitutionFactory, TrackFactory
+    from students.forms import StudentFilterForm
+
+    InstitutionFactory(code="A1", short_name="", name_en="<College> & Co")
+    chosen = InstitutionFactory(code="A2", short_name="CQ", name_en="Chongqing")
+    TrackFactory(code="T1", name_en="Mechatronics", name_ru="Мехатроника", name_zh="机电一体化")
+    TrackFactory(code="T2", name_en="", name_ru="Только по-русски", name_zh="")
+    track = TrackFactory(code="T3", name_en="English only", name_ru="", name_zh="")
+    for value in ("", str(chosen.pk if name == "partner" else track.pk)):
+        for language in ("en", "ru", "zh-hans"):
+            with override(language):
+                field = StudentFilterForm({name: value})[name]
+                reference = forms.ModelChoiceField(
+                    queryset=field.field.queryset,
+                    empty_label=field.field.empty_label,
+                    widget=forms.Select(attrs=field.field.widget.attrs),
+                )
+                assert str(field) == reference.widget.render(name, value or None, attrs={"id": f"id_{name}"})
+                assert str(field).count("<option") == field.field.queryset.count() + 1
