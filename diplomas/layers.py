@@ -48,6 +48,11 @@ _FIT_TOLERANCE = 0.5
 # Kept drawings per static layer: a cohort's transcripts show a few hundred contents (each row's grade with its score,
 # its date and attempts); a drawing is one or two kilobytes.
 DRAWINGS_KEPT = 4096
+# A content is drawn to be kept the KEEP_AFTER-th time a document of the layer shows it; before, it is laid out in the
+# variable layer and counted. Making a drawing costs a little more than laying the slot out (a page of its own, its
+# content stream read back), so a content shown once, as many are in a small cohort, is never made one.
+KEEP_AFTER = 2
+CONTENTS_COUNTED = 16384
 # Content-stream operators a kept drawing may use: text, its state, colours given in the device's space, the graphics
 # state (named ``gs`` states are carried over) and paths. An image, a shading, a named colour space or marked content
 # would need resources the drawing does not carry: such a slot stays in the variable layer.
@@ -127,6 +132,8 @@ class StaticLayer:
     glyphs: Glyphs | None = None
     # Kept drawings by (page, slot HTML); None for a content that cannot be kept (drawn in the variable layer).
     drawings: OrderedDict[tuple[int, str], Drawing | None] = field(default_factory=OrderedDict, compare=False)
+    # How many times each content without a drawing was shown (``KEEP_AFTER``).
+    shown: OrderedDict[tuple[int, str], int] = field(default_factory=OrderedDict, compare=False)
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
     @property
@@ -153,11 +160,11 @@ class StaticLayer:
         """The document of ``pieces`` (each slot with its HTML as the variable layer draws it) as PDF/A with this layer
         beneath it, like ``under``, its ``shared`` slots drawn from the drawings kept (decision 0030).
 
-        A shared slot whose content has no drawing yet is laid out on a page of its own after the document's pages,
-        in the same layout as the variable layer (``pages_html``: the variable HTML of the pieces given, each on the
-        page its slot names), kept as a drawing and drawn like the kept ones; that page is then dropped. A content
-        whose drawing cannot be kept (a glyph the static layer's subsets lack) is remembered and laid out in the
-        variable layer."""
+        A shared slot whose content has no drawing yet is laid out in the variable layer and counted; the
+        ``KEEP_AFTER``-th time, it is laid out on a page of its own after the document's pages, in the same layout as
+        the variable layer (``pages_html``: the variable HTML of the pieces given, each on the page its slot names),
+        kept as a drawing and drawn like the kept ones; that page is then dropped. A content whose drawing cannot be
+        kept (a glyph the static layer's subsets lack) is remembered and laid out in the variable layer."""
         refused: set[tuple[int, str]] = set()
         while True:
             drawn: list[tuple[Slot, Drawing]] = []
@@ -173,14 +180,26 @@ class StaticLayer:
                     elif kept is not None:
                         self.drawings.move_to_end(key)
                         drawn.append((slot, kept))
-                    else:
+                    elif self._shown_enough(key):
                         new.append((slot, html))
+                    else:
+                        own.append((slot, html))
             extra = [(replace(slot, page=len(self.forms) + n), html) for n, (slot, html) in enumerate(new)]
             document = self.engine.layout(pages_html([*own, *extra]))
             pdf, newly_refused = self._layered(document, drawn, new, attachments)
             if not newly_refused:
                 return pdf
             refused |= newly_refused  # laid out again, those contents in the variable layer
+
+    def _shown_enough(self, key: tuple[int, str]) -> bool:
+        """Count one more showing of a content without a drawing: whether it is to be made one now. Under the lock."""
+        shown = self.shown.pop(key, 0) + 1
+        if shown >= KEEP_AFTER:
+            return True
+        self.shown[key] = shown
+        while len(self.shown) > CONTENTS_COUNTED:
+            self.shown.popitem(last=False)
+        return False
 
     def _layered(self, document, drawn, new, attachments) -> tuple[bytes | None, set[tuple[int, str]]]:
         """The laid-out variable ``document`` written with this layer beneath each of its pages and the ``drawn``
@@ -212,7 +231,8 @@ class StaticLayer:
         with _pdf_lock, pikepdf.open(io.BytesIO(variable)) as pdf:
             if new:
                 assert self.glyphs is not None  # only a layer that keeps drawings has new ones
-                made = [_drawing(page, self.glyphs) for page in pdf.pages[pages:]]
+                texts: dict[tuple[int, int], dict[int, str]] = {}  # each font's ToUnicode, read once
+                made = [_drawing(page, self.glyphs, texts) for page in pdf.pages[pages:]]
                 with self.lock:
                     for (slot, html), drawing in zip(new, made, strict=True):
                         self.drawings[(slot.page, html)] = drawing
@@ -264,11 +284,13 @@ class StaticLayer:
         )
 
 
-def _drawing(page, glyphs: Glyphs) -> Drawing | None:
+def _drawing(page, glyphs: Glyphs, texts: dict[tuple[int, int], dict[int, str]] | None = None) -> Drawing | None:
     """The content of ``page`` (one slot drawn by WeasyPrint) as a ``Drawing`` in the static layer's fonts, or None
-    when it draws anything but text and paths, or a glyph those subsets lack or give another text."""
+    when it draws anything but text and paths, or a glyph those subsets lack or give another text. ``texts`` keeps
+    each font's ToUnicode map across the pages of one file."""
     import pikepdf
 
+    texts = {} if texts is None else texts
     resources = page.obj.get("/Resources", pikepdf.Dictionary())
     page_fonts = resources.get("/Font", pikepdf.Dictionary())
     page_states = resources.get("/ExtGState", pikepdf.Dictionary())
@@ -290,7 +312,10 @@ def _drawing(page, glyphs: Glyphs) -> Drawing | None:
                 if index is None:
                     return None
                 fonts[resource] = index
-            font = (page_fonts[resource], fonts[resource])
+            own = page_fonts[resource]
+            if own.objgen not in texts:
+                texts[own.objgen] = _unicode_map(own)
+            font = (texts[own.objgen], fonts[resource])
             operands = [pikepdf.Name(f"/K{fonts[resource]}"), *operands[1:]]
         elif name == "gs":
             entries = _state_values(page_states.get(str(operands[0])))
@@ -336,12 +361,11 @@ def _state_values(state) -> tuple[tuple[str, float], ...] | None:
     return tuple(sorted(values))
 
 
-def _glyphs_carried(operands, page_font, index: int, glyphs: Glyphs) -> bool:
+def _glyphs_carried(operands, own: dict[int, str], index: int, glyphs: Glyphs) -> bool:
     """Every glyph the text operator shows is in the static layer's font ``index`` with the text it has in the
-    page's font (a two-byte code each, Identity-H as WeasyPrint writes)."""
+    page's font (``own``: its ToUnicode map; a two-byte code each, Identity-H as WeasyPrint writes)."""
     import pikepdf
 
-    own = _unicode_map(page_font)
     carried = glyphs.texts[index]
     for operand in operands:
         parts = operand if isinstance(operand, pikepdf.Array) else [operand]

@@ -143,9 +143,9 @@ def drawn(monkeypatch):
     calls = []
     original = layers._drawing
 
-    def recording(page, glyphs):
+    def recording(page, glyphs, texts=None):
         calls.append(page)
-        return original(page, glyphs)
+        return original(page, glyphs, texts)
 
     monkeypatch.setattr(layers, "_drawing", recording)
     return calls
@@ -172,13 +172,16 @@ def subset_tags(path) -> list[str]:
 
 
 @needs_poppler
-def test_shared_slots_are_drawn_once_kept_and_look_the_same(tmp_path, enrollment, drawn):  # noqa: F811
+def test_shared_slots_are_drawn_once_kept_and_look_the_same(tmp_path, enrollment, drawn, monkeypatch):  # noqa: F811
     from PIL import ImageChops
 
+    monkeypatch.setattr(layers, "KEEP_AFTER", 2)
     context = context_of(transcript_of(enrollment))
     reference = raster(tmp_path, whole(context), "whole")
     first = documents.context_pdf(context)
-    # Drawn with the first document, each on a page of its own after the document's, in the variable layer's layout.
+    assert drawn == []  # shown once: laid out in the variable layer, counted
+    second = documents.context_pdf(context)
+    # Shown again: each on a page of its own after the document's, in the variable layer's layout, made a drawing.
     assert len(drawn) == len(SHARED)
     kept = layer_of(context).drawings
     assert len(kept) == len(SHARED)
@@ -186,31 +189,43 @@ def test_shared_slots_are_drawn_once_kept_and_look_the_same(tmp_path, enrollment
     # the static page has no month's name (its glyphs are not in its subsets): it is laid out in the variable layer.
     refused = [html for (_page, html), drawing in kept.items() if drawing is None]
     assert len(refused) == 1 and 'data-slot="issued"' in refused[0]
-    second = documents.context_pdf(context)
+    third = documents.context_pdf(context)
     assert len(drawn) == len(SHARED)  # kept: nothing drawn again
-    assert form_xobjects(first) == form_xobjects(second) == 2  # the static page, and the drawings over it
-    for name, pdf in (("first", first), ("second", second)):
+    assert form_xobjects(first) == 1 and form_xobjects(second) == form_xobjects(third) == 2  # + the drawings
+    for name, pdf in (("first", first), ("second", second), ("third", third)):
         difference = ImageChops.difference(raster(tmp_path, pdf, name), reference)
         assert difference.getbbox() is None, f"{name}: the layers differ from the whole page in {difference.getbbox()}"
         with pikepdf.open(io.BytesIO(pdf)) as document:
             assert len(document.pages) == 1  # the drawings' own pages are dropped
     # The kept drawings' text reads as the whole page's, in the three languages; the drawings add no font: each
     # layer's subsets are embedded once, under tags of their own.
-    path = tmp_path / "second.pdf"
+    path = tmp_path / "third.pdf"
     text = " ".join(pdftotext(path).split())
     for expected in ("5 (отлично) (92)", "5 (excellent)", "5（优秀）", "20.06.2026", "Date of issue", "2026年12月25日"):
         assert expected in text, expected
     tags = subset_tags(path)
     assert len(tags) == len(set(tags)) >= 2, tags  # the static and the variable layers' subsets, each once
 
-    # Another student with another score in one module: only that grade is drawn anew.
+    # Another student with another score in one module: that grade is laid out in the variable layer (shown once),
+    # the rest drawn from what is kept.
     first_row = selectors.transcript_rows(enrollment=enrollment)[0].result
     first_row.score += 1
     first_row.save()
     other = context_of(transcript_of(enrollment, number="STK-IAM-T-2026-000008"))
-    third = documents.context_pdf(other)
-    assert len(drawn) == len(SHARED) + 1
-    difference = ImageChops.difference(raster(tmp_path, third, "third"), raster(tmp_path, whole(other), "whole-3"))
+    fourth = documents.context_pdf(other)
+    assert len(drawn) == len(SHARED) and form_xobjects(fourth) == 2
+    difference = ImageChops.difference(raster(tmp_path, fourth, "fourth"), raster(tmp_path, whole(other), "whole-4"))
+    assert difference.getbbox() is None
+
+
+@needs_poppler
+def test_drawings_made_at_first_sight_look_the_same(tmp_path, enrollment, drawn):  # noqa: F811
+    from PIL import ImageChops
+
+    context = context_of(transcript_of(enrollment))  # KEEP_AFTER is 1 in these tests (conftest.py)
+    pdf = documents.context_pdf(context)
+    assert len(drawn) == len(SHARED) and form_xobjects(pdf) == 2
+    difference = ImageChops.difference(raster(tmp_path, pdf, "layered"), raster(tmp_path, whole(context), "whole"))
     assert difference.getbbox() is None
 
 
