@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from diplomas import layers, rendering
+from diplomas import drawings, layers, rendering
 from diplomas.designs.selectors import for_issue
 from diplomas.tests.test_layers import form_xobjects, raster
 from diplomas.tests.test_rendering import LONG_NAMES, needs_poppler, pdftotext
@@ -139,15 +139,15 @@ def test_one_static_layer_per_static_page(enrollment, built):  # noqa: F811
 
 @pytest.fixture
 def drawn(monkeypatch):
-    """Every shared slot's page made into a drawing to keep (``layers._drawing``), as the slot's text."""
+    """Every shared slot's page made into a drawing to keep (``drawings.drawing_of``), as the page."""
     calls = []
-    original = layers._drawing
+    original = drawings.drawing_of
 
     def recording(page, glyphs, texts=None):
         calls.append(page)
         return original(page, glyphs, texts)
 
-    monkeypatch.setattr(layers, "_drawing", recording)
+    monkeypatch.setattr(drawings, "drawing_of", recording)
     return calls
 
 
@@ -235,10 +235,10 @@ def test_a_drawing_carries_only_text_paths_and_opacity():
     pdf = pikepdf.new()
     page = pdf.add_blank_page()
     page.obj.Contents = pdf.make_stream(b"q 1 0 0 1 0 0 cm /Im0 Do Q")
-    glyphs = layers.Glyphs(names=("Mobility-Sans",), fonts=(pikepdf.Dictionary(),), texts=({},))
-    assert layers._drawing(page, glyphs) is None  # an image needs a resource a drawing does not carry
+    glyphs = drawings.Glyphs(names=("Mobility-Sans",), fonts=(pikepdf.Dictionary(),), texts=({},))
+    assert drawings.drawing_of(page, glyphs) is None  # an image needs a resource a drawing does not carry
     page.obj.Contents = pdf.make_stream(b"q 0.5 0.5 0.5 rg 0 0 10 10 re f Q")
-    drawing = layers._drawing(page, glyphs)
+    drawing = drawings.drawing_of(page, glyphs)
     assert drawing is not None and drawing.fonts == frozenset() and b"re" in drawing.content
 
 
